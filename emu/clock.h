@@ -1,0 +1,34 @@
+/* Virtual time and seeded randomness: nothing the guest can observe comes
+ * from the host.  The clock advances only by the machine's own events
+ * (syscalls, faults, sleeps), so two runs read the same times. */
+#ifndef MEMU_EMU_CLOCK_H
+#define MEMU_EMU_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 2026-01-01T00:00:00Z: the realtime clock's reading at boot. */
+#define VCLOCK_EPOCH 1767225600ULL
+#define VCLOCK_SYSCALL_NS 500
+#define VCLOCK_FAULT_NS 1000
+/* The TSC ticks at a nominal 1 GHz: one tick per virtual nanosecond. */
+
+struct vclock {
+	uint64_t ns; /* since boot */
+};
+
+static inline void vclock_advance(struct vclock *c, uint64_t ns)
+{
+	c->ns += ns;
+}
+
+/* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */
+struct rng {
+	uint64_t s[4];
+};
+
+void rng_seed(struct rng *r, uint64_t seed);
+uint64_t rng_next(struct rng *r);
+void rng_bytes(struct rng *r, void *buf, size_t n);
+
+#endif

@@ -1,0 +1,306 @@
+/* The public machine API (include/memu.h): create, load, run, inspect. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../mmu/mmap.h"
+#include "../mmu/pagetable.h"
+#include "../mmu/rmap.h"
+#include "../mmu/shmem.h"
+#include "machine.h"
+
+#define DEFAULT_RAM (256ULL << 20)
+
+void memu_config_init(struct memu_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ram_bytes = DEFAULT_RAM;
+	cfg->stdin_fd = 0;
+	cfg->stdout_fd = 1;
+	cfg->stderr_fd = 2;
+}
+
+/* The page-table bank: enough tables to map all of RAM with 4 KiB pages
+ * several times over, at least 16 MiB, at most one chunk (1 GiB). */
+static uint64_t ptbank_size(uint64_t ram)
+{
+	uint64_t size = ram / 64;
+	if (size < (16ULL << 20))
+		size = 16ULL << 20;
+	if (size > CHUNK_SIZE)
+		size = CHUNK_SIZE;
+	return PAGE_ALIGN(size);
+}
+
+static char **copy_env(const char *const *envp)
+{
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	char **out = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; out && i < n; i++)
+		out[i] = strdup(envp[i]);
+	return out;
+}
+
+struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->ram_bytes < RAM_MIN || cfg->ram_bytes > RAM_MAX ||
+	    (cfg->ram_bytes & ~PAGE_MASK)) {
+		snprintf(err, errlen,
+			 "RAM size must be a multiple of 4 KiB between 4 MiB and "
+			 "512 GiB");
+		return NULL;
+	}
+	struct memu *m = calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "out of host memory");
+		return NULL;
+	}
+	m->cfg = *cfg;
+	m->envp = copy_env(cfg->envp);
+	rng_seed(&m->rng, cfg->seed);
+	m->proc.fds[0] = cfg->stdin_fd;
+	m->proc.fds[1] = cfg->stdout_fd;
+	m->proc.fds[2] = cfg->stderr_fd;
+	for (int i = 3; i < PROC_FDS; i++)
+		m->proc.fds[i] = -1;
+	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc);
+	if (e) {
+		snprintf(err, errlen, "cannot start Unicorn: %s", uc_strerror(e));
+		free(m);
+		return NULL;
+	}
+	if (mmu_init(&m->mmu, m->uc, cfg->ram_bytes, ptbank_size(cfg->ram_bytes),
+		     err, errlen) ||
+	    !(m->proc.mm = mm_create(&m->mmu)) || cpu_init(m, err, errlen) ||
+	    cpu_install_hooks(m, err, errlen)) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot build the machine");
+		memu_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void memu_free(struct memu *m)
+{
+	if (!m)
+		return;
+	mm_destroy(m->proc.mm);
+	latch_destroy(&m->latch);
+	if (m->uc)
+		uc_close(m->uc);
+	mmu_destroy(&m->mmu);
+	for (size_t i = 0; m->envp && m->envp[i]; i++)
+		free(m->envp[i]);
+	free(m->envp);
+	free(m->proc.exe);
+	free(m);
+}
+
+int memu_load(struct memu *m, const char *path, int argc,
+	      const char *const *argv, char *err, size_t errlen)
+{
+	if (m->loaded) {
+		snprintf(err, errlen, "a program is already loaded");
+		return -1;
+	}
+	m->proc.exe = strdup(path);
+	const char *slash = strrchr(path, '/');
+	m->proc.comm = slash ? slash + 1 : m->proc.exe;
+	struct exec_image img;
+	if (load_elf(m, path, &img, err, errlen) ||
+	    build_stack(m, &img, argc, argv, err, errlen))
+		return -1;
+	m->proc.mm->start_brk = m->proc.mm->brk = img.brk;
+	m->proc.entry = img.entry;
+	mm_flush_tlb(m->proc.mm);
+	cpu_prepare_user_entry(m);
+	/* Statistics count from the guest's first instruction. */
+	events_reset_counters(&m->mmu.events);
+	m->loaded = true;
+	return 0;
+}
+
+static void signal_from_uc_error(struct memu *m, uc_err e)
+{
+	uint64_t rip = 0;
+	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
+	switch (e) {
+	case UC_ERR_FETCH_PROT:
+		force_sig(m, 11, 2, rip, 0, "execute of a non-executable mapping");
+		break;
+	case UC_ERR_INSN_INVALID:
+		force_sig(m, 4, 2, rip, 0, "invalid instruction");
+		break;
+	case UC_ERR_READ_UNMAPPED:
+	case UC_ERR_WRITE_UNMAPPED:
+	case UC_ERR_FETCH_UNMAPPED:
+		force_sig(m, 11, 1, rip, 0, "no memory behind a present PTE");
+		break;
+	default:
+		m->result.stop = MEMU_STOP_ERROR;
+		m->result.reason = uc_strerror(e);
+		m->stop = true;
+		break;
+	}
+}
+
+int memu_run(struct memu *m, struct memu_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (!m->loaded) {
+		r->stop = MEMU_STOP_ERROR;
+		r->reason = "no program loaded";
+		return -1;
+	}
+	if (m->stop && m->result.stop != MEMU_STOP_PROBE) {
+		*r = m->result; /* already finished */
+		return 0;
+	}
+	m->stop = false;
+	memset(&m->result, 0, sizeof(m->result));
+	while (!m->stop) {
+		uint64_t rip;
+		uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
+		uc_err e = uc_emu_start(m->uc, rip, 0, 0, 0);
+		if (e != UC_ERR_OK && !m->stop)
+			signal_from_uc_error(m, e);
+		/* else: stopped with nothing to report (uc_mem_protect took
+		 * exec away under the running block): carry on. */
+	}
+	*r = m->result;
+	return 0;
+}
+
+/* ---- statistics */
+
+void memu_get_stats(struct memu *m, struct memu_stats *s)
+{
+	const struct events *ev = &m->mmu.events;
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < FAULT_KINDS; i++)
+		s->faults[i] = ev->faults[i];
+	for (int i = 0; i < FRAME_KINDS; i++) {
+		s->frames_now[i] = ev->frames_now[i];
+		s->frames_peak[i] = ev->frames_peak[i];
+		s->frames_alloc[i] = ev->frames_alloc[i];
+	}
+	s->minor_faults = ev->minflt;
+	s->pte_writes = ev->count[EV_PTE_SET] + ev->count[EV_PTE_CLEAR];
+	s->tlb_flushes = ev->count[EV_TLB_FLUSH];
+	s->syscalls = ev->count[EV_SYSCALL];
+	for (int i = 0; i < SYSCALL_SLOTS; i++)
+		s->syscalls_enosys += ev->syscalls_enosys[i];
+}
+
+uint64_t memu_syscall_count(struct memu *m, unsigned nr, uint64_t *enosys)
+{
+	unsigned slot = nr < SYSCALL_SLOTS - 1 ? nr : SYSCALL_SLOTS - 1;
+	if (enosys)
+		*enosys = m->mmu.events.syscalls_enosys[slot];
+	return m->mmu.events.syscalls[slot];
+}
+
+/* ---- inspection */
+
+void memu_pte(struct memu *m, uint64_t va, struct memu_pte *out)
+{
+	memset(out, 0, sizeof(*out));
+	pte_t p = pt_get(m->proc.mm, va & PAGE_MASK);
+	out->raw = p;
+	out->table = p != 0 || va < USER_VA_END;
+	out->present = p & PTE_P;
+	out->writable = p & PTE_W;
+	out->user = p & PTE_U;
+	out->accessed = p & PTE_A;
+	out->dirty = p & PTE_D;
+	out->pcd = p & PTE_PCD;
+	out->pwt = p & PTE_PWT;
+	out->special = p & PTE_SPECIAL;
+	out->protnone = p & PTE_PROTNONE;
+	out->pfn = pte_has_frame(p) ? pte_pfn(p) : 0;
+}
+
+uint64_t memu_zero_pfn(struct memu *m)
+{
+	return m->mmu.zero_pfn;
+}
+
+uint64_t memu_cr3(struct memu *m)
+{
+	return pt_root(m->proc.mm);
+}
+
+enum memu_frame_kind memu_frame_kind(struct memu *m, uint64_t pfn)
+{
+	struct frame *f = mmu_frame(&m->mmu, pfn);
+	return f ? (enum memu_frame_kind)f->kind : MEMU_FRAME_RESERVED;
+}
+
+size_t memu_rmap(struct memu *m, uint64_t pfn, struct memu_rmap *out,
+		 size_t max)
+{
+	struct rmap_entry e[64];
+	size_t n = rmap_walk(&m->mmu, pfn, e, 64);
+	struct frame *f = mmu_frame(&m->mmu, pfn);
+	for (size_t i = 0; i < n && i < max && i < 64; i++) {
+		out[i].va = e[i].va;
+		out[i].vma_start = e[i].vma->start;
+		out[i].vma_end = e[i].vma->end;
+		out[i].anon_vma = f->kind == FRAME_ANON
+					  ? ((struct anon_vma *)f->owner)->id
+					  : ((struct shmem *)f->owner)->id;
+	}
+	return n;
+}
+
+size_t memu_vmas(struct memu *m, struct memu_vma *out, size_t max)
+{
+	size_t n = 0;
+	struct vma_tree *t = &m->proc.mm->vmas;
+	for (struct vma *v = vma_first(t); v; v = vma_next(t, v), n++) {
+		if (n >= max)
+			continue;
+		out[n] = (struct memu_vma){v->start, v->end, v->flags, v->pgoff,
+					   v->anon_vma ? v->anon_vma->id : 0,
+					   v->name};
+	}
+	return n;
+}
+
+int memu_read_phys(struct memu *m, uint64_t pa, void *buf, size_t len)
+{
+	if (!phys_backed(&m->mmu.phys, pa, len))
+		return -1;
+	memcpy(buf, phys_host(&m->mmu.phys, pa), len);
+	return 0;
+}
+
+int memu_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -1;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: break;
+	}
+	if (*end == 'i' && shift)
+		end++;
+	if ((*end == 'B' || *end == 'b') && end[1] == '\0')
+		end++;
+	if (*end || (shift && v > (~0ULL >> shift)))
+		return -1;
+	*out = v << shift;
+	return 0;
+}

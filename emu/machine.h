@@ -1,0 +1,84 @@
+/* The machine: one emulated PC running one guest process.  Internal to
+ * memu; the public face is include/memu.h. */
+#ifndef MEMU_EMU_MACHINE_H
+#define MEMU_EMU_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <unicorn/unicorn.h>
+
+#include "../include/memu.h"
+#include "../mmu/mm.h"
+#include "../mmu/mmu.h"
+#include "clock.h"
+#include "latch.h"
+
+/* The kernel half: entry stub, GDT and kernel stack, supervisor-only. */
+#define KERNEL_BASE     0xffffffff80000000ULL
+#define KERNEL_PAGES    6
+#define KERNEL_TEXT     KERNEL_BASE
+#define KERNEL_GDT      (KERNEL_BASE + 1 * PAGE_SIZE)
+#define KERNEL_STACK_TOP (KERNEL_BASE + KERNEL_PAGES * PAGE_SIZE)
+/* Scratch pages used once, to calibrate the exception latch. */
+#define CALIB_PAGE      (KERNEL_BASE + 0x100000ULL)
+
+#define USER_CS 0x33
+#define USER_SS 0x2b
+
+#define PROC_FDS 64
+
+struct process {
+	struct mm *mm;
+	uint64_t entry;        /* first user instruction */
+	uint64_t initial_rsp;
+	uint64_t tid_address;
+	uint64_t sigmask;
+	uint64_t sigactions[65][4]; /* stored, not yet delivered */
+	int fds[PROC_FDS];     /* guest fd -> host fd, -1 when closed */
+	char *exe;             /* path, for VMA names and reports */
+	const char *comm;      /* basename */
+};
+
+struct memu {
+	struct memu_config cfg;
+	uc_engine *uc;
+	struct mmu mmu;
+	struct process proc;
+	struct latch latch;
+	struct vclock clock;
+	struct rng rng;
+	uint64_t kernel_pfn;   /* first of KERNEL_PAGES frames */
+	bool loaded;
+	bool started;          /* the iretq into user mode has happened */
+	bool stop;             /* a hook asked the run loop to return */
+	struct memu_result result;
+	char **envp;           /* owned copy of cfg.envp */
+};
+
+/* cpu.c */
+int cpu_init(struct memu *m, char *err, size_t errlen);
+void cpu_prepare_user_entry(struct memu *m);
+int cpu_install_hooks(struct memu *m, char *err, size_t errlen);
+
+/* exceptions.c, syscall.c */
+void handle_exception(uc_engine *uc, uint32_t intno, void *user);
+void handle_syscall(uc_engine *uc, void *user);
+
+/* signal.c: end the guest with a signal. */
+void force_sig(struct memu *m, int sig, int code, uint64_t addr,
+	       uint64_t error_code, const char *reason);
+void machine_exit(struct memu *m, int status);
+
+/* loader.c, stack.c */
+struct exec_image {
+	uint64_t entry;
+	uint64_t phdr, phent, phnum;
+	uint64_t load_bias;
+	uint64_t brk;
+};
+int load_elf(struct memu *m, const char *path, struct exec_image *img,
+	     char *err, size_t errlen);
+int build_stack(struct memu *m, const struct exec_image *img, int argc,
+		const char *const *argv, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,180 @@
+/* The memu command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../include/memu.h"
+
+#define EXIT_USAGE 2
+
+static const char usage[] =
+	"usage: memu run [options] PROGRAM [ARGS...]\n"
+	"       memu machine [--ram SIZE]\n"
+	"       memu --help | --version\n"
+	"\n"
+	"Run a static x86-64 Linux program on an emulated PC: physical RAM in\n"
+	"a memfd, the ISA I/O hole at 0xA0000-0x100000, 4-level page tables\n"
+	"walked by the emulated CPU, and anonymous demand paging.  Runs are\n"
+	"deterministic: same program, arguments, seed and input, same output.\n"
+	"\n"
+	"commands:\n"
+	"  run        load PROGRAM (musl or glibc -static, static-PIE, or\n"
+	"             -nostdlib) and run it; memu exits with the guest's status,\n"
+	"             or 128+signal (with one line on stderr) if it was killed\n"
+	"  machine    print the physical memory map\n"
+	"\n"
+	"options:\n"
+	"  --ram SIZE        physical address space, e.g. 256M, 1G (default 256M)\n"
+	"  --stats           print fault, frame, TLB and syscall counts on stderr\n"
+	"                    when the guest ends\n"
+	"  --seed N          seed for AT_RANDOM and getrandom(2) (default 0)\n"
+	"  --env VAR=VALUE   add to the guest's environment (repeatable; the\n"
+	"                    host environment is never passed through)\n"
+	"  -h, --help        this text\n"
+	"  -V, --version     memu's version\n"
+	"\n"
+	"exit status: the guest's; 128+N if signal N killed it; 2 for bad usage\n"
+	"or a program memu cannot load.\n";
+
+struct cli {
+	struct memu_config cfg;
+	bool stats;
+	const char **env;
+	size_t nenv;
+};
+
+static int bad(const char *msg, const char *arg)
+{
+	fprintf(stderr, "memu: %s%s%s\n(try memu --help)\n", msg,
+		arg ? ": " : "", arg ? arg : "");
+	return EXIT_USAGE;
+}
+
+enum { OPT_RAM = 1000, OPT_STATS, OPT_SEED, OPT_ENV };
+
+static int parse_options(int argc, char **argv, struct cli *c, int *next)
+{
+	static const struct option opts[] = {
+		{"ram", required_argument, 0, OPT_RAM},
+		{"stats", no_argument, 0, OPT_STATS},
+		{"seed", required_argument, 0, OPT_SEED},
+		{"env", required_argument, 0, OPT_ENV},
+		{"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
+	};
+	int o;
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (o) {
+		case OPT_RAM:
+			if (memu_parse_size(optarg, &c->cfg.ram_bytes))
+				return bad("bad --ram size", optarg);
+			break;
+		case OPT_STATS:
+			c->stats = true;
+			break;
+		case OPT_SEED: {
+			char *end;
+			c->cfg.seed = strtoull(optarg, &end, 0);
+			if (!*optarg || *end)
+				return bad("bad --seed", optarg);
+			break;
+		}
+		case OPT_ENV:
+			if (!strchr(optarg, '='))
+				return bad("--env needs VAR=VALUE", optarg);
+			c->env[c->nenv++] = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		case 'V':
+			printf("memu %s\n", MEMU_VERSION);
+			exit(0);
+		default:
+			return bad("unknown option", argv[optind - 1]);
+		}
+	}
+	*next = optind;
+	return 0;
+}
+
+static int cmd_run(struct cli *c, int argc, char **argv)
+{
+	if (argc < 1)
+		return bad("run needs a PROGRAM", NULL);
+	char err[512] = "";
+	c->env[c->nenv] = NULL;
+	c->cfg.envp = c->env;
+	struct memu *m = memu_new(&c->cfg, err, sizeof(err));
+	if (!m) {
+		fprintf(stderr, "memu: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (memu_load(m, argv[0], argc, (const char *const *)argv, err,
+		      sizeof(err))) {
+		fprintf(stderr, "memu: %s\n", err);
+		memu_free(m);
+		return EXIT_USAGE;
+	}
+	struct memu_result r;
+	do {
+		memu_run(m, &r);
+	} while (r.stop == MEMU_STOP_PROBE);
+	fflush(stdout);
+	memu_print_death(m, &r, stderr);
+	if (c->stats)
+		memu_print_stats(m, stderr);
+	int code = memu_exit_code(&r);
+	memu_free(m);
+	return code;
+}
+
+static int cmd_machine(struct cli *c, int argc)
+{
+	if (argc > 0)
+		return bad("machine takes no arguments", NULL);
+	char err[512] = "";
+	struct memu *m = memu_new(&c->cfg, err, sizeof(err));
+	if (!m) {
+		fprintf(stderr, "memu: %s\n", err);
+		return EXIT_USAGE;
+	}
+	memu_print_machine(m, stdout);
+	memu_free(m);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {0};
+	memu_config_init(&c.cfg);
+	c.env = calloc((size_t)argc + 1, sizeof(char *));
+	int next = 1;
+	int rc = parse_options(argc, argv, &c, &next);
+	if (rc)
+		return rc;
+	if (next >= argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[next];
+	int sub_next = 0;
+	/* Options may also follow the command: memu run --stats prog. */
+	rc = parse_options(argc - next, argv + next, &c, &sub_next);
+	if (rc)
+		return rc;
+	char **rest = argv + next + sub_next;
+	int nrest = argc - next - sub_next;
+	if (!strcmp(cmd, "run"))
+		rc = cmd_run(&c, nrest, rest);
+	else if (!strcmp(cmd, "machine"))
+		rc = cmd_machine(&c, nrest);
+	else
+		rc = bad("unknown command", cmd);
+	free(c.env);
+	return rc;
+}

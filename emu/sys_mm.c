@@ -1,0 +1,73 @@
+/* Memory-management syscalls: thin wrappers over mmu/mmap.c. */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "../mmu/mmap.h"
+#include "machine.h"
+#include "syscall.h"
+
+int64_t sys_mmap(struct memu *m, const uint64_t *a)
+{
+	uint64_t addr = a[0], len = a[1], prot = a[2], flags = a[3];
+	int64_t fd = (int32_t)a[4];
+	uint64_t off = a[5];
+	if (off & 0xfff)
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS)) {
+		/* No mappable files yet: the standard streams are ttys-like
+		 * and have no mmap (ENODEV); anything else is not open. */
+		if (fd >= 0 && fd < 3 && m->proc.fds[fd] >= 0)
+			return -ENODEV;
+		return -EBADF;
+	}
+	return do_mmap(m->proc.mm, addr, len, prot, flags, off, NULL);
+}
+
+int64_t sys_munmap(struct memu *m, const uint64_t *a)
+{
+	return do_munmap(m->proc.mm, a[0], a[1]);
+}
+
+int64_t sys_mprotect(struct memu *m, const uint64_t *a)
+{
+	return do_mprotect(m->proc.mm, a[0], a[1], a[2]);
+}
+
+int64_t sys_mremap(struct memu *m, const uint64_t *a)
+{
+	return do_mremap(m->proc.mm, a[0], a[1], a[2], a[3], a[4]);
+}
+
+int64_t sys_brk(struct memu *m, const uint64_t *a)
+{
+	return (int64_t)do_brk(m->proc.mm, a[0]);
+}
+
+int64_t sys_madvise(struct memu *m, const uint64_t *a)
+{
+	return do_madvise(m->proc.mm, a[0], a[1], a[2]);
+}
+
+int64_t sys_msync(struct memu *m, const uint64_t *a)
+{
+	uint64_t start = a[0], len = a[1], flags = a[2];
+	if (flags & ~(uint64_t)(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if (start & 0xfff)
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	len = (len + 0xfff) & ~0xfffULL;
+	uint64_t end = start + len;
+	if (end < start)
+		return -ENOMEM;
+	/* Anonymous memory has nothing to write back; holes are ENOMEM. */
+	uint64_t at = start;
+	while (at < end) {
+		struct vma *v = vma_find(&m->proc.mm->vmas, at);
+		if (!v || v->start > at)
+			return -ENOMEM;
+		at = v->end;
+	}
+	return 0;
+}

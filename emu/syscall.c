@@ -1,0 +1,93 @@
+/* Syscall dispatch.  `syscall` at CPL 3 arrives at UC_HOOK_INSN
+ * (architecture, fact 5); Unicorn advances RIP past the instruction after
+ * the hook returns.  Every call passes through the event point. */
+#include <errno.h>
+
+#include "machine.h"
+#include "syscall.h"
+
+static const syscall_fn table[SYSCALL_NAMES] = {
+	[0] = sys_read,           [1] = sys_write,
+	[2] = sys_open,           [3] = sys_close,
+	[5] = sys_fstat,          [8] = sys_lseek,
+	[9] = sys_mmap,           [10] = sys_mprotect,
+	[11] = sys_munmap,        [12] = sys_brk,
+	[13] = sys_rt_sigaction,  [14] = sys_rt_sigprocmask,
+	[16] = sys_ioctl,         [17] = sys_pread64,
+	[18] = sys_pwrite64,      [19] = sys_readv,
+	[20] = sys_writev,        [21] = sys_access,
+	[24] = sys_sched_yield,   [25] = sys_mremap,
+	[26] = sys_msync,         [28] = sys_madvise,
+	[35] = sys_nanosleep,     [39] = sys_getpid,
+	[60] = sys_exit_group,    [62] = sys_kill,
+	[63] = sys_uname,         [72] = sys_fcntl,
+	[89] = sys_readlink,      [96] = sys_gettimeofday,
+	[97] = sys_getrlimit,     [98] = sys_getrusage,
+	[102] = sys_getuid,       [104] = sys_getuid,
+	[107] = sys_getuid,       [108] = sys_getuid,
+	[110] = sys_getppid,      [131] = sys_sigaltstack,
+	[158] = sys_arch_prctl,   [186] = sys_getpid,
+	[200] = sys_tkill,        [201] = sys_time,
+	[202] = sys_futex,        [204] = sys_sched_getaffinity,
+	[218] = sys_set_tid_address,
+	[228] = sys_clock_gettime, [229] = sys_clock_getres,
+	[230] = sys_clock_nanosleep, [231] = sys_exit_group,
+	[234] = sys_tgkill,       [257] = sys_openat,
+	[262] = sys_newfstatat,   [267] = sys_readlinkat,
+	[269] = sys_faccessat,       [273] = sys_set_robust_list,
+	[302] = sys_prlimit64,    [318] = sys_getrandom,
+	[439] = sys_faccessat,
+};
+
+const char *memu_syscall_name(unsigned nr)
+{
+	if (nr == MEMU_SYS_PROBE)
+		return "memu_probe";
+	return nr < SYSCALL_NAMES && syscall_names[nr] ? syscall_names[nr]
+						       : "unknown";
+}
+
+static int64_t probe(struct memu *m, uint64_t tag)
+{
+	m->result.stop = MEMU_STOP_PROBE;
+	m->result.probe_tag = tag;
+	m->stop = true;
+	uc_emu_stop(m->uc);
+	return 0;
+}
+
+void handle_syscall(uc_engine *uc, void *user)
+{
+	struct memu *m = user;
+	static const int ids[] = {UC_X86_REG_RAX, UC_X86_REG_RDI,
+				  UC_X86_REG_RSI, UC_X86_REG_RDX,
+				  UC_X86_REG_R10, UC_X86_REG_R8,
+				  UC_X86_REG_R9,  UC_X86_REG_RIP,
+				  UC_X86_REG_EFLAGS};
+	uint64_t v[9] = {0};
+	void *ptrs[9];
+	for (int i = 0; i < 9; i++)
+		ptrs[i] = &v[i];
+	uc_reg_read_batch(uc, (int *)ids, ptrs, 9);
+	uint64_t nr = v[0];
+	const uint64_t *a = &v[1];
+
+	int64_t ret;
+	if (nr == MEMU_SYS_PROBE)
+		ret = probe(m, a[0]);
+	else if (nr < SYSCALL_NAMES && table[nr])
+		ret = table[nr](m, a);
+	else
+		ret = -ENOSYS;
+	mm_flush_tlb(m->proc.mm);
+	vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
+	struct event e = {EV_SYSCALL, nr, (uint64_t)ret, 0, 0};
+	event_emit(&m->mmu.events, &e);
+
+	/* What the syscall instruction itself does: RCX = return address,
+	 * R11 = RFLAGS. */
+	uint64_t rcx = v[7] + 2, r11 = v[8], rax = (uint64_t)ret;
+	uc_reg_write(uc, UC_X86_REG_RAX, &rax);
+	uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
+	uc_reg_write(uc, UC_X86_REG_R11, &r11);
+}

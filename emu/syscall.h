@@ -1,0 +1,78 @@
+/* The guest's system calls: x86-64 Linux numbers and semantics.  A
+ * syscall memu does not implement returns ENOSYS and is counted. */
+#ifndef MEMU_EMU_SYSCALL_H
+#define MEMU_EMU_SYSCALL_H
+
+#include <stdint.h>
+
+#define SYSCALL_NAMES 451
+/* memu's own call: stop the run so a test can inspect the machine.
+ * Unused by Linux; a native run gets ENOSYS. */
+#define MEMU_SYS_PROBE 500
+
+extern const char *const syscall_names[SYSCALL_NAMES];
+
+struct memu;
+typedef int64_t (*syscall_fn)(struct memu *m, const uint64_t *a);
+
+/* sys_mm.c */
+int64_t sys_mmap(struct memu *m, const uint64_t *a);
+int64_t sys_munmap(struct memu *m, const uint64_t *a);
+int64_t sys_mprotect(struct memu *m, const uint64_t *a);
+int64_t sys_mremap(struct memu *m, const uint64_t *a);
+int64_t sys_brk(struct memu *m, const uint64_t *a);
+int64_t sys_madvise(struct memu *m, const uint64_t *a);
+int64_t sys_msync(struct memu *m, const uint64_t *a);
+
+/* sys_io.c */
+int64_t sys_read(struct memu *m, const uint64_t *a);
+int64_t sys_write(struct memu *m, const uint64_t *a);
+int64_t sys_readv(struct memu *m, const uint64_t *a);
+int64_t sys_writev(struct memu *m, const uint64_t *a);
+int64_t sys_pread64(struct memu *m, const uint64_t *a);
+int64_t sys_pwrite64(struct memu *m, const uint64_t *a);
+int64_t sys_open(struct memu *m, const uint64_t *a);
+int64_t sys_openat(struct memu *m, const uint64_t *a);
+int64_t sys_close(struct memu *m, const uint64_t *a);
+int64_t sys_fstat(struct memu *m, const uint64_t *a);
+int64_t sys_newfstatat(struct memu *m, const uint64_t *a);
+int64_t sys_lseek(struct memu *m, const uint64_t *a);
+int64_t sys_ioctl(struct memu *m, const uint64_t *a);
+int64_t sys_fcntl(struct memu *m, const uint64_t *a);
+int64_t sys_access(struct memu *m, const uint64_t *a);
+int64_t sys_readlink(struct memu *m, const uint64_t *a);
+int64_t sys_faccessat(struct memu *m, const uint64_t *a);
+int64_t sys_readlinkat(struct memu *m, const uint64_t *a);
+
+/* sys_proc.c */
+int64_t sys_exit_group(struct memu *m, const uint64_t *a);
+int64_t sys_arch_prctl(struct memu *m, const uint64_t *a);
+int64_t sys_set_tid_address(struct memu *m, const uint64_t *a);
+int64_t sys_getpid(struct memu *m, const uint64_t *a);
+int64_t sys_getppid(struct memu *m, const uint64_t *a);
+int64_t sys_getuid(struct memu *m, const uint64_t *a);
+int64_t sys_uname(struct memu *m, const uint64_t *a);
+int64_t sys_prlimit64(struct memu *m, const uint64_t *a);
+int64_t sys_getrlimit(struct memu *m, const uint64_t *a);
+int64_t sys_rt_sigaction(struct memu *m, const uint64_t *a);
+int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a);
+int64_t sys_sigaltstack(struct memu *m, const uint64_t *a);
+int64_t sys_kill(struct memu *m, const uint64_t *a);
+int64_t sys_tkill(struct memu *m, const uint64_t *a);
+int64_t sys_tgkill(struct memu *m, const uint64_t *a);
+int64_t sys_set_robust_list(struct memu *m, const uint64_t *a);
+int64_t sys_getrusage(struct memu *m, const uint64_t *a);
+int64_t sys_sched_getaffinity(struct memu *m, const uint64_t *a);
+int64_t sys_futex(struct memu *m, const uint64_t *a);
+
+/* sys_time.c */
+int64_t sys_clock_gettime(struct memu *m, const uint64_t *a);
+int64_t sys_clock_getres(struct memu *m, const uint64_t *a);
+int64_t sys_gettimeofday(struct memu *m, const uint64_t *a);
+int64_t sys_time(struct memu *m, const uint64_t *a);
+int64_t sys_nanosleep(struct memu *m, const uint64_t *a);
+int64_t sys_clock_nanosleep(struct memu *m, const uint64_t *a);
+int64_t sys_getrandom(struct memu *m, const uint64_t *a);
+int64_t sys_sched_yield(struct memu *m, const uint64_t *a);
+
+#endif

@@ -1,0 +1,142 @@
+/* memu: a machine model that runs static x86-64 Linux programs on an
+ * emulated PC (Unicorn), with real physical RAM, CPU-walked 4-level page
+ * tables and anonymous demand paging.
+ *
+ * The machine is a library: the `memu` command and the tests both drive it
+ * through this header.  A run is deterministic: the same program,
+ * arguments, environment, seed and input give the same output, the same
+ * statistics and the same frames, byte for byte.
+ */
+#ifndef MEMU_H
+#define MEMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MEMU_VERSION "0.1.0"
+
+struct memu;
+
+struct memu_config {
+	uint64_t ram_bytes;       /* default 256 MiB */
+	uint64_t seed;            /* AT_RANDOM, getrandom(2) */
+	int stdin_fd, stdout_fd, stderr_fd; /* host fds the guest's 0-2 use */
+	const char *const *envp;  /* guest environment; NULL = empty */
+};
+
+void memu_config_init(struct memu_config *cfg);
+
+/* NULL on failure, with a one-line reason in err. */
+struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen);
+void memu_free(struct memu *m);
+
+/* Load a static x86-64 ELF and build its stack.  0, or -1 with a one-line
+ * reason in err (not an ELF, wrong machine, dynamically linked, ...). */
+int memu_load(struct memu *m, const char *path, int argc,
+	      const char *const *argv, char *err, size_t errlen);
+
+enum memu_stop {
+	MEMU_STOP_EXIT,   /* exit_group: exit_status */
+	MEMU_STOP_SIGNAL, /* killed: signal, si_code, addr, reason */
+	MEMU_STOP_PROBE,  /* the guest called memu_probe(tag): run again */
+	MEMU_STOP_ERROR,  /* the machine failed (reason) */
+};
+
+struct memu_result {
+	enum memu_stop stop;
+	int exit_status;
+	int signal;
+	int si_code;
+	uint64_t fault_addr, rip, rsp;
+	uint64_t error_code;
+	const char *reason;
+	uint64_t probe_tag;
+};
+
+/* Run the guest until it exits, is killed, or calls memu_probe(). */
+int memu_run(struct memu *m, struct memu_result *r);
+
+/* The shell-style exit status of a finished run (status, or 128+signal). */
+int memu_exit_code(const struct memu_result *r);
+/* One line like a kernel's segfault report, for a killed guest. */
+void memu_print_death(struct memu *m, const struct memu_result *r, FILE *out);
+
+/* ---- statistics */
+
+enum memu_fault_kind {
+	MEMU_FAULT_ANON, MEMU_FAULT_ZERO, MEMU_FAULT_COW, MEMU_FAULT_WP_REUSE,
+	MEMU_FAULT_SHARED, MEMU_FAULT_DEVICE, MEMU_FAULT_STACK_GROW,
+	MEMU_FAULT_SEGV, MEMU_FAULT_KINDS
+};
+
+enum memu_frame_kind {
+	MEMU_FRAME_FREE, MEMU_FRAME_RESERVED, MEMU_FRAME_KERNEL,
+	MEMU_FRAME_ZERO, MEMU_FRAME_FILE, MEMU_FRAME_ANON,
+	MEMU_FRAME_PAGETABLE, MEMU_FRAME_SHARED, MEMU_FRAME_DRIVER,
+	MEMU_FRAME_KINDS
+};
+
+struct memu_stats {
+	uint64_t faults[MEMU_FAULT_KINDS];
+	uint64_t minor_faults;              /* what getrusage reports */
+	uint64_t frames_now[MEMU_FRAME_KINDS];
+	uint64_t frames_peak[MEMU_FRAME_KINDS];
+	uint64_t frames_alloc[MEMU_FRAME_KINDS];
+	uint64_t pte_writes;
+	uint64_t tlb_flushes;
+	uint64_t syscalls;
+	uint64_t syscalls_enosys;
+};
+
+void memu_get_stats(struct memu *m, struct memu_stats *s);
+/* Syscalls made with number nr (and how many of them got ENOSYS). */
+uint64_t memu_syscall_count(struct memu *m, unsigned nr, uint64_t *enosys);
+void memu_print_stats(struct memu *m, FILE *out);
+const char *memu_syscall_name(unsigned nr);
+
+/* ---- inspection (tests, coursework) */
+
+struct memu_pte {
+	bool table;    /* a page table holds an entry slot for va */
+	bool present, writable, user, accessed, dirty, pcd, pwt;
+	bool special;  /* zero frame or PFN map */
+	bool protnone; /* frame kept, access revoked */
+	uint64_t pfn;
+	uint64_t raw;
+};
+
+/* The leaf PTE that maps va in the guest's page tables. */
+void memu_pte(struct memu *m, uint64_t va, struct memu_pte *out);
+uint64_t memu_zero_pfn(struct memu *m);
+uint64_t memu_cr3(struct memu *m);
+enum memu_frame_kind memu_frame_kind(struct memu *m, uint64_t pfn);
+
+struct memu_rmap {
+	uint64_t va;      /* a virtual page mapping the frame */
+	uint64_t vma_start, vma_end;
+	uint64_t anon_vma; /* id of the anon_vma or shared object */
+};
+/* The reverse map of a frame: fills up to max, returns how many exist. */
+size_t memu_rmap(struct memu *m, uint64_t pfn, struct memu_rmap *out,
+		 size_t max);
+
+struct memu_vma {
+	uint64_t start, end, flags, pgoff;
+	uint64_t anon_vma; /* 0 when none yet */
+	const char *name;
+};
+/* The VMAs of the guest, in address order: fills up to max. */
+size_t memu_vmas(struct memu *m, struct memu_vma *out, size_t max);
+
+/* Copy physical memory (RAM, the hole, the page-table bank). 0 or -1. */
+int memu_read_phys(struct memu *m, uint64_t pa, void *buf, size_t len);
+
+/* The physical memory map, e820 / iomem style. */
+void memu_print_machine(struct memu *m, FILE *out);
+
+/* Parse "256M", "1G", "65536", ...: 0 or -1. */
+int memu_parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,256 @@
+#include "fault.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "pagetable.h"
+#include "rmap.h"
+#include "shmem.h"
+
+static void fail(struct fault_outcome *out, int sig, int code,
+		 const char *reason)
+{
+	out->sig = sig;
+	out->si_code = code;
+	out->reason = reason;
+}
+
+static unsigned user_ptf(struct vma *v, bool writable)
+{
+	return PTF_USER | (writable && (v->flags & VM_WRITE) ? PTF_WRITE : 0);
+}
+
+static unsigned colour_of(uint64_t addr)
+{
+	return (unsigned)((addr >> PAGE_SHIFT) % FRAME_BLOCK);
+}
+
+static uint64_t alloc_anon_frame(struct mm *mm, uint64_t addr)
+{
+	return frame_alloc(&mm->mmu->ram, FRAME_ANON,
+			   pt_neighbour_pfn(mm, addr), colour_of(addr));
+}
+
+/* Grow a VM_GROWSDOWN VMA down to addr (Linux expand_downwards). */
+static int expand_downwards(struct mm *mm, struct vma *v, uint64_t addr)
+{
+	uint64_t new_start = addr & PAGE_MASK;
+	if (new_start < MMAP_MIN_ADDR)
+		return -EPERM;
+	if (v->end - new_start > mm->stack_rlimit)
+		return -ENOMEM;
+	struct vma *prev = vma_prev(&mm->vmas, v);
+	if (prev && !(prev->flags & VM_GROWSDOWN) &&
+	    (prev->flags & VM_ACCESS_FLAGS) &&
+	    prev->end + STACK_GUARD_GAP > new_start)
+		return -ENOMEM;
+	if (prev && prev->end > new_start)
+		return -ENOMEM;
+	if (backing_cover(mm, new_start, v->start))
+		return -ENOMEM;
+	if (!anon_vma_prepare(v))
+		return -ENOMEM;
+	/* The order of VMAs is unchanged, so the key moves in place. */
+	v->pgoff -= (v->start - new_start) >> PAGE_SHIFT;
+	v->start = new_start;
+	event_fault(&mm->mmu->events, addr, FAULT_STACK_GROW, 0);
+	return 0;
+}
+
+static bool access_error(struct vma *v, unsigned flags)
+{
+	if (flags & FAULT_FLAG_WRITE)
+		return !(v->flags & VM_WRITE);
+	/* x86 needs any of read, write or exec for a read (Linux
+	 * access_error); without NX, fetches count as reads. */
+	return !(v->flags & VM_ACCESS_FLAGS);
+}
+
+static void oom(struct fault_outcome *out)
+{
+	fail(out, SIGKILL, 0, "out of memory");
+}
+
+static void do_anonymous_page(struct mm *mm, struct vma *v, uint64_t addr,
+			      unsigned flags, struct fault_outcome *out)
+{
+	struct mmu *m = mm->mmu;
+	uint64_t page = addr & PAGE_MASK;
+	if (!(flags & FAULT_FLAG_WRITE)) {
+		/* Read of untouched memory: the one zero frame, read-only,
+		 * no anon_vma and no RSS (Linux do_anonymous_page). */
+		if (pt_enter(mm, page, m->zero_pfn, PTF_USER | PTF_SPECIAL))
+			return oom(out);
+		event_fault(&m->events, addr, FAULT_ZERO, flags);
+		return;
+	}
+	if (!anon_vma_prepare(v))
+		return oom(out);
+	uint64_t pfn = alloc_anon_frame(mm, page);
+	if (pfn == PFN_NONE)
+		return oom(out);
+	if (pt_enter(mm, page, pfn, user_ptf(v, true))) {
+		mmu_free_frame(m, pfn);
+		return oom(out);
+	}
+	rmap_add_anon(m, pfn, v, page);
+	mm->rss_anon++;
+	event_fault(&m->events, addr, FAULT_ANON, flags);
+}
+
+static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
+			    unsigned flags, struct fault_outcome *out)
+{
+	uint64_t page = addr & PAGE_MASK;
+	uint64_t index = v->pgoff + ((page - v->start) >> PAGE_SHIFT);
+	if (index >= v->shm->pages)
+		return fail(out, SIGBUS, BUS_ADRERR, "beyond the shared object");
+	uint64_t pfn = shmem_get_page(mm->mmu, v->shm, index,
+				      pt_neighbour_pfn(mm, page));
+	if (pfn == PFN_NONE)
+		return oom(out);
+	/* No write-notify: a shared mapping gets a writable entry even on a
+	 * read fault, so a later write does not fault again (Linux). */
+	if (pt_enter(mm, page, pfn, user_ptf(v, true)))
+		return oom(out);
+	rmap_dup(mm->mmu, pfn);
+	mm->rss_shmem++;
+	event_fault(&mm->mmu->events, addr, FAULT_SHARED, flags);
+}
+
+static void do_driver_fault(struct mm *mm, struct vma *v, uint64_t addr,
+			    unsigned flags, struct fault_outcome *out)
+{
+	uint64_t page = addr & PAGE_MASK;
+	uint64_t pgoff = v->pgoff + ((page - v->start) >> PAGE_SHIFT);
+	uint64_t pfn = PFN_NONE;
+	int sig = v->ops->fault(v, addr, pgoff, &pfn);
+	if (sig)
+		return fail(out, sig, sig == SIGBUS ? BUS_ADRERR : SEGV_MAPERR,
+			    "driver refused the fault");
+	if (pt_enter(mm, page, pfn, user_ptf(v, true)))
+		return oom(out);
+	rmap_dup(mm->mmu, pfn);
+	event_fault(&mm->mmu->events, addr, FAULT_DEVICE, flags);
+}
+
+static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr, pte_t pte,
+		       unsigned flags, struct fault_outcome *out)
+{
+	struct mmu *m = mm->mmu;
+	uint64_t page = addr & PAGE_MASK;
+	uint64_t old = pte_pfn(pte);
+	struct frame *f = mmu_frame(m, old);
+
+	if (old != m->zero_pfn && f && f->kind == FRAME_ANON &&
+	    f->mapcount == 1) {
+		/* Exclusive: make it writable, no copy (wp-reuse). */
+		pt_set_writable(mm, page, true);
+		event_fault(&m->events, addr, FAULT_WP_REUSE, flags);
+		return;
+	}
+	if (!anon_vma_prepare(v))
+		return oom(out);
+	uint64_t pfn = alloc_anon_frame(mm, page);
+	if (pfn == PFN_NONE)
+		return oom(out);
+	/* A zero-frame source needs no copy: the new frame is zeroed. */
+	if (old != m->zero_pfn)
+		memcpy(mmu_pfn_host(m, pfn), mmu_pfn_host(m, old), PAGE_SIZE);
+	if (pt_enter(mm, page, pfn, user_ptf(v, true))) {
+		mmu_free_frame(m, pfn);
+		return oom(out);
+	}
+	rmap_add_anon(m, pfn, v, page);
+	mm->rss_anon++;
+	if (old != m->zero_pfn) {
+		rmap_remove(m, old);
+		if (f && f->kind == FRAME_FILE)
+			mm->rss_file--;
+	}
+	if (v->flags & VM_EXEC)
+		tb_invalidate(m, page, page + PAGE_SIZE);
+	event_fault(&m->events, addr, FAULT_COW, flags);
+}
+
+static struct vma *fault_vma(struct mm *mm, uint64_t addr,
+			     struct fault_outcome *out)
+{
+	struct vma *v = vma_find(&mm->vmas, addr);
+	if (!v) {
+		fail(out, SIGSEGV, SEGV_MAPERR, "no VMA");
+		return NULL;
+	}
+	if (addr >= v->start)
+		return v;
+	if (!(v->flags & VM_GROWSDOWN)) {
+		fail(out, SIGSEGV, SEGV_MAPERR, "no VMA");
+		return NULL;
+	}
+	if (expand_downwards(mm, v, addr)) {
+		/* Far below the stack it is just a hole. */
+		fail(out, SIGSEGV, SEGV_MAPERR,
+		     v->start - addr > mm->stack_rlimit
+			     ? "no VMA"
+			     : "stack cannot grow here (limit or guard gap)");
+		return NULL;
+	}
+	return v;
+}
+
+void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
+		     struct fault_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct vma *v = addr < USER_VA_END ? fault_vma(mm, addr, out) : NULL;
+	if (!v) {
+		if (!out->sig)
+			fail(out, SIGSEGV, SEGV_MAPERR, "kernel address");
+		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
+		return;
+	}
+	if (access_error(v, flags)) {
+		fail(out, SIGSEGV, SEGV_ACCERR,
+		     (flags & FAULT_FLAG_WRITE) && (v->flags & VM_ACCESS_FLAGS)
+			     ? "write to a read-only mapping"
+			     : "protection: PROT_NONE");
+		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
+		return;
+	}
+	pte_t pte = pt_get(mm, addr & PAGE_MASK);
+	if (pte & PTE_PROTNONE) {
+		/* VMA allows access again; restore the entry. */
+		pt_set_protnone(mm, addr & PAGE_MASK, false,
+				v->flags & VM_WRITE);
+		return;
+	}
+	if (!pte_present(pte)) {
+		if (v->ops && v->ops->fault)
+			do_driver_fault(mm, v, addr, flags, out);
+		else if (v->shm)
+			do_shared_fault(mm, v, addr, flags, out);
+		else
+			do_anonymous_page(mm, v, addr, flags, out);
+	} else if ((flags & FAULT_FLAG_WRITE) && !pte_write(pte)) {
+		do_wp_page(mm, v, addr, pte, flags, out);
+	}
+	/* else: spurious (a stale translation); the retry succeeds. */
+	if (out->sig)
+		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
+}
+
+int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write)
+{
+	struct fault_outcome out;
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		pte_t p = pt_get(mm, va);
+		if (pte_present(p) && (!write || pte_write(p)))
+			continue;
+		handle_mm_fault(mm, va, write ? FAULT_FLAG_WRITE : 0, &out);
+		if (out.sig)
+			return out.sig == SIGBUS || out.sig == SIGSEGV ? -EFAULT
+								       : -ENOMEM;
+	}
+	return 0;
+}

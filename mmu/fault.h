@@ -1,0 +1,40 @@
+/* The page-fault handler, named after Linux's mm/memory.c.
+ *
+ * handle_mm_fault() resolves one fault at a user address: it finds the
+ * VMA (growing a stack VMA downwards when the address lies just below
+ * it), checks the access against the VMA, and then:
+ *   - no entry, private anonymous: a read maps the zero frame read-only
+ *     (do_anonymous_page), a write allocates a zeroed frame;
+ *   - no entry, shared object: the object's frame (do_shared_fault);
+ *   - no entry, driver VMA: the driver's vm_ops->fault;
+ *   - a write to a read-only entry: COW, or reuse of an exclusive frame
+ *     (do_wp_page).
+ */
+#ifndef MEMU_MMU_FAULT_H
+#define MEMU_MMU_FAULT_H
+
+#include <stdint.h>
+
+#include "mm.h"
+
+enum fault_flags {
+	FAULT_FLAG_WRITE = 1 << 0,
+	FAULT_FLAG_USER = 1 << 1,  /* from guest code, not a kernel copy */
+	FAULT_FLAG_INSTR = 1 << 2,
+};
+
+/* What the guest gets when a fault cannot be resolved. */
+struct fault_outcome {
+	int sig;            /* 0: resolved */
+	int si_code;        /* SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, ... */
+	const char *reason; /* for the kernel-style report line */
+};
+
+void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
+		     struct fault_outcome *out);
+
+/* Make [start, end) of a VMA present as MAP_POPULATE / MADV_POPULATE do:
+ * write faults when write is set, read faults otherwise. 0 or -errno. */
+int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write);
+
+#endif

@@ -1,0 +1,144 @@
+#include "frame.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int zone_init(struct zone *z, const char *name, uint64_t base_pfn,
+	      uint64_t nr, struct phys *phys, struct events *events)
+{
+	memset(z, 0, sizeof(*z));
+	z->name = name;
+	z->base_pfn = base_pfn;
+	z->nr = nr;
+	z->nr_free = nr;
+	z->phys = phys;
+	z->events = events;
+	uint64_t blocks = (nr + FRAME_BLOCK - 1) / FRAME_BLOCK;
+	/* calloc: the host hands out zero pages lazily, so metadata for a
+	 * large, mostly untouched RAM costs little. */
+	z->frames = calloc(nr, sizeof(*z->frames));
+	z->block_free = calloc(blocks, 1);
+	if (!z->frames || !z->block_free) {
+		zone_destroy(z);
+		return -1;
+	}
+	for (uint64_t b = 0; b < blocks; b++) {
+		uint64_t left = nr - b * FRAME_BLOCK;
+		z->block_free[b] = left < FRAME_BLOCK ? left : FRAME_BLOCK;
+	}
+	return 0;
+}
+
+void zone_destroy(struct zone *z)
+{
+	free(z->frames);
+	free(z->block_free);
+	z->frames = NULL;
+	z->block_free = NULL;
+}
+
+bool zone_contains(const struct zone *z, uint64_t pfn)
+{
+	return pfn >= z->base_pfn && pfn - z->base_pfn < z->nr;
+}
+
+struct frame *zone_frame(struct zone *z, uint64_t pfn)
+{
+	return zone_contains(z, pfn) ? &z->frames[pfn - z->base_pfn] : NULL;
+}
+
+static void take(struct zone *z, uint64_t i, enum frame_kind kind)
+{
+	struct frame *f = &z->frames[i];
+	f->kind = (uint8_t)kind;
+	f->mapcount = 0;
+	f->owner = NULL;
+	f->index = 0;
+	z->block_free[i / FRAME_BLOCK]--;
+	z->nr_free--;
+}
+
+void zone_reserve(struct zone *z, uint64_t pfn, enum frame_kind kind)
+{
+	struct frame *f = zone_frame(z, pfn);
+	if (f && f->kind == FRAME_FREE)
+		take(z, pfn - z->base_pfn, kind);
+}
+
+static uint64_t finish_alloc(struct zone *z, uint64_t i, enum frame_kind kind)
+{
+	bool stale = z->frames[i].used_before;
+	take(z, i, kind);
+	uint64_t pfn = z->base_pfn + i;
+	if (stale)
+		memset(phys_host(z->phys, pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+	struct event e = {EV_FRAME_ALLOC, pfn, kind, 0, 0};
+	event_emit(z->events, &e);
+	return pfn;
+}
+
+/* Next-fit search for a block with at least `need` free frames. */
+static uint64_t find_block(struct zone *z, unsigned need)
+{
+	uint64_t blocks = (z->nr + FRAME_BLOCK - 1) / FRAME_BLOCK;
+	for (uint64_t n = 0; n < blocks; n++) {
+		uint64_t b = (z->cursor + n) % blocks;
+		if (z->block_free[b] >= need) {
+			z->cursor = b;
+			return b;
+		}
+	}
+	return UINT64_MAX;
+}
+
+uint64_t frame_alloc(struct zone *z, enum frame_kind kind, uint64_t want,
+		     unsigned colour)
+{
+	if (z->nr_free == 0)
+		return PFN_NONE;
+	if (want != PFN_NONE && zone_contains(z, want) &&
+	    z->frames[want - z->base_pfn].kind == FRAME_FREE)
+		return finish_alloc(z, want - z->base_pfn, kind);
+
+	uint64_t b = find_block(z, FRAME_BLOCK);
+	if (b != UINT64_MAX)
+		return finish_alloc(z, b * FRAME_BLOCK + colour % FRAME_BLOCK,
+				    kind);
+	b = find_block(z, 1);
+	for (uint64_t i = b * FRAME_BLOCK; i < z->nr; i++)
+		if (z->frames[i].kind == FRAME_FREE)
+			return finish_alloc(z, i, kind);
+	return PFN_NONE;
+}
+
+uint64_t frame_alloc_run(struct zone *z, enum frame_kind kind, uint64_t n)
+{
+	for (uint64_t start = 0; start + n <= z->nr; start++) {
+		uint64_t len = 0;
+		while (len < n && z->frames[start + len].kind == FRAME_FREE)
+			len++;
+		if (len == n) {
+			for (uint64_t i = 0; i < n; i++)
+				finish_alloc(z, start + i, kind);
+			return z->base_pfn + start;
+		}
+		start += len;
+	}
+	return PFN_NONE;
+}
+
+void frame_free(struct zone *z, uint64_t pfn)
+{
+	struct frame *f = zone_frame(z, pfn);
+	if (!f || f->kind == FRAME_FREE || f->kind == FRAME_RESERVED)
+		return;
+	struct event e = {EV_FRAME_FREE, pfn, f->kind, 0, 0};
+	f->kind = FRAME_FREE;
+	f->used_before = 1;
+	f->mapcount = 0;
+	f->owner = NULL;
+	z->block_free[(pfn - z->base_pfn) / FRAME_BLOCK]++;
+	z->nr_free++;
+	event_emit(z->events, &e);
+}

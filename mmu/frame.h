@@ -1,0 +1,67 @@
+/* Frames and the frame allocator.
+ *
+ * A zone is a run of physical frames with one `struct frame` of metadata
+ * each.  The machine has two: RAM (low physical space; the ISA hole is
+ * marked reserved so it is never handed out) and the page-table bank.
+ *
+ * Neighbouring virtual pages should get neighbouring frames: the host can
+ * then merge their aliases into one mapping (vm.max_map_count is finite).
+ * The allocator takes two hints: a wanted pfn (the neighbour's frame plus
+ * the distance) and a colour (the virtual page number modulo FRAME_BLOCK):
+ * a page with no mapped neighbour starts a fresh, wholly free block of
+ * FRAME_BLOCK frames at the offset its colour names, leaving room for its
+ * neighbours on either side.  Deterministic by construction: the same
+ * sequence of requests always yields the same frames.
+ */
+#ifndef MEMU_MMU_FRAME_H
+#define MEMU_MMU_FRAME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "phys.h"
+
+#define FRAME_BLOCK 16
+#define PFN_NONE UINT64_MAX
+
+struct frame {
+	uint8_t kind;        /* enum frame_kind */
+	uint8_t used_before; /* contents are stale: zero on next allocation */
+	uint32_t mapcount;   /* PTEs mapping this frame */
+	void *owner;         /* anon_vma or shared object, for the rmap */
+	uint64_t index;      /* page offset in the owner (Linux page->index) */
+};
+
+struct zone {
+	const char *name;
+	uint64_t base_pfn;
+	uint64_t nr;
+	uint64_t nr_free;
+	struct frame *frames;
+	uint8_t *block_free; /* free frames in each FRAME_BLOCK block */
+	uint64_t cursor;     /* next-fit position, in blocks */
+	struct phys *phys;
+	struct events *events;
+};
+
+int zone_init(struct zone *z, const char *name, uint64_t base_pfn,
+	      uint64_t nr, struct phys *phys, struct events *events);
+void zone_destroy(struct zone *z);
+
+/* Take a frame out of circulation for good (the ISA hole, firmware). */
+void zone_reserve(struct zone *z, uint64_t pfn, enum frame_kind kind);
+
+bool zone_contains(const struct zone *z, uint64_t pfn);
+struct frame *zone_frame(struct zone *z, uint64_t pfn);
+
+/* Allocate one zeroed frame.  want: a pfn to take if it is free (or
+ * PFN_NONE); colour: where in a fresh block to start.  Returns PFN_NONE
+ * when the zone is exhausted. */
+uint64_t frame_alloc(struct zone *z, enum frame_kind kind, uint64_t want,
+		     unsigned colour);
+/* Allocate n physically contiguous zeroed frames (boot-time use). */
+uint64_t frame_alloc_run(struct zone *z, enum frame_kind kind, uint64_t n);
+void frame_free(struct zone *z, uint64_t pfn);
+
+#endif

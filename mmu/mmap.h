@@ -1,0 +1,38 @@
+/* The address-space operations behind mmap(2), munmap(2), mprotect(2),
+ * mremap(2), brk(2) and madvise(2), with Linux 6.1's checks in Linux's
+ * order and Linux's errnos (see docs/mmap.md and the spec).  Each returns
+ * a result or a negative errno.
+ */
+#ifndef MEMU_MMU_MMAP_H
+#define MEMU_MMU_MMAP_H
+
+#include <stdint.h>
+
+#include "mm.h"
+#include "vma.h"
+
+/* What a file (a device) contributes to mmap; NULL for anonymous. */
+struct mmap_file {
+	const char *name;
+	bool readable, writable; /* opened with FMODE_READ / FMODE_WRITE */
+	/* Called once the VMA exists and is in the tree: install PTEs or
+	 * vm_ops.  0 or -errno (the mapping is then undone). */
+	int (*mmap)(struct vma *vma, void *cookie);
+	void *cookie;
+};
+
+int64_t do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
+		uint64_t flags, uint64_t off, const struct mmap_file *file);
+int do_munmap(struct mm *mm, uint64_t start, uint64_t len);
+int do_mprotect(struct mm *mm, uint64_t start, uint64_t len, uint64_t prot);
+int64_t do_mremap(struct mm *mm, uint64_t addr, uint64_t old_len,
+		  uint64_t new_len, uint64_t flags, uint64_t new_addr);
+uint64_t do_brk(struct mm *mm, uint64_t brk);
+int do_madvise(struct mm *mm, uint64_t start, uint64_t len, uint64_t advice);
+
+/* Create a private anonymous VMA at a fixed place (the loader's segments,
+ * the stack): name is kept, flags are VM_* bits. */
+struct vma *mm_map_fixed(struct mm *mm, uint64_t start, uint64_t end,
+			 uint64_t vm_flags, const char *name);
+
+#endif

@@ -1,0 +1,97 @@
+#include "mmu.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
+	     uint64_t ptbank_bytes, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	m->uc = uc;
+	if (phys_init(&m->phys, ram_bytes, ptbank_bytes, err, errlen))
+		return -1;
+	if (zone_init(&m->ram, "ram", 0, ram_bytes >> PAGE_SHIFT, &m->phys,
+		      &m->events) ||
+	    zone_init(&m->ptbank, "pagetable", PTBANK_BASE >> PAGE_SHIFT,
+		      ptbank_bytes >> PAGE_SHIFT, &m->phys, &m->events)) {
+		snprintf(err, errlen, "out of host memory for frame metadata");
+		mmu_destroy(m);
+		return -1;
+	}
+	/* The ISA I/O hole holds no RAM: never hand it out. */
+	for (uint64_t pa = ISA_HOLE_START; pa < ISA_HOLE_END; pa += PAGE_SIZE)
+		zone_reserve(&m->ram, pa >> PAGE_SHIFT, FRAME_RESERVED);
+	/* Frame 0 holds the real-mode interrupt table on a PC; Linux never
+	 * allocates it either. */
+	zone_reserve(&m->ram, 0, FRAME_RESERVED);
+	/* Allocate from 1 MiB upwards; low memory is used last. */
+	m->ram.cursor = (ISA_HOLE_END >> PAGE_SHIFT) / FRAME_BLOCK;
+
+	m->zero_pfn = frame_alloc(&m->ram, FRAME_ZERO, PFN_NONE, 0);
+
+	if (uc_mem_map(uc, TLB_FLUSH_PAGE, PAGE_SIZE, UC_PROT_READ | UC_PROT_WRITE)) {
+		snprintf(err, errlen, "cannot map the TLB-flush page");
+		mmu_destroy(m);
+		return -1;
+	}
+	return 0;
+}
+
+void mmu_destroy(struct mmu *m)
+{
+	zone_destroy(&m->ram);
+	zone_destroy(&m->ptbank);
+	phys_destroy(&m->phys);
+}
+
+struct zone *mmu_zone(struct mmu *m, uint64_t pfn)
+{
+	if (zone_contains(&m->ram, pfn))
+		return &m->ram;
+	if (zone_contains(&m->ptbank, pfn))
+		return &m->ptbank;
+	return NULL;
+}
+
+struct frame *mmu_frame(struct mmu *m, uint64_t pfn)
+{
+	struct zone *z = mmu_zone(m, pfn);
+	return z ? zone_frame(z, pfn) : NULL;
+}
+
+void *mmu_pfn_host(struct mmu *m, uint64_t pfn)
+{
+	return phys_host(&m->phys, pfn << PAGE_SHIFT);
+}
+
+void mmu_free_frame(struct mmu *m, uint64_t pfn)
+{
+	struct zone *z = mmu_zone(m, pfn);
+	if (z)
+		frame_free(z, pfn);
+}
+
+void tlb_flush(struct mmu *m, uint64_t reason)
+{
+	/* Unicorn 2.0.1 has no public TLB flush; a permission change on any
+	 * region flushes everything (architecture, fact 6). */
+	uc_mem_protect(m->uc, TLB_FLUSH_PAGE, PAGE_SIZE, UC_PROT_READ);
+	uc_mem_protect(m->uc, TLB_FLUSH_PAGE, PAGE_SIZE,
+		       UC_PROT_READ | UC_PROT_WRITE);
+	struct event e = {EV_TLB_FLUSH, reason, 0, 0, 0};
+	event_emit(&m->events, &e);
+}
+
+void tb_invalidate(struct mmu *m, uint64_t start, uint64_t end)
+{
+	uc_ctl_remove_cache(m->uc, start, end);
+}
+
+uint64_t mmu_region_count(struct mmu *m)
+{
+	uc_mem_region *regions;
+	uint32_t count = 0;
+	if (uc_mem_regions(m->uc, &regions, &count) == UC_ERR_OK)
+		uc_free(regions);
+	return count;
+}

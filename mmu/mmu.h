@@ -1,0 +1,51 @@
+/* The machine's memory system: physical RAM and its zones, the zero frame,
+ * the event point, and the Unicorn CPU whose TLB and memory map it keeps
+ * in step with the page tables.
+ */
+#ifndef MEMU_MMU_MMU_H
+#define MEMU_MMU_MMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <unicorn/unicorn.h>
+
+#include "event.h"
+#include "frame.h"
+#include "phys.h"
+
+/* Unicorn aborts near 4,096 regions and rebuilds its map on every change
+ * (architecture, fact 7); memu refuses a mapping (ENOMEM) past this. */
+#define MMU_MAX_REGIONS 3000
+
+/* A one-page Unicorn region that no page table maps: toggling its write
+ * permission flushes the whole CPU TLB (architecture, fact 6). */
+#define TLB_FLUSH_PAGE 0xfffffffffffff000ULL
+
+struct mmu {
+	uc_engine *uc;
+	struct phys phys;
+	struct zone ram;
+	struct zone ptbank;
+	struct events events;
+	uint64_t zero_pfn;
+};
+
+int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
+	     uint64_t ptbank_bytes, char *err, size_t errlen);
+void mmu_destroy(struct mmu *m);
+
+struct zone *mmu_zone(struct mmu *m, uint64_t pfn);
+struct frame *mmu_frame(struct mmu *m, uint64_t pfn);
+void *mmu_pfn_host(struct mmu *m, uint64_t pfn);
+void mmu_free_frame(struct mmu *m, uint64_t pfn);
+
+/* Flush every translation the CPU has cached. */
+void tlb_flush(struct mmu *m, uint64_t reason);
+/* Drop translated code for [start, end) after its bytes changed behind
+ * the CPU's back (architecture, fact 8). */
+void tb_invalidate(struct mmu *m, uint64_t start, uint64_t end);
+
+/* Unicorn regions currently mapped. */
+uint64_t mmu_region_count(struct mmu *m);
+
+#endif

@@ -1,0 +1,245 @@
+#include "pagetable.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define LEVELS 4
+#define ENTRIES 512
+#define UPPER_FLAGS (PTE_P | PTE_W)
+
+static unsigned index_at(uint64_t va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (ENTRIES - 1);
+}
+
+static pte_t *table(struct mm *mm, uint64_t pfn)
+{
+	return mmu_pfn_host(mm->mmu, pfn);
+}
+
+static bool user_va(uint64_t va)
+{
+	return va < USER_VA_END;
+}
+
+static void emit_pte(struct mm *mm, enum event_kind k, uint64_t va, pte_t new,
+		     pte_t old, int level)
+{
+	struct event e = {k, va, new, old, (uint64_t)level};
+	event_emit(&mm->mmu->events, &e);
+}
+
+static void write_entry(struct mm *mm, pte_t *slot, uint64_t va, pte_t new,
+			int level)
+{
+	pte_t old = *slot;
+	*slot = new;
+	emit_pte(mm, new ? EV_PTE_SET : EV_PTE_CLEAR, va, new, old, level);
+}
+
+int pt_create(struct mm *mm)
+{
+	uint64_t pfn = frame_alloc(&mm->mmu->ptbank, FRAME_PAGETABLE, PFN_NONE, 0);
+	if (pfn == PFN_NONE)
+		return -ENOMEM;
+	mm->pml4_pfn = pfn;
+	return 0;
+}
+
+uint64_t pt_root(struct mm *mm)
+{
+	return mm->pml4_pfn << PAGE_SHIFT;
+}
+
+/* The slot for va at level 1 (the PT), allocating tables on the way when
+ * alloc is set.  NULL when a table is absent (or cannot be allocated). */
+static pte_t *walk(struct mm *mm, uint64_t va, bool alloc)
+{
+	uint64_t pfn = mm->pml4_pfn;
+	for (int level = LEVELS; level > 1; level--) {
+		pte_t *slot = &table(mm, pfn)[index_at(va, level)];
+		if (!(*slot & PTE_P)) {
+			if (!alloc)
+				return NULL;
+			uint64_t t = frame_alloc(&mm->mmu->ptbank,
+						 FRAME_PAGETABLE, PFN_NONE, 0);
+			if (t == PFN_NONE)
+				return NULL;
+			/* Upper levels grant everything; the leaf decides.
+			 * U only in the user half, so user code can never
+			 * reach the kernel half. */
+			pte_t e = (t << PAGE_SHIFT) | UPPER_FLAGS |
+				  (user_va(va) ? PTE_U : 0);
+			write_entry(mm, slot, va, e, level);
+		}
+		pfn = pte_pfn(*slot);
+	}
+	return &table(mm, pfn)[index_at(va, 1)];
+}
+
+pte_t pt_get(struct mm *mm, uint64_t va)
+{
+	pte_t *slot = walk(mm, va, false);
+	return slot ? *slot : 0;
+}
+
+static pte_t make_pte(uint64_t pfn, unsigned ptf)
+{
+	pte_t p = (pfn << PAGE_SHIFT) | PTE_P;
+	if (ptf & PTF_WRITE)
+		p |= PTE_W;
+	if (ptf & PTF_USER)
+		p |= PTE_U;
+	if (ptf & PTF_SPECIAL)
+		p |= PTE_SPECIAL;
+	if (ptf & PTF_NOCACHE)
+		p |= PTE_PCD;
+	if (ptf & PTF_WRITETHRU)
+		p |= PTE_PWT;
+	/* A and D stay clear: the CPU sets them when it uses the entry. */
+	return p;
+}
+
+int pt_enter(struct mm *mm, uint64_t va, uint64_t pfn, unsigned ptf)
+{
+	pte_t *slot = walk(mm, va, true);
+	if (!slot)
+		return -ENOMEM;
+	if (ptf & PTF_USER) {
+		int err = backing_alias(mm, va, pfn);
+		if (err)
+			return err;
+	}
+	/* Replacing a present entry by another frame needs no flush when the
+	 * host alias moved with it (architecture, fact 6: COW). */
+	write_entry(mm, slot, va, make_pte(pfn, ptf), 1);
+	return 0;
+}
+
+int pt_enter_kernel(struct mm *mm, uint64_t va, uint64_t pfn)
+{
+	return pt_enter(mm, va, pfn, PTF_WRITE);
+}
+
+pte_t pt_clear(struct mm *mm, uint64_t va)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot || !*slot)
+		return 0;
+	pte_t old = *slot;
+	write_entry(mm, slot, va, 0, 1);
+	if (pte_present(old))
+		mm->flush_pending = true;
+	return old;
+}
+
+void pt_set_writable(struct mm *mm, uint64_t va, bool writable)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot || !pte_present(*slot) || pte_write(*slot) == writable)
+		return;
+	write_entry(mm, slot, va, writable ? *slot | PTE_W : *slot & ~PTE_W, 1);
+	if (!writable)
+		mm->flush_pending = true;
+}
+
+void pt_set_protnone(struct mm *mm, uint64_t va, bool none, bool writable)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot || !pte_has_frame(*slot))
+		return;
+	pte_t p = *slot & ~(PTE_P | PTE_W | PTE_PROTNONE);
+	if (none) {
+		p |= PTE_PROTNONE;
+		if (pte_present(*slot))
+			mm->flush_pending = true;
+	} else {
+		p |= PTE_P | (writable ? PTE_W : 0);
+	}
+	if (p != *slot)
+		write_entry(mm, slot, va, p, 1);
+}
+
+int pt_move(struct mm *mm, uint64_t from, uint64_t to)
+{
+	pte_t *src = walk(mm, from, false);
+	if (!src || !*src)
+		return 0;
+	pte_t *dst = walk(mm, to, true);
+	if (!dst)
+		return -ENOMEM;
+	src = walk(mm, from, false); /* tables may not move, but be plain */
+	pte_t p = *src;
+	if (pte_has_frame(p)) {
+		int err = backing_alias(mm, to, pte_pfn(p));
+		if (err)
+			return err;
+	}
+	write_entry(mm, dst, to, p, 1);
+	write_entry(mm, src, from, 0, 1);
+	if (pte_present(p))
+		mm->flush_pending = true;
+	return 0;
+}
+
+void pt_touch(struct mm *mm, uint64_t va, bool write)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot || !pte_present(*slot))
+		return;
+	pte_t p = *slot | PTE_A | (write ? PTE_D : 0);
+	if (p != *slot)
+		write_entry(mm, slot, va, p, 1);
+}
+
+uint64_t pt_neighbour_pfn(struct mm *mm, uint64_t va)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot)
+		return PFN_NONE;
+	unsigned i = index_at(va, 1);
+	pte_t *pt = slot - i;
+	/* Nearest mapped ordinary frame within FRAME_BLOCK entries. */
+	for (unsigned d = 1; d <= FRAME_BLOCK; d++) {
+		if (i >= d && pte_present(pt[i - d]) && !pte_special(pt[i - d]))
+			return pte_pfn(pt[i - d]) + d;
+		if (i + d < ENTRIES && pte_present(pt[i + d]) &&
+		    !pte_special(pt[i + d]) && pte_pfn(pt[i + d]) >= d)
+			return pte_pfn(pt[i + d]) - d;
+	}
+	return PFN_NONE;
+}
+
+static uint64_t span(int level)
+{
+	return 1ULL << (PAGE_SHIFT + 9 * (level - 1));
+}
+
+static void visit(struct mm *mm, uint64_t pfn, int level, uint64_t base,
+		  uint64_t start, uint64_t end, pt_visit_fn fn, void *arg)
+{
+	pte_t *t = table(mm, pfn);
+	uint64_t size = span(level);
+	for (unsigned i = 0; i < ENTRIES; i++) {
+		uint64_t lo = base + i * size;
+		if (lo + size <= start)
+			continue;
+		if (lo >= end)
+			break;
+		pte_t e = t[i];
+		if (level == 1) {
+			if (pte_has_frame(e))
+				fn(mm, lo, e, arg);
+		} else if (e & PTE_P) {
+			visit(mm, pte_pfn(e), level - 1, lo, start, end, fn, arg);
+		}
+	}
+}
+
+void pt_for_each(struct mm *mm, uint64_t start, uint64_t end, pt_visit_fn fn,
+		 void *arg)
+{
+	if (start >= end)
+		return;
+	visit(mm, mm->pml4_pfn, LEVELS, 0, start, end, fn, arg);
+}

@@ -1,0 +1,83 @@
+/* x86-64 4-level page tables: the only code that knows PTE bits (like
+ * FreeBSD's pmap).  The tables live in the page-table bank of emulated RAM
+ * and the emulated CPU walks them itself; memu writes entries and the CPU
+ * sets Accessed and Dirty.  Every entry written is reported to the event
+ * point.
+ */
+#ifndef MEMU_MMU_PAGETABLE_H
+#define MEMU_MMU_PAGETABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm.h"
+
+typedef uint64_t pte_t;
+
+#define PTE_P    (1ULL << 0)
+#define PTE_W    (1ULL << 1)
+#define PTE_U    (1ULL << 2)
+#define PTE_PWT  (1ULL << 3)
+#define PTE_PCD  (1ULL << 4)
+#define PTE_A    (1ULL << 5)
+#define PTE_D    (1ULL << 6)
+#define PTE_PAT  (1ULL << 7) /* in a 4 KiB PTE; PS in upper levels */
+#define PTE_G    (1ULL << 8)
+/* Software bits 9-11 are ignored by the CPU. */
+#define PTE_SPECIAL  (1ULL << 9)  /* no ordinary frame: zero page, PFN map */
+#define PTE_PROTNONE (1ULL << 10) /* frame kept, access revoked (P clear) */
+#define PTE_ADDR     0x000ffffffffff000ULL
+
+/* How a mapping is entered (machine-independent flags). */
+enum pt_flags {
+	PTF_WRITE = 1 << 0,
+	PTF_USER = 1 << 1,
+	PTF_SPECIAL = 1 << 2,
+	PTF_NOCACHE = 1 << 3,  /* PCD */
+	PTF_WRITETHRU = 1 << 4 /* PWT */
+};
+
+static inline bool pte_present(pte_t p) { return p & PTE_P; }
+static inline bool pte_has_frame(pte_t p) { return p & (PTE_P | PTE_PROTNONE); }
+static inline bool pte_write(pte_t p) { return p & PTE_W; }
+static inline bool pte_special(pte_t p) { return p & PTE_SPECIAL; }
+static inline uint64_t pte_pfn(pte_t p) { return (p & PTE_ADDR) >> PAGE_SHIFT; }
+
+/* Build the kernel half and an empty user half for a new address space. */
+int pt_create(struct mm *mm);
+
+/* The leaf entry for va, or 0 when no table holds one. */
+pte_t pt_get(struct mm *mm, uint64_t va);
+
+/* Map va to pfn.  A user mapping also aliases the host page.  -ENOMEM
+ * when no page-table page is left. */
+int pt_enter(struct mm *mm, uint64_t va, uint64_t pfn, unsigned ptf);
+/* Clear the leaf entry for va; returns the old entry.  The caller
+ * unaliases host pages (once per range) and the TLB flush is batched. */
+pte_t pt_clear(struct mm *mm, uint64_t va);
+/* Clear W (a downgrade: batches a TLB flush) or set it. */
+void pt_set_writable(struct mm *mm, uint64_t va, bool writable);
+/* Revoke access but keep the frame (mprotect PROT_NONE), or restore. */
+void pt_set_protnone(struct mm *mm, uint64_t va, bool none, bool writable);
+/* Move the entry at from to to (mremap); the host alias moves with it. */
+int pt_move(struct mm *mm, uint64_t from, uint64_t to);
+/* Set A (and D for a write) as the CPU would for a kernel access. */
+void pt_touch(struct mm *mm, uint64_t va, bool write);
+
+/* A frame that would sit next to a neighbour's in the same page table:
+ * pfn of a mapped neighbour plus the distance, or PFN_NONE. */
+uint64_t pt_neighbour_pfn(struct mm *mm, uint64_t va);
+
+/* Call fn for every leaf entry that holds a frame in [start, end),
+ * skipping absent tables. */
+typedef void (*pt_visit_fn)(struct mm *mm, uint64_t va, pte_t pte, void *arg);
+void pt_for_each(struct mm *mm, uint64_t start, uint64_t end, pt_visit_fn fn,
+		 void *arg);
+
+/* The physical address of the PML4, for CR3. */
+uint64_t pt_root(struct mm *mm);
+
+/* Map a kernel page (supervisor-only) at va; used at boot. */
+int pt_enter_kernel(struct mm *mm, uint64_t va, uint64_t pfn);
+
+#endif

@@ -1,0 +1,71 @@
+#include "shmem.h"
+
+#include <stdlib.h>
+
+static uint64_t next_shmem_id = 1;
+
+struct shmem *shmem_create(uint64_t pages)
+{
+	struct shmem *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->pfns = malloc(pages * sizeof(*s->pfns));
+	if (!s->pfns) {
+		free(s);
+		return NULL;
+	}
+	for (uint64_t i = 0; i < pages; i++)
+		s->pfns[i] = PFN_NONE;
+	LIST_INIT(&s->vmas);
+	s->pages = pages;
+	s->id = next_shmem_id++;
+	return s;
+}
+
+void shmem_link(struct vma *v, struct shmem *s)
+{
+	v->shm = s;
+	LIST_INSERT_HEAD(&s->vmas, v, shm_link);
+	s->refs++;
+}
+
+static void shmem_free(struct mmu *m, struct shmem *s)
+{
+	for (uint64_t i = 0; i < s->pages; i++)
+		if (s->pfns[i] != PFN_NONE)
+			mmu_free_frame(m, s->pfns[i]);
+	free(s->pfns);
+	free(s);
+}
+
+void shmem_unlink(struct mmu *m, struct vma *v)
+{
+	struct shmem *s = v->shm;
+	if (!s)
+		return;
+	LIST_REMOVE(v, shm_link);
+	v->shm = NULL;
+	if (--s->refs == 0)
+		shmem_free(m, s);
+}
+
+uint64_t shmem_get_page(struct mmu *m, struct shmem *s, uint64_t index,
+			uint64_t want_pfn)
+{
+	if (index >= s->pages)
+		return PFN_NONE;
+	if (s->pfns[index] != PFN_NONE)
+		return s->pfns[index];
+	/* Neighbouring pages of the object get neighbouring frames. */
+	if (want_pfn == PFN_NONE && index > 0 && s->pfns[index - 1] != PFN_NONE)
+		want_pfn = s->pfns[index - 1] + 1;
+	uint64_t pfn = frame_alloc(&m->ram, FRAME_SHARED, want_pfn,
+				   (unsigned)(index % FRAME_BLOCK));
+	if (pfn == PFN_NONE)
+		return PFN_NONE;
+	struct frame *f = mmu_frame(m, pfn);
+	f->owner = s;
+	f->index = index;
+	s->pfns[index] = pfn;
+	return pfn;
+}

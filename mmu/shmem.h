@@ -1,0 +1,31 @@
+/* Shared memory objects: the backing of MAP_SHARED|MAP_ANONYMOUS (and,
+ * later, shared /dev/zero).  Like Linux's shmem, an object owns its frames
+ * by page offset; every VMA mapping it sees the same frames, a read fault
+ * allocates too (there is no zero page here), and the frames live until
+ * the last mapping of the object goes away.
+ */
+#ifndef MEMU_MMU_SHMEM_H
+#define MEMU_MMU_SHMEM_H
+
+#include <stdint.h>
+
+#include "mm.h"
+#include "vma.h"
+
+struct shmem {
+	LIST_HEAD(, vma) vmas;
+	uint64_t pages;  /* size; faults beyond it get SIGBUS */
+	uint64_t *pfns;  /* PFN_NONE where no frame yet */
+	uint64_t refs;   /* VMAs mapping it */
+	uint64_t id;
+};
+
+struct shmem *shmem_create(uint64_t pages);
+void shmem_link(struct vma *v, struct shmem *s);
+void shmem_unlink(struct mmu *m, struct vma *v);
+/* The frame at index, allocating it if absent: PFN_NONE when out of
+ * memory or index is beyond the object. */
+uint64_t shmem_get_page(struct mmu *m, struct shmem *s, uint64_t index,
+			uint64_t want_pfn);
+
+#endif

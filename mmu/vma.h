@@ -1,0 +1,93 @@
+/* Virtual memory areas and the per-address-space VMA tree.
+ *
+ * A VMA is a run of pages [start, end) with one set of permissions and one
+ * backing.  The tree is a red-black tree from libbsd's <sys/tree.h> (the
+ * same macros FreeBSD's kernel uses), ordered by address; VMAs never
+ * overlap, so "the first VMA ending above addr" -- Linux's find_vma -- is
+ * one RB_NFIND.  Flag values are Linux's, so /proc views can print them.
+ */
+#ifndef MEMU_MMU_VMA_H
+#define MEMU_MMU_VMA_H
+
+#include <bsd/sys/queue.h>
+#include <stddef.h>
+#include <bsd/sys/tree.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VM_READ       0x00000001ULL
+#define VM_WRITE      0x00000002ULL
+#define VM_EXEC       0x00000004ULL
+#define VM_SHARED     0x00000008ULL
+#define VM_MAYREAD    0x00000010ULL
+#define VM_MAYWRITE   0x00000020ULL
+#define VM_MAYEXEC    0x00000040ULL
+#define VM_MAYSHARE   0x00000080ULL
+#define VM_GROWSDOWN  0x00000100ULL
+#define VM_PFNMAP     0x00000400ULL
+#define VM_LOCKED     0x00002000ULL
+#define VM_IO         0x00004000ULL
+#define VM_DONTEXPAND 0x00040000ULL
+#define VM_ACCOUNT    0x00100000ULL
+#define VM_NORESERVE  0x00200000ULL
+#define VM_DONTDUMP   0x04000000ULL
+#define VM_SOFTDIRTY  0x08000000ULL
+#define VM_MIXEDMAP   0x10000000ULL
+
+#define VM_ACCESS_FLAGS (VM_READ | VM_WRITE | VM_EXEC)
+#define VM_SPECIAL (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
+
+struct mm;
+struct anon_vma;
+struct shmem;
+struct vma;
+
+/* Operations a driver attaches to the VMAs its mmap creates. */
+struct vm_operations {
+	const char *name;
+	/* Serve a fault at page offset pgoff of the VMA: return a pfn to map,
+	 * or PFN_NONE with *sig set (SIGBUS, SIGSEGV). */
+	int (*fault)(struct vma *vma, uint64_t addr, uint64_t pgoff,
+		     uint64_t *pfn);
+	void (*close)(struct vma *vma);
+};
+
+struct vma {
+	RB_ENTRY(vma) rb;
+	uint64_t start, end;
+	uint64_t flags;
+	uint64_t pgoff; /* page offset of start in the backing */
+	struct mm *mm;
+	struct anon_vma *anon_vma;     /* set on the first anonymous frame */
+	LIST_ENTRY(vma) anon_link;     /* in anon_vma->vmas */
+	struct shmem *shm;             /* shared object backing, or NULL */
+	LIST_ENTRY(vma) shm_link;      /* in shm->vmas */
+	const struct vm_operations *ops;
+	void *private_data;
+	const char *name;              /* "[heap]", "[stack]", a path */
+};
+
+RB_HEAD(vma_rb, vma);
+
+struct vma_tree {
+	struct vma_rb root;
+	uint64_t count;
+};
+
+void vma_tree_init(struct vma_tree *t);
+void vma_tree_insert(struct vma_tree *t, struct vma *v);
+void vma_tree_remove(struct vma_tree *t, struct vma *v);
+
+/* The first VMA with end > addr, or NULL (Linux find_vma). */
+struct vma *vma_find(struct vma_tree *t, uint64_t addr);
+/* The VMA containing addr, or NULL. */
+struct vma *vma_lookup(struct vma_tree *t, uint64_t addr);
+/* True when no VMA intersects [start, end). */
+bool vma_range_free(struct vma_tree *t, uint64_t start, uint64_t end);
+
+struct vma *vma_first(struct vma_tree *t);
+struct vma *vma_last(struct vma_tree *t);
+struct vma *vma_next(struct vma_tree *t, struct vma *v);
+struct vma *vma_prev(struct vma_tree *t, struct vma *v);
+
+#endif
