@@ -1,0 +1,115 @@
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+const char *guest_path(const char *name)
+{
+	static char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", GUEST_DIR, name);
+	return path;
+}
+
+void guest_open_cfg(struct guest *g, const struct memu_config *cfg,
+		    const char *name, const char *const *args)
+{
+	memset(g, 0, sizeof(*g));
+	struct memu_config c = *cfg;
+	g->out_fd = memfd_create("guest-stdout", MFD_CLOEXEC);
+	g->err_fd = memfd_create("guest-stderr", MFD_CLOEXEC);
+	cr_assert(g->out_fd >= 0 && g->err_fd >= 0);
+	c.stdout_fd = g->out_fd;
+	c.stderr_fd = g->err_fd;
+	c.stdin_fd = -1;
+	char err[512] = "";
+	g->m = memu_new(&c, err, sizeof(err));
+	cr_assert(g->m, "memu_new: %s", err);
+	const char *argv[64];
+	int argc = 0;
+	argv[argc++] = guest_path(name);
+	for (; args && args[argc - 1] && argc < 63; argc++)
+		argv[argc] = args[argc - 1];
+	argv[argc] = NULL;
+	cr_assert(memu_load(g->m, guest_path(name), argc, argv, err,
+			    sizeof(err)) == 0,
+		  "memu_load %s: %s", name, err);
+}
+
+void guest_open(struct guest *g, const char *name, ...)
+{
+	const char *args[62];
+	int n = 0;
+	va_list ap;
+	va_start(ap, name);
+	const char *a;
+	while (n < 61 && (a = va_arg(ap, const char *)))
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	struct memu_config cfg;
+	memu_config_init(&cfg);
+	guest_open_cfg(g, &cfg, name, args);
+}
+
+enum memu_stop guest_run(struct guest *g)
+{
+	memu_run(g->m, &g->r);
+	cr_assert(g->r.stop != MEMU_STOP_ERROR, "machine error: %s",
+		  g->r.reason ? g->r.reason : "?");
+	return g->r.stop;
+}
+
+void guest_finish(struct guest *g)
+{
+	while (guest_run(g) == MEMU_STOP_PROBE)
+		;
+}
+
+static char *slurp(int fd, char **slot)
+{
+	free(*slot);
+	off_t n = lseek(fd, 0, SEEK_END);
+	char *s = malloc((size_t)n + 1);
+	cr_assert(s);
+	ssize_t got = pread(fd, s, (size_t)n, 0);
+	s[got > 0 ? got : 0] = '\0';
+	*slot = s;
+	return s;
+}
+
+const char *guest_stdout(struct guest *g)
+{
+	return slurp(g->out_fd, &g->out);
+}
+
+const char *guest_stderr(struct guest *g)
+{
+	return slurp(g->err_fd, &g->err);
+}
+
+void guest_close(struct guest *g)
+{
+	memu_free(g->m);
+	close(g->out_fd);
+	close(g->err_fd);
+	free(g->out);
+	free(g->err);
+	memset(g, 0, sizeof(*g));
+}
+
+void guest_stats(struct guest *g, struct memu_stats *s)
+{
+	memu_get_stats(g->m, s);
+}
+
+uint64_t guest_faults(struct guest *g, enum memu_fault_kind k)
+{
+	struct memu_stats s;
+	memu_get_stats(g->m, &s);
+	return s.faults[k];
+}

@@ -1,0 +1,43 @@
+/* Test harness: run guest programs on a fresh machine and look inside.
+ *
+ * A guest's stdout and stderr go to memfds the test reads afterwards.
+ * Guests call memu_probe(tag) (guest/include/memu_guest.h) to stop at a
+ * point of interest; guest_run() returns there and the test inspects the
+ * page tables, frames and statistics before running on.
+ */
+#ifndef MEMU_TESTS_HARNESS_H
+#define MEMU_TESTS_HARNESS_H
+
+#include <memu.h>
+#include <stdint.h>
+
+struct guest {
+	struct memu *m;
+	int out_fd, err_fd;
+	struct memu_result r;
+	char *out; /* guest stdout, after guest_output() */
+	char *err;
+};
+
+/* Load GUEST_DIR/name with the given arguments (NULL-terminated list,
+ * argv[0] is the path).  Fails the test on any error. */
+void guest_open(struct guest *g, const char *name, ...);
+void guest_open_cfg(struct guest *g, const struct memu_config *cfg,
+		    const char *name, const char *const *args);
+/* Run to the next probe or the end; returns the stop reason. */
+enum memu_stop guest_run(struct guest *g);
+/* Run until the guest exits or dies (skipping probes). */
+void guest_finish(struct guest *g);
+/* Guest stdout / stderr so far, NUL-terminated (owned by g). */
+const char *guest_stdout(struct guest *g);
+const char *guest_stderr(struct guest *g);
+void guest_close(struct guest *g);
+
+/* Statistics shortcuts. */
+uint64_t guest_faults(struct guest *g, enum memu_fault_kind k);
+void guest_stats(struct guest *g, struct memu_stats *s);
+
+/* Path of a built guest program. */
+const char *guest_path(const char *name);
+
+#endif
