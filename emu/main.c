@@ -148,13 +148,10 @@ static int cmd_machine(struct cli *c, int argc)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(struct cli *c, int argc, char **argv)
 {
-	struct cli c = {0};
-	memu_config_init(&c.cfg);
-	c.env = calloc((size_t)argc + 1, sizeof(char *));
 	int next = 1;
-	int rc = parse_options(argc, argv, &c, &next);
+	int rc = parse_options(argc, argv, c, &next);
 	if (rc)
 		return rc;
 	if (next >= argc) {
@@ -164,17 +161,30 @@ int main(int argc, char **argv)
 	const char *cmd = argv[next];
 	int sub_next = 0;
 	/* Options may also follow the command: memu run --stats prog. */
-	rc = parse_options(argc - next, argv + next, &c, &sub_next);
+	rc = parse_options(argc - next, argv + next, c, &sub_next);
 	if (rc)
 		return rc;
 	char **rest = argv + next + sub_next;
 	int nrest = argc - next - sub_next;
 	if (!strcmp(cmd, "run"))
-		rc = cmd_run(&c, nrest, rest);
-	else if (!strcmp(cmd, "machine"))
-		rc = cmd_machine(&c, nrest);
-	else
-		rc = bad("unknown command", cmd);
+		return cmd_run(c, nrest, rest);
+	if (!strcmp(cmd, "machine"))
+		return cmd_machine(c, nrest);
+	return bad("unknown command", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {0};
+	memu_config_init(&c.cfg);
+	c.env = calloc((size_t)argc + 1, sizeof(char *));
+	if (!c.env) {
+		fprintf(stderr, "memu: out of memory\n");
+		return 1;
+	}
+	/* Every path frees c.env: under LeakSanitizer a leak turns a usage
+	 * error's exit status 2 into 1. */
+	int rc = dispatch(&c, argc, argv);
 	free(c.env);
 	return rc;
 }

@@ -584,7 +584,7 @@ int do_mprotect(struct mm *mm, uint64_t start, uint64_t len, uint64_t prot)
 	}
 	uint64_t want = prot_to_vm(prot);
 	uint64_t at = start;
-	while (v && v->start < end) {
+	while (v && v->start < end && at < end) {
 		if (v->start > at)
 			return -ENOMEM; /* a hole; earlier VMAs stay changed */
 		if ((want & VM_WRITE) && !(v->flags & VM_MAYWRITE))
@@ -914,7 +914,7 @@ int do_madvise(struct mm *mm, uint64_t start, uint64_t len_in, uint64_t advice)
 	struct vma *v = vma_find(&mm->vmas, start);
 	if (!v)
 		return -ENOMEM;
-	while (v && v->start < end) {
+	while (v && v->start < end && at < end) {
 		if (v->start > at)
 			unmapped = -ENOMEM;
 		uint64_t lo = v->start > at ? v->start : at;

@@ -215,14 +215,21 @@ static uint64_t span(int level)
 	return 1ULL << (PAGE_SHIFT + 9 * (level - 1));
 }
 
+/* The upper half of the PML4 maps the sign-extended (canonical) top. */
+static uint64_t canonical(uint64_t va)
+{
+	return va & (1ULL << 47) ? va | 0xffff000000000000ULL : va;
+}
+
 static void visit(struct mm *mm, uint64_t pfn, int level, uint64_t base,
 		  uint64_t start, uint64_t end, pt_visit_fn fn, void *arg)
 {
 	pte_t *t = table(mm, pfn);
 	uint64_t size = span(level);
 	for (unsigned i = 0; i < ENTRIES; i++) {
-		uint64_t lo = base + i * size;
-		if (lo + size <= start)
+		uint64_t lo = canonical(base + i * size);
+		/* last byte, not lo + size: the top slot ends at 2^64 */
+		if (lo + (size - 1) < start)
 			continue;
 		if (lo >= end)
 			break;

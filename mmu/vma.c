@@ -41,6 +41,9 @@ void vma_tree_remove(struct vma_tree *t, struct vma *v)
 
 struct vma *vma_find(struct vma_tree *t, uint64_t addr)
 {
+	/* No VMA ends above the last address; the key's end would wrap. */
+	if (addr == UINT64_MAX)
+		return NULL;
 	struct vma key = {.start = addr, .end = addr + 1};
 	return RB_NFIND(vma_rb, &t->root, &key);
 }

@@ -1,0 +1,558 @@
+/* The `memu` command as a user meets it: run the real binary (MEMU_BIN)
+ * as a child process and check its exit status, stdout and stderr.
+ *
+ * A program memu cannot load must cost exactly one line on stderr, of the
+ * form "memu: PATH: what is wrong", and exit status 2: no crash, no
+ * sanitizer report, no second line.  Broken ELF files are made by copying
+ * a built guest and patching its headers in a mkdtemp directory.
+ */
+#include <criterion/criterion.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+extern char **environ;
+
+#define TIMEOUT_MS (120 * 1000) /* a guard against a hung child, not a check */
+#define MAX_TEMPS 8
+
+/* ---- running memu */
+
+struct proc {
+	char *out, *err;
+	size_t outlen, errlen;
+	int status; /* exit status; memu must not die of a signal */
+};
+
+static void buf_append(char **buf, size_t *len, const char *p, size_t n)
+{
+	*buf = realloc(*buf, *len + n + 1);
+	cr_assert(*buf);
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Read both pipes to EOF; false if the child outlived the guard. */
+static bool drain(struct proc *p, int out_fd, int err_fd)
+{
+	struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+	long deadline = now_ms() + TIMEOUT_MS;
+	char chunk[4096];
+	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+		long left = deadline - now_ms();
+		if (left <= 0 || poll(fds, 2, (int)left) == 0)
+			return false;
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			ssize_t n = read(fds[i].fd, chunk, sizeof(chunk));
+			if (n > 0 && i == 0)
+				buf_append(&p->out, &p->outlen, chunk, (size_t)n);
+			else if (n > 0)
+				buf_append(&p->err, &p->errlen, chunk, (size_t)n);
+			else if (n == 0 || errno != EINTR)
+				fds[i].fd = -1;
+		}
+	}
+	return true;
+}
+
+/* Run MEMU_BIN with the NULL-terminated args (argv[0] excluded). */
+static void run_memu(struct proc *p, const char *const *args)
+{
+	const char *argv[32] = {MEMU_BIN};
+	for (int i = 0; args[i] && i < 30; i++)
+		argv[i + 1] = args[i];
+	int out[2], err[2];
+	cr_assert(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	pid_t pid;
+	int rc = posix_spawn(&pid, MEMU_BIN, &fa, NULL, (char *const *)argv,
+			     environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out[1]);
+	close(err[1]);
+	cr_assert_eq(rc, 0, "posix_spawn %s: %s", MEMU_BIN, strerror(rc));
+	memset(p, 0, sizeof(*p));
+	buf_append(&p->out, &p->outlen, "", 0);
+	buf_append(&p->err, &p->errlen, "", 0);
+	bool done = drain(p, out[0], err[0]);
+	close(out[0]);
+	close(err[0]);
+	if (!done)
+		kill(pid, SIGKILL);
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(done, "memu hung (killed after %d ms)", TIMEOUT_MS);
+	cr_assert(WIFEXITED(ws), "memu died of signal %d; stderr:\n%s",
+		  WTERMSIG(ws), p->err);
+	p->status = WEXITSTATUS(ws);
+}
+
+#define MEMU(p, ...) run_memu((p), (const char *const[]){__VA_ARGS__, NULL})
+
+static void proc_free(struct proc *p)
+{
+	free(p->out);
+	free(p->err);
+}
+
+/* ---- what the output must look like */
+
+static void expect_status(const struct proc *p, int status)
+{
+	cr_assert_eq(p->status, status,
+		     "exit status %d, want %d; stdout:\n%s\nstderr:\n%s",
+		     p->status, status, p->out, p->err);
+}
+
+/* stderr is exactly one line "memu: ..." that contains every needle. */
+static void expect_one_line(const struct proc *p, const char *const *needles)
+{
+	const char *e = p->err;
+	cr_assert(strncmp(e, "memu: ", 6) == 0, "stderr: %s", e);
+	cr_assert(p->errlen > 0 && strchr(e, '\n') == e + p->errlen - 1,
+		  "stderr is not one line:\n%s", e);
+	for (int i = 0; needles[i]; i++)
+		cr_assert(strstr(e, needles[i]), "stderr lacks \"%s\": %s",
+			  needles[i], e);
+}
+
+#define ONE_LINE(p, ...) \
+	expect_one_line((p), (const char *const[]){__VA_ARGS__, NULL})
+
+/* memu refused the program: status 2, one line, nothing on stdout. */
+static void expect_refused(const struct proc *p, const char *const *needles)
+{
+	expect_status(p, 2);
+	cr_assert_str_empty(p->out, "stdout: %s", p->out);
+	expect_one_line(p, needles);
+}
+
+#define REFUSED(p, ...) \
+	expect_refused((p), (const char *const[]){__VA_ARGS__, NULL})
+
+/* text holds line as a whole line. */
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *s = text; (s = strstr(s, line)); s++) {
+		if ((s == text || s[-1] == '\n') && s[n] == '\n')
+			return true;
+	}
+	return false;
+}
+
+/* The line of text that starts (after blanks) with key, or NULL. */
+static char *line_of(const char *text, const char *key)
+{
+	for (const char *s = text; *s;) {
+		const char *end = strchrnul(s, '\n');
+		const char *t = s + strspn(s, " ");
+		if (!strncmp(t, key, strlen(key)))
+			return strndup(s, (size_t)(end - s));
+		s = *end ? end + 1 : end;
+	}
+	return NULL;
+}
+
+static void expect_stats_line(const char *err, const char *key,
+			      const char *want)
+{
+	char *line = line_of(err, key);
+	cr_assert(line, "no \"%s\" line in the stats:\n%s", key, err);
+	cr_expect(strstr(line, want), "\"%s\" lacks \"%s\"", line, want);
+	free(line);
+}
+
+/* ---- temporary files */
+
+static char tmpdir[64];
+static char *temps[MAX_TEMPS];
+static int ntemps;
+
+static void make_tmpdir(void)
+{
+	strcpy(tmpdir, "/tmp/memu-cli-XXXXXX");
+	cr_assert(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+}
+
+static void remove_tmpdir(void)
+{
+	for (int i = 0; i < ntemps; i++) {
+		unlink(temps[i]);
+		free(temps[i]);
+	}
+	ntemps = 0;
+	rmdir(tmpdir);
+}
+
+TestSuite(cli, .init = make_tmpdir, .fini = remove_tmpdir);
+
+static const char *write_temp(const char *name, const void *bytes, size_t n)
+{
+	cr_assert(ntemps < MAX_TEMPS);
+	char *path;
+	cr_assert(asprintf(&path, "%s/%s", tmpdir, name) > 0);
+	temps[ntemps++] = path;
+	FILE *f = fopen(path, "wb");
+	cr_assert(f, "%s: %s", path, strerror(errno));
+	cr_assert_eq(fwrite(bytes, 1, n, f), n);
+	cr_assert_eq(fclose(f), 0);
+	chmod(path, 0755);
+	return path;
+}
+
+/* A copy of a built guest in memory, to patch. */
+static unsigned char *read_guest(const char *name, size_t *len)
+{
+	FILE *f = fopen(guest_path(name), "rb");
+	cr_assert(f, "%s: %s", guest_path(name), strerror(errno));
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	long n = ftell(f);
+	cr_assert(n > (long)sizeof(Elf64_Ehdr));
+	rewind(f);
+	unsigned char *b = malloc((size_t)n);
+	cr_assert(b);
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+/* The index-th PT_LOAD header of an ELF image held in memory. */
+static Elf64_Phdr *nth_load(unsigned char *img, size_t len, int index)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	cr_assert(eh->e_phoff + eh->e_phnum * sizeof(Elf64_Phdr) <= len);
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD && index-- == 0)
+			return &ph[i];
+	}
+	cr_assert_fail("guest has too few PT_LOAD segments");
+	return NULL;
+}
+
+/* Run `memu run` on the image and free it. */
+static void run_image(struct proc *p, const char *name, unsigned char *img,
+		      size_t len)
+{
+	const char *path = write_temp(name, img, len);
+	free(img);
+	MEMU(p, "run", path);
+}
+
+/* ---- programs memu refuses to load */
+
+Test(cli, missing_file)
+{
+	struct proc p;
+	MEMU(&p, "run", "/nonexistent/memu-test-program");
+	REFUSED(&p, "/nonexistent/memu-test-program", "No such file or directory");
+	proc_free(&p);
+}
+
+Test(cli, directory)
+{
+	struct proc p;
+	MEMU(&p, "run", tmpdir);
+	REFUSED(&p, tmpdir, "not a regular file");
+	proc_free(&p);
+}
+
+Test(cli, empty_file)
+{
+	struct proc p;
+	const char *path = write_temp("empty", "", 0);
+	MEMU(&p, "run", path);
+	REFUSED(&p, path, "not an ELF file");
+	proc_free(&p);
+}
+
+Test(cli, text_file)
+{
+	static const char text[] = "#!/bin/sh\necho this is not an ELF file\n";
+	struct proc p;
+	const char *path = write_temp("script.sh", text, sizeof(text) - 1);
+	MEMU(&p, "run", path);
+	REFUSED(&p, path, "not an ELF file");
+	proc_free(&p);
+}
+
+Test(cli, elf32)
+{
+	Elf32_Ehdr eh = {
+		.e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32,
+			    ELFDATA2LSB, EV_CURRENT},
+		.e_type = ET_EXEC,
+		.e_machine = EM_386,
+		.e_version = EV_CURRENT,
+		.e_entry = 0x8048000,
+		.e_ehsize = sizeof(Elf32_Ehdr),
+		.e_phentsize = sizeof(Elf32_Phdr),
+	};
+	struct proc p;
+	MEMU(&p, "run", write_temp("elf32", &eh, sizeof(eh)));
+	REFUSED(&p, "elf32", "not a 64-bit ELF file");
+	proc_free(&p);
+}
+
+Test(cli, wrong_architecture)
+{
+	size_t len;
+	unsigned char *img = read_guest("hello", &len);
+	((Elf64_Ehdr *)img)->e_machine = EM_AARCH64;
+	struct proc p;
+	run_image(&p, "aarch64", img, len);
+	REFUSED(&p, "aarch64", "wrong architecture", "183");
+	proc_free(&p);
+}
+
+Test(cli, dynamically_linked)
+{
+	struct proc p;
+	MEMU(&p, "run", "/bin/true");
+	REFUSED(&p, "/bin/true", "dynamically linked");
+	proc_free(&p);
+}
+
+Test(cli, truncated)
+{
+	size_t len;
+	unsigned char *img = read_guest("hello", &len);
+	cr_assert(len > 3000);
+	struct proc p;
+	run_image(&p, "truncated", img, 3000);
+	REFUSED(&p, "truncated");
+	cr_assert(strstr(p.err, "past the end of the file") ||
+			  strstr(p.err, "program headers"),
+		  "stderr: %s", p.err);
+	proc_free(&p);
+}
+
+Test(cli, overlapping_segments)
+{
+	size_t len;
+	unsigned char *img = read_guest("hello", &len);
+	nth_load(img, len, 1)->p_vaddr = nth_load(img, len, 0)->p_vaddr;
+	struct proc p;
+	run_image(&p, "overlap", img, len);
+	REFUSED(&p, "overlap", "overlapping");
+	proc_free(&p);
+}
+
+Test(cli, filesz_exceeds_memsz)
+{
+	size_t len;
+	unsigned char *img = read_guest("hello", &len);
+	Elf64_Phdr *ph = nth_load(img, len, 0);
+	ph->p_filesz = ph->p_memsz + 16;
+	struct proc p;
+	run_image(&p, "filesz", img, len);
+	REFUSED(&p, "filesz", "file size exceeds memory size");
+	proc_free(&p);
+}
+
+Test(cli, relocatable_object)
+{
+	size_t len;
+	unsigned char *img = read_guest("hello", &len);
+	((Elf64_Ehdr *)img)->e_type = ET_REL;
+	struct proc p;
+	run_image(&p, "object.o", img, len);
+	REFUSED(&p, "object.o", "not an executable", "e_type 1");
+	proc_free(&p);
+}
+
+/* ---- options and commands */
+
+Test(cli, help)
+{
+	struct proc p;
+	MEMU(&p, "--help");
+	expect_status(&p, 0);
+	cr_assert_str_empty(p.err, "stderr: %s", p.err);
+	cr_assert(strstr(p.out, "memu run"), "stdout: %s", p.out);
+	cr_assert(strstr(p.out, "--ram"));
+	cr_assert(strstr(p.out, "--stats"));
+	proc_free(&p);
+}
+
+Test(cli, version)
+{
+	struct proc p;
+	MEMU(&p, "--version");
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.out, "memu 0.1.0\n");
+	cr_assert_str_empty(p.err, "stderr: %s", p.err);
+	proc_free(&p);
+}
+
+/* Usage errors: status 2, a "memu: " complaint, nothing run. */
+static void expect_usage_error(const struct proc *p, const char *needle)
+{
+	expect_status(p, 2);
+	cr_assert_str_empty(p->out, "stdout: %s", p->out);
+	cr_assert(strncmp(p->err, "memu: ", 6) == 0, "stderr: %s", p->err);
+	cr_assert(strstr(p->err, needle), "stderr lacks \"%s\": %s", needle,
+		  p->err);
+	cr_assert_not(strstr(p->err, "Sanitizer"), "stderr: %s", p->err);
+}
+
+Test(cli, run_without_program)
+{
+	struct proc p;
+	MEMU(&p, "run");
+	expect_usage_error(&p, "run needs a PROGRAM");
+	proc_free(&p);
+}
+
+Test(cli, bad_ram_size)
+{
+	struct proc p;
+	MEMU(&p, "--ram", "12Q", "run", "x");
+	expect_usage_error(&p, "12Q");
+	proc_free(&p);
+}
+
+Test(cli, unknown_command)
+{
+	struct proc p;
+	MEMU(&p, "bogus");
+	expect_usage_error(&p, "bogus");
+	proc_free(&p);
+}
+
+Test(cli, machine_map)
+{
+	struct proc p;
+	MEMU(&p, "machine");
+	expect_status(&p, 0);
+	cr_assert_str_empty(p.err, "stderr: %s", p.err);
+	cr_assert(has_line(p.out,
+			   "  0000000a0000-0000000fffff : Reserved (ISA I/O hole)"),
+		  "stdout:\n%s", p.out);
+	cr_assert(has_line(p.out, "  000000100000-00000fffffff : System RAM"),
+		  "stdout:\n%s", p.out);
+	cr_assert(has_line(p.out, "  00f000000000-00f000ffffff : System RAM "
+				  "(page-table bank)"),
+		  "stdout:\n%s", p.out);
+	proc_free(&p);
+}
+
+Test(cli, machine_map_1g)
+{
+	struct proc p;
+	MEMU(&p, "machine", "--ram", "1G");
+	expect_status(&p, 0);
+	cr_assert(has_line(p.out, "  000000100000-00003fffffff : System RAM"),
+		  "stdout:\n%s", p.out);
+	proc_free(&p);
+}
+
+/* ---- running guests */
+
+/* A guest that exits normally: exact stdout, status, silent stderr. */
+static void expect_run(const char *guest, const char *out, int status)
+{
+	struct proc p;
+	MEMU(&p, "run", guest_path(guest), "a", "b");
+	expect_status(&p, status);
+	cr_assert_str_eq(p.out, out);
+	cr_assert_str_empty(p.err, "stderr: %s", p.err);
+	proc_free(&p);
+}
+
+Test(cli, run_hello)
+{
+	expect_run("hello", "hello: a b\n", 3);
+}
+
+Test(cli, run_hello_glibc)
+{
+	expect_run("hello_glibc", "hello: a b\n", 3);
+}
+
+Test(cli, run_hello_pie)
+{
+	expect_run("hello_pie", "hello: a b\n", 3);
+}
+
+Test(cli, run_freestanding)
+{
+	expect_run("freestanding", "freestanding: hello\n", 7);
+}
+
+Test(cli, null_dereference)
+{
+	struct proc p;
+	MEMU(&p, "run", guest_path("segv_null"));
+	expect_status(&p, 128 + SIGSEGV);
+	cr_assert_str_eq(p.out, "segv_null: writing to 0\n");
+	ONE_LINE(&p, "segv_null", "SIGSEGV", "at 0x0 ", "no VMA");
+	proc_free(&p);
+}
+
+Test(cli, abort)
+{
+	struct proc p;
+	MEMU(&p, "run", guest_path("abort"));
+	expect_status(&p, 128 + SIGABRT);
+	cr_assert_str_eq(p.out, "abort: calling abort()\n");
+	ONE_LINE(&p, "abort", "SIGABRT");
+	proc_free(&p);
+}
+
+Test(cli, stats)
+{
+	struct proc p;
+	MEMU(&p, "run", "--stats", guest_path("hello"));
+	expect_status(&p, 3);
+	cr_assert_str_eq(p.out, "hello:\n");
+	cr_assert(strncmp(p.err, "memu stats:\n", 12) == 0, "stderr:\n%s", p.err);
+	static const char *const keys[] = {
+		"minor faults:", "anon", "page table", "TLB flushes:",
+		"syscalls:", "exit_group",
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		expect_stats_line(p.err, keys[i], keys[i]);
+	expect_stats_line(p.err, "exit_group ", " 1");
+	proc_free(&p);
+}
+
+Test(cli, unimplemented_syscalls)
+{
+	struct proc p;
+	MEMU(&p, "run", "--stats", guest_path("enosys"));
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.out, "syscall 999: -1 errno 38 (ENOSYS)\n"
+				"io_setup: -1 errno 38 (ENOSYS)\n");
+	expect_stats_line(p.err, "io_setup ", " 1 (ENOSYS 1)");
+	expect_stats_line(p.err, "(others) ", " 1 (ENOSYS 1)");
+	proc_free(&p);
+}
