@@ -21,14 +21,14 @@ void memu_config_init(struct memu_config *cfg)
 }
 
 /* The page-table bank: enough tables to map all of RAM with 4 KiB pages
- * several times over, at least 16 MiB, at most one chunk (1 GiB). */
+ * several times over, at least 16 MiB, at most 1 GiB. */
 static uint64_t ptbank_size(uint64_t ram)
 {
 	uint64_t size = ram / 64;
 	if (size < (16ULL << 20))
 		size = 16ULL << 20;
-	if (size > CHUNK_SIZE)
-		size = CHUNK_SIZE;
+	if (size > PTBANK_MAX)
+		size = PTBANK_MAX;
 	return PAGE_ALIGN(size);
 }
 

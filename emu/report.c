@@ -75,8 +75,8 @@ void memu_print_machine(struct memu *m, FILE *out)
 		(unsigned long long)KERNEL_BASE,
 		(unsigned long long)(KERNEL_STACK_TOP - 1));
 	fprintf(out, "user space: 0x10000-0x%llx, except 0x%llx-0x%llx (the "
-		     "page-table bank's chunk)\n",
+		     "page-table bank's window)\n",
 		(unsigned long long)(TASK_SIZE - 1),
 		(unsigned long long)PTBANK_BASE,
-		(unsigned long long)(PTBANK_BASE + CHUNK_SIZE - 1));
+		(unsigned long long)(PTBANK_HOLE_END - 1));
 }

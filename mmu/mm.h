@@ -22,21 +22,33 @@
  * minimum gap of 128 MiB (arch/x86/mm/mmap.c) */
 #define MMAP_BASE       (TASK_SIZE - (128ULL << 20))
 
-/* The user half is backed in 1 GiB chunks: one Unicorn region and one host
- * reservation per run of chunks, made when a VMA first lands there. */
-#define CHUNK_SHIFT 30
+/* The user half is backed in 64 MiB chunks: one Unicorn region and one
+ * host reservation per run of chunks, made when a VMA first lands there.
+ * Smaller chunks would mean more regions (fact 7); larger ones make the
+ * region split behind an executable VMA slow, because Unicorn flushes
+ * every page of the region it splits (1 GiB: about 10 ms a split). */
+#define CHUNK_SHIFT 26
 #define CHUNK_SIZE  (1ULL << CHUNK_SHIFT)
+#define CHUNK_PAGES (CHUNK_SIZE >> PAGE_SHIFT)
 #define NR_CHUNKS   (USER_VA_END >> CHUNK_SHIFT)
+
+/* User space has a hole where Unicorn sees the page-table bank at its
+ * physical address (fact 1). */
+#define PTBANK_HOLE_START PTBANK_BASE
+#define PTBANK_HOLE_END   (PTBANK_BASE + PTBANK_MAX)
 
 struct mm {
 	struct mmu *mmu;
 	struct vma_tree vmas;
 	uint64_t pml4_pfn;
-	uint8_t **chunk_host; /* host address of each backed chunk */
+	struct chunk *chunks; /* NR_CHUNKS entries, see backing.c */
+	uint64_t (*runs)[2];  /* backed runs of chunks [first, end) */
+	size_t nr_runs, cap_runs;
 	uint64_t start_brk, brk;
 	uint64_t mmap_base;
 	uint64_t stack_rlimit;
 	bool flush_pending;   /* a PTE lost rights: flush before returning */
+	bool dying;           /* being destroyed: skip host unaliasing */
 	uint64_t rss_anon, rss_shmem, rss_file;
 };
 

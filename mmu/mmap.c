@@ -58,6 +58,7 @@ void mm_destroy(struct mm *mm)
 	if (!mm)
 		return;
 	struct vma *v;
+	mm->dying = true;
 	while ((v = vma_first(&mm->vmas))) {
 		zap_range(mm, v->start, v->end);
 		vma_tree_remove(&mm->vmas, v);
@@ -80,7 +81,7 @@ bool mm_range_usable(uint64_t start, uint64_t end)
 {
 	/* The page-table bank's chunk is not available to user mappings:
 	 * Unicorn sees the bank at its physical address (fact 1). */
-	uint64_t bank_lo = PTBANK_BASE, bank_hi = PTBANK_BASE + CHUNK_SIZE;
+	uint64_t bank_lo = PTBANK_HOLE_START, bank_hi = PTBANK_HOLE_END;
 	return start < end && end <= TASK_SIZE &&
 	       (end <= bank_lo || start >= bank_hi);
 }
@@ -207,7 +208,8 @@ static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
 	pt_for_each(mm, start, end, zap_pte, NULL);
-	backing_unalias(mm, start, end);
+	if (!mm->dying)
+		backing_unalias(mm, start, end);
 }
 
 /* Unmap [start, end): split the edge VMAs and drop what lies inside. */

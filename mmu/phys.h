@@ -28,6 +28,7 @@
  * Physical addresses must stay below 2^40 in this CPU model. */
 #define PTBANK_BASE 0xF000000000ULL
 #define PHYS_ADDR_BITS 40
+#define PTBANK_MAX (1ULL << 30)
 
 #define RAM_MIN (4ULL << 20)
 #define RAM_MAX (512ULL << 30)
