@@ -62,7 +62,7 @@ void memu_print_machine(struct memu *m, FILE *out)
 	range(out, 0, ISA_HOLE_START, "System RAM (low memory; frame 0 reserved)");
 	range(out, ISA_HOLE_START, ISA_HOLE_END, "Reserved (ISA I/O hole)");
 	range(out, ISA_HOLE_START, 0xC0000, "  Video RAM area (no device yet)");
-	range(out, 0xC0000, 0xF0000, "  unclaimed (reads as the bus floats)");
+	range(out, 0xC0000, 0xF0000, "  unclaimed");
 	range(out, 0xF0000, ISA_HOLE_END, "  System ROM area (no ROM yet)");
 	range(out, ISA_HOLE_END, p->ram_top, "System RAM");
 	range(out, PTBANK_BASE, PTBANK_BASE + p->ptbank_size,

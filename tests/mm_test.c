@@ -412,3 +412,33 @@ Test(mm, bad_arguments_get_linux_errnos)
 	exits_with(0);
 	cr_assert_str_eq(guest_stdout(&g), expected_errnos);
 }
+
+/* ---- mremap moves page-table entries, frames and all */
+
+Test(mm, mremap_moves_frames_without_copying)
+{
+	guest_open(&g, "mremap_move", NULL);
+	at_probe();
+	uint64_t old = g.r.probe_tag;
+	uint64_t pfn[4];
+	for (int i = 0; i < 4; i++)
+		pfn[i] = pte_at(old + i * PAGE).pfn;
+	struct memu_stats s0, s1;
+	guest_stats(&g, &s0);
+	at_probe();
+	uint64_t moved = g.r.probe_tag;
+	guest_stats(&g, &s1);
+	cr_assert_neq(moved, old);
+	cr_assert_eq(s1.minor_faults, s0.minor_faults, "nothing re-faulted");
+	for (int i = 0; i < 4; i++) {
+		struct memu_pte p = pte_at(moved + i * PAGE);
+		cr_assert(p.present && p.writable);
+		cr_assert_eq(p.pfn, pfn[i], "page %d kept its frame", i);
+		cr_assert_not(pte_at(old + i * PAGE).present);
+		struct memu_rmap r[2];
+		cr_assert_eq(memu_rmap(g.m, p.pfn, r, 2), 1);
+		cr_assert_eq(r[0].va, moved + i * PAGE);
+	}
+	exits_with(0);
+	cr_assert_str_eq(guest_stdout(&g), "abcdz\n");
+}
