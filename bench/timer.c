@@ -60,8 +60,8 @@ static double run_once(const char *out, char **argv)
 	}
 	double t = now() - t0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "bench_timer: %s failed (status 0x%x)\n", argv[0],
-			status);
+		fprintf(stderr, "bench_timer: %s failed (status 0x%x)\n",
+			argv[0], status);
 		exit(1);
 	}
 	return t;

@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 /* 2026-01-01T00:00:00Z: the realtime clock's reading at boot. */
-#define VCLOCK_EPOCH 1767225600ULL
+#define VCLOCK_EPOCH	  1767225600ULL
 #define VCLOCK_SYSCALL_NS 500
-#define VCLOCK_FAULT_NS 1000
+#define VCLOCK_FAULT_NS	  1000
 /* The TSC ticks at a nominal 1 GHz: one tick per virtual nanosecond. */
 
 struct vclock {

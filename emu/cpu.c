@@ -15,15 +15,15 @@
 #include "../mmu/pagetable.h"
 #include "machine.h"
 
-#define CR0_PE (1ULL << 0)
-#define CR0_MP (1ULL << 1)
-#define CR0_ET (1ULL << 4)
-#define CR0_NE (1ULL << 5)
-#define CR0_WP (1ULL << 16)
-#define CR0_PG (1ULL << 31)
-#define CR4_TSD (1ULL << 2)
-#define CR4_PAE (1ULL << 5)
-#define CR4_OSFXSR (1ULL << 9)
+#define CR0_PE	       (1ULL << 0)
+#define CR0_MP	       (1ULL << 1)
+#define CR0_ET	       (1ULL << 4)
+#define CR0_NE	       (1ULL << 5)
+#define CR0_WP	       (1ULL << 16)
+#define CR0_PG	       (1ULL << 31)
+#define CR4_TSD	       (1ULL << 2)
+#define CR4_PAE	       (1ULL << 5)
+#define CR4_OSFXSR     (1ULL << 9)
 #define CR4_OSXMMEXCPT (1ULL << 10)
 
 /* GDT: Linux's selectors (__KERNEL_CS 0x10, __USER_DS 0x2b, __USER_CS
@@ -44,10 +44,11 @@ static const uint8_t stub_iretq[] = {0x48, 0xcf};
 /* Calibration code (CPL 0): a write fault, then a read fault. */
 #define CALIB_CODE_OFF 0x100
 static const uint8_t calib_code[] = {
-	0x48, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, /* movabs rax, CALIB_PAGE */
-	0xc6, 0x00, 0x01,                   /* mov byte [rax], 1 */
+	0x48, 0xb8, 0,	  0,	0,    0,
+	0,    0,    0,	  0,		    /* movabs rax, CALIB_PAGE */
+	0xc6, 0x00, 0x01,		    /* mov byte [rax], 1 */
 	0x8a, 0x98, 0x00, 0x10, 0x00, 0x00, /* mov bl, [rax + 0x1000] */
-	0xf4,                               /* hlt (never reached) */
+	0xf4,				    /* hlt (never reached) */
 };
 
 static int map_kernel(struct memu *m, char *err, size_t errlen)
@@ -138,7 +139,8 @@ static int calibrate_latch(struct memu *m, char *err, size_t errlen)
 	struct mmu *mmu = &m->mmu;
 	struct calib_state c = {m, 0, 0, NULL};
 	if (latch_prepare(&m->latch, m->uc)) {
-		snprintf(err, errlen, "unknown Unicorn context layout; need 2.0.1");
+		snprintf(err, errlen,
+			 "unknown Unicorn context layout; need 2.0.1");
 		return -1;
 	}
 	c.pfn = frame_alloc_run(&mmu->ram, FRAME_KERNEL, 2);
@@ -146,15 +148,16 @@ static int calibrate_latch(struct memu *m, char *err, size_t errlen)
 	if (c.pfn == PFN_NONE ||
 	    uc_mem_map_ptr(m->uc, CALIB_PAGE, 2 * PAGE_SIZE, UC_PROT_ALL,
 			   mmu_pfn_host(mmu, c.pfn)) ||
-	    uc_hook_add(m->uc, &h, UC_HOOK_INTR, (void *)calib_fault, &c, 1, 0)) {
+	    uc_hook_add(m->uc, &h, UC_HOOK_INTR, (void *)calib_fault, &c, 1,
+			0)) {
 		snprintf(err, errlen, "cannot set up latch calibration");
 		return -1;
 	}
 	uint64_t rsp = KERNEL_STACK_TOP - 64;
 	uc_reg_write(m->uc, UC_X86_REG_RSP, &rsp);
-	uc_err e = uc_emu_start(m->uc, KERNEL_TEXT + CALIB_CODE_OFF,
-				KERNEL_TEXT + CALIB_CODE_OFF + sizeof(calib_code) - 1,
-				0, 0);
+	uc_err e = uc_emu_start(
+		m->uc, KERNEL_TEXT + CALIB_CODE_OFF,
+		KERNEL_TEXT + CALIB_CODE_OFF + sizeof(calib_code) - 1, 0, 0);
 	uc_hook_del(m->uc, h);
 	for (int i = 0; i < 2; i++)
 		pt_clear(m->proc.mm, CALIB_PAGE + i * PAGE_SIZE);
@@ -194,17 +197,18 @@ int cpu_init(struct memu *m, char *err, size_t errlen)
 /* Build the iretq frame: RIP, CS, RFLAGS, RSP, SS. */
 void cpu_prepare_user_entry(struct memu *m)
 {
-	uint64_t frame[5] = {m->proc.entry, USER_CS, 0x202,
-			     m->proc.initial_rsp, USER_SS};
-	uint8_t *stack = mmu_pfn_host(&m->mmu, m->kernel_pfn + KERNEL_PAGES - 1);
+	uint64_t frame[5] = {m->proc.entry, USER_CS, 0x202, m->proc.initial_rsp,
+			     USER_SS};
+	uint8_t *stack =
+		mmu_pfn_host(&m->mmu, m->kernel_pfn + KERNEL_PAGES - 1);
 	memcpy(stack + PAGE_SIZE - sizeof(frame), frame, sizeof(frame));
 	uint64_t rsp = KERNEL_STACK_TOP - sizeof(frame), zero = 0;
 	uc_reg_write(m->uc, UC_X86_REG_RSP, &rsp);
-	int regs[] = {UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX,
-		      UC_X86_REG_RDX, UC_X86_REG_RSI, UC_X86_REG_RDI,
-		      UC_X86_REG_RBP, UC_X86_REG_R8,  UC_X86_REG_R9,
-		      UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12,
-		      UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+	int regs[] = {UC_X86_REG_RAX,	  UC_X86_REG_RBX,    UC_X86_REG_RCX,
+		      UC_X86_REG_RDX,	  UC_X86_REG_RSI,    UC_X86_REG_RDI,
+		      UC_X86_REG_RBP,	  UC_X86_REG_R8,     UC_X86_REG_R9,
+		      UC_X86_REG_R10,	  UC_X86_REG_R11,    UC_X86_REG_R12,
+		      UC_X86_REG_R13,	  UC_X86_REG_R14,    UC_X86_REG_R15,
 		      UC_X86_REG_FS_BASE, UC_X86_REG_GS_BASE};
 	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
 		uc_reg_write(m->uc, regs[i], &zero);
@@ -243,11 +247,11 @@ int cpu_install_hooks(struct memu *m, char *err, size_t errlen)
 	uc_err e = uc_hook_add(m->uc, &h, UC_HOOK_INSN, (void *)handle_syscall,
 			       m, 1, 0, UC_X86_INS_SYSCALL);
 	if (!e)
-		e = uc_hook_add(m->uc, &h, UC_HOOK_INTR, (void *)handle_exception,
-				m, 1, 0);
+		e = uc_hook_add(m->uc, &h, UC_HOOK_INTR,
+				(void *)handle_exception, m, 1, 0);
 	if (!e)
-		e = uc_hook_add(m->uc, &h,
-				UC_HOOK_MEM_INVALID, (void *)mem_invalid, m, 1, 0);
+		e = uc_hook_add(m->uc, &h, UC_HOOK_MEM_INVALID,
+				(void *)mem_invalid, m, 1, 0);
 	if (!e)
 		e = uc_hook_add(m->uc, &h, UC_HOOK_INSN_INVALID,
 				(void *)insn_invalid, m, 1, 0);

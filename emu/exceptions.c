@@ -11,9 +11,9 @@
 #include "../mmu/uaccess.h"
 #include "machine.h"
 
-#define PF_P    (1u << 0)
-#define PF_W    (1u << 1)
-#define PF_U    (1u << 2)
+#define PF_P	(1u << 0)
+#define PF_W	(1u << 1)
+#define PF_U	(1u << 2)
 #define PF_RSVD (1u << 3)
 
 static uint64_t reg(uc_engine *uc, int id)
@@ -32,7 +32,8 @@ static void page_fault(struct memu *m, uint32_t code)
 			  "reserved bit set in a page-table entry");
 		return;
 	}
-	unsigned flags = FAULT_FLAG_USER | ((code & PF_W) ? FAULT_FLAG_WRITE : 0);
+	unsigned flags =
+		FAULT_FLAG_USER | ((code & PF_W) ? FAULT_FLAG_WRITE : 0);
 	struct fault_outcome out;
 	handle_mm_fault(m->proc.mm, addr, flags, &out);
 	mm_flush_tlb(m->proc.mm);
@@ -51,7 +52,8 @@ static bool emulate_rdtsc(struct memu *m)
 	if (insn[0] == 0x0f && insn[1] == 0x31) {
 		len = 2;
 	} else if (insn[0] == 0x0f && insn[1] == 0x01 &&
-		   !copy_from_user(m->proc.mm, insn, rip, 3) && insn[2] == 0xf9) {
+		   !copy_from_user(m->proc.mm, insn, rip, 3) &&
+		   insn[2] == 0xf9) {
 		uint64_t zero = 0; /* TSC_AUX: CPU 0 */
 		uc_reg_write(m->uc, UC_X86_REG_RCX, &zero);
 		len = 3;

@@ -77,7 +77,8 @@ uint32_t latch_clear(struct latch *l, uc_engine *uc)
 {
 	uc_context_save(uc, l->ctx);
 	uint8_t *s = state_of(l, l->ctx, uc);
-	uint32_t code = (uint32_t)slot(s, l->offset - LATCH_ERROR_CODE_DISTANCE);
+	uint32_t code =
+		(uint32_t)slot(s, l->offset - LATCH_ERROR_CODE_DISTANCE);
 	int32_t none = -1;
 	memcpy(s + l->offset, &none, sizeof(none));
 	uc_context_restore(uc, l->ctx);

@@ -24,10 +24,10 @@
 struct latch {
 	uc_context *before; /* saved before any exception */
 	uc_context *ctx;    /* scratch, for save/modify/restore */
-	size_t size;        /* bytes of CPU state in a context */
-	size_t offset;      /* of old_exception in the CPU state */
+	size_t size;	    /* bytes of CPU state in a context */
+	size_t offset;	    /* of old_exception in the CPU state */
 	bool calibrated;
-	int stage;          /* calibration progress */
+	int stage; /* calibration progress */
 	const char *failure;
 };
 

@@ -83,29 +83,32 @@ static int check_segment(const GElf_Phdr *ph, size_t file_size, char *why,
 {
 	if (ph->p_filesz > ph->p_memsz)
 		snprintf(why, whylen, "segment file size exceeds memory size");
-	else if (ph->p_offset > file_size || ph->p_filesz > file_size - ph->p_offset)
-		snprintf(why, whylen, "truncated: a segment extends past the end "
-				      "of the file");
+	else if (ph->p_offset > file_size ||
+		 ph->p_filesz > file_size - ph->p_offset)
+		snprintf(why, whylen,
+			 "truncated: a segment extends past the end "
+			 "of the file");
 	else if (ph->p_vaddr + ph->p_memsz < ph->p_vaddr ||
 		 ph->p_vaddr + ph->p_memsz > TASK_SIZE)
 		snprintf(why, whylen, "a segment lies outside user space");
 	else if ((ph->p_vaddr & ~PAGE_MASK) != (ph->p_offset & ~PAGE_MASK))
-		snprintf(why, whylen, "a segment's address and file offset are "
-				      "not congruent modulo the page size");
+		snprintf(why, whylen,
+			 "a segment's address and file offset are "
+			 "not congruent modulo the page size");
 	else
 		return 0;
 	return -1;
 }
 
-static int parse(const char *path, struct elf_file *f, char *err,
-		 size_t errlen)
+static int parse(const char *path, struct elf_file *f, char *err, size_t errlen)
 {
 	char why[160] = "";
 	Elf *e = elf_memory((char *)f->bytes, f->size);
 	size_t n = 0;
 	if (!e || elf_kind(e) != ELF_K_ELF) {
 		snprintf(why, sizeof(why), "not an ELF file");
-	} else if (gelf_getclass(e) != ELFCLASS64 || !gelf_getehdr(e, &f->ehdr)) {
+	} else if (gelf_getclass(e) != ELFCLASS64 ||
+		   !gelf_getehdr(e, &f->ehdr)) {
 		snprintf(why, sizeof(why), "not a 64-bit ELF file");
 	} else if (f->ehdr.e_machine != EM_X86_64) {
 		snprintf(why, sizeof(why),
@@ -124,9 +127,10 @@ static int parse(const char *path, struct elf_file *f, char *err,
 			break;
 		}
 		if (ph.p_type == PT_INTERP) {
-			snprintf(why, sizeof(why), "dynamically linked (it has an "
-						   "interpreter); build it with "
-						   "-static");
+			snprintf(why, sizeof(why),
+				 "dynamically linked (it has an "
+				 "interpreter); build it with "
+				 "-static");
 		} else if (ph.p_type == PT_PHDR) {
 			f->phdr_vaddr = ph.p_vaddr;
 		} else if (ph.p_type == PT_LOAD && ph.p_memsz) {
@@ -137,8 +141,9 @@ static int parse(const char *path, struct elf_file *f, char *err,
 				break;
 			}
 			struct segment *s = &f->seg[f->nseg++];
-			*s = (struct segment){ph.p_vaddr, ph.p_memsz, ph.p_offset,
-					      ph.p_filesz, pf_to_vm(ph.p_flags)};
+			*s = (struct segment){ph.p_vaddr, ph.p_memsz,
+					      ph.p_offset, ph.p_filesz,
+					      pf_to_vm(ph.p_flags)};
 			if (f->nseg > 1) {
 				struct segment *p = s - 1;
 				if (s->vaddr < p->vaddr + p->memsz)
@@ -178,8 +183,7 @@ static int64_t choose_bias(struct memu *m, const struct elf_file *f)
 
 /* VMAs: one per run of pages with the same permissions (pages shared by
  * two segments get the union). */
-static int map_segments(struct memu *m, const struct elf_file *f,
-			uint64_t bias)
+static int map_segments(struct memu *m, const struct elf_file *f, uint64_t bias)
 {
 	uint64_t lo = (f->seg[0].vaddr + bias) & PAGE_MASK;
 	const struct segment *last = &f->seg[f->nseg - 1];
@@ -189,13 +193,15 @@ static int map_segments(struct memu *m, const struct elf_file *f,
 		uint64_t flags = 0;
 		for (int i = 0; va < hi && i < f->nseg; i++) {
 			uint64_t s = (f->seg[i].vaddr + bias) & PAGE_MASK;
-			uint64_t e = PAGE_ALIGN(f->seg[i].vaddr + bias + f->seg[i].memsz);
+			uint64_t e = PAGE_ALIGN(f->seg[i].vaddr + bias +
+						f->seg[i].memsz);
 			if (va >= s && va < e)
 				flags |= f->seg[i].vm_flags | VM_READ;
 		}
 		if (flags != run_flags || va == hi) {
-			if (run_flags && !mm_map_fixed(m->proc.mm, run_start, va,
-						       run_flags, m->proc.exe))
+			if (run_flags &&
+			    !mm_map_fixed(m->proc.mm, run_start, va, run_flags,
+					  m->proc.exe))
 				return -1;
 			run_start = va;
 			run_flags = flags;
@@ -212,10 +218,12 @@ static int load_page(struct memu *m, uint64_t va, uint64_t *prev_pfn)
 		return 0;
 	struct vma *v = vma_lookup(&mm->vmas, va);
 	uint64_t want = *prev_pfn == PFN_NONE ? PFN_NONE : *prev_pfn + 1;
-	uint64_t pfn = frame_alloc(&m->mmu.ram, FRAME_FILE, want,
-				   (unsigned)((va >> PAGE_SHIFT) % FRAME_BLOCK));
+	uint64_t pfn =
+		frame_alloc(&m->mmu.ram, FRAME_FILE, want,
+			    (unsigned)((va >> PAGE_SHIFT) % FRAME_BLOCK));
 	if (pfn == PFN_NONE ||
-	    pt_enter(mm, va, pfn, PTF_USER | ((v->flags & VM_WRITE) ? PTF_WRITE : 0)))
+	    pt_enter(mm, va, pfn,
+		     PTF_USER | ((v->flags & VM_WRITE) ? PTF_WRITE : 0)))
 		return -1;
 	mmu_frame(&m->mmu, pfn)->mapcount = 1;
 	mm->rss_file++;
@@ -239,8 +247,10 @@ static int copy_segments(struct memu *m, const struct elf_file *f,
 			uint64_t to = va + PAGE_SIZE < start + s->filesz
 					      ? va + PAGE_SIZE
 					      : start + s->filesz;
-			uint8_t *dst = mmu_pfn_host(&m->mmu, pte_pfn(pt_get(mm, va)));
-			memcpy(dst + (from - va), f->bytes + s->offset + (from - start),
+			uint8_t *dst =
+				mmu_pfn_host(&m->mmu, pte_pfn(pt_get(mm, va)));
+			memcpy(dst + (from - va),
+			       f->bytes + s->offset + (from - start),
 			       to - from);
 		}
 	}
@@ -272,15 +282,16 @@ int load_elf(struct memu *m, const char *path, struct exec_image *img,
 	int64_t bias = choose_bias(m, &f);
 	if (bias < 0 ||
 	    !mm_range_usable((f.seg[0].vaddr + (uint64_t)bias) & PAGE_MASK,
-			     PAGE_ALIGN(f.seg[f.nseg - 1].vaddr + (uint64_t)bias +
+			     PAGE_ALIGN(f.seg[f.nseg - 1].vaddr +
+					(uint64_t)bias +
 					f.seg[f.nseg - 1].memsz))) {
 		snprintf(err, errlen, "%s: no room for the segments", path);
 		goto out;
 	}
 	if (map_segments(m, &f, (uint64_t)bias) ||
 	    copy_segments(m, &f, (uint64_t)bias)) {
-		snprintf(err, errlen, "%s: out of emulated memory while loading",
-			 path);
+		snprintf(err, errlen,
+			 "%s: out of emulated memory while loading", path);
 		goto out;
 	}
 	const struct segment *last = &f.seg[f.nseg - 1];

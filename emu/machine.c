@@ -48,7 +48,8 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 	if (cfg->ram_bytes < RAM_MIN || cfg->ram_bytes > RAM_MAX ||
 	    (cfg->ram_bytes & ~PAGE_MASK)) {
 		snprintf(err, errlen,
-			 "RAM size must be a multiple of 4 KiB between 4 MiB and "
+			 "RAM size must be a multiple of 4 KiB between 4 MiB "
+			 "and "
 			 "512 GiB");
 		return NULL;
 	}
@@ -67,12 +68,13 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 		m->proc.fds[i] = -1;
 	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc);
 	if (e) {
-		snprintf(err, errlen, "cannot start Unicorn: %s", uc_strerror(e));
+		snprintf(err, errlen, "cannot start Unicorn: %s",
+			 uc_strerror(e));
 		free(m);
 		return NULL;
 	}
-	if (mmu_init(&m->mmu, m->uc, cfg->ram_bytes, ptbank_size(cfg->ram_bytes),
-		     err, errlen) ||
+	if (mmu_init(&m->mmu, m->uc, cfg->ram_bytes,
+		     ptbank_size(cfg->ram_bytes), err, errlen) ||
 	    !(m->proc.mm = mm_create(&m->mmu)) || cpu_init(m, err, errlen) ||
 	    cpu_install_hooks(m, err, errlen)) {
 		if (!err[0])
@@ -129,7 +131,8 @@ static void signal_from_uc_error(struct memu *m, uc_err e)
 	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
 	switch (e) {
 	case UC_ERR_FETCH_PROT:
-		force_sig(m, 11, 2, rip, 0, "execute of a non-executable mapping");
+		force_sig(m, 11, 2, rip, 0,
+			  "execute of a non-executable mapping");
 		break;
 	case UC_ERR_INSN_INVALID:
 		force_sig(m, 4, 2, rip, 0, "invalid instruction");
@@ -263,7 +266,10 @@ size_t memu_vmas(struct memu *m, struct memu_vma *out, size_t max)
 	for (struct vma *v = vma_first(t); v; v = vma_next(t, v), n++) {
 		if (n >= max)
 			continue;
-		out[n] = (struct memu_vma){v->start, v->end, v->flags, v->pgoff,
+		out[n] = (struct memu_vma){v->start,
+					   v->end,
+					   v->flags,
+					   v->pgoff,
 					   v->anon_vma ? v->anon_vma->id : 0,
 					   v->name};
 	}
@@ -289,11 +295,28 @@ int memu_parse_size(const char *s, uint64_t *out)
 		return -1;
 	unsigned shift = 0;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'i' && shift)
 		end++;

@@ -14,13 +14,13 @@
 #include "latch.h"
 
 /* The kernel half: entry stub, GDT and kernel stack, supervisor-only. */
-#define KERNEL_BASE     0xffffffff80000000ULL
-#define KERNEL_PAGES    6
-#define KERNEL_TEXT     KERNEL_BASE
-#define KERNEL_GDT      (KERNEL_BASE + 1 * PAGE_SIZE)
+#define KERNEL_BASE	 0xffffffff80000000ULL
+#define KERNEL_PAGES	 6
+#define KERNEL_TEXT	 KERNEL_BASE
+#define KERNEL_GDT	 (KERNEL_BASE + 1 * PAGE_SIZE)
 #define KERNEL_STACK_TOP (KERNEL_BASE + KERNEL_PAGES * PAGE_SIZE)
 /* Scratch pages used once, to calibrate the exception latch. */
-#define CALIB_PAGE      (KERNEL_BASE + 0x100000ULL)
+#define CALIB_PAGE (KERNEL_BASE + 0x100000ULL)
 
 #define USER_CS 0x33
 #define USER_SS 0x2b
@@ -29,14 +29,14 @@
 
 struct process {
 	struct mm *mm;
-	uint64_t entry;        /* first user instruction */
+	uint64_t entry; /* first user instruction */
 	uint64_t initial_rsp;
 	uint64_t tid_address;
 	uint64_t sigmask;
 	uint64_t sigactions[65][4]; /* stored, not yet delivered */
-	int fds[PROC_FDS];     /* guest fd -> host fd, -1 when closed */
-	char *exe;             /* path, for VMA names and reports */
-	const char *comm;      /* basename */
+	int fds[PROC_FDS];	    /* guest fd -> host fd, -1 when closed */
+	char *exe;		    /* path, for VMA names and reports */
+	const char *comm;	    /* basename */
 };
 
 struct memu {
@@ -47,12 +47,12 @@ struct memu {
 	struct latch latch;
 	struct vclock clock;
 	struct rng rng;
-	uint64_t kernel_pfn;   /* first of KERNEL_PAGES frames */
+	uint64_t kernel_pfn; /* first of KERNEL_PAGES frames */
 	bool loaded;
-	bool started;          /* the iretq into user mode has happened */
-	bool stop;             /* a hook asked the run loop to return */
+	bool started; /* the iretq into user mode has happened */
+	bool stop;    /* a hook asked the run loop to return */
 	struct memu_result result;
-	char **envp;           /* owned copy of cfg.envp */
+	char **envp; /* owned copy of cfg.envp */
 };
 
 /* cpu.c */

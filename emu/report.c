@@ -6,13 +6,14 @@
 #include "syscall.h"
 
 static const char *const fault_names[FAULT_KINDS] = {
-	"anon first-touch", "zero-page read", "COW", "write-protect reuse",
-	"shared", "device", "stack growth", "SIGSEGV/SIGBUS",
+	"anon first-touch",    "zero-page read", "COW",
+	"write-protect reuse", "shared",	 "device",
+	"stack growth",	       "SIGSEGV/SIGBUS",
 };
 
 static const char *const frame_names[FRAME_KINDS] = {
-	"free", "reserved", "kernel", "zero", "file", "anon", "page table",
-	"shared", "driver",
+	"free", "reserved",   "kernel", "zero",	  "file",
+	"anon", "page table", "shared", "driver",
 };
 
 void memu_print_stats(struct memu *m, FILE *out)
@@ -25,7 +26,8 @@ void memu_print_stats(struct memu *m, FILE *out)
 			ev->faults[i]);
 	fprintf(out, "  frames in use (peak, allocated):\n");
 	for (int i = FRAME_KERNEL; i < FRAME_KINDS; i++)
-		fprintf(out, "    %-20s %" PRIu64 " (%" PRIu64 ", %" PRIu64 ")\n",
+		fprintf(out,
+			"    %-20s %" PRIu64 " (%" PRIu64 ", %" PRIu64 ")\n",
 			frame_names[i], ev->frames_now[i], ev->frames_peak[i],
 			ev->frames_alloc[i]);
 	fprintf(out, "  PTE writes: %" PRIu64 "\n",
@@ -35,31 +37,36 @@ void memu_print_stats(struct memu *m, FILE *out)
 	for (unsigned nr = 0; nr < SYSCALL_SLOTS; nr++) {
 		if (!ev->syscalls[nr])
 			continue;
-		const char *name = nr == SYSCALL_SLOTS - 1 ? "(others)"
-							   : memu_syscall_name(nr);
+		const char *name = nr == SYSCALL_SLOTS - 1
+					   ? "(others)"
+					   : memu_syscall_name(nr);
 		fprintf(out, "    %-20s %" PRIu64, name, ev->syscalls[nr]);
 		if (ev->syscalls_enosys[nr])
-			fprintf(out, " (ENOSYS %" PRIu64 ")", ev->syscalls_enosys[nr]);
+			fprintf(out, " (ENOSYS %" PRIu64 ")",
+				ev->syscalls_enosys[nr]);
 		fprintf(out, "\n");
 	}
 }
 
 static void range(FILE *out, uint64_t lo, uint64_t hi, const char *what)
 {
-	fprintf(out, "  %012" PRIx64 "-%012" PRIx64 " : %s\n", lo, hi - 1, what);
+	fprintf(out, "  %012" PRIx64 "-%012" PRIx64 " : %s\n", lo, hi - 1,
+		what);
 }
 
 void memu_print_machine(struct memu *m, FILE *out)
 {
 	const struct phys *p = &m->mmu.phys;
 	uint64_t ram_kib = (p->ram_top - (ISA_HOLE_END - ISA_HOLE_START)) >> 10;
-	fprintf(out, "memu machine: %" PRIu64 " KiB RAM below 0x%" PRIx64
-		     ", %" PRIu64 " KiB page-table bank, %d-bit physical "
-		     "addresses\n",
+	fprintf(out,
+		"memu machine: %" PRIu64 " KiB RAM below 0x%" PRIx64
+		", %" PRIu64 " KiB page-table bank, %d-bit physical "
+		"addresses\n",
 		ram_kib, p->ram_top, (uint64_t)(p->ptbank_size >> 10),
 		PHYS_ADDR_BITS);
 	fprintf(out, "physical memory map (e820):\n");
-	range(out, 0, ISA_HOLE_START, "System RAM (low memory; frame 0 reserved)");
+	range(out, 0, ISA_HOLE_START,
+	      "System RAM (low memory; frame 0 reserved)");
 	range(out, ISA_HOLE_START, ISA_HOLE_END, "Reserved (ISA I/O hole)");
 	range(out, ISA_HOLE_START, 0xC0000, "  Video RAM area (no device yet)");
 	range(out, 0xC0000, 0xF0000, "  unclaimed");
@@ -67,15 +74,18 @@ void memu_print_machine(struct memu *m, FILE *out)
 	range(out, ISA_HOLE_END, p->ram_top, "System RAM");
 	range(out, PTBANK_BASE, PTBANK_BASE + p->ptbank_size,
 	      "System RAM (page-table bank)");
-	fprintf(out, "zero frame: pfn 0x%" PRIx64 "; frames are never taken from "
-		     "the ISA hole\n",
+	fprintf(out,
+		"zero frame: pfn 0x%" PRIx64 "; frames are never taken from "
+		"the ISA hole\n",
 		m->mmu.zero_pfn);
-	fprintf(out, "kernel half: 0x%llx-0x%llx (entry stub, GDT, kernel stack; "
-		     "supervisor-only)\n",
+	fprintf(out,
+		"kernel half: 0x%llx-0x%llx (entry stub, GDT, kernel stack; "
+		"supervisor-only)\n",
 		(unsigned long long)KERNEL_BASE,
 		(unsigned long long)(KERNEL_STACK_TOP - 1));
-	fprintf(out, "user space: 0x10000-0x%llx, except 0x%llx-0x%llx (the "
-		     "page-table bank's window)\n",
+	fprintf(out,
+		"user space: 0x10000-0x%llx, except 0x%llx-0x%llx (the "
+		"page-table bank's window)\n",
 		(unsigned long long)(TASK_SIZE - 1),
 		(unsigned long long)PTBANK_BASE,
 		(unsigned long long)(PTBANK_HOLE_END - 1));

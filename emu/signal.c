@@ -56,7 +56,8 @@ void memu_print_death(struct memu *m, const struct memu_result *r, FILE *out)
 	fprintf(out,
 		"memu: %s: killed by SIG%s (%s) at 0x%llx ip 0x%llx sp 0x%llx "
 		"error %llx: %s\n",
-		comm, sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "UNKNOWN",
+		comm,
+		sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "UNKNOWN",
 		sigdescr_np(r->signal) ? sigdescr_np(r->signal) : "signal",
 		(unsigned long long)r->fault_addr, (unsigned long long)r->rip,
 		(unsigned long long)r->rsp, (unsigned long long)r->error_code,

@@ -66,10 +66,9 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 		return -1;
 	}
 	uint64_t size = PAGE_ALIGN(need) + STACK_INITIAL;
-	struct vma *v = mm_map_fixed(m->proc.mm, STACK_TOP - size, STACK_TOP,
-				     VM_READ | VM_WRITE | VM_GROWSDOWN |
-					     VM_ACCOUNT,
-				     "[stack]");
+	struct vma *v = mm_map_fixed(
+		m->proc.mm, STACK_TOP - size, STACK_TOP,
+		VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT, "[stack]");
 	if (!v) {
 		snprintf(err, errlen, "cannot map the stack");
 		return -1;
@@ -98,14 +97,14 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 
 	uint64_t auxv[][2] = {
 		{AT_HWCAP, 0x178bfbff}, {AT_PAGESZ, PAGE_SIZE},
-		{AT_CLKTCK, 100},       {AT_PHDR, img->phdr},
+		{AT_CLKTCK, 100},	{AT_PHDR, img->phdr},
 		{AT_PHENT, img->phent}, {AT_PHNUM, img->phnum},
-		{AT_BASE, 0},           {AT_FLAGS, 0},
+		{AT_BASE, 0},		{AT_FLAGS, 0},
 		{AT_ENTRY, img->entry}, {AT_UID, 0},
-		{AT_EUID, 0},           {AT_GID, 0},
-		{AT_EGID, 0},           {AT_SECURE, 0},
+		{AT_EUID, 0},		{AT_GID, 0},
+		{AT_EGID, 0},		{AT_SECURE, 0},
 		{AT_RANDOM, at_random}, {AT_HWCAP2, 0},
-		{AT_EXECFN, execfn},    {AT_PLATFORM, platform},
+		{AT_EXECFN, execfn},	{AT_PLATFORM, platform},
 		{AT_NULL, 0},
 	};
 	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 +

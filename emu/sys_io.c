@@ -14,8 +14,8 @@
 #include "machine.h"
 #include "syscall.h"
 
-#define MAX_RW_COUNT 0x7ffff000ULL /* Linux INT_MAX & PAGE_MASK */
-#define BOUNCE 65536
+#define MAX_RW_COUNT  0x7ffff000ULL /* Linux INT_MAX & PAGE_MASK */
+#define BOUNCE	      65536
 #define IOV_MAX_GUEST 1024
 #define TIOCGWINSZ_NR 0x5413
 
@@ -93,7 +93,8 @@ static int64_t vector_io(struct memu *m, const uint64_t *a, bool write)
 		return -EFAULT;
 	uint64_t total = 0;
 	for (uint64_t i = 0; i < iovcnt; i++) {
-		if ((int64_t)iov[i].len < 0 || iov[i].len > MAX_RW_COUNT - total)
+		if ((int64_t)iov[i].len < 0 ||
+		    iov[i].len > MAX_RW_COUNT - total)
 			return -EINVAL;
 		total += iov[i].len;
 	}

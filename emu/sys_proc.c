@@ -11,7 +11,7 @@
 #include "machine.h"
 #include "syscall.h"
 
-#define GUEST_PID 1
+#define GUEST_PID   1
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -32,14 +32,16 @@ int64_t sys_arch_prctl(struct memu *m, const uint64_t *a)
 	case ARCH_SET_GS:
 		if (a[1] >= USER_VA_END)
 			return -EPERM;
-		uc_reg_write(m->uc, a[0] == ARCH_SET_FS ? UC_X86_REG_FS_BASE
-							: UC_X86_REG_GS_BASE,
+		uc_reg_write(m->uc,
+			     a[0] == ARCH_SET_FS ? UC_X86_REG_FS_BASE
+						 : UC_X86_REG_GS_BASE,
 			     &a[1]);
 		return 0;
 	case ARCH_GET_FS:
 	case ARCH_GET_GS:
-		uc_reg_read(m->uc, a[0] == ARCH_GET_FS ? UC_X86_REG_FS_BASE
-						       : UC_X86_REG_GS_BASE,
+		uc_reg_read(m->uc,
+			    a[0] == ARCH_GET_FS ? UC_X86_REG_FS_BASE
+						: UC_X86_REG_GS_BASE,
 			    &v);
 		return copy_to_user(mm, a[1], &v, sizeof(v)) ? -EFAULT : 0;
 	default:
@@ -171,8 +173,8 @@ int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a)
 	if (a[1] && copy_from_user(m->proc.mm, &set, a[1], sizeof(set)))
 		return -EFAULT;
 	if (a[1]) {
-		const uint64_t unblockable = (1ULL << (SIGKILL - 1)) |
-					     (1ULL << (SIGSTOP - 1));
+		const uint64_t unblockable =
+			(1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1));
 		switch (how) {
 		case SIG_BLOCK:
 			m->proc.sigmask |= set;
@@ -249,16 +251,20 @@ int64_t sys_set_robust_list(struct memu *m, const uint64_t *a)
 int64_t sys_getrusage(struct memu *m, const uint64_t *a)
 {
 	int64_t who = (int32_t)a[0];
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN &&
+	    who != RUSAGE_THREAD)
 		return -EINVAL;
 	struct rusage ru;
 	memset(&ru, 0, sizeof(ru));
 	if (who != RUSAGE_CHILDREN) {
 		ru.ru_utime.tv_sec = (time_t)(m->clock.ns / 1000000000ULL);
-		ru.ru_utime.tv_usec = (suseconds_t)(m->clock.ns / 1000 % 1000000);
+		ru.ru_utime.tv_usec =
+			(suseconds_t)(m->clock.ns / 1000 % 1000000);
 		ru.ru_minflt = (long)m->mmu.events.minflt;
 		struct mm *mm = m->proc.mm;
-		ru.ru_maxrss = (long)((mm->rss_anon + mm->rss_file + mm->rss_shmem) * 4);
+		ru.ru_maxrss =
+			(long)((mm->rss_anon + mm->rss_file + mm->rss_shmem) *
+			       4);
 	}
 	return copy_to_user(m->proc.mm, a[1], &ru, sizeof(ru)) ? -EFAULT : 0;
 }
@@ -270,7 +276,8 @@ int64_t sys_sched_getaffinity(struct memu *m, const uint64_t *a)
 	if (a[1] < 8 || (a[1] & 7))
 		return -EINVAL;
 	uint64_t mask = 1; /* one CPU */
-	return copy_to_user(m->proc.mm, a[2], &mask, sizeof(mask)) ? -EFAULT : 8;
+	return copy_to_user(m->proc.mm, a[2], &mask, sizeof(mask)) ? -EFAULT
+								   : 8;
 }
 
 int64_t sys_futex(struct memu *m, const uint64_t *a)

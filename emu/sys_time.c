@@ -6,8 +6,8 @@
 #include "machine.h"
 #include "syscall.h"
 
-#define NSEC 1000000000ULL
-#define GRND_FLAGS 0x7 /* NONBLOCK | RANDOM | INSECURE */
+#define NSEC	      1000000000ULL
+#define GRND_FLAGS    0x7 /* NONBLOCK | RANDOM | INSECURE */
 #define GETRANDOM_MAX 33554431ULL
 
 static int clock_ns(struct memu *m, uint64_t clk, uint64_t *ns)

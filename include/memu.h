@@ -20,10 +20,10 @@
 struct memu;
 
 struct memu_config {
-	uint64_t ram_bytes;       /* default 256 MiB */
-	uint64_t seed;            /* AT_RANDOM, getrandom(2) */
+	uint64_t ram_bytes;		    /* default 256 MiB */
+	uint64_t seed;			    /* AT_RANDOM, getrandom(2) */
 	int stdin_fd, stdout_fd, stderr_fd; /* host fds the guest's 0-2 use */
-	const char *const *envp;  /* guest environment; NULL = empty */
+	const char *const *envp; /* guest environment; NULL = empty */
 };
 
 void memu_config_init(struct memu_config *cfg);
@@ -38,7 +38,7 @@ int memu_load(struct memu *m, const char *path, int argc,
 	      const char *const *argv, char *err, size_t errlen);
 
 enum memu_stop {
-	MEMU_STOP_EXIT,   /* exit_group: exit_status */
+	MEMU_STOP_EXIT,	  /* exit_group: exit_status */
 	MEMU_STOP_SIGNAL, /* killed: signal, si_code, addr, reason */
 	MEMU_STOP_PROBE,  /* the guest called memu_probe(tag): run again */
 	MEMU_STOP_ERROR,  /* the machine failed (reason) */
@@ -66,21 +66,33 @@ void memu_print_death(struct memu *m, const struct memu_result *r, FILE *out);
 /* ---- statistics */
 
 enum memu_fault_kind {
-	MEMU_FAULT_ANON, MEMU_FAULT_ZERO, MEMU_FAULT_COW, MEMU_FAULT_WP_REUSE,
-	MEMU_FAULT_SHARED, MEMU_FAULT_DEVICE, MEMU_FAULT_STACK_GROW,
-	MEMU_FAULT_SEGV, MEMU_FAULT_KINDS
+	MEMU_FAULT_ANON,
+	MEMU_FAULT_ZERO,
+	MEMU_FAULT_COW,
+	MEMU_FAULT_WP_REUSE,
+	MEMU_FAULT_SHARED,
+	MEMU_FAULT_DEVICE,
+	MEMU_FAULT_STACK_GROW,
+	MEMU_FAULT_SEGV,
+	MEMU_FAULT_KINDS
 };
 
 enum memu_frame_kind {
-	MEMU_FRAME_FREE, MEMU_FRAME_RESERVED, MEMU_FRAME_KERNEL,
-	MEMU_FRAME_ZERO, MEMU_FRAME_FILE, MEMU_FRAME_ANON,
-	MEMU_FRAME_PAGETABLE, MEMU_FRAME_SHARED, MEMU_FRAME_DRIVER,
+	MEMU_FRAME_FREE,
+	MEMU_FRAME_RESERVED,
+	MEMU_FRAME_KERNEL,
+	MEMU_FRAME_ZERO,
+	MEMU_FRAME_FILE,
+	MEMU_FRAME_ANON,
+	MEMU_FRAME_PAGETABLE,
+	MEMU_FRAME_SHARED,
+	MEMU_FRAME_DRIVER,
 	MEMU_FRAME_KINDS
 };
 
 struct memu_stats {
 	uint64_t faults[MEMU_FAULT_KINDS];
-	uint64_t minor_faults;              /* what getrusage reports */
+	uint64_t minor_faults; /* what getrusage reports */
 	uint64_t frames_now[MEMU_FRAME_KINDS];
 	uint64_t frames_peak[MEMU_FRAME_KINDS];
 	uint64_t frames_alloc[MEMU_FRAME_KINDS];
@@ -99,7 +111,7 @@ const char *memu_syscall_name(unsigned nr);
 /* ---- inspection (tests, coursework) */
 
 struct memu_pte {
-	bool table;    /* a page table holds an entry slot for va */
+	bool table; /* a page table holds an entry slot for va */
 	bool present, writable, user, accessed, dirty, pcd, pwt;
 	bool special;  /* zero frame or PFN map */
 	bool protnone; /* frame kept, access revoked */
@@ -114,7 +126,7 @@ uint64_t memu_cr3(struct memu *m);
 enum memu_frame_kind memu_frame_kind(struct memu *m, uint64_t pfn);
 
 struct memu_rmap {
-	uint64_t va;      /* a virtual page mapping the frame */
+	uint64_t va; /* a virtual page mapping the frame */
 	uint64_t vma_start, vma_end;
 	uint64_t anon_vma; /* id of the anon_vma or shared object */
 };

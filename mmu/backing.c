@@ -29,7 +29,7 @@
 #include "mm.h"
 
 struct chunk {
-	uint8_t *host;   /* host address of the chunk, NULL if not backed */
+	uint8_t *host;	 /* host address of the chunk, NULL if not backed */
 	uint32_t *alias; /* per page: pfn + 1 the host page aliases, or 0 */
 };
 
@@ -60,8 +60,9 @@ static int map_chunks(struct mm *mm, uint64_t c0, uint64_t c1)
 	uint64_t len = (c1 - c0) << CHUNK_SHIFT;
 	if (mmu_region_count(mm->mmu) + 1 > MMU_MAX_REGIONS)
 		return -ENOMEM;
-	uint8_t *host = mmap(NULL, len, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *host =
+		mmap(NULL, len, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (host == MAP_FAILED)
 		return -ENOMEM;
 	if (uc_mem_map_ptr(mm->mmu->uc, c0 << CHUNK_SHIFT, len,
@@ -102,7 +103,8 @@ int backing_cover(struct mm *mm, uint64_t start, uint64_t end)
 
 int backing_set_exec(struct mm *mm, uint64_t start, uint64_t end, bool exec)
 {
-	uint32_t perms = UC_PROT_READ | UC_PROT_WRITE | (exec ? UC_PROT_EXEC : 0);
+	uint32_t perms =
+		UC_PROT_READ | UC_PROT_WRITE | (exec ? UC_PROT_EXEC : 0);
 	/* Each call can split a region in two or three. */
 	if (mmu_region_count(mm->mmu) + 2 > MMU_MAX_REGIONS)
 		return -ENOMEM;
@@ -139,8 +141,8 @@ static int host_map(struct mm *mm, uint64_t va, uint64_t pfn, uint64_t pages,
 
 /* The run of unaliased pages around va within its FRAME_BLOCK-page block,
  * when pfn sits at va's colour in its own block of frames. */
-static void block_run(struct mm *mm, uint64_t va, uint64_t pfn,
-		      uint64_t *first, uint64_t *last)
+static void block_run(struct mm *mm, uint64_t va, uint64_t pfn, uint64_t *first,
+		      uint64_t *last)
 {
 	uint64_t colour = (va >> PAGE_SHIFT) % FRAME_BLOCK;
 	*first = *last = va;
@@ -167,9 +169,9 @@ int backing_alias(struct mm *mm, uint64_t va, uint64_t pfn)
 	/* The zero frame is aliased read-only: nothing may ever write it. */
 	if (pfn == m->zero_pfn || *slot) {
 		*slot = 0;
-		int err = host_map(mm, va, pfn, 1,
-				   PROT_READ |
-					   (pfn == m->zero_pfn ? 0 : PROT_WRITE));
+		int err = host_map(
+			mm, va, pfn, 1,
+			PROT_READ | (pfn == m->zero_pfn ? 0 : PROT_WRITE));
 		if (!err)
 			*slot = (uint32_t)(pfn + 1);
 		return err;
@@ -184,7 +186,8 @@ int backing_alias(struct mm *mm, uint64_t va, uint64_t pfn)
 		return err;
 	for (uint64_t at = first; at <= last; at += PAGE_SIZE)
 		*alias_slot(mm, at) =
-			(uint32_t)(first_pfn + ((at - first) >> PAGE_SHIFT) + 1);
+			(uint32_t)(first_pfn + ((at - first) >> PAGE_SHIFT) +
+				   1);
 	return 0;
 }
 

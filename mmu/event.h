@@ -12,38 +12,38 @@
 #include <stdint.h>
 
 enum fault_kind {
-	FAULT_ANON,       /* first write to private anonymous memory */
-	FAULT_ZERO,       /* read of untouched private anonymous: zero frame */
-	FAULT_COW,        /* write to a read-only shared frame: copied */
-	FAULT_WP_REUSE,   /* write to a read-only exclusive frame: reused */
-	FAULT_SHARED,     /* fault on shared memory (shmem object) */
-	FAULT_DEVICE,     /* served by a driver's vm_ops->fault */
+	FAULT_ANON,	  /* first write to private anonymous memory */
+	FAULT_ZERO,	  /* read of untouched private anonymous: zero frame */
+	FAULT_COW,	  /* write to a read-only shared frame: copied */
+	FAULT_WP_REUSE,	  /* write to a read-only exclusive frame: reused */
+	FAULT_SHARED,	  /* fault on shared memory (shmem object) */
+	FAULT_DEVICE,	  /* served by a driver's vm_ops->fault */
 	FAULT_STACK_GROW, /* not a separate fault: growths of a stack VMA */
-	FAULT_SEGV,       /* access error: the guest gets SIGSEGV */
+	FAULT_SEGV,	  /* access error: the guest gets SIGSEGV */
 	FAULT_KINDS
 };
 
 enum frame_kind {
 	FRAME_FREE,
-	FRAME_RESERVED,   /* not allocatable: the ISA hole, firmware */
-	FRAME_KERNEL,     /* memu's kernel half: entry stub, GDT, stack */
-	FRAME_ZERO,       /* the shared zero frame */
-	FRAME_FILE,       /* ELF image contents */
-	FRAME_ANON,       /* private anonymous memory */
-	FRAME_PAGETABLE,  /* a page of the 4-level page tables */
-	FRAME_SHARED,     /* page of a shared object (shmem) */
-	FRAME_DRIVER,     /* owned by a device driver */
+	FRAME_RESERVED,	 /* not allocatable: the ISA hole, firmware */
+	FRAME_KERNEL,	 /* memu's kernel half: entry stub, GDT, stack */
+	FRAME_ZERO,	 /* the shared zero frame */
+	FRAME_FILE,	 /* ELF image contents */
+	FRAME_ANON,	 /* private anonymous memory */
+	FRAME_PAGETABLE, /* a page of the 4-level page tables */
+	FRAME_SHARED,	 /* page of a shared object (shmem) */
+	FRAME_DRIVER,	 /* owned by a device driver */
 	FRAME_KINDS
 };
 
 enum event_kind {
-	EV_FAULT,        /* a = address, b = enum fault_kind, c = error code */
-	EV_PTE_SET,      /* a = va, b = new entry, c = old, d = level (1 = PT) */
-	EV_PTE_CLEAR,    /* a = va, c = old entry, d = level */
-	EV_FRAME_ALLOC,  /* a = pfn, b = enum frame_kind */
-	EV_FRAME_FREE,   /* a = pfn, b = enum frame_kind */
-	EV_TLB_FLUSH,    /* a = reason */
-	EV_SYSCALL,      /* a = number, b = result */
+	EV_FAULT,	/* a = address, b = enum fault_kind, c = error code */
+	EV_PTE_SET,	/* a = va, b = new entry, c = old, d = level (1 = PT) */
+	EV_PTE_CLEAR,	/* a = va, c = old entry, d = level */
+	EV_FRAME_ALLOC, /* a = pfn, b = enum frame_kind */
+	EV_FRAME_FREE,	/* a = pfn, b = enum frame_kind */
+	EV_TLB_FLUSH,	/* a = reason */
+	EV_SYSCALL,	/* a = number, b = result */
 	EV_KINDS
 };
 
@@ -57,12 +57,12 @@ struct event {
 struct events {
 	uint64_t count[EV_KINDS];
 	uint64_t faults[FAULT_KINDS];
-	uint64_t frames_now[FRAME_KINDS];   /* frames of each kind in use */
+	uint64_t frames_now[FRAME_KINDS]; /* frames of each kind in use */
 	uint64_t frames_peak[FRAME_KINDS];
 	uint64_t frames_alloc[FRAME_KINDS]; /* allocations ever made */
 	uint64_t syscalls[SYSCALL_SLOTS];   /* by number; last slot: others */
 	uint64_t syscalls_enosys[SYSCALL_SLOTS];
-	uint64_t minflt;                    /* getrusage(2) ru_minflt */
+	uint64_t minflt; /* getrusage(2) ru_minflt */
 };
 
 void event_emit(struct events *ev, const struct event *e);

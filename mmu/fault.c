@@ -105,7 +105,8 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	uint64_t page = addr & PAGE_MASK;
 	uint64_t index = v->pgoff + ((page - v->start) >> PAGE_SHIFT);
 	if (index >= v->shm->pages)
-		return fail(out, SIGBUS, BUS_ADRERR, "beyond the shared object");
+		return fail(out, SIGBUS, BUS_ADRERR,
+			    "beyond the shared object");
 	uint64_t pfn = shmem_get_page(mm->mmu, v->shm, index,
 				      pt_neighbour_pfn(mm, page));
 	if (pfn == PFN_NONE)
@@ -249,8 +250,9 @@ int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write)
 			continue;
 		handle_mm_fault(mm, va, write ? FAULT_FLAG_WRITE : 0, &out);
 		if (out.sig)
-			return out.sig == SIGBUS || out.sig == SIGSEGV ? -EFAULT
-								       : -ENOMEM;
+			return out.sig == SIGBUS || out.sig == SIGSEGV
+				       ? -EFAULT
+				       : -ENOMEM;
 	}
 	return 0;
 }

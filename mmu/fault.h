@@ -19,14 +19,14 @@
 
 enum fault_flags {
 	FAULT_FLAG_WRITE = 1 << 0,
-	FAULT_FLAG_USER = 1 << 1,  /* from guest code, not a kernel copy */
+	FAULT_FLAG_USER = 1 << 1, /* from guest code, not a kernel copy */
 	FAULT_FLAG_INSTR = 1 << 2,
 };
 
 /* What the guest gets when a fault cannot be resolved. */
 struct fault_outcome {
-	int sig;            /* 0: resolved */
-	int si_code;        /* SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, ... */
+	int sig;	    /* 0: resolved */
+	int si_code;	    /* SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, ... */
 	const char *reason; /* for the kernel-style report line */
 };
 

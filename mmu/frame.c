@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int zone_init(struct zone *z, const char *name, uint64_t base_pfn,
-	      uint64_t nr, struct phys *phys, struct events *events)
+int zone_init(struct zone *z, const char *name, uint64_t base_pfn, uint64_t nr,
+	      struct phys *phys, struct events *events)
 {
 	memset(z, 0, sizeof(*z));
 	z->name = name;

@@ -23,14 +23,14 @@
 #include "phys.h"
 
 #define FRAME_BLOCK 16
-#define PFN_NONE UINT64_MAX
+#define PFN_NONE    UINT64_MAX
 
 struct frame {
-	uint8_t kind;        /* enum frame_kind */
+	uint8_t kind;	     /* enum frame_kind */
 	uint8_t used_before; /* contents are stale: zero on next allocation */
 	uint32_t mapcount;   /* PTEs mapping this frame */
-	void *owner;         /* anon_vma or shared object, for the rmap */
-	uint64_t index;      /* page offset in the owner (Linux page->index) */
+	void *owner;	     /* anon_vma or shared object, for the rmap */
+	uint64_t index;	     /* page offset in the owner (Linux page->index) */
 };
 
 struct zone {
@@ -45,8 +45,8 @@ struct zone {
 	struct events *events;
 };
 
-int zone_init(struct zone *z, const char *name, uint64_t base_pfn,
-	      uint64_t nr, struct phys *phys, struct events *events);
+int zone_init(struct zone *z, const char *name, uint64_t base_pfn, uint64_t nr,
+	      struct phys *phys, struct events *events);
 void zone_destroy(struct zone *z);
 
 /* Take a frame out of circulation for good (the ISA hole, firmware). */

@@ -12,15 +12,15 @@
 #include "vma.h"
 
 /* Linux x86-64 with 4-level paging. */
-#define TASK_SIZE       0x7ffffffff000ULL
-#define USER_VA_END     0x800000000000ULL
-#define MMAP_MIN_ADDR   0x10000ULL
-#define STACK_TOP       TASK_SIZE
+#define TASK_SIZE	0x7ffffffff000ULL
+#define USER_VA_END	0x800000000000ULL
+#define MMAP_MIN_ADDR	0x10000ULL
+#define STACK_TOP	TASK_SIZE
 #define STACK_GUARD_GAP (256 * PAGE_SIZE)
-#define STACK_RLIMIT    (8ULL << 20)
+#define STACK_RLIMIT	(8ULL << 20)
 /* top-down mmap base without randomisation: DEFAULT_MAP_WINDOW minus the
  * minimum gap of 128 MiB (arch/x86/mm/mmap.c) */
-#define MMAP_BASE       (TASK_SIZE - (128ULL << 20))
+#define MMAP_BASE (TASK_SIZE - (128ULL << 20))
 
 /* The user half is backed in 64 MiB chunks: one Unicorn region and one
  * host reservation per run of chunks, made when a VMA first lands there.
@@ -35,7 +35,7 @@
 /* User space has a hole where Unicorn sees the page-table bank at its
  * physical address (fact 1). */
 #define PTBANK_HOLE_START PTBANK_BASE
-#define PTBANK_HOLE_END   (PTBANK_BASE + PTBANK_MAX)
+#define PTBANK_HOLE_END	  (PTBANK_BASE + PTBANK_MAX)
 
 struct mm {
 	struct mmu *mmu;
@@ -47,8 +47,8 @@ struct mm {
 	uint64_t start_brk, brk;
 	uint64_t mmap_base;
 	uint64_t stack_rlimit;
-	bool flush_pending;   /* a PTE lost rights: flush before returning */
-	bool dying;           /* being destroyed: skip host unaliasing */
+	bool flush_pending; /* a PTE lost rights: flush before returning */
+	bool dying;	    /* being destroyed: skip host unaliasing */
 	uint64_t rss_anon, rss_shmem, rss_file;
 };
 

@@ -20,7 +20,7 @@
 #ifndef PROT_SEM
 #define PROT_SEM 0x8
 #endif
-#define MAX_MAP_COUNT 65530
+#define MAX_MAP_COUNT	      65530
 #define MREMAP_DONTUNMAP_FLAG 4
 
 /* ---------------------------------------------------------------- mm */
@@ -48,7 +48,8 @@ static void free_tables(struct mm *mm, uint64_t pfn, int level)
 {
 	pte_t *t = mmu_pfn_host(mm->mmu, pfn);
 	for (unsigned i = 0; level > 1 && i < 512; i++)
-		if ((t[i] & PTE_P) && zone_contains(&mm->mmu->ptbank, pte_pfn(t[i])))
+		if ((t[i] & PTE_P) &&
+		    zone_contains(&mm->mmu->ptbank, pte_pfn(t[i])))
 			free_tables(mm, pte_pfn(t[i]), level - 1);
 	mmu_free_frame(mm->mmu, pfn);
 }
@@ -239,7 +240,8 @@ static int unmap_region(struct mm *mm, uint64_t start, uint64_t end)
 
 int do_munmap(struct mm *mm, uint64_t start, uint64_t len)
 {
-	if ((start & ~PAGE_MASK) || start > TASK_SIZE || len > TASK_SIZE - start)
+	if ((start & ~PAGE_MASK) || start > TASK_SIZE ||
+	    len > TASK_SIZE - start)
 		return -EINVAL;
 	len = PAGE_ALIGN(len);
 	if (!len)
@@ -830,12 +832,26 @@ uint64_t do_brk(struct mm *mm, uint64_t brk)
 static bool madvise_known(uint64_t advice)
 {
 	switch (advice) {
-	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL:
-	case MADV_WILLNEED: case MADV_DONTNEED: case MADV_FREE:
-	case MADV_REMOVE: case MADV_DONTFORK: case MADV_DOFORK:
-	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP:
-	case MADV_DODUMP: case MADV_WIPEONFORK: case MADV_KEEPONFORK:
-	case MADV_COLD: case MADV_PAGEOUT: case 22: case 23: case 24:
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_WILLNEED:
+	case MADV_DONTNEED:
+	case MADV_FREE:
+	case MADV_REMOVE:
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+	case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE:
+	case MADV_DONTDUMP:
+	case MADV_DODUMP:
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+	case 22:
+	case 23:
+	case 24:
 		return true;
 	default: /* MERGEABLE/UNMERGEABLE: no KSM; HWPOISON: no */
 		return false;
@@ -850,7 +866,8 @@ static void shmem_drop_range(struct mm *mm, struct vma *v, uint64_t start,
 	/* Only frames no other mapping still uses. */
 	for (uint64_t i = first; i < first + n && i < v->shm->pages; i++) {
 		uint64_t pfn = v->shm->pfns[i];
-		struct frame *f = pfn == PFN_NONE ? NULL : mmu_frame(mm->mmu, pfn);
+		struct frame *f =
+			pfn == PFN_NONE ? NULL : mmu_frame(mm->mmu, pfn);
 		if (f && f->mapcount == 0) {
 			mmu_free_frame(mm->mmu, pfn);
 			v->shm->pfns[i] = PFN_NONE;

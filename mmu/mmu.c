@@ -29,7 +29,8 @@ int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
 
 	m->zero_pfn = frame_alloc(&m->ram, FRAME_ZERO, PFN_NONE, 0);
 
-	if (uc_mem_map(uc, TLB_FLUSH_PAGE, PAGE_SIZE, UC_PROT_READ | UC_PROT_WRITE)) {
+	if (uc_mem_map(uc, TLB_FLUSH_PAGE, PAGE_SIZE,
+		       UC_PROT_READ | UC_PROT_WRITE)) {
 		snprintf(err, errlen, "cannot map the TLB-flush page");
 		mmu_destroy(m);
 		return -1;

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#define LEVELS 4
-#define ENTRIES 512
+#define LEVELS	    4
+#define ENTRIES	    512
 #define UPPER_FLAGS (PTE_P | PTE_W)
 
 static unsigned index_at(uint64_t va, int level)
@@ -39,7 +39,8 @@ static void write_entry(struct mm *mm, pte_t *slot, uint64_t va, pte_t new,
 
 int pt_create(struct mm *mm)
 {
-	uint64_t pfn = frame_alloc(&mm->mmu->ptbank, FRAME_PAGETABLE, PFN_NONE, 0);
+	uint64_t pfn =
+		frame_alloc(&mm->mmu->ptbank, FRAME_PAGETABLE, PFN_NONE, 0);
 	if (pfn == PFN_NONE)
 		return -ENOMEM;
 	mm->pml4_pfn = pfn;
@@ -238,7 +239,8 @@ static void visit(struct mm *mm, uint64_t pfn, int level, uint64_t base,
 			if (pte_has_frame(e))
 				fn(mm, lo, e, arg);
 		} else if (e & PTE_P) {
-			visit(mm, pte_pfn(e), level - 1, lo, start, end, fn, arg);
+			visit(mm, pte_pfn(e), level - 1, lo, start, end, fn,
+			      arg);
 		}
 	}
 }

@@ -14,15 +14,15 @@
 
 typedef uint64_t pte_t;
 
-#define PTE_P    (1ULL << 0)
-#define PTE_W    (1ULL << 1)
-#define PTE_U    (1ULL << 2)
-#define PTE_PWT  (1ULL << 3)
-#define PTE_PCD  (1ULL << 4)
-#define PTE_A    (1ULL << 5)
-#define PTE_D    (1ULL << 6)
-#define PTE_PAT  (1ULL << 7) /* in a 4 KiB PTE; PS in upper levels */
-#define PTE_G    (1ULL << 8)
+#define PTE_P	(1ULL << 0)
+#define PTE_W	(1ULL << 1)
+#define PTE_U	(1ULL << 2)
+#define PTE_PWT (1ULL << 3)
+#define PTE_PCD (1ULL << 4)
+#define PTE_A	(1ULL << 5)
+#define PTE_D	(1ULL << 6)
+#define PTE_PAT (1ULL << 7) /* in a 4 KiB PTE; PS in upper levels */
+#define PTE_G	(1ULL << 8)
 /* Software bits 9-11 are ignored by the CPU. */
 #define PTE_SPECIAL  (1ULL << 9)  /* no ordinary frame: zero page, PFN map */
 #define PTE_PROTNONE (1ULL << 10) /* frame kept, access revoked (P clear) */
@@ -37,11 +37,26 @@ enum pt_flags {
 	PTF_WRITETHRU = 1 << 4 /* PWT */
 };
 
-static inline bool pte_present(pte_t p) { return p & PTE_P; }
-static inline bool pte_has_frame(pte_t p) { return p & (PTE_P | PTE_PROTNONE); }
-static inline bool pte_write(pte_t p) { return p & PTE_W; }
-static inline bool pte_special(pte_t p) { return p & PTE_SPECIAL; }
-static inline uint64_t pte_pfn(pte_t p) { return (p & PTE_ADDR) >> PAGE_SHIFT; }
+static inline bool pte_present(pte_t p)
+{
+	return p & PTE_P;
+}
+static inline bool pte_has_frame(pte_t p)
+{
+	return p & (PTE_P | PTE_PROTNONE);
+}
+static inline bool pte_write(pte_t p)
+{
+	return p & PTE_W;
+}
+static inline bool pte_special(pte_t p)
+{
+	return p & PTE_SPECIAL;
+}
+static inline uint64_t pte_pfn(pte_t p)
+{
+	return (p & PTE_ADDR) >> PAGE_SHIFT;
+}
 
 /* Build the kernel half and an empty user half for a new address space. */
 int pt_create(struct mm *mm);

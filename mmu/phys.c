@@ -6,8 +6,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-int phys_init(struct phys *p, uint64_t ram_top, uint64_t ptbank_size,
-	      char *err, size_t errlen)
+int phys_init(struct phys *p, uint64_t ram_top, uint64_t ptbank_size, char *err,
+	      size_t errlen)
 {
 	memset(p, 0, sizeof(*p));
 	p->memfd = -1;

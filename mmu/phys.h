@@ -16,9 +16,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE  4096ULL
-#define PAGE_MASK  (~(PAGE_SIZE - 1))
+#define PAGE_SHIFT    12
+#define PAGE_SIZE     4096ULL
+#define PAGE_MASK     (~(PAGE_SIZE - 1))
 #define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
 
 #define ISA_HOLE_START 0xA0000ULL
@@ -26,22 +26,22 @@
 
 /* The page-table bank: physical (and Unicorn) address of its first byte.
  * Physical addresses must stay below 2^40 in this CPU model. */
-#define PTBANK_BASE 0xF000000000ULL
+#define PTBANK_BASE    0xF000000000ULL
 #define PHYS_ADDR_BITS 40
-#define PTBANK_MAX (1ULL << 30)
+#define PTBANK_MAX     (1ULL << 30)
 
 #define RAM_MIN (4ULL << 20)
 #define RAM_MAX (512ULL << 30)
 
 struct phys {
 	int memfd;
-	uint64_t ram_top;      /* end of low physical space (RAM + hole) */
-	uint64_t ptbank_size;  /* bytes in the page-table bank */
-	uint8_t *host;         /* host direct map of the whole memfd */
+	uint64_t ram_top;     /* end of low physical space (RAM + hole) */
+	uint64_t ptbank_size; /* bytes in the page-table bank */
+	uint8_t *host;	      /* host direct map of the whole memfd */
 };
 
-int phys_init(struct phys *p, uint64_t ram_top, uint64_t ptbank_size,
-	      char *err, size_t errlen);
+int phys_init(struct phys *p, uint64_t ram_top, uint64_t ptbank_size, char *err,
+	      size_t errlen);
 void phys_destroy(struct phys *p);
 
 /* True when [pa, pa + len) is backed by the memfd (RAM, hole or PT bank). */

@@ -14,9 +14,9 @@
 
 struct shmem {
 	LIST_HEAD(, vma) vmas;
-	uint64_t pages;  /* size; faults beyond it get SIGBUS */
-	uint64_t *pfns;  /* PFN_NONE where no frame yet */
-	uint64_t refs;   /* VMAs mapping it */
+	uint64_t pages; /* size; faults beyond it get SIGBUS */
+	uint64_t *pfns; /* PFN_NONE where no frame yet */
+	uint64_t refs;	/* VMAs mapping it */
 	uint64_t id;
 };
 

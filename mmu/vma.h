@@ -10,14 +10,14 @@
 #define MEMU_MMU_VMA_H
 
 #include <bsd/sys/queue.h>
-#include <stddef.h>
 #include <bsd/sys/tree.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#define VM_READ       0x00000001ULL
+#define VM_READ	      0x00000001ULL
 #define VM_WRITE      0x00000002ULL
-#define VM_EXEC       0x00000004ULL
+#define VM_EXEC	      0x00000004ULL
 #define VM_SHARED     0x00000008ULL
 #define VM_MAYREAD    0x00000010ULL
 #define VM_MAYWRITE   0x00000020ULL
@@ -26,7 +26,7 @@
 #define VM_GROWSDOWN  0x00000100ULL
 #define VM_PFNMAP     0x00000400ULL
 #define VM_LOCKED     0x00002000ULL
-#define VM_IO         0x00004000ULL
+#define VM_IO	      0x00004000ULL
 #define VM_DONTEXPAND 0x00040000ULL
 #define VM_ACCOUNT    0x00100000ULL
 #define VM_NORESERVE  0x00200000ULL
@@ -35,7 +35,7 @@
 #define VM_MIXEDMAP   0x10000000ULL
 
 #define VM_ACCESS_FLAGS (VM_READ | VM_WRITE | VM_EXEC)
-#define VM_SPECIAL (VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
+#define VM_SPECIAL	(VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
 
 struct mm;
 struct anon_vma;
@@ -58,13 +58,13 @@ struct vma {
 	uint64_t flags;
 	uint64_t pgoff; /* page offset of start in the backing */
 	struct mm *mm;
-	struct anon_vma *anon_vma;     /* set on the first anonymous frame */
-	LIST_ENTRY(vma) anon_link;     /* in anon_vma->vmas */
-	struct shmem *shm;             /* shared object backing, or NULL */
-	LIST_ENTRY(vma) shm_link;      /* in shm->vmas */
+	struct anon_vma *anon_vma; /* set on the first anonymous frame */
+	LIST_ENTRY(vma) anon_link; /* in anon_vma->vmas */
+	struct shmem *shm;	   /* shared object backing, or NULL */
+	LIST_ENTRY(vma) shm_link;  /* in shm->vmas */
 	const struct vm_operations *ops;
 	void *private_data;
-	const char *name;              /* "[heap]", "[stack]", a path */
+	const char *name; /* "[heap]", "[stack]", a path */
 };
 
 RB_HEAD(vma_rb, vma);

@@ -25,7 +25,8 @@
 
 extern char **environ;
 
-#define TIMEOUT_MS (120 * 1000) /* a guard against a hung child, not a check */
+#define TIMEOUT_MS (120 * 1000) /* a guard against a hung child, not a check   \
+				 */
 #define MAX_TEMPS 8
 
 /* ---- running memu */
@@ -67,9 +68,11 @@ static bool drain(struct proc *p, int out_fd, int err_fd)
 				continue;
 			ssize_t n = read(fds[i].fd, chunk, sizeof(chunk));
 			if (n > 0 && i == 0)
-				buf_append(&p->out, &p->outlen, chunk, (size_t)n);
+				buf_append(&p->out, &p->outlen, chunk,
+					   (size_t)n);
 			else if (n > 0)
-				buf_append(&p->err, &p->errlen, chunk, (size_t)n);
+				buf_append(&p->err, &p->errlen, chunk,
+					   (size_t)n);
 			else if (n == 0 || errno != EINTR)
 				fds[i].fd = -1;
 		}
@@ -142,7 +145,7 @@ static void expect_one_line(const struct proc *p, const char *const *needles)
 			  needles[i], e);
 }
 
-#define ONE_LINE(p, ...) \
+#define ONE_LINE(p, ...)                                                       \
 	expect_one_line((p), (const char *const[]){__VA_ARGS__, NULL})
 
 /* memu refused the program: status 2, one line, nothing on stdout. */
@@ -153,7 +156,7 @@ static void expect_refused(const struct proc *p, const char *const *needles)
 	expect_one_line(p, needles);
 }
 
-#define REFUSED(p, ...) \
+#define REFUSED(p, ...)                                                        \
 	expect_refused((p), (const char *const[]){__VA_ARGS__, NULL})
 
 /* text holds line as a whole line. */
@@ -273,7 +276,8 @@ Test(cli, missing_file)
 {
 	struct proc p;
 	MEMU(&p, "run", "/nonexistent/memu-test-program");
-	REFUSED(&p, "/nonexistent/memu-test-program", "No such file or directory");
+	REFUSED(&p, "/nonexistent/memu-test-program",
+		"No such file or directory");
 	proc_free(&p);
 }
 
@@ -454,8 +458,8 @@ Test(cli, machine_map)
 	MEMU(&p, "machine");
 	expect_status(&p, 0);
 	cr_assert_str_empty(p.err, "stderr: %s", p.err);
-	cr_assert(has_line(p.out,
-			   "  0000000a0000-0000000fffff : Reserved (ISA I/O hole)"),
+	cr_assert(has_line(p.out, "  0000000a0000-0000000fffff : Reserved (ISA "
+				  "I/O hole)"),
 		  "stdout:\n%s", p.out);
 	cr_assert(has_line(p.out, "  000000100000-00000fffffff : System RAM"),
 		  "stdout:\n%s", p.out);
@@ -534,10 +538,11 @@ Test(cli, stats)
 	MEMU(&p, "run", "--stats", guest_path("hello"));
 	expect_status(&p, 3);
 	cr_assert_str_eq(p.out, "hello:\n");
-	cr_assert(strncmp(p.err, "memu stats:\n", 12) == 0, "stderr:\n%s", p.err);
+	cr_assert(strncmp(p.err, "memu stats:\n", 12) == 0, "stderr:\n%s",
+		  p.err);
 	static const char *const keys[] = {
-		"minor faults:", "anon", "page table", "TLB flushes:",
-		"syscalls:", "exit_group",
+		"minor faults:", "anon",      "page table",
+		"TLB flushes:",	 "syscalls:", "exit_group",
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		expect_stats_line(p.err, keys[i], keys[i]);

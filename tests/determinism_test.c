@@ -13,14 +13,14 @@
 
 #include "harness.h"
 
-#define PAGE 4096
-#define MAP_PAGES 3
+#define PAGE	   4096
+#define MAP_PAGES  3
 #define EPOCH_2026 1767225600LL /* 2026-01-01T00:00:00Z */
 
 struct snapshot {
 	char *out;
 	struct memu_stats stats;
-	uint64_t map;              /* the guest's mmap address (probe tag) */
+	uint64_t map; /* the guest's mmap address (probe tag) */
 	uint64_t pfn[MAP_PAGES];
 };
 
@@ -84,7 +84,10 @@ static void compare(const char *a, const char *b, const char *key, bool same)
 
 static const char *const random_keys[] = {"at_random", "getrandom"};
 static const char *const address_keys[] = {
-	"malloc(100)", "malloc(1<<20)", "mmap(3 pages)", "stack",
+	"malloc(100)",
+	"malloc(1<<20)",
+	"mmap(3 pages)",
+	"stack",
 };
 static const char *const time_keys[] = {"realtime", "monotonic", "rdtsc"};
 
@@ -100,8 +103,9 @@ Test(determinism, same_seed_same_run)
 		  "statistics differ between two identical runs");
 	cr_assert_eq(a.map, b.map);
 	for (int i = 0; i < MAP_PAGES; i++)
-		cr_assert_eq(a.pfn[i], b.pfn[i], "page %d: pfn %#" PRIx64
-			     " vs %#" PRIx64, i, a.pfn[i], b.pfn[i]);
+		cr_assert_eq(a.pfn[i], b.pfn[i],
+			     "page %d: pfn %#" PRIx64 " vs %#" PRIx64, i,
+			     a.pfn[i], b.pfn[i]);
 	/* The touching was counted (1 MiB = 256 pages of first touches). */
 	cr_assert_geq(a.stats.faults[MEMU_FAULT_ANON], 256 + MAP_PAGES);
 	drop(&a);
@@ -150,7 +154,8 @@ Test(determinism, clocks_start_at_2026)
 	char *rt = field(a.out, "realtime"), *mono = field(a.out, "monotonic");
 	long long sec, msec;
 	long nsec, mnsec;
-	cr_assert_eq(sscanf(rt, "%lld.%ld", &sec, &nsec), 2, "realtime: %s", rt);
+	cr_assert_eq(sscanf(rt, "%lld.%ld", &sec, &nsec), 2, "realtime: %s",
+		     rt);
 	cr_assert_eq(sscanf(mono, "%lld.%ld", &msec, &mnsec), 2,
 		     "monotonic: %s", mono);
 	cr_assert(sec >= EPOCH_2026 && sec < EPOCH_2026 + 10,

@@ -10,15 +10,15 @@
 
 #include "mmu/frame.h"
 
-#define RAM_TOP (8ULL << 20)
+#define RAM_TOP	     (8ULL << 20)
 #define PTBANK_BYTES (1ULL << 20)
-#define NR_RAM (RAM_TOP >> PAGE_SHIFT)
-#define HOLE_LO (ISA_HOLE_START >> PAGE_SHIFT)
-#define HOLE_HI (ISA_HOLE_END >> PAGE_SHIFT)
-#define NR_RESERVED (HOLE_HI - HOLE_LO + 1) /* the hole and frame 0 */
+#define NR_RAM	     (RAM_TOP >> PAGE_SHIFT)
+#define HOLE_LO	     (ISA_HOLE_START >> PAGE_SHIFT)
+#define HOLE_HI	     (ISA_HOLE_END >> PAGE_SHIFT)
+#define NR_RESERVED  (HOLE_HI - HOLE_LO + 1) /* the hole and frame 0 */
 #define CURSOR_BLOCK (HOLE_HI / FRAME_BLOCK)
-#define BANK_PFN (PTBANK_BASE >> PAGE_SHIFT)
-#define NR_BANK (PTBANK_BYTES >> PAGE_SHIFT)
+#define BANK_PFN     (PTBANK_BASE >> PAGE_SHIFT)
+#define NR_BANK	     (PTBANK_BYTES >> PAGE_SHIFT)
 
 static struct phys phys;
 static struct events ev;
@@ -395,8 +395,9 @@ Test(frame, zone_edges_at_high_base)
 {
 	struct zone bank;
 
-	cr_assert_eq(zone_init(&bank, "pagetable", BANK_PFN, NR_BANK, &phys,
-			       &ev), 0);
+	cr_assert_eq(
+		zone_init(&bank, "pagetable", BANK_PFN, NR_BANK, &phys, &ev),
+		0);
 	cr_assert_not(zone_contains(&bank, BANK_PFN - 1));
 	cr_assert(zone_contains(&bank, BANK_PFN));
 	cr_assert(zone_contains(&bank, BANK_PFN + NR_BANK - 1));
@@ -427,8 +428,9 @@ Test(frame, bank_zone_allocates_and_zeroes_bank_frames)
 {
 	struct zone bank;
 
-	cr_assert_eq(zone_init(&bank, "pagetable", BANK_PFN, NR_BANK, &phys,
-			       &ev), 0);
+	cr_assert_eq(
+		zone_init(&bank, "pagetable", BANK_PFN, NR_BANK, &phys, &ev),
+		0);
 	uint64_t pfn = frame_alloc(&bank, FRAME_PAGETABLE, PFN_NONE, 9);
 
 	cr_assert_eq(pfn, BANK_PFN + 9);

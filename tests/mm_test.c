@@ -68,12 +68,14 @@ Test(mm, first_writes_take_one_anon_fault_and_frame_per_page)
 		cr_assert_not(pte_at(base + i * PAGE).present);
 	at_probe();
 	guest_stats(&g, &s1);
-	cr_assert_eq(s1.faults[MEMU_FAULT_ANON] - s0.faults[MEMU_FAULT_ANON], n);
+	cr_assert_eq(s1.faults[MEMU_FAULT_ANON] - s0.faults[MEMU_FAULT_ANON],
+		     n);
 	cr_assert_eq(s1.faults[MEMU_FAULT_ZERO], s0.faults[MEMU_FAULT_ZERO]);
 	cr_assert_eq(s1.faults[MEMU_FAULT_COW], s0.faults[MEMU_FAULT_COW]);
 	cr_assert_eq(s1.minor_faults - s0.minor_faults, n);
 	cr_assert_eq(s1.frames_now[MEMU_FRAME_ANON] -
-			     s0.frames_now[MEMU_FRAME_ANON], n);
+			     s0.frames_now[MEMU_FRAME_ANON],
+		     n);
 	uint64_t first = pte_at(base).pfn;
 	for (int i = 0; i < n; i++) {
 		uint64_t va = base + i * PAGE;
@@ -103,7 +105,8 @@ Test(mm, reads_map_the_zero_frame_and_a_write_copies)
 	guest_stats(&g, &s0);
 	at_probe();
 	guest_stats(&g, &s1);
-	cr_assert_eq(s1.faults[MEMU_FAULT_ZERO] - s0.faults[MEMU_FAULT_ZERO], n);
+	cr_assert_eq(s1.faults[MEMU_FAULT_ZERO] - s0.faults[MEMU_FAULT_ZERO],
+		     n);
 	cr_assert_eq(s1.faults[MEMU_FAULT_ANON], s0.faults[MEMU_FAULT_ANON]);
 	cr_assert_eq(s1.frames_now[MEMU_FRAME_ANON],
 		     s0.frames_now[MEMU_FRAME_ANON]);
@@ -155,12 +158,14 @@ Test(mm, dontneed_frees_frames_and_the_next_read_sees_zero)
 	at_probe();
 	guest_stats(&g, &s1);
 	cr_assert_eq(s0.frames_now[MEMU_FRAME_ANON] -
-			     s1.frames_now[MEMU_FRAME_ANON], n);
+			     s1.frames_now[MEMU_FRAME_ANON],
+		     n);
 	for (int i = 0; i < n; i++)
 		cr_assert_not(pte_at(base + i * PAGE).present);
 	at_probe();
 	guest_stats(&g, &s2);
-	cr_assert_eq(s2.faults[MEMU_FAULT_ZERO] - s1.faults[MEMU_FAULT_ZERO], 1);
+	cr_assert_eq(s2.faults[MEMU_FAULT_ZERO] - s1.faults[MEMU_FAULT_ZERO],
+		     1);
 	cr_assert_eq(s2.minor_faults - s1.minor_faults, 1);
 	exits_with(0);
 }
@@ -170,7 +175,8 @@ Test(mm, dontneed_frees_frames_and_the_next_read_sees_zero)
 static void assert_same_frames(uint64_t a, uint64_t b, int pages)
 {
 	for (int i = 0; i < pages; i++) {
-		struct memu_pte pa = pte_at(a + i * PAGE), pb = pte_at(b + i * PAGE);
+		struct memu_pte pa = pte_at(a + i * PAGE),
+				pb = pte_at(b + i * PAGE);
 		cr_assert(pa.present && pb.present, "page %d", i);
 		cr_assert(pa.writable && pb.writable);
 		cr_assert_eq(pa.pfn, pb.pfn, "page %d", i);
@@ -199,8 +205,9 @@ Test(mm, shared_mappings_see_each_others_writes)
 	uint64_t moved = g.r.probe_tag;
 	cr_assert_eq(moved, b + 16 * PAGE);
 	exits_with(0);
-	cr_assert_str_eq(guest_stdout(&g), "0|written through a|written through "
-					   "b|written after the move\n");
+	cr_assert_str_eq(guest_stdout(&g),
+			 "0|written through a|written through "
+			 "b|written after the move\n");
 	assert_same_frames(moved + PAGE, b + PAGE, 3);
 	uint64_t shared = pte_at(b + 3 * PAGE).pfn;
 	cr_assert_eq(memu_rmap(g.m, shared, r, 4), 2);
@@ -303,9 +310,18 @@ static void privileged(const char *insn)
 	cr_assert_eq(g.r.fault_addr, 0);
 }
 
-Test(mm, hlt_at_user_level_is_sigsegv) { privileged("hlt"); }
-Test(mm, cli_at_user_level_is_sigsegv) { privileged("cli"); }
-Test(mm, reading_cr3_at_user_level_is_sigsegv) { privileged("cr3"); }
+Test(mm, hlt_at_user_level_is_sigsegv)
+{
+	privileged("hlt");
+}
+Test(mm, cli_at_user_level_is_sigsegv)
+{
+	privileged("cli");
+}
+Test(mm, reading_cr3_at_user_level_is_sigsegv)
+{
+	privileged("cr3");
+}
 
 /* ---- stacks and the heap */
 
@@ -356,55 +372,54 @@ Test(mm, brk_grows_and_shrinks_the_heap)
 
 /* ---- every bad argument gets Linux's errno */
 
-static const char expected_errnos[] =
-	"mmap_len0 EINVAL\n"
-	"mmap_off_unaligned EINVAL\n"
-	"mmap_type0 EINVAL\n"
-	"mmap_shared_private EINVAL\n"
-	"mmap_fixed_unaligned EINVAL\n"
-	"mmap_growsdown_shared EINVAL\n"
-	"mmap_badfd EBADF\n"
-	"mmap_badfd_len0 EBADF\n"
-	"mmap_len_wraps ENOMEM\n"
-	"mmap_len_huge ENOMEM\n"
-	"mmap_fixed_past_top ENOMEM\n"
-	"mmap_prot_unknown_bits ok\n"
-	"mmap_noreplace_exact EEXIST\n"
-	"mmap_noreplace_overlap_end EEXIST\n"
-	"mmap_noreplace_inside EEXIST\n"
-	"mmap_noreplace_adjacent ok\n"
-	"mmap_low_hint raised\n"
-	"munmap_unaligned EINVAL\n"
-	"munmap_len0 EINVAL\n"
-	"munmap_past_top EINVAL\n"
-	"munmap_nothing_there ok\n"
-	"mprotect_unaligned EINVAL\n"
-	"mprotect_len0_unmapped ok\n"
-	"mprotect_bad_prot EINVAL\n"
-	"mprotect_both_grows EINVAL\n"
-	"mprotect_unmapped ENOMEM\n"
-	"mprotect_hole ENOMEM\n"
-	"mprotect_growsdown_plain EINVAL\n"
-	"mprotect_ok ok\n"
-	"madvise_bad_advice EINVAL\n"
-	"madvise_unaligned EINVAL\n"
-	"madvise_len0 ok\n"
-	"madvise_unmapped ENOMEM\n"
-	"madvise_mergeable EINVAL\n"
-	"madvise_hole_after ENOMEM\n"
-	"madvise_dontneed ok\n"
-	"mremap_bad_flags EINVAL\n"
-	"mremap_fixed_no_maymove EINVAL\n"
-	"mremap_unaligned EINVAL\n"
-	"mremap_new_len0 EINVAL\n"
-	"mremap_no_vma EFAULT\n"
-	"mremap_past_vma EFAULT\n"
-	"mremap_private_old0 EINVAL\n"
-	"mremap_dontunmap_resize EINVAL\n"
-	"mremap_fixed_overlap EINVAL\n"
-	"mremap_grow_blocked ENOMEM\n"
-	"mremap_grow_moves moved\n"
-	"mremap_shrink ok\n";
+static const char expected_errnos[] = "mmap_len0 EINVAL\n"
+				      "mmap_off_unaligned EINVAL\n"
+				      "mmap_type0 EINVAL\n"
+				      "mmap_shared_private EINVAL\n"
+				      "mmap_fixed_unaligned EINVAL\n"
+				      "mmap_growsdown_shared EINVAL\n"
+				      "mmap_badfd EBADF\n"
+				      "mmap_badfd_len0 EBADF\n"
+				      "mmap_len_wraps ENOMEM\n"
+				      "mmap_len_huge ENOMEM\n"
+				      "mmap_fixed_past_top ENOMEM\n"
+				      "mmap_prot_unknown_bits ok\n"
+				      "mmap_noreplace_exact EEXIST\n"
+				      "mmap_noreplace_overlap_end EEXIST\n"
+				      "mmap_noreplace_inside EEXIST\n"
+				      "mmap_noreplace_adjacent ok\n"
+				      "mmap_low_hint raised\n"
+				      "munmap_unaligned EINVAL\n"
+				      "munmap_len0 EINVAL\n"
+				      "munmap_past_top EINVAL\n"
+				      "munmap_nothing_there ok\n"
+				      "mprotect_unaligned EINVAL\n"
+				      "mprotect_len0_unmapped ok\n"
+				      "mprotect_bad_prot EINVAL\n"
+				      "mprotect_both_grows EINVAL\n"
+				      "mprotect_unmapped ENOMEM\n"
+				      "mprotect_hole ENOMEM\n"
+				      "mprotect_growsdown_plain EINVAL\n"
+				      "mprotect_ok ok\n"
+				      "madvise_bad_advice EINVAL\n"
+				      "madvise_unaligned EINVAL\n"
+				      "madvise_len0 ok\n"
+				      "madvise_unmapped ENOMEM\n"
+				      "madvise_mergeable EINVAL\n"
+				      "madvise_hole_after ENOMEM\n"
+				      "madvise_dontneed ok\n"
+				      "mremap_bad_flags EINVAL\n"
+				      "mremap_fixed_no_maymove EINVAL\n"
+				      "mremap_unaligned EINVAL\n"
+				      "mremap_new_len0 EINVAL\n"
+				      "mremap_no_vma EFAULT\n"
+				      "mremap_past_vma EFAULT\n"
+				      "mremap_private_old0 EINVAL\n"
+				      "mremap_dontunmap_resize EINVAL\n"
+				      "mremap_fixed_overlap EINVAL\n"
+				      "mremap_grow_blocked ENOMEM\n"
+				      "mremap_grow_moves moved\n"
+				      "mremap_shrink ok\n";
 
 Test(mm, bad_arguments_get_linux_errnos)
 {

@@ -14,11 +14,11 @@
 #include "mmu/pagetable.h"
 
 #define KERNEL_VA 0xffffffff80000000ULL
-#define USER_VA 0x400000ULL
-#define PT_SPAN (512 * PAGE_SIZE)        /* one page table: 2 MiB */
-#define PD_SPAN (512 * PT_SPAN)          /* one page directory: 1 GiB */
-#define PDPT_SPAN (512 * PD_SPAN)        /* one PDPT: 512 GiB */
-#define LOW_BITS (~PTE_ADDR)             /* everything but the address */
+#define USER_VA	  0x400000ULL
+#define PT_SPAN	  (512 * PAGE_SIZE) /* one page table: 2 MiB */
+#define PD_SPAN	  (512 * PT_SPAN)   /* one page directory: 1 GiB */
+#define PDPT_SPAN (512 * PD_SPAN)   /* one PDPT: 512 GiB */
+#define LOW_BITS  (~PTE_ADDR)	    /* everything but the address */
 
 static uc_engine *uc;
 static struct mmu mmu;
@@ -29,8 +29,9 @@ static void setup(void)
 	char err[256] = "";
 
 	cr_assert_eq(uc_open(UC_ARCH_X86, UC_MODE_64, &uc), UC_ERR_OK);
-	cr_assert_eq(mmu_init(&mmu, uc, 64ULL << 20, 16ULL << 20, err,
-			      sizeof(err)), 0, "mmu_init: %s", err);
+	cr_assert_eq(
+		mmu_init(&mmu, uc, 64ULL << 20, 16ULL << 20, err, sizeof(err)),
+		0, "mmu_init: %s", err);
 	mm = mm_create(&mmu);
 	cr_assert_not_null(mm);
 }
@@ -149,13 +150,13 @@ Test(pagetable, tables_allocated_per_missing_level)
 	enter_user(USER_VA, PTF_WRITE);
 	uint64_t before = pt_pages();
 
-	enter_user(USER_VA + PT_SPAN, 0);             /* new PT */
+	enter_user(USER_VA + PT_SPAN, 0); /* new PT */
 	cr_assert_eq(pt_pages() - before, 1);
-	enter_user(USER_VA + PD_SPAN, 0);             /* new PD, PT */
+	enter_user(USER_VA + PD_SPAN, 0); /* new PD, PT */
 	cr_assert_eq(pt_pages() - before, 3);
-	enter_user(USER_VA + PDPT_SPAN, 0);           /* new PDPT, PD, PT */
+	enter_user(USER_VA + PDPT_SPAN, 0); /* new PDPT, PD, PT */
 	cr_assert_eq(pt_pages() - before, 6);
-	enter_kernel(KERNEL_VA, new_frame());         /* kernel half */
+	enter_kernel(KERNEL_VA, new_frame()); /* kernel half */
 	cr_assert_eq(pt_pages() - before, 9);
 }
 
@@ -191,7 +192,8 @@ Test(pagetable, enomem_when_bank_is_exhausted)
 
 	cr_assert_eq(uc_open(UC_ARCH_X86, UC_MODE_64, &uc2), UC_ERR_OK);
 	cr_assert_eq(mmu_init(&small, uc2, 8ULL << 20, 3 * PAGE_SIZE, err,
-			      sizeof(err)), 0, "mmu_init: %s", err);
+			      sizeof(err)),
+		     0, "mmu_init: %s", err);
 	struct mm *m = mm_create(&small);
 
 	cr_assert_not_null(m);
@@ -250,7 +252,10 @@ Test(pagetable, kernel_entry_is_writable_supervisor)
 Test(pagetable, pfn_round_trips)
 {
 	static const uint64_t pfns[] = {
-		0, 1, 0x12345, PTBANK_BASE >> PAGE_SHIFT,
+		0,
+		1,
+		0x12345,
+		PTBANK_BASE >> PAGE_SHIFT,
 		(1ULL << (PHYS_ADDR_BITS - PAGE_SHIFT)) - 1,
 		(PTE_ADDR >> PAGE_SHIFT), /* every address bit */
 	};
@@ -290,8 +295,8 @@ Test(pagetable, upper_levels_of_kernel_va_deny_user)
 	for (int level = 4; level > 1; level--) {
 		pte_t e = hand_entry(KERNEL_VA, level);
 
-		cr_assert_eq(e & LOW_BITS, PTE_P | PTE_W,
-			     "level %d: %#lx", level, (unsigned long)e);
+		cr_assert_eq(e & LOW_BITS, PTE_P | PTE_W, "level %d: %#lx",
+			     level, (unsigned long)e);
 		cr_assert(zone_contains(&mmu.ptbank, pte_pfn(e)));
 	}
 	cr_assert_eq(hand_entry(KERNEL_VA, 1), pt_get(mm, KERNEL_VA));
@@ -537,8 +542,8 @@ static void record(struct mm *m, uint64_t va, pte_t pte, void *arg)
 /* Pages in different PML4, PDPT, PD and PT slots, one of them PROT_NONE;
  * a cleared page sits between them. */
 static const uint64_t spread[] = {
-	0x1000, 0x5000, 0x200000, 0x40000000, 0x8000000000ULL,
-	0x7fffffffe000ULL,
+	0x1000,	    0x5000,	     0x200000,
+	0x40000000, 0x8000000000ULL, 0x7fffffffe000ULL,
 };
 #define NR_SPREAD (sizeof(spread) / sizeof(spread[0]))
 

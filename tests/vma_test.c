@@ -10,9 +10,9 @@
 
 #include "mmu/vma.h"
 
-#define NR_VMAS 1500
+#define NR_VMAS	  1500
 #define NR_PROBES 6000
-#define PAGE 4096ULL
+#define PAGE	  4096ULL
 
 static uint64_t rng_state;
 
@@ -143,8 +143,8 @@ static uint64_t probe_addr(void)
 
 static void check_point(uint64_t addr)
 {
-	cr_assert_eq(vma_find(&tree, addr), model_find(addr),
-		     "vma_find(%#lx)", (unsigned long)addr);
+	cr_assert_eq(vma_find(&tree, addr), model_find(addr), "vma_find(%#lx)",
+		     (unsigned long)addr);
 	cr_assert_eq(vma_lookup(&tree, addr), model_lookup(addr),
 		     "vma_lookup(%#lx)", (unsigned long)addr);
 }
@@ -174,8 +174,9 @@ static void check_points(void)
 static void check_ranges(void)
 {
 	for (int i = 0; i < NR_PROBES; i++)
-		check_range(probe_addr(), 1 + rng_below(rng_below(4) == 0 ?
-							 0x100000 : 0x3000));
+		check_range(
+			probe_addr(),
+			1 + rng_below(rng_below(4) == 0 ? 0x100000 : 0x3000));
 	check_range(0, span_end + 1);
 	check_range(span_end, PAGE);
 	/* Exactly the gap after each interval, and one byte more. */

@@ -22,7 +22,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#define PAGE 4096
+#define PAGE  4096
 #define WORDS 2048 /* 16 KiB of uint64_t */
 
 /* Keep x in a register and make gcc forget what it knows about it. */

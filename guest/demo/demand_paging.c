@@ -12,7 +12,7 @@
 #include <sys/resource.h>
 
 #define PAGES 256
-#define PAGE 4096
+#define PAGE  4096
 
 static long minor_faults(void)
 {

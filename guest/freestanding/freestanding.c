@@ -16,7 +16,7 @@ static const char msg[] = "freestanding: hello\n";
 void _start(void)
 {
 	sys3(1, 1, (long)msg, sizeof(msg) - 1); /* write */
-	sys3(231, 7, 0, 0);                      /* exit_group(7) */
+	sys3(231, 7, 0, 0);			/* exit_group(7) */
 	for (;;)
 		;
 }

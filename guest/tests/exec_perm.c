@@ -21,8 +21,7 @@ int main(int argc, char **argv)
 	if (p == MAP_FAILED)
 		return 1;
 	memcpy(p, code, sizeof(code));
-	if (!strcmp(argv[1], "rx") &&
-	    mprotect(p, 4096, PROT_READ | PROT_EXEC))
+	if (!strcmp(argv[1], "rx") && mprotect(p, 4096, PROT_READ | PROT_EXEC))
 		return 3;
 	memu_probe((long)p);
 	int (*fn)(void) = (int (*)(void))p;

@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
+#define PAGE	  4096UL
 #define TASK_SIZE 0x7ffffffff000UL
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -21,23 +21,33 @@
 #define MREMAP_DONTUNMAP 4
 #endif
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
-#define RW (PROT_READ | PROT_WRITE)
+#define RW   (PROT_READ | PROT_WRITE)
 
 static const char *name_of(long r)
 {
 	if (r >= 0 || r < -4095)
 		return "ok";
 	switch (-r) {
-	case EINVAL: return "EINVAL";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EEXIST: return "EEXIST";
-	case EFAULT: return "EFAULT";
-	case EACCES: return "EACCES";
-	case EPERM: return "EPERM";
-	case EOVERFLOW: return "EOVERFLOW";
-	case ENODEV: return "ENODEV";
-	default: return strerror((int)-r);
+	case EINVAL:
+		return "EINVAL";
+	case EBADF:
+		return "EBADF";
+	case ENOMEM:
+		return "ENOMEM";
+	case EEXIST:
+		return "EEXIST";
+	case EFAULT:
+		return "EFAULT";
+	case EACCES:
+		return "EACCES";
+	case EPERM:
+		return "EPERM";
+	case EOVERFLOW:
+		return "EOVERFLOW";
+	case ENODEV:
+		return "ENODEV";
+	default:
+		return strerror((int)-r);
 	}
 }
 
@@ -48,7 +58,7 @@ static long sc(long nr, long a, long b, long c, long d, long e, long f)
 }
 
 #define MMAP(a, l, p, f, fd, o) sc(SYS_mmap, (long)(a), (long)(l), p, f, fd, o)
-#define CHECK(name, expr) printf("%s %s\n", name, name_of(expr))
+#define CHECK(name, expr)	printf("%s %s\n", name, name_of(expr))
 
 static void mmap_cases(void)
 {
@@ -56,11 +66,13 @@ static void mmap_cases(void)
 	CHECK("mmap_off_unaligned", MMAP(0, PAGE, RW, ANON, -1, 0x123));
 	CHECK("mmap_type0", MMAP(0, PAGE, RW, MAP_ANONYMOUS, -1, 0));
 	CHECK("mmap_shared_private",
-	      MMAP(0, PAGE, RW, MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	      MMAP(0, PAGE, RW, MAP_SHARED | MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		   0));
 	CHECK("mmap_fixed_unaligned",
 	      MMAP(0x10000123, PAGE, RW, ANON | MAP_FIXED, -1, 0));
 	CHECK("mmap_growsdown_shared",
-	      MMAP(0, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0));
+	      MMAP(0, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN, -1,
+		   0));
 	CHECK("mmap_badfd", MMAP(0, PAGE, RW, MAP_PRIVATE, -1, 0));
 	CHECK("mmap_badfd_len0", MMAP(0, 0, RW, MAP_PRIVATE, -1, 0));
 	CHECK("mmap_len_wraps", MMAP(0, -1L, RW, ANON, -1, 0));
@@ -75,11 +87,13 @@ static void mmap_cases(void)
 	CHECK("mmap_noreplace_exact",
 	      MMAP(base, 3 * PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0));
 	CHECK("mmap_noreplace_overlap_end",
-	      MMAP(base - PAGE, 2 * PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0));
+	      MMAP(base - PAGE, 2 * PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1,
+		   0));
 	CHECK("mmap_noreplace_inside",
 	      MMAP(base + PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0));
 	CHECK("mmap_noreplace_adjacent",
-	      MMAP(base + 3 * PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0));
+	      MMAP(base + 3 * PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1,
+		   0));
 	long hinted = MMAP(0x1000, PAGE, RW, ANON, -1, 0);
 	printf("mmap_low_hint %s\n", hinted == 0x10000 ? "raised" : "other");
 }
@@ -88,7 +102,8 @@ static void munmap_cases(void)
 {
 	CHECK("munmap_unaligned", sc(SYS_munmap, 0x10000123, PAGE, 0, 0, 0, 0));
 	CHECK("munmap_len0", sc(SYS_munmap, 0x10000000, 0, 0, 0, 0, 0));
-	CHECK("munmap_past_top", sc(SYS_munmap, TASK_SIZE, 2 * PAGE, 0, 0, 0, 0));
+	CHECK("munmap_past_top",
+	      sc(SYS_munmap, TASK_SIZE, 2 * PAGE, 0, 0, 0, 0));
 	CHECK("munmap_nothing_there",
 	      sc(SYS_munmap, 0x20000000, 16 * PAGE, 0, 0, 0, 0));
 }
@@ -97,13 +112,18 @@ static void mprotect_cases(void)
 {
 	long p = MMAP(0, 4 * PAGE, RW, ANON, -1, 0);
 	sc(SYS_munmap, p + 2 * PAGE, PAGE, 0, 0, 0, 0); /* a hole */
-	CHECK("mprotect_unaligned", sc(SYS_mprotect, p + 1, PAGE, PROT_READ, 0, 0, 0));
-	CHECK("mprotect_len0_unmapped", sc(SYS_mprotect, 0x30000000, 0, PROT_READ, 0, 0, 0));
+	CHECK("mprotect_unaligned",
+	      sc(SYS_mprotect, p + 1, PAGE, PROT_READ, 0, 0, 0));
+	CHECK("mprotect_len0_unmapped",
+	      sc(SYS_mprotect, 0x30000000, 0, PROT_READ, 0, 0, 0));
 	CHECK("mprotect_bad_prot", sc(SYS_mprotect, p, PAGE, 0x10, 0, 0, 0));
 	CHECK("mprotect_both_grows",
-	      sc(SYS_mprotect, p, PAGE, PROT_GROWSDOWN | PROT_GROWSUP, 0, 0, 0));
-	CHECK("mprotect_unmapped", sc(SYS_mprotect, 0x30000000, PAGE, PROT_READ, 0, 0, 0));
-	CHECK("mprotect_hole", sc(SYS_mprotect, p, 4 * PAGE, PROT_READ, 0, 0, 0));
+	      sc(SYS_mprotect, p, PAGE, PROT_GROWSDOWN | PROT_GROWSUP, 0, 0,
+		 0));
+	CHECK("mprotect_unmapped",
+	      sc(SYS_mprotect, 0x30000000, PAGE, PROT_READ, 0, 0, 0));
+	CHECK("mprotect_hole",
+	      sc(SYS_mprotect, p, 4 * PAGE, PROT_READ, 0, 0, 0));
 	CHECK("mprotect_growsdown_plain",
 	      sc(SYS_mprotect, p, PAGE, PROT_READ | PROT_GROWSDOWN, 0, 0, 0));
 	CHECK("mprotect_ok", sc(SYS_mprotect, p, 2 * PAGE, PROT_READ, 0, 0, 0));
@@ -113,16 +133,19 @@ static void madvise_cases(void)
 {
 	long p = MMAP(0, 2 * PAGE, RW, ANON, -1, 0);
 	CHECK("madvise_bad_advice", sc(SYS_madvise, p, PAGE, 999, 0, 0, 0));
-	CHECK("madvise_unaligned", sc(SYS_madvise, p + 1, PAGE, MADV_DONTNEED, 0, 0, 0));
+	CHECK("madvise_unaligned",
+	      sc(SYS_madvise, p + 1, PAGE, MADV_DONTNEED, 0, 0, 0));
 	CHECK("madvise_len0", sc(SYS_madvise, p, 0, MADV_DONTNEED, 0, 0, 0));
-	CHECK("madvise_unmapped", sc(SYS_madvise, 0x30000000, PAGE, MADV_DONTNEED, 0, 0, 0));
+	CHECK("madvise_unmapped",
+	      sc(SYS_madvise, 0x30000000, PAGE, MADV_DONTNEED, 0, 0, 0));
 	/* memu has no KSM: the advice itself is invalid (checked before the
 	 * range, so no VMA is touched on a kernel that has KSM either). */
 	CHECK("madvise_mergeable",
 	      sc(SYS_madvise, 0x30000000, PAGE, MADV_MERGEABLE, 0, 0, 0));
 	CHECK("madvise_hole_after",
 	      sc(SYS_madvise, p, 8 * PAGE, MADV_DONTNEED, 0, 0, 0));
-	CHECK("madvise_dontneed", sc(SYS_madvise, p, 2 * PAGE, MADV_DONTNEED, 0, 0, 0));
+	CHECK("madvise_dontneed",
+	      sc(SYS_madvise, p, 2 * PAGE, MADV_DONTNEED, 0, 0, 0));
 }
 
 static void mremap_cases(void)
@@ -137,17 +160,24 @@ static void mremap_cases(void)
 	      sc(SYS_mremap, p, PAGE, PAGE, MREMAP_FIXED, 0x40000000, 0));
 	CHECK("mremap_unaligned", sc(SYS_mremap, p + 1, PAGE, PAGE, 0, 0, 0));
 	CHECK("mremap_new_len0", sc(SYS_mremap, p, PAGE, 0, 0, 0, 0));
-	CHECK("mremap_no_vma", sc(SYS_mremap, 0x30000000, PAGE, 2 * PAGE, 0, 0, 0));
-	CHECK("mremap_past_vma", sc(SYS_mremap, r, 4 * PAGE, 8 * PAGE, 0, 0, 0));
-	CHECK("mremap_private_old0", sc(SYS_mremap, p, 0, PAGE, MREMAP_MAYMOVE, 0, 0));
+	CHECK("mremap_no_vma",
+	      sc(SYS_mremap, 0x30000000, PAGE, 2 * PAGE, 0, 0, 0));
+	CHECK("mremap_past_vma",
+	      sc(SYS_mremap, r, 4 * PAGE, 8 * PAGE, 0, 0, 0));
+	CHECK("mremap_private_old0",
+	      sc(SYS_mremap, p, 0, PAGE, MREMAP_MAYMOVE, 0, 0));
 	CHECK("mremap_dontunmap_resize",
-	      sc(SYS_mremap, p, PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0, 0));
+	      sc(SYS_mremap, p, PAGE, 2 * PAGE,
+		 MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0, 0));
 	CHECK("mremap_fixed_overlap",
-	      sc(SYS_mremap, p, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p + PAGE, 0));
+	      sc(SYS_mremap, p, 2 * PAGE, 2 * PAGE,
+		 MREMAP_MAYMOVE | MREMAP_FIXED, p + PAGE, 0));
 	/* r sits directly above q: q cannot grow in place. */
-	CHECK("mremap_grow_blocked", sc(SYS_mremap, q, PAGE, 2 * PAGE, 0, 0, 0));
+	CHECK("mremap_grow_blocked",
+	      sc(SYS_mremap, q, PAGE, 2 * PAGE, 0, 0, 0));
 	long moved = sc(SYS_mremap, q, PAGE, 2 * PAGE, MREMAP_MAYMOVE, 0, 0);
-	printf("mremap_grow_moves %s\n", moved > 0 && moved != q ? "moved" : "stayed");
+	printf("mremap_grow_moves %s\n",
+	       moved > 0 && moved != q ? "moved" : "stayed");
 	CHECK("mremap_shrink", sc(SYS_mremap, p, 2 * PAGE, PAGE, 0, 0, 0));
 }
 

@@ -7,7 +7,7 @@
 
 #include "memu_guest.h"
 
-#define PAGE 4096
+#define PAGE  4096
 #define PAGES 4
 
 int main(void)

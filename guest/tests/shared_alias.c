@@ -12,7 +12,7 @@
 #include "memu_guest.h"
 
 #define PAGES 4
-#define LEN (PAGES * 4096)
+#define LEN   (PAGES * 4096)
 
 int main(void)
 {
