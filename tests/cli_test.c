@@ -25,9 +25,9 @@
 
 extern char **environ;
 
-#define TIMEOUT_MS (120 * 1000) /* a guard against a hung child, not a check   \
-				 */
-#define MAX_TEMPS 8
+/* A guard against a hung child, not a check. */
+#define TIMEOUT_MS (120 * 1000)
+#define MAX_TEMPS  8
 
 /* ---- running memu */
 
