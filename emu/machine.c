@@ -43,8 +43,24 @@ static char **copy_env(const char *const *envp)
 	return out;
 }
 
+static int start_devices(struct memu *m, char *err, size_t errlen)
+{
+	m->devices.mmu = &m->mmu;
+	m->devices.mm = m->proc.mm;
+	m->devices.devmem = (enum devmem_policy)m->cfg.devmem;
+	if (devices_probe(&m->devices) || files_init(m)) {
+		snprintf(err, errlen, "cannot start the devices");
+		return -1;
+	}
+	return 0;
+}
+
 struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 {
+	if ((unsigned)cfg->devmem > MEMU_DEVMEM_OPEN) {
+		snprintf(err, errlen, "unknown /dev/mem policy");
+		return NULL;
+	}
 	if (cfg->ram_bytes < RAM_MIN || cfg->ram_bytes > RAM_MAX ||
 	    (cfg->ram_bytes & ~PAGE_MASK)) {
 		snprintf(err, errlen,
@@ -61,11 +77,6 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 	m->cfg = *cfg;
 	m->envp = copy_env(cfg->envp);
 	rng_seed(&m->rng, cfg->seed);
-	m->proc.fds[0] = cfg->stdin_fd;
-	m->proc.fds[1] = cfg->stdout_fd;
-	m->proc.fds[2] = cfg->stderr_fd;
-	for (int i = 3; i < PROC_FDS; i++)
-		m->proc.fds[i] = -1;
 	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc);
 	if (e) {
 		snprintf(err, errlen, "cannot start Unicorn: %s",
@@ -76,7 +87,8 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 	if (mmu_init(&m->mmu, m->uc, cfg->ram_bytes,
 		     ptbank_size(cfg->ram_bytes), err, errlen) ||
 	    !(m->proc.mm = mm_create(&m->mmu)) || cpu_init(m, err, errlen) ||
-	    cpu_install_hooks(m, err, errlen)) {
+	    cpu_install_hooks(m, err, errlen) ||
+	    start_devices(m, err, errlen)) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot build the machine");
 		memu_free(m);
@@ -89,7 +101,9 @@ void memu_free(struct memu *m)
 {
 	if (!m)
 		return;
-	mm_destroy(m->proc.mm);
+	files_close_all(m);
+	mm_destroy(m->proc.mm); /* drops the VMAs' file references */
+	devices_remove(&m->devices);
 	latch_destroy(&m->latch);
 	if (m->uc)
 		uc_close(m->uc);

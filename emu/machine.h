@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <unicorn/unicorn.h>
 
+#include "../devices/device.h"
 #include "../include/memu.h"
 #include "../mmu/mm.h"
 #include "../mmu/mmu.h"
@@ -34,7 +35,7 @@ struct process {
 	uint64_t tid_address;
 	uint64_t sigmask;
 	uint64_t sigactions[65][4]; /* stored, not yet delivered */
-	int fds[PROC_FDS];	    /* guest fd -> host fd, -1 when closed */
+	struct file *fds[PROC_FDS]; /* open files by descriptor, NULL: closed */
 	char *exe;		    /* path, for VMA names and reports */
 	const char *comm;	    /* basename */
 };
@@ -43,6 +44,7 @@ struct memu {
 	struct memu_config cfg;
 	uc_engine *uc;
 	struct mmu mmu;
+	struct device_context devices;
 	struct process proc;
 	struct latch latch;
 	struct vclock clock;
@@ -54,6 +56,13 @@ struct memu {
 	struct memu_result result;
 	char **envp; /* owned copy of cfg.envp */
 };
+
+/* files.c: the descriptor table */
+int fd_install(struct memu *m, struct file *f);
+struct file *fd_file(struct memu *m, uint64_t fd);
+int fd_close(struct memu *m, uint64_t fd);
+int files_init(struct memu *m);
+void files_close_all(struct memu *m);
 
 /* cpu.c */
 int cpu_init(struct memu *m, char *err, size_t errlen);

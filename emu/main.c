@@ -33,6 +33,13 @@ static const char usage[] =
 	"stderr\n"
 	"                    when the guest ends\n"
 	"  --seed N          seed for AT_RANDOM and getrandom(2) (default 0)\n"
+	"  --devmem POLICY   what /dev/mem may reach: strict (default; Linux\n"
+	"                    STRICT_DEVMEM: no RAM above 1 MiB), io-strict "
+	"(also\n"
+	"                    no driver-claimed ranges above 1 MiB), open\n"
+	"  --vga             print the VGA text screen (0xB8000) when the "
+	"guest\n"
+	"                    ends\n"
 	"  --env VAR=VALUE   add to the guest's environment (repeatable; the\n"
 	"                    host environment is never passed through)\n"
 	"  -h, --help        this text\n"
@@ -45,6 +52,7 @@ static const char usage[] =
 struct cli {
 	struct memu_config cfg;
 	bool stats;
+	bool vga;
 	const char **env;
 	size_t nenv;
 };
@@ -56,7 +64,7 @@ static int bad(const char *msg, const char *arg)
 	return EXIT_USAGE;
 }
 
-enum { OPT_RAM = 1000, OPT_STATS, OPT_SEED, OPT_ENV };
+enum { OPT_RAM = 1000, OPT_STATS, OPT_SEED, OPT_ENV, OPT_DEVMEM, OPT_VGA };
 
 static int parse_options(int argc, char **argv, struct cli *c, int *next)
 {
@@ -65,6 +73,8 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"stats", no_argument, 0, OPT_STATS},
 		{"seed", required_argument, 0, OPT_SEED},
 		{"env", required_argument, 0, OPT_ENV},
+		{"devmem", required_argument, 0, OPT_DEVMEM},
+		{"vga", no_argument, 0, OPT_VGA},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
@@ -88,6 +98,22 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 				return bad("bad --seed", optarg);
 			break;
 		}
+		case OPT_DEVMEM:
+			if (!strcmp(optarg, "strict"))
+				c->cfg.devmem = MEMU_DEVMEM_STRICT;
+			else if (!strcmp(optarg, "io-strict"))
+				c->cfg.devmem = MEMU_DEVMEM_IO_STRICT;
+			else if (!strcmp(optarg, "open"))
+				c->cfg.devmem = MEMU_DEVMEM_OPEN;
+			else
+				return bad(
+					"--devmem takes strict, io-strict or "
+					"open",
+					optarg);
+			break;
+		case OPT_VGA:
+			c->vga = true;
+			break;
 		case OPT_ENV:
 			if (!strchr(optarg, '='))
 				return bad("--env needs VAR=VALUE", optarg);
@@ -131,6 +157,8 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 	} while (r.stop == MEMU_STOP_PROBE);
 	fflush(stdout);
 	memu_print_death(m, &r, stderr);
+	if (c->vga)
+		memu_print_vga(m, stdout);
 	if (c->stats)
 		memu_print_stats(m, stderr);
 	int code = memu_exit_code(&r);

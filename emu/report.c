@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "../devices/vga.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -48,32 +49,18 @@ void memu_print_stats(struct memu *m, FILE *out)
 	}
 }
 
-static void range(FILE *out, uint64_t lo, uint64_t hi, const char *what)
-{
-	fprintf(out, "  %012" PRIx64 "-%012" PRIx64 " : %s\n", lo, hi - 1,
-		what);
-}
-
 void memu_print_machine(struct memu *m, FILE *out)
 {
 	const struct phys *p = &m->mmu.phys;
 	uint64_t ram_kib = (p->ram_top - (ISA_HOLE_END - ISA_HOLE_START)) >> 10;
 	fprintf(out,
 		"memu machine: %" PRIu64 " KiB RAM below 0x%" PRIx64
-		", %" PRIu64 " KiB page-table bank, %d-bit physical "
-		"addresses\n",
+		", %" PRIu64
+		" KiB page-table bank, %d-bit physical addresses\n",
 		ram_kib, p->ram_top, (uint64_t)(p->ptbank_size >> 10),
 		PHYS_ADDR_BITS);
-	fprintf(out, "physical memory map (e820):\n");
-	range(out, 0, ISA_HOLE_START,
-	      "System RAM (low memory; frame 0 reserved)");
-	range(out, ISA_HOLE_START, ISA_HOLE_END, "Reserved (ISA I/O hole)");
-	range(out, ISA_HOLE_START, 0xC0000, "  Video RAM area (no device yet)");
-	range(out, 0xC0000, 0xF0000, "  unclaimed");
-	range(out, 0xF0000, ISA_HOLE_END, "  System ROM area (no ROM yet)");
-	range(out, ISA_HOLE_END, p->ram_top, "System RAM");
-	range(out, PTBANK_BASE, PTBANK_BASE + p->ptbank_size,
-	      "System RAM (page-table bank)");
+	fprintf(out, "physical memory map (iomem):\n");
+	iomem_print(&m->mmu.iomem, out);
 	fprintf(out,
 		"zero frame: pfn 0x%" PRIx64 "; frames are never taken from "
 		"the ISA hole\n",
@@ -87,6 +74,32 @@ void memu_print_machine(struct memu *m, FILE *out)
 		"user space: 0x10000-0x%llx, except 0x%llx-0x%llx (the "
 		"page-table bank's window)\n",
 		(unsigned long long)(TASK_SIZE - 1),
-		(unsigned long long)PTBANK_BASE,
+		(unsigned long long)PTBANK_HOLE_START,
 		(unsigned long long)(PTBANK_HOLE_END - 1));
+	fprintf(out, "devices:");
+	for (const struct chardev *const *d = chardev_all(); *d; d++)
+		if ((*d)->path)
+			fprintf(out, " %s", (*d)->path);
+	fprintf(out, "\n");
+}
+
+void memu_vga_text(struct memu *m, char rows[25][81])
+{
+	vga_screen(&m->mmu, rows);
+}
+
+void memu_print_vga(struct memu *m, FILE *out)
+{
+	char rows[VGA_ROWS][VGA_COLS + 1];
+	vga_screen(&m->mmu, rows);
+	fprintf(out, "+");
+	for (int c = 0; c < VGA_COLS; c++)
+		fputc('-', out);
+	fprintf(out, "+\n");
+	for (int r = 0; r < VGA_ROWS; r++)
+		fprintf(out, "|%s|\n", rows[r]);
+	fprintf(out, "+");
+	for (int c = 0; c < VGA_COLS; c++)
+		fputc('-', out);
+	fprintf(out, "+\n");
 }

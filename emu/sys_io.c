@@ -1,92 +1,119 @@
-/* File syscalls.  Today a guest has its three standard streams (passed
- * through to the host fds the configuration names); there is no file
- * system yet, so every path is absent. */
+/* File syscalls over the descriptor table (emu/files.c) and the devices'
+ * file operations (devices/).  The file system is /dev alone: the
+ * standard streams, and the character devices of devices/registry.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "../mmu/uaccess.h"
 #include "machine.h"
 #include "syscall.h"
 
-#define MAX_RW_COUNT  0x7ffff000ULL /* Linux INT_MAX & PAGE_MASK */
-#define BOUNCE	      65536
-#define IOV_MAX_GUEST 1024
-#define TIOCGWINSZ_NR 0x5413
+#define MAX_RW_COUNT	0x7ffff000ULL /* Linux INT_MAX & PAGE_MASK */
+#define IOV_MAX_GUEST	1024
+#define PATH_MAX_GUEST	4096
+#define SEEK_MAX_WHENCE 4
 
-static int host_fd(struct memu *m, uint64_t fd)
+/* fs/read_write.c rw_verify_area. */
+static int rw_verify_area(struct file *f, uint64_t pos, uint64_t count)
 {
-	if (fd >= PROC_FDS)
-		return -1;
-	return m->proc.fds[fd];
-}
-
-static int64_t write_out(struct memu *m, int hfd, uint64_t buf, uint64_t n)
-{
-	static uint8_t bounce[BOUNCE];
-	uint64_t done = 0;
-	if (n > MAX_RW_COUNT)
-		n = MAX_RW_COUNT;
-	while (done < n) {
-		size_t k = n - done < BOUNCE ? n - done : BOUNCE;
-		if (copy_from_user(m->proc.mm, bounce, buf + done, k))
-			return done ? (int64_t)done : -EFAULT;
-		ssize_t w = write(hfd, bounce, k);
-		if (w < 0)
-			return done ? (int64_t)done : -errno;
-		done += (uint64_t)w;
-		if ((size_t)w < k)
-			break;
+	if ((int64_t)count < 0)
+		return -EINVAL;
+	bool unsigned_offset = f->dev->unsigned_offset;
+	if ((int64_t)pos < 0) {
+		if (!unsigned_offset)
+			return -EINVAL;
+		if (count >= -pos)
+			return -EOVERFLOW;
+	} else if ((int64_t)(pos + count) < 0 && !unsigned_offset) {
+		return -EINVAL;
 	}
-	return (int64_t)done;
+	return 0;
 }
 
-static int64_t read_in(struct memu *m, int hfd, uint64_t buf, uint64_t n)
+static int64_t do_read(struct file *f, uint64_t buf, uint64_t count,
+		       uint64_t *pos)
 {
-	static uint8_t bounce[BOUNCE];
-	if (n > MAX_RW_COUNT)
-		n = MAX_RW_COUNT;
-	size_t k = n < BOUNCE ? n : BOUNCE;
-	if (!access_ok(buf, k))
-		return -EFAULT;
-	ssize_t r = read(hfd, bounce, k);
-	if (r < 0)
-		return -errno;
-	if (copy_to_user(m->proc.mm, buf, bounce, (size_t)r))
-		return -EFAULT;
-	return r;
-}
-
-int64_t sys_write(struct memu *m, const uint64_t *a)
-{
-	int hfd = host_fd(m, a[0]);
-	if (hfd < 0)
+	if (!(f->fmode & FMODE_READ))
 		return -EBADF;
-	return write_out(m, hfd, a[1], a[2]);
+	if (!f->dev->fops->read)
+		return -EINVAL;
+	int err = rw_verify_area(f, *pos, count);
+	if (err)
+		return err;
+	if (count > MAX_RW_COUNT)
+		count = MAX_RW_COUNT;
+	return f->dev->fops->read(f, buf, count, pos);
+}
+
+static int64_t do_write(struct file *f, uint64_t buf, uint64_t count,
+			uint64_t *pos)
+{
+	if (!(f->fmode & FMODE_WRITE))
+		return -EBADF;
+	if (!f->dev->fops->write)
+		return -EINVAL;
+	int err = rw_verify_area(f, *pos, count);
+	if (err)
+		return err;
+	if (count > MAX_RW_COUNT)
+		count = MAX_RW_COUNT;
+	return f->dev->fops->write(f, buf, count, pos);
 }
 
 int64_t sys_read(struct memu *m, const uint64_t *a)
 {
-	int hfd = host_fd(m, a[0]);
-	if (hfd < 0)
-		return -EBADF;
-	return read_in(m, hfd, a[1], a[2]);
+	struct file *f = fd_file(m, a[0]);
+	return f ? do_read(f, a[1], a[2], &f->pos) : -EBADF;
+}
+
+int64_t sys_write(struct memu *m, const uint64_t *a)
+{
+	struct file *f = fd_file(m, a[0]);
+	return f ? do_write(f, a[1], a[2], &f->pos) : -EBADF;
+}
+
+/* pread/pwrite: only on seekable files, at a non-negative position. */
+static struct file *positional(struct memu *m, uint64_t fd, uint64_t pos,
+			       int64_t *err)
+{
+	struct file *f = fd_file(m, fd);
+	*err = !f		       ? -EBADF
+	       : (int64_t)pos < 0      ? -EINVAL
+	       : !f->dev->fops->llseek ? -ESPIPE
+				       : 0;
+	return *err ? NULL : f;
+}
+
+int64_t sys_pread64(struct memu *m, const uint64_t *a)
+{
+	int64_t err;
+	uint64_t pos = a[3];
+	struct file *f = positional(m, a[0], pos, &err);
+	return f ? do_read(f, a[1], a[2], &pos) : err;
+}
+
+int64_t sys_pwrite64(struct memu *m, const uint64_t *a)
+{
+	int64_t err;
+	uint64_t pos = a[3];
+	struct file *f = positional(m, a[0], pos, &err);
+	return f ? do_write(f, a[1], a[2], &pos) : err;
 }
 
 static int64_t vector_io(struct memu *m, const uint64_t *a, bool write)
 {
-	int hfd = host_fd(m, a[0]);
-	if (hfd < 0)
+	struct file *f = fd_file(m, a[0]);
+	if (!f)
 		return -EBADF;
 	uint64_t iovcnt = a[2];
 	if (iovcnt > IOV_MAX_GUEST)
 		return -EINVAL;
-	struct iovec_guest {
+	struct {
 		uint64_t base, len;
 	} iov[IOV_MAX_GUEST];
 	if (copy_from_user(m->proc.mm, iov, a[1], iovcnt * sizeof(iov[0])))
@@ -102,8 +129,9 @@ static int64_t vector_io(struct memu *m, const uint64_t *a, bool write)
 	for (uint64_t i = 0; i < iovcnt; i++) {
 		if (!iov[i].len)
 			continue;
-		int64_t r = write ? write_out(m, hfd, iov[i].base, iov[i].len)
-				  : read_in(m, hfd, iov[i].base, iov[i].len);
+		int64_t r =
+			write ? do_write(f, iov[i].base, iov[i].len, &f->pos)
+			      : do_read(f, iov[i].base, iov[i].len, &f->pos);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
@@ -123,124 +151,230 @@ int64_t sys_readv(struct memu *m, const uint64_t *a)
 	return vector_io(m, a, false);
 }
 
-int64_t sys_pread64(struct memu *m, const uint64_t *a)
-{
-	/* The standard streams are not seekable. */
-	return host_fd(m, a[0]) < 0 ? -EBADF : -ESPIPE;
-}
-
-int64_t sys_pwrite64(struct memu *m, const uint64_t *a)
-{
-	return host_fd(m, a[0]) < 0 ? -EBADF : -ESPIPE;
-}
-
 int64_t sys_lseek(struct memu *m, const uint64_t *a)
 {
-	return host_fd(m, a[0]) < 0 ? -EBADF : -ESPIPE;
+	struct file *f = fd_file(m, a[0]);
+	if (!f)
+		return -EBADF;
+	if (a[2] > SEEK_MAX_WHENCE)
+		return -EINVAL;
+	if (!f->dev->fops->llseek)
+		return -ESPIPE;
+	return f->dev->fops->llseek(f, (int64_t)a[1], (int)a[2]);
 }
 
-static int64_t lookup_path(struct memu *m, uint64_t upath)
+/* ---- paths: the file system is /dev alone, and the cwd is / */
+
+static long get_path(struct memu *m, uint64_t upath, char *path)
 {
-	char path[4096];
-	long n = strncpy_from_user(m->proc.mm, path, upath, sizeof(path));
+	long n = strncpy_from_user(m->proc.mm, path + 1, upath,
+				   PATH_MAX_GUEST - 1);
 	if (n < 0)
 		return n;
-	return -ENOENT; /* no file system yet */
+	if (n == 0)
+		return -ENOENT;
+	if (path[1] == '/')
+		memmove(path, path + 1, (size_t)n + 1);
+	else
+		path[0] = '/'; /* relative to the cwd, / */
+	return 0;
+}
+
+static const struct chardev *lookup(struct memu *m, uint64_t upath,
+				    int64_t *err)
+{
+	char path[PATH_MAX_GUEST + 1];
+	*err = get_path(m, upath, path);
+	if (*err)
+		return NULL;
+	const struct chardev *dev = chardev_lookup(path);
+	if (!dev)
+		*err = -ENOENT;
+	return dev;
+}
+
+static int64_t do_open(struct memu *m, uint64_t upath, int flags)
+{
+	int64_t err;
+	const struct chardev *dev = lookup(m, upath, &err);
+	if (!dev)
+		return err;
+	if (flags & O_DIRECTORY)
+		return -ENOTDIR;
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return -EEXIST;
+	struct file *f;
+	m->devices.mm = m->proc.mm;
+	err = file_open(dev, &m->devices, flags, &f);
+	if (err)
+		return err;
+	int fd = fd_install(m, f);
+	if (fd < 0)
+		file_put(f);
+	return fd;
 }
 
 int64_t sys_open(struct memu *m, const uint64_t *a)
 {
-	return lookup_path(m, a[0]);
+	return do_open(m, a[0], (int)a[1]);
 }
 
 int64_t sys_openat(struct memu *m, const uint64_t *a)
 {
-	return lookup_path(m, a[1]);
+	return do_open(m, a[1], (int)a[2]);
 }
 
 int64_t sys_access(struct memu *m, const uint64_t *a)
 {
-	return lookup_path(m, a[0]);
+	int64_t err;
+	return lookup(m, a[0], &err) ? 0 : err;
 }
 
 int64_t sys_faccessat(struct memu *m, const uint64_t *a)
 {
-	return lookup_path(m, a[1]);
+	int64_t err;
+	return lookup(m, a[1], &err) ? 0 : err;
+}
+
+/* Devices are not symbolic links. */
+static int64_t readlink_path(struct memu *m, uint64_t upath)
+{
+	int64_t err;
+	return lookup(m, upath, &err) ? -EINVAL : err;
 }
 
 int64_t sys_readlink(struct memu *m, const uint64_t *a)
 {
-	return lookup_path(m, a[0]);
+	return readlink_path(m, a[0]);
 }
 
 int64_t sys_readlinkat(struct memu *m, const uint64_t *a)
 {
-	return lookup_path(m, a[1]);
+	return readlink_path(m, a[1]);
 }
 
 int64_t sys_close(struct memu *m, const uint64_t *a)
 {
-	if (host_fd(m, a[0]) < 0)
-		return -EBADF;
-	m->proc.fds[a[0]] = -1; /* the host fd stays open: it is not ours */
-	return 0;
+	return fd_close(m, a[0]);
 }
 
-static void tty_stat(struct stat *st)
+static int64_t dup_to(struct memu *m, struct file *f, uint64_t min)
+{
+	for (uint64_t fd = min; fd < PROC_FDS; fd++)
+		if (!m->proc.fds[fd]) {
+			file_get(f);
+			m->proc.fds[fd] = f;
+			return (int64_t)fd;
+		}
+	return -EMFILE;
+}
+
+int64_t sys_dup(struct memu *m, const uint64_t *a)
+{
+	struct file *f = fd_file(m, a[0]);
+	return f ? dup_to(m, f, 0) : -EBADF;
+}
+
+int64_t sys_dup3(struct memu *m, const uint64_t *a)
+{
+	struct file *f = fd_file(m, a[0]);
+	if (!f)
+		return -EBADF;
+	if (a[2] & ~(uint64_t)O_CLOEXEC)
+		return -EINVAL;
+	if (a[0] == a[1])
+		return -EINVAL;
+	if (a[1] >= PROC_FDS)
+		return -EBADF;
+	if (m->proc.fds[a[1]])
+		fd_close(m, a[1]);
+	file_get(f);
+	m->proc.fds[a[1]] = f;
+	return (int64_t)a[1];
+}
+
+int64_t sys_dup2(struct memu *m, const uint64_t *a)
+{
+	if (a[0] == a[1])
+		return fd_file(m, a[0]) ? (int64_t)a[0] : -EBADF;
+	uint64_t args[3] = {a[0], a[1], 0};
+	return sys_dup3(m, args);
+}
+
+static void fill_stat(const struct chardev *dev, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_dev = 24;
-	st->st_ino = 3;
-	st->st_mode = S_IFCHR | 0620;
+	st->st_dev = 5; /* devtmpfs */
+	st->st_ino = 1000 + dev->major * 256 + dev->minor;
+	st->st_mode = S_IFCHR | dev->mode;
 	st->st_nlink = 1;
-	st->st_rdev = makedev(136, 0);
-	st->st_blksize = 1024;
+	st->st_rdev = makedev(dev->major, dev->minor);
+	st->st_blksize = 4096;
 	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
 		(time_t)VCLOCK_EPOCH;
 }
 
+/* The host is x86-64 Linux: its struct stat is the guest's. */
+static int64_t put_stat(struct memu *m, const struct chardev *dev, uint64_t ust)
+{
+	struct stat st;
+	fill_stat(dev, &st);
+	return copy_to_user(m->proc.mm, ust, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 int64_t sys_fstat(struct memu *m, const uint64_t *a)
 {
-	if (host_fd(m, a[0]) < 0)
-		return -EBADF;
-	struct stat st; /* the host is x86-64 Linux: same struct stat */
-	tty_stat(&st);
-	return copy_to_user(m->proc.mm, a[1], &st, sizeof(st)) ? -EFAULT : 0;
+	struct file *f = fd_file(m, a[0]);
+	return f ? put_stat(m, f->dev, a[1]) : -EBADF;
 }
 
 int64_t sys_newfstatat(struct memu *m, const uint64_t *a)
 {
-	char path[4096];
-	long n = strncpy_from_user(m->proc.mm, path, a[1], sizeof(path));
+	char path[PATH_MAX_GUEST + 1];
+	long n = strncpy_from_user(m->proc.mm, path, a[1], PATH_MAX_GUEST);
 	if (n < 0)
 		return n;
 	if (n == 0 && (a[3] & AT_EMPTY_PATH)) {
 		uint64_t f[2] = {a[0], a[2]};
 		return sys_fstat(m, f);
 	}
-	return -ENOENT;
+	int64_t err;
+	const struct chardev *dev = lookup(m, a[1], &err);
+	return dev ? put_stat(m, dev, a[2]) : err;
 }
 
 int64_t sys_ioctl(struct memu *m, const uint64_t *a)
 {
-	if (host_fd(m, a[0]) < 0)
+	struct file *f = fd_file(m, a[0]);
+	if (!f)
 		return -EBADF;
-	/* The standard streams are not terminals here: musl sees ENOTTY
-	 * for TIOCGWINSZ and buffers stdout fully, the same on every host. */
-	return -ENOTTY;
+	/* No ioctl: ENOTTY, which is also what the standard streams give
+	 * for TIOCGWINSZ, so stdio buffers the same on every host. */
+	if (!f->dev->fops->ioctl)
+		return -ENOTTY;
+	m->devices.mm = m->proc.mm;
+	return f->dev->fops->ioctl(f, a[1], a[2]);
 }
 
 int64_t sys_fcntl(struct memu *m, const uint64_t *a)
 {
-	if (host_fd(m, a[0]) < 0)
+	struct file *f = fd_file(m, a[0]);
+	if (!f)
 		return -EBADF;
 	switch (a[1]) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		return a[2] >= PROC_FDS ? -EINVAL : dup_to(m, f, a[2]);
 	case F_GETFD:
 	case F_SETFD:
-	case F_SETFL:
 		return 0;
 	case F_GETFL:
-		return a[0] == 0 ? O_RDONLY : O_WRONLY;
+		return f->flags;
+	case F_SETFL: {
+		const int settable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT;
+		f->flags = (f->flags & ~settable) | ((int)a[2] & settable);
+		return 0;
+	}
 	default:
 		return -EINVAL;
 	}

@@ -6,21 +6,45 @@
 #include "machine.h"
 #include "syscall.h"
 
+/* The mmap_file adapter: the VMA holds the file, then the driver's
+ * mmap sets it up. */
+static int file_mmap(struct vma *vma, void *cookie)
+{
+	struct file *f = cookie;
+	file_vma_attach(vma, f);
+	return f->dev->fops->mmap(f, vma);
+}
+
+#define LEGACY_MAP_MASK                                                        \
+	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS |                \
+	 MAP_DENYWRITE | MAP_EXECUTABLE | 0x4000000 /* UNINITIALIZED */ |      \
+	 MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |           \
+	 MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | (0x3fULL << 26))
+
 int64_t sys_mmap(struct memu *m, const uint64_t *a)
 {
 	uint64_t addr = a[0], len = a[1], prot = a[2], flags = a[3];
-	int64_t fd = (int32_t)a[4];
 	uint64_t off = a[5];
 	if (off & 0xfff)
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS)) {
-		/* No mappable files yet: the standard streams are ttys-like
-		 * and have no mmap (ENODEV); anything else is not open. */
-		if (fd >= 0 && fd < 3 && m->proc.fds[fd] >= 0)
-			return -ENODEV;
+	if (flags & MAP_ANONYMOUS)
+		return do_mmap(m->proc.mm, addr, len, prot, flags, off, NULL);
+	struct file *f = fd_file(m, a[4]);
+	if (!f)
 		return -EBADF;
-	}
-	return do_mmap(m->proc.mm, addr, len, prot, flags, off, NULL);
+	/* No driver here takes flags beyond the legacy set. */
+	if ((flags & 0xf) == MAP_SHARED_VALIDATE &&
+	    (flags & ~(uint64_t)LEGACY_MAP_MASK))
+		return -EOPNOTSUPP;
+	struct mmap_file mf = {
+		.name = f->dev->path,
+		.readable = f->fmode & FMODE_READ,
+		.writable = f->fmode & FMODE_WRITE,
+		.mmap = f->dev->fops->mmap ? file_mmap : NULL,
+		.cookie = f,
+	};
+	m->devices.mm = m->proc.mm;
+	return do_mmap(m->proc.mm, addr, len, prot, flags, off, &mf);
 }
 
 int64_t sys_munmap(struct memu *m, const uint64_t *a)

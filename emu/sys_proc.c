@@ -23,6 +23,14 @@ int64_t sys_exit_group(struct memu *m, const uint64_t *a)
 	return 0;
 }
 
+int64_t sys_memu_cr3(struct memu *m, const uint64_t *a)
+{
+	(void)a;
+	uint64_t cr3 = 0;
+	uc_reg_read(m->uc, UC_X86_REG_CR3, &cr3);
+	return (int64_t)cr3;
+}
+
 int64_t sys_arch_prctl(struct memu *m, const uint64_t *a)
 {
 	struct mm *mm = m->proc.mm;

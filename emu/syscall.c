@@ -29,6 +29,9 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[25] = sys_mremap,
 	[26] = sys_msync,
 	[28] = sys_madvise,
+	[32] = sys_dup,
+	[33] = sys_dup2,
+	[292] = sys_dup3,
 	[35] = sys_nanosleep,
 	[39] = sys_getpid,
 	[60] = sys_exit_group,
@@ -71,6 +74,8 @@ const char *memu_syscall_name(unsigned nr)
 {
 	if (nr == MEMU_SYS_PROBE)
 		return "memu_probe";
+	if (nr == MEMU_SYS_CR3)
+		return "memu_cr3";
 	return nr < SYSCALL_NAMES && syscall_names[nr] ? syscall_names[nr]
 						       : "unknown";
 }
@@ -102,6 +107,8 @@ void handle_syscall(uc_engine *uc, void *user)
 	int64_t ret;
 	if (nr == MEMU_SYS_PROBE)
 		ret = probe(m, a[0]);
+	else if (nr == MEMU_SYS_CR3)
+		ret = sys_memu_cr3(m, a);
 	else if (nr < SYSCALL_NAMES && table[nr])
 		ret = table[nr](m, a);
 	else

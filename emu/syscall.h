@@ -9,6 +9,9 @@
 /* memu's own call: stop the run so a test can inspect the machine.
  * Unused by Linux; a native run gets ENOSYS. */
 #define MEMU_SYS_PROBE 500
+/* memu's other call: the guest's CR3 (the physical address of its
+ * PML4), so a guest can walk its own page tables through /dev/mem. */
+#define MEMU_SYS_CR3 501
 
 extern const char *const syscall_names[SYSCALL_NAMES];
 
@@ -42,10 +45,14 @@ int64_t sys_fcntl(struct memu *m, const uint64_t *a);
 int64_t sys_access(struct memu *m, const uint64_t *a);
 int64_t sys_readlink(struct memu *m, const uint64_t *a);
 int64_t sys_faccessat(struct memu *m, const uint64_t *a);
+int64_t sys_dup(struct memu *m, const uint64_t *a);
+int64_t sys_dup2(struct memu *m, const uint64_t *a);
+int64_t sys_dup3(struct memu *m, const uint64_t *a);
 int64_t sys_readlinkat(struct memu *m, const uint64_t *a);
 
 /* sys_proc.c */
 int64_t sys_exit_group(struct memu *m, const uint64_t *a);
+int64_t sys_memu_cr3(struct memu *m, const uint64_t *a);
 int64_t sys_arch_prctl(struct memu *m, const uint64_t *a);
 int64_t sys_set_tid_address(struct memu *m, const uint64_t *a);
 int64_t sys_getpid(struct memu *m, const uint64_t *a);

@@ -19,8 +19,16 @@
 
 struct memu;
 
+/* /dev/mem's policy: the kernel configuration the machine models. */
+enum memu_devmem {
+	MEMU_DEVMEM_STRICT,    /* CONFIG_STRICT_DEVMEM (default) */
+	MEMU_DEVMEM_IO_STRICT, /* CONFIG_IO_STRICT_DEVMEM as well */
+	MEMU_DEVMEM_OPEN,      /* neither, and no PAT: anything valid */
+};
+
 struct memu_config {
 	uint64_t ram_bytes;		    /* default 256 MiB */
+	enum memu_devmem devmem;	    /* default strict */
 	uint64_t seed;			    /* AT_RANDOM, getrandom(2) */
 	int stdin_fd, stdout_fd, stderr_fd; /* host fds the guest's 0-2 use */
 	const char *const *envp; /* guest environment; NULL = empty */
@@ -144,6 +152,10 @@ size_t memu_vmas(struct memu *m, struct memu_vma *out, size_t max);
 
 /* Copy physical memory (RAM, the hole, the page-table bank). 0 or -1. */
 int memu_read_phys(struct memu *m, uint64_t pa, void *buf, size_t len);
+
+/* The VGA text screen (80x25 at 0xB8000): rows of printable text. */
+void memu_vga_text(struct memu *m, char rows[25][81]);
+void memu_print_vga(struct memu *m, FILE *out);
 
 /* The physical memory map, e820 / iomem style. */
 void memu_print_machine(struct memu *m, FILE *out);

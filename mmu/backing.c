@@ -21,12 +21,20 @@
  * matches the alias needs no mmap at all.  An alias whose PTE is not
  * present is harmless: the CPU never gets past the page walk to it, and
  * memu's own code reaches frames through the direct map.
+ *
+ * Physical addresses that are not memory (a device's registers or ROM,
+ * unclaimed bus) cannot be a host alias: a user range mapping them becomes
+ * an MMIO window, a Unicorn MMIO region cut out of the chunk's RAM region,
+ * whose callbacks find the physical address through the page tables and
+ * hand the access to the device (iomem_read/iomem_write).  Windows are
+ * rare (a /dev/mem mapping of ROM or empty bus), so a region each is fine.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
 #include "mm.h"
+#include "pagetable.h"
 
 struct chunk {
 	uint8_t *host;	 /* host address of the chunk, NULL if not backed */
@@ -158,9 +166,109 @@ static void block_run(struct mm *mm, uint64_t va, uint64_t pfn, uint64_t *first,
 		*last += PAGE_SIZE;
 }
 
+/* ---- MMIO windows */
+
+struct mmio_window {
+	struct mm *mm;
+	uint64_t start, end;
+	struct mmio_window *next;
+};
+
+static uint64_t window_pa(struct mmio_window *w, uint64_t offset, bool *ok)
+{
+	uint64_t va = w->start + offset;
+	pte_t p = pt_get(w->mm, va & PAGE_MASK);
+	*ok = pte_present(p);
+	return (pte_pfn(p) << PAGE_SHIFT) | (va & ~PAGE_MASK);
+}
+
+static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size,
+			  void *opaque)
+{
+	(void)uc;
+	bool ok;
+	struct mmio_window *w = opaque;
+	uint64_t pa = window_pa(w, offset, &ok);
+	return ok ? iomem_read(&w->mm->mmu->iomem, pa, size) : ~0ULL;
+}
+
+static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size,
+		       uint64_t value, void *opaque)
+{
+	(void)uc;
+	bool ok;
+	struct mmio_window *w = opaque;
+	uint64_t pa = window_pa(w, offset, &ok);
+	if (ok)
+		iomem_write(&w->mm->mmu->iomem, pa, size, value);
+}
+
+static struct mmio_window *window_at(struct mm *mm, uint64_t va)
+{
+	for (struct mmio_window *w = mm->mmio; w; w = w->next)
+		if (va >= w->start && va < w->end)
+			return w;
+	return NULL;
+}
+
+int backing_mmio(struct mm *mm, uint64_t start, uint64_t end)
+{
+	if (start >= end)
+		return 0;
+	if (mmu_region_count(mm->mmu) + 3 > MMU_MAX_REGIONS)
+		return -ENOMEM;
+	struct mmio_window *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct mmio_window){mm, start, end, mm->mmio};
+	backing_unalias(mm, start, end);
+	uc_engine *uc = mm->mmu->uc;
+	if (uc_mem_unmap(uc, start, end - start) != UC_ERR_OK ||
+	    uc_mmio_map(uc, start, end - start, mmio_read, w, mmio_write, w) !=
+		    UC_ERR_OK) {
+		free(w);
+		return -ENOMEM;
+	}
+	mm->mmio = w;
+	return 0;
+}
+
+/* Give [w->start, w->end) back to the chunk's RAM backing. */
+static void close_window(struct mm *mm, struct mmio_window *w)
+{
+	uc_engine *uc = mm->mmu->uc;
+	uc_mem_unmap(uc, w->start, w->end - w->start);
+	uc_mem_map_ptr(uc, w->start, w->end - w->start,
+		       UC_PROT_READ | UC_PROT_WRITE, host_of(mm, w->start));
+}
+
+void backing_unmmio(struct mm *mm, uint64_t start, uint64_t end)
+{
+	struct mmio_window **link = &mm->mmio;
+	while (*link) {
+		struct mmio_window *w = *link;
+		if (w->end <= start || w->start >= end) {
+			link = &w->next;
+			continue;
+		}
+		*link = w->next;
+		close_window(mm, w);
+		/* Parts outside [start, end) stay windows. */
+		if (w->start < start)
+			backing_mmio(mm, w->start, start);
+		if (w->end > end)
+			backing_mmio(mm, end, w->end);
+		free(w);
+		link = &mm->mmio;
+	}
+}
+
 int backing_alias(struct mm *mm, uint64_t va, uint64_t pfn)
 {
 	struct mmu *m = mm->mmu;
+	if (!iomem_is_memory(iomem_kind_of(&m->iomem, pfn << PAGE_SHIFT)))
+		return window_at(mm, va) ? 0
+					 : backing_mmio(mm, va, va + PAGE_SIZE);
 	uint32_t *slot = alias_slot(mm, va);
 	if (!slot)
 		return -ENOMEM;
@@ -222,6 +330,11 @@ void backing_destroy(struct mm *mm)
 		munmap(mm->chunks[c0].host, (c1 - c0) << CHUNK_SHIFT);
 		for (uint64_t c = c0; c < c1; c++)
 			free(mm->chunks[c].alias);
+	}
+	while (mm->mmio) {
+		struct mmio_window *w = mm->mmio;
+		mm->mmio = w->next;
+		free(w);
 	}
 	free(mm->runs);
 	free(mm->chunks);

@@ -120,20 +120,53 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	event_fault(&mm->mmu->events, addr, FAULT_SHARED, flags);
 }
 
+/* A driver VMA: ask vm_ops->fault (Linux do_fault / __do_fault). */
 static void do_driver_fault(struct mm *mm, struct vma *v, uint64_t addr,
 			    unsigned flags, struct fault_outcome *out)
 {
 	uint64_t page = addr & PAGE_MASK;
-	uint64_t pgoff = v->pgoff + ((page - v->start) >> PAGE_SHIFT);
-	uint64_t pfn = PFN_NONE;
-	int sig = v->ops->fault(v, addr, pgoff, &pfn);
-	if (sig)
-		return fail(out, sig, sig == SIGBUS ? BUS_ADRERR : SEGV_MAPERR,
-			    "driver refused the fault");
-	if (pt_enter(mm, page, pfn, user_ptf(v, true)))
+	struct vm_fault vmf = {
+		.vma = v,
+		.address = addr,
+		.pgoff = v->pgoff + ((page - v->start) >> PAGE_SHIFT),
+		.flags = flags,
+		.pfn = PFN_NONE,
+	};
+	vm_fault_t ret = v->ops->fault(&vmf);
+	if (ret & VM_FAULT_OOM)
 		return oom(out);
-	rmap_dup(mm->mmu, pfn);
+	if (ret & VM_FAULT_SIGBUS)
+		return fail(out, SIGBUS, BUS_ADRERR,
+			    "the driver has no page there");
+	if (ret & VM_FAULT_SIGSEGV)
+		return fail(out, SIGSEGV, SEGV_MAPERR,
+			    "the driver refused the fault");
+	if (!(ret & VM_FAULT_NOPAGE)) {
+		/* Shared writable mappings get a writable entry; a private
+		 * one copies on the first write (do_cow_fault is the write
+		 * fault that follows). */
+		bool w = (v->flags & VM_SHARED) != 0;
+		if (vmf.pfn == PFN_NONE ||
+		    pt_enter(mm, page, vmf.pfn, user_ptf(v, w)))
+			return oom(out);
+		rmap_dup(mm->mmu, vmf.pfn);
+	}
 	event_fault(&mm->mmu->events, addr, FAULT_DEVICE, flags);
+}
+
+/* Copy a frame's bytes, whatever backs it (RAM or device). */
+static void copy_frame(struct mmu *m, uint64_t dst, uint64_t src)
+{
+	uint8_t *to = mmu_pfn_host(m, dst);
+	uint64_t pa = src << PAGE_SHIFT;
+	if (iomem_is_memory(iomem_kind_of(&m->iomem, pa))) {
+		memcpy(to, mmu_pfn_host(m, src), PAGE_SIZE);
+		return;
+	}
+	for (uint64_t off = 0; off < PAGE_SIZE; off += 8) {
+		uint64_t v = iomem_read(&m->iomem, pa + off, 8);
+		memcpy(to + off, &v, 8);
+	}
 }
 
 static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr, pte_t pte,
@@ -142,11 +175,13 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr, pte_t pte,
 	struct mmu *m = mm->mmu;
 	uint64_t page = addr & PAGE_MASK;
 	uint64_t old = pte_pfn(pte);
-	struct frame *f = mmu_frame(m, old);
+	bool special = pte_special(pte);
+	struct frame *f = special ? NULL : mmu_frame(m, old);
 
-	if (old != m->zero_pfn && f && f->kind == FRAME_ANON &&
-	    f->mapcount == 1) {
-		/* Exclusive: make it writable, no copy (wp-reuse). */
+	if ((v->flags & VM_SHARED) ||
+	    (f && f->kind == FRAME_ANON && f->mapcount == 1)) {
+		/* Shared memory, or an exclusive anonymous frame: make the
+		 * entry writable, no copy (wp_page_reuse, wp_pfn_shared). */
 		pt_set_writable(mm, page, true);
 		event_fault(&m->events, addr, FAULT_WP_REUSE, flags);
 		return;
@@ -156,19 +191,21 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr, pte_t pte,
 	uint64_t pfn = alloc_anon_frame(mm, page);
 	if (pfn == PFN_NONE)
 		return oom(out);
-	/* A zero-frame source needs no copy: the new frame is zeroed. */
+	/* A zero-frame source needs no copy: the new frame is zeroed.  A
+	 * special source (a PFN map: /dev/mem) is copied from its memory;
+	 * the physical page itself is never modified. */
 	if (old != m->zero_pfn)
-		memcpy(mmu_pfn_host(m, pfn), mmu_pfn_host(m, old), PAGE_SIZE);
+		copy_frame(m, pfn, old);
 	if (pt_enter(mm, page, pfn, user_ptf(v, true))) {
 		mmu_free_frame(m, pfn);
 		return oom(out);
 	}
 	rmap_add_anon(m, pfn, v, page);
 	mm->rss_anon++;
-	if (old != m->zero_pfn) {
-		rmap_remove(m, old);
-		if (f && f->kind == FRAME_FILE)
+	if (f) {
+		if (f->kind == FRAME_FILE)
 			mm->rss_file--;
+		rmap_remove(m, old);
 	}
 	if (v->flags & VM_EXEC)
 		tb_invalidate(m, page, page + PAGE_SIZE);

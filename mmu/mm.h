@@ -41,8 +41,9 @@ struct mm {
 	struct mmu *mmu;
 	struct vma_tree vmas;
 	uint64_t pml4_pfn;
-	struct chunk *chunks; /* NR_CHUNKS entries, see backing.c */
-	uint64_t (*runs)[2];  /* backed runs of chunks [first, end) */
+	struct chunk *chunks;	  /* NR_CHUNKS entries, see backing.c */
+	struct mmio_window *mmio; /* user ranges backed by device callbacks */
+	uint64_t (*runs)[2];	  /* backed runs of chunks [first, end) */
 	size_t nr_runs, cap_runs;
 	uint64_t start_brk, brk;
 	uint64_t mmap_base;
@@ -66,6 +67,10 @@ int backing_cover(struct mm *mm, uint64_t start, uint64_t end);
 int backing_set_exec(struct mm *mm, uint64_t start, uint64_t end, bool exec);
 int backing_alias(struct mm *mm, uint64_t va, uint64_t pfn);
 void backing_unalias(struct mm *mm, uint64_t start, uint64_t end);
+/* Back [start, end) by device callbacks instead of host aliases (for
+ * PTEs to non-memory physical addresses), and undo that. */
+int backing_mmio(struct mm *mm, uint64_t start, uint64_t end);
+void backing_unmmio(struct mm *mm, uint64_t start, uint64_t end);
 void backing_destroy(struct mm *mm);
 
 #endif

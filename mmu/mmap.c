@@ -107,6 +107,8 @@ static void vma_free(struct mm *mm, struct vma *v)
 {
 	if (v->ops && v->ops->close)
 		v->ops->close(v);
+	if (v->vm_file)
+		v->vm_file_ops->put(v->vm_file);
 	anon_vma_unlink(v);
 	shmem_unlink(mm->mmu, v);
 	free(v);
@@ -120,8 +122,14 @@ static struct vma *vma_copy(struct mm *mm, struct vma *v, uint64_t start,
 	if (!n)
 		return NULL;
 	n->ops = v->ops;
+	n->vm_file = v->vm_file;
+	n->vm_file_ops = v->vm_file_ops;
+	if (n->vm_file)
+		n->vm_file_ops->get(n->vm_file);
 	n->private_data = v->private_data;
 	n->name = v->name;
+	if (n->ops && n->ops->open)
+		n->ops->open(n);
 	anon_vma_link(n, v->anon_vma);
 	if (v->shm)
 		shmem_link(n, v->shm);
@@ -153,7 +161,8 @@ static bool can_merge(const struct vma *a, const struct vma *b)
 	return a->end == b->start &&
 	       ((a->flags ^ b->flags) & ~VM_SOFTDIRTY) == 0 &&
 	       !(a->flags & VM_SPECIAL) && !a->ops && !b->ops &&
-	       a->shm == b->shm && a->name == b->name &&
+	       a->shm == b->shm && a->vm_file == b->vm_file &&
+	       a->name == b->name &&
 	       (!a->anon_vma || !b->anon_vma || a->anon_vma == b->anon_vma) &&
 	       a->pgoff + vma_pages(a) == b->pgoff;
 }
@@ -209,8 +218,10 @@ static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
 	pt_for_each(mm, start, end, zap_pte, NULL);
-	if (!mm->dying)
+	if (!mm->dying) {
 		backing_unalias(mm, start, end);
+		backing_unmmio(mm, start, end);
+	}
 }
 
 /* Unmap [start, end): split the edge VMAs and drop what lies inside. */
@@ -432,14 +443,10 @@ static int64_t map_new_vma(struct mm *mm, uint64_t addr, uint64_t len,
 	if (!v)
 		return -ENOMEM;
 	if (shared && !file) {
-		struct shmem *s = shmem_create(len >> PAGE_SHIFT);
-		if (!s) {
+		if (shmem_zero_setup(v)) {
 			free(v);
 			return -ENOMEM;
 		}
-		shmem_link(v, s);
-		v->pgoff = 0;
-		v->name = "/dev/zero (deleted)";
 	} else if (file) {
 		v->name = file->name;
 	}
@@ -518,13 +525,17 @@ static void protect_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 		pt_set_protnone(mm, va, true, false);
 		return;
 	}
-	/* Writable only where a write would not need a fault anyway: the
-	 * frame is exclusively ours (anon, mapcount 1) or a shared one. */
+	/* Writable only where a write would not need a fault anyway:
+	 * shared memory, or a frame exclusively ours (anon, mapcount 1). */
 	bool writable = false;
-	if ((v->flags & VM_WRITE) && !pte_special(pte)) {
-		struct frame *f = mmu_frame(mm->mmu, pte_pfn(pte));
-		writable = f && ((f->kind == FRAME_ANON && f->mapcount == 1) ||
-				 (v->flags & VM_SHARED));
+	if (v->flags & VM_WRITE) {
+		struct frame *f = pte_special(pte)
+					  ? NULL
+					  : mmu_frame(mm->mmu, pte_pfn(pte));
+		writable = (v->flags & VM_SHARED) ||
+			   (f && f->kind == FRAME_ANON && f->mapcount == 1);
+		if (pte_pfn(pte) == mm->mmu->zero_pfn)
+			writable = false;
 	}
 	if (pte & PTE_PROTNONE)
 		pt_set_protnone(mm, va, false, writable);

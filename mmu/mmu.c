@@ -18,6 +18,7 @@ int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
 		mmu_destroy(m);
 		return -1;
 	}
+	iomem_init(&m->iomem, ram_bytes, PTBANK_BASE, ptbank_bytes);
 	/* The ISA I/O hole holds no RAM: never hand it out. */
 	for (uint64_t pa = ISA_HOLE_START; pa < ISA_HOLE_END; pa += PAGE_SIZE)
 		zone_reserve(&m->ram, pa >> PAGE_SHIFT, FRAME_RESERVED);
@@ -95,4 +96,47 @@ uint64_t mmu_region_count(struct mmu *m)
 	if (uc_mem_regions(m->uc, &regions, &count) == UC_ERR_OK)
 		uc_free(regions);
 	return count;
+}
+
+static bool is_memory(struct mmu *m, uint64_t pa)
+{
+	return iomem_is_memory(iomem_kind_of(&m->iomem, pa)) &&
+	       phys_backed(&m->phys, pa, 1);
+}
+
+void mmu_phys_read(struct mmu *m, uint64_t pa, void *buf, size_t n)
+{
+	uint8_t *out = buf;
+	if (is_memory(m, pa)) {
+		memcpy(out, phys_host(&m->phys, pa), n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint8_t)iomem_read(&m->iomem, pa + i, 1);
+}
+
+void mmu_phys_write(struct mmu *m, uint64_t pa, const void *buf, size_t n)
+{
+	const uint8_t *in = buf;
+	if (is_memory(m, pa)) {
+		memcpy(phys_host(&m->phys, pa), in, n);
+		/* Unicorn's translated blocks do not see stores made behind
+		 * its back (architecture, fact 8); the frame may hold code of
+		 * any mapping, so drop them all.  This macro flushes
+		 * translated blocks, despite its name. */
+		uc_ctl_flush_tlb(m->uc);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		iomem_write(&m->iomem, pa + i, 1, in[i]);
+}
+
+uint64_t mmu_ram_end(struct mmu *m)
+{
+	uint64_t end = 0;
+	for (int i = 0; i < m->iomem.count; i++)
+		if (m->iomem.res[i].kind == IOMEM_RAM &&
+		    m->iomem.res[i].end > end)
+			end = m->iomem.res[i].end;
+	return end;
 }

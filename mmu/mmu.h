@@ -11,6 +11,7 @@
 
 #include "event.h"
 #include "frame.h"
+#include "iomem.h"
 #include "phys.h"
 
 /* Unicorn aborts near 4,096 regions and rebuilds its map on every change
@@ -27,6 +28,7 @@ struct mmu {
 	struct zone ram;
 	struct zone ptbank;
 	struct events events;
+	struct iomem iomem;
 	uint64_t zero_pfn;
 };
 
@@ -38,6 +40,15 @@ struct zone *mmu_zone(struct mmu *m, uint64_t pfn);
 struct frame *mmu_frame(struct mmu *m, uint64_t pfn);
 void *mmu_pfn_host(struct mmu *m, uint64_t pfn);
 void mmu_free_frame(struct mmu *m, uint64_t pfn);
+
+/* Read or write n bytes at physical address pa, within one page, as the
+ * bus would: memory through the host direct map, device ranges through
+ * their callbacks, unclaimed space reads as ones.  A write to memory drops
+ * all translated code (the bytes may be someone's instructions). */
+void mmu_phys_read(struct mmu *m, uint64_t pa, void *buf, size_t n);
+void mmu_phys_write(struct mmu *m, uint64_t pa, const void *buf, size_t n);
+/* The end of the highest RAM range (Linux max_pfn << PAGE_SHIFT). */
+uint64_t mmu_ram_end(struct mmu *m);
 
 /* Flush every translation the CPU has cached. */
 void tlb_flush(struct mmu *m, uint64_t reason);

@@ -1,5 +1,6 @@
 #include "shmem.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 static uint64_t next_shmem_id = 1;
@@ -68,4 +69,16 @@ uint64_t shmem_get_page(struct mmu *m, struct shmem *s, uint64_t index,
 	f->index = index;
 	s->pfns[index] = pfn;
 	return pfn;
+}
+
+int shmem_zero_setup(struct vma *v)
+{
+	struct shmem *s = shmem_create((v->end - v->start) >> PAGE_SHIFT);
+	if (!s)
+		return -ENOMEM;
+	shmem_link(v, s);
+	v->pgoff = 0;
+	v->ops = NULL;
+	v->name = "/dev/zero (deleted)";
+	return 0;
 }

@@ -25,6 +25,9 @@ void shmem_link(struct vma *v, struct shmem *s);
 void shmem_unlink(struct mmu *m, struct vma *v);
 /* The frame at index, allocating it if absent: PFN_NONE when out of
  * memory or index is beyond the object. */
+/* Back a shared VMA by a new object its size (Linux shmem_zero_setup:
+ * MAP_SHARED|MAP_ANONYMOUS and shared /dev/zero).  0 or -ENOMEM. */
+int shmem_zero_setup(struct vma *v);
 uint64_t shmem_get_page(struct mmu *m, struct shmem *s, uint64_t index,
 			uint64_t want_pfn);
 

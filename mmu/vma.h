@@ -42,14 +42,41 @@ struct anon_vma;
 struct shmem;
 struct vma;
 
+/* A fault a driver's vm_ops->fault is asked to serve (Linux struct
+ * vm_fault). */
+struct vm_fault {
+	struct vma *vma;
+	uint64_t address; /* faulting address */
+	uint64_t pgoff;	  /* page offset of the address in the mapping */
+	unsigned flags;	  /* FAULT_FLAG_* */
+	uint64_t pfn;	  /* out: the frame to map, when returning 0 */
+};
+
+/* Fault-handler results, Linux's values (include/linux/mm_types.h). */
+typedef unsigned vm_fault_t;
+#define VM_FAULT_OOM	 0x0001u
+#define VM_FAULT_SIGBUS	 0x0002u
+#define VM_FAULT_SIGSEGV 0x0040u
+#define VM_FAULT_NOPAGE	 0x0100u /* the handler installed the PTE itself */
+#define VM_FAULT_ERROR	 (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)
+
+/* How a VMA holds the file it maps (Linux get_file / fput). */
+struct vm_file_ops {
+	void (*get)(void *file);
+	void (*put)(void *file);
+};
+
 /* Operations a driver attaches to the VMAs its mmap creates. */
 struct vm_operations {
 	const char *name;
-	/* Serve a fault at page offset pgoff of the VMA: return a pfn to map,
-	 * or PFN_NONE with *sig set (SIGBUS, SIGSEGV). */
-	int (*fault)(struct vma *vma, uint64_t addr, uint64_t pgoff,
-		     uint64_t *pfn);
+	/* A VMA was duplicated (split, mremap): take a reference. */
+	void (*open)(struct vma *vma);
+	/* A VMA goes away: drop the reference. */
 	void (*close)(struct vma *vma);
+	/* Serve a fault on a page with no entry: set vmf->pfn and return 0
+	 * (memu maps it), or install it and return VM_FAULT_NOPAGE, or
+	 * return VM_FAULT_SIGBUS / SIGSEGV / OOM. */
+	vm_fault_t (*fault)(struct vm_fault *vmf);
 };
 
 struct vma {
@@ -63,6 +90,8 @@ struct vma {
 	struct shmem *shm;	   /* shared object backing, or NULL */
 	LIST_ENTRY(vma) shm_link;  /* in shm->vmas */
 	const struct vm_operations *ops;
+	void *vm_file; /* the file mapped, or NULL */
+	const struct vm_file_ops *vm_file_ops;
 	void *private_data;
 	const char *name; /* "[heap]", "[stack]", a path */
 };

@@ -1,0 +1,106 @@
+/* The character-device layer, shaped like the kernel's.
+ *
+ * A driver is a `struct chardev`: a path under /dev, a major:minor, a
+ * mode, and its `struct file_operations`.  Opening the path makes a
+ * `struct file` (position, open flags, the driver's private data); the
+ * emulator's syscalls call the operations, and a driver's mmap sets up
+ * the VMA: PTEs at once with remap_pfn_range / vm_insert_page, or
+ * vm_operations whose ->fault fills pages in later (see docs/drivers.md).
+ *
+ * Every pointer a handler gets from the guest is a guest virtual address:
+ * use copy_to_user / copy_from_user (mmu/uaccess.h), never a host pointer.
+ */
+#ifndef MEMU_DEVICES_DEVICE_H
+#define MEMU_DEVICES_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../mmu/mm.h"
+#include "../mmu/vma.h"
+
+/* /dev/mem's policy, the kernel-config choice the machine makes. */
+enum devmem_policy {
+	DEVMEM_STRICT,	  /* CONFIG_STRICT_DEVMEM: RAM above 1 MiB refused */
+	DEVMEM_IO_STRICT, /* ... and driver-claimed ranges too */
+	DEVMEM_OPEN,	  /* no STRICT_DEVMEM and no PAT: anything valid */
+};
+
+#define DEVICE_STATE_MAX 16
+
+/* What drivers may use of the machine. */
+struct device_context {
+	struct mmu *mmu;
+	struct mm *mm; /* the calling process's address space */
+	enum devmem_policy devmem;
+	struct {
+		const struct chardev *dev;
+		void *data;
+	} state[DEVICE_STATE_MAX]; /* each driver's data in this machine */
+	int nstate;
+};
+
+struct file;
+
+struct file_operations {
+	int (*open)(struct file *f);
+	void (*release)(struct file *f);
+	/* Return bytes moved or -errno; *pos is the file position. */
+	int64_t (*read)(struct file *f, uint64_t ubuf, uint64_t count,
+			uint64_t *pos);
+	int64_t (*write)(struct file *f, uint64_t ubuf, uint64_t count,
+			 uint64_t *pos);
+	/* The new position or -errno (NULL: ESPIPE). */
+	int64_t (*llseek)(struct file *f, int64_t offset, int whence);
+	/* Set up vma (its pgoff is the file offset in pages). */
+	int (*mmap)(struct file *f, struct vma *vma);
+	int64_t (*ioctl)(struct file *f, uint64_t cmd, uint64_t arg);
+};
+
+struct chardev {
+	const char *path; /* "/dev/mem" */
+	unsigned major, minor;
+	unsigned mode;	      /* permission bits, as in ls -l */
+	bool unsigned_offset; /* positions >= 2^63 are valid (/dev/mem) */
+	const struct file_operations *fops;
+	/* Claim device ranges at machine start (may be NULL). */
+	int (*probe)(struct device_context *ctx);
+};
+
+/* File mode bits, as the kernel keeps them. */
+#define FMODE_READ  (1u << 0)
+#define FMODE_WRITE (1u << 1)
+
+struct file {
+	const struct chardev *dev;
+	struct device_context *ctx;
+	unsigned fmode; /* FMODE_READ, FMODE_WRITE */
+	int flags;	/* open(2) flags: O_SYNC, O_NONBLOCK, ... */
+	uint64_t pos;
+	void *private_data;
+	int refs; /* fds and VMAs holding it */
+};
+
+/* The table of devices (devices/registry.c). */
+const struct chardev *chardev_lookup(const char *path);
+const struct chardev *const *chardev_all(void);
+/* Run every driver's probe: claim iomem ranges, allocate buffers. */
+int devices_probe(struct device_context *ctx);
+/* Free what the drivers kept (their frames go with the machine). */
+void devices_remove(struct device_context *ctx);
+/* A driver's data in this machine (set at probe), or NULL. */
+void *device_data(struct device_context *ctx, const struct chardev *dev);
+int device_set_data(struct device_context *ctx, const struct chardev *dev,
+		    void *data);
+
+/* Open a device: 0 or -errno; *out holds one reference. */
+int file_open(const struct chardev *dev, struct device_context *ctx, int flags,
+	      struct file **out);
+void file_get(struct file *f);
+void file_put(struct file *f);
+
+/* The vm_operations every file-backed VMA gets unless the driver sets its
+ * own: they keep the file alive while a VMA maps it. */
+void file_vma_attach(struct vma *vma, struct file *f);
+
+#endif

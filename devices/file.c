@@ -1,0 +1,72 @@
+/* Open files: one struct file per open(2), shared by dup'ed descriptors
+ * and by the VMAs that map it; freed when the last holder lets go. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+
+#include "device.h"
+
+int file_open(const struct chardev *dev, struct device_context *ctx, int flags,
+	      struct file **out)
+{
+	struct file *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->dev = dev;
+	f->ctx = ctx;
+	f->flags = flags;
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY:
+		f->fmode = FMODE_READ;
+		break;
+	case O_WRONLY:
+		f->fmode = FMODE_WRITE;
+		break;
+	default:
+		f->fmode = FMODE_READ | FMODE_WRITE;
+		break;
+	}
+	f->refs = 1;
+	if (dev->fops->open) {
+		int err = dev->fops->open(f);
+		if (err) {
+			free(f);
+			return err;
+		}
+	}
+	*out = f;
+	return 0;
+}
+
+void file_get(struct file *f)
+{
+	f->refs++;
+}
+
+void file_put(struct file *f)
+{
+	if (--f->refs)
+		return;
+	if (f->dev->fops->release)
+		f->dev->fops->release(f);
+	free(f);
+}
+
+static void vma_file_get(void *file)
+{
+	file_get(file);
+}
+
+static void vma_file_put(void *file)
+{
+	file_put(file);
+}
+
+static const struct vm_file_ops vma_file_refs = {vma_file_get, vma_file_put};
+
+void file_vma_attach(struct vma *vma, struct file *f)
+{
+	vma->vm_file = f;
+	vma->vm_file_ops = &vma_file_refs;
+	file_get(f);
+}

@@ -1,0 +1,140 @@
+/* The guest's descriptor table.  Descriptors 0-2 start as the host
+ * streams the configuration names (a pass-through "host stream" device);
+ * open(2) of a device path adds a struct file from devices/. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../mmu/uaccess.h"
+#include "machine.h"
+
+/* ---- host streams: stdin, stdout, stderr */
+
+struct host_stream {
+	int fd; /* -1: no input (end of file) */
+};
+
+#define BOUNCE 65536
+
+static int64_t stream_write(struct file *f, uint64_t buf, uint64_t count,
+			    uint64_t *ppos)
+{
+	(void)ppos;
+	struct host_stream *s = f->private_data;
+	static uint8_t bounce[BOUNCE];
+	uint64_t done = 0;
+	while (done < count) {
+		size_t k = count - done < BOUNCE ? count - done : BOUNCE;
+		if (copy_from_user(f->ctx->mm, bounce, buf + done, k))
+			return done ? (int64_t)done : -EFAULT;
+		ssize_t w = write(s->fd, bounce, k);
+		if (w < 0)
+			return done ? (int64_t)done : -errno;
+		done += (uint64_t)w;
+		if ((size_t)w < k)
+			break;
+	}
+	return (int64_t)done;
+}
+
+static int64_t stream_read(struct file *f, uint64_t buf, uint64_t count,
+			   uint64_t *ppos)
+{
+	(void)ppos;
+	struct host_stream *s = f->private_data;
+	static uint8_t bounce[BOUNCE];
+	size_t k = count < BOUNCE ? count : BOUNCE;
+	if (s->fd < 0)
+		return 0;
+	if (!access_ok(buf, k))
+		return -EFAULT;
+	ssize_t r = read(s->fd, bounce, k);
+	if (r < 0)
+		return -errno;
+	if (copy_to_user(f->ctx->mm, buf, bounce, (size_t)r))
+		return -EFAULT;
+	return r;
+}
+
+static void stream_release(struct file *f)
+{
+	free(f->private_data); /* the host fd is not ours to close */
+}
+
+static const struct file_operations stream_fops = {
+	.read = stream_read,
+	.write = stream_write,
+	.release = stream_release,
+};
+
+/* A terminal-like character device, 136:0 (pts/0), on every host alike;
+ * its ioctls give ENOTTY, so stdio buffers the same way everywhere. */
+static const struct chardev host_stream_dev = {
+	.major = 136,
+	.minor = 0,
+	.mode = 0620,
+	.fops = &stream_fops,
+};
+
+static int open_stream(struct memu *m, int host_fd, int flags)
+{
+	struct host_stream *s = malloc(sizeof(*s));
+	struct file *f = calloc(1, sizeof(*f));
+	if (!s || !f) {
+		free(s);
+		free(f);
+		return -ENOMEM;
+	}
+	s->fd = host_fd;
+	f->dev = &host_stream_dev;
+	f->ctx = &m->devices;
+	f->flags = flags;
+	f->fmode = (flags & O_ACCMODE) == O_RDONLY ? FMODE_READ : FMODE_WRITE;
+	f->private_data = s;
+	f->refs = 1;
+	return fd_install(m, f);
+}
+
+int files_init(struct memu *m)
+{
+	if (open_stream(m, m->cfg.stdin_fd, O_RDONLY) != 0 ||
+	    open_stream(m, m->cfg.stdout_fd, O_WRONLY) != 1 ||
+	    open_stream(m, m->cfg.stderr_fd, O_WRONLY) != 2)
+		return -1;
+	return 0;
+}
+
+/* ---- the table */
+
+int fd_install(struct memu *m, struct file *f)
+{
+	for (int fd = 0; fd < PROC_FDS; fd++)
+		if (!m->proc.fds[fd]) {
+			m->proc.fds[fd] = f;
+			return fd;
+		}
+	return -EMFILE;
+}
+
+struct file *fd_file(struct memu *m, uint64_t fd)
+{
+	return fd < PROC_FDS ? m->proc.fds[fd] : NULL;
+}
+
+int fd_close(struct memu *m, uint64_t fd)
+{
+	struct file *f = fd_file(m, fd);
+	if (!f)
+		return -EBADF;
+	m->proc.fds[fd] = NULL;
+	file_put(f);
+	return 0;
+}
+
+void files_close_all(struct memu *m)
+{
+	for (int fd = 0; fd < PROC_FDS; fd++)
+		if (m->proc.fds[fd])
+			fd_close(m, (uint64_t)fd);
+}
