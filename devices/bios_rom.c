@@ -51,9 +51,30 @@ static void rom_write(struct iomem_resource *r, uint64_t offset, unsigned size,
 
 static const struct iomem_ops rom_ops = {rom_read, rom_write};
 
+/* What a PC BIOS leaves in low RAM: the real-mode interrupt vector table
+ * at 0 (every vector F000:FF53, an IRET in the ROM) and the BIOS data
+ * area at 0x400 (COM1 at 0x3F8, 639 KiB of base memory at 0x413).  It is
+ * the low-RAM content /dev/mem's read() hides (zeros) and mmap shows. */
+static void fill_low_ram(struct mmu *m)
+{
+	uint8_t *low = phys_host(&m->phys, 0);
+	for (int v = 0; v < 256; v++) {
+		low[4 * v] = 0x53;
+		low[4 * v + 1] = 0xff;
+		low[4 * v + 2] = 0x00;
+		low[4 * v + 3] = 0xf0;
+	}
+	low[0x400] = 0xf8; /* COM1 base port 0x3F8 */
+	low[0x401] = 0x03;
+	low[0x413] = 639 & 0xff; /* base memory in KiB */
+	low[0x414] = 639 >> 8;
+	rom_image[0xff53] = 0xcf; /* IRET */
+}
+
 static int rom_probe(struct device_context *ctx)
 {
 	build_image();
+	fill_low_ram(ctx->mmu);
 	return iomem_request(&ctx->mmu->iomem, ROM_BASE, ROM_END,
 			     "System ROM (BIOS)", IOMEM_DEVICE_IO,
 			     IORESOURCE_BUSY, &rom_ops);

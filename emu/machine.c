@@ -179,6 +179,12 @@ int memu_run(struct memu *m, struct memu_result *r)
 	m->stop = false;
 	memset(&m->result, 0, sizeof(m->result));
 	while (!m->stop) {
+		if (m->mmu.tb_flush_pending) {
+			/* Safe here, between runs.  The macro flushes
+			 * translated blocks, despite its name. */
+			uc_ctl_flush_tlb(m->uc);
+			m->mmu.tb_flush_pending = false;
+		}
 		uint64_t rip;
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
 		uc_err e = uc_emu_start(m->uc, rip, 0, 0, 0);

@@ -122,9 +122,8 @@ void mmu_phys_write(struct mmu *m, uint64_t pa, const void *buf, size_t n)
 		memcpy(phys_host(&m->phys, pa), in, n);
 		/* Unicorn's translated blocks do not see stores made behind
 		 * its back (architecture, fact 8); the frame may hold code of
-		 * any mapping, so drop them all.  This macro flushes
-		 * translated blocks, despite its name. */
-		uc_ctl_flush_tlb(m->uc);
+		 * any mapping, so they all go, at the next safe point. */
+		m->tb_flush_pending = true;
 		return;
 	}
 	for (size_t i = 0; i < n; i++)

@@ -30,6 +30,10 @@ struct mmu {
 	struct events events;
 	struct iomem iomem;
 	uint64_t zero_pfn;
+	/* Translated code must all go before the CPU runs on (a frame's
+	 * bytes changed behind it); done by the run loop, outside any hook:
+	 * flushing the code buffer under a running block crashes. */
+	bool tb_flush_pending;
 };
 
 int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
@@ -43,8 +47,9 @@ void mmu_free_frame(struct mmu *m, uint64_t pfn);
 
 /* Read or write n bytes at physical address pa, within one page, as the
  * bus would: memory through the host direct map, device ranges through
- * their callbacks, unclaimed space reads as ones.  A write to memory drops
- * all translated code (the bytes may be someone's instructions). */
+ * their callbacks, unclaimed space reads as ones.  A write to memory asks
+ * for all translated code to be dropped (the bytes may be someone's
+ * instructions): see tb_flush_pending. */
 void mmu_phys_read(struct mmu *m, uint64_t pa, void *buf, size_t n);
 void mmu_phys_write(struct mmu *m, uint64_t pa, const void *buf, size_t n);
 /* The end of the highest RAM range (Linux max_pfn << PAGE_SHIFT). */
