@@ -10,7 +10,7 @@
 
 static const char usage[] =
 	"usage: memu run [options] PROGRAM [ARGS...]\n"
-	"       memu machine [--ram SIZE]\n"
+	"       memu machine [--ram SIZE] [--devmem POLICY]\n"
 	"       memu --help | --version\n"
 	"\n"
 	"Run a static x86-64 Linux program on an emulated PC: physical RAM in\n"

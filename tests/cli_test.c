@@ -561,3 +561,56 @@ Test(cli, unimplemented_syscalls)
 	expect_stats_line(p.err, "(others) ", " 1 (ENOSYS 1)");
 	proc_free(&p);
 }
+
+/* ---- devices from the command line */
+
+Test(cli, machine_map_shows_the_hole_devices)
+{
+	struct proc p;
+	MEMU(&p, "machine");
+	expect_status(&p, 0);
+	cr_assert(has_line(p.out, "    0000000b8000-0000000bffff : Video RAM "
+				  "(VGA text) [busy]"),
+		  "stdout:\n%s", p.out);
+	cr_assert(has_line(p.out, "    0000000f0000-0000000fffff : System ROM "
+				  "(BIOS) [busy]"),
+		  "stdout:\n%s", p.out);
+	cr_assert(has_line(p.out, "    0000000c0000-0000000effff : "
+				  "(unclaimed)"),
+		  "stdout:\n%s", p.out);
+	cr_assert(strstr(p.out, "devices: /dev/mem /dev/kmem"));
+	proc_free(&p);
+}
+
+Test(cli, vga_prints_the_screen)
+{
+	struct proc p;
+	MEMU(&p, "run", "--vga", guest_path("devmem_vga"));
+	expect_status(&p, 0);
+	char first[128];
+	snprintf(first, sizeof(first), "|Hello from /dev/mem%61s|", "");
+	cr_assert(has_line(p.out, first), "stdout:\n%s", p.out);
+	cr_assert_eq(strncmp(p.out, "+---", 4), 0);
+	proc_free(&p);
+}
+
+Test(cli, devmem_policy_changes_what_guests_may_map)
+{
+	struct proc p;
+	MEMU(&p, "run", "--devmem", "open", guest_path("devmem_errno"));
+	expect_status(&p, 0);
+	cr_assert(has_line(p.out, "map_ram_above_1m ok"), "%s", p.out);
+	proc_free(&p);
+	MEMU(&p, "run", guest_path("devmem_errno"));
+	expect_status(&p, 0);
+	cr_assert(has_line(p.out, "map_ram_above_1m EPERM"), "%s", p.out);
+	proc_free(&p);
+}
+
+Test(cli, bad_devmem_policy)
+{
+	struct proc p;
+	MEMU(&p, "run", "--devmem", "lax", guest_path("hello"));
+	expect_usage_error(&p, "--devmem");
+	proc_free(&p);
+}
