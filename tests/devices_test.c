@@ -225,6 +225,7 @@ Test(devices, dev_zero_private_is_anonymous_shared_is_an_object)
 	cr_assert_str_eq(
 		guest_stdout(&g),
 		"read 16 zeros 16 write 3 lseek 0\n"
+		"fstat chr 1 1:5 mode 666, ioctl errno 25\n"
 		"private sum 0, alias reads: shared through /dev/zero\n");
 	cr_assert_eq(pte_at(alias).pfn, s.pfn, "one frame, two mappings");
 }

@@ -3,10 +3,14 @@
  * one is a shared object that a second mapping of it (mremap with
  * old_len 0) sees.  Probes: private mapping, shared mapping, alias. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "memu_guest.h"
@@ -27,6 +31,13 @@ int main(void)
 	long w = write(fd, "abc", 3);
 	long pos = lseek(fd, 100, SEEK_SET);
 	printf("read %ld zeros %d write %ld lseek %ld\n", r, zeros, w, pos);
+	struct stat st;
+	int ws;
+	if (fstat(fd, &st) || ioctl(fd, TIOCGWINSZ, &ws) != -1)
+		return 4;
+	printf("fstat chr %d %u:%u mode %o, ioctl errno %d\n",
+	       S_ISCHR(st.st_mode), major(st.st_rdev), minor(st.st_rdev),
+	       st.st_mode & 0777, errno);
 
 	volatile char *priv =
 		mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
