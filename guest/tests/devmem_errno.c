@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
+
 #define PAGE 4096L
 /* High RAM nobody uses in these runs: frames are handed out upwards
  * from 1 MiB, and this is the last page of the default 256 MiB. */
@@ -22,42 +24,6 @@
 #ifndef MAP_SYNC
 #define MAP_SYNC 0x80000
 #endif
-
-static const char *name_of(long r)
-{
-	if (r >= 0 || r < -4095)
-		return "ok";
-	switch (-r) {
-	case EINVAL:
-		return "EINVAL";
-	case EPERM:
-		return "EPERM";
-	case EFAULT:
-		return "EFAULT";
-	case EACCES:
-		return "EACCES";
-	case EOVERFLOW:
-		return "EOVERFLOW";
-	case EOPNOTSUPP:
-		return "EOPNOTSUPP";
-	case ESPIPE:
-		return "ESPIPE";
-	case EAGAIN:
-		return "EAGAIN";
-	case ENODEV:
-		return "ENODEV";
-	case EBADF:
-		return "EBADF";
-	default:
-		return strerror((int)-r);
-	}
-}
-
-static long sc(long nr, long a, long b, long c, long d, long e, long f)
-{
-	long r = syscall(nr, a, b, c, d, e, f);
-	return r == -1 ? -errno : r;
-}
 
 static long map(int fd, long len, int prot, int flags, long off)
 {

@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "raw_syscall.h"
+
 #define PAGE	  4096UL
 #define TASK_SIZE 0x7ffffffff000UL
 #ifndef MAP_FIXED_NOREPLACE
@@ -22,40 +24,6 @@
 #endif
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define RW   (PROT_READ | PROT_WRITE)
-
-static const char *name_of(long r)
-{
-	if (r >= 0 || r < -4095)
-		return "ok";
-	switch (-r) {
-	case EINVAL:
-		return "EINVAL";
-	case EBADF:
-		return "EBADF";
-	case ENOMEM:
-		return "ENOMEM";
-	case EEXIST:
-		return "EEXIST";
-	case EFAULT:
-		return "EFAULT";
-	case EACCES:
-		return "EACCES";
-	case EPERM:
-		return "EPERM";
-	case EOVERFLOW:
-		return "EOVERFLOW";
-	case ENODEV:
-		return "ENODEV";
-	default:
-		return strerror((int)-r);
-	}
-}
-
-static long sc(long nr, long a, long b, long c, long d, long e, long f)
-{
-	long r = syscall(nr, a, b, c, d, e, f);
-	return r == -1 ? -errno : r;
-}
 
 #define MMAP(a, l, p, f, fd, o) sc(SYS_mmap, (long)(a), (long)(l), p, f, fd, o)
 #define CHECK(name, expr)	printf("%s %s\n", name, name_of(expr))
