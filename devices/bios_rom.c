@@ -75,6 +75,7 @@ static int rom_probe(struct device_context *ctx)
 {
 	build_image();
 	fill_low_ram(ctx->mmu);
+	memrange_hold(&ctx->mmu->memrange, ROM_BASE, ROM_SIZE, "rom");
 	return iomem_request(&ctx->mmu->iomem, ROM_BASE, ROM_END,
 			     "System ROM (BIOS)", IOMEM_DEVICE_IO,
 			     IORESOURCE_BUSY, &rom_ops);

@@ -23,6 +23,7 @@
 #include "../mmu/remap.h"
 #include "../mmu/uaccess.h"
 #include "device.h"
+#include "memioctl.h"
 
 #define FIRST_MB_PFN 256 /* pages below 1 MiB */
 #define MAX_ERRNO    4095
@@ -214,6 +215,7 @@ static int mmap_mem(struct file *f, struct vma *vma)
 }
 
 static const struct file_operations mem_fops = {
+	.ioctl = mem_ioctl,
 	.read = read_mem,
 	.write = write_mem,
 	.llseek = memory_lseek,

@@ -17,6 +17,7 @@
 #include "../mmu/pagetable.h"
 #include "../mmu/uaccess.h"
 #include "device.h"
+#include "memioctl.h"
 
 /* FreeBSD amd64's DMAP_MIN_ADDRESS */
 #define KMEM_DMAP_BASE 0xfffff80000000000ULL
@@ -120,6 +121,7 @@ static int kmem_mmap(struct file *f, struct vma *vma)
 }
 
 static const struct file_operations kmem_fops = {
+	.ioctl = mem_ioctl,
 	.read = kmem_read,
 	.write = kmem_write,
 	.llseek = kmem_lseek,

@@ -14,6 +14,9 @@ static int vga_probe(struct device_context *ctx)
 			  "Video RAM (VGA text)", IOMEM_DEVICE_MEM,
 			  IORESOURCE_BUSY, NULL))
 		return -1;
+	/* The text memory's MTRR entries are the device's (busy). */
+	memrange_hold(&ctx->mmu->memrange, VGA_TEXT_BASE,
+		      VGA_TEXT_END - VGA_TEXT_BASE, "vga");
 	/* What the BIOS leaves: a blank screen, grey on black. */
 	uint8_t *cells = phys_host(&ctx->mmu->phys, VGA_TEXT_BASE);
 	for (int i = 0; i < VGA_COLS * VGA_ROWS; i++) {

@@ -15,6 +15,7 @@ void memu_config_init(struct memu_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->ram_bytes = DEFAULT_RAM;
+	cfg->mtrr_var = 8;
 	cfg->stdin_fd = 0;
 	cfg->stdout_fd = 1;
 	cfg->stderr_fd = 2;
@@ -45,6 +46,7 @@ static char **copy_env(const char *const *envp)
 
 static int start_devices(struct memu *m, char *err, size_t errlen)
 {
+	mmu_setup_mtrrs(&m->mmu, (enum mtrr_mode)m->cfg.mtrr, m->cfg.mtrr_var);
 	m->devices.mmu = &m->mmu;
 	m->devices.mm = m->proc.mm;
 	m->devices.devmem = (enum devmem_policy)m->cfg.devmem;
@@ -59,6 +61,11 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 {
 	if ((unsigned)cfg->devmem > MEMU_DEVMEM_OPEN) {
 		snprintf(err, errlen, "unknown /dev/mem policy");
+		return NULL;
+	}
+	if ((unsigned)cfg->mtrr > MEMU_MTRR_OFF || cfg->mtrr_var > 32) {
+		snprintf(err, errlen,
+			 "bad MTRR settings (at most 32 variable ranges)");
 		return NULL;
 	}
 	if (cfg->ram_bytes < RAM_MIN || cfg->ram_bytes > RAM_MAX ||
@@ -244,6 +251,20 @@ void memu_pte(struct memu *m, uint64_t va, struct memu_pte *out)
 	out->special = p & PTE_SPECIAL;
 	out->protnone = p & PTE_PROTNONE;
 	out->pfn = pte_has_frame(p) ? pte_pfn(p) : 0;
+	const struct memtype *t = &m->mmu.memtype;
+	out->mtrr_type = (enum memu_memtype)mtrr_type_of(t, out->pfn << PAGE_SHIFT);
+	out->pat_type = (enum memu_memtype)pat_type_of(t, p);
+	out->memtype = (enum memu_memtype)effective_type(
+		(enum mem_type)out->mtrr_type, (enum mem_type)out->pat_type);
+}
+
+int memu_memranges(struct memu *m, void *descs, int max)
+{
+	int n = max;
+	if (max <= 0)
+		return m->mmu.memrange.ndesc;
+	memrange_get(&m->mmu.memrange, descs, &n);
+	return n;
 }
 
 uint64_t memu_zero_pfn(struct memu *m)

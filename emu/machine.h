@@ -27,6 +27,7 @@
 #define USER_SS 0x2b
 
 #define PROC_FDS 64
+#define GUEST_PID 1
 
 struct process {
 	struct mm *mm;

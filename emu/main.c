@@ -53,6 +53,7 @@ struct cli {
 	struct memu_config cfg;
 	bool stats;
 	bool vga;
+	bool pagetables;
 	const char **env;
 	size_t nenv;
 };
@@ -64,7 +65,17 @@ static int bad(const char *msg, const char *arg)
 	return EXIT_USAGE;
 }
 
-enum { OPT_RAM = 1000, OPT_STATS, OPT_SEED, OPT_ENV, OPT_DEVMEM, OPT_VGA };
+enum {
+	OPT_RAM = 1000,
+	OPT_STATS,
+	OPT_SEED,
+	OPT_ENV,
+	OPT_DEVMEM,
+	OPT_VGA,
+	OPT_MTRR,
+	OPT_MTRR_VAR,
+	OPT_PAGETABLES,
+};
 
 static int parse_options(int argc, char **argv, struct cli *c, int *next)
 {
@@ -75,6 +86,9 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"env", required_argument, 0, OPT_ENV},
 		{"devmem", required_argument, 0, OPT_DEVMEM},
 		{"vga", no_argument, 0, OPT_VGA},
+		{"mtrr", required_argument, 0, OPT_MTRR},
+		{"mtrr-var", required_argument, 0, OPT_MTRR_VAR},
+		{"pagetables", no_argument, 0, OPT_PAGETABLES},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
@@ -114,6 +128,28 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		case OPT_VGA:
 			c->vga = true;
 			break;
+		case OPT_PAGETABLES:
+			c->pagetables = true;
+			break;
+		case OPT_MTRR:
+			if (!strcmp(optarg, "on"))
+				c->cfg.mtrr = MEMU_MTRR_ON;
+			else if (!strcmp(optarg, "disabled"))
+				c->cfg.mtrr = MEMU_MTRR_DISABLED;
+			else if (!strcmp(optarg, "off"))
+				c->cfg.mtrr = MEMU_MTRR_OFF;
+			else
+				return bad("--mtrr takes on, disabled or off",
+					   optarg);
+			break;
+		case OPT_MTRR_VAR: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || n > 32)
+				return bad("--mtrr-var takes 0 to 32", optarg);
+			c->cfg.mtrr_var = (unsigned)n;
+			break;
+		}
 		case OPT_ENV:
 			if (!strchr(optarg, '='))
 				return bad("--env needs VAR=VALUE", optarg);
@@ -159,6 +195,8 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 	memu_print_death(m, &r, stderr);
 	if (c->vga)
 		memu_print_vga(m, stdout);
+	if (c->pagetables)
+		memu_print_pagetables(m, stdout);
 	if (c->stats)
 		memu_print_stats(m, stderr);
 	int code = memu_exit_code(&r);

@@ -1,8 +1,10 @@
 /* Human-readable views of the machine: --stats and `memu machine`. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../devices/vga.h"
+#include "../mmu/pagetable.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -16,6 +18,8 @@ static const char *const frame_names[FRAME_KINDS] = {
 	"free", "reserved",   "kernel", "zero",	  "file",
 	"anon", "page table", "shared", "driver",
 };
+
+static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8]);
 
 void memu_print_stats(struct memu *m, FILE *out)
 {
@@ -34,6 +38,13 @@ void memu_print_stats(struct memu *m, FILE *out)
 	fprintf(out, "  PTE writes: %" PRIu64 "\n",
 		ev->count[EV_PTE_SET] + ev->count[EV_PTE_CLEAR]);
 	fprintf(out, "  TLB flushes: %" PRIu64 "\n", ev->count[EV_TLB_FLUSH]);
+	uint64_t by_type[8];
+	walk_pagetables(m, NULL, by_type);
+	fprintf(out, "  mapped pages by memory type:");
+	for (int t = 0; t < 8; t++)
+		if (by_type[t])
+			fprintf(out, " %s %" PRIu64, mem_type_name(t), by_type[t]);
+	fprintf(out, "\n");
 	fprintf(out, "  syscalls: %" PRIu64 "\n", ev->count[EV_SYSCALL]);
 	for (unsigned nr = 0; nr < SYSCALL_SLOTS; nr++) {
 		if (!ev->syscalls[nr])
@@ -102,4 +113,74 @@ void memu_print_vga(struct memu *m, FILE *out)
 	for (int c = 0; c < VGA_COLS; c++)
 		fputc('-', out);
 	fprintf(out, "+\n");
+}
+
+/* ---- the page-table dump */
+
+struct pt_run {
+	uint64_t start, end, pfn, bits;
+	enum mem_type type;
+};
+
+struct pt_dump {
+	FILE *out;
+	const struct memtype *types;
+	struct pt_run run;
+	uint64_t by_type[8]; /* present pages by effective type */
+};
+
+static void flush_run(struct pt_dump *d)
+{
+	const struct pt_run *r = &d->run;
+	if (!d->out || r->end == r->start)
+		return;
+	const uint64_t b = r->bits;
+	fprintf(d->out,
+		"  %012" PRIx64 "-%012" PRIx64 " -> pfn %#" PRIx64
+		" %c%c%c%c%s%s %s\n",
+		r->start, r->end - 1, r->pfn, (b & PTE_P) ? 'r' : '-',
+		(b & PTE_W) ? 'w' : '-', (b & PTE_U) ? 'u' : '-',
+		(b & PTE_SPECIAL) ? 's' : '-', (b & PTE_PCD) ? " pcd" : "",
+		(b & PTE_PWT) ? " pwt" : "", mem_type_name(r->type));
+}
+
+static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
+{
+	(void)mm;
+	struct pt_dump *d = arg;
+	struct pt_run *r = &d->run;
+	const uint64_t keep = PTE_P | PTE_W | PTE_U | PTE_PCD | PTE_PWT |
+			      PTE_PAT | PTE_SPECIAL;
+	uint64_t pfn = pte_pfn(pte);
+	enum mem_type type =
+		effective_type(mtrr_type_of(d->types, pfn << PAGE_SHIFT),
+			       pat_type_of(d->types, pte));
+	if (pte_present(pte))
+		d->by_type[type & 7]++;
+	bool extends = r->end > r->start && va == r->end &&
+		       pfn == r->pfn + ((va - r->start) >> PAGE_SHIFT) &&
+		       (pte & keep) == r->bits && type == r->type;
+	if (!extends) {
+		flush_run(d);
+		*r = (struct pt_run){va, va, pfn, pte & keep, type};
+	}
+	r->end = va + PAGE_SIZE;
+}
+
+static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8])
+{
+	struct pt_dump d = {out, &m->mmu.memtype, {0, 0, 0, 0, MT_UC}, {0}};
+	pt_for_each(m->proc.mm, 0, USER_VA_END, dump_pte, &d);
+	flush_run(&d);
+	memcpy(by_type, d.by_type, sizeof(d.by_type));
+}
+
+void memu_print_pagetables(struct memu *m, FILE *out)
+{
+	uint64_t by_type[8];
+	fprintf(out,
+		"page tables (CR3 %#" PRIx64 "): address range -> first pfn, "
+		"r=present w=writable u=user s=special, memory type\n",
+		memu_cr3(m));
+	walk_pagetables(m, out, by_type);
 }

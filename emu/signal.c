@@ -5,8 +5,15 @@
 
 #include "machine.h"
 
+/* What a process holds ends with it. */
+static void process_ended(struct memu *m)
+{
+	memrange_release(&m->mmu.memrange, GUEST_PID);
+}
+
 void machine_exit(struct memu *m, int status)
 {
+	process_ended(m);
 	m->result.stop = MEMU_STOP_EXIT;
 	m->result.exit_status = status & 0xff;
 	m->stop = true;
@@ -25,6 +32,7 @@ void force_sig(struct memu *m, int sig, int code, uint64_t addr,
 	r->fault_addr = addr;
 	r->error_code = error_code;
 	r->reason = reason;
+	process_ended(m);
 	uc_reg_read(m->uc, UC_X86_REG_RIP, &r->rip);
 	uc_reg_read(m->uc, UC_X86_REG_RSP, &r->rsp);
 	m->stop = true;

@@ -26,9 +26,18 @@ enum memu_devmem {
 	MEMU_DEVMEM_OPEN,      /* neither, and no PAT: anything valid */
 };
 
+/* The CPU's MTRRs: enabled by firmware, left disabled, or absent. */
+enum memu_mtrr {
+	MEMU_MTRR_ON,
+	MEMU_MTRR_DISABLED,
+	MEMU_MTRR_OFF,
+};
+
 struct memu_config {
 	uint64_t ram_bytes;		    /* default 256 MiB */
 	enum memu_devmem devmem;	    /* default strict */
+	enum memu_mtrr mtrr;		    /* default on */
+	unsigned mtrr_var;		    /* variable ranges, default 8 */
 	uint64_t seed;			    /* AT_RANDOM, getrandom(2) */
 	int stdin_fd, stdout_fd, stderr_fd; /* host fds the guest's 0-2 use */
 	const char *const *envp; /* guest environment; NULL = empty */
@@ -118,6 +127,15 @@ const char *memu_syscall_name(unsigned nr);
 
 /* ---- inspection (tests, coursework) */
 
+enum memu_memtype {
+	MEMU_MT_UC = 0,
+	MEMU_MT_WC = 1,
+	MEMU_MT_WT = 4,
+	MEMU_MT_WP = 5,
+	MEMU_MT_WB = 6,
+	MEMU_MT_UC_MINUS = 7,
+};
+
 struct memu_pte {
 	bool table; /* a page table holds an entry slot for va */
 	bool present, writable, user, accessed, dirty, pcd, pwt;
@@ -125,6 +143,9 @@ struct memu_pte {
 	bool protnone; /* frame kept, access revoked */
 	uint64_t pfn;
 	uint64_t raw;
+	/* memory types of a present entry: the MTRR type of its frame, the
+	 * PAT entry its PAT/PCD/PWT bits select, and the two combined */
+	enum memu_memtype mtrr_type, pat_type, memtype;
 };
 
 /* The leaf PTE that maps va in the guest's page tables. */
@@ -156,6 +177,13 @@ int memu_read_phys(struct memu *m, uint64_t pa, void *buf, size_t len);
 /* The VGA text screen (80x25 at 0xB8000): rows of printable text. */
 void memu_vga_text(struct memu *m, char rows[25][81]);
 void memu_print_vga(struct memu *m, FILE *out);
+
+/* Every present user page: runs of address, frame, bits, memory type. */
+void memu_print_pagetables(struct memu *m, FILE *out);
+
+/* The memory-range descriptors (FreeBSD MEMRANGE_GET order), as raw
+ * 32-byte struct mem_range_desc: fills up to max, returns the count. */
+int memu_memranges(struct memu *m, void *descs, int max);
 
 /* The physical memory map, e820 / iomem style. */
 void memu_print_machine(struct memu *m, FILE *out);

@@ -7,6 +7,7 @@
 #include "pagetable.h"
 #include "rmap.h"
 #include "shmem.h"
+#include "wprotect.h"
 
 static void fail(struct fault_outcome *out, int sig, int code,
 		 const char *reason)
@@ -179,7 +180,8 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr, pte_t pte,
 	struct frame *f = special ? NULL : mmu_frame(m, old);
 
 	if ((v->flags & VM_SHARED) ||
-	    (f && f->kind == FRAME_ANON && f->mapcount == 1)) {
+	    (f && (f->kind == FRAME_ANON || f->kind == FRAME_FILE) &&
+	     f->mapcount == 1 && old != m->zero_pfn)) {
 		/* Shared memory, or an exclusive anonymous frame: make the
 		 * entry writable, no copy (wp_page_reuse, wp_pfn_shared). */
 		pt_set_writable(mm, page, true);
@@ -261,6 +263,13 @@ void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 		/* VMA allows access again; restore the entry. */
 		pt_set_protnone(mm, addr & PAGE_MASK, false,
 				v->flags & VM_WRITE);
+		return;
+	}
+	if ((flags & FAULT_FLAG_WRITE) && pte_present(pte) &&
+	    frame_write_protected(mm->mmu, pte_pfn(pte))) {
+		fail(out, SIGSEGV, SEGV_ACCERR,
+		     "write to a write-protected memory range (MTRR WP)");
+		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
 		return;
 	}
 	if (!pte_present(pte)) {

@@ -29,6 +29,7 @@ int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
 	m->ram.cursor = (ISA_HOLE_END >> PAGE_SHIFT) / FRAME_BLOCK;
 
 	m->zero_pfn = frame_alloc(&m->ram, FRAME_ZERO, PFN_NONE, 0);
+	mmu_setup_mtrrs(m, MTRR_ON, 8);
 
 	if (uc_mem_map(uc, TLB_FLUSH_PAGE, PAGE_SIZE,
 		       UC_PROT_READ | UC_PROT_WRITE)) {
@@ -138,4 +139,19 @@ uint64_t mmu_ram_end(struct mmu *m)
 		    m->iomem.res[i].end > end)
 			end = m->iomem.res[i].end;
 	return end;
+}
+
+void mmu_setup_mtrrs(struct mmu *m, enum mtrr_mode mode, unsigned nvar)
+{
+	memtype_reset(&m->memtype, mode, nvar, PHYS_ADDR_BITS);
+	memtype_firmware(&m->memtype, m->phys.ram_top, PTBANK_BASE,
+			 m->phys.ptbank_size);
+	memrange_init(&m->memrange, &m->memtype);
+}
+
+unsigned mmu_numa_domain(struct mmu *m, uint64_t pa)
+{
+	(void)m;
+	(void)pa;
+	return 0;
 }

@@ -12,6 +12,8 @@
 #include "event.h"
 #include "frame.h"
 #include "iomem.h"
+#include "memrange.h"
+#include "memtype.h"
 #include "phys.h"
 
 /* Unicorn aborts near 4,096 regions and rebuilds its map on every change
@@ -29,6 +31,8 @@ struct mmu {
 	struct zone ptbank;
 	struct events events;
 	struct iomem iomem;
+	struct memtype memtype;   /* the CPU's MTRRs and PAT */
+	struct memrange memrange; /* the OS's descriptors over them */
 	uint64_t zero_pfn;
 	/* Translated code must all go before the CPU runs on (a frame's
 	 * bytes changed behind it); done by the run loop, outside any hook:
@@ -54,6 +58,13 @@ void mmu_phys_read(struct mmu *m, uint64_t pa, void *buf, size_t n);
 void mmu_phys_write(struct mmu *m, uint64_t pa, const void *buf, size_t n);
 /* The end of the highest RAM range (Linux max_pfn << PAGE_SHIFT). */
 uint64_t mmu_ram_end(struct mmu *m);
+
+/* The NUMA domain of physical address pa. */
+unsigned mmu_numa_domain(struct mmu *m, uint64_t pa);
+
+/* Reset the MTRRs as firmware leaves them (mode, variable ranges) and
+ * build the memory-range descriptors. */
+void mmu_setup_mtrrs(struct mmu *m, enum mtrr_mode mode, unsigned nvar);
 
 /* Flush every translation the CPU has cached. */
 void tlb_flush(struct mmu *m, uint64_t reason);

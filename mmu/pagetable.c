@@ -1,5 +1,7 @@
 #include "pagetable.h"
 
+#include "wprotect.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -103,6 +105,9 @@ static pte_t make_pte(uint64_t pfn, unsigned ptf)
 
 int pt_enter(struct mm *mm, uint64_t va, uint64_t pfn, unsigned ptf)
 {
+	if ((ptf & PTF_WRITE) && (ptf & PTF_USER) &&
+	    frame_write_protected(mm->mmu, pfn))
+		ptf &= ~PTF_WRITE; /* a WP range: never writable */
 	pte_t *slot = walk(mm, va, true);
 	if (!slot)
 		return -ENOMEM;
@@ -139,6 +144,8 @@ void pt_set_writable(struct mm *mm, uint64_t va, bool writable)
 	pte_t *slot = walk(mm, va, false);
 	if (!slot || !pte_present(*slot) || pte_write(*slot) == writable)
 		return;
+	if (writable && frame_write_protected(mm->mmu, pte_pfn(*slot)))
+		return;
 	write_entry(mm, slot, va, writable ? *slot | PTE_W : *slot & ~PTE_W, 1);
 	if (!writable)
 		mm->flush_pending = true;
@@ -155,6 +162,8 @@ void pt_set_protnone(struct mm *mm, uint64_t va, bool none, bool writable)
 		if (pte_present(*slot))
 			mm->flush_pending = true;
 	} else {
+		if (writable && frame_write_protected(mm->mmu, pte_pfn(*slot)))
+			writable = false;
 		p |= PTE_P | (writable ? PTE_W : 0);
 	}
 	if (p != *slot)
