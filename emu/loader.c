@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../mmu/mmap.h"
+#include "../mmu/numa.h"
 #include "../mmu/pagetable.h"
 #include "../mmu/rmap.h"
 #include "machine.h"

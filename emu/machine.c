@@ -16,6 +16,7 @@ void memu_config_init(struct memu_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->ram_bytes = DEFAULT_RAM;
 	cfg->mtrr_var = 8;
+	cfg->numa_nodes = 1;
 	cfg->stdin_fd = 0;
 	cfg->stdout_fd = 1;
 	cfg->stderr_fd = 2;
@@ -47,6 +48,7 @@ static char **copy_env(const char *const *envp)
 static int start_devices(struct memu *m, char *err, size_t errlen)
 {
 	mmu_setup_mtrrs(&m->mmu, (enum mtrr_mode)m->cfg.mtrr, m->cfg.mtrr_var);
+	mmu_setup_numa(&m->mmu, m->cfg.numa_nodes);
 	m->devices.mmu = &m->mmu;
 	m->devices.mm = m->proc.mm;
 	m->devices.devmem = (enum devmem_policy)m->cfg.devmem;
@@ -61,6 +63,10 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 {
 	if ((unsigned)cfg->devmem > MEMU_DEVMEM_OPEN) {
 		snprintf(err, errlen, "unknown /dev/mem policy");
+		return NULL;
+	}
+	if (cfg->numa_nodes < 1 || cfg->numa_nodes > 8) {
+		snprintf(err, errlen, "NUMA nodes must be 1 to 8");
 		return NULL;
 	}
 	if ((unsigned)cfg->mtrr > MEMU_MTRR_OFF || cfg->mtrr_var > 32) {
@@ -252,7 +258,8 @@ void memu_pte(struct memu *m, uint64_t va, struct memu_pte *out)
 	out->protnone = p & PTE_PROTNONE;
 	out->pfn = pte_has_frame(p) ? pte_pfn(p) : 0;
 	const struct memtype *t = &m->mmu.memtype;
-	out->mtrr_type = (enum memu_memtype)mtrr_type_of(t, out->pfn << PAGE_SHIFT);
+	out->mtrr_type =
+		(enum memu_memtype)mtrr_type_of(t, out->pfn << PAGE_SHIFT);
 	out->pat_type = (enum memu_memtype)pat_type_of(t, p);
 	out->memtype = (enum memu_memtype)effective_type(
 		(enum mem_type)out->mtrr_type, (enum mem_type)out->pat_type);

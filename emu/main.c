@@ -10,7 +10,7 @@
 
 static const char usage[] =
 	"usage: memu run [options] PROGRAM [ARGS...]\n"
-	"       memu machine [--ram SIZE] [--devmem POLICY]\n"
+	"       memu machine [--ram SIZE] [--numa N] [--mtrr MODE] ...\n"
 	"       memu --help | --version\n"
 	"\n"
 	"Run a static x86-64 Linux program on an emulated PC: physical RAM in\n"
@@ -75,6 +75,7 @@ enum {
 	OPT_MTRR,
 	OPT_MTRR_VAR,
 	OPT_PAGETABLES,
+	OPT_NUMA,
 };
 
 static int parse_options(int argc, char **argv, struct cli *c, int *next)
@@ -89,6 +90,7 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"mtrr", required_argument, 0, OPT_MTRR},
 		{"mtrr-var", required_argument, 0, OPT_MTRR_VAR},
 		{"pagetables", no_argument, 0, OPT_PAGETABLES},
+		{"numa", required_argument, 0, OPT_NUMA},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
@@ -142,6 +144,14 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 				return bad("--mtrr takes on, disabled or off",
 					   optarg);
 			break;
+		case OPT_NUMA: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || n < 1 || n > 8)
+				return bad("--numa takes 1 to 8", optarg);
+			c->cfg.numa_nodes = (unsigned)n;
+			break;
+		}
 		case OPT_MTRR_VAR: {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);

@@ -43,7 +43,8 @@ void memu_print_stats(struct memu *m, FILE *out)
 	fprintf(out, "  mapped pages by memory type:");
 	for (int t = 0; t < 8; t++)
 		if (by_type[t])
-			fprintf(out, " %s %" PRIu64, mem_type_name(t), by_type[t]);
+			fprintf(out, " %s %" PRIu64, mem_type_name(t),
+				by_type[t]);
 	fprintf(out, "\n");
 	fprintf(out, "  syscalls: %" PRIu64 "\n", ev->count[EV_SYSCALL]);
 	for (unsigned nr = 0; nr < SYSCALL_SLOTS; nr++) {
@@ -58,6 +59,21 @@ void memu_print_stats(struct memu *m, FILE *out)
 				ev->syscalls_enosys[nr]);
 		fprintf(out, "\n");
 	}
+}
+
+static void print_mtrrs(struct memu *m, FILE *out)
+{
+	const struct memtype *t = &m->mmu.memtype;
+	if (t->mode == MTRR_OFF) {
+		fprintf(out, "MTRRs: none (the CPU has no MTRRs)\n");
+		return;
+	}
+	fprintf(out,
+		"MTRRs: %u variable ranges, %s, default type %s; firmware "
+		"ranges: memcontrol list\n",
+		(unsigned)(t->cap & MTRR_CAP_VCNT),
+		(t->def_type & MTRR_DEF_E) ? "enabled" : "disabled by firmware",
+		mem_type_name((enum mem_type)(t->def_type & MTRR_DEF_TYPE)));
 }
 
 void memu_print_machine(struct memu *m, FILE *out)
@@ -87,6 +103,16 @@ void memu_print_machine(struct memu *m, FILE *out)
 		(unsigned long long)(TASK_SIZE - 1),
 		(unsigned long long)PTBANK_HOLE_START,
 		(unsigned long long)(PTBANK_HOLE_END - 1));
+	const struct zone *z = &m->mmu.ram;
+	for (unsigned i = 0; i < z->nr_nodes; i++)
+		fprintf(out, "NUMA domain %u: 0x%" PRIx64 "-0x%" PRIx64 "%s\n",
+			i,
+			(z->nodes[i].first_block * FRAME_BLOCK) << PAGE_SHIFT,
+			((z->nodes[i].end_block * FRAME_BLOCK) << PAGE_SHIFT) -
+				1,
+			i == 0 ? " (the CPU's node; also the page-table bank)"
+			       : "");
+	print_mtrrs(m, out);
 	fprintf(out, "devices:");
 	for (const struct chardev *const *d = chardev_all(); *d; d++)
 		if ((*d)->path)

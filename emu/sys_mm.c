@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 
 #include "../mmu/mmap.h"
+#include "../mmu/numa.h"
+#include "../mmu/uaccess.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -94,4 +96,21 @@ int64_t sys_msync(struct memu *m, const uint64_t *a)
 		at = v->end;
 	}
 	return 0;
+}
+
+/* set_mempolicy(mode, nodemask, maxnode): the mode's flag bits
+ * (MPOL_F_STATIC_NODES and friends) are accepted and ignored. */
+int64_t sys_set_mempolicy(struct memu *m, const uint64_t *a)
+{
+	int mode = (int)(a[0] & ~(uint64_t)(0x7 << 13));
+	uint64_t nodes = 0, maxnode = a[2];
+	if (a[1] && maxnode > 1) {
+		/* Linux reads maxnode - 1 bits; memu has at most 8 nodes. */
+		uint64_t bits = maxnode - 1 < 64 ? maxnode - 1 : 64;
+		if (copy_from_user(m->proc.mm, &nodes, a[1], 8))
+			return -EFAULT;
+		if (bits < 64)
+			nodes &= (1ULL << bits) - 1;
+	}
+	return mm_set_mempolicy(m->proc.mm, mode, nodes);
 }

@@ -60,6 +60,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[230] = sys_clock_nanosleep,
 	[231] = sys_exit_group,
 	[234] = sys_tgkill,
+	[238] = sys_set_mempolicy,
 	[257] = sys_openat,
 	[262] = sys_newfstatat,
 	[267] = sys_readlinkat,

@@ -26,6 +26,7 @@ int64_t sys_mremap(struct memu *m, const uint64_t *a);
 int64_t sys_brk(struct memu *m, const uint64_t *a);
 int64_t sys_madvise(struct memu *m, const uint64_t *a);
 int64_t sys_msync(struct memu *m, const uint64_t *a);
+int64_t sys_set_mempolicy(struct memu *m, const uint64_t *a);
 
 /* sys_io.c */
 int64_t sys_read(struct memu *m, const uint64_t *a);

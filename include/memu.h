@@ -34,11 +34,12 @@ enum memu_mtrr {
 };
 
 struct memu_config {
-	uint64_t ram_bytes;		    /* default 256 MiB */
-	enum memu_devmem devmem;	    /* default strict */
-	enum memu_mtrr mtrr;		    /* default on */
-	unsigned mtrr_var;		    /* variable ranges, default 8 */
-	uint64_t seed;			    /* AT_RANDOM, getrandom(2) */
+	uint64_t ram_bytes;	 /* default 256 MiB */
+	enum memu_devmem devmem; /* default strict */
+	enum memu_mtrr mtrr;	 /* default on */
+	unsigned mtrr_var;	 /* variable ranges, default 8 */
+	unsigned numa_nodes;	 /* NUMA domains RAM is split in, 1-8 */
+	uint64_t seed;		 /* AT_RANDOM, getrandom(2) */
 	int stdin_fd, stdout_fd, stderr_fd; /* host fds the guest's 0-2 use */
 	const char *const *envp; /* guest environment; NULL = empty */
 };

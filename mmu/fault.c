@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "numa.h"
 #include "pagetable.h"
 #include "rmap.h"
 #include "shmem.h"
@@ -29,8 +30,8 @@ static unsigned colour_of(uint64_t addr)
 
 static uint64_t alloc_anon_frame(struct mm *mm, uint64_t addr)
 {
-	return frame_alloc(&mm->mmu->ram, FRAME_ANON,
-			   pt_neighbour_pfn(mm, addr), colour_of(addr));
+	return alloc_user_frame(mm, FRAME_ANON, pt_neighbour_pfn(mm, addr),
+				colour_of(addr));
 }
 
 /* Grow a VM_GROWSDOWN VMA down to addr (Linux expand_downwards). */
@@ -108,8 +109,8 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	if (index >= v->shm->pages)
 		return fail(out, SIGBUS, BUS_ADRERR,
 			    "beyond the shared object");
-	uint64_t pfn = shmem_get_page(mm->mmu, v->shm, index,
-				      pt_neighbour_pfn(mm, page));
+	uint64_t pfn =
+		shmem_get_page(mm, v->shm, index, pt_neighbour_pfn(mm, page));
 	if (pfn == PFN_NONE)
 		return oom(out);
 	/* No write-notify: a shared mapping gets a writable entry even on a

@@ -27,6 +27,7 @@ int zone_init(struct zone *z, const char *name, uint64_t base_pfn, uint64_t nr,
 		uint64_t left = nr - b * FRAME_BLOCK;
 		z->block_free[b] = left < FRAME_BLOCK ? left : FRAME_BLOCK;
 	}
+	zone_split_nodes(z, 1);
 	return 0;
 }
 
@@ -78,38 +79,101 @@ static uint64_t finish_alloc(struct zone *z, uint64_t i, enum frame_kind kind)
 	return pfn;
 }
 
-/* Next-fit search for a block with at least `need` free frames. */
-static uint64_t find_block(struct zone *z, unsigned need)
+static uint64_t zone_blocks(const struct zone *z)
 {
-	uint64_t blocks = (z->nr + FRAME_BLOCK - 1) / FRAME_BLOCK;
+	return (z->nr + FRAME_BLOCK - 1) / FRAME_BLOCK;
+}
+
+void zone_split_nodes(struct zone *z, unsigned n)
+{
+	const uint64_t align = (2ULL << 20) / PAGE_SIZE / FRAME_BLOCK;
+	uint64_t blocks = zone_blocks(z);
+	if (n < 1)
+		n = 1;
+	if (n > MAX_NUMA_NODES)
+		n = MAX_NUMA_NODES;
+	z->nr_nodes = n;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t first = blocks * i / n / align * align;
+		uint64_t end = i + 1 == n
+				       ? blocks
+				       : blocks * (i + 1) / n / align * align;
+		z->nodes[i] = (struct zone_node){first, end, first};
+	}
+}
+
+unsigned zone_node_of(const struct zone *z, uint64_t pfn)
+{
+	uint64_t b = (pfn - z->base_pfn) / FRAME_BLOCK;
+	for (unsigned i = 0; i < z->nr_nodes; i++)
+		if (b >= z->nodes[i].first_block && b < z->nodes[i].end_block)
+			return i;
+	return 0;
+}
+
+void zone_set_cursor(struct zone *z, uint64_t pfn)
+{
+	z->nodes[0].cursor = (pfn - z->base_pfn) / FRAME_BLOCK;
+}
+
+/* Next-fit search within a node for a block with `need` free frames. */
+static uint64_t find_block(struct zone *z, struct zone_node *node,
+			   unsigned need)
+{
+	uint64_t blocks = node->end_block - node->first_block;
 	for (uint64_t n = 0; n < blocks; n++) {
-		uint64_t b = (z->cursor + n) % blocks;
+		uint64_t b = node->first_block +
+			     (node->cursor - node->first_block + n) % blocks;
 		if (z->block_free[b] >= need) {
-			z->cursor = b;
+			node->cursor = b;
 			return b;
 		}
 	}
 	return UINT64_MAX;
 }
 
-uint64_t frame_alloc(struct zone *z, enum frame_kind kind, uint64_t want,
-		     unsigned colour)
+static uint64_t alloc_in_node(struct zone *z, enum frame_kind kind,
+			      unsigned colour, struct zone_node *node)
+{
+	uint64_t b = find_block(z, node, FRAME_BLOCK);
+	if (b != UINT64_MAX)
+		return finish_alloc(z, b * FRAME_BLOCK + colour % FRAME_BLOCK,
+				    kind);
+	b = find_block(z, node, 1);
+	if (b == UINT64_MAX)
+		return PFN_NONE;
+	uint64_t end = node->end_block * FRAME_BLOCK;
+	for (uint64_t i = b * FRAME_BLOCK; i < end && i < z->nr; i++)
+		if (z->frames[i].kind == FRAME_FREE)
+			return finish_alloc(z, i, kind);
+	return PFN_NONE;
+}
+
+uint64_t frame_alloc_node(struct zone *z, enum frame_kind kind, uint64_t want,
+			  unsigned colour, int node)
 {
 	if (z->nr_free == 0)
 		return PFN_NONE;
 	if (want != PFN_NONE && zone_contains(z, want) &&
-	    z->frames[want - z->base_pfn].kind == FRAME_FREE)
+	    z->frames[want - z->base_pfn].kind == FRAME_FREE &&
+	    (node == NODE_ANY || zone_node_of(z, want) == (unsigned)node))
 		return finish_alloc(z, want - z->base_pfn, kind);
-
-	uint64_t b = find_block(z, FRAME_BLOCK);
-	if (b != UINT64_MAX)
-		return finish_alloc(z, b * FRAME_BLOCK + colour % FRAME_BLOCK,
-				    kind);
-	b = find_block(z, 1);
-	for (uint64_t i = b * FRAME_BLOCK; i < z->nr; i++)
-		if (z->frames[i].kind == FRAME_FREE)
-			return finish_alloc(z, i, kind);
+	if (node != NODE_ANY)
+		return (unsigned)node < z->nr_nodes
+			       ? alloc_in_node(z, kind, colour, &z->nodes[node])
+			       : PFN_NONE;
+	for (unsigned i = 0; i < z->nr_nodes; i++) {
+		uint64_t pfn = alloc_in_node(z, kind, colour, &z->nodes[i]);
+		if (pfn != PFN_NONE)
+			return pfn;
+	}
 	return PFN_NONE;
+}
+
+uint64_t frame_alloc(struct zone *z, enum frame_kind kind, uint64_t want,
+		     unsigned colour)
+{
+	return frame_alloc_node(z, kind, want, colour, NODE_ANY);
 }
 
 uint64_t frame_alloc_run(struct zone *z, enum frame_kind kind, uint64_t n)

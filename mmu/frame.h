@@ -33,6 +33,16 @@ struct frame {
 	uint64_t index;	     /* page offset in the owner (Linux page->index) */
 };
 
+#define MAX_NUMA_NODES 8
+#define NODE_ANY       (-1)
+
+/* A NUMA node's share of a zone: a run of blocks with its own next-fit
+ * cursor. */
+struct zone_node {
+	uint64_t first_block, end_block;
+	uint64_t cursor;
+};
+
 struct zone {
 	const char *name;
 	uint64_t base_pfn;
@@ -40,7 +50,8 @@ struct zone {
 	uint64_t nr_free;
 	struct frame *frames;
 	uint8_t *block_free; /* free frames in each FRAME_BLOCK block */
-	uint64_t cursor;     /* next-fit position, in blocks */
+	unsigned nr_nodes;   /* 1 unless RAM is split into NUMA nodes */
+	struct zone_node nodes[MAX_NUMA_NODES];
 	struct phys *phys;
 	struct events *events;
 };
@@ -57,9 +68,18 @@ struct frame *zone_frame(struct zone *z, uint64_t pfn);
 
 /* Allocate one zeroed frame.  want: a pfn to take if it is free (or
  * PFN_NONE); colour: where in a fresh block to start.  Returns PFN_NONE
- * when the zone is exhausted. */
+ * when the zone is exhausted.  Any node, node 0 first. */
 uint64_t frame_alloc(struct zone *z, enum frame_kind kind, uint64_t want,
 		     unsigned colour);
+/* The same from one node only (want is ignored outside it). */
+uint64_t frame_alloc_node(struct zone *z, enum frame_kind kind, uint64_t want,
+			  unsigned colour, int node);
+/* Split the zone into n nodes of equal size (2 MiB aligned). */
+void zone_split_nodes(struct zone *z, unsigned n);
+/* The node a pfn of the zone belongs to. */
+unsigned zone_node_of(const struct zone *z, uint64_t pfn);
+/* Start node 0's next-fit search at pfn (low memory is used last). */
+void zone_set_cursor(struct zone *z, uint64_t pfn);
 /* Allocate n physically contiguous zeroed frames (boot-time use). */
 uint64_t frame_alloc_run(struct zone *z, enum frame_kind kind, uint64_t n);
 void frame_free(struct zone *z, uint64_t pfn);

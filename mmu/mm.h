@@ -37,8 +37,15 @@
 #define PTBANK_HOLE_START PTBANK_BASE
 #define PTBANK_HOLE_END	  (PTBANK_BASE + PTBANK_MAX)
 
+struct mempolicy {
+	int mode;	/* MPOL_* (numa.h) */
+	uint64_t nodes; /* node mask */
+	unsigned next;	/* interleave: the next node to try */
+};
+
 struct mm {
 	struct mmu *mmu;
+	struct mempolicy policy;
 	struct vma_tree vmas;
 	uint64_t pml4_pfn;
 	struct chunk *chunks;	  /* NR_CHUNKS entries, see backing.c */

@@ -26,7 +26,7 @@ int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
 	 * allocates it either. */
 	zone_reserve(&m->ram, 0, FRAME_RESERVED);
 	/* Allocate from 1 MiB upwards; low memory is used last. */
-	m->ram.cursor = (ISA_HOLE_END >> PAGE_SHIFT) / FRAME_BLOCK;
+	zone_set_cursor(&m->ram, ISA_HOLE_END >> PAGE_SHIFT);
 
 	m->zero_pfn = frame_alloc(&m->ram, FRAME_ZERO, PFN_NONE, 0);
 	mmu_setup_mtrrs(m, MTRR_ON, 8);
@@ -151,7 +151,12 @@ void mmu_setup_mtrrs(struct mmu *m, enum mtrr_mode mode, unsigned nvar)
 
 unsigned mmu_numa_domain(struct mmu *m, uint64_t pa)
 {
-	(void)m;
-	(void)pa;
-	return 0;
+	uint64_t pfn = pa >> PAGE_SHIFT;
+	return zone_contains(&m->ram, pfn) ? zone_node_of(&m->ram, pfn) : 0;
+}
+
+void mmu_setup_numa(struct mmu *m, unsigned nodes)
+{
+	zone_split_nodes(&m->ram, nodes);
+	zone_set_cursor(&m->ram, ISA_HOLE_END >> PAGE_SHIFT);
 }

@@ -31,7 +31,7 @@ struct mmu {
 	struct zone ptbank;
 	struct events events;
 	struct iomem iomem;
-	struct memtype memtype;   /* the CPU's MTRRs and PAT */
+	struct memtype memtype;	  /* the CPU's MTRRs and PAT */
 	struct memrange memrange; /* the OS's descriptors over them */
 	uint64_t zero_pfn;
 	/* Translated code must all go before the CPU runs on (a frame's
@@ -59,8 +59,11 @@ void mmu_phys_write(struct mmu *m, uint64_t pa, const void *buf, size_t n);
 /* The end of the highest RAM range (Linux max_pfn << PAGE_SHIFT). */
 uint64_t mmu_ram_end(struct mmu *m);
 
-/* The NUMA domain of physical address pa. */
+/* The NUMA domain of physical address pa (the page-table bank and
+ * anything not RAM count as domain 0). */
 unsigned mmu_numa_domain(struct mmu *m, uint64_t pa);
+/* Split RAM into nodes equal NUMA domains. */
+void mmu_setup_numa(struct mmu *m, unsigned nodes);
 
 /* Reset the MTRRs as firmware leaves them (mode, variable ranges) and
  * build the memory-range descriptors. */

@@ -1,5 +1,7 @@
 #include "shmem.h"
 
+#include "numa.h"
+
 #include <errno.h>
 #include <stdlib.h>
 
@@ -50,9 +52,10 @@ void shmem_unlink(struct mmu *m, struct vma *v)
 		shmem_free(m, s);
 }
 
-uint64_t shmem_get_page(struct mmu *m, struct shmem *s, uint64_t index,
+uint64_t shmem_get_page(struct mm *mm, struct shmem *s, uint64_t index,
 			uint64_t want_pfn)
 {
+	struct mmu *m = mm->mmu;
 	if (index >= s->pages)
 		return PFN_NONE;
 	if (s->pfns[index] != PFN_NONE)
@@ -60,8 +63,8 @@ uint64_t shmem_get_page(struct mmu *m, struct shmem *s, uint64_t index,
 	/* Neighbouring pages of the object get neighbouring frames. */
 	if (want_pfn == PFN_NONE && index > 0 && s->pfns[index - 1] != PFN_NONE)
 		want_pfn = s->pfns[index - 1] + 1;
-	uint64_t pfn = frame_alloc(&m->ram, FRAME_SHARED, want_pfn,
-				   (unsigned)(index % FRAME_BLOCK));
+	uint64_t pfn = alloc_user_frame(mm, FRAME_SHARED, want_pfn,
+					(unsigned)(index % FRAME_BLOCK));
 	if (pfn == PFN_NONE)
 		return PFN_NONE;
 	struct frame *f = mmu_frame(m, pfn);

@@ -23,12 +23,12 @@ struct shmem {
 struct shmem *shmem_create(uint64_t pages);
 void shmem_link(struct vma *v, struct shmem *s);
 void shmem_unlink(struct mmu *m, struct vma *v);
-/* The frame at index, allocating it if absent: PFN_NONE when out of
- * memory or index is beyond the object. */
+/* The frame at index, allocating it if absent (under mm's memory
+ * policy): PFN_NONE when out of memory or index is beyond the object. */
 /* Back a shared VMA by a new object its size (Linux shmem_zero_setup:
  * MAP_SHARED|MAP_ANONYMOUS and shared /dev/zero).  0 or -ENOMEM. */
 int shmem_zero_setup(struct vma *v);
-uint64_t shmem_get_page(struct mmu *m, struct shmem *s, uint64_t index,
+uint64_t shmem_get_page(struct mm *mm, struct shmem *s, uint64_t index,
 			uint64_t want_pfn);
 
 #endif

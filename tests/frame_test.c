@@ -35,7 +35,7 @@ static void setup(void)
 	for (uint64_t pa = ISA_HOLE_START; pa < ISA_HOLE_END; pa += PAGE_SIZE)
 		zone_reserve(&ram, pa >> PAGE_SHIFT, FRAME_RESERVED);
 	zone_reserve(&ram, 0, FRAME_RESERVED);
-	ram.cursor = CURSOR_BLOCK;
+	zone_set_cursor(&ram, CURSOR_BLOCK * FRAME_BLOCK);
 }
 
 static void teardown(void)
@@ -463,4 +463,23 @@ Test(frame, partial_last_block_is_used_but_never_overrun)
 	cr_assert_eq(frame_alloc(&z, FRAME_ANON, PFN_NONE, 0), PFN_NONE);
 	cr_assert_eq(z.nr_free, 0);
 	zone_destroy(&z);
+}
+
+/* ---- NUMA nodes: a zone split in equal, 2 MiB-aligned parts */
+
+Test(frame, nodes_split_the_zone_and_allocate_within_their_part)
+{
+	zone_split_nodes(&ram, 2);
+	zone_set_cursor(&ram, CURSOR_BLOCK * FRAME_BLOCK);
+	/* 8 MiB: node 0 has [0, 4 MiB), node 1 [4 MiB, 8 MiB) */
+	cr_assert_eq(zone_node_of(&ram, 0x3ff), 0);
+	cr_assert_eq(zone_node_of(&ram, 0x400), 1);
+	uint64_t a = frame_alloc_node(&ram, FRAME_ANON, PFN_NONE, 0, 1);
+	cr_assert_eq(a, 0x400, "first frame of node 1");
+	uint64_t b = frame_alloc_node(&ram, FRAME_ANON, 0x200, 0, 1);
+	cr_assert_eq(zone_node_of(&ram, b), 1, "want in node 0 is ignored");
+	cr_assert_eq(frame_alloc_node(&ram, FRAME_ANON, PFN_NONE, 0, 2),
+		     PFN_NONE, "no node 2");
+	uint64_t c = frame_alloc(&ram, FRAME_ANON, PFN_NONE, 0);
+	cr_assert_eq(zone_node_of(&ram, c), 0, "any node: node 0 first");
 }

@@ -221,3 +221,31 @@ Test(memrange, page_tables_show_effective_memory_types)
 	cr_assert_eq(anon.memtype, MEMU_MT_WB, "RAM is write-back");
 	exits(0);
 }
+
+/* ---- NUMA domains */
+
+Test(memrange, numa_first_touch_and_policies)
+{
+	struct memu_config cfg;
+	memu_config_init(&cfg);
+	cfg.numa_nodes = 2;
+	guest_open_cfg(&g, &cfg, "numa", NULL);
+	exits(0);
+	cr_assert_str_eq(guest_stdout(&g), "default: 0\n"
+					   "bind node 1: ok -> 1\n"
+					   "interleave 0,1: ok -> 0 1 0 1\n"
+					   "bind node 2: EINVAL\n"
+					   "bad mode: EINVAL\n"
+					   "back to default: ok -> 0\n");
+	/* node 1 is the upper half of the 256 MiB: its frames say so */
+	struct memu_vma v[64];
+	size_t n = memu_vmas(g.m, v, 64);
+	int upper = 0;
+	for (size_t i = 0; i < n && i < 64; i++)
+		for (uint64_t va = v[i].start; va < v[i].end; va += PAGE) {
+			struct memu_pte p;
+			memu_pte(g.m, va, &p);
+			upper += p.present && p.pfn >= (128ULL << 20) / PAGE;
+		}
+	cr_assert_eq(upper, 3, "bind + two interleaved pages on node 1");
+}
