@@ -18,13 +18,13 @@
 #include "../mmu/wprotect.h"
 #include "memioctl.h"
 
-#define MEMRANGE_GET 0xC0106D32u
-#define MEMRANGE_SET 0x80106D33u
+#define MEMRANGE_GET	  0xC0106D32u
+#define MEMRANGE_SET	  0x80106D33u
 #define MEM_EXTRACT_PADDR 0xC0406D34u
 
 #define ME_STATE_INVALID 0
-#define ME_STATE_VALID 1
-#define ME_STATE_MAPPED 2
+#define ME_STATE_VALID	 1
+#define ME_STATE_MAPPED	 2
 
 #define CALLER_PID 1 /* the one guest process */
 

@@ -26,7 +26,7 @@
 #define USER_CS 0x33
 #define USER_SS 0x2b
 
-#define PROC_FDS 64
+#define PROC_FDS  64
 #define GUEST_PID 1
 
 struct process {

@@ -9,7 +9,7 @@ static const struct {
 	int flag;
 	enum mem_type type;
 } types[] = {
-	{MDF_UNCACHEABLE, MT_UC}, {MDF_WRITECOMBINE, MT_WC},
+	{MDF_UNCACHEABLE, MT_UC},  {MDF_WRITECOMBINE, MT_WC},
 	{MDF_WRITETHROUGH, MT_WT}, {MDF_WRITEPROTECT, MT_WP},
 	{MDF_WRITEBACK, MT_WB},
 };
@@ -92,13 +92,15 @@ static void fetch(struct memrange *mr)
 	}
 	for (int k = 0; k < nvar(mr); k++, d++) {
 		uint64_t base = mr->hw->var_base[k], mask = mr->hw->var_mask[k];
-		d->mr_flags = (d->mr_flags & ~MDF_ATTRMASK) | mtrr2mrt(base & 0xff);
+		d->mr_flags =
+			(d->mr_flags & ~MDF_ATTRMASK) | mtrr2mrt(base & 0xff);
 		d->mr_base = base & mr->physmask;
 		if (mask & MTRR_PHYSMASK_VALID)
 			d->mr_flags |= MDF_ACTIVE;
 		else
 			d->mr_flags &= ~MDF_ACTIVE;
-		d->mr_len = (~(mask & mr->physmask) & (mr->physmask | 0xfff)) + 1;
+		d->mr_len =
+			(~(mask & mr->physmask) & (mr->physmask | 0xfff)) + 1;
 		if (!mrvalid(d->mr_base, d->mr_len))
 			d->mr_flags |= MDF_BOGUS;
 		if ((d->mr_flags & MDF_ACTIVE) && !d->mr_owner[0])
@@ -119,8 +121,9 @@ static void store(struct memrange *mr)
 			fixed_slot(i, &reg, &byte);
 			uint64_t old = (hw->fixed[reg] >> (8 * byte)) & 0xff;
 			uint64_t t = mrt2mtrr(d[i].mr_flags, old);
-			hw->fixed[reg] = (hw->fixed[reg] & ~(0xffULL << (8 * byte))) |
-					 (t << (8 * byte));
+			hw->fixed[reg] =
+				(hw->fixed[reg] & ~(0xffULL << (8 * byte))) |
+				(t << (8 * byte));
 		}
 		d += MEMRANGE_FIXED;
 	}
@@ -158,10 +161,12 @@ void memrange_init(struct memrange *mr, struct memtype *hw)
 				d->mr_base = (uint64_t)i * 0x10000;
 				d->mr_len = 0x10000;
 			} else if (i < 24) {
-				d->mr_base = 0x80000 + (uint64_t)(i - 8) * 0x4000;
+				d->mr_base =
+					0x80000 + (uint64_t)(i - 8) * 0x4000;
 				d->mr_len = 0x4000;
 			} else {
-				d->mr_base = 0xc0000 + (uint64_t)(i - 24) * 0x1000;
+				d->mr_base =
+					0xc0000 + (uint64_t)(i - 24) * 0x1000;
 				d->mr_len = 0x1000;
 			}
 			d->mr_flags = MDF_FIXBASE | MDF_FIXLEN | MDF_FIXACTIVE;
@@ -234,7 +239,8 @@ static int set_low(struct memrange *mr, const struct mem_range_desc *req,
 	uint64_t end = req->mr_base + req->mr_len - 1;
 	for (int i = 0; i < MEMRANGE_FIXED; i++) {
 		const struct mem_range_desc *d = &mr->desc[i];
-		if (req->mr_base >= d->mr_base && req->mr_base < d->mr_base + d->mr_len)
+		if (req->mr_base >= d->mr_base &&
+		    req->mr_base < d->mr_base + d->mr_len)
 			first = i;
 		if (end >= d->mr_base && end < d->mr_base + d->mr_len)
 			last = i;

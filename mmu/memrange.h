@@ -18,21 +18,21 @@
 
 #include "memtype.h"
 
-#define MDF_UNCACHEABLE  0x00000001
+#define MDF_UNCACHEABLE	 0x00000001
 #define MDF_WRITECOMBINE 0x00000002
 #define MDF_WRITETHROUGH 0x00000004
-#define MDF_WRITEBACK    0x00000008
+#define MDF_WRITEBACK	 0x00000008
 #define MDF_WRITEPROTECT 0x00000010
-#define MDF_UNKNOWN      0x00000020
-#define MDF_ATTRMASK     0x00ffffff
-#define MDF_FIXBASE      0x01000000
-#define MDF_FIXLEN       0x02000000
-#define MDF_FIRMWARE     0x04000000
-#define MDF_ACTIVE       0x08000000
-#define MDF_BOGUS        0x10000000
-#define MDF_FIXACTIVE    0x20000000
-#define MDF_BUSY         0x40000000
-#define MDF_FORCE        ((int32_t)0x80000000u)
+#define MDF_UNKNOWN	 0x00000020
+#define MDF_ATTRMASK	 0x00ffffff
+#define MDF_FIXBASE	 0x01000000
+#define MDF_FIXLEN	 0x02000000
+#define MDF_FIRMWARE	 0x04000000
+#define MDF_ACTIVE	 0x08000000
+#define MDF_BOGUS	 0x10000000
+#define MDF_FIXACTIVE	 0x20000000
+#define MDF_BUSY	 0x40000000
+#define MDF_FORCE	 ((int32_t)0x80000000u)
 
 #define MEMRANGE_SET_UPDATE 0
 #define MEMRANGE_SET_REMOVE 1
@@ -48,14 +48,14 @@ struct mem_range_desc {
 };
 
 /* Who holds a busy range. */
-#define HOLDER_NONE 0
+#define HOLDER_NONE    0
 #define HOLDER_MACHINE (-1) /* memu's own devices */
 
 struct memrange {
 	struct memtype *hw;
-	int backend;  /* 0: the CPU has no MTRRs (EOPNOTSUPP) */
-	int ndesc;    /* 0: MTRRs disabled by firmware (ENXIO) */
-	int fixmtrr;  /* fixed ranges in use: descriptors 0-87 */
+	int backend; /* 0: the CPU has no MTRRs (EOPNOTSUPP) */
+	int ndesc;   /* 0: MTRRs disabled by firmware (ENXIO) */
+	int fixmtrr; /* fixed ranges in use: descriptors 0-87 */
 	uint64_t physmask;
 	struct mem_range_desc desc[MEMRANGE_FIXED + MTRR_VAR_MAX];
 	int holder[MEMRANGE_FIXED + MTRR_VAR_MAX];

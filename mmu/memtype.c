@@ -113,8 +113,8 @@ int memtype_wrmsr(struct memtype *t, uint32_t msr, uint64_t value)
 			return -1;
 		t->fixed[f] = value;
 	} else if (var_msr(t, msr, &k, &is_mask)) {
-		uint64_t allowed = physmask(t) | (is_mask ? MTRR_PHYSMASK_VALID
-							  : 0xffULL);
+		uint64_t allowed =
+			physmask(t) | (is_mask ? MTRR_PHYSMASK_VALID : 0xffULL);
 		if ((value & ~allowed) ||
 		    (!is_mask && !valid_type(value & 0xff, false)))
 			return -1;
@@ -265,8 +265,8 @@ static void cover_wb(struct memtype *t, uint64_t start, uint64_t end,
 		while (size > end - start)
 			size >>= 1;
 		t->var_base[*k] = start | MT_WB;
-		t->var_mask[*k] = (physmask(t) & ~(size - 1)) |
-				  MTRR_PHYSMASK_VALID;
+		t->var_mask[*k] =
+			(physmask(t) & ~(size - 1)) | MTRR_PHYSMASK_VALID;
 		(*k)++;
 		start += size;
 	}
@@ -286,7 +286,7 @@ void memtype_firmware(struct memtype *t, uint64_t ram_top, uint64_t bank,
 	unsigned k = 0;
 	cover_wb(t, 0, ram_top, &k);
 	cover_wb(t, bank, bank + bank_size, &k);
-	t->def_type = MT_UC | MTRR_DEF_FE |
-		      (t->mode == MTRR_ON ? MTRR_DEF_E : 0);
+	t->def_type =
+		MT_UC | MTRR_DEF_FE | (t->mode == MTRR_ON ? MTRR_DEF_E : 0);
 	note_wp(t);
 }

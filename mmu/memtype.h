@@ -27,25 +27,25 @@ enum mem_type {
 	MT_UC_MINUS = 7, /* PAT only */
 };
 
-#define MSR_MTRRCAP     0x0fe
+#define MSR_MTRRCAP	0x0fe
 #define MSR_MTRRVARBASE 0x200
-#define MSR_MTRR64K     0x250
-#define MSR_MTRR16K     0x258
-#define MSR_MTRR4K      0x268
-#define MSR_PAT         0x277
+#define MSR_MTRR64K	0x250
+#define MSR_MTRR16K	0x258
+#define MSR_MTRR4K	0x268
+#define MSR_PAT		0x277
 #define MSR_MTRRDEFTYPE 0x2ff
 
-#define MTRR_CAP_VCNT  0xffULL
-#define MTRR_CAP_FIXED 0x100ULL
-#define MTRR_CAP_WC    0x400ULL
-#define MTRR_DEF_TYPE  0xffULL
-#define MTRR_DEF_FE    0x400ULL
-#define MTRR_DEF_E     0x800ULL
+#define MTRR_CAP_VCNT	    0xffULL
+#define MTRR_CAP_FIXED	    0x100ULL
+#define MTRR_CAP_WC	    0x400ULL
+#define MTRR_DEF_TYPE	    0xffULL
+#define MTRR_DEF_FE	    0x400ULL
+#define MTRR_DEF_E	    0x800ULL
 #define MTRR_PHYSMASK_VALID 0x800ULL
 
-#define MTRR_VAR_MAX 32
+#define MTRR_VAR_MAX	32
 #define MTRR_FIXED_REGS 11
-#define MTRR_FIXED_TOP 0x100000ULL
+#define MTRR_FIXED_TOP	0x100000ULL
 
 enum mtrr_mode {
 	MTRR_ON,       /* firmware set them up and enabled them */

@@ -69,15 +69,16 @@ static void help(const char *what)
 			"                    write-back\n"
 			"                    write-protect\n");
 	else if (what && !strcmp(what, "clear"))
-		fprintf(stderr, "memcontrol clear -o <owner>\n"
-				"    <owner>     all ranges with this owner "
-				"will be cleared\n"
-				"memcontrol clear -b <base> -l <length>\n"
-				"    <base>      memory range base address\n"
-				"    <length>    length of memory range in bytes, "
-				"power of 2\n"
-				"                Base and length must exactly "
-				"match an existing range\n");
+		fprintf(stderr,
+			"memcontrol clear -o <owner>\n"
+			"    <owner>     all ranges with this owner "
+			"will be cleared\n"
+			"memcontrol clear -b <base> -l <length>\n"
+			"    <base>      memory range base address\n"
+			"    <length>    length of memory range in bytes, "
+			"power of 2\n"
+			"                Base and length must exactly "
+			"match an existing range\n");
 	else {
 		if (what)
 			fprintf(stderr, "Unknown command '%s'\n", what);
@@ -220,7 +221,8 @@ static int clear(int argc, char **argv)
 				continue;
 			op.mo_desc = &all[i];
 			if (ioctl(memfd, MEMRANGE_SET, &op))
-				warn("couldn't clear range owned by '%s'", owner);
+				warn("couldn't clear range owned by '%s'",
+				     owner);
 		}
 		free(all);
 	} else if (d.mr_len) {

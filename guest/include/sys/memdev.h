@@ -3,7 +3,7 @@
 #ifndef _MACHINE_MEMDEV_H_
 #define _MACHINE_MEMDEV_H_
 
-#define CDEV_MINOR_MEM  0
+#define CDEV_MINOR_MEM	0
 #define CDEV_MINOR_KMEM 1
 
 #endif

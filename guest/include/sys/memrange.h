@@ -10,13 +10,13 @@
 #include <stdint.h>
 
 /* Memory range attributes (mr_flags) */
-#define MDF_UNCACHEABLE  (1 << 0)  /* UC */
-#define MDF_WRITECOMBINE (1 << 1)  /* WC */
-#define MDF_WRITETHROUGH (1 << 2)  /* WT */
-#define MDF_WRITEBACK    (1 << 3)  /* WB */
-#define MDF_WRITEPROTECT (1 << 4)  /* WP */
-#define MDF_UNKNOWN      (1 << 5)  /* a type the kernel does not know */
-#define MDF_ATTRMASK     0x00ffffff
+#define MDF_UNCACHEABLE	 (1 << 0) /* UC */
+#define MDF_WRITECOMBINE (1 << 1) /* WC */
+#define MDF_WRITETHROUGH (1 << 2) /* WT */
+#define MDF_WRITEBACK	 (1 << 3) /* WB */
+#define MDF_WRITEPROTECT (1 << 4) /* WP */
+#define MDF_UNKNOWN	 (1 << 5) /* a type the kernel does not know */
+#define MDF_ATTRMASK	 0x00ffffff
 
 #define MDF_FIXBASE   (1 << 24) /* base cannot change */
 #define MDF_FIXLEN    (1 << 25) /* length cannot change */
@@ -24,9 +24,10 @@
 #define MDF_ACTIVE    (1 << 27) /* currently active */
 #define MDF_BOGUS     (1 << 28) /* the kernel does not like it */
 #define MDF_FIXACTIVE (1 << 29) /* cannot be turned off */
-#define MDF_BUSY      (1 << 30) /* in use: memu holds it for the setter
-				 * until it exits (docs/memrange.md) */
-#define MDF_FORCE     ((int)0x80000000) /* force risky changes */
+#define MDF_BUSY                                                               \
+	(1 << 30)		    /* in use: memu holds it for the setter    \
+				     * until it exits (docs/memrange.md) */
+#define MDF_FORCE ((int)0x80000000) /* force risky changes */
 
 struct mem_range_desc {
 	uint64_t mr_base;
@@ -50,14 +51,14 @@ struct mem_range_op {
 struct mem_extract {
 	uint64_t me_vaddr; /* in: a virtual address of the caller */
 	uint64_t me_paddr; /* out: its physical address */
-	int me_domain;     /* out: the NUMA domain of that */
-	int me_state;      /* out: ME_STATE_* */
+	int me_domain;	   /* out: the NUMA domain of that */
+	int me_state;	   /* out: ME_STATE_* */
 	uint64_t pad1[5];
 };
 
 #define ME_STATE_INVALID 0 /* no mapping at the address */
-#define ME_STATE_VALID   1 /* a mapping, but no page yet */
-#define ME_STATE_MAPPED  2 /* a page: me_paddr, me_domain are set */
+#define ME_STATE_VALID	 1 /* a mapping, but no page yet */
+#define ME_STATE_MAPPED	 2 /* a page: me_paddr, me_domain are set */
 
 /* _IOWR('m', 52, struct mem_extract) */
 #define MEM_EXTRACT_PADDR 0xC0406D34UL
