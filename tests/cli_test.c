@@ -614,3 +614,42 @@ Test(cli, bad_devmem_policy)
 	expect_usage_error(&p, "--devmem");
 	proc_free(&p);
 }
+
+/* ---- memory types and NUMA from the command line */
+
+Test(cli, pagetables_show_frames_bits_and_memory_types)
+{
+	struct proc p;
+	MEMU(&p, "run", "--pagetables", guest_path("devmem_map"), "8");
+	expect_status(&p, 0);
+	cr_assert(strstr(p.out, "-> pfn 0xb8 rwus UC\n"), "stdout:\n%s", p.out);
+	cr_assert(strstr(p.out, "page tables (CR3 0xf000000000)"));
+	proc_free(&p);
+}
+
+Test(cli, machine_shows_numa_domains_and_mtrrs)
+{
+	struct proc p;
+	MEMU(&p, "machine", "--numa", "2", "--mtrr-var", "4");
+	expect_status(&p, 0);
+	cr_assert(has_line(p.out, "NUMA domain 1: 0x8000000-0xfffffff"),
+		  "stdout:\n%s", p.out);
+	cr_assert(has_line(p.out, "MTRRs: 4 variable ranges, enabled, default "
+				  "type UC; firmware ranges: memcontrol list"),
+		  "stdout:\n%s", p.out);
+	proc_free(&p);
+}
+
+Test(cli, bad_numa_and_mtrr_options)
+{
+	struct proc p;
+	MEMU(&p, "machine", "--numa", "9");
+	expect_usage_error(&p, "--numa");
+	proc_free(&p);
+	MEMU(&p, "machine", "--mtrr", "sometimes");
+	expect_usage_error(&p, "--mtrr");
+	proc_free(&p);
+	MEMU(&p, "machine", "--mtrr-var", "33");
+	expect_usage_error(&p, "--mtrr-var");
+	proc_free(&p);
+}
