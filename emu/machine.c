@@ -191,6 +191,7 @@ int memu_run(struct memu *m, struct memu_result *r)
 	}
 	m->stop = false;
 	memset(&m->result, 0, sizeof(m->result));
+	unsigned stalls = 0;
 	while (!m->stop) {
 		if (m->mmu.tb_flush_pending) {
 			/* Safe here, between runs.  The macro flushes
@@ -198,13 +199,29 @@ int memu_run(struct memu *m, struct memu_result *r)
 			uc_ctl_flush_tlb(m->uc);
 			m->mmu.tb_flush_pending = false;
 		}
-		uint64_t rip;
+		uint64_t rip, after;
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
-		uc_err e = uc_emu_start(m->uc, rip, 0, 0, 0);
+		if (rip == RUN_UNTIL) {
+			/* Unicorn stops *at* its "until" address instead of
+			 * fetching there: what the CPU would do is fault on
+			 * this supervisor-only page. */
+			force_sig(m, 11, 1 /* SEGV_MAPERR */, rip, 0x14,
+				  "jump into the kernel half");
+			break;
+		}
+		uc_err e = uc_emu_start(m->uc, rip, RUN_UNTIL, 0, 0);
 		if (e != UC_ERR_OK && !m->stop)
 			signal_from_uc_error(m, e);
 		/* else: stopped with nothing to report (uc_mem_protect took
-		 * exec away under the running block): carry on. */
+		 * exec away under the running block, a TB flush): carry on,
+		 * unless the CPU keeps stopping without moving. */
+		uc_reg_read(m->uc, UC_X86_REG_RIP, &after);
+		stalls = after == rip && !m->stop ? stalls + 1 : 0;
+		if (stalls > 1000) {
+			m->result.stop = MEMU_STOP_ERROR;
+			m->result.reason = "the CPU stopped making progress";
+			m->stop = true;
+		}
 	}
 	*r = m->result;
 	return 0;

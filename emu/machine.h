@@ -20,6 +20,9 @@
 #define KERNEL_TEXT	 KERNEL_BASE
 #define KERNEL_GDT	 (KERNEL_BASE + 1 * PAGE_SIZE)
 #define KERNEL_STACK_TOP (KERNEL_BASE + KERNEL_PAGES * PAGE_SIZE)
+/* uc_emu_start's "until": a supervisor address never mapped, so user
+ * code can only reach it by a jump memu turns into SIGSEGV. */
+#define RUN_UNTIL       0xffffffff7ffff000ULL
 /* Scratch pages used once, to calibrate the exception latch. */
 #define CALIB_PAGE (KERNEL_BASE + 0x100000ULL)
 

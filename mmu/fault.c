@@ -210,8 +210,6 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr, pte_t pte,
 			mm->rss_file--;
 		rmap_remove(m, old);
 	}
-	if (v->flags & VM_EXEC)
-		tb_invalidate(m, page, page + PAGE_SIZE);
 	event_fault(&m->events, addr, FAULT_COW, flags);
 }
 
@@ -284,8 +282,15 @@ void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 		do_wp_page(mm, v, addr, pte, flags, out);
 	}
 	/* else: spurious (a stale translation); the retry succeeds. */
-	if (out->sig)
+	if (out->sig) {
 		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
+		return;
+	}
+	/* The frame behind this virtual page may differ from the one the
+	 * CPU translated code from (a COW, a page refilled after munmap or
+	 * MADV_DONTNEED): drop that code (architecture, fact 8). */
+	if (v->flags & VM_EXEC)
+		tb_invalidate_page(mm->mmu, addr & PAGE_MASK);
 }
 
 int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write)

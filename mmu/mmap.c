@@ -560,7 +560,7 @@ static int mprotect_fixup(struct mm *mm, struct vma *v, uint64_t start,
 					   newflags & VM_EXEC);
 		if (err)
 			return err;
-		tb_invalidate(mm->mmu, v->start, v->end);
+		tb_invalidate_range(mm, v->start, v->end);
 	}
 	struct protect_ctx ctx = {v};
 	pt_for_each(mm, v->start, v->end, protect_pte, &ctx);
@@ -673,8 +673,8 @@ static int64_t move_vma(struct mm *mm, struct vma *v, uint64_t old_addr,
 		err = move_ptes(mm, old_addr, moved, new_addr);
 		if (err)
 			return err;
-		if (v->flags & VM_EXEC)
-			tb_invalidate(mm->mmu, old_addr, old_addr + old_len);
+		if (v->flags & VM_EXEC) /* the moved pages, at their new place */
+			tb_invalidate_range(mm, new_addr, new_addr + moved);
 	}
 	if (old_len && !dontunmap) {
 		err = unmap_region(mm, old_addr, old_addr + old_len);

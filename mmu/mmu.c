@@ -85,9 +85,9 @@ void tlb_flush(struct mmu *m, uint64_t reason)
 	event_emit(&m->events, &e);
 }
 
-void tb_invalidate(struct mmu *m, uint64_t start, uint64_t end)
+void tb_invalidate_page(struct mmu *m, uint64_t page)
 {
-	uc_ctl_remove_cache(m->uc, start, end);
+	uc_ctl_remove_cache(m->uc, page, page + PAGE_SIZE);
 }
 
 uint64_t mmu_region_count(struct mmu *m)

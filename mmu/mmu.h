@@ -71,9 +71,13 @@ void mmu_setup_mtrrs(struct mmu *m, enum mtrr_mode mode, unsigned nvar);
 
 /* Flush every translation the CPU has cached. */
 void tlb_flush(struct mmu *m, uint64_t reason);
-/* Drop translated code for [start, end) after its bytes changed behind
- * the CPU's back (architecture, fact 8). */
-void tb_invalidate(struct mmu *m, uint64_t start, uint64_t end);
+/* Drop translated code for one page whose PTE is present, after its bytes
+ * changed behind the CPU's back (architecture, fact 8).  Unicorn 2.0.1
+ * looks the address up through the page tables: on a page that is not
+ * present it raises a #PF that no hook sees, leaving the exception latch
+ * set, so the next real fault becomes a double fault.  Callers use
+ * tb_invalidate_range (pagetable.h), which skips such pages. */
+void tb_invalidate_page(struct mmu *m, uint64_t page);
 
 /* Unicorn regions currently mapped. */
 uint64_t mmu_region_count(struct mmu *m);

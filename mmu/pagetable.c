@@ -261,3 +261,15 @@ void pt_for_each(struct mm *mm, uint64_t start, uint64_t end, pt_visit_fn fn,
 		return;
 	visit(mm, mm->pml4_pfn, LEVELS, 0, start, end, fn, arg);
 }
+
+static void invalidate_present(struct mm *mm, uint64_t va, pte_t pte, void *arg)
+{
+	(void)arg;
+	if (pte_present(pte))
+		tb_invalidate_page(mm->mmu, va);
+}
+
+void tb_invalidate_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	pt_for_each(mm, start, end, invalidate_present, NULL);
+}

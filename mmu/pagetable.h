@@ -89,6 +89,10 @@ typedef void (*pt_visit_fn)(struct mm *mm, uint64_t va, pte_t pte, void *arg);
 void pt_for_each(struct mm *mm, uint64_t start, uint64_t end, pt_visit_fn fn,
 		 void *arg);
 
+/* Drop translated code for the present pages of [start, end): the ones
+ * whose bytes can have been translated (see tb_invalidate_page). */
+void tb_invalidate_range(struct mm *mm, uint64_t start, uint64_t end);
+
 /* The physical address of the PML4, for CR3. */
 uint64_t pt_root(struct mm *mm);
 

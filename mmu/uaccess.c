@@ -54,7 +54,7 @@ static int user_walk(struct mm *mm, uint64_t va, size_t n, bool write,
 		 * the direct map (architecture, fact 8). */
 		struct vma *v = vma_lookup(&mm->vmas, va);
 		if (v && (v->flags & VM_EXEC))
-			tb_invalidate(mm->mmu, va & PAGE_MASK,
+			tb_invalidate_range(mm, va & PAGE_MASK,
 				      PAGE_ALIGN(va + n));
 	}
 	return 0;
