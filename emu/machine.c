@@ -203,10 +203,10 @@ int memu_run(struct memu *m, struct memu_result *r)
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
 		if (rip == RUN_UNTIL) {
 			/* Unicorn stops *at* its "until" address instead of
-			 * fetching there: what the CPU would do is fault on
-			 * this supervisor-only page. */
+			 * fetching there; nothing is mapped at 0 unless the
+			 * guest mapped it, so fault as the fetch would. */
 			force_sig(m, 11, 1 /* SEGV_MAPERR */, rip, 0x14,
-				  "jump into the kernel half");
+				  "no VMA");
 			break;
 		}
 		uc_err e = uc_emu_start(m->uc, rip, RUN_UNTIL, 0, 0);

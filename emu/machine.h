@@ -20,9 +20,11 @@
 #define KERNEL_TEXT	 KERNEL_BASE
 #define KERNEL_GDT	 (KERNEL_BASE + 1 * PAGE_SIZE)
 #define KERNEL_STACK_TOP (KERNEL_BASE + KERNEL_PAGES * PAGE_SIZE)
-/* uc_emu_start's "until": a supervisor address never mapped, so user
- * code can only reach it by a jump memu turns into SIGSEGV. */
-#define RUN_UNTIL       0xffffffff7ffff000ULL
+/* uc_emu_start's "until" address.  It must be 0: any other value makes
+ * Unicorn 2.0.1 raise a hidden #PF when it checks it, leaving the
+ * exception latch set (the next fault would be a double fault).  A run
+ * that starts at 0 stops at once; memu treats it as a jump to 0. */
+#define RUN_UNTIL 0ULL
 /* Scratch pages used once, to calibrate the exception latch. */
 #define CALIB_PAGE (KERNEL_BASE + 0x100000ULL)
 

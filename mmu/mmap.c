@@ -673,7 +673,8 @@ static int64_t move_vma(struct mm *mm, struct vma *v, uint64_t old_addr,
 		err = move_ptes(mm, old_addr, moved, new_addr);
 		if (err)
 			return err;
-		if (v->flags & VM_EXEC) /* the moved pages, at their new place */
+		if (v->flags &
+		    VM_EXEC) /* the moved pages, at their new place */
 			tb_invalidate_range(mm, new_addr, new_addr + moved);
 	}
 	if (old_len && !dontunmap) {

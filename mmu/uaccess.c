@@ -55,7 +55,7 @@ static int user_walk(struct mm *mm, uint64_t va, size_t n, bool write,
 		struct vma *v = vma_lookup(&mm->vmas, va);
 		if (v && (v->flags & VM_EXEC))
 			tb_invalidate_range(mm, va & PAGE_MASK,
-				      PAGE_ALIGN(va + n));
+					    PAGE_ALIGN(va + n));
 	}
 	return 0;
 }
