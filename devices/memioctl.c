@@ -74,16 +74,26 @@ static int64_t extract_paddr(struct device_context *ctx, uint64_t arg)
 	return copy_to_user(ctx->mm, arg, &me, sizeof(me)) ? -EFAULT : 0;
 }
 
+/* The generic copy-in of the op, then memioctl_md's first checks: no
+ * backend (no MTRRs), no descriptors (MTRRs left disabled). */
+static int64_t range_op(struct device_context *ctx, uint64_t arg,
+			struct mem_range_op *op)
+{
+	struct memrange *mr = &ctx->mmu->memrange;
+	if (copy_from_user(ctx->mm, op, arg, sizeof(*op)))
+		return -EFAULT;
+	if (!mr->backend)
+		return -EOPNOTSUPP;
+	return mr->ndesc ? 0 : -ENXIO;
+}
+
 static int64_t range_get(struct device_context *ctx, uint64_t arg)
 {
 	struct memrange *mr = &ctx->mmu->memrange;
 	struct mem_range_op op;
-	if (copy_from_user(ctx->mm, &op, arg, sizeof(op)))
-		return -EFAULT;
-	if (!mr->backend)
-		return -EOPNOTSUPP;
-	if (!mr->ndesc)
-		return -ENXIO;
+	int64_t err = range_op(ctx, arg, &op);
+	if (err)
+		return err;
 	int nd = op.mo_arg[0] < mr->ndesc ? op.mo_arg[0] : mr->ndesc;
 	if (nd > 0) {
 		struct mem_range_desc descs[MEMRANGE_FIXED + MTRR_VAR_MAX];
@@ -103,16 +113,13 @@ static int64_t range_set(struct device_context *ctx, uint64_t arg)
 	struct memrange *mr = &ctx->mmu->memrange;
 	struct mem_range_op op;
 	struct mem_range_desc d;
-	if (copy_from_user(ctx->mm, &op, arg, sizeof(op)))
-		return -EFAULT;
-	if (!mr->backend)
-		return -EOPNOTSUPP;
-	if (!mr->ndesc)
-		return -ENXIO;
+	int64_t err = range_op(ctx, arg, &op);
+	if (err)
+		return err;
 	if (copy_from_user(ctx->mm, &d, op.mo_desc, sizeof(d)))
 		return -EFAULT;
 	d.mr_owner[7] = '\0';
-	int err = memrange_set(mr, &d, op.mo_arg[0], CALLER_PID);
+	err = memrange_set(mr, &d, op.mo_arg[0], CALLER_PID);
 	if (!err)
 		write_protect_sweep(ctx->mm);
 	return err;
