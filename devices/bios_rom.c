@@ -6,6 +6,7 @@
  * dropped, whether they come through read/write on /dev/mem or through a
  * mapping (the ROM is an MMIO range, so every access reaches these
  * callbacks). */
+#include <pthread.h>
 #include <string.h>
 
 #include "device.h"
@@ -16,8 +17,10 @@
 
 const char bios_banner[] = "memu BIOS ROM 0.1.0 (c) the memu authors";
 
-/* The same image in every machine: built once, never written. */
+/* The same image in every machine: built once (even with machines in
+ * several threads), never written. */
 static uint8_t rom_image[ROM_SIZE];
+static pthread_once_t rom_built = PTHREAD_ONCE_INIT;
 
 static void build_image(void)
 {
@@ -27,6 +30,8 @@ static void build_image(void)
 	memcpy(rom_image + 0xfff0, reset, sizeof(reset));
 	memcpy(rom_image + 0xfff5, "01/01/26", 8);
 	rom_image[0xfffe] = 0xfc;
+	rom_image[0xff53] =
+		0xcf; /* IRET, where every real-mode vector points */
 }
 
 static uint64_t rom_read(struct iomem_resource *r, uint64_t offset,
@@ -68,12 +73,11 @@ static void fill_low_ram(struct mmu *m)
 	low[0x401] = 0x03;
 	low[0x413] = 639 & 0xff; /* base memory in KiB */
 	low[0x414] = 639 >> 8;
-	rom_image[0xff53] = 0xcf; /* IRET */
 }
 
 static int rom_probe(struct device_context *ctx)
 {
-	build_image();
+	pthread_once(&rom_built, build_image);
 	fill_low_ram(ctx->mmu);
 	memrange_hold(&ctx->mmu->memrange, ROM_BASE, ROM_SIZE, "rom");
 	return iomem_request(&ctx->mmu->iomem, ROM_BASE, ROM_END,

@@ -15,14 +15,15 @@ struct host_stream {
 	int fd; /* -1: no input (end of file) */
 };
 
-#define BOUNCE 65536
+/* On the stack: machines in different threads never share it. */
+#define BOUNCE 16384
 
 static int64_t stream_write(struct file *f, uint64_t buf, uint64_t count,
 			    uint64_t *ppos)
 {
 	(void)ppos;
 	struct host_stream *s = f->private_data;
-	static uint8_t bounce[BOUNCE];
+	uint8_t bounce[BOUNCE];
 	uint64_t done = 0;
 	while (done < count) {
 		size_t k = count - done < BOUNCE ? count - done : BOUNCE;
@@ -43,7 +44,7 @@ static int64_t stream_read(struct file *f, uint64_t buf, uint64_t count,
 {
 	(void)ppos;
 	struct host_stream *s = f->private_data;
-	static uint8_t bounce[BOUNCE];
+	uint8_t bounce[BOUNCE];
 	size_t k = count < BOUNCE ? count : BOUNCE;
 	if (s->fd < 0)
 		return 0;

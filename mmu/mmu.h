@@ -38,6 +38,9 @@ struct mmu {
 	 * bytes changed behind it); done by the run loop, outside any hook:
 	 * flushing the code buffer under a running block crashes. */
 	bool tb_flush_pending;
+	/* Ids of anon_vmas and shared objects: per machine, so that every
+	 * machine in a process numbers them the same way. */
+	uint64_t next_object_id;
 };
 
 int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,

@@ -5,8 +5,6 @@
 #include "pagetable.h"
 #include "shmem.h"
 
-static uint64_t next_anon_vma_id = 1;
-
 static void anon_vma_put(struct anon_vma *av)
 {
 	if (av && --av->refs == 0)
@@ -21,7 +19,7 @@ struct anon_vma *anon_vma_prepare(struct vma *v)
 	if (!av)
 		return NULL;
 	LIST_INIT(&av->vmas);
-	av->id = next_anon_vma_id++;
+	av->id = ++v->mm->mmu->next_object_id;
 	anon_vma_link(v, av);
 	return av;
 }

@@ -5,9 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-static uint64_t next_shmem_id = 1;
-
-struct shmem *shmem_create(uint64_t pages)
+struct shmem *shmem_create(struct mmu *m, uint64_t pages)
 {
 	struct shmem *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -21,7 +19,7 @@ struct shmem *shmem_create(uint64_t pages)
 		s->pfns[i] = PFN_NONE;
 	LIST_INIT(&s->vmas);
 	s->pages = pages;
-	s->id = next_shmem_id++;
+	s->id = ++m->next_object_id;
 	return s;
 }
 
@@ -76,7 +74,8 @@ uint64_t shmem_get_page(struct mm *mm, struct shmem *s, uint64_t index,
 
 int shmem_zero_setup(struct vma *v)
 {
-	struct shmem *s = shmem_create((v->end - v->start) >> PAGE_SHIFT);
+	struct shmem *s =
+		shmem_create(v->mm->mmu, (v->end - v->start) >> PAGE_SHIFT);
 	if (!s)
 		return -ENOMEM;
 	shmem_link(v, s);

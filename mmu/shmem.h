@@ -20,7 +20,7 @@ struct shmem {
 	uint64_t id;
 };
 
-struct shmem *shmem_create(uint64_t pages);
+struct shmem *shmem_create(struct mmu *m, uint64_t pages);
 void shmem_link(struct vma *v, struct shmem *s);
 void shmem_unlink(struct mmu *m, struct vma *v);
 /* The frame at index, allocating it if absent (under mm's memory

@@ -195,3 +195,29 @@ Test(determinism, identity)
 	free(u);
 	drop(&a);
 }
+
+/* Machines in one process share nothing: the second numbers its objects
+ * and picks its frames exactly as the first did. */
+static void first_page(uint64_t *pfn, uint64_t *anon_vma)
+{
+	struct guest g;
+	guest_open(&g, "anon_touch", "write", "4", NULL);
+	cr_assert_eq(guest_run(&g), MEMU_STOP_PROBE);
+	cr_assert_eq(guest_run(&g), MEMU_STOP_PROBE);
+	struct memu_pte p;
+	memu_pte(g.m, g.r.probe_tag, &p);
+	struct memu_rmap r[2];
+	cr_assert_eq(memu_rmap(g.m, p.pfn, r, 2), 1);
+	*pfn = p.pfn;
+	*anon_vma = r[0].anon_vma;
+	guest_close(&g);
+}
+
+Test(determinism, machines_in_one_process_are_independent)
+{
+	uint64_t pfn1, av1, pfn2, av2;
+	first_page(&pfn1, &av1);
+	first_page(&pfn2, &av2);
+	cr_assert_eq(pfn1, pfn2);
+	cr_assert_eq(av1, av2);
+}
