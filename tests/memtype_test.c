@@ -1,8 +1,11 @@
 /* The MTRR/PAT model (mmu/memtype.c): the effective-type table cell by
  * cell against Intel SDM Table 11-7, MTRR precedence, the registers'
- * #GP cases, and the firmware layout. */
+ * #GP cases, the firmware layout; and busy ranges between holders
+ * (mmu/memrange.c). */
 #include <criterion/criterion.h>
+#include <errno.h>
 
+#include "mmu/memrange.h"
 #include "mmu/memtype.h"
 
 #define NT 6
@@ -132,4 +135,57 @@ Test(memtype, write_protect_is_noticed)
 	cr_assert_not(memtype_write_protected(&t, 0x200000));
 	var(0, 0x100000, 0x100000, MT_WB);
 	cr_assert_not(t.any_wp);
+}
+
+/* ---- busy ranges between two holders (mmu/memrange.c directly: one
+ * guest process cannot play both) */
+
+static struct memrange mr;
+
+static struct mem_range_desc range(uint64_t base, uint64_t len, int flags)
+{
+	struct mem_range_desc d = {base, len, flags, "t"};
+	return d;
+}
+
+static void machine_with_mtrrs(void)
+{
+	memtype_reset(&t, MTRR_ON, 8, 40);
+	memtype_firmware(&t, 0x10000000, 0xf000000000ULL, 16 << 20);
+	memrange_init(&mr, &t);
+	cr_assert_eq(mr.ndesc, 88 + 8);
+}
+
+Test(memtype, busy_range_is_only_its_holders)
+{
+	machine_with_mtrrs();
+	const uint64_t base = 0x100000000ULL;
+	struct mem_range_desc busy =
+		range(base, 0x100000, MDF_UNCACHEABLE | MDF_BUSY);
+	cr_assert_eq(memrange_set(&mr, &busy, MEMRANGE_SET_UPDATE, 1), 0);
+	struct mem_range_desc wc = range(base, 0x100000, MDF_WRITECOMBINE);
+	cr_assert_eq(memrange_set(&mr, &wc, MEMRANGE_SET_UPDATE, 2), -EBUSY,
+		     "another holder cannot update it");
+	struct mem_range_desc over = range(base, 0x200000, MDF_UNCACHEABLE);
+	cr_assert_eq(memrange_set(&mr, &over, MEMRANGE_SET_UPDATE, 2), -EBUSY,
+		     "nor overlap it");
+	cr_assert_eq(memrange_set(&mr, &busy, MEMRANGE_SET_REMOVE, 2), -EBUSY,
+		     "nor remove it");
+	cr_assert_eq(mtrr_type_of(&t, base), MT_UC, "still UC");
+	memrange_release(&mr, 1); /* the holder exits */
+	cr_assert_eq(memrange_set(&mr, &wc, MEMRANGE_SET_UPDATE, 2), 0);
+	cr_assert_eq(mtrr_type_of(&t, base), MT_WC);
+}
+
+Test(memtype, device_held_fixed_ranges_refuse_everyone)
+{
+	machine_with_mtrrs();
+	memrange_hold(&mr, 0xb8000, 0x8000, "vga");
+	struct mem_range_desc wc = range(0xb8000, 0x4000, MDF_WRITECOMBINE);
+	cr_assert_eq(memrange_set(&mr, &wc, MEMRANGE_SET_UPDATE, 1), -EBUSY);
+	cr_assert_eq(mtrr_type_of(&t, 0xb8000), MT_UC, "unchanged");
+	struct mem_range_desc free_fixed =
+		range(0xa0000, 0x4000, MDF_WRITECOMBINE);
+	cr_assert_eq(memrange_set(&mr, &free_fixed, MEMRANGE_SET_UPDATE, 1), 0);
+	cr_assert_eq(mtrr_type_of(&t, 0xa0000), MT_WC, "stored in MSR 0x259");
 }
