@@ -35,34 +35,35 @@ static int rw_verify_area(struct file *f, uint64_t pos, uint64_t count)
 	return 0;
 }
 
-static int64_t do_read(struct file *f, uint64_t buf, uint64_t count,
-		       uint64_t *pos)
+/* One read or write through the file's operations, with the VFS's
+ * checks (fs/read_write.c): open mode, the operation, the position. */
+static int64_t do_rw(struct file *f, uint64_t buf, uint64_t count,
+		     uint64_t *pos, bool write)
 {
-	if (!(f->fmode & FMODE_READ))
+	if (!(f->fmode & (write ? FMODE_WRITE : FMODE_READ)))
 		return -EBADF;
-	if (!f->dev->fops->read)
+	const struct file_operations *ops = f->dev->fops;
+	if (write ? !ops->write : !ops->read)
 		return -EINVAL;
 	int err = rw_verify_area(f, *pos, count);
 	if (err)
 		return err;
 	if (count > MAX_RW_COUNT)
 		count = MAX_RW_COUNT;
-	return f->dev->fops->read(f, buf, count, pos);
+	return write ? ops->write(f, buf, count, pos)
+		     : ops->read(f, buf, count, pos);
+}
+
+static int64_t do_read(struct file *f, uint64_t buf, uint64_t count,
+		       uint64_t *pos)
+{
+	return do_rw(f, buf, count, pos, false);
 }
 
 static int64_t do_write(struct file *f, uint64_t buf, uint64_t count,
 			uint64_t *pos)
 {
-	if (!(f->fmode & FMODE_WRITE))
-		return -EBADF;
-	if (!f->dev->fops->write)
-		return -EINVAL;
-	int err = rw_verify_area(f, *pos, count);
-	if (err)
-		return err;
-	if (count > MAX_RW_COUNT)
-		count = MAX_RW_COUNT;
-	return f->dev->fops->write(f, buf, count, pos);
+	return do_rw(f, buf, count, pos, true);
 }
 
 int64_t sys_read(struct memu *m, const uint64_t *a)
