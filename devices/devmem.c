@@ -79,15 +79,27 @@ static uint64_t size_inside_page(uint64_t p, uint64_t count)
 	return count < left ? count : left;
 }
 
+/* What read_mem and write_mem check first: the whole request must lie
+ * below the end of RAM (EFAULT, nothing moved); then at most
+ * MAX_RW_COUNT bytes go. */
+static int64_t rw_prologue(struct device_context *ctx, uint64_t p,
+			   uint64_t *count)
+{
+	if (!valid_phys_addr_range(ctx, p, *count))
+		return -EFAULT;
+	if (*count > MAX_RW_COUNT)
+		*count = MAX_RW_COUNT;
+	return 0;
+}
+
 static int64_t read_mem(struct file *f, uint64_t buf, uint64_t count,
 			uint64_t *ppos)
 {
 	struct device_context *ctx = f->ctx;
 	uint64_t p = *ppos, read = 0;
-	if (!valid_phys_addr_range(ctx, p, count))
-		return -EFAULT;
-	if (count > MAX_RW_COUNT)
-		count = MAX_RW_COUNT;
+	int64_t err = rw_prologue(ctx, p, &count);
+	if (err)
+		return err;
 	uint8_t bounce[PAGE_SIZE];
 	while (count) {
 		uint64_t sz = size_inside_page(p, count);
@@ -116,10 +128,9 @@ static int64_t write_mem(struct file *f, uint64_t buf, uint64_t count,
 {
 	struct device_context *ctx = f->ctx;
 	uint64_t p = *ppos, written = 0;
-	if (!valid_phys_addr_range(ctx, p, count))
-		return -EFAULT;
-	if (count > MAX_RW_COUNT)
-		count = MAX_RW_COUNT;
+	int64_t err = rw_prologue(ctx, p, &count);
+	if (err)
+		return err;
 	uint8_t bounce[PAGE_SIZE];
 	while (count) {
 		uint64_t sz = size_inside_page(p, count);

@@ -157,19 +157,29 @@ static int attr_flag(const char *name, int *flag)
 	return 0;
 }
 
+/* -b base or -l length into d: false for anything else or a bad number */
+static int range_option(int ch, const char *arg, struct mem_range_desc *d)
+{
+	unsigned long long v;
+	if ((ch != 'b' && ch != 'l') || !parse_number(arg, &v))
+		return 0;
+	if (ch == 'b')
+		d->mr_base = v;
+	else
+		d->mr_len = v;
+	return 1;
+}
+
 static int set(int argc, char **argv)
 {
 	struct mem_range_desc d;
 	memset(&d, 0, sizeof(d));
 	strcpy(d.mr_owner, "user");
-	unsigned long long v;
 	int ch;
 	while ((ch = getopt(argc, argv, "b:l:o:")) != -1) {
-		if (ch == 'b' && parse_number(optarg, &v))
-			d.mr_base = v;
-		else if (ch == 'l' && parse_number(optarg, &v))
-			d.mr_len = v;
-		else if (ch == 'o' && *optarg && strlen(optarg) < 8)
+		if (range_option(ch, optarg, &d))
+			continue;
+		if (ch == 'o' && *optarg && strlen(optarg) < 8)
 			strcpy(d.mr_owner, optarg);
 		else
 			/* Unlike FreeBSD's (see docs/memrange.md), a long
@@ -196,14 +206,11 @@ static int clear(int argc, char **argv)
 	struct mem_range_desc d;
 	memset(&d, 0, sizeof(d));
 	const char *owner = NULL;
-	unsigned long long v;
 	int ch;
 	while ((ch = getopt(argc, argv, "b:l:o:")) != -1) {
-		if (ch == 'b' && parse_number(optarg, &v))
-			d.mr_base = v;
-		else if (ch == 'l' && parse_number(optarg, &v))
-			d.mr_len = v;
-		else if (ch == 'o')
+		if (range_option(ch, optarg, &d))
+			continue;
+		if (ch == 'o')
 			owner = optarg;
 		else
 			help("clear");
