@@ -1,13 +1,14 @@
-/* The emulated CPU: Unicorn set-up, the kernel half, the page-table bank,
- * exception-latch calibration, and entry to user mode.
+/* The emulated CPU: Unicorn set-up, the kernel half, the hooks, latch
+ * calibration, and entry to user mode (docs/machine.md, "The CPU").
  *
- * Unicorn 2.0.1 facts used here (architecture.md):
- *  - register writes are raw (fact 2): CR0.PG, CR0.WP and CR4.PAE are set
- *    by hand, and without PAE the walker would silently use 32-bit paging;
- *  - there is no SYSCALL/NX (fact 5): user mode is entered with a real
- *    iretq from a CPL 0 stub, and `syscall` is caught by UC_HOOK_INSN;
- *  - RDTSC reads host time (fact 10): CR4.TSD makes it #GP at CPL 3, and
- *    the #GP handler answers from the virtual clock.
+ * Unicorn 2.1 runs in virtual-TLB mode: its own x86 page walker is off and
+ * every TLB miss comes to tlb_miss.c, memu's MMU.  Facts used here:
+ *  - register writes are raw: CR0.PG, CR0.WP and CR4.PAE are set by hand
+ *    (the walker is memu's, but the CPU state should say what it models);
+ *  - user mode is entered with a real iretq from a CPL 0 stub, and
+ *    `syscall` is caught by UC_HOOK_INSN;
+ *  - RDTSC reads host time: CR4.TSD makes it #GP at CPL 3, and the #GP
+ *    handler answers from the virtual clock.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,8 @@
 #define CR4_PAE	       (1ULL << 5)
 #define CR4_OSFXSR     (1ULL << 9)
 #define CR4_OSXMMEXCPT (1ULL << 10)
+#define MSR_EFER       0xc0000080u
+#define EFER_NXE       (1ULL << 11)
 
 /* GDT: Linux's selectors (__KERNEL_CS 0x10, __USER_DS 0x2b, __USER_CS
  * 0x33). */
@@ -41,14 +44,19 @@ static const uint64_t gdt[] = {
 /* The entry stub: iretq to the frame the host built on the kernel stack. */
 static const uint8_t stub_iretq[] = {0x48, 0xcf};
 
-/* Calibration code (CPL 0): a write fault, then a read fault. */
-#define CALIB_CODE_OFF 0x100
+/* Calibration code (CPL 0): two #GP faults with distinct error codes (a
+ * selector beyond the GDT loaded into DS faults with the selector as its
+ * error code), then a stop. */
+#define CALIB_CODE_OFF	0x100
+#define CALIB_SEL_1	0x1234
+#define CALIB_SEL_2	0x2344
+#define CALIB_FAULT_LEN 2 /* mov ds, ax */
 static const uint8_t calib_code[] = {
-	0x48, 0xb8, 0,	  0,	0,    0,
-	0,    0,    0,	  0,		    /* movabs rax, CALIB_PAGE */
-	0xc6, 0x00, 0x01,		    /* mov byte [rax], 1 */
-	0x8a, 0x98, 0x00, 0x10, 0x00, 0x00, /* mov bl, [rax + 0x1000] */
-	0xf4,				    /* hlt (never reached) */
+	0x66, 0xb8, 0x34, 0x12, /* mov ax, CALIB_SEL_1 */
+	0x8e, 0xd8,		/* mov ds, ax: #GP(0x1234) */
+	0x66, 0xb8, 0x44, 0x23, /* mov ax, CALIB_SEL_2 */
+	0x8e, 0xd8,		/* mov ds, ax: #GP(0x2344) */
+	0xf4,			/* hlt (never reached) */
 };
 
 static int map_kernel(struct memu *m, char *err, size_t errlen)
@@ -57,13 +65,6 @@ static int map_kernel(struct memu *m, char *err, size_t errlen)
 	m->kernel_pfn = frame_alloc_run(&mmu->ram, FRAME_KERNEL, KERNEL_PAGES);
 	if (m->kernel_pfn == PFN_NONE) {
 		snprintf(err, errlen, "no RAM for the kernel pages");
-		return -1;
-	}
-	/* Identity translation (fact 1): the kernel pages must sit at their
-	 * virtual addresses in Unicorn's map; back them by their frames. */
-	if (uc_mem_map_ptr(m->uc, KERNEL_BASE, KERNEL_PAGES * PAGE_SIZE,
-			   UC_PROT_ALL, mmu_pfn_host(mmu, m->kernel_pfn))) {
-		snprintf(err, errlen, "cannot map the kernel half");
 		return -1;
 	}
 	for (unsigned i = 0; i < KERNEL_PAGES; i++)
@@ -75,8 +76,6 @@ static int map_kernel(struct memu *m, char *err, size_t errlen)
 	uint8_t *text = mmu_pfn_host(mmu, m->kernel_pfn);
 	memcpy(text, stub_iretq, sizeof(stub_iretq));
 	memcpy(text + CALIB_CODE_OFF, calib_code, sizeof(calib_code));
-	uint64_t calib = CALIB_PAGE;
-	memcpy(text + CALIB_CODE_OFF + 2, &calib, sizeof(calib));
 	memcpy(mmu_pfn_host(mmu, m->kernel_pfn + 1), gdt, sizeof(gdt));
 	return 0;
 }
@@ -85,13 +84,17 @@ static void set_control_registers(struct memu *m)
 {
 	uc_engine *uc = m->uc;
 	uint64_t cr0 = 0, cr4 = 0, cr3 = pt_root(m->proc.mm);
+	uc_x86_msr efer = {MSR_EFER, 0};
 	uc_reg_read(uc, UC_X86_REG_CR0, &cr0);
 	uc_reg_read(uc, UC_X86_REG_CR4, &cr4);
+	uc_reg_read(uc, UC_X86_REG_MSR, &efer);
 	cr0 |= CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	cr4 |= CR4_PAE | CR4_TSD | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	efer.value |= EFER_NXE;
 	uc_reg_write(uc, UC_X86_REG_CR4, &cr4);
 	uc_reg_write(uc, UC_X86_REG_CR3, &cr3);
 	uc_reg_write(uc, UC_X86_REG_CR0, &cr0);
+	uc_reg_write(uc, UC_X86_REG_MSR, &efer);
 	uc_x86_mmr gdtr = {0, KERNEL_GDT, sizeof(gdt) - 1, 0};
 	uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
 }
@@ -100,7 +103,6 @@ static void set_control_registers(struct memu *m)
 
 struct calib_state {
 	struct memu *m;
-	uint64_t pfn;
 	int stage;
 	const char *failure;
 };
@@ -109,67 +111,56 @@ static void calib_fault(uc_engine *uc, uint32_t intno, void *user)
 {
 	struct calib_state *c = user;
 	struct latch *l = &c->m->latch;
-	uint32_t want = c->stage == 0 ? 2 /* write, not present */ : 0;
-	if (intno != 14) {
-		c->failure = c->stage ? "the second fault was not a #PF (latch "
+	uint32_t want = c->stage == 0 ? CALIB_SEL_1 : CALIB_SEL_2;
+	if (intno != 13) {
+		c->failure = c->stage ? "the second fault was not a #GP (latch "
 					"not cleared)"
-				      : "the first fault was not a #PF";
+				      : "the first fault was not a #GP";
 		uc_emu_stop(uc);
 		return;
 	}
-	if (c->stage == 0 && !latch_calibrate(l, uc, want)) {
+	if (c->stage == 0 && !latch_calibrate(l, uc, 13, want)) {
 		c->failure = l->failure;
 		uc_emu_stop(uc);
 		return;
 	}
 	uint32_t code = latch_clear(l, uc);
 	if (code != want) {
-		c->failure = "the #PF error code is not where it should be";
+		c->failure = "the #GP error code is not where it should be";
 		uc_emu_stop(uc);
 		return;
 	}
-	pt_enter_kernel(c->m->proc.mm, CALIB_PAGE + c->stage * PAGE_SIZE,
-			c->pfn + c->stage);
+	uint64_t rip;
+	uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+	rip += CALIB_FAULT_LEN;
+	uc_reg_write(uc, UC_X86_REG_RIP, &rip);
 	if (++c->stage == 2)
 		uc_emu_stop(uc);
 }
 
 static int calibrate_latch(struct memu *m, char *err, size_t errlen)
 {
-	struct mmu *mmu = &m->mmu;
-	struct calib_state c = {m, 0, 0, NULL};
+	struct calib_state c = {m, 0, NULL};
 	if (latch_prepare(&m->latch, m->uc)) {
 		snprintf(err, errlen,
-			 "unknown Unicorn context layout; need 2.0.1");
+			 "unknown Unicorn context layout; need Unicorn 2.1");
 		return -1;
 	}
-	c.pfn = frame_alloc_run(&mmu->ram, FRAME_KERNEL, 2);
 	uc_hook h;
-	if (c.pfn == PFN_NONE ||
-	    uc_mem_map_ptr(m->uc, CALIB_PAGE, 2 * PAGE_SIZE, UC_PROT_ALL,
-			   mmu_pfn_host(mmu, c.pfn)) ||
-	    uc_hook_add(m->uc, &h, UC_HOOK_INTR, (void *)calib_fault, &c, 1,
+	if (uc_hook_add(m->uc, &h, UC_HOOK_INTR, (void *)calib_fault, &c, 1,
 			0)) {
 		snprintf(err, errlen, "cannot set up latch calibration");
 		return -1;
 	}
 	uint64_t rsp = KERNEL_STACK_TOP - 64;
 	uc_reg_write(m->uc, UC_X86_REG_RSP, &rsp);
-	uc_err e = uc_emu_start(
-		m->uc, KERNEL_TEXT + CALIB_CODE_OFF,
-		KERNEL_TEXT + CALIB_CODE_OFF + sizeof(calib_code) - 1, 0, 0);
+	uc_err e = uc_emu_start(m->uc, KERNEL_TEXT + CALIB_CODE_OFF, RUN_UNTIL,
+				0, 0);
 	uc_hook_del(m->uc, h);
-	for (int i = 0; i < 2; i++)
-		pt_clear(m->proc.mm, CALIB_PAGE + i * PAGE_SIZE);
-	uc_mem_unmap(m->uc, CALIB_PAGE, 2 * PAGE_SIZE);
-	mmu_free_frame(mmu, c.pfn);
-	mmu_free_frame(mmu, c.pfn + 1);
-	m->proc.mm->flush_pending = true;
-	mm_flush_tlb(m->proc.mm);
 	if (c.stage != 2 || c.failure) {
 		snprintf(err, errlen,
 			 "exception-latch calibration failed: %s (%s); this "
-			 "build needs Unicorn 2.0.1",
+			 "build needs Unicorn 2.1",
 			 c.failure ? c.failure : "faults did not arrive",
 			 uc_strerror(e));
 		return -1;
@@ -179,19 +170,19 @@ static int calibrate_latch(struct memu *m, char *err, size_t errlen)
 
 int cpu_init(struct memu *m, char *err, size_t errlen)
 {
-	struct mmu *mmu = &m->mmu;
-	/* The page-table bank sits at its physical address in Unicorn's map
-	 * so the CPU's walker can read it (fact 1). */
-	if (uc_mem_map_ptr(m->uc, PTBANK_BASE, mmu->phys.ptbank_size,
-			   UC_PROT_READ | UC_PROT_WRITE,
-			   phys_host(&mmu->phys, PTBANK_BASE))) {
-		snprintf(err, errlen, "cannot map the page-table bank");
+	/* Virtual-TLB mode: every TLB miss asks tlb_miss.c. */
+	uc_hook h;
+	if (uc_ctl_tlb_mode(m->uc, UC_TLB_VIRTUAL) ||
+	    uc_hook_add(m->uc, &h, UC_HOOK_TLB_FILL, (void *)tlb_miss, m, 1,
+			0)) {
+		snprintf(err, errlen,
+			 "this Unicorn has no virtual-TLB mode; need 2.1");
 		return -1;
 	}
 	if (map_kernel(m, err, errlen))
 		return -1;
 	set_control_registers(m);
-	return calibrate_latch(m, err, errlen);
+	return 0;
 }
 
 /* Build the iretq frame: RIP, CS, RFLAGS, RSP, SS. */
@@ -216,42 +207,24 @@ void cpu_prepare_user_entry(struct memu *m)
 	uc_reg_write(m->uc, UC_X86_REG_RIP, &rip);
 }
 
-static bool mem_invalid(uc_engine *uc, uc_mem_type type, uint64_t addr,
-			int size, int64_t value, void *user)
-{
-	(void)uc;
-	(void)size;
-	(void)value;
-	struct memu *m = user;
-	if (type == UC_MEM_FETCH_PROT)
-		force_sig(m, 11, 2 /* SEGV_ACCERR */, addr, 0x14,
-			  "execute of a non-executable mapping");
-	else
-		force_sig(m, 11, 1 /* SEGV_MAPERR */, addr, 0,
-			  "no memory behind a present PTE");
-	return false;
-}
-
 static bool insn_invalid(uc_engine *uc, void *user)
 {
-	uint64_t rip = 0;
-	uc_reg_read(uc, UC_X86_REG_RIP, &rip);
-	force_sig(user, 4 /* SIGILL */, 2 /* ILL_ILLOPN */, rip, 0,
-		  "invalid instruction");
+	(void)uc;
+	struct memu *m = user;
+	m->insn_invalid = true;
 	return false;
 }
 
-int cpu_install_hooks(struct memu *m, char *err, size_t errlen)
+int cpu_start(struct memu *m, char *err, size_t errlen)
 {
+	if (bus_map(m, err, errlen) || calibrate_latch(m, err, errlen))
+		return -1;
 	uc_hook h;
 	uc_err e = uc_hook_add(m->uc, &h, UC_HOOK_INSN, (void *)handle_syscall,
 			       m, 1, 0, UC_X86_INS_SYSCALL);
 	if (!e)
 		e = uc_hook_add(m->uc, &h, UC_HOOK_INTR,
 				(void *)handle_exception, m, 1, 0);
-	if (!e)
-		e = uc_hook_add(m->uc, &h, UC_HOOK_MEM_INVALID,
-				(void *)mem_invalid, m, 1, 0);
 	if (!e)
 		e = uc_hook_add(m->uc, &h, UC_HOOK_INSN_INVALID,
 				(void *)insn_invalid, m, 1, 0);

@@ -1,20 +1,45 @@
-/* CPU exceptions from guest code, as UC_HOOK_INTR delivers them.
- *
- * #PF (14) is precise (architecture, fact 3): CR2 holds the address, RIP
- * the faulting instruction, and returning from the hook re-executes it.
- * Every handled exception clears the exception latch (fact 4).
+/* CPU exceptions from guest code, as UC_HOOK_INTR delivers them, and the
+ * one table that turns a vector into Linux's signal, si_code and report
+ * reason (arch/x86/kernel/traps.c).  Page faults never come here: in
+ * virtual-TLB mode they are handled in the TLB-fill hook (tlb_miss.c).
+ * Every exception that arrives clears the exception latch (latch.h).
  */
 #include <signal.h>
 #include <string.h>
 
-#include "../mmu/fault.h"
 #include "../mmu/uaccess.h"
 #include "machine.h"
 
-#define PF_P	(1u << 0)
-#define PF_W	(1u << 1)
-#define PF_U	(1u << 2)
-#define PF_RSVD (1u << 3)
+/* How Linux reports a vector to user space. */
+struct trap {
+	int sig, si_code;
+	bool addr_is_ip; /* si_addr: the instruction, else 0 */
+	const char *reason;
+};
+
+static const struct trap traps[] = {
+	[0] = {SIGFPE, FPE_INTDIV, true, "divide error"},
+	[1] = {SIGTRAP, TRAP_BRKPT, true, "debug trap"},
+	[3] = {SIGTRAP, SI_KERNEL, false, "breakpoint (int3)"},
+	[4] = {SIGSEGV, SI_KERNEL, false, "overflow (into)"},
+	[5] = {SIGSEGV, SI_KERNEL, false, "bounds"},
+	[6] = {SIGILL, ILL_ILLOPN, true, "invalid opcode"},
+	[7] = {SIGSEGV, SI_KERNEL, false, "device not available"},
+	[8] = {SIGKILL, 0, false,
+	       "double fault: the exception latch was not cleared"},
+	[10] = {SIGSEGV, SI_KERNEL, false, "invalid TSS"},
+	[11] = {SIGBUS, SI_KERNEL, false, "segment not present"},
+	[12] = {SIGBUS, SI_KERNEL, false, "stack segment"},
+	[13] = {SIGSEGV, SI_KERNEL, false,
+		"general protection (privileged instruction or "
+		"non-canonical address)"},
+	[16] = {SIGFPE, 0, true, "floating-point exception"},
+	[17] = {SIGBUS, BUS_ADRALN, false, "alignment check"},
+	[19] = {SIGFPE, 0, true, "SIMD floating-point exception"},
+};
+
+static const struct trap unexpected = {SIGSEGV, SI_KERNEL, false,
+				       "unexpected interrupt or exception"};
 
 static uint64_t reg(uc_engine *uc, int id)
 {
@@ -23,25 +48,17 @@ static uint64_t reg(uc_engine *uc, int id)
 	return v;
 }
 
-static void page_fault(struct memu *m, uint32_t code)
+void cpu_exception(struct memu *m, unsigned vector, uint32_t error_code)
 {
-	uint64_t addr = reg(m->uc, UC_X86_REG_CR2);
-	vclock_advance(&m->clock, VCLOCK_FAULT_NS);
-	if (code & PF_RSVD) {
-		force_sig(m, SIGSEGV, SEGV_MAPERR, addr, code,
-			  "reserved bit set in a page-table entry");
-		return;
-	}
-	unsigned flags =
-		FAULT_FLAG_USER | ((code & PF_W) ? FAULT_FLAG_WRITE : 0);
-	struct fault_outcome out;
-	handle_mm_fault(m->proc.mm, addr, flags, &out);
-	mm_flush_tlb(m->proc.mm);
-	if (out.sig)
-		force_sig(m, out.sig, out.si_code, addr, code, out.reason);
+	const struct trap *t = &unexpected;
+	if (vector < sizeof(traps) / sizeof(traps[0]) && traps[vector].sig)
+		t = &traps[vector];
+	uint64_t ip = reg(m->uc, UC_X86_REG_RIP);
+	force_sig(m, t->sig, t->si_code, t->addr_is_ip ? ip : 0, error_code,
+		  t->reason);
 }
 
-/* RDTSC/RDTSCP at CPL 3 raise #GP because of CR4.TSD (fact 10). */
+/* RDTSC/RDTSCP at CPL 3 raise #GP because of CR4.TSD. */
 static bool emulate_rdtsc(struct memu *m)
 {
 	uint64_t rip = reg(m->uc, UC_X86_REG_RIP);
@@ -69,52 +86,16 @@ static bool emulate_rdtsc(struct memu *m)
 	return true;
 }
 
-static void other_exception(struct memu *m, uint32_t intno)
-{
-	uint64_t rip = reg(m->uc, UC_X86_REG_RIP);
-	switch (intno) {
-	case 0:
-		force_sig(m, SIGFPE, FPE_INTDIV, rip, 0, "divide error");
-		break;
-	case 1:
-	case 3:
-		force_sig(m, SIGTRAP, TRAP_BRKPT, rip, 0, "breakpoint");
-		break;
-	case 6:
-		force_sig(m, SIGILL, ILL_ILLOPN, rip, 0, "invalid opcode");
-		break;
-	case 13:
-		if (emulate_rdtsc(m))
-			return;
-		force_sig(m, SIGSEGV, SI_KERNEL, 0, 0,
-			  "general protection (privileged instruction or "
-			  "non-canonical address)");
-		break;
-	case 16:
-	case 19:
-		force_sig(m, SIGFPE, 0, rip, 0, "floating-point exception");
-		break;
-	case 17:
-		force_sig(m, SIGBUS, BUS_ADRALN, rip, 0, "alignment check");
-		break;
-	case 8:
-		force_sig(m, SIGKILL, 0, rip, 0,
-			  "double fault: the exception latch was not cleared");
-		break;
-	default:
-		force_sig(m, SIGSEGV, SI_KERNEL, 0, 0,
-			  "unexpected interrupt or exception");
-		break;
-	}
-}
-
 void handle_exception(uc_engine *uc, uint32_t intno, void *user)
 {
 	(void)uc;
 	struct memu *m = user;
 	uint32_t code = latch_clear(&m->latch, m->uc);
-	if (intno == 14)
-		page_fault(m, code);
-	else
-		other_exception(m, intno);
+	if (m->probe.active) {
+		uc_emu_stop(m->uc); /* fault_addr.c: the probe is over */
+		return;
+	}
+	if (intno == 13 && emulate_rdtsc(m))
+		return;
+	cpu_exception(m, intno, code);
 }

@@ -2,19 +2,13 @@
 
 #include <string.h>
 
-/* uc_context is opaque.  In 2.0.1 (include/uc_priv.h) it is a header --
- * size_t context_size; uc_mode mode; uc_arch arch -- followed by the raw
- * CPUX86State bytes, and context_size is their count. */
-struct uc_context_header {
-	size_t context_size;
-	int mode, arch;
-};
+/* uc_context is opaque: a header that starts with `size_t context_size`
+ * (the bytes of CPU state that follow), then the raw CPUX86State. */
+#define RAX_MARKER 0x6d656d752d6c6174ULL /* "memu-lat" */
 
-static uint8_t *state_of(struct latch *l, uc_context *c, uc_engine *uc)
+static uint8_t *state_of(struct latch *l, uc_context *c)
 {
-	(void)l;
-	(void)uc;
-	return (uint8_t *)c + sizeof(struct uc_context_header);
+	return (uint8_t *)c + l->data;
 }
 
 static int32_t slot(const uint8_t *state, size_t off)
@@ -24,15 +18,34 @@ static int32_t slot(const uint8_t *state, size_t off)
 	return v;
 }
 
+/* Find the CPU state in a context: RAX is CPUX86State's first field. */
+static int find_state(struct latch *l, uc_engine *uc, size_t header)
+{
+	uint64_t rax = 0, marker = RAX_MARKER, v;
+	uc_reg_read(uc, UC_X86_REG_RAX, &rax);
+	uc_reg_write(uc, UC_X86_REG_RAX, &marker);
+	int err = uc_context_save(uc, l->ctx) ? -1 : 0;
+	uc_reg_write(uc, UC_X86_REG_RAX, &rax);
+	for (size_t off = sizeof(size_t); !err && off <= header; off += 4) {
+		memcpy(&v, (uint8_t *)l->ctx + off, sizeof(v));
+		if (v == RAX_MARKER) {
+			l->data = off;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 int latch_prepare(struct latch *l, uc_engine *uc)
 {
 	memset(l, 0, sizeof(*l));
 	if (uc_context_alloc(uc, &l->before) || uc_context_alloc(uc, &l->ctx))
 		return -1;
-	struct uc_context_header h;
-	memcpy(&h, l->before, sizeof(h));
-	l->size = uc_context_size(uc) - sizeof(h);
-	if (h.context_size != l->size) /* not the layout we know */
+	size_t total = uc_context_size(uc);
+	memcpy(&l->size, l->before, sizeof(l->size));
+	if (l->size >= total || total - l->size > 256)
+		return -1; /* not a layout we know */
+	if (find_state(l, uc, total - l->size))
 		return -1;
 	return uc_context_save(uc, l->before) ? -1 : 0;
 }
@@ -46,16 +59,17 @@ void latch_destroy(struct latch *l)
 	l->before = l->ctx = NULL;
 }
 
-bool latch_calibrate(struct latch *l, uc_engine *uc, uint32_t want_code)
+bool latch_calibrate(struct latch *l, uc_engine *uc, uint32_t vector,
+		     uint32_t want_code)
 {
 	if (uc_context_save(uc, l->ctx))
 		return false;
-	const uint8_t *a = state_of(l, l->before, uc);
-	const uint8_t *b = state_of(l, l->ctx, uc);
+	const uint8_t *a = state_of(l, l->before);
+	const uint8_t *b = state_of(l, l->ctx);
 	size_t found = 0, hits = 0;
 	for (size_t off = LATCH_ERROR_CODE_DISTANCE; off + 4 <= l->size;
 	     off += 4) {
-		if (slot(a, off) != -1 || slot(b, off) != 14)
+		if (slot(a, off) != -1 || slot(b, off) != (int32_t)vector)
 			continue;
 		if ((uint32_t)slot(b, off - LATCH_ERROR_CODE_DISTANCE) !=
 		    want_code)
@@ -65,7 +79,7 @@ bool latch_calibrate(struct latch *l, uc_engine *uc, uint32_t want_code)
 	}
 	if (hits != 1) {
 		l->failure = hits ? "several candidate slots"
-				  : "no slot went from -1 to 14";
+				  : "no slot went from -1 to the vector";
 		return false;
 	}
 	l->offset = found;
@@ -76,7 +90,7 @@ bool latch_calibrate(struct latch *l, uc_engine *uc, uint32_t want_code)
 uint32_t latch_clear(struct latch *l, uc_engine *uc)
 {
 	uc_context_save(uc, l->ctx);
-	uint8_t *s = state_of(l, l->ctx, uc);
+	uint8_t *s = state_of(l, l->ctx);
 	uint32_t code =
 		(uint32_t)slot(s, l->offset - LATCH_ERROR_CODE_DISTANCE);
 	int32_t none = -1;

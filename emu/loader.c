@@ -21,6 +21,7 @@
 #include "../mmu/mmap.h"
 #include "../mmu/numa.h"
 #include "../mmu/pagetable.h"
+#include "../mmu/pgprot.h"
 #include "../mmu/rmap.h"
 #include "machine.h"
 
@@ -223,8 +224,7 @@ static int load_page(struct memu *m, uint64_t va, uint64_t *prev_pfn)
 		frame_alloc(&m->mmu.ram, FRAME_FILE, want,
 			    (unsigned)((va >> PAGE_SHIFT) % FRAME_BLOCK));
 	if (pfn == PFN_NONE ||
-	    pt_enter(mm, va, pfn,
-		     PTF_USER | ((v->flags & VM_WRITE) ? PTF_WRITE : 0)))
+	    pt_enter(mm, va, pfn, vm_page_prot(mm, v, pfn, true, 0)))
 		return -1;
 	mmu_frame(&m->mmu, pfn)->mapcount = 1;
 	mm->rss_file++;

@@ -100,8 +100,7 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 	if (mmu_init(&m->mmu, m->uc, cfg->ram_bytes,
 		     ptbank_size(cfg->ram_bytes), err, errlen) ||
 	    !(m->proc.mm = mm_create(&m->mmu)) || cpu_init(m, err, errlen) ||
-	    cpu_install_hooks(m, err, errlen) ||
-	    start_devices(m, err, errlen)) {
+	    start_devices(m, err, errlen) || cpu_start(m, err, errlen)) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot build the machine");
 		memu_free(m);
@@ -118,6 +117,7 @@ void memu_free(struct memu *m)
 	mm_destroy(m->proc.mm); /* drops the VMAs' file references */
 	devices_remove(&m->devices);
 	latch_destroy(&m->latch);
+	fault_probe_unmap(m);
 	if (m->uc)
 		uc_close(m->uc);
 	mmu_destroy(&m->mmu);
@@ -152,29 +152,12 @@ int memu_load(struct memu *m, const char *path, int argc,
 	return 0;
 }
 
-static void signal_from_uc_error(struct memu *m, uc_err e)
+/* uc_emu_start returned an error that no hook turned into an event. */
+static void machine_error(struct memu *m, uc_err e)
 {
-	uint64_t rip = 0;
-	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
-	switch (e) {
-	case UC_ERR_FETCH_PROT:
-		force_sig(m, 11, 2, rip, 0,
-			  "execute of a non-executable mapping");
-		break;
-	case UC_ERR_INSN_INVALID:
-		force_sig(m, 4, 2, rip, 0, "invalid instruction");
-		break;
-	case UC_ERR_READ_UNMAPPED:
-	case UC_ERR_WRITE_UNMAPPED:
-	case UC_ERR_FETCH_UNMAPPED:
-		force_sig(m, 11, 1, rip, 0, "no memory behind a present PTE");
-		break;
-	default:
-		m->result.stop = MEMU_STOP_ERROR;
-		m->result.reason = uc_strerror(e);
-		m->stop = true;
-		break;
-	}
+	m->result.stop = MEMU_STOP_ERROR;
+	m->result.reason = uc_strerror(e);
+	m->stop = true;
 }
 
 int memu_run(struct memu *m, struct memu_result *r)
@@ -193,28 +176,25 @@ int memu_run(struct memu *m, struct memu_result *r)
 	memset(&m->result, 0, sizeof(m->result));
 	unsigned stalls = 0;
 	while (!m->stop) {
-		if (m->mmu.tb_flush_pending) {
-			/* Safe here, between runs.  The macro flushes
-			 * translated blocks, despite its name. */
-			uc_ctl_flush_tlb(m->uc);
-			m->mmu.tb_flush_pending = false;
-		}
 		uint64_t rip, after;
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
 		if (rip == RUN_UNTIL) {
 			/* Unicorn stops *at* its "until" address instead of
-			 * fetching there; nothing is mapped at 0 unless the
-			 * guest mapped it, so fault as the fetch would. */
-			force_sig(m, 11, 1 /* SEGV_MAPERR */, rip, 0x14,
-				  "no VMA");
+			 * fetching there; nothing is mapped at 0 (below
+			 * MMAP_MIN_ADDR), so fault as the fetch would. */
+			fetch_fault(m, rip);
 			break;
 		}
 		uc_err e = uc_emu_start(m->uc, rip, RUN_UNTIL, 0, 0);
-		if (e != UC_ERR_OK && !m->stop)
-			signal_from_uc_error(m, e);
-		/* else: stopped with nothing to report (uc_mem_protect took
-		 * exec away under the running block, a TB flush): carry on,
-		 * unless the CPU keeps stopping without moving. */
+		if (m->fault.set)
+			fault_deliver(m);
+		else if (m->insn_invalid || e == UC_ERR_INSN_INVALID)
+			cpu_exception(m, 6, 0); /* as #UD */
+		else if (e != UC_ERR_OK && !m->stop)
+			machine_error(m, e);
+		m->insn_invalid = false;
+		/* else: stopped with nothing to report: carry on, unless
+		 * the CPU keeps stopping without moving. */
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &after);
 		stalls = after == rip && !m->stop ? stalls + 1 : 0;
 		if (stalls > 1000) {

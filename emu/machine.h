@@ -9,8 +9,10 @@
 
 #include "../devices/device.h"
 #include "../include/memu.h"
+#include "../mmu/fault.h"
 #include "../mmu/mm.h"
 #include "../mmu/mmu.h"
+#include "../mmu/pagetable.h"
 #include "clock.h"
 #include "latch.h"
 
@@ -20,13 +22,15 @@
 #define KERNEL_TEXT	 KERNEL_BASE
 #define KERNEL_GDT	 (KERNEL_BASE + 1 * PAGE_SIZE)
 #define KERNEL_STACK_TOP (KERNEL_BASE + KERNEL_PAGES * PAGE_SIZE)
-/* uc_emu_start's "until" address.  It must be 0: any other value makes
- * Unicorn 2.0.1 raise a hidden #PF when it checks it, leaving the
- * exception latch set (the next fault would be a double fault).  A run
- * that starts at 0 stops at once; memu treats it as a jump to 0. */
+/* uc_emu_start's "until" address: 0, which no user mapping may hold
+ * (MMAP_MIN_ADDR).  A run that starts at 0 stops at once; memu treats it
+ * as the fetch fault a jump to 0 is. */
 #define RUN_UNTIL 0ULL
-/* Scratch pages used once, to calibrate the exception latch. */
-#define CALIB_PAGE (KERNEL_BASE + 0x100000ULL)
+/* Two I/O pages at the top of physical space for fault_addr.c: the
+ * faulting page's probe and the sink for every other data page. */
+#define PROBE_PA (PHYS_ADDR_END - 2 * PAGE_SIZE)
+/* I/O regions of the physical map (bus.c). */
+#define BUS_WINDOWS (2 * IOMEM_MAX + 2)
 
 #define USER_CS 0x33
 #define USER_SS 0x2b
@@ -46,6 +50,21 @@ struct process {
 	const char *comm;	    /* basename */
 };
 
+/* A page fault that ends in a signal, from the TLB-fill hook to the run
+ * loop (tlb_miss.c). */
+struct pending_fault {
+	bool set;
+	uint64_t page;
+	enum pt_access access;
+	uint32_t error; /* the #PF error code */
+	struct fault_outcome out;
+};
+
+struct bus_window {
+	struct memu *m;
+	uint64_t base; /* physical address of the region's first byte */
+};
+
 struct memu {
 	struct memu_config cfg;
 	uc_engine *uc;
@@ -57,8 +76,18 @@ struct memu {
 	struct rng rng;
 	uint64_t kernel_pfn; /* first of KERNEL_PAGES frames */
 	bool loaded;
-	bool started; /* the iretq into user mode has happened */
-	bool stop;    /* a hook asked the run loop to return */
+	bool started;	   /* the iretq into user mode has happened */
+	bool stop;	   /* a hook asked the run loop to return */
+	bool insn_invalid; /* Unicorn could not decode an instruction */
+	struct pending_fault fault;
+	struct {
+		bool active;
+		uint64_t page;
+		int64_t offset; /* first byte touched in page, -1: none */
+		uc_context *saved;
+	} probe; /* fault_addr.c */
+	struct bus_window windows[BUS_WINDOWS];
+	unsigned nr_windows;
 	struct memu_result result;
 	char **envp; /* owned copy of cfg.envp */
 };
@@ -70,13 +99,33 @@ int fd_close(struct memu *m, uint64_t fd);
 int files_init(struct memu *m);
 void files_close_all(struct memu *m);
 
-/* cpu.c */
+/* cpu.c: set-up before the devices (kernel half, virtual-TLB mode), and
+ * after them (the physical map, latch calibration, the other hooks). */
 int cpu_init(struct memu *m, char *err, size_t errlen);
+int cpu_start(struct memu *m, char *err, size_t errlen);
 void cpu_prepare_user_entry(struct memu *m);
-int cpu_install_hooks(struct memu *m, char *err, size_t errlen);
+
+/* bus.c */
+int bus_map(struct memu *m, char *err, size_t errlen);
+
+/* tlb_miss.c */
+bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
+	      void *user);
+void fault_deliver(struct memu *m);
+/* The instruction fetch at va that Unicorn would not make (RUN_UNTIL). */
+void fetch_fault(struct memu *m, uint64_t va);
+
+/* fault_addr.c */
+int fault_probe_map(struct memu *m);
+void fault_probe_unmap(struct memu *m);
+bool fault_probe_fill(struct memu *m, uint64_t va, enum pt_access access,
+		      uc_tlb_entry *e);
+uint64_t fault_address(struct memu *m, uint64_t page, enum pt_access access);
 
 /* exceptions.c, syscall.c */
 void handle_exception(uc_engine *uc, uint32_t intno, void *user);
+/* End the guest as Linux does for CPU exception vector. */
+void cpu_exception(struct memu *m, unsigned vector, uint32_t error_code);
 void handle_syscall(uc_engine *uc, void *user);
 
 /* signal.c: end the guest with a signal. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicorn/unicorn.h>
 
 #include "../include/memu.h"
 
@@ -173,9 +174,16 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
-		case 'V':
-			printf("memu %s\n", MEMU_VERSION);
+		case 'V': {
+			/* Built against, and running on (uc_version()). */
+			unsigned int uc = uc_version(NULL, NULL);
+			printf("memu %s (Unicorn %s, %s; "
+			       "uc_version() %u.%u.%u)\n",
+			       MEMU_VERSION, MEMU_UNICORN_VERSION,
+			       MEMU_UNICORN_LINK, uc >> 24, (uc >> 16) & 0xff,
+			       (uc >> 8) & 0xff);
 			exit(0);
+		}
 		default:
 			return bad("unknown option", argv[optind - 1]);
 		}

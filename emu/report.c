@@ -97,12 +97,8 @@ void memu_print_machine(struct memu *m, FILE *out)
 		"supervisor-only)\n",
 		(unsigned long long)KERNEL_BASE,
 		(unsigned long long)(KERNEL_STACK_TOP - 1));
-	fprintf(out,
-		"user space: 0x10000-0x%llx, except 0x%llx-0x%llx (the "
-		"page-table bank's window)\n",
-		(unsigned long long)(TASK_SIZE - 1),
-		(unsigned long long)PTBANK_HOLE_START,
-		(unsigned long long)(PTBANK_HOLE_END - 1));
+	fprintf(out, "user space: 0x10000-0x%llx\n",
+		(unsigned long long)(TASK_SIZE - 1));
 	const struct zone *z = &m->mmu.ram;
 	for (unsigned i = 0; i < z->nr_nodes; i++)
 		fprintf(out, "NUMA domain %u: 0x%" PRIx64 "-0x%" PRIx64 "%s\n",

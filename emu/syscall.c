@@ -115,8 +115,6 @@ void handle_syscall(uc_engine *uc, void *user)
 	else
 		ret = -ENOSYS;
 	mm_flush_tlb(m->proc.mm);
-	if (m->mmu.tb_flush_pending)
-		uc_emu_stop(uc); /* memu_run drops the translated code */
 	vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
 	struct event e = {EV_SYSCALL, nr, (uint64_t)ret, 0, 0};
 	event_emit(&m->mmu.events, &e);

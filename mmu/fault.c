@@ -6,6 +6,7 @@
 
 #include "numa.h"
 #include "pagetable.h"
+#include "pgprot.h"
 #include "rmap.h"
 #include "shmem.h"
 #include "wprotect.h"
@@ -16,11 +17,6 @@ static void fail(struct fault_outcome *out, int sig, int code,
 	out->sig = sig;
 	out->si_code = code;
 	out->reason = reason;
-}
-
-static unsigned user_ptf(struct vma *v, bool writable)
-{
-	return PTF_USER | (writable && (v->flags & VM_WRITE) ? PTF_WRITE : 0);
 }
 
 static unsigned colour_of(uint64_t addr)
@@ -49,8 +45,6 @@ static int expand_downwards(struct mm *mm, struct vma *v, uint64_t addr)
 		return -ENOMEM;
 	if (prev && prev->end > new_start)
 		return -ENOMEM;
-	if (backing_cover(mm, new_start, v->start))
-		return -ENOMEM;
 	if (!anon_vma_prepare(v))
 		return -ENOMEM;
 	/* The order of VMAs is unchanged, so the key moves in place. */
@@ -60,13 +54,27 @@ static int expand_downwards(struct mm *mm, struct vma *v, uint64_t addr)
 	return 0;
 }
 
+/* Linux's x86 access_error(). */
 static bool access_error(struct vma *v, unsigned flags)
 {
 	if (flags & FAULT_FLAG_WRITE)
 		return !(v->flags & VM_WRITE);
-	/* x86 needs any of read, write or exec for a read (Linux
-	 * access_error); without NX, fetches count as reads. */
+	/* A read or fetch the present entry refused: NX, or a kernel page. */
+	if (flags & FAULT_FLAG_PROT)
+		return true;
+	/* Not present: any of read, write or exec will do. */
 	return !(v->flags & VM_ACCESS_FLAGS);
+}
+
+static const char *access_reason(struct vma *v, unsigned flags)
+{
+	if (!(v->flags & VM_ACCESS_FLAGS))
+		return "protection: PROT_NONE";
+	if (flags & FAULT_FLAG_WRITE)
+		return "write to a read-only mapping";
+	if (flags & FAULT_FLAG_INSTR)
+		return "execute of a non-executable mapping";
+	return "protection";
 }
 
 static void oom(struct fault_outcome *out)
@@ -82,7 +90,9 @@ static void do_anonymous_page(struct mm *mm, struct vma *v, uint64_t addr,
 	if (!(flags & FAULT_FLAG_WRITE)) {
 		/* Read of untouched memory: the one zero frame, read-only,
 		 * no anon_vma and no RSS (Linux do_anonymous_page). */
-		if (pt_enter(mm, page, m->zero_pfn, PTF_USER | PTF_SPECIAL))
+		if (pt_enter(mm, page, m->zero_pfn,
+			     vm_page_prot(mm, v, m->zero_pfn, false,
+					  PTF_SPECIAL)))
 			return oom(out);
 		event_fault(&m->events, addr, FAULT_ZERO, flags);
 		return;
@@ -92,7 +102,7 @@ static void do_anonymous_page(struct mm *mm, struct vma *v, uint64_t addr,
 	uint64_t pfn = alloc_anon_frame(mm, page);
 	if (pfn == PFN_NONE)
 		return oom(out);
-	if (pt_enter(mm, page, pfn, user_ptf(v, true))) {
+	if (pt_enter(mm, page, pfn, vm_page_prot(mm, v, pfn, true, 0))) {
 		mmu_free_frame(m, pfn);
 		return oom(out);
 	}
@@ -115,7 +125,7 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 		return oom(out);
 	/* No write-notify: a shared mapping gets a writable entry even on a
 	 * read fault, so a later write does not fault again (Linux). */
-	if (pt_enter(mm, page, pfn, user_ptf(v, true)))
+	if (pt_enter(mm, page, pfn, vm_page_prot(mm, v, pfn, true, 0)))
 		return oom(out);
 	rmap_dup(mm->mmu, pfn);
 	mm->rss_shmem++;
@@ -149,7 +159,8 @@ static void do_driver_fault(struct mm *mm, struct vma *v, uint64_t addr,
 		 * fault that follows). */
 		bool w = (v->flags & VM_SHARED) != 0;
 		if (vmf.pfn == PFN_NONE ||
-		    pt_enter(mm, page, vmf.pfn, user_ptf(v, w)))
+		    pt_enter(mm, page, vmf.pfn,
+			     vm_page_prot(mm, v, vmf.pfn, w, 0)))
 			return oom(out);
 		rmap_dup(mm->mmu, vmf.pfn);
 	}
@@ -199,7 +210,7 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr, pte_t pte,
 	 * the physical page itself is never modified. */
 	if (old != m->zero_pfn)
 		copy_frame(m, pfn, old);
-	if (pt_enter(mm, page, pfn, user_ptf(v, true))) {
+	if (pt_enter(mm, page, pfn, vm_page_prot(mm, v, pfn, true, 0))) {
 		mmu_free_frame(m, pfn);
 		return oom(out);
 	}
@@ -250,10 +261,7 @@ void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 		return;
 	}
 	if (access_error(v, flags)) {
-		fail(out, SIGSEGV, SEGV_ACCERR,
-		     (flags & FAULT_FLAG_WRITE) && (v->flags & VM_ACCESS_FLAGS)
-			     ? "write to a read-only mapping"
-			     : "protection: PROT_NONE");
+		fail(out, SIGSEGV, SEGV_ACCERR, access_reason(v, flags));
 		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
 		return;
 	}
@@ -261,7 +269,8 @@ void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 	if (pte & PTE_PROTNONE) {
 		/* VMA allows access again; restore the entry. */
 		pt_set_protnone(mm, addr & PAGE_MASK, false,
-				v->flags & VM_WRITE);
+				(vm_page_prot(mm, v, pte_pfn(pte), true, 0) &
+				 PTF_WRITE) != 0);
 		return;
 	}
 	if ((flags & FAULT_FLAG_WRITE) && pte_present(pte) &&
@@ -282,15 +291,8 @@ void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 		do_wp_page(mm, v, addr, pte, flags, out);
 	}
 	/* else: spurious (a stale translation); the retry succeeds. */
-	if (out->sig) {
+	if (out->sig)
 		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
-		return;
-	}
-	/* The frame behind this virtual page may differ from the one the
-	 * CPU translated code from (a COW, a page refilled after munmap or
-	 * MADV_DONTNEED): drop that code (architecture, fact 8). */
-	if (v->flags & VM_EXEC)
-		tb_invalidate_page(mm->mmu, addr & PAGE_MASK);
 }
 
 int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write)

@@ -21,6 +21,7 @@ enum fault_flags {
 	FAULT_FLAG_WRITE = 1 << 0,
 	FAULT_FLAG_USER = 1 << 1, /* from guest code, not a kernel copy */
 	FAULT_FLAG_INSTR = 1 << 2,
+	FAULT_FLAG_PROT = 1 << 3, /* the entry was present, rights refused */
 };
 
 /* What the guest gets when a fault cannot be resolved. */

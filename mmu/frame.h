@@ -28,6 +28,7 @@
 struct frame {
 	uint8_t kind;	     /* enum frame_kind */
 	uint8_t used_before; /* contents are stale: zero on next allocation */
+	uint8_t code;	     /* the CPU may have translated code from it */
 	uint32_t mapcount;   /* PTEs mapping this frame */
 	void *owner;	     /* anon_vma or shared object, for the rmap */
 	uint64_t index;	     /* page offset in the owner (Linux page->index) */

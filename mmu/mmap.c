@@ -9,6 +9,8 @@
 #include "pagetable.h"
 #include "rmap.h"
 #include "shmem.h"
+#include "tlb.h"
+#include "wprotect.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -34,6 +36,7 @@ struct mm *mm_create(struct mmu *mmu)
 	vma_tree_init(&mm->vmas);
 	mm->mmap_base = MMAP_BASE;
 	mm->stack_rlimit = STACK_RLIMIT;
+	mm->flush_page = NO_PAGE;
 	if (pt_create(mm)) {
 		free(mm);
 		return NULL;
@@ -59,32 +62,34 @@ void mm_destroy(struct mm *mm)
 	if (!mm)
 		return;
 	struct vma *v;
-	mm->dying = true;
 	while ((v = vma_first(&mm->vmas))) {
 		zap_range(mm, v->start, v->end);
 		vma_tree_remove(&mm->vmas, v);
 		vma_free(mm, v);
 	}
 	free_tables(mm, mm->pml4_pfn, 4);
-	backing_destroy(mm);
 	free(mm);
 }
 
 void mm_flush_tlb(struct mm *mm)
 {
-	if (!mm->flush_pending)
+	if (!mm->flush_pending && mm->flush_page == NO_PAGE)
 		return;
 	mm->flush_pending = false;
+	mm->flush_page = NO_PAGE;
 	tlb_flush(mm->mmu, 0);
+}
+
+void mm_flush_tlb_filling(struct mm *mm, uint64_t va)
+{
+	if (!mm->flush_pending && mm->flush_page == va)
+		mm->flush_page = NO_PAGE;
+	mm_flush_tlb(mm);
 }
 
 bool mm_range_usable(uint64_t start, uint64_t end)
 {
-	/* The page-table bank's chunk is not available to user mappings:
-	 * Unicorn sees the bank at its physical address (fact 1). */
-	uint64_t bank_lo = PTBANK_HOLE_START, bank_hi = PTBANK_HOLE_END;
-	return start < end && end <= TASK_SIZE &&
-	       (end <= bank_lo || start >= bank_hi);
+	return start < end && end <= TASK_SIZE;
 }
 
 /* ---------------------------------------------------------------- VMAs */
@@ -218,10 +223,6 @@ static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
 	pt_for_each(mm, start, end, zap_pte, NULL);
-	if (!mm->dying) {
-		backing_unalias(mm, start, end);
-		backing_unmmio(mm, start, end);
-	}
 }
 
 /* Unmap [start, end): split the edge VMAs and drop what lies inside. */
@@ -240,8 +241,6 @@ static int unmap_region(struct mm *mm, uint64_t start, uint64_t end)
 	while (v && v->start < end) {
 		struct vma *next = vma_next(&mm->vmas, v);
 		zap_range(mm, v->start, v->end);
-		if (v->flags & VM_EXEC)
-			backing_set_exec(mm, v->start, v->end, false);
 		vma_tree_remove(&mm->vmas, v);
 		vma_free(mm, v);
 		v = next;
@@ -300,13 +299,8 @@ static int64_t top_down(struct mm *mm, uint64_t len)
 		uint64_t lo = v ? v->end : MMAP_MIN_ADDR;
 		if (lo < MMAP_MIN_ADDR)
 			lo = MMAP_MIN_ADDR;
-		if (top > lo && top - lo >= len) {
-			uint64_t addr = top - len;
-			if (mm_range_usable(addr, top))
-				return (int64_t)addr;
-			top = PTBANK_BASE; /* skip the page-table bank */
-			continue;
-		}
+		if (top > lo && top - lo >= len)
+			return (int64_t)(top - len);
 		if (!v)
 			return -ENOMEM;
 		top = vm_start_gap(v);
@@ -323,10 +317,6 @@ static int64_t get_unmapped_area(struct mm *mm, uint64_t addr, uint64_t len,
 		if (addr & ~PAGE_MASK)
 			return -EINVAL;
 		if (addr > TASK_SIZE - len)
-			return -ENOMEM;
-		/* The page-table bank's chunk is a hole in this machine's
-		 * user space (see docs/machine.md). */
-		if (!mm_range_usable(addr, addr + len))
 			return -ENOMEM;
 		return (int64_t)addr;
 	}
@@ -346,11 +336,6 @@ static uint64_t prot_to_vm(uint64_t prot)
 
 static int insert_vma(struct mm *mm, struct vma *v, struct vma **out)
 {
-	int err = backing_cover(mm, v->start, v->end);
-	if (!err && (v->flags & VM_EXEC))
-		err = backing_set_exec(mm, v->start, v->end, true);
-	if (err)
-		return err;
 	vma_tree_insert(&mm->vmas, v);
 	*out = v;
 	return 0;
@@ -537,10 +522,13 @@ static void protect_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 		if (pte_pfn(pte) == mm->mmu->zero_pfn)
 			writable = false;
 	}
+	if (writable && frame_write_protected(mm->mmu, pte_pfn(pte)))
+		writable = false;
 	if (pte & PTE_PROTNONE)
 		pt_set_protnone(mm, va, false, writable);
 	else
 		pt_set_writable(mm, va, writable);
+	pt_set_exec(mm, va, v->flags & VM_EXEC);
 }
 
 static int mprotect_fixup(struct mm *mm, struct vma *v, uint64_t start,
@@ -553,15 +541,7 @@ static int mprotect_fixup(struct mm *mm, struct vma *v, uint64_t start,
 	}
 	if (v->end > end && !split_vma(mm, v, end))
 		return -ENOMEM;
-	bool exec_changed = (v->flags ^ newflags) & VM_EXEC;
 	v->flags = newflags;
-	if (exec_changed) {
-		int err = backing_set_exec(mm, v->start, v->end,
-					   newflags & VM_EXEC);
-		if (err)
-			return err;
-		tb_invalidate_range(mm, v->start, v->end);
-	}
 	struct protect_ctx ctx = {v};
 	pt_for_each(mm, v->start, v->end, protect_pte, &ctx);
 	*out = merge_neighbours(mm, v);
@@ -650,7 +630,6 @@ static int move_ptes(struct mm *mm, uint64_t from, uint64_t len, uint64_t to)
 	for (size_t i = 0; i < c.n && !err; i++)
 		err = pt_move(mm, c.vas[i], to + (c.vas[i] - from));
 	free(c.vas);
-	backing_unalias(mm, from, from + len);
 	return err;
 }
 
@@ -673,9 +652,6 @@ static int64_t move_vma(struct mm *mm, struct vma *v, uint64_t old_addr,
 		err = move_ptes(mm, old_addr, moved, new_addr);
 		if (err)
 			return err;
-		if (v->flags &
-		    VM_EXEC) /* the moved pages, at their new place */
-			tb_invalidate_range(mm, new_addr, new_addr + moved);
 	}
 	if (old_len && !dontunmap) {
 		err = unmap_region(mm, old_addr, old_addr + old_len);
@@ -784,10 +760,6 @@ int64_t do_mremap(struct mm *mm, uint64_t addr, uint64_t old_len,
 	uint64_t delta = new_len - old_len;
 	if (old_len == v->end - addr && vma_expandable(mm, v, delta)) {
 		uint64_t end = v->end + delta;
-		if (backing_cover(mm, v->end, end) ||
-		    ((v->flags & VM_EXEC) &&
-		     backing_set_exec(mm, v->end, end, true)))
-			return -ENOMEM;
 		vma_tree_remove(&mm->vmas, v);
 		v->end = end;
 		vma_tree_insert(&mm->vmas, v);

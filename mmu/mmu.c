@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tlb.h"
+
 int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
 	     uint64_t ptbank_bytes, char *err, size_t errlen)
 {
@@ -29,14 +31,8 @@ int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
 	zone_set_cursor(&m->ram, ISA_HOLE_END >> PAGE_SHIFT);
 
 	m->zero_pfn = frame_alloc(&m->ram, FRAME_ZERO, PFN_NONE, 0);
+	m->code_window_pfn = PFN_NONE;
 	mmu_setup_mtrrs(m, MTRR_ON, 8);
-
-	if (uc_mem_map(uc, TLB_FLUSH_PAGE, PAGE_SIZE,
-		       UC_PROT_READ | UC_PROT_WRITE)) {
-		snprintf(err, errlen, "cannot map the TLB-flush page");
-		mmu_destroy(m);
-		return -1;
-	}
 	return 0;
 }
 
@@ -70,33 +66,11 @@ void *mmu_pfn_host(struct mmu *m, uint64_t pfn)
 void mmu_free_frame(struct mmu *m, uint64_t pfn)
 {
 	struct zone *z = mmu_zone(m, pfn);
-	if (z)
-		frame_free(z, pfn);
-}
-
-void tlb_flush(struct mmu *m, uint64_t reason)
-{
-	/* Unicorn 2.0.1 has no public TLB flush; a permission change on any
-	 * region flushes everything (architecture, fact 6). */
-	uc_mem_protect(m->uc, TLB_FLUSH_PAGE, PAGE_SIZE, UC_PROT_READ);
-	uc_mem_protect(m->uc, TLB_FLUSH_PAGE, PAGE_SIZE,
-		       UC_PROT_READ | UC_PROT_WRITE);
-	struct event e = {EV_TLB_FLUSH, reason, 0, 0, 0};
-	event_emit(&m->events, &e);
-}
-
-void tb_invalidate_page(struct mmu *m, uint64_t page)
-{
-	uc_ctl_remove_cache(m->uc, page, page + PAGE_SIZE);
-}
-
-uint64_t mmu_region_count(struct mmu *m)
-{
-	uc_mem_region *regions;
-	uint32_t count = 0;
-	if (uc_mem_regions(m->uc, &regions, &count) == UC_ERR_OK)
-		uc_free(regions);
-	return count;
+	if (!z)
+		return;
+	/* The frame's next owner must not run this one's translated code. */
+	code_invalidate(m, pfn);
+	frame_free(z, pfn);
 }
 
 static bool is_memory(struct mmu *m, uint64_t pa)
@@ -121,10 +95,9 @@ void mmu_phys_write(struct mmu *m, uint64_t pa, const void *buf, size_t n)
 	const uint8_t *in = buf;
 	if (is_memory(m, pa)) {
 		memcpy(phys_host(&m->phys, pa), in, n);
-		/* Unicorn's translated blocks do not see stores made behind
-		 * its back (architecture, fact 8); the frame may hold code of
-		 * any mapping, so they all go, at the next safe point. */
-		m->tb_flush_pending = true;
+		/* Translated code does not see stores made behind the CPU's
+		 * back. */
+		code_invalidate(m, pa >> PAGE_SHIFT);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)

@@ -1,7 +1,5 @@
 #include "pagetable.h"
 
-#include "wprotect.h"
-
 #include <errno.h>
 #include <string.h>
 
@@ -99,32 +97,33 @@ static pte_t make_pte(uint64_t pfn, unsigned ptf)
 		p |= PTE_PCD;
 	if (ptf & PTF_WRITETHRU)
 		p |= PTE_PWT;
+	if (!(ptf & PTF_EXEC))
+		p |= PTE_NX;
 	/* A and D stay clear: the CPU sets them when it uses the entry. */
 	return p;
 }
 
 int pt_enter(struct mm *mm, uint64_t va, uint64_t pfn, unsigned ptf)
 {
-	if ((ptf & PTF_WRITE) && (ptf & PTF_USER) &&
-	    frame_write_protected(mm->mmu, pfn))
-		ptf &= ~PTF_WRITE; /* a WP range: never writable */
 	pte_t *slot = walk(mm, va, true);
 	if (!slot)
 		return -ENOMEM;
-	if (ptf & PTF_USER) {
-		int err = backing_alias(mm, va, pfn);
-		if (err)
-			return err;
+	/* The TLB may hold the old entry: a new frame (COW) needs a flush,
+	 * more rights on the same frame do not (the refused access misses
+	 * and refills). */
+	if (pte_present(*slot) && pte_pfn(*slot) != pfn) {
+		if (mm->flush_page == NO_PAGE && !mm->flush_pending)
+			mm->flush_page = va;
+		else if (mm->flush_page != va)
+			mm->flush_pending = true;
 	}
-	/* Replacing a present entry by another frame needs no flush when the
-	 * host alias moved with it (architecture, fact 6: COW). */
 	write_entry(mm, slot, va, make_pte(pfn, ptf), 1);
 	return 0;
 }
 
 int pt_enter_kernel(struct mm *mm, uint64_t va, uint64_t pfn)
 {
-	return pt_enter(mm, va, pfn, PTF_WRITE);
+	return pt_enter(mm, va, pfn, PTF_WRITE | PTF_EXEC);
 }
 
 pte_t pt_clear(struct mm *mm, uint64_t va)
@@ -144,8 +143,6 @@ void pt_set_writable(struct mm *mm, uint64_t va, bool writable)
 	pte_t *slot = walk(mm, va, false);
 	if (!slot || !pte_present(*slot) || pte_write(*slot) == writable)
 		return;
-	if (writable && frame_write_protected(mm->mmu, pte_pfn(*slot)))
-		return;
 	write_entry(mm, slot, va, writable ? *slot | PTE_W : *slot & ~PTE_W, 1);
 	if (!writable)
 		mm->flush_pending = true;
@@ -162,12 +159,20 @@ void pt_set_protnone(struct mm *mm, uint64_t va, bool none, bool writable)
 		if (pte_present(*slot))
 			mm->flush_pending = true;
 	} else {
-		if (writable && frame_write_protected(mm->mmu, pte_pfn(*slot)))
-			writable = false;
 		p |= PTE_P | (writable ? PTE_W : 0);
 	}
 	if (p != *slot)
 		write_entry(mm, slot, va, p, 1);
+}
+
+void pt_set_exec(struct mm *mm, uint64_t va, bool exec)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot || !pte_has_frame(*slot) || !(*slot & PTE_NX) == exec)
+		return;
+	write_entry(mm, slot, va, exec ? *slot & ~PTE_NX : *slot | PTE_NX, 1);
+	if (!exec && pte_present(*slot))
+		mm->flush_pending = true;
 }
 
 int pt_move(struct mm *mm, uint64_t from, uint64_t to)
@@ -180,11 +185,6 @@ int pt_move(struct mm *mm, uint64_t from, uint64_t to)
 		return -ENOMEM;
 	src = walk(mm, from, false); /* tables may not move, but be plain */
 	pte_t p = *src;
-	if (pte_has_frame(p)) {
-		int err = backing_alias(mm, to, pte_pfn(p));
-		if (err)
-			return err;
-	}
 	write_entry(mm, dst, to, p, 1);
 	write_entry(mm, src, from, 0, 1);
 	if (pte_present(p))
@@ -262,14 +262,71 @@ void pt_for_each(struct mm *mm, uint64_t start, uint64_t end, pt_visit_fn fn,
 	visit(mm, mm->pml4_pfn, LEVELS, 0, start, end, fn, arg);
 }
 
-static void invalidate_present(struct mm *mm, uint64_t va, pte_t pte, void *arg)
+/* ---- the CPU's page walker */
+
+/* Bits that must be zero: above MAXPHYADDR (bits 51:40), and PS in a
+ * PML4 entry.  Bit 63 is XD, not reserved, with EFER.NXE on. */
+#define RSVD_ADDR   (0x000fffffffffffffULL & ~((1ULL << PHYS_ADDR_BITS) - 1))
+#define PTE_PS	    PTE_PAT /* bit 7 above the leaf level */
+#define RIGHTS_MASK (PTE_W | PTE_U)
+
+static bool reserved_bits(pte_t e, int level)
 {
-	(void)arg;
-	if (pte_present(pte))
-		tb_invalidate_page(mm->mmu, va);
+	return (e & RSVD_ADDR) || (level == LEVELS && (e & PTE_PS));
 }
 
-void tb_invalidate_range(struct mm *mm, uint64_t start, uint64_t end)
+static void set_bits(pte_t *slot, pte_t bits)
 {
-	pt_for_each(mm, start, end, invalidate_present, NULL);
+	/* The CPU writes A and D itself: no event, as on hardware. */
+	if ((*slot & bits) != bits)
+		*slot |= bits;
+}
+
+int pt_walk(struct mm *mm, uint64_t va, enum pt_access access, bool user,
+	    struct pt_walk *w)
+{
+	uint32_t err = (user ? PF_USER : 0) |
+		       (access == PT_WRITE ? PF_WRITE : 0) |
+		       (access == PT_FETCH ? PF_INSTR : 0);
+	pte_t rights = RIGHTS_MASK, nx = 0;
+	uint64_t pfn = mm->pml4_pfn;
+	pte_t *slot = NULL;
+	int level;
+	for (level = LEVELS; level >= 1; level--) {
+		slot = &table(mm, pfn)[index_at(va, level)];
+		pte_t e = *slot;
+		if (!(e & PTE_P))
+			goto fault;
+		if (reserved_bits(e, level)) {
+			err |= PF_PROT | PF_RSVD;
+			goto fault;
+		}
+		rights &= e;
+		nx |= e & PTE_NX;
+		if (level == 1 || (level < LEVELS && (e & PTE_PS)))
+			break;
+		set_bits(slot, PTE_A);
+		pfn = pte_pfn(e);
+	}
+	/* A large page (PS at level 2 or 3) covers the low bits of va. */
+	uint64_t span_mask = (1ULL << (PAGE_SHIFT + 9 * (level - 1))) - 1;
+	bool writable = (rights & PTE_W) != 0;
+	if ((user && !(rights & PTE_U)) ||
+	    (access == PT_WRITE && !writable) /* CR0.WP is set */ ||
+	    (access == PT_FETCH && nx)) {
+		err |= PF_PROT;
+		goto fault;
+	}
+	set_bits(slot, PTE_A | (access == PT_WRITE ? PTE_D : 0));
+	w->pa = ((*slot & PTE_ADDR & ~span_mask) | (va & span_mask)) &
+		PAGE_MASK;
+	/* Write permission in the TLB only once D is set: the first write
+	 * to a clean page misses and comes back here to set it. */
+	w->writable = writable && (*slot & PTE_D);
+	w->exec = !nx;
+	w->error = 0;
+	return 0;
+fault:
+	w->error = err;
+	return -1;
 }

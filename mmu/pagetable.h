@@ -1,8 +1,9 @@
 /* x86-64 4-level page tables: the only code that knows PTE bits (like
- * FreeBSD's pmap).  The tables live in the page-table bank of emulated RAM
- * and the emulated CPU walks them itself; memu writes entries and the CPU
- * sets Accessed and Dirty.  Every entry written is reported to the event
- * point.
+ * FreeBSD's pmap).  The tables live in the page-table bank of emulated RAM.
+ * memu's kernel writes entries (each one reported to the event point);
+ * pt_walk() is the CPU's own page walker, run on every TLB miss, which
+ * checks rights and sets Accessed and Dirty as the hardware does
+ * (docs/machine.md, "The MMU").
  */
 #ifndef MEMU_MMU_PAGETABLE_H
 #define MEMU_MMU_PAGETABLE_H
@@ -27,14 +28,23 @@ typedef uint64_t pte_t;
 #define PTE_SPECIAL  (1ULL << 9)  /* no ordinary frame: zero page, PFN map */
 #define PTE_PROTNONE (1ULL << 10) /* frame kept, access revoked (P clear) */
 #define PTE_ADDR     0x000ffffffffff000ULL
+#define PTE_NX	     (1ULL << 63) /* execute-disable (EFER.NXE is on) */
+
+/* The x86 page-fault error code (Linux's X86_PF_*). */
+#define PF_PROT	 (1u << 0) /* present entry, rights refused */
+#define PF_WRITE (1u << 1)
+#define PF_USER	 (1u << 2)
+#define PF_RSVD	 (1u << 3) /* reserved bit set in an entry */
+#define PF_INSTR (1u << 4) /* instruction fetch */
 
 /* How a mapping is entered (machine-independent flags). */
 enum pt_flags {
 	PTF_WRITE = 1 << 0,
 	PTF_USER = 1 << 1,
 	PTF_SPECIAL = 1 << 2,
-	PTF_NOCACHE = 1 << 3,  /* PCD */
-	PTF_WRITETHRU = 1 << 4 /* PWT */
+	PTF_NOCACHE = 1 << 3,	/* PCD */
+	PTF_WRITETHRU = 1 << 4, /* PWT */
+	PTF_EXEC = 1 << 5	/* NX clear */
 };
 
 static inline bool pte_present(pte_t p)
@@ -64,17 +74,18 @@ int pt_create(struct mm *mm);
 /* The leaf entry for va, or 0 when no table holds one. */
 pte_t pt_get(struct mm *mm, uint64_t va);
 
-/* Map va to pfn.  A user mapping also aliases the host page.  -ENOMEM
- * when no page-table page is left. */
+/* Map va to pfn.  -ENOMEM when no page-table page is left. */
 int pt_enter(struct mm *mm, uint64_t va, uint64_t pfn, unsigned ptf);
-/* Clear the leaf entry for va; returns the old entry.  The caller
- * unaliases host pages (once per range) and the TLB flush is batched. */
+/* Clear the leaf entry for va; returns the old entry.  The TLB flush is
+ * batched (mm->flush_pending). */
 pte_t pt_clear(struct mm *mm, uint64_t va);
 /* Clear W (a downgrade: batches a TLB flush) or set it. */
 void pt_set_writable(struct mm *mm, uint64_t va, bool writable);
 /* Revoke access but keep the frame (mprotect PROT_NONE), or restore. */
 void pt_set_protnone(struct mm *mm, uint64_t va, bool none, bool writable);
-/* Move the entry at from to to (mremap); the host alias moves with it. */
+/* Give or take execute permission (NX), for mprotect. */
+void pt_set_exec(struct mm *mm, uint64_t va, bool exec);
+/* Move the entry at from to to (mremap). */
 int pt_move(struct mm *mm, uint64_t from, uint64_t to);
 /* Set A (and D for a write) as the CPU would for a kernel access. */
 void pt_touch(struct mm *mm, uint64_t va, bool write);
@@ -89,9 +100,19 @@ typedef void (*pt_visit_fn)(struct mm *mm, uint64_t va, pte_t pte, void *arg);
 void pt_for_each(struct mm *mm, uint64_t start, uint64_t end, pt_visit_fn fn,
 		 void *arg);
 
-/* Drop translated code for the present pages of [start, end): the ones
- * whose bytes can have been translated (see tb_invalidate_page). */
-void tb_invalidate_range(struct mm *mm, uint64_t start, uint64_t end);
+/* The hardware page walk (Intel SDM vol. 3A 4.5), for one TLB miss. */
+enum pt_access { PT_READ, PT_WRITE, PT_FETCH };
+struct pt_walk {
+	uint64_t pa;	/* physical address of the 4 KiB page */
+	bool writable;	/* the TLB entry may allow writes (D is set) */
+	bool exec;	/* the TLB entry may allow fetches */
+	uint32_t error; /* when the walk faults: the #PF error code */
+};
+/* Translate va for an access at CPL 3 (user) or 0.  0: translated; A, and
+ * D for a write, are set as the CPU sets them.  -1: a page fault, with
+ * w->error holding the error code the CPU would push (PF_*). */
+int pt_walk(struct mm *mm, uint64_t va, enum pt_access access, bool user,
+	    struct pt_walk *w);
 
 /* The physical address of the PML4, for CR3. */
 uint64_t pt_root(struct mm *mm);

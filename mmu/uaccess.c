@@ -5,6 +5,7 @@
 
 #include "fault.h"
 #include "pagetable.h"
+#include "tlb.h"
 
 bool access_ok(uint64_t addr, size_t n)
 {
@@ -27,6 +28,9 @@ static uint8_t *user_byte(struct mm *mm, uint64_t va, bool write)
 			return NULL;
 	}
 	pt_touch(mm, page, write);
+	/* Translated code does not see stores made behind the CPU's back. */
+	if (write)
+		code_invalidate(mm->mmu, pte_pfn(p));
 	return (uint8_t *)mmu_pfn_host(mm->mmu, pte_pfn(p)) + (va & ~PAGE_MASK);
 }
 
@@ -48,14 +52,6 @@ static int user_walk(struct mm *mm, uint64_t va, size_t n, bool write,
 			return -EFAULT;
 		fn(host, done, len, arg);
 		done += len;
-	}
-	if (write) {
-		/* The CPU's translated code does not see stores made through
-		 * the direct map (architecture, fact 8). */
-		struct vma *v = vma_lookup(&mm->vmas, va);
-		if (v && (v->flags & VM_EXEC))
-			tb_invalidate_range(mm, va & PAGE_MASK,
-					    PAGE_ALIGN(va + n));
 	}
 	return 0;
 }

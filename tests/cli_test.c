@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unicorn/unicorn.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -412,7 +413,14 @@ Test(cli, version)
 	struct proc p;
 	MEMU(&p, "--version");
 	expect_status(&p, 0);
-	cr_assert_str_eq(p.out, "memu 0.1.0\n");
+	/* Built against (CMake's definitions) and running on (uc_version()) */
+	unsigned int uc = uc_version(NULL, NULL);
+	char want[256];
+	snprintf(want, sizeof(want),
+		 "memu 0.1.0 (Unicorn " MEMU_UNICORN_VERSION
+		 ", " MEMU_UNICORN_LINK "; uc_version() %u.%u.%u)\n",
+		 uc >> 24, (uc >> 16) & 0xff, (uc >> 8) & 0xff);
+	cr_assert_str_eq(p.out, want);
 	cr_assert_str_empty(p.err, "stderr: %s", p.err);
 	proc_free(&p);
 }

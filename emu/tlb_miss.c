@@ -1,0 +1,75 @@
+/* The CPU's TLB-fill hook: memu's MMU on every TLB miss, and how a page
+ * fault that ends in a signal stops the CPU (docs/machine.md, "The MMU").
+ *
+ * Unicorn 2.1 in virtual-TLB mode asks UC_HOOK_TLB_FILL for every miss of
+ * its softmmu TLB, with the page's virtual address and the access type.
+ * tlb_fill() (mmu/tlb.c) walks the page tables and handles a fault in
+ * place; the hook returns the physical page and the rights.  When the
+ * fault ends in a signal the hook returns false: Unicorn restores the CPU
+ * to the faulting instruction and uc_emu_start returns UC_ERR_EXCEPTION,
+ * and memu_run delivers the signal from there (fault_deliver) with the
+ * error code and CR2 the hardware would have produced.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include "../mmu/tlb.h"
+#include "machine.h"
+
+static enum pt_access access_of(uc_mem_type type)
+{
+	switch (type) {
+	case UC_MEM_WRITE:
+		return PT_WRITE;
+	case UC_MEM_FETCH:
+		return PT_FETCH;
+	default:
+		return PT_READ;
+	}
+}
+
+bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
+	      void *user)
+{
+	struct memu *m = user;
+	enum pt_access access = access_of(type);
+	if (m->probe.active)
+		return fault_probe_fill(m, va, access, e);
+	uint64_t cs = 0;
+	uc_reg_read(uc, UC_X86_REG_CS, &cs);
+	struct tlb_fill f;
+	bool ok = tlb_fill(m->proc.mm, va, access, (cs & 3) == 3, &f);
+	vclock_advance(&m->clock, f.faults * VCLOCK_FAULT_NS);
+	/* A fault that took rights away elsewhere flushes now; the entry
+	 * returned below is installed after the flush. */
+	mm_flush_tlb_filling(m->proc.mm, va);
+	if (!ok) {
+		m->fault = (struct pending_fault){true, va, access, f.error,
+						  f.fault};
+		return false;
+	}
+	e->paddr = f.pa;
+	e->perms = UC_PROT_READ | (f.writable ? UC_PROT_WRITE : 0) |
+		   (f.exec ? UC_PROT_EXEC : 0);
+	return true;
+}
+
+void fault_deliver(struct memu *m)
+{
+	struct pending_fault *pf = &m->fault;
+	pf->set = false;
+	uint64_t addr = fault_address(m, pf->page, pf->access);
+	uc_reg_write(m->uc, UC_X86_REG_CR2, &addr);
+	force_sig(m, pf->out.sig, pf->out.si_code, addr, pf->error,
+		  pf->out.reason);
+}
+
+void fetch_fault(struct memu *m, uint64_t va)
+{
+	uc_tlb_entry e;
+	if (tlb_miss(m->uc, va & PAGE_MASK, UC_MEM_FETCH, &e, m))
+		force_sig(m, SIGSEGV, SEGV_MAPERR, va, PF_USER | PF_INSTR,
+			  "memu cannot run code at address 0");
+	else
+		fault_deliver(m);
+}
