@@ -27,6 +27,7 @@
 #define CR4_OSFXSR     (1ULL << 9)
 #define CR4_OSXMMEXCPT (1ULL << 10)
 #define MSR_EFER       0xc0000080u
+#define EFER_SCE       (1ULL << 0)
 #define EFER_NXE       (1ULL << 11)
 
 /* GDT: Linux's selectors (__KERNEL_CS 0x10, __USER_DS 0x2b, __USER_CS
@@ -90,7 +91,7 @@ static void set_control_registers(struct memu *m)
 	uc_reg_read(uc, UC_X86_REG_MSR, &efer);
 	cr0 |= CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	cr4 |= CR4_PAE | CR4_TSD | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	efer.value |= EFER_NXE;
+	efer.value |= EFER_SCE | EFER_NXE;
 	uc_reg_write(uc, UC_X86_REG_CR4, &cr4);
 	uc_reg_write(uc, UC_X86_REG_CR3, &cr3);
 	uc_reg_write(uc, UC_X86_REG_CR0, &cr0);
@@ -124,8 +125,8 @@ static void calib_fault(uc_engine *uc, uint32_t intno, void *user)
 		uc_emu_stop(uc);
 		return;
 	}
-	uint32_t code = latch_clear(l, uc);
-	if (code != want) {
+	uint32_t code = 0;
+	if (!latch_clear(l, uc, &code) || code != want) {
 		c->failure = "the #GP error code is not where it should be";
 		uc_emu_stop(uc);
 		return;
@@ -207,6 +208,38 @@ void cpu_prepare_user_entry(struct memu *m)
 	uc_reg_write(m->uc, UC_X86_REG_RIP, &rip);
 }
 
+/* in/out at CPL 3 with IOPL 0 and no I/O bitmap is a #GP on x86; Unicorn
+ * runs them through these hooks instead.  The hook sees RIP at the
+ * instruction (QEMU syncs it for the I/O permission check). */
+static void io_denied(struct memu *m)
+{
+	if (m->stop)
+		return;
+	uc_reg_read(m->uc, UC_X86_REG_RIP, &m->gp_rip);
+	m->gp_pending = true;
+	m->stop = true;
+	uc_emu_stop(m->uc);
+}
+
+static uint32_t insn_in(uc_engine *uc, uint32_t port, int size, void *user)
+{
+	(void)uc;
+	(void)port;
+	(void)size;
+	io_denied(user);
+	return 0;
+}
+
+static void insn_out(uc_engine *uc, uint32_t port, int size, uint32_t value,
+		     void *user)
+{
+	(void)uc;
+	(void)port;
+	(void)size;
+	(void)value;
+	io_denied(user);
+}
+
 static bool insn_invalid(uc_engine *uc, void *user)
 {
 	(void)uc;
@@ -225,6 +258,12 @@ int cpu_start(struct memu *m, char *err, size_t errlen)
 	if (!e)
 		e = uc_hook_add(m->uc, &h, UC_HOOK_INTR,
 				(void *)handle_exception, m, 1, 0);
+	if (!e)
+		e = uc_hook_add(m->uc, &h, UC_HOOK_INSN, (void *)insn_in, m, 1,
+				0, UC_X86_INS_IN);
+	if (!e)
+		e = uc_hook_add(m->uc, &h, UC_HOOK_INSN, (void *)insn_out, m, 1,
+				0, UC_X86_INS_OUT);
 	if (!e)
 		e = uc_hook_add(m->uc, &h, UC_HOOK_INSN_INVALID,
 				(void *)insn_invalid, m, 1, 0);

@@ -19,7 +19,7 @@ struct trap {
 
 static const struct trap traps[] = {
 	[0] = {SIGFPE, FPE_INTDIV, true, "divide error"},
-	[1] = {SIGTRAP, TRAP_BRKPT, true, "debug trap"},
+	[1] = {SIGTRAP, TRAP_BRKPT, true, "debug trap (icebp)"},
 	[3] = {SIGTRAP, SI_KERNEL, false, "breakpoint (int3)"},
 	[4] = {SIGSEGV, SI_KERNEL, false, "overflow (into)"},
 	[5] = {SIGSEGV, SI_KERNEL, false, "bounds"},
@@ -48,14 +48,100 @@ static uint64_t reg(uc_engine *uc, int id)
 	return v;
 }
 
+/* Linux's fpu__exception_code(): the first unmasked exception raised. */
+static int fpu_si_code(struct memu *m, unsigned vector)
+{
+	uint64_t err;
+	if (vector == 16) {
+		uint64_t swd = reg(m->uc, UC_X86_REG_FPSW);
+		uint64_t cwd = reg(m->uc, UC_X86_REG_FPCW);
+		err = swd & ~cwd;
+	} else {
+		uint64_t mxcsr = reg(m->uc, UC_X86_REG_MXCSR);
+		err = ~(mxcsr >> 7) & mxcsr;
+	}
+	if (err & 0x001)
+		return FPE_FLTINV;
+	if (err & 0x004)
+		return FPE_FLTDIV;
+	if (err & 0x008)
+		return FPE_FLTOVF;
+	if (err & 0x012)
+		return FPE_FLTUND;
+	if (err & 0x020)
+		return FPE_FLTRES;
+	return 0;
+}
+
 void cpu_exception(struct memu *m, unsigned vector, uint32_t error_code)
 {
 	const struct trap *t = &unexpected;
 	if (vector < sizeof(traps) / sizeof(traps[0]) && traps[vector].sig)
 		t = &traps[vector];
+	int code = t->si_code;
+	if (vector == 16 || vector == 19)
+		code = fpu_si_code(m, vector);
 	uint64_t ip = reg(m->uc, UC_X86_REG_RIP);
-	force_sig(m, t->sig, t->si_code, t->addr_is_ip ? ip : 0, error_code,
+	force_sig(m, t->sig, code, t->addr_is_ip ? ip : 0, error_code,
 		  t->reason);
+}
+
+static bool is_int_n(struct memu *m, uint64_t at, uint32_t vector)
+{
+	uint8_t insn[2];
+	return !copy_from_user(m->proc.mm, insn, at, 2) && insn[0] == 0xcd &&
+	       insn[1] == vector;
+}
+
+/* Was this vector raised by `int N` (cd NN)?  Unicorn delivers software
+ * interrupts with RIP after the instruction (at it for a few vectors),
+ * faults with RIP at the faulting instruction; the latch tells only for
+ * contributory exceptions (it is not set for benign ones such as #UD or
+ * #MF), so the bytes decide.  *rip: the int instruction. */
+static bool int_n(struct memu *m, uint32_t vector, uint64_t *rip)
+{
+	*rip = reg(m->uc, UC_X86_REG_RIP);
+	if (*rip >= 2 && is_int_n(m, *rip - 2, vector)) {
+		*rip -= 2;
+		return true;
+	}
+	return is_int_n(m, *rip, vector);
+}
+
+/* int N from user mode.  Linux's IDT lets CPL 3 use only the int3 and
+ * into gates; the IA32 syscall gate (0x80) exists only with
+ * CONFIG_IA32_EMULATION, which memu's kernel does not model (see
+ * docs/machine.md).  Any other vector is a #GP at the instruction, with
+ * error code vector * 8 + 2 (an IDT entry). */
+static void software_interrupt(struct memu *m, uint32_t vector, uint64_t rip)
+{
+	if (vector == 3 || vector == 4) {
+		rip += 2; /* traps: after the instruction */
+		uc_reg_write(m->uc, UC_X86_REG_RIP, &rip);
+		cpu_exception(m, vector, 0);
+		return;
+	}
+	uc_reg_write(m->uc, UC_X86_REG_RIP, &rip);
+	cpu_exception(m, 13, vector * 8 + 2);
+}
+
+void invalid_opcode(struct memu *m)
+{
+	uint64_t rip;
+	/* Unicorn reports int 6 (cd 06) as an invalid instruction. */
+	if (int_n(m, 6, &rip)) {
+		software_interrupt(m, 6, rip);
+		return;
+	}
+	/* icebp (f1) is a debug trap after it, not #UD, on Linux. */
+	uint8_t op = 0;
+	if (!copy_from_user(m->proc.mm, &op, rip, 1) && op == 0xf1) {
+		rip++;
+		uc_reg_write(m->uc, UC_X86_REG_RIP, &rip);
+		cpu_exception(m, 1, 0);
+		return;
+	}
+	cpu_exception(m, 6, 0);
 }
 
 /* RDTSC/RDTSCP at CPL 3 raise #GP because of CR4.TSD. */
@@ -90,12 +176,17 @@ void handle_exception(uc_engine *uc, uint32_t intno, void *user)
 {
 	(void)uc;
 	struct memu *m = user;
-	uint32_t code = latch_clear(&m->latch, m->uc);
+	uint32_t code = 0;
+	uint64_t rip;
+	bool fault = latch_clear(&m->latch, m->uc, &code);
 	if (m->probe.active) {
 		uc_emu_stop(m->uc); /* fault_addr.c: the probe is over */
 		return;
 	}
-	if (intno == 13 && emulate_rdtsc(m))
-		return;
-	cpu_exception(m, intno, code);
+	if (!fault && int_n(m, intno, &rip))
+		software_interrupt(m, intno, rip);
+	else if (intno == 6)
+		invalid_opcode(m);
+	else if (!(intno == 13 && emulate_rdtsc(m)))
+		cpu_exception(m, intno, code);
 }

@@ -87,14 +87,15 @@ bool latch_calibrate(struct latch *l, uc_engine *uc, uint32_t vector,
 	return true;
 }
 
-uint32_t latch_clear(struct latch *l, uc_engine *uc)
+bool latch_clear(struct latch *l, uc_engine *uc, uint32_t *code)
 {
 	uc_context_save(uc, l->ctx);
 	uint8_t *s = state_of(l, l->ctx);
-	uint32_t code =
-		(uint32_t)slot(s, l->offset - LATCH_ERROR_CODE_DISTANCE);
+	*code = (uint32_t)slot(s, l->offset - LATCH_ERROR_CODE_DISTANCE);
+	if (slot(s, l->offset) == -1)
+		return false;
 	int32_t none = -1;
 	memcpy(s + l->offset, &none, sizeof(none));
 	uc_context_restore(uc, l->ctx);
-	return code;
+	return true;
 }

@@ -48,7 +48,9 @@ void latch_destroy(struct latch *l);
  * if it cannot be found. */
 bool latch_calibrate(struct latch *l, uc_engine *uc, uint32_t vector,
 		     uint32_t want_code);
-/* Inside a handled exception: read the error code and clear the latch. */
-uint32_t latch_clear(struct latch *l, uc_engine *uc);
+/* Inside UC_HOOK_INTR: read the error code into *code and clear the
+ * latch.  true when an exception was in flight; false for a software
+ * interrupt (int N, int3), which QEMU delivers without setting it. */
+bool latch_clear(struct latch *l, uc_engine *uc, uint32_t *code);
 
 #endif

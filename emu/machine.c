@@ -186,10 +186,15 @@ int memu_run(struct memu *m, struct memu_result *r)
 			break;
 		}
 		uc_err e = uc_emu_start(m->uc, rip, RUN_UNTIL, 0, 0);
-		if (m->fault.set)
+		if (m->gp_pending) {
+			m->gp_pending = false;
+			m->stop = false;
+			uc_reg_write(m->uc, UC_X86_REG_RIP, &m->gp_rip);
+			cpu_exception(m, 13, 0);
+		} else if (m->fault.set)
 			fault_deliver(m);
 		else if (m->insn_invalid || e == UC_ERR_INSN_INVALID)
-			cpu_exception(m, 6, 0); /* as #UD */
+			invalid_opcode(m);
 		else if (e != UC_ERR_OK && !m->stop)
 			machine_error(m, e);
 		m->insn_invalid = false;

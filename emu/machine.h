@@ -54,6 +54,7 @@ struct process {
  * loop (tlb_miss.c). */
 struct pending_fault {
 	bool set;
+	bool noncanonical; /* #GP (or #SS), not a page fault */
 	uint64_t page;
 	enum pt_access access;
 	uint32_t error; /* the #PF error code */
@@ -79,6 +80,8 @@ struct memu {
 	bool started;	   /* the iretq into user mode has happened */
 	bool stop;	   /* a hook asked the run loop to return */
 	bool insn_invalid; /* Unicorn could not decode an instruction */
+	bool gp_pending;   /* an in/out the CPU ran but x86 refuses (#GP) */
+	uint64_t gp_rip;
 	struct pending_fault fault;
 	struct {
 		bool active;
@@ -115,6 +118,10 @@ void fault_deliver(struct memu *m);
 /* The instruction fetch at va that Unicorn would not make (RUN_UNTIL). */
 void fetch_fault(struct memu *m, uint64_t va);
 
+/* vsyscall.c: a user fetch fault at addr; false if not the vsyscall page */
+#define VSYSCALL_ADDR 0xffffffffff600000ULL
+bool emulate_vsyscall(struct memu *m, uint64_t addr);
+
 /* fault_addr.c */
 int fault_probe_map(struct memu *m);
 void fault_probe_unmap(struct memu *m);
@@ -124,6 +131,8 @@ uint64_t fault_address(struct memu *m, uint64_t page, enum pt_access access);
 
 /* exceptions.c, syscall.c */
 void handle_exception(uc_engine *uc, uint32_t intno, void *user);
+/* An instruction the CPU would not run (#UD). */
+void invalid_opcode(struct memu *m);
 /* End the guest as Linux does for CPU exception vector. */
 void cpu_exception(struct memu *m, unsigned vector, uint32_t error_code);
 void handle_syscall(uc_engine *uc, void *user);

@@ -97,12 +97,19 @@ void handle_syscall(uc_engine *uc, void *user)
 		UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI,
 		UC_X86_REG_RDX, UC_X86_REG_R10, UC_X86_REG_R8,
 		UC_X86_REG_R9,	UC_X86_REG_RIP, UC_X86_REG_EFLAGS};
+	if (m->probe.active || m->stop) {
+		/* fault_addr.c's probe is over, or the machine already
+		 * stopped: the rest of the block must not run syscalls. */
+		uc_emu_stop(uc);
+		return;
+	}
 	uint64_t v[9] = {0};
 	void *ptrs[9];
 	for (int i = 0; i < 9; i++)
 		ptrs[i] = &v[i];
 	uc_reg_read_batch(uc, (int *)ids, ptrs, 9);
-	uint64_t nr = v[0];
+	/* Linux 6.1 takes the number as an int (entry_64.S: movslq %eax). */
+	uint64_t nr = (uint32_t)v[0];
 	const uint64_t *a = &v[1];
 
 	int64_t ret;

@@ -16,6 +16,13 @@
 #include "../mmu/tlb.h"
 #include "machine.h"
 
+/* Bits 63:47 all equal: the address has a page walk at all. */
+static bool canonical(uint64_t va)
+{
+	uint64_t top = va >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
 static enum pt_access access_of(uc_mem_type type)
 {
 	switch (type) {
@@ -35,6 +42,14 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 	enum pt_access access = access_of(type);
 	if (m->probe.active)
 		return fault_probe_fill(m, va, access, e);
+	if (m->stop)
+		return false; /* an event ended the run: touch nothing more */
+	if (!canonical(va)) {
+		/* The CPU checks this before paging: #GP, no page fault. */
+		m->fault = (struct pending_fault){true,	  true, va,
+						  access, 0,	{0, 0, NULL}};
+		return false;
+	}
 	uint64_t cs = 0;
 	uc_reg_read(uc, UC_X86_REG_CS, &cs);
 	struct tlb_fill f;
@@ -44,8 +59,8 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 	 * returned below is installed after the flush. */
 	mm_flush_tlb_filling(m->proc.mm, va);
 	if (!ok) {
-		m->fault = (struct pending_fault){true, va, access, f.error,
-						  f.fault};
+		m->fault = (struct pending_fault){true,	  false,   va,
+						  access, f.error, f.fault};
 		return false;
 	}
 	e->paddr = f.pa;
@@ -54,11 +69,30 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 	return true;
 }
 
+/* Within 128 bytes of RSP or RBP: memu's guess that an access used SS
+ * (the hook does not see the segment; push, pop, call and [rbp+small]
+ * are the usual cases); a non-canonical one is then #SS, else #GP. */
+static bool near_stack(struct memu *m, uint64_t addr)
+{
+	uint64_t rsp = 0, rbp = 0;
+	uc_reg_read(m->uc, UC_X86_REG_RSP, &rsp);
+	uc_reg_read(m->uc, UC_X86_REG_RBP, &rbp);
+	return addr - rsp + 128 <= 256 || addr - rbp + 128 <= 256;
+}
+
 void fault_deliver(struct memu *m)
 {
 	struct pending_fault *pf = &m->fault;
 	pf->set = false;
 	uint64_t addr = fault_address(m, pf->page, pf->access);
+	if (pf->access == PT_FETCH && (pf->error & PF_USER) &&
+	    emulate_vsyscall(m, addr))
+		return;
+	if (pf->noncanonical) {
+		bool ss = pf->access != PT_FETCH && near_stack(m, addr);
+		cpu_exception(m, ss ? 12 : 13, 0);
+		return;
+	}
 	uc_reg_write(m->uc, UC_X86_REG_CR2, &addr);
 	force_sig(m, pf->out.sig, pf->out.si_code, addr, pf->error,
 		  pf->out.reason);
