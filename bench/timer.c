@@ -6,13 +6,20 @@
  * OUTFILE (truncated each time, so it holds the last run's output) and
  * stdin from /dev/null; stderr is inherited.  Each run is timed with
  * CLOCK_MONOTONIC from just before fork to just after the child is
- * reaped.  Prints "MIN MEDIAN" in seconds on one line.  Exits 1 if any run
- * fails (non-zero status or a signal), after saying so on stderr.
+ * reaped.  Prints "MIN MEDIAN MAXRSS" on one line: the times in seconds,
+ * and the largest peak resident set of any run in KiB (ru_maxrss from
+ * wait4: the command's own process, e.g. memu or qemu-x86_64 with the
+ * guest's memory in it).  Exits 1 if any run fails (non-zero status or a
+ * signal), after saying so on stderr.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* wait4 */
+#endif
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,7 +37,7 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double run_once(const char *out, char **argv)
+static double run_once(const char *out, char **argv, long *maxrss)
 {
 	double t0 = now();
 	pid_t pid = fork();
@@ -54,11 +61,14 @@ static double run_once(const char *out, char **argv)
 		_exit(127);
 	}
 	int status;
-	if (waitpid(pid, &status, 0) < 0) {
-		perror("bench_timer: waitpid");
+	struct rusage ru;
+	if (wait4(pid, &status, 0, &ru) < 0) {
+		perror("bench_timer: wait4");
 		exit(1);
 	}
 	double t = now() - t0;
+	if (ru.ru_maxrss > *maxrss)
+		*maxrss = ru.ru_maxrss;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		fprintf(stderr, "bench_timer: %s failed (status 0x%x)\n",
 			argv[0], status);
@@ -82,11 +92,12 @@ int main(int argc, char **argv)
 	double *t = calloc((size_t)n, sizeof(*t));
 	if (!t)
 		return 1;
+	long maxrss = 0;
 	for (int i = 0; i < n; i++)
-		t[i] = run_once(argv[2], argv + 3);
+		t[i] = run_once(argv[2], argv + 3, &maxrss);
 	qsort(t, (size_t)n, sizeof(*t), cmp);
 	double median = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-	printf("%.6f %.6f\n", t[0], median);
+	printf("%.6f %.6f %ld\n", t[0], median, maxrss);
 	free(t);
 	return 0;
 }
