@@ -43,6 +43,7 @@ enum event_kind {
 	EV_FRAME_ALLOC, /* a = pfn, b = enum frame_kind */
 	EV_FRAME_FREE,	/* a = pfn, b = enum frame_kind */
 	EV_TLB_FLUSH,	/* a = reason */
+	EV_TLB_FILL,	/* a = va, b = pa, c = enum pt_access, d = rights */
 	EV_SYSCALL,	/* a = number, b = result */
 	EV_KINDS
 };

@@ -23,13 +23,21 @@
 #include "phys.h"
 
 #define FRAME_BLOCK 16
+
+#define FRAME_TLB_W 1
+#define FRAME_TLB_X 2
 #define PFN_NONE    UINT64_MAX
 
 struct frame {
 	uint8_t kind;	     /* enum frame_kind */
 	uint8_t used_before; /* contents are stale: zero on next allocation */
 	uint8_t code;	     /* the CPU may have translated code from it */
-	uint32_t mapcount;   /* PTEs mapping this frame */
+	/* The TLB generation (mmu.tlb_gen, 16 bits) in which the CPU was
+	 * last given a writable or an executable entry for this frame, and
+	 * which (FRAME_TLB_*): tlb.c keeps the two apart (see there). */
+	uint8_t tlb_rights;
+	uint16_t tlb_gen;
+	uint32_t mapcount; /* PTEs mapping this frame */
 	void *owner;	     /* anon_vma or shared object, for the rmap */
 	uint64_t index;	     /* page offset in the owner (Linux page->index) */
 };

@@ -28,6 +28,7 @@ struct mmu {
 	/* The frame tlb.h's code window shows while code_invalidate runs,
 	 * PFN_NONE otherwise. */
 	uint64_t code_window_pfn;
+	uint64_t tlb_gen; /* TLB flushes so far (tlb.c) */
 	/* Ids of anon_vmas and shared objects: per machine, so that every
 	 * machine in a process numbers them the same way. */
 	uint64_t next_object_id;

@@ -12,10 +12,49 @@ static unsigned fault_flags(uint32_t error)
 	       ((error & PF_PROT) ? FAULT_FLAG_PROT : 0);
 }
 
-static void mark_code(struct mmu *m, uint64_t pa)
+static void flush_all(struct mmu *m)
+{
+	uc_ctl_flush_tlb(m->uc);
+	m->tlb_gen++;
+}
+
+/* Could the TLB hold an entry with these rights for f? */
+static bool rights_live(struct mmu *m, struct frame *f, uint8_t rights)
+{
+	return f->tlb_gen == (uint16_t)m->tlb_gen && (f->tlb_rights & rights);
+}
+
+static void note_rights(struct mmu *m, struct frame *f, uint8_t rights)
+{
+	if (f->tlb_gen != (uint16_t)m->tlb_gen) {
+		f->tlb_gen = (uint16_t)m->tlb_gen;
+		f->tlb_rights = 0;
+	}
+	f->tlb_rights |= rights;
+}
+
+/* Translated code and writable entries of one frame at different virtual
+ * addresses must never meet.  Unicorn notices a store to a page it has
+ * code for only through the entry at the code's own virtual address (it
+ * re-arms the slow store path by virtual address when it translates), so
+ * a store through another alias would leave stale code running.  memu
+ * keeps them apart: granting write drops the frame's code first, and
+ * granting execute flushes any writable entry first.  A frame that is
+ * only ever read and executed, or only read and written, costs nothing.
+ * (A 16-bit generation may wrap into a false "live": one flush too many,
+ * never one too few.) */
+static void grant(struct mmu *m, uint64_t pa, bool writable, bool exec)
 {
 	struct frame *f = mmu_frame(m, pa >> PAGE_SHIFT);
-	if (f)
+	if (!f || !(writable || exec))
+		return;
+	if (writable && f->code)
+		code_invalidate(m, pa >> PAGE_SHIFT);
+	if (exec && rights_live(m, f, FRAME_TLB_W))
+		flush_all(m);
+	note_rights(m, f, (writable ? FRAME_TLB_W : 0) |
+				  (exec ? FRAME_TLB_X : 0));
+	if (exec)
 		f->code = 1;
 }
 
@@ -42,8 +81,11 @@ bool tlb_fill(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 			out->pa = w.pa;
 			out->writable = w.writable;
 			out->exec = w.exec;
-			if (w.exec)
-				mark_code(m, w.pa);
+			grant(m, w.pa, w.writable, w.exec);
+			struct event e = {EV_TLB_FILL, va, w.pa, access,
+					  (w.writable ? 2u : 0) |
+						  (w.exec ? 4u : 0) | 1u};
+			event_emit(&m->events, &e);
 			return true;
 		}
 		out->error = w.error;
@@ -65,7 +107,7 @@ bool tlb_fill(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 
 void tlb_flush(struct mmu *m, uint64_t reason)
 {
-	uc_ctl_flush_tlb(m->uc);
+	flush_all(m);
 	struct event e = {EV_TLB_FLUSH, reason, 0, 0, 0};
 	event_emit(&m->events, &e);
 }
@@ -82,9 +124,9 @@ void code_invalidate(struct mmu *m, uint64_t pfn)
 	 * that no entry for the window outlives this call (the guest could
 	 * use it). */
 	m->code_window_pfn = pfn;
-	uc_ctl_flush_tlb(m->uc);
+	flush_all(m);
 	uc_ctl_remove_cache(m->uc, TLB_CODE_WINDOW,
 			    TLB_CODE_WINDOW + PAGE_SIZE);
 	m->code_window_pfn = PFN_NONE;
-	uc_ctl_flush_tlb(m->uc);
+	flush_all(m);
 }

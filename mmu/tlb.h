@@ -21,8 +21,9 @@
 #include "pagetable.h"
 
 /* A kernel-half page no table maps: tlb_fill() answers it with the frame
- * whose translated code is being dropped (see code_invalidate). */
-#define TLB_CODE_WINDOW 0xfffffffffffff000ULL
+ * whose translated code is being dropped (see code_invalidate).  Not the
+ * last page: Unicorn refuses a range whose end wraps to 0. */
+#define TLB_CODE_WINDOW 0xffffffffffe00000ULL
 
 struct tlb_fill {
 	uint64_t pa;		    /* the physical page */

@@ -550,7 +550,7 @@ Test(cli, stats)
 		  p.err);
 	static const char *const keys[] = {
 		"minor faults:", "anon",      "page table",
-		"TLB flushes:",	 "syscalls:", "exit_group",
+		"TLB flushes:",	 "TLB fills:", "syscalls:", "exit_group",
 	};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		expect_stats_line(p.err, keys[i], keys[i]);
