@@ -38,8 +38,8 @@ struct frame {
 	uint8_t tlb_rights;
 	uint16_t tlb_gen;
 	uint32_t mapcount; /* PTEs mapping this frame */
-	void *owner;	     /* anon_vma or shared object, for the rmap */
-	uint64_t index;	     /* page offset in the owner (Linux page->index) */
+	void *owner;	   /* anon_vma or shared object, for the rmap */
+	uint64_t index;	   /* page offset in the owner (Linux page->index) */
 };
 
 #define MAX_NUMA_NODES 8

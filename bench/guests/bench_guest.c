@@ -321,7 +321,7 @@ static uint64_t getppid_loop(uint64_t n)
 				 : "rcx", "r11", "memory");
 		if (i == 0)
 			first = r;
-		same += r == first && r > 0;
+		same += r == first && r >= 0;
 	}
 	return same;
 }
