@@ -23,12 +23,15 @@ void memu_config_init(struct memu_config *cfg)
 }
 
 /* The page-table bank: enough tables to map all of RAM with 4 KiB pages
- * several times over, at least 16 MiB, at most 1 GiB. */
+ * several times over, and for mappings scattered over user space (16,384
+ * page tables: one-page mappings every 64 MiB need one table each); at
+ * least 64 MiB, RAM/16 above 1 GiB of RAM, at most 1 GiB.  Untouched, it
+ * costs the host nothing. */
 static uint64_t ptbank_size(uint64_t ram)
 {
-	uint64_t size = ram / 64;
-	if (size < (16ULL << 20))
-		size = 16ULL << 20;
+	uint64_t size = ram / 16;
+	if (size < (64ULL << 20))
+		size = 64ULL << 20;
 	if (size > PTBANK_MAX)
 		size = PTBANK_MAX;
 	return PAGE_ALIGN(size);
