@@ -49,6 +49,14 @@ struct frame *zone_frame(struct zone *z, uint64_t pfn)
 	return zone_contains(z, pfn) ? &z->frames[pfn - z->base_pfn] : NULL;
 }
 
+static struct zone_node *node_of_block(struct zone *z, uint64_t b)
+{
+	for (unsigned i = 0; i < z->nr_nodes; i++)
+		if (b >= z->nodes[i].first_block && b < z->nodes[i].end_block)
+			return &z->nodes[i];
+	return &z->nodes[0];
+}
+
 static void take(struct zone *z, uint64_t i, enum frame_kind kind)
 {
 	struct frame *f = &z->frames[i];
@@ -56,6 +64,8 @@ static void take(struct zone *z, uint64_t i, enum frame_kind kind)
 	f->mapcount = 0;
 	f->owner = NULL;
 	f->index = 0;
+	if (z->block_free[i / FRAME_BLOCK] == FRAME_BLOCK)
+		node_of_block(z, i / FRAME_BLOCK)->whole--;
 	z->block_free[i / FRAME_BLOCK]--;
 	z->nr_free--;
 }
@@ -98,7 +108,9 @@ void zone_split_nodes(struct zone *z, unsigned n)
 		uint64_t end = i + 1 == n
 				       ? blocks
 				       : blocks * (i + 1) / n / align * align;
-		z->nodes[i] = (struct zone_node){first, end, first};
+		z->nodes[i] = (struct zone_node){first, end, first, 0};
+		for (uint64_t b = first; b < end; b++)
+			z->nodes[i].whole += z->block_free[b] == FRAME_BLOCK;
 	}
 }
 
@@ -121,6 +133,8 @@ static uint64_t find_block(struct zone *z, struct zone_node *node,
 			   unsigned need)
 {
 	uint64_t blocks = node->end_block - node->first_block;
+	if (need == FRAME_BLOCK && node->whole == 0)
+		return UINT64_MAX; /* the scan below would find none */
 	for (uint64_t n = 0; n < blocks; n++) {
 		uint64_t b = node->first_block +
 			     (node->cursor - node->first_block + n) % blocks;
@@ -202,7 +216,9 @@ void frame_free(struct zone *z, uint64_t pfn)
 	f->used_before = 1;
 	f->mapcount = 0;
 	f->owner = NULL;
-	z->block_free[(pfn - z->base_pfn) / FRAME_BLOCK]++;
+	uint64_t b = (pfn - z->base_pfn) / FRAME_BLOCK;
+	if (++z->block_free[b] == FRAME_BLOCK)
+		node_of_block(z, b)->whole++;
 	z->nr_free++;
 	event_emit(z->events, &e);
 }

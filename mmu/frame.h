@@ -50,6 +50,7 @@ struct frame {
 struct zone_node {
 	uint64_t first_block, end_block;
 	uint64_t cursor;
+	uint64_t whole; /* blocks with all FRAME_BLOCK frames free */
 };
 
 struct zone {
