@@ -231,7 +231,6 @@ void memu_get_stats(struct memu *m, struct memu_stats *s)
 	s->minor_faults = ev->minflt;
 	s->pte_writes = ev->count[EV_PTE_SET] + ev->count[EV_PTE_CLEAR];
 	s->tlb_flushes = ev->count[EV_TLB_FLUSH];
-	s->tlb_fills = ev->count[EV_TLB_FILL];
 	s->syscalls = ev->count[EV_SYSCALL];
 	for (int i = 0; i < SYSCALL_SLOTS; i++)
 		s->syscalls_enosys += ev->syscalls_enosys[i];

@@ -80,6 +80,7 @@ struct memu {
 	bool started;	   /* the iretq into user mode has happened */
 	bool stop;	   /* a hook asked the run loop to return */
 	bool insn_invalid; /* Unicorn could not decode an instruction */
+	bool cpl3;	   /* the CPU has reached user mode (tlb_miss.c) */
 	bool gp_pending;   /* an in/out the CPU ran but x86 refuses (#GP) */
 	uint64_t gp_rip;
 	struct pending_fault fault;

@@ -50,10 +50,16 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 						  access, 0,	{0, 0, NULL}};
 		return false;
 	}
-	uint64_t cs = 0;
-	uc_reg_read(uc, UC_X86_REG_CS, &cs);
+	/* The privilege of the access: CS's RPL.  Once the guest runs at
+	 * CPL 3 nothing in memu ever returns to CPL 0, so one read of CS
+	 * that says 3 is enough. */
+	if (!m->cpl3) {
+		uint64_t cs = 0;
+		uc_reg_read(uc, UC_X86_REG_CS, &cs);
+		m->cpl3 = (cs & 3) == 3;
+	}
 	struct tlb_fill f;
-	bool ok = tlb_fill(m->proc.mm, va, access, (cs & 3) == 3, &f);
+	bool ok = tlb_fill(m->proc.mm, va, access, m->cpl3, &f);
 	vclock_advance(&m->clock, f.faults * VCLOCK_FAULT_NS);
 	/* A fault that took rights away elsewhere flushes now; the entry
 	 * returned below is installed after the flush. */

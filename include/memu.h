@@ -116,7 +116,6 @@ struct memu_stats {
 	uint64_t frames_alloc[MEMU_FRAME_KINDS];
 	uint64_t pte_writes;
 	uint64_t tlb_flushes;
-	uint64_t tlb_fills; /* TLB misses the page walker served */
 	uint64_t syscalls;
 	uint64_t syscalls_enosys;
 };
