@@ -43,8 +43,11 @@ enum event_kind {
 	EV_FRAME_ALLOC, /* a = pfn, b = enum frame_kind */
 	EV_FRAME_FREE,	/* a = pfn, b = enum frame_kind */
 	EV_TLB_FLUSH,	/* a = reason */
-	EV_TLB_FILL,	/* a = va, b = pa, c = enum pt_access, d = rights */
-	EV_SYSCALL,	/* a = number, b = result */
+	/* a = va, b = pa, c = enum pt_access, d = rights.  How many there
+	 * are depends on the TLB's size, which QEMU adapts with host time:
+	 * not part of memu's deterministic statistics. */
+	EV_TLB_FILL,
+	EV_SYSCALL, /* a = number, b = result */
 	EV_KINDS
 };
 

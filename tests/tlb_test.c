@@ -28,6 +28,13 @@ static struct memu_stats stats(void)
 	return s;
 }
 
+/* TLB misses the walker served (not a public statistic: how many there
+ * are depends on the TLB's size, which QEMU adapts with host time). */
+static uint64_t tlb_fills(void)
+{
+	return g.m->mmu.events.count[EV_TLB_FILL];
+}
+
 static struct memu_pte pte_at(uint64_t va)
 {
 	struct memu_pte p;
@@ -44,13 +51,14 @@ Test(tlb, first_write_to_a_clean_page_refills_and_sets_dirty)
 	struct memu_pte r = pte_at(p);
 	cr_assert(r.present && r.writable && r.accessed && !r.dirty);
 	struct memu_stats before = stats();
+	uint64_t fills = tlb_fills();
 	at_probe(); /* first write: a TLB miss, no fault */
-	struct memu_stats after = stats();
-	cr_assert_eq(after.tlb_fills - before.tlb_fills, 1);
-	cr_assert_eq(after.minor_faults, before.minor_faults);
+	cr_assert_eq(tlb_fills() - fills, 1);
+	cr_assert_eq(stats().minor_faults, before.minor_faults);
 	cr_assert(pte_at(p).dirty);
+	fills = tlb_fills();
 	at_probe(); /* second write: the entry allows it now */
-	cr_assert_eq(stats().tlb_fills, after.tlb_fills);
+	cr_assert_eq(tlb_fills(), fills);
 	cr_assert_eq(guest_run(&g), MEMU_STOP_EXIT);
 	guest_close(&g);
 }
