@@ -215,8 +215,8 @@ static int map_segments(struct memu *m, const struct elf_file *f, uint64_t bias)
 static int load_page(struct memu *m, uint64_t va, uint64_t *prev_pfn)
 {
 	struct mm *mm = m->proc.mm;
-	pte_t p = pt_get(mm, va);
-	if (pte_present(p))
+	struct pt_entry e;
+	if (pt_lookup(mm, va, &e))
 		return 0;
 	struct vma *v = vma_lookup(&mm->vmas, va);
 	uint64_t want = *prev_pfn == PFN_NONE ? PFN_NONE : *prev_pfn + 1;
@@ -248,8 +248,9 @@ static int copy_segments(struct memu *m, const struct elf_file *f,
 			uint64_t to = va + PAGE_SIZE < start + s->filesz
 					      ? va + PAGE_SIZE
 					      : start + s->filesz;
-			uint8_t *dst =
-				mmu_pfn_host(&m->mmu, pte_pfn(pt_get(mm, va)));
+			struct pt_entry e;
+			pt_lookup(mm, va, &e);
+			uint8_t *dst = mmu_pfn_host(&m->mmu, e.pfn);
 			memcpy(dst + (from - va),
 			       f->bytes + s->offset + (from - start),
 			       to - from);

@@ -47,16 +47,6 @@ struct mm *mm_create(struct mmu *mmu)
 static void vma_free(struct mm *mm, struct vma *v);
 static void zap_range(struct mm *mm, uint64_t start, uint64_t end);
 
-static void free_tables(struct mm *mm, uint64_t pfn, int level)
-{
-	pte_t *t = mmu_pfn_host(mm->mmu, pfn);
-	for (unsigned i = 0; level > 1 && i < 512; i++)
-		if ((t[i] & PTE_P) &&
-		    zone_contains(&mm->mmu->ptbank, pte_pfn(t[i])))
-			free_tables(mm, pte_pfn(t[i]), level - 1);
-	mmu_free_frame(mm->mmu, pfn);
-}
-
 void mm_destroy(struct mm *mm)
 {
 	if (!mm)
@@ -67,7 +57,7 @@ void mm_destroy(struct mm *mm)
 		vma_tree_remove(&mm->vmas, v);
 		vma_free(mm, v);
 	}
-	free_tables(mm, mm->pml4_pfn, 4);
+	pt_free_tables(mm);
 	free(mm);
 }
 
@@ -203,10 +193,12 @@ static struct vma *merge_neighbours(struct mm *mm, struct vma *v)
 static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 {
 	(void)arg;
+	struct pt_entry e;
+	pte_decode(pte, &e);
 	pt_clear(mm, va);
-	if (pte_special(pte))
+	if (e.special)
 		return;
-	uint64_t pfn = pte_pfn(pte);
+	uint64_t pfn = e.pfn;
 	struct frame *f = mmu_frame(mm->mmu, pfn);
 	if (!f)
 		return;
@@ -510,21 +502,21 @@ static void protect_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 		pt_set_protnone(mm, va, true, false);
 		return;
 	}
+	struct pt_entry e;
+	pte_decode(pte, &e);
 	/* Writable only where a write would not need a fault anyway:
 	 * shared memory, or a frame exclusively ours (anon, mapcount 1). */
 	bool writable = false;
 	if (v->flags & VM_WRITE) {
-		struct frame *f = pte_special(pte)
-					  ? NULL
-					  : mmu_frame(mm->mmu, pte_pfn(pte));
+		struct frame *f = e.special ? NULL : mmu_frame(mm->mmu, e.pfn);
 		writable = (v->flags & VM_SHARED) ||
 			   (f && f->kind == FRAME_ANON && f->mapcount == 1);
-		if (pte_pfn(pte) == mm->mmu->zero_pfn)
+		if (e.pfn == mm->mmu->zero_pfn)
 			writable = false;
 	}
-	if (writable && frame_write_protected(mm->mmu, pte_pfn(pte)))
+	if (writable && frame_write_protected(mm->mmu, e.pfn))
 		writable = false;
-	if (pte & PTE_PROTNONE)
+	if (e.protnone)
 		pt_set_protnone(mm, va, false, writable);
 	else
 		pt_set_writable(mm, va, writable);
