@@ -259,7 +259,8 @@ void memu_pte(struct memu *m, uint64_t va, struct memu_pte *out)
 	const struct memtype *t = &m->mmu.memtype;
 	out->mtrr_type =
 		(enum memu_memtype)mtrr_type_of(t, out->pfn << PAGE_SHIFT);
-	out->pat_type = (enum memu_memtype)pat_type_of(t, p);
+	out->pat_type = (enum memu_memtype)pat_type_of(t, e.pat, e.nocache,
+						       e.writethru);
 	out->memtype = (enum memu_memtype)effective_type(
 		(enum mem_type)out->mtrr_type, (enum mem_type)out->pat_type);
 }

@@ -184,9 +184,9 @@ static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 	struct pt_run *r = &d->run;
 	struct pt_entry e;
 	pte_decode(pte, &e);
-	enum mem_type type =
-		effective_type(mtrr_type_of(d->types, e.pfn << PAGE_SHIFT),
-			       pat_type_of(d->types, pte));
+	enum mem_type type = effective_type(
+		mtrr_type_of(d->types, e.pfn << PAGE_SHIFT),
+		pat_type_of(d->types, e.pat, e.nocache, e.writethru));
 	if (e.present)
 		d->by_type[type & 7]++;
 	bool extends = r->end > r->start && va == r->end &&
