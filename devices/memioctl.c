@@ -121,8 +121,10 @@ static int64_t range_set(struct device_context *ctx, uint64_t arg)
 		return -EFAULT;
 	d.mr_owner[7] = '\0';
 	err = memrange_set(mr, &d, op.mo_arg[0], CALLER_PID);
-	if (!err)
+	if (!err) {
 		write_protect_sweep(ctx->mm);
+		mm_flush_tlb(ctx->mm);
+	}
 	return err;
 }
 

@@ -20,5 +20,4 @@ void write_protect_sweep(struct mm *mm)
 {
 	if (mm->mmu->memtype.any_wp)
 		pt_for_each(mm, 0, USER_VA_END, protect_one, NULL);
-	mm_flush_tlb(mm);
 }
