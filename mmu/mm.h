@@ -1,6 +1,7 @@
-/* An address space: its VMAs and its page tables.  The operations on it
- * (mmap, munmap, mprotect, mremap, brk, madvise) live in mmap.c; the fault
- * handler in fault.c.
+/* An address space: its VMAs and its page tables, and its life (mm.c):
+ * creation, teardown, the batched TLB flush.  The syscalls that change it
+ * are declared in mmap.h (mmap.c, mprotect.c, mremap.c, madvise.c); the
+ * fault handler is fault.c.
  */
 #ifndef MEMU_MMU_MM_H
 #define MEMU_MMU_MM_H
