@@ -19,10 +19,7 @@
 #include <unistd.h>
 
 #include "../mmu/mmap.h"
-#include "../mmu/numa.h"
 #include "../mmu/pagetable.h"
-#include "../mmu/pgprot.h"
-#include "../mmu/rmap.h"
 #include "machine.h"
 
 #define MAX_SEGMENTS 64
@@ -223,11 +220,8 @@ static int load_page(struct memu *m, uint64_t va, uint64_t *prev_pfn)
 	uint64_t pfn =
 		frame_alloc(&m->mmu.ram, FRAME_FILE, want,
 			    (unsigned)((va >> PAGE_SHIFT) % FRAME_BLOCK));
-	if (pfn == PFN_NONE ||
-	    pt_enter(mm, va, pfn, vm_page_prot(mm, v, pfn, true, 0)))
+	if (pfn == PFN_NONE || mm_install_file_page(mm, v, va, pfn))
 		return -1;
-	mmu_frame(&m->mmu, pfn)->mapcount = 1;
-	mm->rss_file++;
 	*prev_pfn = pfn;
 	return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "internal.h"
 #include "pagetable.h"
+#include "pgprot.h"
 #include "rmap.h"
 #include "tlb.h"
 
@@ -86,4 +87,15 @@ static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
 	pt_for_each(mm, start, end, zap_pte, NULL);
+}
+
+int mm_install_file_page(struct mm *mm, struct vma *v, uint64_t va,
+			 uint64_t pfn)
+{
+	int err = pt_enter(mm, va, pfn, vm_page_prot(mm, v, pfn, true, 0));
+	if (err)
+		return err;
+	rmap_dup(mm->mmu, pfn);
+	mm->rss_file++;
+	return 0;
 }
