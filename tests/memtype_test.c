@@ -13,7 +13,7 @@ static const enum mem_type pat_cols[NT] = {MT_UC, MT_UC_MINUS, MT_WC,
 					   MT_WT, MT_WB,       MT_WP};
 static const enum mem_type mtrr_rows[5] = {MT_UC, MT_WC, MT_WT, MT_WB, MT_WP};
 
-/* SDM Table 11-7 (CR0.CD = 0), rows MTRR, columns PAT, as the spec
+/* SDM Table 11-7 (CR0.CD = 0), rows MTRR, columns PAT, as the SDM
  * gives it. */
 static const enum mem_type sdm[5][NT] = {
 	/* PAT:  UC     UC-    WC     WT     WB     WP */
