@@ -38,10 +38,10 @@ static int64_t kva_to_pa(struct device_context *ctx, uint64_t v, bool write)
 		return (int64_t)(v - KMEM_DMAP_BASE);
 	if (v < USER_VA_END)
 		return -EFAULT; /* not a kernel address */
-	pte_t p = pt_get(ctx->mm, v & PAGE_MASK);
-	if (!pte_present(p) || (p & PTE_U) || write)
+	struct pt_entry e;
+	if (!pt_lookup(ctx->mm, v & PAGE_MASK, &e) || e.user || write)
 		return -EFAULT; /* unmapped, or memu's read-only kernel */
-	return (int64_t)((pte_pfn(p) << PAGE_SHIFT) | (v & ~PAGE_MASK));
+	return (int64_t)((e.pfn << PAGE_SHIFT) | (v & ~PAGE_MASK));
 }
 
 static int64_t kmem_rw(struct file *f, uint64_t buf, uint64_t count,

@@ -52,10 +52,11 @@ static void extract(struct device_context *ctx, struct mem_extract *me)
 		me->me_state = ME_STATE_INVALID;
 		return;
 	}
-	pte_t p = pt_get(mm, me->me_vaddr & PAGE_MASK);
-	uint64_t pa = pte_present(p) ? (pte_pfn(p) << PAGE_SHIFT) |
-					       (me->me_vaddr & ~PAGE_MASK)
-				     : 0;
+	struct pt_entry e;
+	uint64_t pa =
+		pt_lookup(mm, me->me_vaddr & PAGE_MASK, &e)
+			? (e.pfn << PAGE_SHIFT) | (me->me_vaddr & ~PAGE_MASK)
+			: 0;
 	if (!pa) { /* pmap_extract gave 0: no page (yet) */
 		me->me_state = ME_STATE_VALID;
 		return;
@@ -120,8 +121,10 @@ static int64_t range_set(struct device_context *ctx, uint64_t arg)
 		return -EFAULT;
 	d.mr_owner[7] = '\0';
 	err = memrange_set(mr, &d, op.mo_arg[0], CALLER_PID);
-	if (!err)
+	if (!err) {
 		write_protect_sweep(ctx->mm);
+		mm_flush_tlb(ctx->mm);
+	}
 	return err;
 }
 

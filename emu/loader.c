@@ -19,10 +19,7 @@
 #include <unistd.h>
 
 #include "../mmu/mmap.h"
-#include "../mmu/numa.h"
 #include "../mmu/pagetable.h"
-#include "../mmu/pgprot.h"
-#include "../mmu/rmap.h"
 #include "machine.h"
 
 #define MAX_SEGMENTS 64
@@ -215,19 +212,16 @@ static int map_segments(struct memu *m, const struct elf_file *f, uint64_t bias)
 static int load_page(struct memu *m, uint64_t va, uint64_t *prev_pfn)
 {
 	struct mm *mm = m->proc.mm;
-	pte_t p = pt_get(mm, va);
-	if (pte_present(p))
+	struct pt_entry e;
+	if (pt_lookup(mm, va, &e))
 		return 0;
 	struct vma *v = vma_lookup(&mm->vmas, va);
 	uint64_t want = *prev_pfn == PFN_NONE ? PFN_NONE : *prev_pfn + 1;
 	uint64_t pfn =
 		frame_alloc(&m->mmu.ram, FRAME_FILE, want,
 			    (unsigned)((va >> PAGE_SHIFT) % FRAME_BLOCK));
-	if (pfn == PFN_NONE ||
-	    pt_enter(mm, va, pfn, vm_page_prot(mm, v, pfn, true, 0)))
+	if (pfn == PFN_NONE || mm_install_file_page(mm, v, va, pfn))
 		return -1;
-	mmu_frame(&m->mmu, pfn)->mapcount = 1;
-	mm->rss_file++;
 	*prev_pfn = pfn;
 	return 0;
 }
@@ -248,8 +242,9 @@ static int copy_segments(struct memu *m, const struct elf_file *f,
 			uint64_t to = va + PAGE_SIZE < start + s->filesz
 					      ? va + PAGE_SIZE
 					      : start + s->filesz;
-			uint8_t *dst =
-				mmu_pfn_host(&m->mmu, pte_pfn(pt_get(mm, va)));
+			struct pt_entry e;
+			pt_lookup(mm, va, &e);
+			uint8_t *dst = mmu_pfn_host(&m->mmu, e.pfn);
 			memcpy(dst + (from - va),
 			       f->bytes + s->offset + (from - start),
 			       to - from);

@@ -250,22 +250,25 @@ void memu_pte(struct memu *m, uint64_t va, struct memu_pte *out)
 {
 	memset(out, 0, sizeof(*out));
 	pte_t p = pt_get(m->proc.mm, va & PAGE_MASK);
+	struct pt_entry e;
+	pte_decode(p, &e);
 	out->raw = p;
 	out->table = p != 0 || va < USER_VA_END;
-	out->present = p & PTE_P;
-	out->writable = p & PTE_W;
-	out->user = p & PTE_U;
-	out->accessed = p & PTE_A;
-	out->dirty = p & PTE_D;
-	out->pcd = p & PTE_PCD;
-	out->pwt = p & PTE_PWT;
-	out->special = p & PTE_SPECIAL;
-	out->protnone = p & PTE_PROTNONE;
-	out->pfn = pte_has_frame(p) ? pte_pfn(p) : 0;
+	out->present = e.present;
+	out->writable = e.writable;
+	out->user = e.user;
+	out->accessed = e.accessed;
+	out->dirty = e.dirty;
+	out->pcd = e.nocache;
+	out->pwt = e.writethru;
+	out->special = e.special;
+	out->protnone = e.protnone;
+	out->pfn = e.pfn;
 	const struct memtype *t = &m->mmu.memtype;
 	out->mtrr_type =
 		(enum memu_memtype)mtrr_type_of(t, out->pfn << PAGE_SHIFT);
-	out->pat_type = (enum memu_memtype)pat_type_of(t, p);
+	out->pat_type = (enum memu_memtype)pat_type_of(t, e.pat, e.nocache,
+						       e.writethru);
 	out->memtype = (enum memu_memtype)effective_type(
 		(enum mem_type)out->mtrr_type, (enum mem_type)out->pat_type);
 }

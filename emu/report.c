@@ -140,7 +140,8 @@ void memu_print_vga(struct memu *m, FILE *out)
 /* ---- the page-table dump */
 
 struct pt_run {
-	uint64_t start, end, pfn, bits;
+	uint64_t start, end, pfn;
+	struct pt_entry e; /* the first entry's bits stand for the run */
 	enum mem_type type;
 };
 
@@ -156,14 +157,24 @@ static void flush_run(struct pt_dump *d)
 	const struct pt_run *r = &d->run;
 	if (!d->out || r->end == r->start)
 		return;
-	const uint64_t b = r->bits;
+	const struct pt_entry *e = &r->e;
 	fprintf(d->out,
 		"  %012" PRIx64 "-%012" PRIx64 " -> pfn %#" PRIx64
 		" %c%c%c%c%s%s %s\n",
-		r->start, r->end - 1, r->pfn, (b & PTE_P) ? 'r' : '-',
-		(b & PTE_W) ? 'w' : '-', (b & PTE_U) ? 'u' : '-',
-		(b & PTE_SPECIAL) ? 's' : '-', (b & PTE_PCD) ? " pcd" : "",
-		(b & PTE_PWT) ? " pwt" : "", mem_type_name(r->type));
+		r->start, r->end - 1, r->pfn, e->present ? 'r' : '-',
+		e->writable ? 'w' : '-', e->user ? 'u' : '-',
+		e->special ? 's' : '-', e->nocache ? " pcd" : "",
+		e->writethru ? " pwt" : "", mem_type_name(r->type));
+}
+
+/* Entries that print alike and select the same PAT entry (A, D, NX and
+ * PROT_NONE do not split a run). */
+static bool same_bits(const struct pt_entry *a, const struct pt_entry *b)
+{
+	return a->present == b->present && a->writable == b->writable &&
+	       a->user == b->user && a->nocache == b->nocache &&
+	       a->writethru == b->writethru && a->pat == b->pat &&
+	       a->special == b->special;
 }
 
 static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
@@ -171,27 +182,26 @@ static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 	(void)mm;
 	struct pt_dump *d = arg;
 	struct pt_run *r = &d->run;
-	const uint64_t keep = PTE_P | PTE_W | PTE_U | PTE_PCD | PTE_PWT |
-			      PTE_PAT | PTE_SPECIAL;
-	uint64_t pfn = pte_pfn(pte);
-	enum mem_type type =
-		effective_type(mtrr_type_of(d->types, pfn << PAGE_SHIFT),
-			       pat_type_of(d->types, pte));
-	if (pte_present(pte))
+	struct pt_entry e;
+	pte_decode(pte, &e);
+	enum mem_type type = effective_type(
+		mtrr_type_of(d->types, e.pfn << PAGE_SHIFT),
+		pat_type_of(d->types, e.pat, e.nocache, e.writethru));
+	if (e.present)
 		d->by_type[type & 7]++;
 	bool extends = r->end > r->start && va == r->end &&
-		       pfn == r->pfn + ((va - r->start) >> PAGE_SHIFT) &&
-		       (pte & keep) == r->bits && type == r->type;
+		       e.pfn == r->pfn + ((va - r->start) >> PAGE_SHIFT) &&
+		       same_bits(&e, &r->e) && type == r->type;
 	if (!extends) {
 		flush_run(d);
-		*r = (struct pt_run){va, va, pfn, pte & keep, type};
+		*r = (struct pt_run){va, va, e.pfn, e, type};
 	}
 	r->end = va + PAGE_SIZE;
 }
 
 static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8])
 {
-	struct pt_dump d = {out, &m->mmu.memtype, {0, 0, 0, 0, MT_UC}, {0}};
+	struct pt_dump d = {out, &m->mmu.memtype, {0, 0, 0, {0}, MT_UC}, {0}};
 	pt_for_each(m->proc.mm, 0, USER_VA_END, dump_pte, &d);
 	flush_run(&d);
 	memcpy(by_type, d.by_type, sizeof(d.by_type));

@@ -1,4 +1,5 @@
-/* Memory-management syscalls: thin wrappers over mmu/mmap.c. */
+/* Memory-management syscalls: thin wrappers over mmu/mmap.h (mmap.c,
+ * mprotect.c, mremap.c, madvise.c), and set_mempolicy over mmu/numa.h. */
 #include <errno.h>
 #include <sys/mman.h>
 

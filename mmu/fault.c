@@ -182,13 +182,14 @@ static void copy_frame(struct mmu *m, uint64_t dst, uint64_t src)
 	}
 }
 
-static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr, pte_t pte,
-		       unsigned flags, struct fault_outcome *out)
+static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr,
+		       const struct pt_entry *pte, unsigned flags,
+		       struct fault_outcome *out)
 {
 	struct mmu *m = mm->mmu;
 	uint64_t page = addr & PAGE_MASK;
-	uint64_t old = pte_pfn(pte);
-	bool special = pte_special(pte);
+	uint64_t old = pte->pfn;
+	bool special = pte->special;
 	struct frame *f = special ? NULL : mmu_frame(m, old);
 
 	if ((v->flags & VM_SHARED) ||
@@ -265,30 +266,31 @@ void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
 		return;
 	}
-	pte_t pte = pt_get(mm, addr & PAGE_MASK);
-	if (pte & PTE_PROTNONE) {
+	struct pt_entry pte;
+	pt_lookup(mm, addr & PAGE_MASK, &pte);
+	if (pte.protnone) {
 		/* VMA allows access again; restore the entry. */
 		pt_set_protnone(mm, addr & PAGE_MASK, false,
-				(vm_page_prot(mm, v, pte_pfn(pte), true, 0) &
+				(vm_page_prot(mm, v, pte.pfn, true, 0) &
 				 PTF_WRITE) != 0);
 		return;
 	}
-	if ((flags & FAULT_FLAG_WRITE) && pte_present(pte) &&
-	    frame_write_protected(mm->mmu, pte_pfn(pte))) {
+	if ((flags & FAULT_FLAG_WRITE) && pte.present &&
+	    frame_write_protected(mm->mmu, pte.pfn)) {
 		fail(out, SIGSEGV, SEGV_ACCERR,
 		     "write to a write-protected memory range (MTRR WP)");
 		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
 		return;
 	}
-	if (!pte_present(pte)) {
+	if (!pte.present) {
 		if (v->ops && v->ops->fault)
 			do_driver_fault(mm, v, addr, flags, out);
 		else if (v->shm)
 			do_shared_fault(mm, v, addr, flags, out);
 		else
 			do_anonymous_page(mm, v, addr, flags, out);
-	} else if ((flags & FAULT_FLAG_WRITE) && !pte_write(pte)) {
-		do_wp_page(mm, v, addr, pte, flags, out);
+	} else if ((flags & FAULT_FLAG_WRITE) && !pte.writable) {
+		do_wp_page(mm, v, addr, &pte, flags, out);
 	}
 	/* else: spurious (a stale translation); the retry succeeds. */
 	if (out->sig)
@@ -299,8 +301,8 @@ int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write)
 {
 	struct fault_outcome out;
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-		pte_t p = pt_get(mm, va);
-		if (pte_present(p) && (!write || pte_write(p)))
+		struct pt_entry e;
+		if (pt_lookup(mm, va, &e) && (!write || e.writable))
 			continue;
 		handle_mm_fault(mm, va, write ? FAULT_FLAG_WRITE : 0, &out);
 		if (out.sig)

@@ -190,10 +190,9 @@ enum mem_type mtrr_type_of(const struct memtype *t, uint64_t pa)
 	return matched ? v : (enum mem_type)(t->def_type & MTRR_DEF_TYPE);
 }
 
-enum mem_type pat_type_of(const struct memtype *t, uint64_t pte)
+enum mem_type pat_type_of(const struct memtype *t, bool pat, bool pcd, bool pwt)
 {
-	unsigned index = ((pte >> 7) & 1) << 2 | ((pte >> 4) & 1) << 1 |
-			 ((pte >> 3) & 1);
+	unsigned index = (pat ? 4u : 0u) | (pcd ? 2u : 0u) | (pwt ? 1u : 0u);
 	return (enum mem_type)((t->pat >> (8 * index)) & 0xff);
 }
 

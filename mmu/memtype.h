@@ -6,7 +6,9 @@
  * and 4K granularity, the variable base/mask pairs, and IA32_PAT.  The
  * memory type of a physical address follows the SDM's precedence rules;
  * the effective type of a mapping combines it with the PAT entry that the
- * PTE's PAT/PCD/PWT bits select (SDM Table 11-7).
+ * mapping's PAT, PCD and PWT bits select (SDM Table 11-7).  What those bits
+ * are in a page-table entry is pagetable.c's business: callers pass them
+ * decoded (struct pt_entry's pat, nocache, writethru).
  *
  * memu's CPU does not cache, so the types change no timing; they are
  * state that /dev/mem's MEMRANGE ioctls read and write, that the page-table
@@ -77,8 +79,10 @@ int memtype_wrmsr(struct memtype *t, uint32_t msr, uint64_t value);
 /* The MTRR type of physical address pa (SDM 11.11.4.1).  Without MTRRs
  * at all the page tables alone decide: reported as WB. */
 enum mem_type mtrr_type_of(const struct memtype *t, uint64_t pa);
-/* The PAT entry a PTE's PAT (bit 7), PCD and PWT bits select. */
-enum mem_type pat_type_of(const struct memtype *t, uint64_t pte);
+/* The PAT entry that a mapping's PAT, PCD and PWT bits select: entry
+ * 4 * PAT + 2 * PCD + PWT (SDM 11.12.3). */
+enum mem_type pat_type_of(const struct memtype *t, bool pat, bool pcd,
+			  bool pwt);
 /* SDM Table 11-7: the effective type of MTRR type x PAT type. */
 enum mem_type effective_type(enum mem_type mtrr, enum mem_type pat);
 /* A 2-3 letter name: "UC", "UC-", "WC", "WT", "WP", "WB". */

@@ -1,6 +1,9 @@
-/* An address space: its VMAs and its page tables.  The operations on it
- * (mmap, munmap, mprotect, mremap, brk, madvise) live in mmap.c; the fault
- * handler in fault.c.
+/* An address space: its VMAs and its page tables, and its life (mm.c):
+ * creation, teardown, the batched TLB flush, and the bookkeeping (RSS,
+ * reverse map) of pages entered or removed outside the fault handler:
+ * mm_install_file_page here, zap_range in internal.h.  The syscalls that
+ * change it are declared in mmap.h (mmap.c, mprotect.c, mremap.c,
+ * madvise.c); the fault handler is fault.c.
  */
 #ifndef MEMU_MMU_MM_H
 #define MEMU_MMU_MM_H
@@ -57,5 +60,13 @@ void mm_flush_tlb_filling(struct mm *mm, uint64_t va);
 
 /* True when [start, end) may hold user mappings on this machine. */
 bool mm_range_usable(uint64_t start, uint64_t end);
+
+/* Map the fresh file frame pfn (an ELF image page, FRAME_FILE) at va in
+ * v, with the rights vm_page_prot gives it, and account for it as the
+ * fault path accounts for its pages: one mapping in the frame's
+ * reverse-map count, one page of file RSS.  0 or -ENOMEM (no page-table
+ * page left). */
+int mm_install_file_page(struct mm *mm, struct vma *v, uint64_t va,
+			 uint64_t pfn);
 
 #endif

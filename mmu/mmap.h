@@ -1,7 +1,8 @@
-/* The address-space operations behind mmap(2), munmap(2), mprotect(2),
- * mremap(2), brk(2) and madvise(2), with Linux 6.1's checks in Linux's
- * order and Linux's errnos (see docs/mmap.md and the spec).  Each returns
- * a result or a negative errno.
+/* The address-space operations behind mmap(2), munmap(2) and brk(2)
+ * (mmap.c), mprotect(2) (mprotect.c), mremap(2) (mremap.c) and
+ * madvise(2) (madvise.c), with Linux 6.1's checks in Linux's order and
+ * Linux's errnos (docs/memory.md, "System calls").  Each returns a result
+ * or a negative errno.
  */
 #ifndef MEMU_MMU_MMAP_H
 #define MEMU_MMU_MMAP_H

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "pte.h"
+
 #define LEVELS	    4
 #define ENTRIES	    512
 #define UPPER_FLAGS (PTE_P | PTE_W)
@@ -47,6 +49,21 @@ int pt_create(struct mm *mm)
 	return 0;
 }
 
+static void free_tables(struct mm *mm, uint64_t pfn, int level)
+{
+	pte_t *t = table(mm, pfn);
+	for (unsigned i = 0; level > 1 && i < ENTRIES; i++)
+		if ((t[i] & PTE_P) &&
+		    zone_contains(&mm->mmu->ptbank, pte_pfn(t[i])))
+			free_tables(mm, pte_pfn(t[i]), level - 1);
+	mmu_free_frame(mm->mmu, pfn);
+}
+
+void pt_free_tables(struct mm *mm)
+{
+	free_tables(mm, mm->pml4_pfn, LEVELS);
+}
+
 uint64_t pt_root(struct mm *mm)
 {
 	return mm->pml4_pfn << PAGE_SHIFT;
@@ -82,6 +99,32 @@ pte_t pt_get(struct mm *mm, uint64_t va)
 {
 	pte_t *slot = walk(mm, va, false);
 	return slot ? *slot : 0;
+}
+
+void pte_decode(pte_t p, struct pt_entry *e)
+{
+	bool frame = pte_has_frame(p);
+	*e = (struct pt_entry){
+		.present = pte_present(p),
+		.has_frame = frame,
+		.writable = pte_write(p),
+		.user = p & PTE_U,
+		.exec = frame && !(p & PTE_NX),
+		.accessed = p & PTE_A,
+		.dirty = p & PTE_D,
+		.nocache = p & PTE_PCD,
+		.writethru = p & PTE_PWT,
+		.pat = p & PTE_PAT,
+		.special = pte_special(p),
+		.protnone = p & PTE_PROTNONE,
+		.pfn = frame ? pte_pfn(p) : 0,
+	};
+}
+
+bool pt_lookup(struct mm *mm, uint64_t va, struct pt_entry *e)
+{
+	pte_decode(pt_get(mm, va), e);
+	return e->present;
 }
 
 static pte_t make_pte(uint64_t pfn, unsigned ptf)

@@ -1,9 +1,14 @@
-/* x86-64 4-level page tables: the only code that knows PTE bits (like
- * FreeBSD's pmap).  The tables live in the page-table bank of emulated RAM.
- * memu's kernel writes entries (each one reported to the event point);
- * pt_walk() is the CPU's own page walker, run on every TLB miss, which
- * checks rights and sets Accessed and Dirty as the hardware does
- * (docs/machine.md, "The MMU").
+/* x86-64 4-level page tables, the pmap (like FreeBSD's): pagetable.c is
+ * the only code that knows the bits of an entry (they are in pte.h, which
+ * nothing else includes).  The rest of memu enters mappings with the
+ * machine-independent PTF_* flags and reads them back decoded, as a
+ * struct pt_entry; a raw pte_t leaves this layer only as an opaque number
+ * (events, memu_pte's raw field).  The tables live in the page-table bank
+ * of emulated RAM.  memu's kernel writes entries (each one reported to the
+ * event point); pt_walk() is the CPU's own page walker, run on every TLB
+ * miss, which checks rights and sets Accessed and Dirty as the hardware
+ * does (docs/machine.md, "Page tables").  Below it lie only frames, the
+ * event point and struct mm's fields: it calls nothing else of mmu/.
  */
 #ifndef MEMU_MMU_PAGETABLE_H
 #define MEMU_MMU_PAGETABLE_H
@@ -14,21 +19,6 @@
 #include "mm.h"
 
 typedef uint64_t pte_t;
-
-#define PTE_P	(1ULL << 0)
-#define PTE_W	(1ULL << 1)
-#define PTE_U	(1ULL << 2)
-#define PTE_PWT (1ULL << 3)
-#define PTE_PCD (1ULL << 4)
-#define PTE_A	(1ULL << 5)
-#define PTE_D	(1ULL << 6)
-#define PTE_PAT (1ULL << 7) /* in a 4 KiB PTE; PS in upper levels */
-#define PTE_G	(1ULL << 8)
-/* Software bits 9-11 are ignored by the CPU. */
-#define PTE_SPECIAL  (1ULL << 9)  /* no ordinary frame: zero page, PFN map */
-#define PTE_PROTNONE (1ULL << 10) /* frame kept, access revoked (P clear) */
-#define PTE_ADDR     0x000ffffffffff000ULL
-#define PTE_NX	     (1ULL << 63) /* execute-disable (EFER.NXE is on) */
 
 /* The x86 page-fault error code (Linux's X86_PF_*). */
 #define PF_PROT	 (1u << 0) /* present entry, rights refused */
@@ -47,31 +37,32 @@ enum pt_flags {
 	PTF_EXEC = 1 << 5	/* NX clear */
 };
 
-static inline bool pte_present(pte_t p)
-{
-	return p & PTE_P;
-}
-static inline bool pte_has_frame(pte_t p)
-{
-	return p & (PTE_P | PTE_PROTNONE);
-}
-static inline bool pte_write(pte_t p)
-{
-	return p & PTE_W;
-}
-static inline bool pte_special(pte_t p)
-{
-	return p & PTE_SPECIAL;
-}
-static inline uint64_t pte_pfn(pte_t p)
-{
-	return (p & PTE_ADDR) >> PAGE_SHIFT;
-}
+/* One leaf entry, decoded.  An empty slot decodes to all false, pfn 0. */
+struct pt_entry {
+	bool present;	/* the CPU may use it */
+	bool has_frame; /* present, or PROT_NONE with its frame kept */
+	bool writable, user;
+	bool exec;		      /* holds a frame and NX is clear */
+	bool accessed, dirty;	      /* set by the CPU as it uses the entry */
+	bool nocache, writethru, pat; /* PCD, PWT, PAT: pick the PAT entry */
+	bool special;  /* no ordinary frame: zero frame, PFN map */
+	bool protnone; /* access revoked, frame kept (mprotect PROT_NONE) */
+	uint64_t pfn;  /* the frame when has_frame, else 0 */
+};
+
+/* Decode a raw entry (one from pt_get or pt_for_each). */
+void pte_decode(pte_t pte, struct pt_entry *e);
 
 /* Build the kernel half and an empty user half for a new address space. */
 int pt_create(struct mm *mm);
+/* Free every page-table page of the address space, the PML4 included
+ * (its teardown, once the user entries are gone). */
+void pt_free_tables(struct mm *mm);
 
-/* The leaf entry for va, or 0 when no table holds one. */
+/* The leaf entry for va, decoded into e; returns e->present. */
+bool pt_lookup(struct mm *mm, uint64_t va, struct pt_entry *e);
+/* The raw leaf entry for va, or 0 when no table holds one: an opaque
+ * number, for dumps and pte_decode. */
 pte_t pt_get(struct mm *mm, uint64_t va);
 
 /* Map va to pfn.  -ENOMEM when no page-table page is left. */
@@ -95,7 +86,7 @@ void pt_touch(struct mm *mm, uint64_t va, bool write);
 uint64_t pt_neighbour_pfn(struct mm *mm, uint64_t va);
 
 /* Call fn for every leaf entry that holds a frame in [start, end),
- * skipping absent tables. */
+ * skipping absent tables; fn decodes pte with pte_decode. */
 typedef void (*pt_visit_fn)(struct mm *mm, uint64_t va, pte_t pte, void *arg);
 void pt_for_each(struct mm *mm, uint64_t start, uint64_t end, pt_visit_fn fn,
 		 void *arg);

@@ -67,7 +67,8 @@ int vm_insert_page(struct vma *vma, uint64_t addr, uint64_t pfn)
 	if ((addr & ~PAGE_MASK) || addr < vma->start || addr >= vma->end ||
 	    (vma->flags & VM_PFNMAP))
 		return -EINVAL;
-	if (pte_present(pt_get(mm, addr)))
+	struct pt_entry e;
+	if (pt_lookup(mm, addr, &e))
 		return -EBUSY;
 	vma->flags |= VM_MIXEDMAP;
 	bool w = (vma->flags & VM_SHARED) != 0;

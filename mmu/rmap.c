@@ -83,8 +83,9 @@ static size_t collect(struct vma *v, uint64_t pfn, uint64_t index,
 	uint64_t va = vma_address(v, index);
 	if (index < v->pgoff || va >= v->end)
 		return n;
-	pte_t p = pt_get(v->mm, va);
-	if (!pte_has_frame(p) || pte_pfn(p) != pfn)
+	struct pt_entry e;
+	pt_lookup(v->mm, va, &e);
+	if (!e.has_frame || e.pfn != pfn)
 		return n;
 	if (n < max)
 		out[n] = (struct rmap_entry){v->mm, v, va};

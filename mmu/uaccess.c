@@ -17,21 +17,20 @@ bool access_ok(uint64_t addr, size_t n)
 static uint8_t *user_byte(struct mm *mm, uint64_t va, bool write)
 {
 	uint64_t page = va & PAGE_MASK;
-	pte_t p = pt_get(mm, page);
-	if (!pte_present(p) || (write && !pte_write(p))) {
+	struct pt_entry e;
+	if (!pt_lookup(mm, page, &e) || (write && !e.writable)) {
 		struct fault_outcome out;
 		handle_mm_fault(mm, va, write ? FAULT_FLAG_WRITE : 0, &out);
 		if (out.sig)
 			return NULL;
-		p = pt_get(mm, page);
-		if (!pte_present(p) || !(p & PTE_U))
+		if (!pt_lookup(mm, page, &e) || !e.user)
 			return NULL;
 	}
 	pt_touch(mm, page, write);
 	/* Translated code does not see stores made behind the CPU's back. */
 	if (write)
-		code_invalidate(mm->mmu, pte_pfn(p));
-	return (uint8_t *)mmu_pfn_host(mm->mmu, pte_pfn(p)) + (va & ~PAGE_MASK);
+		code_invalidate(mm->mmu, e.pfn);
+	return (uint8_t *)mmu_pfn_host(mm->mmu, e.pfn) + (va & ~PAGE_MASK);
 }
 
 typedef void (*chunk_fn)(uint8_t *host, size_t off, size_t len, void *arg);

@@ -5,6 +5,8 @@
  * same macros FreeBSD's kernel uses), ordered by address; VMAs never
  * overlap, so "the first VMA ending above addr" -- Linux's find_vma -- is
  * one RB_NFIND.  Flag values are Linux's, so /proc views can print them.
+ * vma.c also makes, copies, splits and merges VMAs for the syscall code
+ * (Linux's vma_merge and __split_vma, in its mm/mmap.c).
  */
 #ifndef MEMU_MMU_VMA_H
 #define MEMU_MMU_VMA_H
@@ -118,5 +120,25 @@ struct vma *vma_first(struct vma_tree *t);
 struct vma *vma_last(struct vma_tree *t);
 struct vma *vma_next(struct vma_tree *t, struct vma *v);
 struct vma *vma_prev(struct vma_tree *t, struct vma *v);
+
+/* ---- A VMA's life and shape, for mmu/'s address-space code (vma.c) */
+
+/* A new VMA of mm for [start, end), not in the tree, with no backing. */
+struct vma *vma_new(struct mm *mm, uint64_t start, uint64_t end, uint64_t flags,
+		    uint64_t pgoff);
+/* Free a VMA already out of the tree: its driver's close, its file
+ * reference, its anon_vma and shared-object links. */
+void vma_free(struct mm *mm, struct vma *v);
+/* A copy of v's backing for [start, end): same anon_vma, object, ops
+ * (not in the tree). */
+struct vma *vma_copy(struct mm *mm, struct vma *v, uint64_t start, uint64_t end,
+		     uint64_t pgoff);
+/* Split v at addr: v keeps [start, addr), the new VMA, returned, gets
+ * [addr, end); both are in mm's tree.  NULL when out of memory. */
+struct vma *split_vma(struct mm *mm, struct vma *v, uint64_t addr);
+/* Merge v with the VMAs right above and below it where Linux would (same
+ * flags but soft-dirty, same backing, compatible anon_vma, contiguous
+ * offsets, no driver ops); returns the VMA that now holds v's range. */
+struct vma *merge_neighbours(struct mm *mm, struct vma *v);
 
 #endif

@@ -13,7 +13,7 @@ static const enum mem_type pat_cols[NT] = {MT_UC, MT_UC_MINUS, MT_WC,
 					   MT_WT, MT_WB,       MT_WP};
 static const enum mem_type mtrr_rows[5] = {MT_UC, MT_WC, MT_WT, MT_WB, MT_WP};
 
-/* SDM Table 11-7 (CR0.CD = 0), rows MTRR, columns PAT, as the spec
+/* SDM Table 11-7 (CR0.CD = 0), rows MTRR, columns PAT, as the SDM
  * gives it. */
 static const enum mem_type sdm[5][NT] = {
 	/* PAT:  UC     UC-    WC     WT     WB     WP */
@@ -56,15 +56,16 @@ static void var(unsigned k, uint64_t base, uint64_t len, enum mem_type type)
 Test(memtype, power_up_pat_selects_by_pat_pcd_pwt)
 {
 	on(8);
-	/* PA0 WB, PA1 WT, PA2 UC-, PA3 UC, PA4..7 the same again */
-	cr_assert_eq(pat_type_of(&t, 0), MT_WB);
-	cr_assert_eq(pat_type_of(&t, 1 << 3), MT_WT);
-	cr_assert_eq(pat_type_of(&t, 1 << 4), MT_UC_MINUS);
-	cr_assert_eq(pat_type_of(&t, (1 << 4) | (1 << 3)), MT_UC);
-	cr_assert_eq(pat_type_of(&t, 1 << 7), MT_WB);
+	/* PA0 WB, PA1 WT, PA2 UC-, PA3 UC, PA4..7 the same again;
+	 * arguments: PAT, PCD, PWT */
+	cr_assert_eq(pat_type_of(&t, false, false, false), MT_WB);
+	cr_assert_eq(pat_type_of(&t, false, false, true), MT_WT);
+	cr_assert_eq(pat_type_of(&t, false, true, false), MT_UC_MINUS);
+	cr_assert_eq(pat_type_of(&t, false, true, true), MT_UC);
+	cr_assert_eq(pat_type_of(&t, true, false, false), MT_WB);
 	cr_assert_eq(memtype_wrmsr(&t, MSR_PAT, 0x0001040600070406ULL), 0);
-	cr_assert_eq(pat_type_of(&t, (1 << 7) | (1 << 4) | (1 << 3)), MT_UC);
-	cr_assert_eq(pat_type_of(&t, (1 << 7) | (1 << 4)), MT_WC);
+	cr_assert_eq(pat_type_of(&t, true, true, true), MT_UC);
+	cr_assert_eq(pat_type_of(&t, true, true, false), MT_WC);
 }
 
 Test(memtype, precedence_default_fixed_variable)

@@ -13,6 +13,7 @@
 
 #include "mmu/mm.h"
 #include "mmu/pagetable.h"
+#include "mmu/pte.h"
 
 #define KERNEL_VA 0xffffffff80000000ULL
 #define USER_VA	  0x400000ULL

@@ -1,8 +1,8 @@
 /* The errno of each bad argument to mmap, munmap, mprotect, madvise and
- * mremap, in Linux 6.1's order of checks (see the spec).  Prints one line
- * per case, "name result", where result is "ok" or the errno's name; the
- * test compares the whole output.  Raw syscalls: libc wrappers may
- * check arguments themselves.
+ * mremap, in Linux 6.1's order of checks (docs/memory.md, "System calls").
+ * Prints one line per case, "name result", where result is "ok" or the
+ * errno's name; the test compares the whole output.  Raw syscalls: libc
+ * wrappers may check arguments themselves.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,0 +1,128 @@
+/* madvise(2) (Linux mm/madvise.c): the advice memu acts on (DONTNEED,
+ * REMOVE, POPULATE_READ/WRITE) and the checks of the rest.
+ */
+#include "mmap.h"
+
+#include <errno.h>
+
+#include "fault.h"
+#include "internal.h"
+#include "shmem.h"
+
+static bool madvise_known(uint64_t advice)
+{
+	switch (advice) {
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_WILLNEED:
+	case MADV_DONTNEED:
+	case MADV_FREE:
+	case MADV_REMOVE:
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+	case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE:
+	case MADV_DONTDUMP:
+	case MADV_DODUMP:
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+	case 22:
+	case 23:
+	case 24:
+		return true;
+	default: /* MERGEABLE/UNMERGEABLE: no KSM; HWPOISON: no */
+		return false;
+	}
+}
+
+static void shmem_drop_range(struct mm *mm, struct vma *v, uint64_t start,
+			     uint64_t end)
+{
+	uint64_t first = v->pgoff + ((start - v->start) >> PAGE_SHIFT);
+	uint64_t n = (end - start) >> PAGE_SHIFT;
+	/* Only frames no other mapping still uses. */
+	for (uint64_t i = first; i < first + n && i < v->shm->pages; i++) {
+		uint64_t pfn = v->shm->pfns[i];
+		struct frame *f =
+			pfn == PFN_NONE ? NULL : mmu_frame(mm->mmu, pfn);
+		if (f && f->mapcount == 0) {
+			mmu_free_frame(mm->mmu, pfn);
+			v->shm->pfns[i] = PFN_NONE;
+		}
+	}
+}
+
+static int madvise_vma(struct mm *mm, struct vma *v, uint64_t start,
+		       uint64_t end, uint64_t advice)
+{
+	switch (advice) {
+	case MADV_DONTNEED:
+	case 24: /* MADV_DONTNEED_LOCKED */
+		if ((v->flags & VM_PFNMAP) ||
+		    (advice == MADV_DONTNEED && (v->flags & VM_LOCKED)))
+			return -EINVAL;
+		zap_range(mm, start, end);
+		return 0;
+	case MADV_FREE:
+		return (v->flags & VM_SHARED) || v->ops ? -EINVAL : 0;
+	case MADV_REMOVE:
+		if (!v->shm)
+			return -EINVAL;
+		if (!(v->flags & VM_SHARED) || !(v->flags & VM_WRITE))
+			return -EACCES;
+		zap_range(mm, start, end);
+		shmem_drop_range(mm, v, start, end);
+		return 0;
+	case 22: /* MADV_POPULATE_READ */
+	case 23: /* MADV_POPULATE_WRITE */
+		if ((v->flags & (VM_IO | VM_PFNMAP)) ||
+		    (advice == 22 && !(v->flags & VM_READ)) ||
+		    (advice == 23 && !(v->flags & VM_WRITE)))
+			return -EINVAL;
+		return populate_range(mm, start, end, advice == 23);
+	case MADV_DOFORK:
+		return (v->flags & VM_IO) ? -EINVAL : 0;
+	case MADV_WIPEONFORK:
+		return (v->flags & VM_SHARED) || v->ops ? -EINVAL : 0;
+	case MADV_DODUMP:
+		return (v->flags & VM_SPECIAL) ? -EINVAL : 0;
+	default:
+		return 0;
+	}
+}
+
+int do_madvise(struct mm *mm, uint64_t start, uint64_t len_in, uint64_t advice)
+{
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	if (!madvise_known(advice))
+		return -EINVAL;
+	uint64_t len = PAGE_ALIGN(len_in);
+	if (len_in && !len)
+		return -EINVAL;
+	uint64_t end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	int unmapped = 0;
+	uint64_t at = start;
+	struct vma *v = vma_find(&mm->vmas, start);
+	if (!v)
+		return -ENOMEM;
+	while (v && v->start < end && at < end) {
+		if (v->start > at)
+			unmapped = -ENOMEM;
+		uint64_t lo = v->start > at ? v->start : at;
+		uint64_t hi = v->end < end ? v->end : end;
+		int err = madvise_vma(mm, v, lo, hi, advice);
+		if (err)
+			return err;
+		at = hi;
+		v = vma_find(&mm->vmas, at);
+	}
+	return at < end ? -ENOMEM : unmapped;
+}

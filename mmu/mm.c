@@ -1,0 +1,101 @@
+#include "mm.h"
+
+#include <stdlib.h>
+
+#include "internal.h"
+#include "pagetable.h"
+#include "pgprot.h"
+#include "rmap.h"
+#include "tlb.h"
+
+struct mm *mm_create(struct mmu *mmu)
+{
+	struct mm *mm = calloc(1, sizeof(*mm));
+	if (!mm)
+		return NULL;
+	mm->mmu = mmu;
+	vma_tree_init(&mm->vmas);
+	mm->mmap_base = MMAP_BASE;
+	mm->stack_rlimit = STACK_RLIMIT;
+	mm->flush_page = NO_PAGE;
+	if (pt_create(mm)) {
+		free(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+void mm_destroy(struct mm *mm)
+{
+	if (!mm)
+		return;
+	struct vma *v;
+	while ((v = vma_first(&mm->vmas))) {
+		zap_range(mm, v->start, v->end);
+		vma_tree_remove(&mm->vmas, v);
+		vma_free(mm, v);
+	}
+	pt_free_tables(mm);
+	free(mm);
+}
+
+void mm_flush_tlb(struct mm *mm)
+{
+	if (!mm->flush_pending && mm->flush_page == NO_PAGE)
+		return;
+	mm->flush_pending = false;
+	mm->flush_page = NO_PAGE;
+	tlb_flush(mm->mmu, 0);
+}
+
+void mm_flush_tlb_filling(struct mm *mm, uint64_t va)
+{
+	if (!mm->flush_pending && mm->flush_page == va)
+		mm->flush_page = NO_PAGE;
+	mm_flush_tlb(mm);
+}
+
+bool mm_range_usable(uint64_t start, uint64_t end)
+{
+	return start < end && end <= TASK_SIZE;
+}
+
+/* ---- the pages of an address space */
+
+static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
+{
+	(void)arg;
+	struct pt_entry e;
+	pte_decode(pte, &e);
+	pt_clear(mm, va);
+	if (e.special)
+		return;
+	uint64_t pfn = e.pfn;
+	struct frame *f = mmu_frame(mm->mmu, pfn);
+	if (!f)
+		return;
+	if (f->kind == FRAME_ANON)
+		mm->rss_anon--;
+	else if (f->kind == FRAME_SHARED)
+		mm->rss_shmem--;
+	else if (f->kind == FRAME_FILE)
+		mm->rss_file--;
+	rmap_remove(mm->mmu, pfn);
+}
+
+/* Remove every mapping in [start, end) (Linux zap_page_range). */
+void zap_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	pt_for_each(mm, start, end, zap_pte, NULL);
+}
+
+int mm_install_file_page(struct mm *mm, struct vma *v, uint64_t va,
+			 uint64_t pfn)
+{
+	int err = pt_enter(mm, va, pfn, vm_page_prot(mm, v, pfn, true, 0));
+	if (err)
+		return err;
+	rmap_dup(mm->mmu, pfn);
+	mm->rss_file++;
+	return 0;
+}
