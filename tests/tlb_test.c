@@ -74,8 +74,9 @@ Test(tlb, a_fetch_from_a_no_exec_page_is_a_protection_fault)
 	cr_assert_eq(g.r.fault_addr, page);
 	/* P | U | I: present, user, instruction fetch (NX) */
 	cr_assert_eq(g.r.error_code, 0x15);
-	struct memu_pte e = pte_at(page);
-	cr_assert(e.present && (e.raw & PTE_NX));
+	struct pt_entry e;
+	pt_lookup(g.m->proc.mm, page, &e);
+	cr_assert(e.present && !e.exec, "the entry has NX set");
 	guest_close(&g);
 }
 
