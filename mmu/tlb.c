@@ -52,8 +52,8 @@ static void grant(struct mmu *m, uint64_t pa, bool writable, bool exec)
 		code_invalidate(m, pa >> PAGE_SHIFT);
 	if (exec && rights_live(m, f, FRAME_TLB_W))
 		flush_all(m);
-	note_rights(m, f, (writable ? FRAME_TLB_W : 0) |
-				  (exec ? FRAME_TLB_X : 0));
+	note_rights(m, f,
+		    (writable ? FRAME_TLB_W : 0) | (exec ? FRAME_TLB_X : 0));
 	if (exec)
 		f->code = 1;
 }
