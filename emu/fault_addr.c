@@ -6,8 +6,8 @@
  * (uc_struct.invalid_addr) is private.  Linux reports the byte.
  *
  * How: a fault that ends in a signal leaves the CPU stopped at the
- * faulting instruction with its state restored (fact 1 in
- * docs/machine.md).  memu saves that state, runs the one instruction again
+ * faulting instruction with its state restored (docs/machine.md, "The
+ * MMU").  memu saves that state, runs the one instruction again
  * (an instruction count of 1) in probe mode, and restores the state: in
  * probe mode tlb_miss() sends the faulting page to a probe I/O page and
  * every other data page to a sink page (reads give 0, writes vanish), so

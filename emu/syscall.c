@@ -1,6 +1,6 @@
 /* Syscall dispatch.  `syscall` at CPL 3 arrives at UC_HOOK_INSN
- * (architecture, fact 5); Unicorn advances RIP past the instruction after
- * the hook returns.  Every call passes through the event point. */
+ * (docs/machine.md, "The CPU"); Unicorn advances RIP past the instruction
+ * after the hook returns.  Every call passes through the event point. */
 #include <errno.h>
 
 #include "machine.h"
