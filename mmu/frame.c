@@ -146,14 +146,11 @@ static uint64_t find_block(struct zone *z, struct zone_node *node,
 	return UINT64_MAX;
 }
 
-static uint64_t alloc_in_node(struct zone *z, enum frame_kind kind,
-			      unsigned colour, struct zone_node *node)
+/* The first free frame of the next block that has one. */
+static uint64_t first_free(struct zone *z, enum frame_kind kind,
+			   struct zone_node *node)
 {
-	uint64_t b = find_block(z, node, FRAME_BLOCK);
-	if (b != UINT64_MAX)
-		return finish_alloc(z, b * FRAME_BLOCK + colour % FRAME_BLOCK,
-				    kind);
-	b = find_block(z, node, 1);
+	uint64_t b = find_block(z, node, 1);
 	if (b == UINT64_MAX)
 		return PFN_NONE;
 	uint64_t end = node->end_block * FRAME_BLOCK;
@@ -161,6 +158,30 @@ static uint64_t alloc_in_node(struct zone *z, enum frame_kind kind,
 		if (z->frames[i].kind == FRAME_FREE)
 			return finish_alloc(z, i, kind);
 	return PFN_NONE;
+}
+
+static uint64_t alloc_in_node(struct zone *z, enum frame_kind kind,
+			      unsigned colour, struct zone_node *node)
+{
+	uint64_t b = find_block(z, node, FRAME_BLOCK);
+	if (b != UINT64_MAX)
+		return finish_alloc(z, b * FRAME_BLOCK + colour % FRAME_BLOCK,
+				    kind);
+	return first_free(z, kind, node);
+}
+
+/* frame_alloc_dense hands frames out in order: back them a chunk ahead. */
+#define DENSE_PREFAULT 64
+
+uint64_t frame_alloc_dense(struct zone *z, enum frame_kind kind)
+{
+	uint64_t pfn =
+		z->nr_free ? first_free(z, kind, &z->nodes[0]) : PFN_NONE;
+	if (pfn != PFN_NONE && pfn % DENSE_PREFAULT == 0 &&
+	    pfn + DENSE_PREFAULT <= z->base_pfn + z->nr)
+		phys_prefault(z->phys, pfn << PAGE_SHIFT,
+			      DENSE_PREFAULT * PAGE_SIZE);
+	return pfn;
 }
 
 uint64_t frame_alloc_node(struct zone *z, enum frame_kind kind, uint64_t want,

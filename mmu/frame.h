@@ -90,6 +90,10 @@ void zone_split_nodes(struct zone *z, unsigned n);
 unsigned zone_node_of(const struct zone *z, uint64_t pfn);
 /* Start node 0's next-fit search at pfn (low memory is used last). */
 void zone_set_cursor(struct zone *z, uint64_t pfn);
+/* One zeroed frame, the first free one from node 0's cursor on: dense,
+ * for the page-table bank (tables have no virtual neighbours to sit
+ * beside). */
+uint64_t frame_alloc_dense(struct zone *z, enum frame_kind kind);
 /* Allocate n physically contiguous zeroed frames (boot-time use). */
 uint64_t frame_alloc_run(struct zone *z, enum frame_kind kind, uint64_t n);
 void frame_free(struct zone *z, uint64_t pfn);

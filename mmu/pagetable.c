@@ -41,8 +41,7 @@ static void write_entry(struct mm *mm, pte_t *slot, uint64_t va, pte_t new,
 
 int pt_create(struct mm *mm)
 {
-	uint64_t pfn =
-		frame_alloc(&mm->mmu->ptbank, FRAME_PAGETABLE, PFN_NONE, 0);
+	uint64_t pfn = frame_alloc_dense(&mm->mmu->ptbank, FRAME_PAGETABLE);
 	if (pfn == PFN_NONE)
 		return -ENOMEM;
 	mm->pml4_pfn = pfn;
@@ -79,8 +78,8 @@ static pte_t *walk(struct mm *mm, uint64_t va, bool alloc)
 		if (!(*slot & PTE_P)) {
 			if (!alloc)
 				return NULL;
-			uint64_t t = frame_alloc(&mm->mmu->ptbank,
-						 FRAME_PAGETABLE, PFN_NONE, 0);
+			uint64_t t = frame_alloc_dense(&mm->mmu->ptbank,
+						       FRAME_PAGETABLE);
 			if (t == PFN_NONE)
 				return NULL;
 			/* Upper levels grant everything; the leaf decides.

@@ -65,3 +65,15 @@ void *phys_host(const struct phys *p, uint64_t pa)
 		return NULL;
 	return p->host + host_offset(p, pa);
 }
+
+void phys_prefault(const struct phys *p, uint64_t pa, uint64_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	if (phys_backed(p, pa, len))
+		madvise(phys_host(p, pa), len, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)pa;
+	(void)len;
+#endif
+}

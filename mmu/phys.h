@@ -50,6 +50,10 @@ void phys_destroy(struct phys *p);
 bool phys_backed(const struct phys *p, uint64_t pa, uint64_t len);
 /* True when pa is RAM: below ram_top outside the ISA hole, or the PT bank. */
 bool phys_is_ram(const struct phys *p, uint64_t pa);
+/* Have the host back [pa, pa + len) now, in one call, rather than one
+ * host page fault at a time as the bytes are first touched.  A hint:
+ * nothing changes for the guest if the host cannot. */
+void phys_prefault(const struct phys *p, uint64_t pa, uint64_t len);
 /* Host pointer for a backed physical address (NULL if not backed). */
 void *phys_host(const struct phys *p, uint64_t pa);
 
