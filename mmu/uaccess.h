@@ -1,11 +1,11 @@
 /* Kernel access to user memory (copy_from_user and friends).
  *
- * memu's kernel code never goes through the host alias of a user page or
- * through uc_mem_read/write: it walks the page tables like the CPU would,
- * takes a fault (counted like Linux counts faults on user buffers) when
- * the page is absent or read-only, sets A/D as the CPU would, and then
- * touches the frame through the host direct map.  A bad pointer gives
- * -EFAULT and never a host fault.
+ * memu's kernel code never goes through the CPU (uc_mem_read/write): it
+ * looks the entry up in the page tables, takes a fault (counted like Linux
+ * counts faults on user buffers) when the page is absent or read-only,
+ * sets A/D as the CPU would, and then touches the frame through the host
+ * direct map; a write drops the frame's translated code.  A bad pointer
+ * gives -EFAULT and never a host fault.
  */
 #ifndef MEMU_MMU_UACCESS_H
 #define MEMU_MMU_UACCESS_H
