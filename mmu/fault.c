@@ -108,6 +108,12 @@ static void do_anonymous_page(struct mm *mm, struct vma *v, uint64_t addr,
 	}
 	rmap_add_anon(m, pfn, v, page);
 	mm->rss_anon++;
+	/* Writing pages in order: the next ones will want the next frames,
+	 * so have the host back them now, in one call (the way Linux reads
+	 * a file ahead).  Random or sparse writes never ask. */
+	if (page == mm->last_anon_fault + PAGE_SIZE)
+		frame_prefault_block(&m->ram, pfn);
+	mm->last_anon_fault = page;
 	event_fault(&m->events, addr, FAULT_ANON, flags);
 }
 

@@ -19,7 +19,8 @@ int zone_init(struct zone *z, const char *name, uint64_t base_pfn, uint64_t nr,
 	 * large, mostly untouched RAM costs little. */
 	z->frames = calloc(nr, sizeof(*z->frames));
 	z->block_free = calloc(blocks, 1);
-	if (!z->frames || !z->block_free) {
+	z->block_backed = calloc(blocks, 1);
+	if (!z->frames || !z->block_free || !z->block_backed) {
 		zone_destroy(z);
 		return -1;
 	}
@@ -35,8 +36,10 @@ void zone_destroy(struct zone *z)
 {
 	free(z->frames);
 	free(z->block_free);
+	free(z->block_backed);
 	z->frames = NULL;
 	z->block_free = NULL;
+	z->block_backed = NULL;
 }
 
 bool zone_contains(const struct zone *z, uint64_t pfn)
@@ -242,4 +245,16 @@ void frame_free(struct zone *z, uint64_t pfn)
 		node_of_block(z, b)->whole++;
 	z->nr_free++;
 	event_emit(z->events, &e);
+}
+
+void frame_prefault_block(struct zone *z, uint64_t pfn)
+{
+	if (!zone_contains(z, pfn))
+		return;
+	uint64_t i = pfn - z->base_pfn, b = i / FRAME_BLOCK;
+	uint64_t end = (b + 1) * FRAME_BLOCK;
+	if (z->block_backed[b] || end > z->nr)
+		return;
+	z->block_backed[b] = 1;
+	phys_prefault(z->phys, pfn << PAGE_SHIFT, (end - i) * PAGE_SIZE);
 }

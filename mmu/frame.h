@@ -59,8 +59,9 @@ struct zone {
 	uint64_t nr;
 	uint64_t nr_free;
 	struct frame *frames;
-	uint8_t *block_free; /* free frames in each FRAME_BLOCK block */
-	unsigned nr_nodes;   /* 1 unless RAM is split into NUMA nodes */
+	uint8_t *block_free;   /* free frames in each FRAME_BLOCK block */
+	uint8_t *block_backed; /* the host backs the whole block already */
+	unsigned nr_nodes;     /* 1 unless RAM is split into NUMA nodes */
 	struct zone_node nodes[MAX_NUMA_NODES];
 	struct phys *phys;
 	struct events *events;
@@ -94,6 +95,10 @@ void zone_set_cursor(struct zone *z, uint64_t pfn);
  * for the page-table bank (tables have no virtual neighbours to sit
  * beside). */
 uint64_t frame_alloc_dense(struct zone *z, enum frame_kind kind);
+/* Have the host back the rest of pfn's block now, once (phys_prefault):
+ * the fault path asks when a guest writes its pages in order, whose next
+ * pages will take the next frames of the block. */
+void frame_prefault_block(struct zone *z, uint64_t pfn);
 /* Allocate n physically contiguous zeroed frames (boot-time use). */
 uint64_t frame_alloc_run(struct zone *z, enum frame_kind kind, uint64_t n);
 void frame_free(struct zone *z, uint64_t pfn);

@@ -45,6 +45,7 @@ struct mm {
 	 * the stale entry, so it alone needs no flush. */
 	uint64_t flush_page;
 	uint64_t rss_anon, rss_shmem, rss_file;
+	uint64_t last_anon_fault; /* page of the last anonymous write fault */
 };
 
 struct mm *mm_create(struct mmu *mmu);
