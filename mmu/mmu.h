@@ -28,7 +28,9 @@ struct mmu {
 	/* The frame tlb.h's code window shows while code_invalidate runs,
 	 * PFN_NONE otherwise. */
 	uint64_t code_window_pfn;
-	uint64_t tlb_gen; /* TLB flushes so far (tlb.c) */
+	uint64_t tlb_gen;	    /* TLB flushes so far (tlb.c) */
+	uint64_t fills_since_flush; /* TLB fills since the last flush */
+	unsigned resize_steps;	    /* flushes made to let the TLB grow */
 	/* Ids of anon_vmas and shared objects: per machine, so that every
 	 * machine in a process numbers them the same way. */
 	uint64_t next_object_id;

@@ -16,6 +16,28 @@ static void flush_all(struct mmu *m)
 {
 	uc_ctl_flush_tlb(m->uc);
 	m->tlb_gen++;
+	m->fills_since_flush = 0;
+}
+
+/* QEMU sizes its TLB (256 entries up to 1M) only when it is flushed,
+ * doubling it when most entries were used.  memu flushes rarely, so a
+ * guest whose working set outgrows the TLB would miss on most accesses for
+ * good.  So after many fills without a flush, memu flushes to let the TLB
+ * grow, as a hardware TLB loses entries to its capacity; each time it
+ * waits twice as long, so that a working set the grown TLB holds is
+ * refilled before the next one.  Not a flush the guest asked for: no
+ * event, no statistic. */
+#define FILLS_BEFORE_RESIZE 8192
+#define RESIZE_STEPS_MAX    12
+
+static void maybe_grow(struct mmu *m)
+{
+	if (++m->fills_since_flush < (uint64_t)FILLS_BEFORE_RESIZE
+					     << m->resize_steps)
+		return;
+	if (m->resize_steps < RESIZE_STEPS_MAX)
+		m->resize_steps++;
+	flush_all(m);
 }
 
 /* Could the TLB hold an entry with these rights for f? */
@@ -72,6 +94,7 @@ bool tlb_fill(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 		return true;
 	}
 	struct pt_walk w;
+	maybe_grow(m);
 	/* A resolved fault makes the next walk succeed, or fault for a
 	 * reason the handler turns into a signal (a fetch from a page that
 	 * was just made present in a non-executable VMA, say); three walks
