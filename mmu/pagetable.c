@@ -278,7 +278,9 @@ static void visit(struct mm *mm, uint64_t pfn, int level, uint64_t base,
 {
 	pte_t *t = table(mm, pfn);
 	uint64_t size = span(level);
-	for (unsigned i = 0; i < ENTRIES; i++) {
+	/* Start at start's slot when it lies in this table, not at slot 0. */
+	for (unsigned i = start > base ? index_at(start, level) : 0;
+	     i < ENTRIES; i++) {
 		uint64_t lo = canonical(base + i * size);
 		/* last byte, not lo + size: the top slot ends at 2^64 */
 		if (lo + (size - 1) < start)
