@@ -120,7 +120,9 @@ int fd_install(struct memu *m, struct file *f)
 
 struct file *fd_file(struct memu *m, uint64_t fd)
 {
-	return fd < PROC_FDS ? m->proc.fds[fd] : NULL;
+	/* Descriptors are (unsigned) ints: Linux ignores the high half. */
+	uint32_t n = (uint32_t)fd;
+	return n < PROC_FDS ? m->proc.fds[n] : NULL;
 }
 
 int fd_close(struct memu *m, uint64_t fd)

@@ -44,6 +44,9 @@ struct process {
 	uint64_t initial_rsp;
 	uint64_t tid_address;
 	uint64_t sigmask;
+	struct {
+		uint64_t sp, size; /* size 0: none (SS_DISABLE) */
+	} altstack;
 	uint64_t sigactions[65][4]; /* stored, not yet delivered */
 	struct file *fds[PROC_FDS]; /* open files by descriptor, NULL: closed */
 	char *exe;		    /* path, for VMA names and reports */

@@ -45,6 +45,9 @@ static int64_t do_rw(struct file *f, uint64_t buf, uint64_t count,
 	const struct file_operations *ops = f->dev->fops;
 	if (write ? !ops->write : !ops->read)
 		return -EINVAL;
+	/* vfs_read/vfs_write check the buffer before the count. */
+	if (!access_ok(buf, count))
+		return -EFAULT;
 	int err = rw_verify_area(f, *pos, count);
 	if (err)
 		return err;
@@ -119,11 +122,16 @@ static int64_t vector_io(struct memu *m, const uint64_t *a, bool write)
 	} iov[IOV_MAX_GUEST];
 	if (copy_from_user(m->proc.mm, iov, a[1], iovcnt * sizeof(iov[0])))
 		return -EFAULT;
+	/* Linux's import_iovec: each segment's length is checked, its
+	 * buffer is checked, and the total is clamped to MAX_RW_COUNT. */
 	uint64_t total = 0;
 	for (uint64_t i = 0; i < iovcnt; i++) {
-		if ((int64_t)iov[i].len < 0 ||
-		    iov[i].len > MAX_RW_COUNT - total)
+		if ((int64_t)iov[i].len < 0)
 			return -EINVAL;
+		if (!access_ok(iov[i].base, iov[i].len))
+			return -EFAULT;
+		if (iov[i].len > MAX_RW_COUNT - total)
+			iov[i].len = MAX_RW_COUNT - total;
 		total += iov[i].len;
 	}
 	int64_t done = 0;
@@ -278,26 +286,27 @@ int64_t sys_dup(struct memu *m, const uint64_t *a)
 
 int64_t sys_dup3(struct memu *m, const uint64_t *a)
 {
-	struct file *f = fd_file(m, a[0]);
+	uint32_t oldfd = (uint32_t)a[0], newfd = (uint32_t)a[1];
+	struct file *f = fd_file(m, oldfd);
 	if (!f)
 		return -EBADF;
-	if (a[2] & ~(uint64_t)O_CLOEXEC)
+	if ((int)a[2] & ~O_CLOEXEC)
 		return -EINVAL;
-	if (a[0] == a[1])
+	if (oldfd == newfd)
 		return -EINVAL;
-	if (a[1] >= PROC_FDS)
+	if (newfd >= PROC_FDS)
 		return -EBADF;
-	if (m->proc.fds[a[1]])
-		fd_close(m, a[1]);
+	if (m->proc.fds[newfd])
+		fd_close(m, newfd);
 	file_get(f);
-	m->proc.fds[a[1]] = f;
-	return (int64_t)a[1];
+	m->proc.fds[newfd] = f;
+	return newfd;
 }
 
 int64_t sys_dup2(struct memu *m, const uint64_t *a)
 {
-	if (a[0] == a[1])
-		return fd_file(m, a[0]) ? (int64_t)a[0] : -EBADF;
+	if ((uint32_t)a[0] == (uint32_t)a[1])
+		return fd_file(m, a[0]) ? (int64_t)(uint32_t)a[0] : -EBADF;
 	uint64_t args[3] = {a[0], a[1], 0};
 	return sys_dup3(m, args);
 }
@@ -323,6 +332,21 @@ static int64_t put_stat(struct memu *m, const struct chardev *dev, uint64_t ust)
 	return copy_to_user(m->proc.mm, ust, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+/* The working directory, "/": the one directory memu has so far. */
+static int64_t put_root_stat(struct memu *m, uint64_t ust)
+{
+	struct stat st;
+	memset(&st, 0, sizeof(st));
+	st.st_dev = 1;
+	st.st_ino = 2;
+	st.st_mode = S_IFDIR | 0755;
+	st.st_nlink = 2;
+	st.st_blksize = 4096;
+	st.st_atim.tv_sec = st.st_mtim.tv_sec = st.st_ctim.tv_sec =
+		(time_t)VCLOCK_EPOCH;
+	return copy_to_user(m->proc.mm, ust, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 int64_t sys_fstat(struct memu *m, const uint64_t *a)
 {
 	struct file *f = fd_file(m, a[0]);
@@ -336,6 +360,8 @@ int64_t sys_newfstatat(struct memu *m, const uint64_t *a)
 	if (n < 0)
 		return n;
 	if (n == 0 && (a[3] & AT_EMPTY_PATH)) {
+		if ((int)a[0] == AT_FDCWD)
+			return put_root_stat(m, a[2]);
 		uint64_t f[2] = {a[0], a[2]};
 		return sys_fstat(m, f);
 	}

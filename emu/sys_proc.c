@@ -203,10 +203,43 @@ int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a)
 	return 0;
 }
 
+/* stack_t, as x86-64 Linux lays it out. */
+struct guest_stack {
+	uint64_t sp;
+	int32_t flags, pad;
+	uint64_t size;
+};
+#define GUEST_SS_ONSTACK    1
+#define GUEST_SS_DISABLE    2
+#define GUEST_SS_AUTODISARM (1U << 31)
+#define GUEST_MINSIGSTKSZ   2048
+
+/* Linux's sigaltstack: copy in, check, store, copy the old one out.  No
+ * handler runs on it yet (signal delivery is a later step). */
 int64_t sys_sigaltstack(struct memu *m, const uint64_t *a)
 {
-	(void)m;
-	(void)a;
+	struct guest_stack new,
+		old = {m->proc.altstack.sp,
+		       m->proc.altstack.size ? 0 : GUEST_SS_DISABLE, 0,
+		       m->proc.altstack.size};
+	if (a[0] && copy_from_user(m->proc.mm, &new, a[0], sizeof(new)))
+		return -EFAULT;
+	if (a[0]) {
+		int mode = (int)((uint32_t) new.flags & ~GUEST_SS_AUTODISARM);
+		if (mode != GUEST_SS_DISABLE && mode != GUEST_SS_ONSTACK &&
+		    mode != 0)
+			return -EINVAL;
+		if (mode == GUEST_SS_DISABLE) {
+			m->proc.altstack.sp = m->proc.altstack.size = 0;
+		} else {
+			if (new.size < GUEST_MINSIGSTKSZ)
+				return -ENOMEM;
+			m->proc.altstack.sp = new.sp;
+			m->proc.altstack.size = new.size;
+		}
+	}
+	if (a[1] && copy_to_user(m->proc.mm, a[1], &old, sizeof(old)))
+		return -EFAULT;
 	return 0;
 }
 
@@ -292,6 +325,9 @@ int64_t sys_futex(struct memu *m, const uint64_t *a)
 {
 	int op = (int)(a[1] & 0x7f);
 	uint32_t val;
+	/* get_futex_key: the word must be aligned. */
+	if ((op == 0 || op == 1 || op == 9 || op == 10) && (a[0] & 3))
+		return -EINVAL;
 	switch (op) {
 	case 0: /* FUTEX_WAIT: one thread, nobody could wake it */
 	case 9: /* FUTEX_WAIT_BITSET */

@@ -376,3 +376,24 @@ Test(robustness, cpu_int_n_for_every_vector, .timeout = 300)
 	}
 	cr_expect_eq(bad, 0, "%d of 256 int N differ from Linux", bad);
 }
+
+/* Syscall edges where the order of Linux's checks decides the errno
+ * (guest/tests/edge_errno.c): the same output natively and under memu. */
+Test(robustness, syscall_edges_as_on_linux)
+{
+	FILE *p = popen(guest_path("edge_errno"), "r");
+	cr_assert_not_null(p);
+	char *linux_out = read_all(fileno(p));
+	cr_assert_eq(pclose(p), 0);
+	cr_assert(strstr(linux_out, "write_count_minus1 EFAULT\n"),
+		  "the host is not the Linux this test expects:\n%s",
+		  linux_out);
+	struct guest g;
+	guest_open(&g, "edge_errno", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
+	cr_assert_eq(g.r.exit_status, 0);
+	cr_assert_str_eq(guest_stdout(&g), linux_out);
+	guest_close(&g);
+	free(linux_out);
+}
