@@ -116,6 +116,11 @@ static int parse(const char *path, struct elf_file *f, char *err, size_t errlen)
 	} else if (f->ehdr.e_type != ET_EXEC && f->ehdr.e_type != ET_DYN) {
 		snprintf(why, sizeof(why), "not an executable (e_type %u)",
 			 f->ehdr.e_type);
+	} else if (f->ehdr.e_phentsize != sizeof(Elf64_Phdr)) {
+		/* Linux's load_elf_phdrs: ENOEXEC. */
+		snprintf(why, sizeof(why),
+			 "bad program header size (e_phentsize %u)",
+			 f->ehdr.e_phentsize);
 	} else if (elf_getphdrnum(e, &n) != 0 || n == 0) {
 		snprintf(why, sizeof(why), "no program headers");
 	}
@@ -132,7 +137,8 @@ static int parse(const char *path, struct elf_file *f, char *err, size_t errlen)
 				 "-static");
 		} else if (ph.p_type == PT_PHDR) {
 			f->phdr_vaddr = ph.p_vaddr;
-		} else if (ph.p_type == PT_LOAD && ph.p_memsz) {
+		} else if (ph.p_type == PT_LOAD &&
+			   (ph.p_memsz || ph.p_filesz)) {
 			if (check_segment(&ph, f->size, why, sizeof(why)))
 				break;
 			if (f->nseg == MAX_SEGMENTS) {

@@ -1,4 +1,5 @@
 /* The memu command line. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,8 +116,10 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 			break;
 		case OPT_SEED: {
 			char *end;
+			errno = 0;
 			c->cfg.seed = strtoull(optarg, &end, 0);
-			if (!*optarg || *end)
+			/* strtoull takes "-1" and wraps; ERANGE past 2^64. */
+			if (!*optarg || *end || *optarg == '-' || errno)
 				return bad("bad --seed", optarg);
 			break;
 		}

@@ -383,6 +383,29 @@ Test(cli, filesz_exceeds_memsz)
 	proc_free(&p);
 }
 
+Test(cli, zero_length_segment_with_file_bytes)
+{
+	size_t len;
+	unsigned char *img = read_guest("hello", &len);
+	Elf64_Phdr *ph = nth_load(img, len, 1);
+	ph->p_memsz = 0;
+	struct proc p;
+	run_image(&p, "memsz0", img, len);
+	REFUSED(&p, "memsz0", "file size exceeds memory size");
+	proc_free(&p);
+}
+
+Test(cli, program_header_size_zero)
+{
+	size_t len;
+	unsigned char *img = read_guest("hello", &len);
+	((Elf64_Ehdr *)img)->e_phentsize = 0;
+	struct proc p;
+	run_image(&p, "phentsize0", img, len);
+	REFUSED(&p, "phentsize0", "bad program header size");
+	proc_free(&p);
+}
+
 Test(cli, relocatable_object)
 {
 	size_t len;
@@ -450,6 +473,17 @@ Test(cli, bad_ram_size)
 	MEMU(&p, "--ram", "12Q", "run", "x");
 	expect_usage_error(&p, "12Q");
 	proc_free(&p);
+}
+
+Test(cli, bad_seeds)
+{
+	const char *bad[] = {"-1", "18446744073709551616", "12x", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct proc p;
+		MEMU(&p, "--seed", bad[i], "run", "x");
+		expect_usage_error(&p, bad[i]);
+		proc_free(&p);
+	}
 }
 
 Test(cli, unknown_command)
