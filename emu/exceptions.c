@@ -82,8 +82,10 @@ void cpu_exception(struct memu *m, unsigned vector, uint32_t error_code)
 	if (vector == 16 || vector == 19)
 		code = fpu_si_code(m, vector);
 	uint64_t ip = reg(m->uc, UC_X86_REG_RIP);
-	force_sig(m, t->sig, code, t->addr_is_ip ? ip : 0, error_code,
-		  t->reason);
+	const struct sigframe_regs fr = {error_code, vector,
+					 reg(m->uc, UC_X86_REG_CR2)};
+	force_sig_fault(m, t->sig, code, t->addr_is_ip ? ip : 0, &fr,
+			t->reason);
 }
 
 static bool is_int_n(struct memu *m, uint64_t at, uint32_t vector)

@@ -38,16 +38,58 @@
 #define PROC_FDS  64
 #define GUEST_PID 1
 
+/* Signals, as x86-64 Linux lays them out (docs/signals.md). */
+#define GUEST_SIG_DFL	    0
+#define GUEST_SIG_IGN	    1
+#define GUEST_SA_SIGINFO    0x00000004ULL
+#define GUEST_SA_ONSTACK    0x08000000ULL
+#define GUEST_SA_RESTART    0x10000000ULL
+#define GUEST_SA_NODEFER    0x40000000ULL
+#define GUEST_SA_RESETHAND  0x80000000ULL
+#define GUEST_SA_RESTORER   0x04000000ULL
+#define GUEST_SS_ONSTACK    1
+#define GUEST_SS_DISABLE    2
+#define GUEST_SS_AUTODISARM (1U << 31)
+#define GUEST_MINSIGSTKSZ   2048
+#define SIGBIT(sig)	    (1ULL << ((sig)-1))
+#define GUEST_UNBLOCKABLE   (SIGBIT(9) | SIGBIT(19)) /* SIGKILL, SIGSTOP */
+
+/* The kernel's struct sigaction for rt_sigaction. */
+struct guest_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+/* siginfo_t: 128 bytes; the fields memu fills. */
+struct guest_siginfo {
+	int32_t signo, errno_, code, pad;
+	union {
+		uint64_t addr; /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
+		struct {
+			int32_t pid;
+			uint32_t uid;
+		} kill; /* SI_USER, SI_TKILL */
+	} u;
+	uint8_t rest[104];
+};
+
+/* What the CPU adds to a frame for a fault (sigcontext err, trapno,
+ * cr2). */
+struct sigframe_regs {
+	uint64_t err, trapno, cr2;
+};
+
 struct process {
 	struct mm *mm;
 	uint64_t entry; /* first user instruction */
 	uint64_t initial_rsp;
 	uint64_t tid_address;
-	uint64_t sigmask;
+	uint64_t sigmask;		       /* blocked signals */
+	uint64_t pending;		       /* sent, not delivered */
+	struct guest_siginfo pending_info[65]; /* by signal number */
+	struct guest_sigaction sigactions[65]; /* by signal number */
 	struct {
 		uint64_t sp, size; /* size 0: none (SS_DISABLE) */
 	} altstack;
-	uint64_t sigactions[65][4]; /* stored, not yet delivered */
 	struct file *fds[PROC_FDS]; /* open files by descriptor, NULL: closed */
 	char *exe;		    /* path, for VMA names and reports */
 	const char *comm;	    /* basename */
@@ -141,9 +183,21 @@ void invalid_opcode(struct memu *m);
 void cpu_exception(struct memu *m, unsigned vector, uint32_t error_code);
 void handle_syscall(uc_engine *uc, void *user);
 
-/* signal.c: end the guest with a signal. */
+/* signal.c: end the guest with a signal (its default action, now). */
 void force_sig(struct memu *m, int sig, int code, uint64_t addr,
 	       uint64_t error_code, const char *reason);
+/* A synchronous fault's signal (Linux force_sig_fault): to the handler if
+ * one takes it, else (blocked, ignored or default) the default action. */
+void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
+		     const struct sigframe_regs *fr, const char *reason);
+/* kill/tgkill to the guest itself: pending until delivered. */
+int64_t send_sig_self(struct memu *m, int sig, int code);
+/* At the end of a syscall: deliver the first pending unblocked signal. */
+void deliver_pending(struct memu *m);
+/* sigframe.c: build the handler's frame and registers, or undo it. */
+int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
+		   const struct sigframe_regs *fr);
+int restore_rt_frame(struct memu *m);
 void machine_exit(struct memu *m, int status);
 
 /* loader.c, stack.c */

@@ -1,4 +1,7 @@
-/* Ending the guest: exit_group, or a fatal signal (no handlers yet). */
+/* Signals: delivery to the guest's handlers, and ending the guest with
+ * exit_group or a signal's default action (docs/signals.md).  The frame
+ * itself is sigframe.c's. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +40,101 @@ void force_sig(struct memu *m, int sig, int code, uint64_t addr,
 	uc_reg_read(m->uc, UC_X86_REG_RSP, &r->rsp);
 	m->stop = true;
 	uc_emu_stop(m->uc);
+}
+
+/* Signals whose default action is to ignore them. */
+static bool default_ignored(int sig)
+{
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
+	       sig == SIGCONT || sig >= SIGRTMIN;
+}
+
+/* Run the handler of sig: its frame, then the mask and SA_RESETHAND
+ * (Linux handle_signal / signal_setup_done). */
+static void handle_signal(struct memu *m, int sig,
+			  const struct guest_siginfo *info,
+			  const struct sigframe_regs *fr)
+{
+	struct guest_sigaction *ka = &m->proc.sigactions[sig];
+	if (setup_rt_frame(m, sig, info, fr)) {
+		/* Linux force_sigsegv: the frame could not be written. */
+		force_sig(m, SIGSEGV, SI_KERNEL, 0, 0,
+			  "cannot write the signal frame");
+		return;
+	}
+	m->proc.sigmask |= ka->mask;
+	if (!(ka->flags & GUEST_SA_NODEFER))
+		m->proc.sigmask |= SIGBIT(sig);
+	m->proc.sigmask &= ~GUEST_UNBLOCKABLE;
+	if (ka->flags & GUEST_SA_RESETHAND)
+		ka->handler = GUEST_SIG_DFL;
+}
+
+void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
+		     const struct sigframe_regs *fr, const char *reason)
+{
+	struct guest_sigaction *ka = &m->proc.sigactions[sig];
+	/* A fault the guest blocked or ignores cannot be ignored: the
+	 * default action runs (force_sig_info_to_task). */
+	if ((m->proc.sigmask & SIGBIT(sig)) || ka->handler == GUEST_SIG_IGN) {
+		ka->handler = GUEST_SIG_DFL;
+		m->proc.sigmask &= ~SIGBIT(sig);
+	}
+	if (ka->handler == GUEST_SIG_DFL) {
+		force_sig(m, sig, code, addr, fr->err, reason);
+		return;
+	}
+	struct guest_siginfo info;
+	memset(&info, 0, sizeof(info));
+	info.signo = sig;
+	info.code = code;
+	info.u.addr = addr;
+	handle_signal(m, sig, &info, fr);
+}
+
+int64_t send_sig_self(struct memu *m, int sig, int code)
+{
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	if (sig == 0)
+		return 0;
+	const struct guest_sigaction *ka = &m->proc.sigactions[sig];
+	bool blocked = m->proc.sigmask & SIGBIT(sig);
+	/* Blocked signals are never ignored: the handler may change. */
+	if (!blocked &&
+	    (ka->handler == GUEST_SIG_IGN ||
+	     (ka->handler == GUEST_SIG_DFL && default_ignored(sig))))
+		return 0;
+	if (!(m->proc.pending & SIGBIT(sig))) {
+		struct guest_siginfo *info = &m->proc.pending_info[sig];
+		memset(info, 0, sizeof(*info));
+		info->signo = sig;
+		info->code = code;
+		info->u.kill.pid = GUEST_PID;
+		info->u.kill.uid = 0;
+		m->proc.pending |= SIGBIT(sig);
+	}
+	return 0;
+}
+
+void deliver_pending(struct memu *m)
+{
+	uint64_t ready = m->proc.pending & ~m->proc.sigmask;
+	if (!ready || m->stop)
+		return;
+	int sig = __builtin_ctzll(ready) + 1;
+	m->proc.pending &= ~SIGBIT(sig);
+	const struct guest_sigaction *ka = &m->proc.sigactions[sig];
+	const struct guest_siginfo *info = &m->proc.pending_info[sig];
+	if (ka->handler == GUEST_SIG_IGN ||
+	    (ka->handler == GUEST_SIG_DFL && default_ignored(sig)))
+		return;
+	if (ka->handler == GUEST_SIG_DFL) {
+		force_sig(m, sig, info->code, 0, 0, "sent by the guest itself");
+		return;
+	}
+	const struct sigframe_regs none = {0, 0, 0};
+	handle_signal(m, sig, info, &none);
 }
 
 int memu_exit_code(const struct memu_result *r)

@@ -162,15 +162,28 @@ int64_t sys_rt_sigaction(struct memu *m, const uint64_t *a)
 		return -EINVAL;
 	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	uint64_t act[4];
-	if (a[1] && copy_from_user(m->proc.mm, act, a[1], sizeof(act)))
+	struct guest_sigaction act;
+	if (a[1] && copy_from_user(m->proc.mm, &act, a[1], sizeof(act)))
 		return -EFAULT;
-	if (a[2] && copy_to_user(m->proc.mm, a[2], m->proc.sigactions[sig],
+	if (a[2] && copy_to_user(m->proc.mm, a[2], &m->proc.sigactions[sig],
 				 sizeof(act)))
 		return -EFAULT;
-	if (a[1])
-		memcpy(m->proc.sigactions[sig], act, sizeof(act));
+	if (a[1]) {
+		act.mask &= ~GUEST_UNBLOCKABLE;
+		m->proc.sigactions[sig] = act;
+		/* Ignoring a pending signal discards it. */
+		if (act.handler == GUEST_SIG_IGN)
+			m->proc.pending &= ~SIGBIT(sig);
+	}
 	return 0;
+}
+
+int64_t sys_rt_sigpending(struct memu *m, const uint64_t *a)
+{
+	if (a[1] > 8)
+		return -EINVAL;
+	uint64_t set = m->proc.pending & m->proc.sigmask;
+	return copy_to_user(m->proc.mm, a[0], &set, a[1]) ? -EFAULT : 0;
 }
 
 int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a)
@@ -209,10 +222,6 @@ struct guest_stack {
 	int32_t flags, pad;
 	uint64_t size;
 };
-#define GUEST_SS_ONSTACK    1
-#define GUEST_SS_DISABLE    2
-#define GUEST_SS_AUTODISARM (1U << 31)
-#define GUEST_MINSIGSTKSZ   2048
 
 /* Linux's sigaltstack: copy in, check, store, copy the old one out.  No
  * handler runs on it yet (signal delivery is a later step). */
@@ -243,21 +252,9 @@ int64_t sys_sigaltstack(struct memu *m, const uint64_t *a)
 	return 0;
 }
 
-/* Signals whose default action is to ignore. */
-static bool default_ignored(int sig)
+static int64_t send_self(struct memu *m, uint64_t sig, int code)
 {
-	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
-	       sig == SIGCONT || sig >= SIGRTMIN;
-}
-
-static int64_t send_self(struct memu *m, uint64_t sig)
-{
-	if (sig > 64)
-		return -EINVAL;
-	if (sig == 0 || default_ignored((int)sig))
-		return 0;
-	force_sig(m, (int)sig, SI_USER, 0, 0, "sent by the guest itself");
-	return 0;
+	return sig > 64 ? -EINVAL : send_sig_self(m, (int)sig, code);
 }
 
 int64_t sys_kill(struct memu *m, const uint64_t *a)
@@ -265,22 +262,23 @@ int64_t sys_kill(struct memu *m, const uint64_t *a)
 	int64_t pid = (int32_t)a[0];
 	if (pid != GUEST_PID && pid != 0 && pid != -1)
 		return -ESRCH;
-	return send_self(m, a[1]);
+	return send_self(m, a[1], SI_USER);
 }
 
 int64_t sys_tkill(struct memu *m, const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0)
 		return -EINVAL;
-	return a[0] == GUEST_PID ? send_self(m, a[1]) : -ESRCH;
+	return a[0] == GUEST_PID ? send_self(m, a[1], SI_TKILL) : -ESRCH;
 }
 
 int64_t sys_tgkill(struct memu *m, const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0 || (int32_t)a[1] <= 0)
 		return -EINVAL;
-	return a[0] == GUEST_PID && a[1] == GUEST_PID ? send_self(m, a[2])
-						      : -ESRCH;
+	return a[0] == GUEST_PID && a[1] == GUEST_PID
+		       ? send_self(m, a[2], SI_TKILL)
+		       : -ESRCH;
 }
 
 int64_t sys_set_robust_list(struct memu *m, const uint64_t *a)

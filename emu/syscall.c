@@ -2,6 +2,7 @@
  * (docs/machine.md, "The CPU"); Unicorn advances RIP past the instruction
  * after the hook returns.  Every call passes through the event point. */
 #include <errno.h>
+#include <signal.h>
 
 #include "machine.h"
 #include "syscall.h"
@@ -19,6 +20,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[12] = sys_brk,
 	[13] = sys_rt_sigaction,
 	[14] = sys_rt_sigprocmask,
+	[127] = sys_rt_sigpending,
 	[16] = sys_ioctl,
 	[17] = sys_pread64,
 	[18] = sys_pwrite64,
@@ -90,6 +92,35 @@ static int64_t probe(struct memu *m, uint64_t tag)
 	return 0;
 }
 
+/* Unicorn adds the syscall instruction's length to RIP after this hook
+ * returns (helper_syscall): a hook that sends the CPU elsewhere writes
+ * its target minus that. */
+#define SYSCALL_INSN_LEN 2
+
+static void redirect(uc_engine *uc)
+{
+	uint64_t rip;
+	uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+	rip -= SYSCALL_INSN_LEN;
+	uc_reg_write(uc, UC_X86_REG_RIP, &rip);
+}
+
+/* rt_sigreturn restores every register from the frame, so it skips the
+ * syscall instruction's RAX/RCX/R11 writes; a bad frame is SIGSEGV. */
+static void rt_sigreturn(struct memu *m)
+{
+	vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
+	struct event e = {EV_SYSCALL, 15, 0, 0, 0};
+	event_emit(&m->mmu.events, &e);
+	if (restore_rt_frame(m)) {
+		force_sig(m, SIGSEGV, SI_KERNEL, 0, 0,
+			  "bad signal frame (rt_sigreturn)");
+		return;
+	}
+	deliver_pending(m);
+	redirect(m->uc);
+}
+
 void handle_syscall(uc_engine *uc, void *user)
 {
 	struct memu *m = user;
@@ -111,6 +142,10 @@ void handle_syscall(uc_engine *uc, void *user)
 	/* Linux 6.1 takes the number as an int (entry_64.S: movslq %eax). */
 	uint64_t nr = (uint32_t)v[0];
 	const uint64_t *a = &v[1];
+	if (nr == 15) {
+		rt_sigreturn(m);
+		return;
+	}
 
 	int64_t ret;
 	if (nr == MEMU_SYS_PROBE)
@@ -128,8 +163,15 @@ void handle_syscall(uc_engine *uc, void *user)
 
 	/* What the syscall instruction itself does: RCX = return address,
 	 * R11 = RFLAGS. */
-	uint64_t rcx = v[7] + 2, r11 = v[8], rax = (uint64_t)ret;
+	uint64_t rcx = v[7] + SYSCALL_INSN_LEN, r11 = v[8], rax = (uint64_t)ret;
 	uc_reg_write(uc, UC_X86_REG_RAX, &rax);
 	uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
 	uc_reg_write(uc, UC_X86_REG_R11, &r11);
+	/* A signal the call sent or unblocked runs on the way out, with
+	 * the frame holding the return to the next instruction. */
+	if (m->proc.pending & ~m->proc.sigmask) {
+		uc_reg_write(uc, UC_X86_REG_RIP, &rcx);
+		deliver_pending(m);
+		redirect(uc);
+	}
 }

@@ -100,8 +100,9 @@ void fault_deliver(struct memu *m)
 		return;
 	}
 	uc_reg_write(m->uc, UC_X86_REG_CR2, &addr);
-	force_sig(m, pf->out.sig, pf->out.si_code, addr, pf->error,
-		  pf->out.reason);
+	const struct sigframe_regs fr = {pf->error, 14 /* #PF */, addr};
+	force_sig_fault(m, pf->out.sig, pf->out.si_code, addr, &fr,
+			pf->out.reason);
 }
 
 void fetch_fault(struct memu *m, uint64_t va)

@@ -1,0 +1,141 @@
+/* Signal delivery, checked against Linux: tests/signal_test.c runs this
+ * natively and under memu and compares the output (and, for "blocked",
+ * the signal that ends the process).  Addresses are printed relative to
+ * the page they belong to, so the two runs agree.
+ *   signals          every case below, then exit 0
+ *   signals blocked  a fault while SIGSEGV is blocked: killed by SIGSEGV
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+static volatile char *page;
+static volatile sig_atomic_t hits;
+static sigjmp_buf jump;
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	greg_t *g = uc->uc_mcontext.gregs;
+	printf("segv sig %d code %d addr page+%#lx err %lld trapno %lld "
+	       "cr2 page+%#lx\n",
+	       sig, si->si_code, (unsigned long)((char *)si->si_addr - page),
+	       (long long)g[REG_ERR], (long long)g[REG_TRAPNO],
+	       (unsigned long)(g[REG_CR2] - (greg_t)page));
+	/* Fix the mapping; returning re-executes the access. */
+	mprotect((void *)page, 4096, PROT_READ | PROT_WRITE);
+	hits++;
+}
+
+static void on_usr1(int sig)
+{
+	sigset_t now;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	printf("usr1 sig %d blocked-in-handler usr1 %d usr2 %d\n", sig,
+	       sigismember(&now, SIGUSR1), sigismember(&now, SIGUSR2));
+	hits++;
+}
+
+static void on_fpe(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	printf("fpe sig %d code %d\n", sig, si->si_code);
+	siglongjmp(jump, 1);
+}
+
+static void on_once(int sig)
+{
+	printf("once sig %d\n", sig);
+	hits++;
+}
+
+static void install(int sig, void (*fn)(int, siginfo_t *, void *),
+		    void (*plain)(int), int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	if (fn) {
+		sa.sa_sigaction = fn;
+		sa.sa_flags = SA_SIGINFO | flags;
+	} else {
+		sa.sa_handler = plain;
+		sa.sa_flags = flags;
+	}
+	sigaction(sig, &sa, NULL);
+}
+
+static volatile int zero;
+
+int main(int argc, char **argv)
+{
+	page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return 1;
+	if (argc > 1 && !strcmp(argv[1], "blocked")) {
+		sigset_t s;
+		sigemptyset(&s);
+		sigaddset(&s, SIGSEGV);
+		install(SIGSEGV, on_segv, NULL, 0);
+		sigprocmask(SIG_BLOCK, &s, NULL);
+		return page[8]; /* blocked: the default action kills */
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+
+	/* A read of PROT_NONE memory: not present, user read (err 4). */
+	install(SIGSEGV, on_segv, NULL, 0);
+	char c = page[0x123];
+	printf("read after the handler: %d, hits %d\n", c, (int)hits);
+	/* A write to a read-only page: present, user write (err 7). */
+	mprotect((void *)page, 4096, PROT_READ);
+	page[0x456] = 9;
+	printf("write after the handler: %d, hits %d\n", page[0x456],
+	       (int)hits);
+
+	/* raise: the handler runs before raise returns, with the signal
+	 * blocked; the mask comes back after. */
+	install(SIGUSR1, NULL, on_usr1, 0);
+	double x = 1.5, y = 2.25;
+	raise(SIGUSR1);
+	sigset_t now;
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	printf("after raise: usr1 blocked %d, x*y %.4f\n",
+	       sigismember(&now, SIGUSR1), x * y);
+
+	/* Blocked: pending until unblocked. */
+	sigset_t s2;
+	sigemptyset(&s2);
+	sigaddset(&s2, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &s2, NULL);
+	raise(SIGUSR1);
+	sigset_t pend;
+	sigpending(&pend);
+	printf("pending usr1 %d, hits %d\n", sigismember(&pend, SIGUSR1),
+	       (int)hits);
+	sigprocmask(SIG_UNBLOCK, &s2, NULL);
+	printf("unblocked: hits %d\n", (int)hits);
+
+	/* Ignored: nothing happens. */
+	signal(SIGUSR1, SIG_IGN);
+	raise(SIGUSR1);
+	printf("ignored: hits %d\n", (int)hits);
+
+	/* SA_RESETHAND: once, then the default (ignore for SIGCHLD). */
+	install(SIGCHLD, NULL, on_once, SA_RESETHAND);
+	raise(SIGCHLD);
+	raise(SIGCHLD);
+	printf("resethand: hits %d\n", (int)hits);
+
+	/* siglongjmp out of a divide error's handler. */
+	install(SIGFPE, on_fpe, NULL, 0);
+	if (!sigsetjmp(jump, 1))
+		printf("quotient %d\n", 7 / zero);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	printf("after longjmp: fpe blocked %d\n", sigismember(&now, SIGFPE));
+	return 0;
+}
