@@ -1,12 +1,11 @@
 /* A guest that throws seeded random arguments at memu's memory and
  * device syscalls: bad pointers, huge and wrapping lengths, unaligned
- * addresses, random flags, kernel addresses.  Memory calls stay inside a
- * sandbox range so the guest does not unmap itself; pointers are drawn
- * from a mix of the sandbox, NULL, its own buffer, kernel and
- * non-canonical addresses.  Whatever the answers, memu must not crash:
- * the guest exits 0 after N rounds (argv[1], default 20000) and prints
- * how many calls succeeded.  argv[2] varies the seed; same seed, same
- * run. */
+ * addresses, random flags, kernel addresses; and the signal-state calls. Memory
+ * calls stay inside a sandbox range so the guest does not unmap itself;
+ * pointers are drawn from a mix of the sandbox, NULL, its own buffer, kernel
+ * and non-canonical addresses.  Whatever the answers, memu must not crash: the
+ * guest exits 0 after N rounds (argv[1], default 20000) and prints how many
+ * calls succeeded.  argv[2] varies the seed; same seed, same run. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,7 +84,7 @@ static uint64_t sandbox_addr(void)
 static long one_call(int *fds)
 {
 	int fd = fds[rnd() % 4];
-	switch (rnd() % 14) {
+	switch (rnd() % 18) {
 	case 0:
 		return sc(SYS_mmap, (long)sandbox_addr(), (long)any_length(),
 			  (long)(rnd() % 8), (long)(rnd() % 0x200000) | 0x10,
@@ -131,6 +130,24 @@ static long one_call(int *fds)
 	case 12:
 		return sc(SYS_writev, fds[3], (long)any_pointer(),
 			  (long)(rnd() % 8), 0, 0, 0);
+	/* Signal state, with pointers anywhere.  The guest sends itself no
+	 * signal and takes no fault of its own, so whatever handler lands
+	 * in a table never runs. */
+	case 13:
+		return sc(SYS_rt_sigaction, (long)(rnd() % 70),
+			  (long)(rnd() % 2 ? 0 : any_pointer()),
+			  (long)any_pointer(), rnd() % 4 ? 8 : (long)rnd(), 0,
+			  0);
+	case 14:
+		return sc(SYS_rt_sigprocmask, (long)(rnd() % 4),
+			  (long)any_pointer(), (long)any_pointer(),
+			  rnd() % 4 ? 8 : (long)rnd(), 0, 0);
+	case 15:
+		return sc(SYS_sigaltstack, (long)any_pointer(),
+			  (long)any_pointer(), 0, 0, 0, 0);
+	case 16:
+		return sc(SYS_rt_sigpending, (long)any_pointer(),
+			  rnd() % 4 ? 8 : (long)rnd(), 0, 0, 0, 0);
 	default: {
 		/* touch the sandbox: may fault, which is the point; reads
 		 * only, through a syscall, so the guest itself survives */
