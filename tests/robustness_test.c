@@ -270,6 +270,7 @@ static const struct {
 	{"mem_movaps_unaligned", "exit 100", "QEMU: no SSE alignment check"},
 	{"mem_alignment_check", "exit 100", "QEMU: no EFLAGS.AC check"},
 	{"insn_vex_syscall", "exit 100", "QEMU: VEX prefix ignored"},
+	{"insn_xbegin", "exit 100", "QEMU runs xbegin without RTM"},
 };
 
 static const char *known_difference(const char *label, const char **why)

@@ -59,6 +59,7 @@
 	X(insn_evex_reserved, 0, ".byte 0x62, 0xf1, 0x78, 0x08, 0xff, 0xc0")   \
 	X(insn_getsec, 0, ".byte 0x0f, 0x37")                                  \
 	X(insn_rsm, 0, ".byte 0x0f, 0xaa")                                     \
+	X(insn_xbegin, 0, ".byte 0xc7, 0xf8, 0, 0, 0, 0")                      \
 	X(insn_salc, 0, ".byte 0xd6")                                          \
 	X(insn_daa, 0, ".byte 0x27")                                           \
 	X(insn_aaa, 0, ".byte 0x37")                                           \
