@@ -75,6 +75,37 @@ int64_t sys_madvise(struct memu *m, const uint64_t *a)
 	return do_madvise(m->proc.mm, a[0], a[1], a[2]);
 }
 
+int64_t sys_mincore(struct memu *m, const uint64_t *a)
+{
+	return do_mincore(m->proc.mm, a[0], a[1], a[2]);
+}
+
+int64_t sys_mlock(struct memu *m, const uint64_t *a)
+{
+	return do_mlock(m->proc.mm, a[0], a[1], VM_LOCKED, true);
+}
+
+int64_t sys_mlock2(struct memu *m, const uint64_t *a)
+{
+	return do_mlock2(m->proc.mm, a[0], a[1], a[2]);
+}
+
+int64_t sys_munlock(struct memu *m, const uint64_t *a)
+{
+	return do_mlock(m->proc.mm, a[0], a[1], 0, false);
+}
+
+int64_t sys_mlockall(struct memu *m, const uint64_t *a)
+{
+	return do_mlockall(m->proc.mm, a[0]);
+}
+
+int64_t sys_munlockall(struct memu *m, const uint64_t *a)
+{
+	(void)a;
+	return do_munlockall(m->proc.mm);
+}
+
 int64_t sys_msync(struct memu *m, const uint64_t *a)
 {
 	uint64_t start = a[0], len = a[1], flags = a[2];

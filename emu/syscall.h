@@ -25,6 +25,12 @@ int64_t sys_mprotect(struct memu *m, const uint64_t *a);
 int64_t sys_mremap(struct memu *m, const uint64_t *a);
 int64_t sys_brk(struct memu *m, const uint64_t *a);
 int64_t sys_madvise(struct memu *m, const uint64_t *a);
+int64_t sys_mincore(struct memu *m, const uint64_t *a);
+int64_t sys_mlock(struct memu *m, const uint64_t *a);
+int64_t sys_mlock2(struct memu *m, const uint64_t *a);
+int64_t sys_munlock(struct memu *m, const uint64_t *a);
+int64_t sys_mlockall(struct memu *m, const uint64_t *a);
+int64_t sys_munlockall(struct memu *m, const uint64_t *a);
 int64_t sys_msync(struct memu *m, const uint64_t *a);
 int64_t sys_set_mempolicy(struct memu *m, const uint64_t *a);
 

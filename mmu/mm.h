@@ -39,6 +39,7 @@ struct mm {
 	uint64_t start_brk, brk;
 	uint64_t mmap_base;
 	uint64_t stack_rlimit;
+	uint64_t def_flags; /* VM_LOCKED(ONFAULT) for new mappings: mlockall */
 	bool flush_pending; /* a PTE lost rights: flush before returning */
 	/* With flush_pending clear: the one page whose entry changed frame
 	 * (a COW), NO_PAGE if none.  The TLB fill that refills it replaces

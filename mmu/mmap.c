@@ -131,15 +131,6 @@ struct vma *mm_map_fixed(struct mm *mm, uint64_t start, uint64_t end,
 	return v;
 }
 
-static void mmap_populate(struct mm *mm, struct vma *v, uint64_t start,
-			  uint64_t end)
-{
-	if (!(v->flags & VM_ACCESS_FLAGS) || (v->flags & (VM_IO | VM_PFNMAP)))
-		return;
-	bool write = !(v->flags & VM_SHARED) && (v->flags & VM_WRITE);
-	populate_range(mm, start, end, write); /* errors are ignored */
-}
-
 static int check_mmap_type(uint64_t flags, const struct mmap_file *file)
 {
 	uint64_t type = flags & MAP_TYPE_MASK;
@@ -166,6 +157,8 @@ static uint64_t mmap_vm_flags(uint64_t prot, uint64_t flags,
 	}
 	if (flags & MAP_GROWSDOWN)
 		vmf |= VM_GROWSDOWN;
+	if (flags & MAP_LOCKED)
+		vmf |= VM_LOCKED;
 	if (flags & MAP_NORESERVE)
 		vmf |= VM_NORESERVE;
 	else if (!shared && (vmf & VM_WRITE))
@@ -217,8 +210,11 @@ static int64_t map_new_vma(struct mm *mm, uint64_t addr, uint64_t len,
 	}
 	if (!file)
 		v = merge_neighbours(mm, v);
-	if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
-		mmap_populate(mm, v, addr, addr + len);
+	/* MAP_POPULATE, or a locked mapping (MAP_LOCKED, mlockall
+	 * MCL_FUTURE) that is not lock-on-fault (Linux vm_mmap_pgoff). */
+	if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE ||
+	    (vmf & VM_LOCKED_MASK) == VM_LOCKED)
+		mm_populate(mm, addr, addr + len, true);
 	return (int64_t)addr;
 }
 
@@ -261,7 +257,8 @@ int64_t do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	err = unmap_region(mm, addr, addr + len);
 	if (err)
 		return err;
-	return map_new_vma(mm, addr, len, mmap_vm_flags(prot, flags, file),
+	return map_new_vma(mm, addr, len,
+			   mmap_vm_flags(prot, flags, file) | mm->def_flags,
 			   pgoff, flags, file);
 }
 

@@ -30,6 +30,19 @@ int64_t do_mremap(struct mm *mm, uint64_t addr, uint64_t old_len,
 		  uint64_t new_len, uint64_t flags, uint64_t new_addr);
 uint64_t do_brk(struct mm *mm, uint64_t brk);
 int do_madvise(struct mm *mm, uint64_t start, uint64_t len, uint64_t advice);
+/* mlock(2) family (mlock.c): lock (VM_LOCKED, VM_LOCKONFAULT) or unlock
+ * (0) [start, start + len), populating unless lock-on-fault. */
+int do_mlock(struct mm *mm, uint64_t start, uint64_t len, uint64_t vm_lock,
+	     bool populate);
+int do_mlock2(struct mm *mm, uint64_t start, uint64_t len, uint64_t flags);
+int do_mlockall(struct mm *mm, uint64_t flags);
+int do_munlockall(struct mm *mm);
+/* Fault in [start, end) as mlock and MAP_POPULATE do (Linux
+ * __mm_populate): 0, or -EFAULT / -ENOMEM unless ignore_errors. */
+int mm_populate(struct mm *mm, uint64_t start, uint64_t end,
+		bool ignore_errors);
+/* mincore(2) (mincore.c). */
+int do_mincore(struct mm *mm, uint64_t start, uint64_t len, uint64_t vec);
 
 /* Create a private anonymous VMA at a fixed place (the loader's segments,
  * the stack): name is kept, flags are VM_* bits. */

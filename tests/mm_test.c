@@ -457,3 +457,21 @@ Test(mm, mremap_moves_frames_without_copying)
 	exits_with(0);
 	cr_assert_str_eq(guest_stdout(&g), "abcdz\n");
 }
+
+/* ---- mlock family and mincore, against Linux */
+
+Test(mm, mlock_and_mincore_as_on_linux)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "exec %s", guest_path("mlock_mincore"));
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	static char linux_out[8192];
+	size_t n = fread(linux_out, 1, sizeof(linux_out) - 1, p);
+	linux_out[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "%s", linux_out);
+	cr_assert(strstr(linux_out, "after_mlock 1111\n"), "%s", linux_out);
+	guest_open(&g, "mlock_mincore", NULL);
+	exits_with(0);
+	cr_assert_str_eq(guest_stdout(&g), linux_out);
+}

@@ -1,0 +1,159 @@
+/* mlock(2), mlock2, munlock, mlockall, munlockall (Linux mm/mlock.c), and
+ * populating a range (Linux __mm_populate, mm/gup.c).  memu never
+ * reclaims, so a lock changes what is populated and what MADV_DONTNEED
+ * may drop; the guest is root, so RLIMIT_MEMLOCK does not bind it, as on
+ * Linux with CAP_IPC_LOCK.
+ */
+#include "mmap.h"
+
+#include <errno.h>
+
+#include "fault.h"
+#include "internal.h"
+
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 1
+#endif
+#ifndef MCL_ONFAULT
+#define MCL_ONFAULT 4
+#endif
+
+/* Linux mlock_fixup: new lock flags on [start, end) of v, splitting and
+ * merging VMAs; special mappings are left as they are.  The VMA that now
+ * holds end - 1. */
+static struct vma *mlock_fixup(struct mm *mm, struct vma *v, uint64_t start,
+			       uint64_t end, uint64_t newflags)
+{
+	if (newflags == v->flags || (v->flags & VM_SPECIAL))
+		return v;
+	if (v->start < start) {
+		v = split_vma(mm, v, start);
+		if (!v)
+			return NULL;
+	}
+	if (v->end > end && !split_vma(mm, v, end))
+		return NULL;
+	v->flags = newflags;
+	return merge_neighbours(mm, v);
+}
+
+/* Linux apply_vma_lock_flags: every VMA of [start, start + len), which
+ * must have no hole. */
+static int apply_vma_lock_flags(struct mm *mm, uint64_t start, uint64_t len,
+				uint64_t flags)
+{
+	uint64_t end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	struct vma *v = vma_find(&mm->vmas, start);
+	if (!v || v->start > start)
+		return -ENOMEM;
+	for (uint64_t at = start;;) {
+		uint64_t stop = v->end < end ? v->end : end;
+		uint64_t newflags = (v->flags & ~VM_LOCKED_MASK) | flags;
+		struct vma *done = mlock_fixup(mm, v, at, stop, newflags);
+		if (!done)
+			return -ENOMEM;
+		at = done->end > stop ? stop : done->end;
+		if (at >= end)
+			return 0;
+		v = vma_find(&mm->vmas, at);
+		if (!v || v->start != at)
+			return -ENOMEM;
+	}
+}
+
+int mm_populate(struct mm *mm, uint64_t start, uint64_t end, bool ignore_errors)
+{
+	for (uint64_t at = start; at < end;) {
+		struct vma *v = vma_find(&mm->vmas, at);
+		if (!v || v->start >= end)
+			break;
+		uint64_t lo = v->start > at ? v->start : at;
+		uint64_t hi = v->end < end ? v->end : end;
+		at = hi;
+		if (v->flags & (VM_IO | VM_PFNMAP))
+			continue;
+		if ((v->flags & VM_LOCKED_MASK) == VM_LOCKED_MASK)
+			continue;  /* lock on fault: nothing now */
+		int err = -EFAULT; /* gup refuses a PROT_NONE mapping */
+		if (v->flags & VM_ACCESS_FLAGS) {
+			/* Write faults break COW in private writable
+			 * mappings; shared ones are only read. */
+			bool write =
+				(v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+			err = populate_range(mm, lo, hi, write);
+		}
+		if (err && !ignore_errors)
+			return err;
+	}
+	return 0;
+}
+
+int do_mlock(struct mm *mm, uint64_t start, uint64_t len, uint64_t vm_lock,
+	     bool populate)
+{
+	len = PAGE_ALIGN(len + (start & ~PAGE_MASK));
+	start &= PAGE_MASK;
+	int err = apply_vma_lock_flags(mm, start, len, vm_lock);
+	if (err || !populate)
+		return err;
+	err = mm_populate(mm, start, start + len, false);
+	/* __mlock_posix_error_return */
+	return err == -EFAULT ? -ENOMEM : err == -ENOMEM ? -EAGAIN : err;
+}
+
+int do_mlock2(struct mm *mm, uint64_t start, uint64_t len, uint64_t flags)
+{
+	if (flags & ~(uint64_t)MLOCK_ONFAULT)
+		return -EINVAL;
+	bool onfault = flags & MLOCK_ONFAULT;
+	return do_mlock(mm, start, len,
+			VM_LOCKED | (onfault ? VM_LOCKONFAULT : 0), !onfault);
+}
+
+/* Linux apply_mlockall_flags. */
+static void apply_mlockall_flags(struct mm *mm, uint64_t flags)
+{
+	uint64_t to_add = 0;
+	mm->def_flags &= ~VM_LOCKED_MASK;
+	if (flags & MCL_FUTURE) {
+		mm->def_flags |= VM_LOCKED;
+		if (flags & MCL_ONFAULT)
+			mm->def_flags |= VM_LOCKONFAULT;
+		if (!(flags & MCL_CURRENT))
+			return;
+	}
+	if (flags & MCL_CURRENT) {
+		to_add |= VM_LOCKED;
+		if (flags & MCL_ONFAULT)
+			to_add |= VM_LOCKONFAULT;
+	}
+	for (struct vma *v = vma_first(&mm->vmas); v;) {
+		uint64_t end = v->end;
+		struct vma *done =
+			mlock_fixup(mm, v, v->start, v->end,
+				    (v->flags & ~VM_LOCKED_MASK) | to_add);
+		v = vma_find(&mm->vmas, done ? done->end : end);
+	}
+}
+
+int do_mlockall(struct mm *mm, uint64_t flags)
+{
+	if (!flags ||
+	    (flags & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) ||
+	    flags == MCL_ONFAULT)
+		return -EINVAL;
+	apply_mlockall_flags(mm, flags);
+	if (flags & MCL_CURRENT)
+		mm_populate(mm, 0, TASK_SIZE, true);
+	return 0;
+}
+
+int do_munlockall(struct mm *mm)
+{
+	apply_mlockall_flags(mm, 0);
+	return 0;
+}
