@@ -84,7 +84,7 @@ static uint64_t sandbox_addr(void)
 static long one_call(int *fds)
 {
 	int fd = fds[rnd() % 4];
-	switch (rnd() % 18) {
+	switch (rnd() % 21) {
 	case 0:
 		return sc(SYS_mmap, (long)sandbox_addr(), (long)any_length(),
 			  (long)(rnd() % 8), (long)(rnd() % 0x200000) | 0x10,
@@ -148,6 +148,15 @@ static long one_call(int *fds)
 	case 16:
 		return sc(SYS_rt_sigpending, (long)any_pointer(),
 			  rnd() % 4 ? 8 : (long)rnd(), 0, 0, 0, 0);
+	case 17:
+		return sc(SYS_mincore, (long)sandbox_addr(), (long)any_length(),
+			  (long)any_pointer(), 0, 0, 0);
+	case 18:
+		return sc(SYS_mlock2, (long)sandbox_addr(),
+			  (long)contained_length(), (long)(rnd() % 3), 0, 0, 0);
+	case 19:
+		return sc(SYS_munlock, (long)sandbox_addr(),
+			  (long)contained_length(), 0, 0, 0, 0);
 	default: {
 		/* touch the sandbox: may fault, which is the point; reads
 		 * only, through a syscall, so the guest itself survives */
