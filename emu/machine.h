@@ -83,13 +83,22 @@ struct process {
 	uint64_t entry; /* first user instruction */
 	uint64_t initial_rsp;
 	uint64_t tid_address;
-	uint64_t sigmask;		       /* blocked signals */
-	uint64_t pending;		       /* sent, not delivered */
+	uint64_t sigmask; /* blocked signals */
+	uint64_t pending; /* sent, not delivered */
+	/* rt_sigsuspend's caller mask, for the handler's frame (Linux
+	 * set_restore_sigmask); restored after the call otherwise. */
+	bool restore_mask;
+	uint64_t saved_mask;
 	struct guest_siginfo pending_info[65]; /* by signal number */
 	struct guest_sigaction sigactions[65]; /* by signal number */
 	struct {
 		uint64_t sp, size; /* size 0: none (SS_DISABLE) */
 	} altstack;
+	/* ITIMER_REAL (alarm, setitimer) on the virtual clock: expires at
+	 * clock ns `expires` (0: not armed), then every `interval` ns. */
+	struct {
+		uint64_t expires, interval;
+	} itimer;
 	struct file *fds[PROC_FDS]; /* open files by descriptor, NULL: closed */
 	char *exe;		    /* path, for VMA names and reports */
 	const char *comm;	    /* basename */
@@ -192,8 +201,15 @@ void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
 		     const struct sigframe_regs *fr, const char *reason);
 /* kill/tgkill to the guest itself: pending until delivered. */
 int64_t send_sig_self(struct memu *m, int sig, int code);
-/* At the end of a syscall: deliver the first pending unblocked signal. */
+/* At the end of a syscall: fire an expired timer, then deliver the first
+ * pending unblocked signal. */
 void deliver_pending(struct memu *m);
+/* pause/sigsuspend: wait, on the virtual clock, for a signal to deliver.
+ * With none pending and no timer armed the guest would wait forever:
+ * the machine stops with that reason. */
+void wait_for_signal(struct memu *m);
+/* Send SIGALRM if ITIMER_REAL has expired on the virtual clock. */
+void run_timers(struct memu *m);
 /* sigframe.c: build the handler's frame and registers, or undo it. */
 int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
 		   const struct sigframe_regs *fr);

@@ -173,10 +173,12 @@ int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
 	f.uc.uc_mcontext.ss = USER_SS;
 	f.uc.uc_mcontext.err = fr->err;
 	f.uc.uc_mcontext.trapno = fr->trapno;
-	f.uc.uc_mcontext.oldmask = m->proc.sigmask;
+	uint64_t mask =
+		m->proc.restore_mask ? m->proc.saved_mask : m->proc.sigmask;
+	f.uc.uc_mcontext.oldmask = mask;
 	f.uc.uc_mcontext.cr2 = fr->cr2;
 	f.uc.uc_mcontext.fpstate = fpstate;
-	f.uc.uc_sigmask = m->proc.sigmask;
+	f.uc.uc_sigmask = mask;
 	if (ka->flags & GUEST_SA_SIGINFO)
 		f.info = *info;
 	if (copy_to_user(m->proc.mm, fpstate, fx, sizeof(fx)) ||

@@ -62,6 +62,7 @@ static void handle_signal(struct memu *m, int sig,
 			  "cannot write the signal frame");
 		return;
 	}
+	m->proc.restore_mask = false; /* the frame holds the saved mask */
 	m->proc.sigmask |= ka->mask;
 	if (!(ka->flags & GUEST_SA_NODEFER))
 		m->proc.sigmask |= SIGBIT(sig);
@@ -117,8 +118,49 @@ int64_t send_sig_self(struct memu *m, int sig, int code)
 	return 0;
 }
 
+/* ITIMER_REAL: SIGALRM once the virtual clock reaches the expiry (Linux
+ * it_real_fn sends it as SEND_SIG_PRIV: si_code SI_KERNEL). */
+void run_timers(struct memu *m)
+{
+	if (!m->proc.itimer.expires || m->clock.ns < m->proc.itimer.expires)
+		return;
+	m->proc.itimer.expires =
+		m->proc.itimer.interval
+			? m->proc.itimer.expires + m->proc.itimer.interval
+			: 0;
+	send_sig_self(m, SIGALRM, SI_KERNEL);
+}
+
+void wait_for_signal(struct memu *m)
+{
+	if (!(m->proc.pending & ~m->proc.sigmask) && m->proc.itimer.expires &&
+	    m->clock.ns < m->proc.itimer.expires)
+		m->clock.ns = m->proc.itimer.expires; /* waiting is instant */
+	run_timers(m);
+	if (m->proc.pending & ~m->proc.sigmask)
+		return;
+	m->result.stop = MEMU_STOP_ERROR;
+	m->result.reason = "the guest waits for a signal that can never come "
+			   "(no timer armed, nothing pending)";
+	m->stop = true;
+	uc_emu_stop(m->uc);
+}
+
+static void deliver_one(struct memu *m);
+
 void deliver_pending(struct memu *m)
 {
+	deliver_one(m);
+	/* No handler took the suspended caller's mask: put it back. */
+	if (m->proc.restore_mask) {
+		m->proc.restore_mask = false;
+		m->proc.sigmask = m->proc.saved_mask;
+	}
+}
+
+static void deliver_one(struct memu *m)
+{
+	run_timers(m);
 	uint64_t ready = m->proc.pending & ~m->proc.sigmask;
 	if (!ready || m->stop)
 		return;

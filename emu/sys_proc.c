@@ -186,6 +186,71 @@ int64_t sys_rt_sigpending(struct memu *m, const uint64_t *a)
 	return copy_to_user(m->proc.mm, a[0], &set, a[1]) ? -EFAULT : 0;
 }
 
+int64_t sys_pause(struct memu *m, const uint64_t *a)
+{
+	(void)a;
+	wait_for_signal(m);
+	return -EINTR;
+}
+
+int64_t sys_rt_sigsuspend(struct memu *m, const uint64_t *a)
+{
+	uint64_t set;
+	if (a[1] != 8)
+		return -EINVAL;
+	if (copy_from_user(m->proc.mm, &set, a[0], sizeof(set)))
+		return -EFAULT;
+	m->proc.saved_mask = m->proc.sigmask;
+	m->proc.restore_mask = true;
+	m->proc.sigmask = set & ~GUEST_UNBLOCKABLE;
+	wait_for_signal(m);
+	return -EINTR;
+}
+
+/* rt_sigtimedwait: take a pending signal of the set (blocked or not)
+ * without running its handler.  With none, wait on the virtual clock:
+ * for the timer if it comes first, else for the timeout (EAGAIN). */
+int64_t sys_rt_sigtimedwait(struct memu *m, const uint64_t *a)
+{
+	uint64_t set;
+	int64_t ts[2] = {0, 0};
+	if (a[3] != 8)
+		return -EINVAL;
+	if (copy_from_user(m->proc.mm, &set, a[0], sizeof(set)))
+		return -EFAULT;
+	if (a[2] && copy_from_user(m->proc.mm, ts, a[2], sizeof(ts)))
+		return -EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -EINVAL;
+	set &= ~GUEST_UNBLOCKABLE;
+	if (!(m->proc.pending & set)) {
+		uint64_t until = a[2] ? m->clock.ns +
+						 (uint64_t)ts[0] * 1000000000 +
+						 (uint64_t)ts[1]
+				      : UINT64_MAX;
+		uint64_t t = m->proc.itimer.expires;
+		if (t && t <= until) {
+			if (m->clock.ns < t)
+				m->clock.ns = t;
+			run_timers(m);
+		} else if (a[2]) {
+			m->clock.ns = until;
+			return -EAGAIN;
+		} else {
+			wait_for_signal(m);
+		}
+	}
+	uint64_t ready = m->proc.pending & set;
+	if (!ready)
+		return -EINTR; /* another signal came: delivered on exit */
+	int sig = __builtin_ctzll(ready) + 1;
+	m->proc.pending &= ~SIGBIT(sig);
+	if (a[1] && copy_to_user(m->proc.mm, a[1], &m->proc.pending_info[sig],
+				 sizeof(struct guest_siginfo)))
+		return -EFAULT;
+	return sig;
+}
+
 int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a)
 {
 	uint64_t how = a[0], set = 0, old = m->proc.sigmask;

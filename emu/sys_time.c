@@ -131,3 +131,82 @@ int64_t sys_sched_yield(struct memu *m, const uint64_t *a)
 	(void)a;
 	return 0;
 }
+
+/* ---- ITIMER_REAL (alarm, setitimer) on the virtual clock */
+
+#define USEC 1000ULL
+
+struct guest_itimerval {
+	int64_t interval_sec, interval_usec, value_sec, value_usec;
+};
+
+static uint64_t itimer_remaining(struct memu *m)
+{
+	uint64_t e = m->proc.itimer.expires;
+	/* An expired timer whose signal is not out yet reads 1 us (Linux). */
+	return !e ? 0 : e > m->clock.ns ? e - m->clock.ns : USEC;
+}
+
+static void itimer_arm(struct memu *m, uint64_t value, uint64_t interval)
+{
+	m->proc.itimer.expires = value ? m->clock.ns + value : 0;
+	m->proc.itimer.interval = value ? interval : 0;
+}
+
+static struct guest_itimerval itimer_now(struct memu *m, int which)
+{
+	struct guest_itimerval v = {0, 0, 0, 0};
+	if (which != 0)
+		return v; /* the CPU-time timers never run down here */
+	uint64_t rem = itimer_remaining(m), iv = m->proc.itimer.interval;
+	v.interval_sec = (int64_t)(iv / NSEC);
+	v.interval_usec = (int64_t)(iv % NSEC / USEC);
+	v.value_sec = (int64_t)(rem / NSEC);
+	v.value_usec = (int64_t)(rem % NSEC / USEC);
+	return v;
+}
+
+int64_t sys_alarm(struct memu *m, const uint64_t *a)
+{
+	uint64_t rem = itimer_remaining(m);
+	uint64_t sec = rem / NSEC, usec = rem % NSEC / USEC;
+	/* alarm_setitimer: round to the nearest second, at least 1. */
+	uint64_t old = sec + (usec >= 500000);
+	if (!old && usec)
+		old = 1;
+	itimer_arm(m, (uint64_t)(uint32_t)a[0] * NSEC, 0);
+	return (int64_t)old;
+}
+
+int64_t sys_getitimer(struct memu *m, const uint64_t *a)
+{
+	int which = (int)a[0];
+	if (which < 0 || which > 2)
+		return -EINVAL;
+	struct guest_itimerval v = itimer_now(m, which);
+	return copy_to_user(m->proc.mm, a[1], &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+int64_t sys_setitimer(struct memu *m, const uint64_t *a)
+{
+	int which = (int)a[0];
+	struct guest_itimerval v = {0, 0, 0, 0};
+	if (a[1] && copy_from_user(m->proc.mm, &v, a[1], sizeof(v)))
+		return -EFAULT;
+	if (v.value_sec < 0 || v.value_usec < 0 || v.value_usec >= 1000000 ||
+	    v.interval_sec < 0 || v.interval_usec < 0 ||
+	    v.interval_usec >= 1000000)
+		return -EINVAL;
+	if (which < 0 || which > 2)
+		return -EINVAL;
+	struct guest_itimerval old = itimer_now(m, which);
+	if (which == 0)
+		itimer_arm(m,
+			   (uint64_t)v.value_sec * NSEC +
+				   (uint64_t)v.value_usec * USEC,
+			   (uint64_t)v.interval_sec * NSEC +
+				   (uint64_t)v.interval_usec * USEC);
+	if (a[2] && copy_to_user(m->proc.mm, a[2], &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}

@@ -21,6 +21,12 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[13] = sys_rt_sigaction,
 	[14] = sys_rt_sigprocmask,
 	[127] = sys_rt_sigpending,
+	[34] = sys_pause,
+	[36] = sys_getitimer,
+	[37] = sys_alarm,
+	[38] = sys_setitimer,
+	[128] = sys_rt_sigtimedwait,
+	[130] = sys_rt_sigsuspend,
 	[16] = sys_ioctl,
 	[17] = sys_pread64,
 	[18] = sys_pwrite64,
@@ -175,7 +181,11 @@ void handle_syscall(uc_engine *uc, void *user)
 	uc_reg_write(uc, UC_X86_REG_R11, &r11);
 	/* A signal the call sent or unblocked runs on the way out, with
 	 * the frame holding the return to the next instruction. */
-	if (m->proc.pending & ~m->proc.sigmask) {
+	bool timer =
+		m->proc.itimer.expires && m->clock.ns >= m->proc.itimer.expires;
+	if ((timer || m->proc.restore_mask ||
+	     (m->proc.pending & ~m->proc.sigmask)) &&
+	    !m->stop) {
 		uc_reg_write(uc, UC_X86_REG_RIP, &rcx);
 		deliver_pending(m);
 		redirect(uc);

@@ -6,12 +6,15 @@
  *   signals blocked  a fault while SIGSEGV is blocked: killed by SIGSEGV
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -71,6 +74,55 @@ static void install(int sig, void (*fn)(int, siginfo_t *, void *),
 }
 
 static volatile int zero;
+static volatile sig_atomic_t alarms;
+
+static void on_alrm(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (!alarms)
+		printf("alrm sig %d code %d\n", sig, si->si_code);
+	alarms++;
+}
+
+/* Timers: on Linux they run on real time, under memu on the virtual
+ * clock, which pause and sigsuspend move to the expiry at once. */
+static void timers(void)
+{
+	printf("alarm first %d\n", alarm(5));
+	printf("alarm again %d\n", alarm(0));
+	install(SIGALRM, on_alrm, NULL, 0);
+	struct itimerval it = {{2, 0}, {1, 0}}, now;
+	setitimer(ITIMER_REAL, &it, NULL);
+	getitimer(ITIMER_REAL, &now);
+	printf("getitimer interval %ld.%06ld armed %d\n",
+	       (long)now.it_interval.tv_sec, (long)now.it_interval.tv_usec,
+	       now.it_value.tv_sec || now.it_value.tv_usec);
+	struct itimerval shot = {{0, 0}, {0, 20000}};
+	setitimer(ITIMER_REAL, &shot, NULL);
+	int r = pause();
+	printf("pause %d %s, alarms %d\n", r, strerror(errno), (int)alarms);
+	struct itimerval tick = {{0, 10000}, {0, 10000}};
+	setitimer(ITIMER_REAL, &tick, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	while (alarms < 4)
+		sigsuspend(&none);
+	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &off, NULL);
+	printf("periodic: alarms %d\n", (int)alarms);
+
+	sigset_t usr2;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr2, NULL);
+	raise(SIGUSR2);
+	siginfo_t si;
+	int got = sigwaitinfo(&usr2, &si);
+	printf("sigwaitinfo %d code %d\n", got, si.si_code);
+	struct timespec ten_ms = {0, 10000000};
+	got = sigtimedwait(&usr2, &si, &ten_ms);
+	printf("sigtimedwait %d %s\n", got, got < 0 ? strerror(errno) : "");
+}
 
 int main(int argc, char **argv)
 {
@@ -130,6 +182,8 @@ int main(int argc, char **argv)
 	raise(SIGCHLD);
 	raise(SIGCHLD);
 	printf("resethand: hits %d\n", (int)hits);
+
+	timers();
 
 	/* siglongjmp out of a divide error's handler. */
 	install(SIGFPE, on_fpe, NULL, 0);
