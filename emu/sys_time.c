@@ -84,14 +84,42 @@ static int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns)
 	return 0;
 }
 
+/* Sleep ns on the virtual clock (instantly).  A timer that expires first
+ * fires there; if its signal will run (unblocked, not ignored) the sleep
+ * ends early, as Linux's does: -EINTR with the time left in *left. */
+static int sleep_ns(struct memu *m, uint64_t ns, uint64_t *left)
+{
+	uint64_t end = m->clock.ns + ns, t = m->proc.itimer.expires;
+	*left = 0;
+	while (t && t <= end) {
+		if (m->clock.ns < t)
+			m->clock.ns = t;
+		run_timers(m);
+		if (m->proc.pending & ~m->proc.sigmask) {
+			*left = end - m->clock.ns;
+			return -EINTR;
+		}
+		t = m->proc.itimer.expires;
+	}
+	m->clock.ns = end;
+	return 0;
+}
+
+static int64_t put_left(struct memu *m, uint64_t urem, uint64_t left)
+{
+	int64_t ts[2] = {(int64_t)(left / NSEC), (int64_t)(left % NSEC)};
+	if (urem && copy_to_user(m->proc.mm, urem, ts, sizeof(ts)))
+		return -EFAULT;
+	return -EINTR;
+}
+
 int64_t sys_nanosleep(struct memu *m, const uint64_t *a)
 {
-	uint64_t ns;
+	uint64_t ns, left;
 	int err = get_timespec(m, a[0], &ns);
 	if (err)
 		return err;
-	vclock_advance(&m->clock, ns); /* sleeping is instant, time is not */
-	return 0;
+	return sleep_ns(m, ns, &left) ? put_left(m, a[1], left) : 0;
 }
 
 int64_t sys_clock_nanosleep(struct memu *m, const uint64_t *a)
@@ -102,10 +130,14 @@ int64_t sys_clock_nanosleep(struct memu *m, const uint64_t *a)
 		err = get_timespec(m, a[2], &ns);
 	if (err)
 		return err;
-	if (a[1] & TIMER_ABSTIME)
+	bool abs = a[1] & TIMER_ABSTIME;
+	if (abs)
 		ns = ns > now ? ns - now : 0;
-	vclock_advance(&m->clock, ns);
-	return 0;
+	uint64_t left;
+	if (!sleep_ns(m, ns, &left))
+		return 0;
+	/* An absolute sleep leaves no remainder to report. */
+	return abs ? -EINTR : put_left(m, a[3], left);
 }
 
 int64_t sys_getrandom(struct memu *m, const uint64_t *a)

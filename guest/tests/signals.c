@@ -110,6 +110,12 @@ static void timers(void)
 	struct itimerval off = {{0, 0}, {0, 0}};
 	setitimer(ITIMER_REAL, &off, NULL);
 	printf("periodic: alarms %d\n", (int)alarms);
+	setitimer(ITIMER_REAL, &shot, NULL);
+	struct timespec second = {1, 0}, rem = {0, 0};
+	r = nanosleep(&second, &rem);
+	printf("nanosleep %d %s, rem under 1s %d, alarms %d\n", r,
+	       strerror(errno), rem.tv_sec == 0 && rem.tv_nsec > 0,
+	       (int)alarms);
 
 	sigset_t usr2;
 	sigemptyset(&usr2);
