@@ -19,7 +19,9 @@ struct vclock {
 
 static inline void vclock_advance(struct vclock *c, uint64_t ns)
 {
-	c->ns += ns;
+	/* Saturating: a guest that sleeps for ages stops the clock at the
+	 * end of time, it never wraps it back to boot. */
+	c->ns = ns > UINT64_MAX - c->ns ? UINT64_MAX : c->ns + ns;
 }
 
 /* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */

@@ -126,7 +126,10 @@ void run_timers(struct memu *m)
 		return;
 	m->proc.itimer.expires =
 		m->proc.itimer.interval
-			? m->proc.itimer.expires + m->proc.itimer.interval
+			? m->proc.itimer.expires +
+				  (m->proc.itimer.interval > UINT64_MAX / 4
+					   ? UINT64_MAX / 4
+					   : m->proc.itimer.interval)
 			: 0;
 	send_sig_self(m, SIGALRM, SI_KERNEL);
 }

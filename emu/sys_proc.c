@@ -224,10 +224,14 @@ int64_t sys_rt_sigtimedwait(struct memu *m, const uint64_t *a)
 		return -EINVAL;
 	set &= ~GUEST_UNBLOCKABLE;
 	if (!(m->proc.pending & set)) {
-		uint64_t until = a[2] ? m->clock.ns +
-						 (uint64_t)ts[0] * 1000000000 +
-						 (uint64_t)ts[1]
-				      : UINT64_MAX;
+		/* A timeout of centuries is forever, never a wrapped clock. */
+		uint64_t d = (uint64_t)ts[0] > (UINT64_MAX / 4) / 1000000000
+				     ? UINT64_MAX / 4
+				     : (uint64_t)ts[0] * 1000000000 +
+					       (uint64_t)ts[1];
+		uint64_t until = !a[2] || d > UINT64_MAX - m->clock.ns
+					 ? UINT64_MAX
+					 : m->clock.ns + d;
 		uint64_t t = m->proc.itimer.expires;
 		if (t && t <= until) {
 			if (m->clock.ns < t)

@@ -73,6 +73,22 @@ int64_t sys_time(struct memu *m, const uint64_t *a)
 	return t;
 }
 
+/* sec s + us microseconds + ns nanoseconds, saturating: a duration of
+ * centuries is "forever", never a wrapped-around clock. */
+static uint64_t span_ns(int64_t s, int64_t us, int64_t ns)
+{
+	uint64_t sec = (uint64_t)s;
+	if (sec > (UINT64_MAX / 2) / NSEC)
+		return UINT64_MAX / 2;
+	return sec * NSEC + (uint64_t)us * 1000 + (uint64_t)ns;
+}
+
+/* now + d, saturating. */
+static uint64_t later(uint64_t now, uint64_t d)
+{
+	return d > UINT64_MAX - now ? UINT64_MAX : now + d;
+}
+
 static int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns)
 {
 	int64_t ts[2];
@@ -80,7 +96,7 @@ static int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns)
 		return -EFAULT;
 	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC)
 		return -EINVAL;
-	*ns = (uint64_t)ts[0] * NSEC + (uint64_t)ts[1];
+	*ns = span_ns(ts[0], ts[1] / 1000, ts[1] % 1000);
 	return 0;
 }
 
@@ -89,7 +105,7 @@ static int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns)
  * ends early, as Linux's does: -EINTR with the time left in *left. */
 static int sleep_ns(struct memu *m, uint64_t ns, uint64_t *left)
 {
-	uint64_t end = m->clock.ns + ns, t = m->proc.itimer.expires;
+	uint64_t end = later(m->clock.ns, ns), t = m->proc.itimer.expires;
 	*left = 0;
 	while (t && t <= end) {
 		if (m->clock.ns < t)
@@ -181,7 +197,7 @@ static uint64_t itimer_remaining(struct memu *m)
 
 static void itimer_arm(struct memu *m, uint64_t value, uint64_t interval)
 {
-	m->proc.itimer.expires = value ? m->clock.ns + value : 0;
+	m->proc.itimer.expires = value ? later(m->clock.ns, value) : 0;
 	m->proc.itimer.interval = value ? interval : 0;
 }
 
@@ -233,11 +249,8 @@ int64_t sys_setitimer(struct memu *m, const uint64_t *a)
 		return -EINVAL;
 	struct guest_itimerval old = itimer_now(m, which);
 	if (which == 0)
-		itimer_arm(m,
-			   (uint64_t)v.value_sec * NSEC +
-				   (uint64_t)v.value_usec * USEC,
-			   (uint64_t)v.interval_sec * NSEC +
-				   (uint64_t)v.interval_usec * USEC);
+		itimer_arm(m, span_ns(v.value_sec, v.value_usec, 0),
+			   span_ns(v.interval_sec, v.interval_usec, 0));
 	if (a[2] && copy_to_user(m->proc.mm, a[2], &old, sizeof(old)))
 		return -EFAULT;
 	return 0;

@@ -7,6 +7,7 @@
  * guest exits 0 after N rounds (argv[1], default 20000) and prints how many
  * calls succeeded.  argv[2] varies the seed; same seed, same run. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +85,7 @@ static uint64_t sandbox_addr(void)
 static long one_call(int *fds)
 {
 	int fd = fds[rnd() % 4];
-	switch (rnd() % 21) {
+	switch (rnd() % 26) {
 	case 0:
 		return sc(SYS_mmap, (long)sandbox_addr(), (long)any_length(),
 			  (long)(rnd() % 8), (long)(rnd() % 0x200000) | 0x10,
@@ -133,11 +134,14 @@ static long one_call(int *fds)
 	/* Signal state, with pointers anywhere.  The guest sends itself no
 	 * signal and takes no fault of its own, so whatever handler lands
 	 * in a table never runs. */
-	case 13:
-		return sc(SYS_rt_sigaction, (long)(rnd() % 70),
+	case 13: {
+		/* not SIGALRM: the timers below may fire it */
+		long sig = (long)(rnd() % 70);
+		return sc(SYS_rt_sigaction, sig == 14 ? 15 : sig,
 			  (long)(rnd() % 2 ? 0 : any_pointer()),
 			  (long)any_pointer(), rnd() % 4 ? 8 : (long)rnd(), 0,
 			  0);
+	}
 	case 14:
 		return sc(SYS_rt_sigprocmask, (long)(rnd() % 4),
 			  (long)any_pointer(), (long)any_pointer(),
@@ -157,6 +161,25 @@ static long one_call(int *fds)
 	case 19:
 		return sc(SYS_munlock, (long)sandbox_addr(),
 			  (long)contained_length(), 0, 0, 0, 0);
+	/* Time: sleeps and timers on the virtual clock (SIGALRM is
+	 * ignored), and waits that always have a timeout. */
+	case 20:
+		return sc(SYS_nanosleep, (long)any_pointer(),
+			  (long)any_pointer(), 0, 0, 0, 0);
+	case 21:
+		return sc(SYS_setitimer, (long)(rnd() % 4), (long)any_pointer(),
+			  (long)any_pointer(), 0, 0, 0);
+	case 22:
+		return sc(SYS_getitimer, (long)(rnd() % 4), (long)any_pointer(),
+			  0, 0, 0, 0);
+	case 23:
+		return sc(SYS_alarm, (long)rnd(), 0, 0, 0, 0, 0);
+	case 24: {
+		uint64_t timeout = any_pointer();
+		return sc(SYS_rt_sigtimedwait, (long)any_pointer(),
+			  (long)any_pointer(), (long)(timeout ? timeout : 1), 8,
+			  0, 0);
+	}
 	default: {
 		/* touch the sandbox: may fault, which is the point; reads
 		 * only, through a syscall, so the guest itself survives */
@@ -175,6 +198,7 @@ int main(int argc, char **argv)
 	if (mmap(BUF, BUF_LEN, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != BUF)
 		return 1;
+	signal(SIGALRM, SIG_IGN);
 	long ok = 0;
 	for (int i = 0; i < rounds; i++)
 		ok += one_call(fds) >= 0;
