@@ -62,6 +62,7 @@ struct chardev {
 	unsigned major, minor;
 	unsigned mode;	      /* permission bits, as in ls -l */
 	bool unsigned_offset; /* positions >= 2^63 are valid (/dev/mem) */
+	bool regular;	      /* a regular file (/proc), not a device */
 	const struct file_operations *fops;
 	/* Claim device ranges at machine start (may be NULL). */
 	int (*probe)(struct device_context *ctx);

@@ -314,11 +314,11 @@ int64_t sys_dup2(struct memu *m, const uint64_t *a)
 static void fill_stat(const struct chardev *dev, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->st_dev = 5; /* devtmpfs */
+	st->st_dev = dev->regular ? 22 /* proc */ : 5 /* devtmpfs */;
 	st->st_ino = 1000 + dev->major * 256 + dev->minor;
-	st->st_mode = S_IFCHR | dev->mode;
+	st->st_mode = (dev->regular ? S_IFREG : S_IFCHR) | dev->mode;
 	st->st_nlink = 1;
-	st->st_rdev = makedev(dev->major, dev->minor);
+	st->st_rdev = dev->regular ? 0 : makedev(dev->major, dev->minor);
 	st->st_blksize = 4096;
 	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
 		(time_t)VCLOCK_EPOCH;

@@ -475,3 +475,56 @@ Test(mm, mlock_and_mincore_as_on_linux)
 	exits_with(0);
 	cr_assert_str_eq(guest_stdout(&g), linux_out);
 }
+
+/* ---- /proc/self/maps, against Linux */
+
+Test(mm, proc_self_maps_as_on_linux)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "exec %s", guest_path("proc_maps"));
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	static char linux_out[8192];
+	size_t n = fread(linux_out, 1, sizeof(linux_out) - 1, p);
+	linux_out[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "%s", linux_out);
+	cr_assert(strstr(linux_out, "200000000000-200000004000 rw-p 00000000 "
+				    "00:00 0 \n"),
+		  "%s", linux_out);
+	guest_open(&g, "proc_maps", NULL);
+	exits_with(0);
+	cr_assert_str_eq(guest_stdout(&g), linux_out);
+}
+
+/* The whole text for a program memu lays out itself: the image (named,
+ * device 00:00, offset 0: memu has no file system yet), the mappings
+ * above, the stack, and the vsyscall page last - every address, column
+ * and space as tests/expected/proc_maps_all.txt has it. */
+Test(mm, proc_self_maps_whole_text)
+{
+	guest_open(&g, "proc_maps", "all", NULL);
+	exits_with(0);
+	const char *out = guest_stdout(&g), *prog = guest_path("proc_maps");
+	static char text[8192];
+	size_t at = 0;
+	/* the program's path differs between build trees: PROG */
+	for (const char *s = out; *s && at < sizeof(text) - 8;) {
+		if (!strncmp(s, prog, strlen(prog))) {
+			at += (size_t)snprintf(text + at, sizeof(text) - at,
+					       "PROG");
+			s += strlen(prog);
+		} else {
+			text[at++] = *s++;
+		}
+	}
+	text[at] = '\0';
+	char path[512];
+	snprintf(path, sizeof(path), "%s/proc_maps_all.txt", EXPECT_DIR);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	static char want[8192];
+	size_t n = fread(want, 1, sizeof(want) - 1, f);
+	want[n] = '\0';
+	fclose(f);
+	cr_assert_str_eq(text, want);
+}
