@@ -113,3 +113,17 @@ uint64_t guest_faults(struct guest *g, enum memu_fault_kind k)
 	memu_get_stats(g->m, &s);
 	return s.faults[k];
 }
+
+const char *native_stdout(const char *name, const char *arg, int *status)
+{
+	static char out[65536];
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd), "exec %s %s 2>/dev/null", guest_path(name),
+		 arg ? arg : "");
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p, "%s", cmd);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	*status = pclose(p);
+	return out;
+}

@@ -40,4 +40,9 @@ void guest_stats(struct guest *g, struct memu_stats *s);
 /* Path of a built guest program. */
 const char *guest_path(const char *name);
 
+/* Run guest program name natively on the host (Linux, the reference),
+ * with one argument or none: its stdout (a static buffer, replaced by
+ * the next call) and its wait status in *status. */
+const char *native_stdout(const char *name, const char *arg, int *status);
+
 #endif

@@ -462,14 +462,9 @@ Test(mm, mremap_moves_frames_without_copying)
 
 Test(mm, mlock_and_mincore_as_on_linux)
 {
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "exec %s", guest_path("mlock_mincore"));
-	FILE *p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	static char linux_out[8192];
-	size_t n = fread(linux_out, 1, sizeof(linux_out) - 1, p);
-	linux_out[n] = '\0';
-	cr_assert_eq(pclose(p), 0, "%s", linux_out);
+	int status;
+	const char *linux_out = native_stdout("mlock_mincore", NULL, &status);
+	cr_assert_eq(status, 0, "%s", linux_out);
 	cr_assert(strstr(linux_out, "after_mlock 1111\n"), "%s", linux_out);
 	guest_open(&g, "mlock_mincore", NULL);
 	exits_with(0);
@@ -480,14 +475,9 @@ Test(mm, mlock_and_mincore_as_on_linux)
 
 Test(mm, proc_self_maps_as_on_linux)
 {
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "exec %s", guest_path("proc_maps"));
-	FILE *p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	static char linux_out[8192];
-	size_t n = fread(linux_out, 1, sizeof(linux_out) - 1, p);
-	linux_out[n] = '\0';
-	cr_assert_eq(pclose(p), 0, "%s", linux_out);
+	int status;
+	const char *linux_out = native_stdout("proc_maps", NULL, &status);
+	cr_assert_eq(status, 0, "%s", linux_out);
 	cr_assert(strstr(linux_out, "200000000000-200000004000 rw-p 00000000 "
 				    "00:00 0 \n"),
 		  "%s", linux_out);

@@ -12,25 +12,10 @@
 
 #include "harness.h"
 
-/* The guest natively: its stdout, and its wait status. */
-static char *native(const char *arg, int *status)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "exec %s %s 2>/dev/null",
-		 guest_path("signals"), arg ? arg : "");
-	FILE *p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	static char buf[4096];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	*status = pclose(p);
-	return buf;
-}
-
 Test(signal, handlers_run_as_on_linux)
 {
 	int status;
-	const char *linux_out = native(NULL, &status);
+	const char *linux_out = native_stdout("signals", NULL, &status);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s",
 		  linux_out);
 	cr_assert(strstr(linux_out, "err 4 trapno 14"), "%s", linux_out);
@@ -49,7 +34,7 @@ Test(signal, handlers_run_as_on_linux)
 Test(signal, a_blocked_fault_kills_as_on_linux)
 {
 	int status;
-	native("blocked", &status);
+	native_stdout("signals", "blocked", &status);
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
 		  "status %#x", status);
 	struct guest g;

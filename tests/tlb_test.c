@@ -120,22 +120,11 @@ Test(tlb, a_changed_translation_stays_until_the_flush)
 	cr_assert_str_eq(out, "A A B\n");
 }
 
-static char *native_stdout(const char *name)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "%s", guest_path(name));
-	FILE *f = popen(cmd, "r");
-	cr_assert_not_null(f);
-	static char buf[256];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	cr_assert_eq(pclose(f), 0);
-	return buf;
-}
-
 Test(tlb, changed_code_runs_changed_as_on_linux)
 {
-	const char *linux_out = native_stdout("smc_alias");
+	int status;
+	const char *linux_out = native_stdout("smc_alias", NULL, &status);
+	cr_assert_eq(status, 0);
 	cr_assert_str_eq(linux_out, "1 2 0 4 5\n");
 	guest_open(&g, "smc_alias", NULL);
 	guest_finish(&g);
