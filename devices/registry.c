@@ -9,6 +9,7 @@ extern const struct chardev mem_dev, kmem_dev, zero_dev, null_dev;
 extern const struct chardev contig_dev, scatter_dev, lazy_dev;
 extern const struct chardev vga_dev, bios_rom_dev, memu_id_dev;
 extern const struct chardev proc_self_maps_dev, proc_1_maps_dev;
+extern const struct chardev proc_self_pagemap_dev, proc_1_pagemap_dev;
 
 static const struct chardev *const devices[] = {
 	&mem_dev,
@@ -20,6 +21,8 @@ static const struct chardev *const devices[] = {
 	&lazy_dev,
 	&proc_self_maps_dev,
 	&proc_1_maps_dev,
+	&proc_self_pagemap_dev,
+	&proc_1_pagemap_dev,
 	/* no /dev node: they only claim physical ranges */
 	&vga_dev,
 	&bios_rom_dev,
