@@ -84,7 +84,7 @@ static uint64_t sandbox_addr(void)
 
 static long one_call(int *fds)
 {
-	int fd = fds[rnd() % 4];
+	int fd = fds[rnd() % 6];
 	switch (rnd() % 26) {
 	case 0:
 		return sc(SYS_mmap, (long)sandbox_addr(), (long)any_length(),
@@ -193,8 +193,13 @@ int main(int argc, char **argv)
 	int rounds = argc > 1 ? atoi(argv[1]) : 20000;
 	if (argc > 2)
 		state += strtoull(argv[2], NULL, 0) * 0x2545f4914f6cdd1dULL;
-	int fds[4] = {open("/dev/mem", O_RDWR), open("/dev/kmem", O_RDWR),
-		      open("/dev/zero", O_RDWR), open("/dev/null", O_RDWR)};
+	/* fds[3] stays /dev/null: the calls that must not fail use it */
+	int fds[6] = {open("/dev/mem", O_RDWR),
+		      open("/dev/kmem", O_RDWR),
+		      open("/dev/zero", O_RDWR),
+		      open("/dev/null", O_RDWR),
+		      open("/proc/self/pagemap", O_RDONLY),
+		      open("/proc/self/maps", O_RDONLY)};
 	if (mmap(BUF, BUF_LEN, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != BUF)
 		return 1;
