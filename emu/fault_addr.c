@@ -7,12 +7,13 @@
  *
  * How: a fault that ends in a signal leaves the CPU stopped at the
  * faulting instruction with its state restored (docs/machine.md, "The
- * MMU").  memu saves that state, runs the one instruction again
- * (an instruction count of 1) in probe mode, and restores the state: in
- * probe mode tlb_miss() sends the faulting page to a probe I/O page and
- * every other data page to a sink page (reads give 0, writes vanish), so
- * nothing in memory changes, and the probe page records the first offset
- * the instruction touched there.  Instruction fetches go to the real
+ * MMU").  memu saves that state, runs from that instruction again in
+ * probe mode, and restores the state: in probe mode tlb_miss() sends the
+ * faulting page to a probe I/O page and every other data page to a sink
+ * page (reads give 0, writes vanish), so nothing in memory changes; the
+ * probe page records the first offset touched there - by the faulting
+ * instruction, the first to run - and stops the CPU.  Syscalls and
+ * exceptions in probe mode stop it too.  Instruction fetches go to the real
  * pages; a fetch fault needs no probe (the address is RIP when RIP lies in
  * the page, else the page's first byte: an instruction crossing into it).
  * The cost, about a retranslation, is paid only by faults that end in a
@@ -26,16 +27,22 @@
 
 #include "machine.h"
 
+/* Host microseconds a probe may run: only reached if the instruction
+ * never touches the page it faulted on (then the page's first byte is
+ * reported).  Translated code and registers are unaffected either way. */
+#define PROBE_TIMEOUT_US 20000
+
 static uint64_t probe_read(uc_engine *uc, uint64_t offset, unsigned size,
 			   void *opaque)
 {
-	(void)uc;
 	(void)size;
 	struct memu *m = opaque;
 	if (!m->probe.active)
 		return ~0ULL; /* like unclaimed bus */
-	if (offset < PAGE_SIZE && m->probe.offset < 0)
+	if (offset < PAGE_SIZE && m->probe.offset < 0) {
 		m->probe.offset = (int64_t)offset;
+		uc_emu_stop(uc); /* the rest of the block runs on the sink */
+	}
 	return 0;
 }
 
@@ -91,7 +98,10 @@ uint64_t fault_address(struct memu *m, uint64_t page, enum pt_access access)
 	m->probe.page = page;
 	m->probe.offset = -1;
 	uc_ctl_flush_tlb(m->uc);
-	uc_emu_start(m->uc, rip, RUN_UNTIL, 0, 1);
+	/* No instruction count (removing Unicorn's counting hook flushes
+	 * all translated code): the probe page's first access stops the
+	 * CPU, and a timeout bounds a block that never touches it. */
+	uc_emu_start(m->uc, rip, RUN_UNTIL, PROBE_TIMEOUT_US, 0);
 	m->probe.active = false;
 	uc_context_restore(m->uc, m->probe.saved);
 	uc_ctl_flush_tlb(m->uc);

@@ -179,8 +179,9 @@ int memu_run(struct memu *m, struct memu_result *r)
 	memset(&m->result, 0, sizeof(m->result));
 	unsigned stalls = 0;
 	while (!m->stop) {
-		uint64_t rip, after;
+		uint64_t rip, rsp, after, after_sp;
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
+		uc_reg_read(m->uc, UC_X86_REG_RSP, &rsp);
 		if (rip == RUN_UNTIL) {
 			/* Unicorn stops *at* its "until" address instead of
 			 * fetching there; nothing is mapped at 0 (below
@@ -202,9 +203,13 @@ int memu_run(struct memu *m, struct memu_result *r)
 			machine_error(m, e);
 		m->insn_invalid = false;
 		/* else: stopped with nothing to report: carry on, unless
-		 * the CPU keeps stopping without moving. */
+		 * the CPU keeps stopping without moving (the same RIP and
+		 * RSP: a handler that fixes nothing and returns, say). */
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &after);
-		stalls = after == rip && !m->stop ? stalls + 1 : 0;
+		uc_reg_read(m->uc, UC_X86_REG_RSP, &after_sp);
+		stalls = after == rip && after_sp == rsp && !m->stop
+				 ? stalls + 1
+				 : 0;
 		if (stalls > 1000) {
 			m->result.stop = MEMU_STOP_ERROR;
 			m->result.reason = "the CPU stopped making progress";
