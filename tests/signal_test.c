@@ -46,3 +46,30 @@ Test(signal, a_blocked_fault_kills_as_on_linux)
 	cr_assert_eq(g.r.error_code, 4);
 	guest_close(&g);
 }
+
+Test(signal, a_handler_faulting_until_the_stack_is_full_dies_as_on_linux)
+{
+	int status;
+	native_stdout("signals", "recurse", &status);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+		  "status %#x", status);
+	struct guest g;
+	guest_open(&g, "signals", "recurse", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_SIGNAL);
+	cr_assert_eq(g.r.signal, SIGSEGV);
+	cr_assert_str_eq(g.r.reason, "cannot write the signal frame");
+	guest_close(&g);
+}
+
+/* Linux would spin for ever; memu never hangs: the CPU making no
+ * progress (the same RIP and RSP, 1,000 times) ends the run. */
+Test(signal, a_fault_loop_that_never_progresses_stops_the_machine)
+{
+	struct guest g;
+	guest_open(&g, "signals", "spin", NULL);
+	memu_run(g.m, &g.r); /* not guest_run: a machine error is expected */
+	cr_assert_eq(g.r.stop, MEMU_STOP_ERROR);
+	cr_assert_str_eq(g.r.reason, "the CPU stopped making progress");
+	guest_close(&g);
+}

@@ -4,6 +4,10 @@
  * the page they belong to, so the two runs agree.
  *   signals          every case below, then exit 0
  *   signals blocked  a fault while SIGSEGV is blocked: killed by SIGSEGV
+ *   signals recurse  a SA_NODEFER handler that faults again, until the
+ *                    stack has no room for a frame: killed by SIGSEGV
+ *   signals spin     a handler that fixes nothing: the fault repeats
+ *                    forever (Linux spins; memu stops the machine)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -74,6 +78,19 @@ static void install(int sig, void (*fn)(int, siginfo_t *, void *),
 }
 
 static volatile int zero;
+/* An unmapped address the compiler cannot see through. */
+static volatile int *volatile bad_address = (volatile int *)8;
+
+static void refault(int sig)
+{
+	(void)sig;
+	*bad_address = 1;
+}
+
+static void nothing(int sig)
+{
+	(void)sig;
+}
 static volatile sig_atomic_t alarms;
 
 static void on_alrm(int sig, siginfo_t *si, void *ctx)
@@ -142,6 +159,16 @@ int main(int argc, char **argv)
 		install(SIGSEGV, on_segv, NULL, 0);
 		sigprocmask(SIG_BLOCK, &s, NULL);
 		return page[8]; /* blocked: the default action kills */
+	}
+	if (argc > 1 && !strcmp(argv[1], "recurse")) {
+		install(SIGSEGV, NULL, refault, SA_NODEFER);
+		*bad_address = 1;
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "spin")) {
+		install(SIGSEGV, NULL, nothing, 0);
+		*bad_address = 1;
+		return 0;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 
