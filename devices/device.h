@@ -41,6 +41,7 @@ struct device_context {
 };
 
 struct file;
+struct stat;
 
 struct file_operations {
 	int (*open)(struct file *f);
@@ -55,6 +56,9 @@ struct file_operations {
 	/* Set up vma (its pgoff is the file offset in pages). */
 	int (*mmap)(struct file *f, struct vma *vma);
 	int64_t (*ioctl)(struct file *f, uint64_t cmd, uint64_t arg);
+	/* Fill in what fstat shows of this file beyond the device's
+	 * defaults (may be NULL). */
+	void (*stat)(struct file *f, struct stat *st);
 };
 
 struct chardev {

@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "../devices/memfd.h"
 #include "../mmu/uaccess.h"
 #include "machine.h"
 #include "syscall.h"
@@ -350,7 +351,53 @@ static int64_t put_root_stat(struct memu *m, uint64_t ust)
 int64_t sys_fstat(struct memu *m, const uint64_t *a)
 {
 	struct file *f = fd_file(m, a[0]);
-	return f ? put_stat(m, f->dev, a[1]) : -EBADF;
+	if (!f)
+		return -EBADF;
+	struct stat st;
+	fill_stat(f->dev, &st);
+	if (f->dev->fops->stat)
+		f->dev->fops->stat(f, &st);
+	return copy_to_user(m->proc.mm, a[1], &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+/* ---- memfd_create, ftruncate and seals (devices/memfd.c) */
+
+#define MFD_HUGETLB_FLAG 0x0004U
+#define MFD_NAME_MAX_LEN 249
+
+int64_t sys_memfd_create(struct memu *m, const uint64_t *a)
+{
+	unsigned flags = (unsigned)a[1];
+	/* Linux 6.1's MFD_ALL_FLAGS; memu has no hugetlbfs. */
+	if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING))
+		return -EINVAL;
+	char name[MFD_NAME_MAX_LEN + 2];
+	long n = strncpy_from_user(m->proc.mm, name, a[0], sizeof(name) - 1);
+	if (n == -EFAULT)
+		return -EFAULT;
+	if (n < 0 || n > MFD_NAME_MAX_LEN)
+		return -EINVAL;
+	name[n] = '\0';
+	struct file *f;
+	m->devices.mm = m->proc.mm;
+	int err = memfd_new(&m->devices, name, flags, &f);
+	if (err)
+		return err;
+	int fd = fd_install(m, f);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+int64_t sys_ftruncate(struct memu *m, const uint64_t *a)
+{
+	if ((int64_t)a[1] < 0)
+		return -EINVAL;
+	struct file *f = fd_file(m, a[0]);
+	if (!f)
+		return -EBADF;
+	m->devices.mm = m->proc.mm;
+	return memfd_truncate(f, a[1]);
 }
 
 int64_t sys_newfstatat(struct memu *m, const uint64_t *a)
@@ -397,6 +444,10 @@ int64_t sys_fcntl(struct memu *m, const uint64_t *a)
 		return 0;
 	case F_GETFL:
 		return f->flags;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		return memfd_fcntl_seals(f, a[1] == F_ADD_SEALS,
+					 (unsigned)a[2]);
 	case F_SETFL: {
 		const int settable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT;
 		f->flags = (f->flags & ~settable) | ((int)a[2] & settable);

@@ -72,6 +72,8 @@ int64_t sys_rt_sigaction(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigpending(struct memu *m, const uint64_t *a);
 int64_t sys_pause(struct memu *m, const uint64_t *a);
+int64_t sys_memfd_create(struct memu *m, const uint64_t *a);
+int64_t sys_ftruncate(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigsuspend(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigtimedwait(struct memu *m, const uint64_t *a);
 int64_t sys_alarm(struct memu *m, const uint64_t *a);

@@ -117,6 +117,31 @@ static void do_anonymous_page(struct mm *mm, struct vma *v, uint64_t addr,
 	event_fault(&m->events, addr, FAULT_ANON, flags);
 }
 
+static void copy_frame(struct mmu *m, uint64_t dst, uint64_t src);
+
+/* A write fault on a private mapping of an object's page: the page is
+ * copied into anonymous memory at once (Linux do_cow_fault). */
+static void do_cow_fault(struct mm *mm, struct vma *v, uint64_t addr,
+			 uint64_t src, unsigned flags,
+			 struct fault_outcome *out)
+{
+	struct mmu *m = mm->mmu;
+	uint64_t page = addr & PAGE_MASK;
+	if (!anon_vma_prepare(v))
+		return oom(out);
+	uint64_t pfn = alloc_anon_frame(mm, page);
+	if (pfn == PFN_NONE)
+		return oom(out);
+	copy_frame(m, pfn, src);
+	if (pt_enter(mm, page, pfn, vm_page_prot(mm, v, pfn, true, 0))) {
+		mmu_free_frame(m, pfn);
+		return oom(out);
+	}
+	rmap_add_anon(m, pfn, v, page);
+	mm->rss_anon++;
+	event_fault(&m->events, addr, FAULT_COW, flags);
+}
+
 static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 			    unsigned flags, struct fault_outcome *out)
 {
@@ -129,9 +154,13 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 		shmem_get_page(mm, v->shm, index, pt_neighbour_pfn(mm, page));
 	if (pfn == PFN_NONE)
 		return oom(out);
+	bool shared = v->flags & VM_SHARED;
+	if (!shared && (flags & FAULT_FLAG_WRITE))
+		return do_cow_fault(mm, v, addr, pfn, flags, out);
 	/* No write-notify: a shared mapping gets a writable entry even on a
-	 * read fault, so a later write does not fault again (Linux). */
-	if (pt_enter(mm, page, pfn, vm_page_prot(mm, v, pfn, true, 0)))
+	 * read fault, so a later write does not fault again (Linux).  A
+	 * private one maps the object's page read-only (do_read_fault). */
+	if (pt_enter(mm, page, pfn, vm_page_prot(mm, v, pfn, shared, 0)))
 		return oom(out);
 	rmap_dup(mm->mmu, pfn);
 	mm->rss_shmem++;
@@ -226,6 +255,8 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr,
 	if (f) {
 		if (f->kind == FRAME_FILE)
 			mm->rss_file--;
+		else if (f->kind == FRAME_SHARED)
+			mm->rss_shmem--;
 		rmap_remove(m, old);
 	}
 	event_fault(&m->events, addr, FAULT_COW, flags);

@@ -1,5 +1,6 @@
 #include "shmem.h"
 
+#include "internal.h"
 #include "numa.h"
 
 #include <errno.h>
@@ -83,4 +84,57 @@ int shmem_zero_setup(struct vma *v)
 	v->ops = NULL;
 	v->name = "/dev/zero (deleted)";
 	return 0;
+}
+
+void shmem_get(struct shmem *s)
+{
+	s->refs++;
+}
+
+void shmem_put(struct mmu *m, struct shmem *s)
+{
+	if (--s->refs == 0)
+		shmem_free(m, s);
+}
+
+int shmem_resize(struct mmu *m, struct shmem *s, uint64_t pages)
+{
+	if (pages < s->pages) {
+		struct vma *v;
+		LIST_FOREACH(v, &s->vmas, shm_link)
+		{
+			/* The VMA's pages at object offsets >= pages. */
+			uint64_t first = v->pgoff,
+				 n = (v->end - v->start) >> PAGE_SHIFT;
+			if (first + n <= pages)
+				continue;
+			uint64_t from = first >= pages
+						? v->start
+						: v->start + ((pages - first)
+							      << PAGE_SHIFT);
+			zap_range(v->mm, from, v->end);
+		}
+		for (uint64_t i = pages; i < s->pages; i++)
+			if (s->pfns[i] != PFN_NONE) {
+				mmu_free_frame(m, s->pfns[i]);
+				s->pfns[i] = PFN_NONE;
+			}
+	}
+	uint64_t *p = realloc(s->pfns, (pages ? pages : 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	for (uint64_t i = s->pages; i < pages; i++)
+		p[i] = PFN_NONE;
+	s->pfns = p;
+	s->pages = pages;
+	return 0;
+}
+
+bool shmem_writably_mapped(const struct shmem *s)
+{
+	const struct vma *v;
+	LIST_FOREACH(v, &s->vmas, shm_link)
+	if ((v->flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE))
+		return true;
+	return false;
 }

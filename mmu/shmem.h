@@ -16,7 +16,7 @@ struct shmem {
 	LIST_HEAD(, vma) vmas;
 	uint64_t pages; /* size; faults beyond it get SIGBUS */
 	uint64_t *pfns; /* PFN_NONE where no frame yet */
-	uint64_t refs;	/* VMAs mapping it */
+	uint64_t refs;	/* VMAs mapping it, and open files (memfd) */
 	uint64_t id;
 };
 
@@ -30,5 +30,14 @@ void shmem_unlink(struct mmu *m, struct vma *v);
 int shmem_zero_setup(struct vma *v);
 uint64_t shmem_get_page(struct mm *mm, struct shmem *s, uint64_t index,
 			uint64_t want_pfn);
+/* A reference that is not a VMA (an open memfd), and its release. */
+void shmem_get(struct shmem *s);
+void shmem_put(struct mmu *m, struct shmem *s);
+/* New size in pages.  Shrinking zaps the pages past the end from every
+ * mapping (private copies too, as Linux's truncate does) and frees their
+ * frames.  0 or -ENOMEM. */
+int shmem_resize(struct mmu *m, struct shmem *s, uint64_t pages);
+/* Shared mappings that may write (Linux mapping_writably_mapped). */
+bool shmem_writably_mapped(const struct shmem *s);
 
 #endif

@@ -542,3 +542,16 @@ Test(mm, proc_self_pagemap_as_on_linux)
 			s[11] = '0';
 	cr_assert_str_eq(ours, linux_out);
 }
+
+/* ---- memfd_create, ftruncate, mappings of it and seals, against Linux */
+
+Test(mm, memfd_as_on_linux)
+{
+	int status;
+	const char *linux_out = native_stdout("memfd", NULL, &status);
+	cr_assert_eq(status, 0, "%s", linux_out);
+	cr_assert(strstr(linux_out, "seals: 0xf\n"), "%s", linux_out);
+	guest_open(&g, "memfd", NULL);
+	exits_with(0);
+	cr_assert_str_eq(guest_stdout(&g), linux_out);
+}
