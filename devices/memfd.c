@@ -63,6 +63,9 @@ static int64_t read_memfd(struct file *f, uint64_t ubuf, uint64_t count,
 
 static int grow(struct memfd *mf, struct mmu *m, uint64_t size)
 {
+	/* memu keeps a memfd's frames in one table: no bigger than RAM. */
+	if (size > m->ram.nr << PAGE_SHIFT)
+		return -EFBIG;
 	uint64_t pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	if (pages != mf->shm->pages && shmem_resize(m, mf->shm, pages))
 		return -ENOMEM;
@@ -85,8 +88,9 @@ static int64_t write_memfd(struct file *f, uint64_t ubuf, uint64_t count,
 	if (end > mf->size) {
 		if (mf->seals & F_SEAL_GROW)
 			return -EPERM;
-		if (grow(mf, m, end))
-			return -ENOSPC;
+		int err = grow(mf, m, end);
+		if (err)
+			return err == -EFBIG ? -EFBIG : -ENOSPC;
 	}
 	uint64_t done = 0;
 	uint8_t buf[PAGE_SIZE];

@@ -84,8 +84,8 @@ static uint64_t sandbox_addr(void)
 
 static long one_call(int *fds)
 {
-	int fd = fds[rnd() % 6];
-	switch (rnd() % 26) {
+	int fd = fds[rnd() % 7];
+	switch (rnd() % 29) {
 	case 0:
 		return sc(SYS_mmap, (long)sandbox_addr(), (long)any_length(),
 			  (long)(rnd() % 8), (long)(rnd() % 0x200000) | 0x10,
@@ -174,6 +174,14 @@ static long one_call(int *fds)
 			  0, 0, 0, 0);
 	case 23:
 		return sc(SYS_alarm, (long)rnd(), 0, 0, 0, 0, 0);
+	case 25:
+		return sc(SYS_ftruncate, fd, (long)any_length(), 0, 0, 0, 0);
+	case 26:
+		return sc(SYS_fcntl, fd, rnd() % 2 ? F_ADD_SEALS : F_GET_SEALS,
+			  (long)(rnd() % 64), 0, 0, 0);
+	case 27:
+		return sc(SYS_memfd_create, (long)any_pointer(),
+			  (long)(rnd() % 8), 0, 0, 0, 0);
 	case 24: {
 		uint64_t timeout = any_pointer();
 		return sc(SYS_rt_sigtimedwait, (long)any_pointer(),
@@ -194,12 +202,13 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		state += strtoull(argv[2], NULL, 0) * 0x2545f4914f6cdd1dULL;
 	/* fds[3] stays /dev/null: the calls that must not fail use it */
-	int fds[6] = {open("/dev/mem", O_RDWR),
+	int fds[7] = {open("/dev/mem", O_RDWR),
 		      open("/dev/kmem", O_RDWR),
 		      open("/dev/zero", O_RDWR),
 		      open("/dev/null", O_RDWR),
 		      open("/proc/self/pagemap", O_RDONLY),
-		      open("/proc/self/maps", O_RDONLY)};
+		      open("/proc/self/maps", O_RDONLY),
+		      (int)syscall(SYS_memfd_create, "fuzz", 2 /* sealing */)};
 	if (mmap(BUF, BUF_LEN, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != BUF)
 		return 1;
