@@ -115,6 +115,7 @@ int fd_install(struct memu *m, struct file *f)
 			m->proc.fds[fd] = f;
 			return fd;
 		}
+	file_put(f); /* the caller's reference: nowhere to keep it */
 	return -EMFILE;
 }
 

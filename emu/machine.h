@@ -151,6 +151,8 @@ struct memu {
 };
 
 /* files.c: the descriptor table */
+/* The lowest free descriptor for f, which it now owns; -EMFILE (and f
+ * released) when there is none. */
 int fd_install(struct memu *m, struct file *f);
 struct file *fd_file(struct memu *m, uint64_t fd);
 int fd_close(struct memu *m, uint64_t fd);

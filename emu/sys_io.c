@@ -218,10 +218,7 @@ static int64_t do_open(struct memu *m, uint64_t upath, int flags)
 	err = file_open(dev, &m->devices, flags, &f);
 	if (err)
 		return err;
-	int fd = fd_install(m, f);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install(m, f);
 }
 
 int64_t sys_open(struct memu *m, const uint64_t *a)
@@ -383,10 +380,7 @@ int64_t sys_memfd_create(struct memu *m, const uint64_t *a)
 	int err = memfd_new(&m->devices, name, flags, &f);
 	if (err)
 		return err;
-	int fd = fd_install(m, f);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	return fd_install(m, f);
 }
 
 int64_t sys_ftruncate(struct memu *m, const uint64_t *a)
