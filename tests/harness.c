@@ -127,3 +127,21 @@ const char *native_stdout(const char *name, const char *arg, int *status)
 	*status = pclose(p);
 	return out;
 }
+
+void same_output_as_linux(const char *guest, const char *must)
+{
+	int status;
+	const char *linux_out = native_stdout(guest, NULL, &status);
+	cr_assert_eq(status, 0, "%s", linux_out);
+	cr_assert(strstr(linux_out, must),
+		  "the host is not the Linux this test expects:\n%s",
+		  linux_out);
+	struct guest g;
+	guest_open(&g, guest, NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT, "%s",
+		     g.r.reason ? g.r.reason : "");
+	cr_assert_eq(g.r.exit_status, 0);
+	cr_assert_str_eq(guest_stdout(&g), linux_out);
+	guest_close(&g);
+}

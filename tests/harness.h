@@ -45,4 +45,9 @@ const char *guest_path(const char *name);
  * the next call) and its wait status in *status. */
 const char *native_stdout(const char *name, const char *arg, int *status);
 
+/* Run guest natively and under memu (no arguments): both must exit 0 and
+ * print the same, and Linux's output must contain must (so the host is
+ * the Linux the test expects). */
+void same_output_as_linux(const char *guest, const char *must);
+
 #endif

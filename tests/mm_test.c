@@ -460,19 +460,6 @@ Test(mm, mremap_moves_frames_without_copying)
 
 /* ---- mlock family and mincore, against Linux */
 
-/* Run guest natively and under memu: both exit 0 and print the same,
- * and Linux's output holds must (so the host is the Linux expected). */
-static void same_output_as_linux(const char *guest, const char *must)
-{
-	int status;
-	const char *linux_out = native_stdout(guest, NULL, &status);
-	cr_assert_eq(status, 0, "%s", linux_out);
-	cr_assert(strstr(linux_out, must), "%s", linux_out);
-	guest_open(&g, guest, NULL);
-	exits_with(0);
-	cr_assert_str_eq(guest_stdout(&g), linux_out);
-}
-
 Test(mm, mlock_and_mincore_as_on_linux)
 {
 	same_output_as_linux("mlock_mincore", "after_mlock 1111\n");

@@ -383,17 +383,5 @@ Test(robustness, cpu_int_n_for_every_vector, .timeout = 300)
  * (guest/tests/edge_errno.c): the same output natively and under memu. */
 Test(robustness, syscall_edges_as_on_linux)
 {
-	int status;
-	const char *linux_out = native_stdout("edge_errno", NULL, &status);
-	cr_assert_eq(status, 0);
-	cr_assert(strstr(linux_out, "write_count_minus1 EFAULT\n"),
-		  "the host is not the Linux this test expects:\n%s",
-		  linux_out);
-	struct guest g;
-	guest_open(&g, "edge_errno", NULL);
-	guest_finish(&g);
-	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
-	cr_assert_eq(g.r.exit_status, 0);
-	cr_assert_str_eq(guest_stdout(&g), linux_out);
-	guest_close(&g);
+	same_output_as_linux("edge_errno", "write_count_minus1 EFAULT\n");
 }

@@ -122,14 +122,5 @@ Test(tlb, a_changed_translation_stays_until_the_flush)
 
 Test(tlb, changed_code_runs_changed_as_on_linux)
 {
-	int status;
-	const char *linux_out = native_stdout("smc_alias", NULL, &status);
-	cr_assert_eq(status, 0);
-	cr_assert_str_eq(linux_out, "1 2 0 4 5\n");
-	guest_open(&g, "smc_alias", NULL);
-	guest_finish(&g);
-	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
-	cr_assert_eq(g.r.exit_status, 0);
-	cr_assert_str_eq(guest_stdout(&g), linux_out);
-	guest_close(&g);
+	same_output_as_linux("smc_alias", "1 2 0 4 5\n");
 }
