@@ -38,6 +38,7 @@ struct device_context {
 		void *data;
 	} state[DEVICE_STATE_MAX]; /* each driver's data in this machine */
 	int nstate;
+	struct fs *fs; /* the file system (fs.h) */
 };
 
 struct file;
@@ -83,7 +84,9 @@ struct file {
 	int flags;	/* open(2) flags: O_SYNC, O_NONBLOCK, ... */
 	uint64_t pos;
 	void *private_data;
-	int refs; /* fds and VMAs holding it */
+	struct inode *inode;   /* a file of the file system (fs.h), or NULL */
+	struct dentry *dentry; /* the name it was opened by, or NULL */
+	int refs;	       /* fds and VMAs holding it */
 };
 
 /* The table of devices (devices/registry.c). */
@@ -103,6 +106,10 @@ int file_open(const struct chardev *dev, struct device_context *ctx, int flags,
 	      struct file **out);
 void file_get(struct file *f);
 void file_put(struct file *f);
+
+/* /proc/self/maps's text for mm, NUL-terminated (malloc'd; NULL when out
+ * of memory): for `memu run --pagetables=probe`. */
+char *proc_maps_text(struct mm *mm);
 
 /* The vm_operations every file-backed VMA gets unless the driver sets its
  * own: they keep the file alive while a VMA maps it. */

@@ -22,6 +22,9 @@ int file_open(const struct chardev *dev, struct device_context *ctx, int flags,
 	case O_WRONLY:
 		f->fmode = FMODE_WRITE;
 		break;
+	case O_ACCMODE: /* Linux's "3": neither read nor write */
+		f->fmode = 0;
+		break;
 	default:
 		f->fmode = FMODE_READ | FMODE_WRITE;
 		break;

@@ -23,13 +23,9 @@
 #define F_SEAL_FUTURE_WRITE 0x0010
 #endif
 
-extern const struct chardev memfd_dev;
-
 /* A new memfd file named name (the caller checked it and the flags). */
 int memfd_new(struct device_context *ctx, const char *name, unsigned flags,
 	      struct file **out);
-/* ftruncate: -EINVAL for anything but a writable memfd. */
-int memfd_truncate(struct file *f, uint64_t size);
 /* F_GET_SEALS (add false) or F_ADD_SEALS: the seals, or 0, or -errno. */
 int64_t memfd_fcntl_seals(struct file *f, bool add, unsigned seals);
 

@@ -20,6 +20,7 @@
 #include "../mmu/shmem.h"
 #include "../mmu/uaccess.h"
 #include "device.h"
+#include "fs.h"
 
 #define NAME_COLUMN 72 /* seq_setwidth: 25 + sizeof(void *) * 6 - 1 */
 
@@ -51,7 +52,13 @@ static void backing_of(const struct vma *v, unsigned *major, unsigned *minor,
 {
 	*major = *minor = 0;
 	*ino = *off = 0;
-	if (v->shm) {
+	const struct file *file = v->vm_file;
+	if (file && file->inode) {
+		/* A file of the tmpfs, or a memfd on the shmem mount. */
+		*minor = file->inode->dev;
+		*ino = file->inode->ino;
+		*off = v->pgoff << PAGE_SHIFT;
+	} else if (v->shm) {
 		/* Shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS, or
 		 * /dev/zero mapped shared): shmem's "/dev/zero (deleted)". */
 		*minor = 1;
@@ -71,7 +78,12 @@ static int show_vma(struct maps_text *t, const struct vma *v)
 	unsigned major, minor;
 	uint64_t ino, off;
 	backing_of(v, &major, &minor, &ino, &off);
-	char line[512];
+	const char *name = v->name;
+	char path[FS_PATH_MAX + 16];
+	const struct file *file = v->vm_file;
+	if (file && file->inode && file_path(file, path, sizeof(path)) >= 0)
+		name = path;
+	char line[FS_PATH_MAX + 128];
 	int n = snprintf(
 		line, sizeof(line),
 		"%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
@@ -81,15 +93,14 @@ static int show_vma(struct maps_text *t, const struct vma *v)
 		(v->flags & VM_EXEC) ? 'x' : '-',
 		(v->flags & VM_MAYSHARE) ? 's' : 'p', (unsigned long long)off,
 		major, minor, (unsigned long long)ino);
-	if (v->name) {
+	if (name) {
 		/* seq_pad: spaces up to the column, then one more. */
 		int width = n - 1; /* the name's pad replaces the space */
 		while (width < NAME_COLUMN && n < (int)sizeof(line) - 1) {
 			line[n++] = ' ';
 			width++;
 		}
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s",
-			      v->name);
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s", name);
 		if (n >= (int)sizeof(line) - 1)
 			n = (int)sizeof(line) - 2;
 	}
@@ -105,17 +116,35 @@ static const struct vma vsyscall_gate = {
 	.name = "[vsyscall]",
 };
 
-static int open_maps(struct file *f)
+static int build_maps(struct mm *mm, struct maps_text *t)
 {
-	struct maps_text *t = calloc(1, sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	struct vma_tree *vmas = &f->ctx->mm->vmas;
+	struct vma_tree *vmas = &mm->vmas;
 	int err = 0;
 	for (struct vma *v = vma_first(vmas); v && !err; v = vma_next(vmas, v))
 		err = show_vma(t, v);
 	if (err || show_vma(t, &vsyscall_gate)) {
 		free(t->buf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+char *proc_maps_text(struct mm *mm)
+{
+	struct maps_text t = {0};
+	if (build_maps(mm, &t))
+		return NULL;
+	if (t.buf)
+		t.buf[t.len] = '\0'; /* append keeps room for it */
+	return t.buf;
+}
+
+static int open_maps(struct file *f)
+{
+	struct maps_text *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	if (build_maps(f->ctx->mm, t)) {
 		free(t);
 		return -ENOMEM;
 	}

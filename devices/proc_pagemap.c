@@ -43,7 +43,7 @@ static uint64_t entry_of(struct mm *mm, const struct vma *v, uint64_t va)
 		return e;
 	/* The program's image is memu's FILE frames; Linux would have
 	 * copied a written one into an anonymous page (COW). */
-	if ((f->kind == FRAME_FILE && !pte.dirty) || f->kind == FRAME_SHARED)
+	if ((f->kind == FRAME_FILE && !pte.dirty) || frame_kind_shmem(f->kind))
 		e |= PM_FILE;
 	if (f->mapcount == 1)
 		e |= PM_EXCLUSIVE;

@@ -131,7 +131,8 @@ int fd_close(struct memu *m, uint64_t fd)
 	struct file *f = fd_file(m, fd);
 	if (!f)
 		return -EBADF;
-	m->proc.fds[fd] = NULL;
+	m->proc.fds[(uint32_t)fd] = NULL;
+	m->proc.cloexec[(uint32_t)fd] = false;
 	file_put(f);
 	return 0;
 }

@@ -55,6 +55,15 @@ static int start_devices(struct memu *m, char *err, size_t errlen)
 	m->devices.mmu = &m->mmu;
 	m->devices.mm = m->proc.mm;
 	m->devices.devmem = (enum devmem_policy)m->cfg.devmem;
+	m->devices.fs = &m->fs;
+	if (fs_init(&m->fs, &m->mmu, &m->clock.ns,
+		    VCLOCK_EPOCH * 1000000000ULL)) {
+		snprintf(err, errlen, "cannot make the file system");
+		return -1;
+	}
+	m->proc.cwd = m->fs.root;
+	dget(m->proc.cwd);
+	m->proc.umask = 022;
 	if (devices_probe(&m->devices) || files_init(m)) {
 		snprintf(err, errlen, "cannot start the devices");
 		return -1;
@@ -118,6 +127,9 @@ void memu_free(struct memu *m)
 		return;
 	files_close_all(m);
 	mm_destroy(m->proc.mm); /* drops the VMAs' file references */
+	if (m->proc.cwd)
+		dput(m->proc.cwd);
+	fs_destroy(&m->fs);
 	devices_remove(&m->devices);
 	latch_destroy(&m->latch);
 	fault_probe_unmap(m);

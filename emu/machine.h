@@ -8,6 +8,7 @@
 #include <unicorn/unicorn.h>
 
 #include "../devices/device.h"
+#include "../devices/fs.h"
 #include "../include/memu.h"
 #include "../mmu/fault.h"
 #include "../mmu/mm.h"
@@ -100,8 +101,11 @@ struct process {
 		uint64_t expires, interval;
 	} itimer;
 	struct file *fds[PROC_FDS]; /* open files by descriptor, NULL: closed */
-	char *exe;		    /* path, for VMA names and reports */
-	const char *comm;	    /* basename */
+	bool cloexec[PROC_FDS];	    /* FD_CLOEXEC, by descriptor */
+	struct dentry *cwd;	    /* the working directory */
+	unsigned umask;
+	char *exe;	  /* path, for VMA names and reports */
+	const char *comm; /* basename */
 };
 
 /* A page fault that ends in a signal, from the TLB-fill hook to the run
@@ -125,6 +129,7 @@ struct memu {
 	uc_engine *uc;
 	struct mmu mmu;
 	struct device_context devices;
+	struct fs fs;
 	struct process proc;
 	struct latch latch;
 	struct vclock clock;
@@ -156,6 +161,8 @@ struct memu {
 int fd_install(struct memu *m, struct file *f);
 struct file *fd_file(struct memu *m, uint64_t fd);
 int fd_close(struct memu *m, uint64_t fd);
+/* fd_install, with O_CLOEXEC from flags as the descriptor's flag. */
+int64_t fd_install_flags(struct memu *m, struct file *f, int flags);
 int files_init(struct memu *m);
 void files_close_all(struct memu *m);
 

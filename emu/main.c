@@ -41,8 +41,18 @@ static const char usage[] =
 	"                    (also no driver-claimed ranges above 1 MiB), open\n"
 	"  --vga             print the VGA text screen (0xB8000) on stdout\n"
 	"                    when the guest ends\n"
-	"  --pagetables      print the guest's page tables, with each page's\n"
-	"                    effective memory type, on stdout when it ends\n"
+	"  --pagetables[=WHEN]  print the guest's address space on stdout:\n"
+	"                    its page tables, with each page's effective\n"
+	"                    memory type; WHEN is end (the default: when the\n"
+	"                    guest ends) or probe (also at every\n"
+	"                    memu_probe() stop, with the VMAs as\n"
+	"                    /proc/self/maps shows them)\n"
+	"  --file HOST[:GUEST]  copy a host file into the guest's file system\n"
+	"                    before it starts (repeatable; GUEST defaults to\n"
+	"                    HOST as written, relative to /)\n"
+	"  --dir HOST[:GUEST]   copy a host directory tree the same way\n"
+	"                    (regular files, directories and symbolic links;\n"
+	"                    the guest sees no other host path)\n"
 	"  --mtrr MODE       the CPU's MTRRs: on (default, set up by\n"
 	"                    firmware), disabled (left off), off (none)\n"
 	"  --mtrr-var N      variable-range MTRRs, 0-32 (default 8)\n"
@@ -61,8 +71,14 @@ struct cli {
 	bool stats;
 	bool vga;
 	bool pagetables;
+	bool pagetables_probe;
 	const char **env;
 	size_t nenv;
+	struct {
+		const char *spec;
+		bool tree;
+	} * imports; /* --file and --dir, in order */
+	size_t nimports;
 };
 
 static int bad(const char *msg, const char *arg)
@@ -83,6 +99,8 @@ enum {
 	OPT_MTRR_VAR,
 	OPT_PAGETABLES,
 	OPT_NUMA,
+	OPT_FILE,
+	OPT_DIR,
 };
 
 static int parse_options(int argc, char **argv, struct cli *c, int *next)
@@ -96,7 +114,9 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"vga", no_argument, 0, OPT_VGA},
 		{"mtrr", required_argument, 0, OPT_MTRR},
 		{"mtrr-var", required_argument, 0, OPT_MTRR_VAR},
-		{"pagetables", no_argument, 0, OPT_PAGETABLES},
+		{"pagetables", optional_argument, 0, OPT_PAGETABLES},
+		{"file", required_argument, 0, OPT_FILE},
+		{"dir", required_argument, 0, OPT_DIR},
 		{"numa", required_argument, 0, OPT_NUMA},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
@@ -141,6 +161,16 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 			break;
 		case OPT_PAGETABLES:
 			c->pagetables = true;
+			if (optarg && !strcmp(optarg, "probe"))
+				c->pagetables_probe = true;
+			else if (optarg && strcmp(optarg, "end"))
+				return bad("--pagetables takes end or probe",
+					   optarg);
+			break;
+		case OPT_FILE:
+		case OPT_DIR:
+			c->imports[c->nimports].spec = optarg;
+			c->imports[c->nimports++].tree = o == OPT_DIR;
 			break;
 		case OPT_MTRR:
 			if (!strcmp(optarg, "on"))
@@ -207,6 +237,13 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "memu: %s\n", err);
 		return EXIT_USAGE;
 	}
+	for (size_t i = 0; i < c->nimports; i++)
+		if (memu_import(m, c->imports[i].spec, c->imports[i].tree, err,
+				sizeof(err))) {
+			fprintf(stderr, "memu: %s\n", err);
+			memu_free(m);
+			return EXIT_USAGE;
+		}
 	if (memu_load(m, argv[0], argc, (const char *const *)argv, err,
 		      sizeof(err))) {
 		fprintf(stderr, "memu: %s\n", err);
@@ -214,9 +251,19 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct memu_result r;
-	do {
+	for (;;) {
 		memu_run(m, &r);
-	} while (r.stop == MEMU_STOP_PROBE);
+		if (r.stop != MEMU_STOP_PROBE)
+			break;
+		if (c->pagetables_probe) {
+			fflush(stdout);
+			printf("memu: probe %llu\n",
+			       (unsigned long long)r.probe_tag);
+			memu_print_maps(m, stdout);
+			memu_print_pagetables(m, stdout);
+			fflush(stdout);
+		}
+	}
 	fflush(stdout);
 	memu_print_death(m, &r, stderr);
 	if (c->vga)
@@ -275,7 +322,10 @@ int main(int argc, char **argv)
 	struct cli c = {0};
 	memu_config_init(&c.cfg);
 	c.env = calloc((size_t)argc + 1, sizeof(char *));
-	if (!c.env) {
+	c.imports = calloc((size_t)argc + 1, sizeof(*c.imports));
+	if (!c.env || !c.imports) {
+		free(c.env);
+		free(c.imports);
 		fprintf(stderr, "memu: out of memory\n");
 		return 1;
 	}
@@ -283,5 +333,6 @@ int main(int argc, char **argv)
 	 * error's exit status 2 into 1. */
 	int rc = dispatch(&c, argc, argv);
 	free(c.env);
+	free(c.imports);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* Human-readable views of the machine: --stats and `memu machine`. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../devices/vga.h"
@@ -11,15 +12,24 @@
 static const char *const fault_names[FAULT_KINDS] = {
 	"anon first-touch",    "zero-page read", "COW",
 	"write-protect reuse", "shared",	 "device",
+	"file read",	       "file write",	 "file COW",
 	"stack growth",	       "SIGSEGV/SIGBUS",
 };
 
 static const char *const frame_names[FRAME_KINDS] = {
 	"free", "reserved",   "kernel", "zero",	  "file",
-	"anon", "page table", "shared", "driver",
+	"anon", "page table", "shared", "driver", "page cache",
 };
 
 static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8]);
+
+void memu_print_maps(struct memu *m, FILE *out)
+{
+	char *text = proc_maps_text(m->proc.mm);
+	if (text)
+		fputs(text, out);
+	free(text);
+}
 
 void memu_print_stats(struct memu *m, FILE *out)
 {

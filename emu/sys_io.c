@@ -1,14 +1,17 @@
-/* File syscalls over the descriptor table (emu/files.c) and the devices'
- * file operations (devices/).  The file system is /dev alone: the
- * standard streams, and the character devices of devices/registry.c. */
+/* File syscalls on descriptors (emu/files.c) over the files' operations
+ * (devices/): read, write and their vector and positional forms, lseek,
+ * dup, fcntl, ioctl, memfd_create and pipes.  Calls on names are in
+ * sys_fs.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "../devices/fs.h"
 #include "../devices/memfd.h"
 #include "../mmu/uaccess.h"
 #include "machine.h"
@@ -16,7 +19,6 @@
 
 #define MAX_RW_COUNT	0x7ffff000ULL /* Linux INT_MAX & PAGE_MASK */
 #define IOV_MAX_GUEST	1024
-#define PATH_MAX_GUEST	4096
 #define SEEK_MAX_WHENCE 4
 
 /* fs/read_write.c rw_verify_area. */
@@ -38,8 +40,8 @@ static int rw_verify_area(struct file *f, uint64_t pos, uint64_t count)
 
 /* One read or write through the file's operations, with the VFS's
  * checks (fs/read_write.c): open mode, the operation, the position. */
-static int64_t do_rw(struct file *f, uint64_t buf, uint64_t count,
-		     uint64_t *pos, bool write)
+static int64_t do_rw(struct memu *m, struct file *f, uint64_t buf,
+		     uint64_t count, uint64_t *pos, bool write)
 {
 	if (!(f->fmode & (write ? FMODE_WRITE : FMODE_READ)))
 		return -EBADF;
@@ -54,32 +56,44 @@ static int64_t do_rw(struct file *f, uint64_t buf, uint64_t count,
 		return err;
 	if (count > MAX_RW_COUNT)
 		count = MAX_RW_COUNT;
-	return write ? ops->write(f, buf, count, pos)
-		     : ops->read(f, buf, count, pos);
+	int64_t r = write ? ops->write(f, buf, count, pos)
+			  : ops->read(f, buf, count, pos);
+	if (f->dev != &pipe_dev)
+		return r;
+	/* A pipe that would wait: EAGAIN when non-blocking; else the
+	 * process sleeps until a signal comes (there is no other process
+	 * to fill or drain it), and the call is interrupted. */
+	if (r == -EAGAIN && !(f->flags & O_NONBLOCK)) {
+		wait_for_signal(m);
+		return -EINTR;
+	}
+	if (r == -EPIPE)
+		send_sig_self(m, SIGPIPE, SI_USER);
+	return r;
 }
 
-static int64_t do_read(struct file *f, uint64_t buf, uint64_t count,
-		       uint64_t *pos)
+static int64_t do_read(struct memu *m, struct file *f, uint64_t buf,
+		       uint64_t count, uint64_t *pos)
 {
-	return do_rw(f, buf, count, pos, false);
+	return do_rw(m, f, buf, count, pos, false);
 }
 
-static int64_t do_write(struct file *f, uint64_t buf, uint64_t count,
-			uint64_t *pos)
+static int64_t do_write(struct memu *m, struct file *f, uint64_t buf,
+			uint64_t count, uint64_t *pos)
 {
-	return do_rw(f, buf, count, pos, true);
+	return do_rw(m, f, buf, count, pos, true);
 }
 
 int64_t sys_read(struct memu *m, const uint64_t *a)
 {
 	struct file *f = fd_file(m, a[0]);
-	return f ? do_read(f, a[1], a[2], &f->pos) : -EBADF;
+	return f ? do_read(m, f, a[1], a[2], &f->pos) : -EBADF;
 }
 
 int64_t sys_write(struct memu *m, const uint64_t *a)
 {
 	struct file *f = fd_file(m, a[0]);
-	return f ? do_write(f, a[1], a[2], &f->pos) : -EBADF;
+	return f ? do_write(m, f, a[1], a[2], &f->pos) : -EBADF;
 }
 
 /* pread/pwrite: only on seekable files, at a non-negative position. */
@@ -99,7 +113,7 @@ int64_t sys_pread64(struct memu *m, const uint64_t *a)
 	int64_t err;
 	uint64_t pos = a[3];
 	struct file *f = positional(m, a[0], pos, &err);
-	return f ? do_read(f, a[1], a[2], &pos) : err;
+	return f ? do_read(m, f, a[1], a[2], &pos) : err;
 }
 
 int64_t sys_pwrite64(struct memu *m, const uint64_t *a)
@@ -107,7 +121,7 @@ int64_t sys_pwrite64(struct memu *m, const uint64_t *a)
 	int64_t err;
 	uint64_t pos = a[3];
 	struct file *f = positional(m, a[0], pos, &err);
-	return f ? do_write(f, a[1], a[2], &pos) : err;
+	return f ? do_write(m, f, a[1], a[2], &pos) : err;
 }
 
 static int64_t vector_io(struct memu *m, const uint64_t *a, bool write)
@@ -140,8 +154,8 @@ static int64_t vector_io(struct memu *m, const uint64_t *a, bool write)
 		if (!iov[i].len)
 			continue;
 		int64_t r =
-			write ? do_write(f, iov[i].base, iov[i].len, &f->pos)
-			      : do_read(f, iov[i].base, iov[i].len, &f->pos);
+			write ? do_write(m, f, iov[i].base, iov[i].len, &f->pos)
+			      : do_read(m, f, iov[i].base, iov[i].len, &f->pos);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
@@ -173,93 +187,6 @@ int64_t sys_lseek(struct memu *m, const uint64_t *a)
 	return f->dev->fops->llseek(f, (int64_t)a[1], (int)a[2]);
 }
 
-/* ---- paths: the file system is /dev alone, and the cwd is / */
-
-static long get_path(struct memu *m, uint64_t upath, char *path)
-{
-	long n = strncpy_from_user(m->proc.mm, path + 1, upath,
-				   PATH_MAX_GUEST - 1);
-	if (n < 0)
-		return n;
-	if (n == 0)
-		return -ENOENT;
-	if (path[1] == '/')
-		memmove(path, path + 1, (size_t)n + 1);
-	else
-		path[0] = '/'; /* relative to the cwd, / */
-	return 0;
-}
-
-static const struct chardev *lookup(struct memu *m, uint64_t upath,
-				    int64_t *err)
-{
-	char path[PATH_MAX_GUEST + 1];
-	*err = get_path(m, upath, path);
-	if (*err)
-		return NULL;
-	const struct chardev *dev = chardev_lookup(path);
-	if (!dev)
-		*err = -ENOENT;
-	return dev;
-}
-
-static int64_t do_open(struct memu *m, uint64_t upath, int flags)
-{
-	int64_t err;
-	const struct chardev *dev = lookup(m, upath, &err);
-	if (!dev)
-		return err;
-	if (flags & O_DIRECTORY)
-		return -ENOTDIR;
-	if ((flags & O_CREAT) && (flags & O_EXCL))
-		return -EEXIST;
-	struct file *f;
-	m->devices.mm = m->proc.mm;
-	err = file_open(dev, &m->devices, flags, &f);
-	if (err)
-		return err;
-	return fd_install(m, f);
-}
-
-int64_t sys_open(struct memu *m, const uint64_t *a)
-{
-	return do_open(m, a[0], (int)a[1]);
-}
-
-int64_t sys_openat(struct memu *m, const uint64_t *a)
-{
-	return do_open(m, a[1], (int)a[2]);
-}
-
-int64_t sys_access(struct memu *m, const uint64_t *a)
-{
-	int64_t err;
-	return lookup(m, a[0], &err) ? 0 : err;
-}
-
-int64_t sys_faccessat(struct memu *m, const uint64_t *a)
-{
-	int64_t err;
-	return lookup(m, a[1], &err) ? 0 : err;
-}
-
-/* Devices are not symbolic links. */
-static int64_t readlink_path(struct memu *m, uint64_t upath)
-{
-	int64_t err;
-	return lookup(m, upath, &err) ? -EINVAL : err;
-}
-
-int64_t sys_readlink(struct memu *m, const uint64_t *a)
-{
-	return readlink_path(m, a[0]);
-}
-
-int64_t sys_readlinkat(struct memu *m, const uint64_t *a)
-{
-	return readlink_path(m, a[1]);
-}
-
 int64_t sys_close(struct memu *m, const uint64_t *a)
 {
 	return fd_close(m, a[0]);
@@ -271,6 +198,7 @@ static int64_t dup_to(struct memu *m, struct file *f, uint64_t min)
 		if (!m->proc.fds[fd]) {
 			file_get(f);
 			m->proc.fds[fd] = f;
+			m->proc.cloexec[fd] = false;
 			return (int64_t)fd;
 		}
 	return -EMFILE;
@@ -298,6 +226,7 @@ int64_t sys_dup3(struct memu *m, const uint64_t *a)
 		fd_close(m, newfd);
 	file_get(f);
 	m->proc.fds[newfd] = f;
+	m->proc.cloexec[newfd] = (a[2] & O_CLOEXEC) != 0;
 	return newfd;
 }
 
@@ -309,55 +238,7 @@ int64_t sys_dup2(struct memu *m, const uint64_t *a)
 	return sys_dup3(m, args);
 }
 
-static void fill_stat(const struct chardev *dev, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_dev = dev->regular ? 22 /* proc */ : 5 /* devtmpfs */;
-	st->st_ino = 1000 + dev->major * 256 + dev->minor;
-	st->st_mode = (dev->regular ? S_IFREG : S_IFCHR) | dev->mode;
-	st->st_nlink = 1;
-	st->st_rdev = dev->regular ? 0 : makedev(dev->major, dev->minor);
-	st->st_blksize = 4096;
-	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
-		(time_t)VCLOCK_EPOCH;
-}
-
-/* The host is x86-64 Linux: its struct stat is the guest's. */
-static int64_t put_stat(struct memu *m, const struct chardev *dev, uint64_t ust)
-{
-	struct stat st;
-	fill_stat(dev, &st);
-	return copy_to_user(m->proc.mm, ust, &st, sizeof(st)) ? -EFAULT : 0;
-}
-
-/* The working directory, "/": the one directory memu has so far. */
-static int64_t put_root_stat(struct memu *m, uint64_t ust)
-{
-	struct stat st;
-	memset(&st, 0, sizeof(st));
-	st.st_dev = 1;
-	st.st_ino = 2;
-	st.st_mode = S_IFDIR | 0755;
-	st.st_nlink = 2;
-	st.st_blksize = 4096;
-	st.st_atim.tv_sec = st.st_mtim.tv_sec = st.st_ctim.tv_sec =
-		(time_t)VCLOCK_EPOCH;
-	return copy_to_user(m->proc.mm, ust, &st, sizeof(st)) ? -EFAULT : 0;
-}
-
-int64_t sys_fstat(struct memu *m, const uint64_t *a)
-{
-	struct file *f = fd_file(m, a[0]);
-	if (!f)
-		return -EBADF;
-	struct stat st;
-	fill_stat(f->dev, &st);
-	if (f->dev->fops->stat)
-		f->dev->fops->stat(f, &st);
-	return copy_to_user(m->proc.mm, a[1], &st, sizeof(st)) ? -EFAULT : 0;
-}
-
-/* ---- memfd_create, ftruncate and seals (devices/memfd.c) */
+/* ---- memfd_create (devices/memfd.c) */
 
 #define MFD_HUGETLB_FLAG 0x0004U
 #define MFD_NAME_MAX_LEN 249
@@ -380,35 +261,47 @@ int64_t sys_memfd_create(struct memu *m, const uint64_t *a)
 	int err = memfd_new(&m->devices, name, flags, &f);
 	if (err)
 		return err;
-	return fd_install(m, f);
+	return fd_install_flags(m, f, flags & MFD_CLOEXEC ? O_CLOEXEC : 0);
 }
 
-int64_t sys_ftruncate(struct memu *m, const uint64_t *a)
+/* ---- pipes */
+
+static int64_t do_pipe2(struct memu *m, uint64_t ufds, int flags)
 {
-	if ((int64_t)a[1] < 0)
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
 		return -EINVAL;
-	struct file *f = fd_file(m, a[0]);
-	if (!f)
-		return -EBADF;
+	struct file *rd, *wr;
 	m->devices.mm = m->proc.mm;
-	return memfd_truncate(f, a[1]);
+	int err = pipe_new(&m->devices, flags, &rd, &wr);
+	if (err)
+		return err;
+	int64_t fds[2] = {fd_install_flags(m, rd, flags), -1};
+	if (fds[0] < 0) {
+		file_put(wr);
+		return fds[0];
+	}
+	fds[1] = fd_install_flags(m, wr, flags);
+	if (fds[1] < 0) {
+		fd_close(m, (uint64_t)fds[0]);
+		return fds[1];
+	}
+	int32_t out[2] = {(int32_t)fds[0], (int32_t)fds[1]};
+	if (copy_to_user(m->proc.mm, ufds, out, sizeof(out))) {
+		fd_close(m, (uint64_t)fds[0]);
+		fd_close(m, (uint64_t)fds[1]);
+		return -EFAULT;
+	}
+	return 0;
 }
 
-int64_t sys_newfstatat(struct memu *m, const uint64_t *a)
+int64_t sys_pipe(struct memu *m, const uint64_t *a)
 {
-	char path[PATH_MAX_GUEST + 1];
-	long n = strncpy_from_user(m->proc.mm, path, a[1], PATH_MAX_GUEST);
-	if (n < 0)
-		return n;
-	if (n == 0 && (a[3] & AT_EMPTY_PATH)) {
-		if ((int)a[0] == AT_FDCWD)
-			return put_root_stat(m, a[2]);
-		uint64_t f[2] = {a[0], a[2]};
-		return sys_fstat(m, f);
-	}
-	int64_t err;
-	const struct chardev *dev = lookup(m, a[1], &err);
-	return dev ? put_stat(m, dev, a[2]) : err;
+	return do_pipe2(m, a[0], 0);
+}
+
+int64_t sys_pipe2(struct memu *m, const uint64_t *a)
+{
+	return do_pipe2(m, a[0], (int)a[1]);
 }
 
 int64_t sys_ioctl(struct memu *m, const uint64_t *a)
@@ -431,10 +324,18 @@ int64_t sys_fcntl(struct memu *m, const uint64_t *a)
 		return -EBADF;
 	switch (a[1]) {
 	case F_DUPFD:
-	case F_DUPFD_CLOEXEC:
-		return a[2] >= PROC_FDS ? -EINVAL : dup_to(m, f, a[2]);
+	case F_DUPFD_CLOEXEC: {
+		if (a[2] >= PROC_FDS)
+			return -EINVAL;
+		int64_t fd = dup_to(m, f, a[2]);
+		if (fd >= 0)
+			m->proc.cloexec[fd] = a[1] == F_DUPFD_CLOEXEC;
+		return fd;
+	}
 	case F_GETFD:
+		return m->proc.cloexec[(uint32_t)a[0]] ? FD_CLOEXEC : 0;
 	case F_SETFD:
+		m->proc.cloexec[(uint32_t)a[0]] = a[2] & FD_CLOEXEC;
 		return 0;
 	case F_GETFL:
 		return f->flags;

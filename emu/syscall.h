@@ -57,6 +57,38 @@ int64_t sys_dup2(struct memu *m, const uint64_t *a);
 int64_t sys_dup3(struct memu *m, const uint64_t *a);
 int64_t sys_readlinkat(struct memu *m, const uint64_t *a);
 
+/* sys_fs.c */
+int64_t sys_creat(struct memu *m, const uint64_t *a);
+int64_t sys_stat(struct memu *m, const uint64_t *a);
+int64_t sys_lstat(struct memu *m, const uint64_t *a);
+int64_t sys_faccessat2(struct memu *m, const uint64_t *a);
+int64_t sys_symlink(struct memu *m, const uint64_t *a);
+int64_t sys_symlinkat(struct memu *m, const uint64_t *a);
+int64_t sys_link(struct memu *m, const uint64_t *a);
+int64_t sys_linkat(struct memu *m, const uint64_t *a);
+int64_t sys_mkdir(struct memu *m, const uint64_t *a);
+int64_t sys_mkdirat(struct memu *m, const uint64_t *a);
+int64_t sys_rmdir(struct memu *m, const uint64_t *a);
+int64_t sys_unlink(struct memu *m, const uint64_t *a);
+int64_t sys_unlinkat(struct memu *m, const uint64_t *a);
+int64_t sys_rename(struct memu *m, const uint64_t *a);
+int64_t sys_renameat(struct memu *m, const uint64_t *a);
+int64_t sys_renameat2(struct memu *m, const uint64_t *a);
+int64_t sys_getdents64(struct memu *m, const uint64_t *a);
+int64_t sys_getcwd(struct memu *m, const uint64_t *a);
+int64_t sys_chdir(struct memu *m, const uint64_t *a);
+int64_t sys_fchdir(struct memu *m, const uint64_t *a);
+int64_t sys_umask(struct memu *m, const uint64_t *a);
+int64_t sys_chmod(struct memu *m, const uint64_t *a);
+int64_t sys_fchmod(struct memu *m, const uint64_t *a);
+int64_t sys_fchmodat(struct memu *m, const uint64_t *a);
+int64_t sys_truncate(struct memu *m, const uint64_t *a);
+int64_t sys_fallocate(struct memu *m, const uint64_t *a);
+int64_t sys_fsync(struct memu *m, const uint64_t *a);
+int64_t sys_sync(struct memu *m, const uint64_t *a);
+int64_t sys_pipe(struct memu *m, const uint64_t *a);
+int64_t sys_pipe2(struct memu *m, const uint64_t *a);
+
 /* sys_proc.c */
 int64_t sys_exit_group(struct memu *m, const uint64_t *a);
 int64_t sys_memu_cr3(struct memu *m, const uint64_t *a);

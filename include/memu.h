@@ -52,6 +52,11 @@ void memu_free(struct memu *m);
 
 /* Load a static x86-64 ELF and build its stack.  0, or -1 with a one-line
  * reason in err (not an ELF, wrong machine, dynamically linked, ...). */
+/* Copy a host file (tree false: spec "HOST[:GUEST]") or directory tree
+ * (tree true) into the guest's file system, before it runs
+ * (docs/cli.md, --file and --dir).  0, or -1 with a message in err. */
+int memu_import(struct memu *m, const char *spec, bool tree, char *err,
+		size_t errlen);
 int memu_load(struct memu *m, const char *path, int argc,
 	      const char *const *argv, char *err, size_t errlen);
 
@@ -90,6 +95,9 @@ enum memu_fault_kind {
 	MEMU_FAULT_WP_REUSE,
 	MEMU_FAULT_SHARED,
 	MEMU_FAULT_DEVICE,
+	MEMU_FAULT_FILE_READ,
+	MEMU_FAULT_FILE_WRITE,
+	MEMU_FAULT_FILE_COW,
 	MEMU_FAULT_STACK_GROW,
 	MEMU_FAULT_SEGV,
 	MEMU_FAULT_KINDS
@@ -105,6 +113,7 @@ enum memu_frame_kind {
 	MEMU_FRAME_PAGETABLE,
 	MEMU_FRAME_SHARED,
 	MEMU_FRAME_DRIVER,
+	MEMU_FRAME_PAGECACHE,
 	MEMU_FRAME_KINDS
 };
 
@@ -181,6 +190,8 @@ void memu_print_vga(struct memu *m, FILE *out);
 
 /* Every present user page: runs of address, frame, bits, memory type. */
 void memu_print_pagetables(struct memu *m, FILE *out);
+/* The guest's VMAs as /proc/self/maps shows them. */
+void memu_print_maps(struct memu *m, FILE *out);
 
 /* The memory-range descriptors (FreeBSD MEMRANGE_GET order), as raw
  * 32-byte struct mem_range_desc: fills up to max, returns the count. */

@@ -9,6 +9,7 @@
 #ifndef MEMU_MMU_EVENT_H
 #define MEMU_MMU_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum fault_kind {
@@ -18,6 +19,10 @@ enum fault_kind {
 	FAULT_WP_REUSE,	  /* write to a read-only exclusive frame: reused */
 	FAULT_SHARED,	  /* fault on shared memory (shmem object) */
 	FAULT_DEVICE,	  /* served by a driver's vm_ops->fault */
+	FAULT_FILE_READ,  /* a file's page mapped on a read (or a private
+			   * mapping's read): the page cache */
+	FAULT_FILE_WRITE, /* a write to a shared mapping of a file */
+	FAULT_FILE_COW,	  /* a write to a private mapping of a file */
 	FAULT_STACK_GROW, /* not a separate fault: growths of a stack VMA */
 	FAULT_SEGV,	  /* access error: the guest gets SIGSEGV */
 	FAULT_KINDS
@@ -33,8 +38,15 @@ enum frame_kind {
 	FRAME_PAGETABLE, /* a page of the 4-level page tables */
 	FRAME_SHARED,	 /* page of a shared object (shmem) */
 	FRAME_DRIVER,	 /* owned by a device driver */
+	FRAME_PAGECACHE, /* a file's page: tmpfs files and memfds */
 	FRAME_KINDS
 };
+
+/* A frame owned by a shared object (mmu/shmem.h). */
+static inline bool frame_kind_shmem(int kind)
+{
+	return kind == FRAME_SHARED || kind == FRAME_PAGECACHE;
+}
 
 enum event_kind {
 	EV_FAULT,	/* a = address, b = enum fault_kind, c = error code */

@@ -119,6 +119,13 @@ static void do_anonymous_page(struct mm *mm, struct vma *v, uint64_t addr,
 
 static void copy_frame(struct mmu *m, uint64_t dst, uint64_t src);
 
+/* A copy of a file's page is a file COW; of anything else, a COW. */
+static enum fault_kind cow_kind(struct mmu *m, uint64_t src)
+{
+	struct frame *f = mmu_frame(m, src);
+	return f && f->kind == FRAME_PAGECACHE ? FAULT_FILE_COW : FAULT_COW;
+}
+
 /* A write fault on a private mapping of an object's page: the page is
  * copied into anonymous memory at once (Linux do_cow_fault). */
 static void do_cow_fault(struct mm *mm, struct vma *v, uint64_t addr,
@@ -139,7 +146,7 @@ static void do_cow_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	}
 	rmap_add_anon(m, pfn, v, page);
 	mm->rss_anon++;
-	event_fault(&m->events, addr, FAULT_COW, flags);
+	event_fault(&m->events, addr, cow_kind(m, src), flags);
 }
 
 static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
@@ -164,7 +171,11 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 		return oom(out);
 	rmap_dup(mm->mmu, pfn);
 	mm->rss_shmem++;
-	event_fault(&mm->mmu->events, addr, FAULT_SHARED, flags);
+	enum fault_kind kind = v->shm->kind != FRAME_PAGECACHE ? FAULT_SHARED
+			       : shared && (flags & FAULT_FLAG_WRITE)
+				       ? FAULT_FILE_WRITE
+				       : FAULT_FILE_READ;
+	event_fault(&mm->mmu->events, addr, kind, flags);
 }
 
 /* A driver VMA: ask vm_ops->fault (Linux do_fault / __do_fault). */
@@ -255,11 +266,14 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr,
 	if (f) {
 		if (f->kind == FRAME_FILE)
 			mm->rss_file--;
-		else if (f->kind == FRAME_SHARED)
+		else if (frame_kind_shmem(f->kind))
 			mm->rss_shmem--;
 		rmap_remove(m, old);
 	}
-	event_fault(&m->events, addr, FAULT_COW, flags);
+	event_fault(&m->events, addr,
+		    f && f->kind == FRAME_PAGECACHE ? FAULT_FILE_COW
+						    : FAULT_COW,
+		    flags);
 }
 
 static struct vma *fault_vma(struct mm *mm, uint64_t addr,

@@ -38,21 +38,14 @@ static bool madvise_known(uint64_t advice)
 	}
 }
 
+/* MADV_REMOVE: a hole punched in the object, taken out of every
+ * mapping of it (Linux's vfs_fallocate PUNCH_HOLE). */
 static void shmem_drop_range(struct mm *mm, struct vma *v, uint64_t start,
 			     uint64_t end)
 {
 	uint64_t first = v->pgoff + ((start - v->start) >> PAGE_SHIFT);
 	uint64_t n = (end - start) >> PAGE_SHIFT;
-	/* Only frames no other mapping still uses. */
-	for (uint64_t i = first; i < first + n && i < v->shm->pages; i++) {
-		uint64_t pfn = v->shm->pfns[i];
-		struct frame *f =
-			pfn == PFN_NONE ? NULL : mmu_frame(mm->mmu, pfn);
-		if (f && f->mapcount == 0) {
-			mmu_free_frame(mm->mmu, pfn);
-			v->shm->pfns[i] = PFN_NONE;
-		}
-	}
+	shmem_punch(mm->mmu, v->shm, first, first + n);
 }
 
 static int madvise_vma(struct mm *mm, struct vma *v, uint64_t start,

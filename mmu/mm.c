@@ -76,7 +76,7 @@ static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 		return;
 	if (f->kind == FRAME_ANON)
 		mm->rss_anon--;
-	else if (f->kind == FRAME_SHARED)
+	else if (frame_kind_shmem(f->kind))
 		mm->rss_shmem--;
 	else if (f->kind == FRAME_FILE)
 		mm->rss_file--;

@@ -104,7 +104,7 @@ size_t rmap_walk(struct mmu *m, uint64_t pfn, struct rmap_entry *out,
 		struct anon_vma *av = f->owner;
 		LIST_FOREACH(v, &av->vmas, anon_link)
 		n = collect(v, pfn, f->index, out, max, n);
-	} else if (f->kind == FRAME_SHARED) {
+	} else if (frame_kind_shmem(f->kind)) {
 		struct shmem *s = f->owner;
 		LIST_FOREACH(v, &s->vmas, shm_link)
 		n = collect(v, pfn, f->index, out, max, n);

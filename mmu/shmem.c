@@ -2,6 +2,7 @@
 
 #include "internal.h"
 #include "numa.h"
+#include "pagetable.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ struct shmem *shmem_create(struct mmu *m, uint64_t pages)
 		s->pfns[i] = PFN_NONE;
 	LIST_INIT(&s->vmas);
 	s->pages = pages;
+	s->kind = FRAME_SHARED;
 	s->id = ++m->next_object_id;
 	return s;
 }
@@ -37,6 +39,7 @@ static void shmem_free(struct mmu *m, struct shmem *s)
 		if (s->pfns[i] != PFN_NONE)
 			mmu_free_frame(m, s->pfns[i]);
 	free(s->pfns);
+	free(s->unwritten);
 	free(s);
 }
 
@@ -57,12 +60,15 @@ uint64_t shmem_get_page(struct mm *mm, struct shmem *s, uint64_t index,
 	struct mmu *m = mm->mmu;
 	if (index >= s->pages)
 		return PFN_NONE;
-	if (s->pfns[index] != PFN_NONE)
+	if (s->pfns[index] != PFN_NONE) {
+		if (s->unwritten)
+			s->unwritten[index] = 0;
 		return s->pfns[index];
+	}
 	/* Neighbouring pages of the object get neighbouring frames. */
 	if (want_pfn == PFN_NONE && index > 0 && s->pfns[index - 1] != PFN_NONE)
 		want_pfn = s->pfns[index - 1] + 1;
-	uint64_t pfn = alloc_user_frame(mm, FRAME_SHARED, want_pfn,
+	uint64_t pfn = alloc_user_frame(mm, s->kind, want_pfn,
 					(unsigned)(index % FRAME_BLOCK));
 	if (pfn == PFN_NONE)
 		return PFN_NONE;
@@ -126,6 +132,14 @@ int shmem_resize(struct mmu *m, struct shmem *s, uint64_t pages)
 	for (uint64_t i = s->pages; i < pages; i++)
 		p[i] = PFN_NONE;
 	s->pfns = p;
+	if (s->unwritten) {
+		uint8_t *u = realloc(s->unwritten, pages ? pages : 1);
+		if (!u)
+			return -ENOMEM;
+		for (uint64_t i = s->pages; i < pages; i++)
+			u[i] = 0;
+		s->unwritten = u;
+	}
 	s->pages = pages;
 	return 0;
 }
@@ -137,4 +151,68 @@ bool shmem_writably_mapped(const struct shmem *s)
 	if ((v->flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE))
 		return true;
 	return false;
+}
+
+void shmem_set_pagecache(struct shmem *s)
+{
+	s->kind = FRAME_PAGECACHE;
+}
+
+uint64_t shmem_nr_frames(const struct shmem *s)
+{
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < s->pages; i++)
+		n += s->pfns[i] != PFN_NONE;
+	return n;
+}
+
+void shmem_punch(struct mmu *m, struct shmem *s, uint64_t first, uint64_t end)
+{
+	if (end > s->pages)
+		end = s->pages;
+	for (uint64_t i = first; i < end; i++) {
+		uint64_t pfn = s->pfns[i];
+		if (pfn == PFN_NONE)
+			continue;
+		struct vma *v;
+		LIST_FOREACH(v, &s->vmas, shm_link)
+		{
+			uint64_t n = (v->end - v->start) >> PAGE_SHIFT;
+			if (i < v->pgoff || i >= v->pgoff + n)
+				continue;
+			uint64_t va = v->start + ((i - v->pgoff) << PAGE_SHIFT);
+			struct pt_entry e;
+			pt_lookup(v->mm, va, &e);
+			if (e.has_frame && e.pfn == pfn)
+				zap_range(v->mm, va, va + PAGE_SIZE);
+		}
+		mmu_free_frame(m, pfn);
+		s->pfns[i] = PFN_NONE;
+		if (s->unwritten)
+			s->unwritten[i] = 0;
+	}
+}
+
+int shmem_prealloc(struct mm *mm, struct shmem *s, uint64_t first, uint64_t end)
+{
+	if (!s->unwritten && s->pages) {
+		s->unwritten = calloc(s->pages, 1);
+		if (!s->unwritten)
+			return -ENOMEM;
+	}
+	for (uint64_t i = first; i < end && i < s->pages; i++) {
+		/* A page fallocated twice is data (shmem_get_folio's
+		 * "clear" of a fallocated folio). */
+		bool had = s->pfns[i] != PFN_NONE;
+		if (shmem_get_page(mm, s, i, PFN_NONE) == PFN_NONE)
+			return -ENOSPC;
+		s->unwritten[i] = !had;
+	}
+	return 0;
+}
+
+bool shmem_page_has_data(const struct shmem *s, uint64_t index)
+{
+	return index < s->pages && s->pfns[index] != PFN_NONE &&
+	       !(s->unwritten && s->unwritten[index]);
 }

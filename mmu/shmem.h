@@ -18,6 +18,10 @@ struct shmem {
 	uint64_t *pfns; /* PFN_NONE where no frame yet */
 	uint64_t refs;	/* VMAs mapping it, and open files (memfd) */
 	uint64_t id;
+	uint8_t kind; /* its frames': FRAME_SHARED, or FRAME_PAGECACHE */
+	/* By page: allocated by fallocate and not yet written or mapped,
+	 * which SEEK_DATA skips as tmpfs does (NULL: none ever). */
+	uint8_t *unwritten;
 };
 
 struct shmem *shmem_create(struct mmu *m, uint64_t pages);
@@ -37,6 +41,21 @@ void shmem_put(struct mmu *m, struct shmem *s);
  * mapping (private copies too, as Linux's truncate does) and frees their
  * frames.  0 or -ENOMEM. */
 int shmem_resize(struct mmu *m, struct shmem *s, uint64_t pages);
+/* The object is a file's page cache (tmpfs, memfd): its frames are
+ * FRAME_PAGECACHE and its faults the file kinds. */
+void shmem_set_pagecache(struct shmem *s);
+/* Frames the object holds (st_blocks). */
+uint64_t shmem_nr_frames(const struct shmem *s);
+/* Free the object's frames for pages [first, end), after taking them
+ * out of every mapping; private copies stay (Linux's hole punch). */
+void shmem_punch(struct mmu *m, struct shmem *s, uint64_t first, uint64_t end);
+/* Allocate the frames for pages [first, end) (fallocate), marked
+ * unwritten until shmem_get_page hands them out.  0, -ENOMEM or
+ * -ENOSPC. */
+int shmem_prealloc(struct mm *mm, struct shmem *s, uint64_t first,
+		   uint64_t end);
+/* Whether page index holds data (SEEK_DATA): a frame not unwritten. */
+bool shmem_page_has_data(const struct shmem *s, uint64_t index);
 /* Shared mappings that may write (Linux mapping_writably_mapped). */
 bool shmem_writably_mapped(const struct shmem *s);
 

@@ -695,3 +695,99 @@ Test(cli, bad_numa_and_mtrr_options)
 	expect_usage_error(&p, "--mtrr-var");
 	proc_free(&p);
 }
+
+/* ---- host files in the guest: --file and --dir */
+
+Test(cli, file_and_dir_copy_host_files_in)
+{
+	const char *in = write_temp("in.txt", "hello\n", 6);
+	char tree[300], sub[320], b[340], link[320], spec[700];
+	snprintf(tree, sizeof(tree), "%s/tree", tmpdir);
+	snprintf(sub, sizeof(sub), "%s/sub", tree);
+	snprintf(b, sizeof(b), "%s/b", sub);
+	snprintf(link, sizeof(link), "%s/l", tree);
+	cr_assert_eq(mkdir(tree, 0750), 0);
+	cr_assert_eq(mkdir(sub, 0755), 0);
+	FILE *f = fopen(b, "w");
+	fputs("deep\n", f);
+	fclose(f);
+	chmod(b, 0600);
+	cr_assert_eq(symlink("sub/b", link), 0);
+	char fspec[400];
+	snprintf(fspec, sizeof(fspec), "%s:/data/in.txt", in);
+	snprintf(spec, sizeof(spec), "%s:/t", tree);
+
+	struct proc p;
+	MEMU(&p, "run", "--file", fspec, "--dir", spec, "--file", in,
+	     guest_path("readfiles"), "/data/in.txt", in, "/t", "/t/sub/b",
+	     "/t/l", "+/data/in.txt", "/data/in.txt", "/etc");
+	expect_status(&p, 0);
+	char want[2048];
+	snprintf(want, sizeof(want),
+		 "/data/in.txt 755 6: hello\n"
+		 "%s 755 6: hello\n"
+		 "/t/ 750: l sub\n"
+		 "/t/sub/b 600 5: deep\n"
+		 "/t/l -> sub/b\n"
+		 "/t/l 600 5: deep\n"
+		 "/data/in.txt 755 12: hello\nguest\n"
+		 "/etc: No such file or directory\n",
+		 in);
+	cr_assert_str_eq(p.out, want);
+	proc_free(&p);
+	/* The guest's write stayed in the guest. */
+	f = fopen(in, "r");
+	char got[16] = {0};
+	fread(got, 1, sizeof(got) - 1, f);
+	fclose(f);
+	cr_assert_str_eq(got, "hello\n");
+	unlink(link);
+	unlink(b);
+	rmdir(sub);
+	rmdir(tree);
+}
+
+Test(cli, bad_file_and_dir_options)
+{
+	const char *in = write_temp("x.txt", "x", 1);
+	char dirspec[300], dotdot[400];
+	snprintf(dirspec, sizeof(dirspec), "%s", tmpdir);
+	snprintf(dotdot, sizeof(dotdot), "%s:/a/../b", in);
+	const char *cases[][2] = {
+		{"--file", "/nonexistent/file"},
+		{"--dir", in},
+		{"--file", dirspec},
+		{"--file", dotdot},
+		{"--file", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct proc p;
+		MEMU(&p, "run", cases[i][0], cases[i][1], guest_path("hello"));
+		expect_status(&p, 2);
+		cr_assert(!strncmp(p.err, "memu: ", 6), "%s", p.err);
+		cr_assert_eq(strchr(p.err, '\n'), p.err + strlen(p.err) - 1,
+			     "one line: %s", p.err);
+		cr_assert_str_eq(p.out, "");
+		proc_free(&p);
+	}
+}
+
+Test(cli, pagetables_at_every_probe)
+{
+	struct proc p;
+	MEMU(&p, "run", "--pagetables=probe", guest_path("file_faults"));
+	expect_status(&p, 0);
+	const char *probe = strstr(p.out, "memu: probe 1\n");
+	cr_assert(probe, "stdout:\n%s", p.out);
+	/* The VMAs first, as /proc/self/maps: the file, shared and private. */
+	cr_assert(strstr(probe, " rw-s 00000000 00:1a "), "%s", probe);
+	cr_assert(strstr(probe, " rw-p 00000000 00:1a "), "%s", probe);
+	cr_assert(strstr(probe, "/tmp/f\n"), "%s", probe);
+	const char *pt = strstr(probe, "page tables (CR3 0xf000000000)");
+	cr_assert(pt, "%s", probe);
+	cr_assert(strstr(pt + 1, "page tables (CR3"), "and again at the end");
+	proc_free(&p);
+	MEMU(&p, "run", "--pagetables=sometimes", guest_path("hello"));
+	expect_status(&p, 2);
+	proc_free(&p);
+}

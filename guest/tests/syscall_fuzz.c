@@ -82,10 +82,40 @@ static uint64_t sandbox_addr(void)
 	return rnd() % 8 ? a : a + rnd() % 4096;
 }
 
+/* Paths for the file-system calls: names that exist or will, through
+ * links and "..", past the end of names, or any pointer at all. */
+static uint64_t any_path(void)
+{
+	static const char *const names[] = {
+		"/tmp/a",
+		"/tmp/b",
+		"/tmp/d",
+		"/tmp/d/x",
+		"/tmp/l",
+		"/tmp/a/",
+		"..",
+		"/",
+		"",
+		"/tmp/../../tmp/a",
+		"/proc/self/maps",
+		"/dev/null",
+		"/tmp/l/x",
+		"d/../a",
+		"/dev/shm/s",
+		"/proc",
+	};
+	return rnd() % 4 ? (uint64_t)names[rnd() % 16] : any_pointer();
+}
+
+static long any_dirfd(void)
+{
+	return rnd() % 4 ? -100 /* AT_FDCWD */ : (long)(rnd() % 20);
+}
+
 static long one_call(int *fds)
 {
 	int fd = fds[rnd() % 7];
-	switch (rnd() % 29) {
+	switch (rnd() % 44) {
 	case 0:
 		return sc(SYS_mmap, (long)sandbox_addr(), (long)any_length(),
 			  (long)(rnd() % 8), (long)(rnd() % 0x200000) | 0x10,
@@ -182,6 +212,59 @@ static long one_call(int *fds)
 	case 27:
 		return sc(SYS_memfd_create, (long)any_pointer(),
 			  (long)(rnd() % 8), 0, 0, 0, 0);
+	/* The file system: names, links, directories, space, pipes.  Only
+	 * descriptors 7 and up are closed, so fds[] stays open; no pipe is
+	 * ever read (a read of an empty pipe would wait for good). */
+	case 28:
+		return sc(SYS_openat, any_dirfd(), (long)any_path(),
+			  (long)(rnd() % 2 ? rnd() % 0x500000 : rnd()), 0644, 0,
+			  0);
+	case 29:
+		return sc(SYS_close, 7 + (long)(rnd() % 57), 0, 0, 0, 0, 0);
+	case 30:
+		return sc(SYS_mkdirat, any_dirfd(), (long)any_path(),
+			  (long)(rnd() % 07777), 0, 0, 0);
+	case 31:
+		return sc(SYS_unlinkat, any_dirfd(), (long)any_path(),
+			  (long)(rnd() % 2 ? 0x200 : rnd() % 0x400), 0, 0, 0);
+	case 32:
+		return sc(SYS_renameat2, any_dirfd(), (long)any_path(),
+			  any_dirfd(), (long)any_path(), (long)(rnd() % 8), 0);
+	case 33:
+		return sc(SYS_symlinkat, (long)any_path(), any_dirfd(),
+			  (long)any_path(), 0, 0, 0);
+	case 34:
+		return sc(SYS_linkat, any_dirfd(), (long)any_path(),
+			  any_dirfd(), (long)any_path(),
+			  (long)(rnd() % 2 ? 0x400 : rnd() % 0x2000), 0);
+	case 35:
+		return sc(SYS_readlinkat, any_dirfd(), (long)any_path(),
+			  (long)any_pointer(), (long)(any_length() & 0xffff), 0,
+			  0);
+	case 36:
+		return sc(SYS_getdents64, (long)(rnd() % 20),
+			  (long)any_pointer(), (long)any_length(), 0, 0, 0);
+	case 37:
+		return sc(SYS_fallocate, (long)(rnd() % 20), (long)(rnd() % 8),
+			  (long)(any_length() & 0xffffff),
+			  (long)(any_length() & 0xffffff), 0, 0);
+	case 38:
+		return sc(SYS_newfstatat, any_dirfd(), (long)any_path(),
+			  (long)any_pointer(), (long)(rnd() % 0x2000), 0, 0);
+	case 39:
+		return sc(SYS_getcwd, (long)any_pointer(),
+			  (long)(any_length() & 0xfff), 0, 0, 0, 0);
+	case 40:
+		return sc(SYS_chdir, (long)any_path(), 0, 0, 0, 0, 0);
+	case 41:
+		return sc(SYS_pipe2, (long)any_pointer(),
+			  (long)(rnd() % 2 ? 04000 : rnd()), 0, 0, 0, 0);
+	case 42:
+		return sc(SYS_truncate, (long)any_path(),
+			  (long)(any_length() & 0xffffff), 0, 0, 0, 0);
+	case 43:
+		return sc(SYS_faccessat2, any_dirfd(), (long)any_path(),
+			  (long)(rnd() % 9), (long)(rnd() % 0x2000), 0, 0);
 	case 24: {
 		uint64_t timeout = any_pointer();
 		return sc(SYS_rt_sigtimedwait, (long)any_pointer(),

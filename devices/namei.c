@@ -1,0 +1,102 @@
+/* Path walk (Linux fs/namei.c, at teaching scale): one component at a
+ * time from the root or a base directory, "." and ".." (which stops at
+ * the root: no path leaves the guest's tree), symbolic links followed
+ * up to FS_MAXLINKS in one walk (then ELOOP), components longer than
+ * FS_NAME_MAX (ENAMETOOLONG), and a non-directory in the middle
+ * (ENOTDIR).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fs.h"
+
+static int walk(struct fs *fs, struct dentry *base, const char *path,
+		unsigned flags, int *links, struct walk *w);
+
+/* The entry a symbolic link at d (in dir) leads to, or -errno. */
+static int follow(struct fs *fs, struct dentry *dir, struct dentry *d,
+		  int *links, struct dentry **out)
+{
+	if (++*links > FS_MAXLINKS)
+		return -ELOOP;
+	struct walk sub;
+	int err = walk(fs, dir, d->inode->target, WALK_FOLLOW, links, &sub);
+	if (err)
+		return err;
+	if (!sub.d)
+		return -ENOENT;
+	*out = sub.d;
+	return 0;
+}
+
+static int walk(struct fs *fs, struct dentry *base, const char *path,
+		unsigned flags, int *links, struct walk *w)
+{
+	struct dentry *cur = *path == '/' ? fs->root : base;
+	memset(w, 0, sizeof(*w));
+	while (*path == '/')
+		path++;
+	if (!*path) { /* "/" or "" after slashes: the start itself */
+		w->parent = cur->parent;
+		w->d = cur;
+		w->dots = 1;
+		w->slash = true;
+		return 0;
+	}
+	for (;;) {
+		size_t n = strcspn(path, "/");
+		if (n > FS_NAME_MAX)
+			return -ENAMETOOLONG;
+		char name[FS_NAME_MAX + 1];
+		memcpy(name, path, n);
+		name[n] = '\0';
+		path += n;
+		bool slash = *path == '/';
+		while (*path == '/')
+			path++;
+		bool last = !*path;
+		if (!S_ISDIR(cur->inode->mode))
+			return -ENOTDIR;
+		int dots = !strcmp(name, ".") ? 1 : !strcmp(name, "..") ? 2 : 0;
+		struct dentry *d = dots == 1   ? cur
+				   : dots == 2 ? cur->parent
+					       : d_lookup(cur, name);
+		if (last) {
+			w->parent = cur;
+			memcpy(w->last, name, n + 1);
+			w->dots = dots;
+			w->slash = slash;
+			w->d = d;
+			if (flags & WALK_PARENT)
+				return 0;
+			if (d && S_ISLNK(d->inode->mode) &&
+			    (slash || (flags & WALK_FOLLOW))) {
+				int err = follow(fs, cur, d, links, &w->d);
+				if (err)
+					return err;
+			}
+			if (w->d && (slash || (flags & WALK_DIRECTORY)) &&
+			    !S_ISDIR(w->d->inode->mode))
+				return -ENOTDIR;
+			return 0;
+		}
+		if (!d)
+			return -ENOENT;
+		if (S_ISLNK(d->inode->mode)) {
+			int err = follow(fs, cur, d, links, &d);
+			if (err)
+				return err;
+		}
+		cur = d;
+	}
+}
+
+int fs_walk(struct fs *fs, struct dentry *base, const char *path,
+	    unsigned flags, struct walk *w)
+{
+	int links = 0;
+	if (!*path)
+		return -ENOENT;
+	return walk(fs, base, path, flags, &links, w);
+}

@@ -1,0 +1,178 @@
+/* Pipes within the process (Linux fs/pipe.c): a 64 KiB ring shared by a
+ * read end and a write end.  A read of an empty pipe with a writer, or a
+ * write to a full one with a reader, would wait: the ends return
+ * -EAGAIN and the system call decides (O_NONBLOCK gives EAGAIN; else the
+ * process waits for a signal, emu/sys_io.c).  A write with no reader is
+ * EPIPE, and the caller sends SIGPIPE.  Writes of at most PIPE_BUF bytes
+ * are never split (docs/files.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../mmu/uaccess.h"
+#include "fs.h"
+
+#define PIPE_SIZE  65536 /* 16 pages: Linux's default */
+#define PIPE_BUF_  4096
+#define PIPEFS_DEV 13 /* 00:0d */
+
+struct pipe {
+	uint8_t *buf;
+	uint64_t head, len; /* ring: bytes at [head, head + len) */
+	int readers, writers;
+	uint64_t ino;
+	uint64_t time; /* creation, ns since the epoch */
+};
+
+/* One pipe, two files: each holds a reference. */
+struct pipe_end {
+	struct pipe *p;
+	bool write;
+};
+
+static int64_t pipe_read(struct file *f, uint64_t ubuf, uint64_t count,
+			 uint64_t *pos)
+{
+	(void)pos;
+	struct pipe *p = ((struct pipe_end *)f->private_data)->p;
+	if (!p->len)
+		return p->writers ? -EAGAIN : 0;
+	uint64_t done = 0;
+	while (done < count && p->len) {
+		uint64_t n = PIPE_SIZE - p->head;
+		if (n > p->len)
+			n = p->len;
+		if (n > count - done)
+			n = count - done;
+		if (copy_to_user(f->ctx->mm, ubuf + done, p->buf + p->head, n))
+			return done ? (int64_t)done : -EFAULT;
+		p->head = (p->head + n) % PIPE_SIZE;
+		p->len -= n;
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+static int64_t pipe_write(struct file *f, uint64_t ubuf, uint64_t count,
+			  uint64_t *pos)
+{
+	(void)pos;
+	struct pipe *p = ((struct pipe_end *)f->private_data)->p;
+	if (!p->readers)
+		return -EPIPE;
+	uint64_t room = PIPE_SIZE - p->len;
+	if (!room || (count <= PIPE_BUF_ && room < count))
+		return -EAGAIN;
+	uint64_t done = 0;
+	while (done < count && p->len < PIPE_SIZE) {
+		uint64_t tail = (p->head + p->len) % PIPE_SIZE;
+		uint64_t n = tail < p->head ? p->head - tail : PIPE_SIZE - tail;
+		if (n > count - done)
+			n = count - done;
+		if (copy_from_user(f->ctx->mm, p->buf + tail, ubuf + done, n))
+			return done ? (int64_t)done : -EFAULT;
+		p->len += n;
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+static void pipe_release(struct file *f)
+{
+	struct pipe_end *e = f->private_data;
+	struct pipe *p = e->p;
+	if (e->write)
+		p->writers--;
+	else
+		p->readers--;
+	free(e);
+	if (!p->readers && !p->writers) {
+		free(p->buf);
+		free(p);
+	}
+}
+
+static void pipe_stat(struct file *f, struct stat *st)
+{
+	struct pipe *p = ((struct pipe_end *)f->private_data)->p;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = PIPEFS_DEV;
+	st->st_ino = p->ino;
+	st->st_mode = S_IFIFO | 0600;
+	st->st_nlink = 1;
+	st->st_blksize = 4096;
+	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
+		(time_t)(p->time / 1000000000ULL);
+	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec =
+		(long)(p->time % 1000000000ULL);
+}
+
+static const struct file_operations pipe_fops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.release = pipe_release,
+	.stat = pipe_stat,
+};
+
+const struct chardev pipe_dev = {
+	.mode = 0600,
+	.fops = &pipe_fops,
+};
+
+bool pipe_would_block(struct file *f, bool write)
+{
+	struct pipe *p = ((struct pipe_end *)f->private_data)->p;
+	return write ? p->readers && p->len == PIPE_SIZE
+		     : p->writers && !p->len;
+}
+
+static int open_end(struct device_context *ctx, struct pipe *p, bool write,
+		    int flags, struct file **out)
+{
+	struct pipe_end *e = malloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	int err = file_open(&pipe_dev, ctx,
+			    (write ? O_WRONLY : O_RDONLY) |
+				    (flags & (O_NONBLOCK | O_DIRECT)),
+			    out);
+	if (err) {
+		free(e);
+		return err;
+	}
+	e->p = p;
+	e->write = write;
+	(*out)->private_data = e;
+	if (write)
+		p->writers++;
+	else
+		p->readers++;
+	return 0;
+}
+
+int pipe_new(struct device_context *ctx, int flags, struct file **rd,
+	     struct file **wr)
+{
+	struct pipe *p = calloc(1, sizeof(*p));
+	if (!p || !(p->buf = malloc(PIPE_SIZE))) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->ino = ctx->fs->next_ino++;
+	p->time = fs_now(ctx->fs);
+	int err = open_end(ctx, p, false, flags, rd);
+	if (err) {
+		free(p->buf);
+		free(p);
+		return err;
+	}
+	err = open_end(ctx, p, true, flags, wr);
+	if (err) {
+		file_put(*rd); /* frees the pipe */
+		return err;
+	}
+	return 0;
+}
