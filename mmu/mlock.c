@@ -20,7 +20,7 @@
 
 /* Linux mlock_fixup: new lock flags on [start, end) of v, splitting and
  * merging VMAs; special mappings are left as they are.  The VMA that now
- * holds end - 1. */
+ * holds end - 1 (Linux's *prev): a merge may have taken it past end. */
 static struct vma *mlock_fixup(struct mm *mm, struct vma *v, uint64_t start,
 			       uint64_t end, uint64_t newflags)
 {
@@ -56,10 +56,12 @@ static int apply_vma_lock_flags(struct mm *mm, uint64_t start, uint64_t len,
 		struct vma *done = mlock_fixup(mm, v, at, stop, newflags);
 		if (!done)
 			return -ENOMEM;
-		at = done->end > stop ? stop : done->end;
+		/* Go on after the VMA that holds stop - 1, past what a
+		 * merge with the next VMA added to it. */
+		at = done->end > stop ? done->end : stop;
 		if (at >= end)
 			return 0;
-		v = vma_find(&mm->vmas, at);
+		v = vma_find(&mm->vmas, done->end);
 		if (!v || v->start != at)
 			return -ENOMEM;
 	}

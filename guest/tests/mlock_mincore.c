@@ -5,7 +5,9 @@
  * nothing first.  (The guest is root, as memu's is: RLIMIT_MEMLOCK does
  * not bind it.) */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -42,6 +44,26 @@ static void residency(const char *name, long p, long n)
 	for (long i = 0; i < n && i < 16; i++)
 		s[i] = (char)('0' + (vec[i] & 1));
 	printf("%s %s\n", name, s);
+}
+
+/* How many VMAs /proc/self/maps shows in the n pages at p. */
+static void vmas(const char *name, long p, long n)
+{
+	static char maps[65536];
+	int fd = open("/proc/self/maps", O_RDONLY);
+	long len = 0, got;
+	while ((got = read(fd, maps + len, sizeof(maps) - 1 - (size_t)len)) > 0)
+		len += got;
+	close(fd);
+	maps[len] = '\0';
+	int count = 0;
+	for (char *l = maps; *l; l = strchr(l, '\n') + 1) {
+		unsigned long lo, hi;
+		if (sscanf(l, "%lx-%lx", &lo, &hi) == 2 &&
+		    lo < (unsigned long)(p + n * PAGE) && hi > (unsigned long)p)
+			count++;
+	}
+	printf("%s %d\n", name, count);
 }
 
 static long map(long pages, int prot, int flags)
@@ -122,5 +144,22 @@ int main(void)
 	residency("new_map_after_munlockall", e, 3);
 	long f = map(3, PROT_READ | PROT_WRITE, MAP_LOCKED);
 	residency("map_locked", f, 3);
+
+	/* munlock of a locked VMA's middle splits it in three; munlock of
+	 * the whole merges them back, page by page (apply_vma_lock_flags
+	 * goes on after the VMA a merge made, not inside it) */
+	long g = map(3, PROT_READ | PROT_WRITE, 0);
+	show("mlock2_onfault_3",
+	     sc(SYS_mlock2, g, 3 * PAGE, MLOCK_ONFAULT, 0, 0, 0));
+	vmas("vmas_locked", g, 3);
+	show("munlock_middle", sc(SYS_munlock, g + PAGE, PAGE, 0, 0, 0, 0));
+	vmas("vmas_after_munlock_middle", g, 3);
+	show("munlock_all_3", sc(SYS_munlock, g, 3 * PAGE, 0, 0, 0, 0));
+	vmas("vmas_after_munlock_all", g, 3);
+	show("mlock_all_3", sc(SYS_mlock, g, 3 * PAGE, 0, 0, 0, 0));
+	show("munlock_first", sc(SYS_munlock, g, PAGE, 0, 0, 0, 0));
+	show("mlock_first_two", sc(SYS_mlock, g, 2 * PAGE, 0, 0, 0, 0));
+	vmas("vmas_after_mlock_first_two", g, 3);
+	residency("after_mlock_first_two", g, 3);
 	return 0;
 }
