@@ -18,6 +18,13 @@
  *   bench_guest farmaps N         N one-page mmaps 64 MiB apart, each written
  *   bench_guest nearmaps N        N one-page mmaps 8 KiB apart (a one-page
  *                                 gap between two, so no two merge)
+ *   bench_guest fileprep N        write a file of N pages under /dev/shm
+ *                                 (tmpfs: the page cache), map it shared
+ *                                 and read-only, unmap it, remove it
+ *   bench_guest fileread N        the same, reading one byte of every page
+ *                                 through the mapping: N file read faults
+ *                                 (fewer natively: Linux maps up to 16
+ *                                 cached pages a fault, fault-around)
  *
  * Every mode prints "checksum X" so bench/run can check that native,
  * qemu-x86_64 and memu computed the same thing; X depends only on the
@@ -37,6 +44,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -371,11 +379,40 @@ static uint64_t maps(uint64_t n, uint64_t stride)
 	return s + n;
 }
 
+/* A file of n pages in the page cache, mapped, read (touch) or not. */
+static uint64_t file_pages(uint64_t n, int touch)
+{
+	char path[] = "/dev/shm/memu-bench.XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		exit(1);
+	unlink(path);
+	static unsigned char chunk[64 * PAGE];
+	for (uint64_t i = 0; i < n; i += 64) {
+		uint64_t k = n - i < 64 ? n - i : 64;
+		for (uint64_t j = 0; j < k; j++)
+			chunk[j * PAGE] = (unsigned char)(i + j);
+		if (write(fd, chunk, k * PAGE) != (ssize_t)(k * PAGE))
+			exit(1);
+	}
+	volatile unsigned char *p =
+		mmap(NULL, n * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		exit(1);
+	uint64_t s = n;
+	if (touch)
+		for (uint64_t i = 0; i < n; i++)
+			s += p[i * PAGE];
+	munmap((void *)p, n * PAGE);
+	close(fd);
+	return s;
+}
+
 static const char usage[] =
 	"usage: bench_guest nop | map N | touch N | touchrand N | alu ITER |\n"
 	"       load ITER | store ITER | chase ITER [NODES] | mprotect N |\n"
 	"       mapunmap N | getppid N | sparse N STRIDE | farmaps N |\n"
-	"       nearmaps N\n";
+	"       nearmaps N | fileprep N | fileread N\n";
 
 int main(int argc, char **argv)
 {
@@ -416,6 +453,10 @@ int main(int argc, char **argv)
 		sum = maps(a, FAR_STRIDE);
 	else if (IS("nearmaps", 1, 1))
 		sum = maps(a, NEAR_STRIDE);
+	else if (IS("fileprep", 1, 1))
+		sum = file_pages(a, 0);
+	else if (IS("fileread", 1, 1))
+		sum = file_pages(a, 1);
 	else
 		goto bad;
 #undef IS
