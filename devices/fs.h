@@ -47,6 +47,7 @@ struct inode {
 	uint64_t ino;
 	unsigned mode; /* S_IFMT | permission bits */
 	unsigned nlink;
+	uint32_t uid, gid;
 	int refs; /* directory entries and open files */
 	uint64_t size;
 	struct shmem *shm; /* a regular file's pages */

@@ -365,6 +365,8 @@ void inode_stat(const struct inode *i, struct stat *st)
 	st->st_ino = i->ino;
 	st->st_mode = i->mode;
 	st->st_nlink = i->nlink;
+	st->st_uid = i->uid;
+	st->st_gid = i->gid;
 	st->st_size = (off_t)i->size;
 	st->st_blksize = FS_BLOCKSIZE;
 	st->st_blocks =

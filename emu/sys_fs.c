@@ -696,6 +696,134 @@ int64_t sys_fchmod(struct memu *m, const uint64_t *a)
 	return file_inode(f) ? chmod_inode(file_inode(f), (unsigned)a[1]) : 0;
 }
 
+/* ---- owners and times */
+
+/* The guest is root: it may give a file to anyone.  -1 keeps one. */
+static int64_t chown_inode(struct inode *i, uint64_t uid, uint64_t gid)
+{
+	if (i->cdev)
+		return 0;
+	if ((uint32_t)uid != (uint32_t)-1)
+		i->uid = (uint32_t)uid;
+	if ((uint32_t)gid != (uint32_t)-1)
+		i->gid = (uint32_t)gid;
+	i->ctime = fs_now(i->fs);
+	return 0;
+}
+
+static int64_t chown_at(struct memu *m, uint64_t dirfd, uint64_t upath,
+			uint64_t uid, uint64_t gid, uint64_t flags)
+{
+	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW_ | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct path_buf p;
+	int err = get_path(m, upath, &p);
+	if (err)
+		return err;
+	if (!p.s[0] && (flags & AT_EMPTY_PATH)) {
+		struct inode *i = (int)dirfd == AT_FDCWD ? m->proc.cwd->inode
+				  : fd_file(m, dirfd)
+					  ? file_inode(fd_file(m, dirfd))
+					  : NULL;
+		if ((int)dirfd != AT_FDCWD && !fd_file(m, dirfd))
+			return -EBADF;
+		return i ? chown_inode(i, uid, gid) : 0;
+	}
+	struct dentry *d;
+	err = lookup_at(m, dirfd, upath,
+			flags & AT_SYMLINK_NOFOLLOW_ ? 0 : WALK_FOLLOW, &d);
+	return err ? err : chown_inode(d->inode, uid, gid);
+}
+
+int64_t sys_chown(struct memu *m, const uint64_t *a)
+{
+	return chown_at(m, AT_FDCWD, a[0], a[1], a[2], 0);
+}
+
+int64_t sys_lchown(struct memu *m, const uint64_t *a)
+{
+	return chown_at(m, AT_FDCWD, a[0], a[1], a[2], AT_SYMLINK_NOFOLLOW_);
+}
+
+int64_t sys_fchownat(struct memu *m, const uint64_t *a)
+{
+	return chown_at(m, a[0], a[1], a[2], a[3], a[4]);
+}
+
+int64_t sys_fchown(struct memu *m, const uint64_t *a)
+{
+	struct file *f = fd_file(m, a[0]);
+	if (!f)
+		return -EBADF;
+	return file_inode(f) ? chown_inode(file_inode(f), a[1], a[2]) : 0;
+}
+
+#define UTIME_NOW_  ((1L << 30) - 1)
+#define UTIME_OMIT_ ((1L << 30) - 2)
+
+/* One of utimensat's two times: now, kept, or the guest's. */
+static int pick_time(const int64_t ts[2], uint64_t now, uint64_t *out,
+		     bool *set)
+{
+	*set = true;
+	if (ts[1] == UTIME_OMIT_) {
+		*set = false;
+		return 0;
+	}
+	if (ts[1] == UTIME_NOW_) {
+		*out = now;
+		return 0;
+	}
+	if (ts[1] < 0 || ts[1] >= 1000000000L)
+		return -EINVAL;
+	*out = (uint64_t)ts[0] * 1000000000ULL + (uint64_t)ts[1];
+	return 0;
+}
+
+int64_t sys_utimensat(struct memu *m, const uint64_t *a)
+{
+	uint64_t flags = a[3];
+	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW_ | AT_EMPTY_PATH))
+		return -EINVAL;
+	int64_t ts[2][2] = {{0, UTIME_NOW_}, {0, UTIME_NOW_}};
+	if (a[2] && copy_from_user(m->proc.mm, ts, a[2], sizeof(ts)))
+		return -EFAULT;
+	struct inode *i;
+	if (!a[1]) { /* futimens: the descriptor itself */
+		if ((int)a[0] == AT_FDCWD)
+			return -EFAULT;
+		struct file *f = fd_file(m, a[0]);
+		if (!f)
+			return -EBADF;
+		i = file_inode(f);
+		if (!i)
+			return 0;
+	} else {
+		struct dentry *d;
+		int err = lookup_at(
+			m, a[0], a[1],
+			flags & AT_SYMLINK_NOFOLLOW_ ? 0 : WALK_FOLLOW, &d);
+		if (err)
+			return err;
+		i = d->inode;
+	}
+	uint64_t now = fs_now(i->fs), at = 0, mt = 0;
+	bool set_a, set_m;
+	int err = pick_time(ts[0], now, &at, &set_a);
+	if (!err)
+		err = pick_time(ts[1], now, &mt, &set_m);
+	if (err)
+		return err;
+	if (i->cdev || (!set_a && !set_m))
+		return 0;
+	if (set_a)
+		i->atime = at;
+	if (set_m)
+		i->mtime = mt;
+	i->ctime = now;
+	return 0;
+}
+
 /* ---- sizes and space */
 
 int64_t sys_truncate(struct memu *m, const uint64_t *a)

@@ -114,6 +114,11 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[293] = sys_pipe2,
 	[75] = sys_fsync,  /* fdatasync */
 	[306] = sys_fsync, /* syncfs */
+	[92] = sys_chown,
+	[93] = sys_fchown,
+	[94] = sys_lchown,
+	[260] = sys_fchownat,
+	[280] = sys_utimensat,
 	[302] = sys_prlimit64,
 	[318] = sys_getrandom,
 };

@@ -88,6 +88,11 @@ int64_t sys_fsync(struct memu *m, const uint64_t *a);
 int64_t sys_sync(struct memu *m, const uint64_t *a);
 int64_t sys_pipe(struct memu *m, const uint64_t *a);
 int64_t sys_pipe2(struct memu *m, const uint64_t *a);
+int64_t sys_chown(struct memu *m, const uint64_t *a);
+int64_t sys_lchown(struct memu *m, const uint64_t *a);
+int64_t sys_fchown(struct memu *m, const uint64_t *a);
+int64_t sys_fchownat(struct memu *m, const uint64_t *a);
+int64_t sys_utimensat(struct memu *m, const uint64_t *a);
 
 /* sys_proc.c */
 int64_t sys_exit_group(struct memu *m, const uint64_t *a);

@@ -341,6 +341,22 @@ int main(void)
 	unlink("data");
 	pipes();
 	tmpfile_();
+
+	/* shm_open is a file in /dev/shm */
+	int sfd = shm_open("/memu-fs-test", O_CREAT | O_EXCL | O_RDWR, 0600);
+	CHECK("shm_open", sfd >= 0);
+	CHECK("shm ftruncate", ftruncate(sfd, PAGE));
+	char *sp = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+	sp[0] = 's';
+	int sfd2 = open("/dev/shm/memu-fs-test", O_RDONLY);
+	char sc = 0;
+	read(sfd2, &sc, 1);
+	printf("  through /dev/shm: %c\n", sc);
+	CHECK("shm_unlink", shm_unlink("/memu-fs-test"));
+	CHECK("shm_open again", shm_open("/memu-fs-test", O_RDWR, 0600));
+	munmap(sp, PAGE);
+	close(sfd);
+	close(sfd2);
 	chdir("/");
 	CHECK("rmdir top", rmdir(top));
 	return 0;

@@ -347,6 +347,30 @@ int main(int argc, char **argv)
 	CHECK("chmod", chmod("f", 0600));
 	show_stat("stat f 0600", "f", 1);
 
+	/* owners and times (the guest is root) */
+	CHECK("chown", chown("f", 1000, 100));
+	CHECK("lchown keeps gid", lchown("lf", 7, (gid_t)-1));
+	struct stat so;
+	stat("f", &so);
+	printf("owner %u:%u\n", so.st_uid, so.st_gid);
+	lstat("lf", &so);
+	printf("link owner %u:%u\n", so.st_uid, so.st_gid);
+	struct timespec ts[2] = {{1000000000, 5}, {1100000000, 7}};
+	CHECK("utimensat", utimensat(AT_FDCWD, "f", ts, 0));
+	stat("f", &so);
+	printf("times %ld.%09ld %ld.%09ld\n", (long)so.st_atim.tv_sec,
+	       so.st_atim.tv_nsec, (long)so.st_mtim.tv_sec, so.st_mtim.tv_nsec);
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1].tv_sec = 1200000000;
+	CHECK("utimensat omit", utimensat(AT_FDCWD, "f", ts, 0));
+	stat("f", &so);
+	printf("times %ld.%09ld %ld.%09ld\n", (long)so.st_atim.tv_sec,
+	       so.st_atim.tv_nsec, (long)so.st_mtim.tv_sec, so.st_mtim.tv_nsec);
+	ts[1].tv_nsec = 1000000000;
+	CHECK("utimensat bad nsec", utimensat(AT_FDCWD, "f", ts, 0));
+	CHECK("utimensat bad flag", utimensat(AT_FDCWD, "f", NULL, 0x1));
+	CHECK("utimensat missing", utimensat(AT_FDCWD, "zz", NULL, 0));
+
 	/* the listing, then everything removed */
 	list(".", 1);
 	list("d3", 1);
