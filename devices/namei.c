@@ -72,9 +72,16 @@ static int walk(struct fs *fs, struct dentry *base, const char *path,
 				return 0;
 			if (d && S_ISLNK(d->inode->mode) &&
 			    (slash || (flags & WALK_FOLLOW))) {
-				int err = follow(fs, cur, d, links, &w->d);
+				/* The walk goes on through the link's text; a
+				 * missing last name there is the one to create
+				 * (open(O_CREAT) through a dangling link). */
+				if (++*links > FS_MAXLINKS)
+					return -ELOOP;
+				int err = walk(fs, cur, d->inode->target,
+					       flags | WALK_FOLLOW, links, w);
 				if (err)
 					return err;
+				w->slash = w->slash || slash;
 			}
 			if (w->d && (slash || (flags & WALK_DIRECTORY)) &&
 			    !S_ISDIR(w->d->inode->mode))

@@ -74,7 +74,7 @@ static int64_t read_file(struct file *f, uint64_t ubuf, uint64_t count,
 		uint64_t n = PAGE_SIZE - (at & ~PAGE_MASK);
 		if (n > count - done)
 			n = count - done;
-		uint64_t pfn = i->shm->pfns[idx];
+		uint64_t pfn = shmem_find_page(i->shm, idx);
 		const uint8_t *src =
 			pfn == PFN_NONE
 				? zeros
@@ -93,26 +93,23 @@ static int64_t read_file(struct file *f, uint64_t ubuf, uint64_t count,
 static void zero_tail(struct mmu *m, struct inode *i, uint64_t from,
 		      uint64_t to)
 {
-	uint64_t idx = from >> PAGE_SHIFT;
-	if (from >= to || idx >= i->shm->pages || i->shm->pfns[idx] == PFN_NONE)
+	uint64_t pfn = shmem_find_page(i->shm, from >> PAGE_SHIFT);
+	if (from >= to || pfn == PFN_NONE)
 		return;
 	static const uint8_t zeros[PAGE_SIZE];
-	mmu_phys_write(m,
-		       (i->shm->pfns[idx] << PAGE_SHIFT) | (from & ~PAGE_MASK),
-		       zeros, to - from);
+	mmu_phys_write(m, (pfn << PAGE_SHIFT) | (from & ~PAGE_MASK), zeros,
+		       to - from);
 }
 
 static int resize(struct inode *i, uint64_t size)
 {
 	struct mmu *m = i->fs->mmu;
-	/* The page table of a file is one array: no bigger than RAM. */
-	if (size > m->ram.nr << PAGE_SHIFT)
+	if (size > MAX_LFS_FILESIZE)
 		return -EFBIG;
 	if (size < i->size && (size & ~PAGE_MASK))
 		zero_tail(m, i, size, PAGE_ALIGN(size));
 	uint64_t pages = pages_of(size);
-	if (pages != i->shm->pages && shmem_resize(m, i->shm, pages))
-		return -ENOMEM;
+	shmem_resize(m, i->shm, pages);
 	i->size = size;
 	return 0;
 }
@@ -214,18 +211,19 @@ int shmem_write_kernel(struct device_context *ctx, struct inode *i,
 }
 
 /* SEEK_DATA and SEEK_HOLE over the pages the file has (tmpfs: a page in
- * the cache is data, even of zeros). */
+ * the cache is data, even of zeros; one fallocate made and nothing wrote
+ * is a hole). */
 static int64_t seek_data_hole(struct inode *i, uint64_t off, bool data)
 {
 	if (off >= i->size)
 		return -ENXIO;
-	for (uint64_t at = off; at < i->size;
-	     at = (at & PAGE_MASK) + PAGE_SIZE) {
-		bool present = shmem_page_has_data(i->shm, at >> PAGE_SHIFT);
-		if (present == data)
-			return (int64_t)at;
-	}
-	return data ? -ENXIO : (int64_t)i->size;
+	uint64_t page = shmem_seek(i->shm, off >> PAGE_SHIFT, data);
+	if (page == UINT64_MAX)
+		return data ? -ENXIO : (int64_t)i->size;
+	uint64_t at = page << PAGE_SHIFT;
+	if (at < off)
+		at = off; /* within the page off is in */
+	return (int64_t)(at < i->size ? at : i->size);
 }
 
 static int64_t lseek_file(struct file *f, int64_t offset, int whence)

@@ -1,3 +1,6 @@
+/* Shared objects (shmem.h): frames by page offset in a sparse page index
+ * (page_index.h).  An entry is the frame number plus one, with
+ * ENTRY_UNWRITTEN for a page fallocate made that nothing wrote yet. */
 #include "shmem.h"
 
 #include "internal.h"
@@ -7,18 +10,18 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#define ENTRY_UNWRITTEN (1ULL << 63)
+
+static uint64_t entry_pfn(uint64_t e)
+{
+	return e ? (e & ~ENTRY_UNWRITTEN) - 1 : PFN_NONE;
+}
+
 struct shmem *shmem_create(struct mmu *m, uint64_t pages)
 {
 	struct shmem *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	s->pfns = malloc(pages * sizeof(*s->pfns));
-	if (!s->pfns) {
-		free(s);
-		return NULL;
-	}
-	for (uint64_t i = 0; i < pages; i++)
-		s->pfns[i] = PFN_NONE;
 	LIST_INIT(&s->vmas);
 	s->pages = pages;
 	s->kind = FRAME_SHARED;
@@ -33,13 +36,18 @@ void shmem_link(struct vma *v, struct shmem *s)
 	s->refs++;
 }
 
+static bool free_frame(uint64_t index, uint64_t *e, void *m)
+{
+	(void)index;
+	mmu_free_frame(m, entry_pfn(*e));
+	*e = 0;
+	return false;
+}
+
 static void shmem_free(struct mmu *m, struct shmem *s)
 {
-	for (uint64_t i = 0; i < s->pages; i++)
-		if (s->pfns[i] != PFN_NONE)
-			mmu_free_frame(m, s->pfns[i]);
-	free(s->pfns);
-	free(s->unwritten);
+	page_index_walk(&s->index, 0, UINT64_MAX, free_frame, m);
+	page_index_destroy(&s->index);
 	free(s);
 }
 
@@ -54,28 +62,42 @@ void shmem_unlink(struct mmu *m, struct vma *v)
 		shmem_free(m, s);
 }
 
+uint64_t shmem_find_page(const struct shmem *s, uint64_t index)
+{
+	return index < s->pages ? entry_pfn(page_index_get(&s->index, index))
+				: PFN_NONE;
+}
+
 uint64_t shmem_get_page(struct mm *mm, struct shmem *s, uint64_t index,
 			uint64_t want_pfn)
 {
 	struct mmu *m = mm->mmu;
 	if (index >= s->pages)
 		return PFN_NONE;
-	if (s->pfns[index] != PFN_NONE) {
-		if (s->unwritten)
-			s->unwritten[index] = 0;
-		return s->pfns[index];
+	uint64_t e = page_index_get(&s->index, index);
+	if (e) {
+		if (e & ENTRY_UNWRITTEN)
+			page_index_set(&s->index, index, e & ~ENTRY_UNWRITTEN);
+		return entry_pfn(e);
 	}
 	/* Neighbouring pages of the object get neighbouring frames. */
-	if (want_pfn == PFN_NONE && index > 0 && s->pfns[index - 1] != PFN_NONE)
-		want_pfn = s->pfns[index - 1] + 1;
+	if (want_pfn == PFN_NONE && index > 0) {
+		uint64_t before =
+			entry_pfn(page_index_get(&s->index, index - 1));
+		if (before != PFN_NONE)
+			want_pfn = before + 1;
+	}
 	uint64_t pfn = alloc_user_frame(mm, s->kind, want_pfn,
 					(unsigned)(index % FRAME_BLOCK));
 	if (pfn == PFN_NONE)
 		return PFN_NONE;
+	if (page_index_set(&s->index, index, pfn + 1)) {
+		mmu_free_frame(m, pfn);
+		return PFN_NONE;
+	}
 	struct frame *f = mmu_frame(m, pfn);
 	f->owner = s;
 	f->index = index;
-	s->pfns[index] = pfn;
 	return pfn;
 }
 
@@ -120,25 +142,7 @@ int shmem_resize(struct mmu *m, struct shmem *s, uint64_t pages)
 							      << PAGE_SHIFT);
 			zap_range(v->mm, from, v->end);
 		}
-		for (uint64_t i = pages; i < s->pages; i++)
-			if (s->pfns[i] != PFN_NONE) {
-				mmu_free_frame(m, s->pfns[i]);
-				s->pfns[i] = PFN_NONE;
-			}
-	}
-	uint64_t *p = realloc(s->pfns, (pages ? pages : 1) * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	for (uint64_t i = s->pages; i < pages; i++)
-		p[i] = PFN_NONE;
-	s->pfns = p;
-	if (s->unwritten) {
-		uint8_t *u = realloc(s->unwritten, pages ? pages : 1);
-		if (!u)
-			return -ENOMEM;
-		for (uint64_t i = s->pages; i < pages; i++)
-			u[i] = 0;
-		s->unwritten = u;
+		page_index_walk(&s->index, pages, UINT64_MAX, free_frame, m);
 	}
 	s->pages = pages;
 	return 0;
@@ -160,59 +164,89 @@ void shmem_set_pagecache(struct shmem *s)
 
 uint64_t shmem_nr_frames(const struct shmem *s)
 {
-	uint64_t n = 0;
-	for (uint64_t i = 0; i < s->pages; i++)
-		n += s->pfns[i] != PFN_NONE;
-	return n;
+	return s->index.count;
+}
+
+struct punch {
+	struct mmu *m;
+	struct shmem *s;
+};
+
+/* Take the page out of every mapping that maps the object's own frame
+ * (not private copies), then free it. */
+static bool punch_page(uint64_t i, uint64_t *e, void *arg)
+{
+	struct punch *p = arg;
+	uint64_t pfn = entry_pfn(*e);
+	struct vma *v;
+	LIST_FOREACH(v, &p->s->vmas, shm_link)
+	{
+		uint64_t n = (v->end - v->start) >> PAGE_SHIFT;
+		if (i < v->pgoff || i >= v->pgoff + n)
+			continue;
+		uint64_t va = v->start + ((i - v->pgoff) << PAGE_SHIFT);
+		struct pt_entry pte;
+		pt_lookup(v->mm, va, &pte);
+		if (pte.has_frame && pte.pfn == pfn)
+			zap_range(v->mm, va, va + PAGE_SIZE);
+	}
+	return free_frame(i, e, p->m);
 }
 
 void shmem_punch(struct mmu *m, struct shmem *s, uint64_t first, uint64_t end)
 {
-	if (end > s->pages)
-		end = s->pages;
-	for (uint64_t i = first; i < end; i++) {
-		uint64_t pfn = s->pfns[i];
-		if (pfn == PFN_NONE)
-			continue;
-		struct vma *v;
-		LIST_FOREACH(v, &s->vmas, shm_link)
-		{
-			uint64_t n = (v->end - v->start) >> PAGE_SHIFT;
-			if (i < v->pgoff || i >= v->pgoff + n)
-				continue;
-			uint64_t va = v->start + ((i - v->pgoff) << PAGE_SHIFT);
-			struct pt_entry e;
-			pt_lookup(v->mm, va, &e);
-			if (e.has_frame && e.pfn == pfn)
-				zap_range(v->mm, va, va + PAGE_SIZE);
-		}
-		mmu_free_frame(m, pfn);
-		s->pfns[i] = PFN_NONE;
-		if (s->unwritten)
-			s->unwritten[i] = 0;
-	}
+	struct punch p = {m, s};
+	page_index_walk(&s->index, first, end < s->pages ? end : s->pages,
+			punch_page, &p);
 }
 
 int shmem_prealloc(struct mm *mm, struct shmem *s, uint64_t first, uint64_t end)
 {
-	if (!s->unwritten && s->pages) {
-		s->unwritten = calloc(s->pages, 1);
-		if (!s->unwritten)
-			return -ENOMEM;
-	}
 	for (uint64_t i = first; i < end && i < s->pages; i++) {
 		/* A page fallocated twice is data (shmem_get_folio's
 		 * "clear" of a fallocated folio). */
-		bool had = s->pfns[i] != PFN_NONE;
-		if (shmem_get_page(mm, s, i, PFN_NONE) == PFN_NONE)
+		bool had = page_index_get(&s->index, i) != 0;
+		uint64_t pfn = shmem_get_page(mm, s, i, PFN_NONE);
+		if (pfn == PFN_NONE)
 			return -ENOSPC;
-		s->unwritten[i] = !had;
+		if (!had)
+			page_index_set(&s->index, i,
+				       (pfn + 1) | ENTRY_UNWRITTEN);
 	}
 	return 0;
 }
 
-bool shmem_page_has_data(const struct shmem *s, uint64_t index)
+struct seek {
+	uint64_t next; /* the index expected next (SEEK_HOLE) */
+	bool data;
+	uint64_t found;
+};
+
+static bool seek_page(uint64_t i, uint64_t *e, void *arg)
 {
-	return index < s->pages && s->pfns[index] != PFN_NONE &&
-	       !(s->unwritten && s->unwritten[index]);
+	struct seek *k = arg;
+	bool data = !(*e & ENTRY_UNWRITTEN);
+	if (k->data) {
+		if (data)
+			k->found = i;
+		return data;
+	}
+	/* A hole: a gap before this page, or this page unwritten. */
+	if (i != k->next || !data) {
+		k->found = k->next;
+		return true;
+	}
+	k->next = i + 1;
+	return false;
+}
+
+uint64_t shmem_seek(struct shmem *s, uint64_t index, bool data)
+{
+	struct seek k = {index, data, UINT64_MAX};
+	if (index >= s->pages)
+		return UINT64_MAX;
+	if (!page_index_walk(&s->index, index, s->pages, seek_page, &k) &&
+	    !data && k.next < s->pages)
+		k.found = k.next; /* a gap after the last page */
+	return k.found;
 }

@@ -10,18 +10,16 @@
 #include <stdint.h>
 
 #include "mm.h"
+#include "page_index.h"
 #include "vma.h"
 
 struct shmem {
 	LIST_HEAD(, vma) vmas;
-	uint64_t pages; /* size; faults beyond it get SIGBUS */
-	uint64_t *pfns; /* PFN_NONE where no frame yet */
-	uint64_t refs;	/* VMAs mapping it, and open files (memfd) */
+	uint64_t pages;		 /* size; faults beyond it get SIGBUS */
+	struct page_index index; /* the frames, by page offset */
+	uint64_t refs;		 /* VMAs mapping it, and open files (memfd) */
 	uint64_t id;
 	uint8_t kind; /* its frames': FRAME_SHARED, or FRAME_PAGECACHE */
-	/* By page: allocated by fallocate and not yet written or mapped,
-	 * which SEEK_DATA skips as tmpfs does (NULL: none ever). */
-	uint8_t *unwritten;
 };
 
 struct shmem *shmem_create(struct mmu *m, uint64_t pages);
@@ -39,7 +37,7 @@ void shmem_get(struct shmem *s);
 void shmem_put(struct mmu *m, struct shmem *s);
 /* New size in pages.  Shrinking zaps the pages past the end from every
  * mapping (private copies too, as Linux's truncate does) and frees their
- * frames.  0 or -ENOMEM. */
+ * frames.  0. */
 int shmem_resize(struct mmu *m, struct shmem *s, uint64_t pages);
 /* The object is a file's page cache (tmpfs, memfd): its frames are
  * FRAME_PAGECACHE and its faults the file kinds. */
@@ -54,8 +52,12 @@ void shmem_punch(struct mmu *m, struct shmem *s, uint64_t first, uint64_t end);
  * -ENOSPC. */
 int shmem_prealloc(struct mm *mm, struct shmem *s, uint64_t first,
 		   uint64_t end);
-/* Whether page index holds data (SEEK_DATA): a frame not unwritten. */
-bool shmem_page_has_data(const struct shmem *s, uint64_t index);
+/* The frame at index, or PFN_NONE: no allocation (read(2)). */
+uint64_t shmem_find_page(const struct shmem *s, uint64_t index);
+/* The first page at or after index that holds data (data true: a frame
+ * fallocate made and nothing wrote yet is a hole, as on tmpfs) or is a
+ * hole (data false), below the object's size; UINT64_MAX if none. */
+uint64_t shmem_seek(struct shmem *s, uint64_t index, bool data);
 /* Shared mappings that may write (Linux mapping_writably_mapped). */
 bool shmem_writably_mapped(const struct shmem *s);
 

@@ -237,6 +237,33 @@ static void space(int fd)
 	CHECK("fsync", fsync(fd));
 	CHECK("fdatasync", fdatasync(fd));
 	CHECK("pwrite negative", pwrite(fd, "x", 1, -1));
+
+	/* sparse: a terabyte file with two pages */
+	CHECK("ftruncate 1 TiB", ftruncate(fd, 1L << 40));
+	CHECK("pwrite at 512 GiB", pwrite(fd, "mid", 3, 1L << 39));
+	CHECK("pwrite at the end", pwrite(fd, "end", 3, (1L << 40) - 3));
+	printf("  size %ld blocks %ld\n", size(fd), blocks(fd));
+	CHECK("SEEK_DATA 0", lseek(fd, 0, SEEK_DATA));
+	CHECK("SEEK_HOLE 512 GiB", lseek(fd, 1L << 39, SEEK_HOLE));
+	CHECK("SEEK_DATA past the middle",
+	      lseek(fd, (1L << 39) + PAGE, SEEK_DATA));
+	char *far = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 1L << 39);
+	printf("  mapped at 512 GiB: %.3s\n", far);
+	munmap(far, PAGE);
+	CHECK("ftruncate 8 EiB - 1", ftruncate(fd, 0x7fffffffffffffffL));
+	CHECK("pwrite near 8 EiB", pwrite(fd, "x", 1, 0x7ffffffffffff000L));
+	printf("  blocks %ld\n", blocks(fd));
+	CHECK("ftruncate 0", ftruncate(fd, 0));
+	printf("  blocks %ld\n", blocks(fd));
+	char *big = mmap(NULL, 1L << 40, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	printf("shared anonymous 1 TiB: %s\n",
+	       big == MAP_FAILED ? strerror(errno) : "ok");
+	if (big != MAP_FAILED) {
+		big[(1L << 40) - 1] = 'z';
+		printf("  last byte %c\n", big[(1L << 40) - 1]);
+		munmap(big, 1L << 40);
+	}
 	CHECK("pwrite at 16 MiB", pwrite(fd, "x", 1, 1L << 24));
 }
 

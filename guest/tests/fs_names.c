@@ -258,6 +258,12 @@ int main(int argc, char **argv)
 	CHECK("dangling", symlink("missing", "dl"));
 	CHECK("open dangling", open("dl", O_RDONLY));
 	CHECK("O_NOFOLLOW", open("lf", O_RDONLY | O_NOFOLLOW));
+	CHECK("dangling to create", symlink("made", "dl2"));
+	CHECK_FD("O_CREAT through it", open("dl2", O_CREAT | O_RDWR, 0644));
+	show_stat("made", "made", 0);
+	CHECK("O_CREAT|O_EXCL on it", open("dl2", O_CREAT | O_EXCL, 0644));
+	CHECK("unlink made", unlink("made"));
+	CHECK("unlink dl2", unlink("dl2"));
 	CHECK("symlink to dir", symlink("d", "ld"));
 	CHECK("open ld/in-d", open("ld/in-d", O_RDONLY) >= 0);
 	CHECK("unlink ld/", unlink("ld/"));
