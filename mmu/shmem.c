@@ -68,6 +68,12 @@ uint64_t shmem_find_page(const struct shmem *s, uint64_t index)
 				: PFN_NONE;
 }
 
+bool shmem_page_uptodate(const struct shmem *s, uint64_t index)
+{
+	uint64_t e = index < s->pages ? page_index_get(&s->index, index) : 0;
+	return e && !(e & ENTRY_UNWRITTEN);
+}
+
 uint64_t shmem_get_page(struct mm *mm, struct shmem *s, uint64_t index,
 			uint64_t want_pfn)
 {

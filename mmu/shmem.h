@@ -52,6 +52,8 @@ void shmem_punch(struct mmu *m, struct shmem *s, uint64_t first, uint64_t end);
  * -ENOSPC. */
 int shmem_prealloc(struct mm *mm, struct shmem *s, uint64_t first,
 		   uint64_t end);
+/* Whether the object holds page index with data (mincore). */
+bool shmem_page_uptodate(const struct shmem *s, uint64_t index);
 /* The frame at index, or PFN_NONE: no allocation (read(2)). */
 uint64_t shmem_find_page(const struct shmem *s, uint64_t index);
 /* The first page at or after index that holds data (data true: a frame

@@ -138,6 +138,11 @@ static void mappings(int fd)
 	unsigned char vec[2];
 	CHECK("mincore", mincore(sh, 2 * PAGE, vec));
 	printf("  vec %d %d\n", vec[0] & 1, vec[1] & 1);
+	/* A page in the page cache is resident, mapped or not. */
+	char *untouched = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK("mincore untouched", mincore(untouched, 2 * PAGE, vec));
+	printf("  vec %d %d\n", vec[0] & 1, vec[1] & 1);
+	munmap(untouched, 2 * PAGE);
 
 	/* msync */
 	CHECK("msync sync", msync(sh, PAGE, MS_SYNC));
