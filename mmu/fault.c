@@ -149,6 +149,43 @@ static void do_cow_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	event_fault(&m->events, addr, cow_kind(m, src), flags);
 }
 
+/* Linux's do_fault_around (fault_around_bytes, 64 KiB): a read fault
+ * on a file or shared object also maps the pages around it that the
+ * page cache holds up to date and that have no entry yet: the 16-page
+ * aligned window from the VMA's start at the earliest, within the VMA
+ * and the page table.  Only the faulting page counts as a fault. */
+#define FAULT_AROUND_PAGES 16
+#define PT_SPAN		   (512 * PAGE_SIZE) /* what one page table maps */
+
+static void do_fault_around(struct mm *mm, struct vma *v, uint64_t addr,
+			    bool shared)
+{
+	uint64_t start = addr & ~(FAULT_AROUND_PAGES * PAGE_SIZE - 1);
+	if (start < v->start)
+		start = v->start;
+	uint64_t end = start + FAULT_AROUND_PAGES * PAGE_SIZE;
+	uint64_t table_end = (start | (PT_SPAN - 1)) + 1;
+	if (end > table_end)
+		end = table_end;
+	if (end > v->end)
+		end = v->end;
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t index = v->pgoff + ((va - v->start) >> PAGE_SHIFT);
+		if (va == (addr & PAGE_MASK) ||
+		    !shmem_page_uptodate(v->shm, index))
+			continue;
+		struct pt_entry e;
+		pt_lookup(mm, va, &e);
+		if (e.has_frame)
+			continue;
+		uint64_t pfn = shmem_find_page(v->shm, index);
+		if (pt_enter(mm, va, pfn, vm_page_prot(mm, v, pfn, shared, 0)))
+			return;
+		rmap_dup(mm->mmu, pfn);
+		mm->rss_shmem++;
+	}
+}
+
 static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 			    unsigned flags, struct fault_outcome *out)
 {
@@ -171,6 +208,8 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 		return oom(out);
 	rmap_dup(mm->mmu, pfn);
 	mm->rss_shmem++;
+	if (!(flags & FAULT_FLAG_WRITE))
+		do_fault_around(mm, v, addr, shared);
 	enum fault_kind kind = v->shm->kind != FRAME_PAGECACHE ? FAULT_SHARED
 			       : shared && (flags & FAULT_FLAG_WRITE)
 				       ? FAULT_FILE_WRITE

@@ -80,8 +80,17 @@ Test(fs, file_faults_and_page_cache_frames)
 	struct memu_rmap r[4];
 	cr_assert_eq(memu_rmap(g.m, f0, r, 4), 2);
 	uint64_t f1 = pfn_of(&g, sh + PAGE, &c);
+	cr_assert_eq(f1, f0 + 1, "a file's pages take neighbouring frames");
 	cr_assert_eq(memu_frame_kind(g.m, f1), MEMU_FRAME_PAGECACHE);
 	cr_assert(c.dirty && c.writable);
+	/* Fault-around: the read of page 0 mapped the other cached pages
+	 * that had no entry: page 2 of the shared mapping (writable, as the
+	 * mapping is) and page 1 of the private one (read-only). */
+	struct memu_pte e;
+	cr_assert_eq(pfn_of(&g, sh + 2 * PAGE, &e), f0 + 2);
+	cr_assert(e.writable);
+	cr_assert_eq(pfn_of(&g, pv + PAGE, &e), f1);
+	cr_assert_not(e.writable);
 	uint64_t cow = pfn_of(&g, pv + 2 * PAGE, &d);
 	cr_assert_eq(memu_frame_kind(g.m, cow), MEMU_FRAME_ANON,
 		     "the private write copied the page");

@@ -22,9 +22,9 @@
  *                                 (tmpfs: the page cache), map it shared
  *                                 and read-only, unmap it, remove it
  *   bench_guest fileread N        the same, reading one byte of every page
- *                                 through the mapping: N file read faults
- *                                 (fewer natively: Linux maps up to 16
- *                                 cached pages a fault, fault-around)
+ *                                 through the mapping: N / 16 file read
+ *                                 faults (fault-around maps 16 cached
+ *                                 pages a fault, natively and in memu)
  *
  * Every mode prints "checksum X" so bench/run can check that native,
  * qemu-x86_64 and memu computed the same thing; X depends only on the

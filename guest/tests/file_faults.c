@@ -1,8 +1,10 @@
 /* File-backed faults, one kind at a time, for tests/fs_test.c: a file
- * of three pages written with write(2); a shared mapping read (page 0)
- * and written (page 1); a private mapping read (page 0) and written
- * (page 2).  Probe 1 stops after each has happened once, with the
- * mappings' addresses in the output for the test to translate. */
+ * of three pages written with write(2); a shared mapping written (page
+ * 1) and read (page 0); a private mapping read (page 0) and written
+ * (page 2).  A read fault maps the cached pages around it too (Linux's
+ * fault-around), a write fault only its own.  Probe 1 stops after each has
+ * happened once, with the mappings' addresses in the output for the test to
+ * translate. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,15 +22,15 @@ int main(void)
 	char buf[3 * PAGE];
 	memset(buf, 'f', sizeof(buf));
 	write(fd, buf, sizeof(buf));
-	char *sh =
+	volatile char *sh =
 		mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	char *pv = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
-			0);
+	volatile char *pv = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE, fd, 0);
 	printf("%p %p\n", (void *)sh, (void *)pv);
-	volatile char c = sh[0]; /* file read */
-	sh[PAGE] = 'S';		 /* file write */
-	c = pv[0];		 /* file read */
-	pv[2 * PAGE] = 'P';	 /* file COW */
+	sh[PAGE] = 'S';		 /* file write: no fault-around */
+	volatile char c = sh[0]; /* file read, mapping page 2 around it */
+	c = pv[0];		 /* file read, mapping pages 1 and 2 */
+	pv[2 * PAGE] = 'P';	 /* file COW of a page mapped read-only */
 	(void)c;
 	memu_probe(1);
 	char back[2];

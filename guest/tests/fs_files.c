@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -151,6 +152,28 @@ static void mappings(int fd)
 	CHECK("msync bad flag", msync(sh, PAGE, 8));
 	CHECK("msync invalidate", msync(sh, PAGE, MS_INVALIDATE));
 	CHECK("msync unmapped", msync(sh + 64 * PAGE, PAGE, MS_SYNC));
+
+	/* Fault-around: reading 64 cached pages through a fresh mapping
+	 * aligned to 64 KiB takes 4 faults, one per 16 pages. */
+	char *buf64 = calloc(64, PAGE);
+	pwrite(fd, buf64, 64 * PAGE, 0);
+	char *area = mmap(NULL, 80 * PAGE, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *al = (char *)(((unsigned long)area + 16 * PAGE - 1) &
+			    ~(16 * PAGE - 1));
+	char *fm =
+		mmap(al, 64 * PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+	struct rusage ru0, ru1;
+	getrusage(RUSAGE_SELF, &ru0);
+	long sum = 0;
+	for (long i = 0; i < 64; i++)
+		sum += fm[i * PAGE];
+	getrusage(RUSAGE_SELF, &ru1);
+	printf("fault-around: %ld faults for 64 pages (sum %ld)\n",
+	       ru1.ru_minflt - ru0.ru_minflt, sum);
+	munmap(area, 80 * PAGE);
+	free(buf64);
+	ftruncate(fd, 2 * PAGE);
 
 	/* mremap of a file mapping */
 	char *grown = mremap(sh, 3 * PAGE, 4 * PAGE, MREMAP_MAYMOVE);
