@@ -91,6 +91,8 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	m->cfg = *cfg;
+	m->proc.rlim_sigpending[0] = m->proc.rlim_sigpending[1] =
+		rlimit_sigpending_default(cfg->ram_bytes);
 	m->envp = copy_env(cfg->envp);
 	rng_seed(&m->rng, cfg->seed);
 	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc);
@@ -117,6 +119,7 @@ void memu_free(struct memu *m)
 	if (!m)
 		return;
 	files_close_all(m);
+	sigqueue_release(m);
 	mm_destroy(m->proc.mm); /* drops the VMAs' file references */
 	devices_remove(&m->devices);
 	latch_destroy(&m->latch);
