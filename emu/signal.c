@@ -303,7 +303,7 @@ void memu_print_death(struct memu *m, const struct memu_result *r, FILE *out)
 	/* Shaped like the kernel's "segfault at" line (show_signal_msg).
 	 * Real-time signals by the kernel's numbering (SIGRTMIN 32). */
 	const char *comm = m->proc.comm ? m->proc.comm : "guest";
-	char rt[16];
+	char rt[24];
 	snprintf(rt, sizeof(rt), "RTMIN+%d", r->signal - 32);
 	const char *abbrev = r->signal >= 32	       ? rt
 			     : sigabbrev_np(r->signal) ? sigabbrev_np(r->signal)
