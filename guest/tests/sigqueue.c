@@ -4,8 +4,9 @@
  * thread's pending set (tkill, tgkill, rt_tgsigqueueinfo) is taken before
  * the process's (kill, sigqueue), each lowest number first; several
  * signals unblocked at once get one frame each, nested; rt_sigqueueinfo's
- * checks; RLIMIT_SIGPENDING.  Signal numbers are printed relative to
- * SIGRTMIN (musl's and glibc's differ), pids and uids as "self" or not.
+ * checks; RLIMIT_SIGPENDING; what ignoring and stop signals discard.
+ * Signal numbers are printed relative to SIGRTMIN (musl's and glibc's
+ * differ), pids and uids as "self" or not.
  *   sigqueue            every case below, then exit 0
  *   sigqueue exact      the same, with the limit at start, kill(-1, 0)
  *                       and how many signals fit under 8 (what the host's
@@ -55,6 +56,12 @@ static const char *sig_name(int sig)
 		return "USR2";
 	if (sig == SIGALRM)
 		return "ALRM";
+	if (sig == SIGCONT)
+		return "CONT";
+	if (sig == SIGTSTP)
+		return "TSTP";
+	if (sig == SIGTTIN)
+		return "TTIN";
 	if (sig >= SIGRTMIN)
 		snprintf(b, 16, "RT+%d", sig - SIGRTMIN);
 	else
@@ -206,6 +213,20 @@ static void discard(void)
 	handle(RT0, 0, 1);
 	block(SIG_UNBLOCK, RT0, SIGURG, 0, 0);
 	show("discarded");
+	/* A stop signal discards a pending SIGCONT, SIGCONT the stop
+	 * signals (both blocked here, so neither acts). */
+	block(SIG_BLOCK, SIGCONT, SIGTSTP, SIGTTIN, 0);
+	raise(SIGCONT);
+	show_pending("SIGCONT");
+	raise(SIGTSTP);
+	show_pending("then SIGTSTP");
+	raise(SIGTTIN);
+	show_pending("then SIGTTIN");
+	raise(SIGCONT);
+	show_pending("then SIGCONT");
+	signal(SIGCONT, SIG_DFL);
+	show_pending("then SIG_DFL");
+	block(SIG_UNBLOCK, SIGCONT, SIGTSTP, SIGTTIN, 0);
 }
 
 static long qinfo(pid_t pid, int sig, int code, int value)
