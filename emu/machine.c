@@ -100,6 +100,8 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	m->cfg = *cfg;
+	m->proc.rlim_sigpending[0] = m->proc.rlim_sigpending[1] =
+		rlimit_sigpending_default(cfg->ram_bytes);
 	m->envp = copy_env(cfg->envp);
 	rng_seed(&m->rng, cfg->seed);
 	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc);
@@ -126,6 +128,7 @@ void memu_free(struct memu *m)
 	if (!m)
 		return;
 	files_close_all(m);
+	sigqueue_release(m);
 	mm_destroy(m->proc.mm); /* drops the VMAs' file references */
 	if (m->proc.cwd)
 		dput(m->proc.cwd);
@@ -190,10 +193,13 @@ int memu_run(struct memu *m, struct memu_result *r)
 	m->stop = false;
 	memset(&m->result, 0, sizeof(m->result));
 	unsigned stalls = 0;
+	const struct events *ev = &m->mmu.events;
 	while (!m->stop) {
 		uint64_t rip, rsp, after, after_sp;
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
 		uc_reg_read(m->uc, UC_X86_REG_RSP, &rsp);
+		/* System calls but rt_sigreturn: the guest doing something. */
+		uint64_t calls = ev->count[EV_SYSCALL] - ev->syscalls[15];
 		if (rip == RUN_UNTIL) {
 			/* Unicorn stops *at* its "until" address instead of
 			 * fetching there; nothing is mapped at 0 (below
@@ -216,10 +222,14 @@ int memu_run(struct memu *m, struct memu_result *r)
 		m->insn_invalid = false;
 		/* else: stopped with nothing to report: carry on, unless
 		 * the CPU keeps stopping without moving (the same RIP and
-		 * RSP: a handler that fixes nothing and returns, say). */
+		 * RSP, and no system call but rt_sigreturn in between: a
+		 * handler that fixes nothing and returns, say; one that
+		 * mprotects the page back makes progress however often the
+		 * guest takes it away again). */
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &after);
 		uc_reg_read(m->uc, UC_X86_REG_RSP, &after_sp);
-		stalls = after == rip && after_sp == rsp && !m->stop
+		bool idle = ev->count[EV_SYSCALL] - ev->syscalls[15] == calls;
+		stalls = after == rip && after_sp == rsp && idle && !m->stop
 				 ? stalls + 1
 				 : 0;
 		if (stalls > 1000) {

@@ -60,7 +60,8 @@ struct guest_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
 
-/* siginfo_t: 128 bytes; the fields memu fills. */
+/* siginfo_t: 128 bytes; the fields memu fills.  Linux keeps the first
+ * 48 (its kernel_siginfo) and gives back zeros after them. */
 struct guest_siginfo {
 	int32_t signo, errno_, code, pad;
 	union {
@@ -69,9 +70,48 @@ struct guest_siginfo {
 			int32_t pid;
 			uint32_t uid;
 		} kill; /* SI_USER, SI_TKILL */
+		uint8_t fields[32];
 	} u;
-	uint8_t rest[104];
+	uint8_t rest[80];
 };
+#define KERNEL_SIGINFO_SIZE 48
+
+/* A pending signal's queued siginfo (Linux struct sigqueue). */
+struct sigqueue {
+	struct sigqueue *next;
+	struct guest_siginfo info;
+};
+
+/* Pending signals (Linux struct sigpending): which are pending, and the
+ * queued siginfo of each instance, oldest first, by signal number. */
+struct sigpending {
+	uint64_t signal;
+	struct sigqueue *head[65], *tail[65];
+};
+
+/* Where restart_syscall carries on (Linux struct restart_block). */
+enum restart_fn {
+	RESTART_NONE, /* do_no_restart_syscall: EINTR */
+	RESTART_NANOSLEEP,
+	RESTART_FUTEX_WAIT,
+};
+
+struct restart_block {
+	enum restart_fn fn;
+	uint64_t expires; /* virtual clock ns: the sleep's end, the timeout */
+	uint64_t rmtp;	  /* nanosleep: where the time left goes, 0: none */
+	uint64_t uaddr;	  /* futex */
+	uint32_t val, bitset;
+	bool timeout; /* futex: expires is set */
+};
+
+/* The kernel's restart codes: a syscall's result never seen by the guest
+ * (docs/signals.md, "Interrupted system calls"). */
+#define ERESTARTSYS	      512
+#define ERESTARTNOINTR	      513
+#define ERESTARTNOHAND	      514
+#define ERESTART_RESTARTBLOCK 516
+#define NR_RESTART_SYSCALL    219
 
 /* What the CPU adds to a frame for a fault (sigcontext err, trapno,
  * cr2). */
@@ -85,13 +125,22 @@ struct process {
 	uint64_t initial_rsp;
 	uint64_t tid_address;
 	uint64_t sigmask; /* blocked signals */
-	uint64_t pending; /* sent, not delivered */
+	/* Sent, not delivered: to the thread (tkill, tgkill), to the
+	 * process (kill, sigqueue, timers); their queued siginfos count
+	 * against RLIMIT_SIGPENDING (docs/signals.md, "Queued signals"). */
+	struct sigpending pending, shared_pending;
+	uint64_t sigqueued;
+	uint64_t rlim_sigpending[2]; /* soft, hard */
+	/* rt_sigtimedwait's caller mask while it waits with the set it
+	 * waits for unblocked (Linux real_blocked): such signals are
+	 * blocked, so never dropped as ignored. */
+	uint64_t real_blocked;
 	/* rt_sigsuspend's caller mask, for the handler's frame (Linux
 	 * set_restore_sigmask); restored after the call otherwise. */
 	bool restore_mask;
 	uint64_t saved_mask;
-	struct guest_siginfo pending_info[65]; /* by signal number */
 	struct guest_sigaction sigactions[65]; /* by signal number */
+	struct restart_block restart;
 	struct {
 		uint64_t sp, size; /* size 0: none (SS_DISABLE) */
 	} altstack;
@@ -208,22 +257,58 @@ void force_sig(struct memu *m, int sig, int code, uint64_t addr,
  * one takes it, else (blocked, ignored or default) the default action. */
 void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
 		     const struct sigframe_regs *fr, const char *reason);
-/* kill/tgkill to the guest itself: pending until delivered. */
-int64_t send_sig_self(struct memu *m, int sig, int code);
-/* At the end of a syscall: fire an expired timer, then deliver the first
- * pending unblocked signal. */
-void deliver_pending(struct memu *m);
-/* pause/sigsuspend: wait, on the virtual clock, for a signal to deliver.
- * With none pending and no timer armed the guest would wait forever:
- * the machine stops with that reason. */
-void wait_for_signal(struct memu *m);
+/* kill (to the process), tkill and tgkill (thread) to the guest itself:
+ * SI_USER or SI_TKILL from the guest, or SI_KERNEL from memu (a timer).
+ * Pending until delivered; -EAGAIN past RLIMIT_SIGPENDING. */
+int64_t send_sig_self(struct memu *m, int sig, int code, bool thread);
+/* Linux sig_handler_ignored: SIG_IGN, or SIG_DFL whose default is to
+ * ignore. */
+bool sig_handler_ignored(const struct memu *m, int sig);
+/* On the way out of syscall nr (-1: rt_sigreturn), with its result in
+ * RAX and RIP past the syscall instruction: fire an expired timer, run
+ * the handler of every pending signal the guest takes (nested frames),
+ * and apply the restart rules to an interrupted call (docs/signals.md,
+ * "Interrupted system calls"). */
+void signal_exit(struct memu *m, int64_t nr);
+/* Wait on the virtual clock (instantly) until a signal the guest would
+ * take is pending (true) or, with a timeout, until the clock reads
+ * `until` (false).  Timers fire on the way.  With no timeout, nothing
+ * pending and no timer that could bring a signal, the guest would wait
+ * forever: the machine stops with that reason (and true). */
+bool wait_interruptible(struct memu *m, bool timeout, uint64_t until);
 /* Send SIGALRM if ITIMER_REAL has expired on the virtual clock. */
 void run_timers(struct memu *m);
+
+/* sigqueue.c: the pending sets (docs/signals.md, "Queued signals").
+ * At most SIGQUEUE_MAX siginfos are queued whatever RLIMIT_SIGPENDING
+ * says (Linux out of memory for them: the same outcome as the limit). */
+#define SIGQUEUE_MAX 65536
+uint64_t rlimit_sigpending_default(uint64_t ram_bytes);
+/* Queue sig with info (its first 48 bytes) to the thread's set or the
+ * process's (Linux __send_signal_locked): 0, or -EAGAIN. */
+int send_signal(struct memu *m, int sig, const struct guest_siginfo *info,
+		bool thread);
+/* Take the next pending signal not in blocked: the thread's set first,
+ * then the process's; 0 if none. */
+int dequeue_signal(struct memu *m, uint64_t blocked,
+		   struct guest_siginfo *info);
+void flush_sigqueue_mask(struct memu *m, uint64_t mask);
+uint64_t sigpending_set(const struct memu *m); /* both sets */
+bool signal_pending(const struct memu *m);     /* pending and unblocked */
+void sigqueue_release(struct memu *m);
 /* sigframe.c: build the handler's frame and registers, or undo it. */
 int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
 		   const struct sigframe_regs *fr);
 int restore_rt_frame(struct memu *m);
 void machine_exit(struct memu *m, int status);
+
+/* sys_time.c, for the other calls that wait: a struct timespec from the
+ * guest in ns (-EFAULT, -EINVAL as Linux), the clock d ns from now
+ * (saturating), and restart_syscall's sleep (the rest of an interrupted
+ * nanosleep). */
+int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns);
+uint64_t vclock_after(const struct vclock *c, uint64_t d);
+int64_t nanosleep_restart(struct memu *m);
 
 /* loader.c, stack.c */
 struct exec_image {

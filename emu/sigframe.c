@@ -202,6 +202,9 @@ int restore_rt_frame(struct memu *m)
 {
 	uint64_t frame = reg(m, UC_X86_REG_RSP) - 8;
 	struct rt_sigframe64 f;
+	/* restore_sigcontext: an interrupted call's restart block is
+	 * spent (restart_syscall returns EINTR). */
+	m->proc.restart.fn = RESTART_NONE;
 	if (copy_from_user(m->proc.mm, &f, frame, sizeof(f)))
 		return -EFAULT;
 	m->proc.sigmask = f.uc.uc_sigmask & ~GUEST_UNBLOCKABLE;

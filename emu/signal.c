@@ -42,20 +42,69 @@ void force_sig(struct memu *m, int sig, int code, uint64_t addr,
 	uc_emu_stop(m->uc);
 }
 
-/* Signals whose default action is to ignore them. */
+/* Signals whose default action is to ignore them (Linux
+ * sig_kernel_ignore; a real-time signal's default is to terminate). */
 static bool default_ignored(int sig)
 {
 	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
-	       sig == SIGCONT || sig >= SIGRTMIN;
+	       sig == SIGCONT;
 }
 
-/* Run the handler of sig: its frame, then the mask and SA_RESETHAND
- * (Linux handle_signal / signal_setup_done). */
+bool sig_handler_ignored(const struct memu *m, int sig)
+{
+	uint64_t h = m->proc.sigactions[sig].handler;
+	return h == GUEST_SIG_IGN ||
+	       (h == GUEST_SIG_DFL && default_ignored(sig));
+}
+
+static uint64_t reg(struct memu *m, int id)
+{
+	uint64_t v = 0;
+	uc_reg_read(m->uc, id, &v);
+	return v;
+}
+
+static void set_reg(struct memu *m, int id, uint64_t v)
+{
+	uc_reg_write(m->uc, id, &v);
+}
+
+/* Run the syscall again: back over the syscall instruction, with its
+ * number (or restart_syscall's) in RAX. */
+static void syscall_rewind(struct memu *m, uint64_t rax)
+{
+	set_reg(m, UC_X86_REG_RAX, rax);
+	set_reg(m, UC_X86_REG_RIP, reg(m, UC_X86_REG_RIP) - 2);
+}
+
+/* Run the handler of sig: the interrupted syscall's restart rules, its
+ * frame, then the mask and SA_RESETHAND (Linux handle_signal /
+ * signal_setup_done).  nr: the syscall the signal interrupts (orig_ax),
+ * or -1. */
 static void handle_signal(struct memu *m, int sig,
 			  const struct guest_siginfo *info,
-			  const struct sigframe_regs *fr)
+			  const struct sigframe_regs *fr, int64_t nr)
 {
 	struct guest_sigaction *ka = &m->proc.sigactions[sig];
+	if (nr != -1) {
+		switch ((int64_t)reg(m, UC_X86_REG_RAX)) {
+		case -ERESTART_RESTARTBLOCK:
+		case -ERESTARTNOHAND:
+			set_reg(m, UC_X86_REG_RAX, (uint64_t)-EINTR);
+			break;
+		case -ERESTARTSYS:
+			if (!(ka->flags & GUEST_SA_RESTART)) {
+				set_reg(m, UC_X86_REG_RAX, (uint64_t)-EINTR);
+				break;
+			}
+			/* fallthrough */
+		case -ERESTARTNOINTR:
+			syscall_rewind(m, (uint64_t)nr);
+			break;
+		default:
+			break;
+		}
+	}
 	if (setup_rt_frame(m, sig, info, fr)) {
 		/* Linux force_sigsegv: the frame could not be written. */
 		force_sig(m, SIGSEGV, SI_KERNEL, 0, 0,
@@ -90,32 +139,22 @@ void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
 	info.signo = sig;
 	info.code = code;
 	info.u.addr = addr;
-	handle_signal(m, sig, &info, fr);
+	handle_signal(m, sig, &info, fr, -1);
 }
 
-int64_t send_sig_self(struct memu *m, int sig, int code)
+int64_t send_sig_self(struct memu *m, int sig, int code, bool thread)
 {
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
 	if (sig == 0)
 		return 0;
-	const struct guest_sigaction *ka = &m->proc.sigactions[sig];
-	bool blocked = m->proc.sigmask & SIGBIT(sig);
-	/* Blocked signals are never ignored: the handler may change. */
-	if (!blocked &&
-	    (ka->handler == GUEST_SIG_IGN ||
-	     (ka->handler == GUEST_SIG_DFL && default_ignored(sig))))
-		return 0;
-	if (!(m->proc.pending & SIGBIT(sig))) {
-		struct guest_siginfo *info = &m->proc.pending_info[sig];
-		memset(info, 0, sizeof(*info));
-		info->signo = sig;
-		info->code = code;
-		info->u.kill.pid = GUEST_PID;
-		info->u.kill.uid = 0;
-		m->proc.pending |= SIGBIT(sig);
-	}
-	return 0;
+	struct guest_siginfo info;
+	memset(&info, 0, sizeof(info));
+	info.signo = sig;
+	info.code = code;
+	if (code != SI_KERNEL) /* kill, tkill: the sender's pid and uid */
+		info.u.kill.pid = GUEST_PID;
+	return send_signal(m, sig, &info, thread);
 }
 
 /* ITIMER_REAL: SIGALRM once the virtual clock reaches the expiry (Linux
@@ -131,55 +170,114 @@ void run_timers(struct memu *m)
 					   ? UINT64_MAX / 4
 					   : m->proc.itimer.interval)
 			: 0;
-	send_sig_self(m, SIGALRM, SI_KERNEL);
+	send_sig_self(m, SIGALRM, SI_KERNEL, false);
 }
 
-void wait_for_signal(struct memu *m)
+/* A periodic timer whose signal changed nothing (ignored, or blocked and
+ * already pending) changes nothing before `until` either: its next
+ * expiry at or after it. */
+static void timer_skip_to(struct memu *m, uint64_t until)
 {
-	if (!(m->proc.pending & ~m->proc.sigmask) && m->proc.itimer.expires &&
-	    m->clock.ns < m->proc.itimer.expires)
-		m->clock.ns = m->proc.itimer.expires; /* waiting is instant */
-	run_timers(m);
-	if (m->proc.pending & ~m->proc.sigmask)
+	uint64_t e = m->proc.itimer.expires, iv = m->proc.itimer.interval;
+	if (!e || !iv || e >= until)
 		return;
-	m->result.stop = MEMU_STOP_ERROR;
-	m->result.reason = "the guest waits for a signal that can never come "
-			   "(no timer armed, nothing pending)";
-	m->stop = true;
-	uc_emu_stop(m->uc);
+	uint64_t d = until - e, n = d / iv + (d % iv != 0);
+	m->proc.itimer.expires =
+		n > (UINT64_MAX - e) / iv ? UINT64_MAX : e + n * iv;
 }
 
-static void deliver_one(struct memu *m);
-
-void deliver_pending(struct memu *m)
+bool wait_interruptible(struct memu *m, bool timeout, uint64_t until)
 {
-	deliver_one(m);
+	uint64_t end = timeout ? until : UINT64_MAX;
+	for (;;) {
+		if (signal_pending(m))
+			return true;
+		uint64_t t = m->proc.itimer.expires;
+		if (!t || (timeout && t >= end))
+			break;
+		if (m->clock.ns < t)
+			m->clock.ns = t; /* waiting is instant */
+		run_timers(m);
+		if (signal_pending(m))
+			return true;
+		if (!timeout)
+			break; /* the timer will never bring more */
+		timer_skip_to(m, end);
+	}
+	if (!timeout) {
+		m->result.stop = MEMU_STOP_ERROR;
+		m->result.reason = "the guest waits for a signal that can "
+				   "never come (no timer armed, nothing "
+				   "pending)";
+		m->stop = true;
+		uc_emu_stop(m->uc);
+		return true;
+	}
+	if (m->clock.ns < end)
+		m->clock.ns = end;
+	run_timers(m); /* one due at the very end: sent, the wait is over */
+	return false;
+}
+
+/* Linux get_signal: the next pending signal the guest takes; ignored
+ * ones are discarded on the way, a fatal default ends the guest. */
+static int get_signal(struct memu *m, struct guest_siginfo *info)
+{
+	for (;;) {
+		int sig = dequeue_signal(m, m->proc.sigmask, info);
+		if (!sig)
+			return 0;
+		const struct guest_sigaction *ka = &m->proc.sigactions[sig];
+		if (ka->handler == GUEST_SIG_IGN)
+			continue;
+		if (ka->handler != GUEST_SIG_DFL)
+			return sig;
+		if (default_ignored(sig))
+			continue;
+		force_sig(m, sig, info->code, 0, 0, "sent by the guest itself");
+		return 0;
+	}
+}
+
+void signal_exit(struct memu *m, int64_t nr)
+{
+	/* Every signal the guest takes now: each handler's frame on top
+	 * of the last, so the last one taken runs first (Linux
+	 * exit_to_user_mode_loop). */
+	for (;;) {
+		run_timers(m);
+		struct guest_siginfo info;
+		int sig = m->stop ? 0 : get_signal(m, &info);
+		if (m->stop)
+			return;
+		if (!sig)
+			break;
+		const struct sigframe_regs none = {0, 0, 0};
+		handle_signal(m, sig, &info, &none, nr);
+		if (m->stop)
+			return;
+	}
+	/* No handler ran: the interrupted call restarts unseen (Linux
+	 * arch_do_signal_or_restart). */
+	if (nr != -1) {
+		switch ((int64_t)reg(m, UC_X86_REG_RAX)) {
+		case -ERESTARTNOHAND:
+		case -ERESTARTSYS:
+		case -ERESTARTNOINTR:
+			syscall_rewind(m, (uint64_t)nr);
+			break;
+		case -ERESTART_RESTARTBLOCK:
+			syscall_rewind(m, NR_RESTART_SYSCALL);
+			break;
+		default:
+			break;
+		}
+	}
 	/* No handler took the suspended caller's mask: put it back. */
 	if (m->proc.restore_mask) {
 		m->proc.restore_mask = false;
 		m->proc.sigmask = m->proc.saved_mask;
 	}
-}
-
-static void deliver_one(struct memu *m)
-{
-	run_timers(m);
-	uint64_t ready = m->proc.pending & ~m->proc.sigmask;
-	if (!ready || m->stop)
-		return;
-	int sig = __builtin_ctzll(ready) + 1;
-	m->proc.pending &= ~SIGBIT(sig);
-	const struct guest_sigaction *ka = &m->proc.sigactions[sig];
-	const struct guest_siginfo *info = &m->proc.pending_info[sig];
-	if (ka->handler == GUEST_SIG_IGN ||
-	    (ka->handler == GUEST_SIG_DFL && default_ignored(sig)))
-		return;
-	if (ka->handler == GUEST_SIG_DFL) {
-		force_sig(m, sig, info->code, 0, 0, "sent by the guest itself");
-		return;
-	}
-	const struct sigframe_regs none = {0, 0, 0};
-	handle_signal(m, sig, info, &none);
 }
 
 int memu_exit_code(const struct memu_result *r)
@@ -202,15 +300,21 @@ void memu_print_death(struct memu *m, const struct memu_result *r, FILE *out)
 	}
 	if (r->stop != MEMU_STOP_SIGNAL)
 		return;
-	/* Shaped like the kernel's "segfault at" line (show_signal_msg). */
+	/* Shaped like the kernel's "segfault at" line (show_signal_msg).
+	 * Real-time signals by the kernel's numbering (SIGRTMIN 32). */
 	const char *comm = m->proc.comm ? m->proc.comm : "guest";
+	char rt[24];
+	snprintf(rt, sizeof(rt), "RTMIN+%d", r->signal - 32);
+	const char *abbrev = r->signal >= 32	       ? rt
+			     : sigabbrev_np(r->signal) ? sigabbrev_np(r->signal)
+						       : "UNKNOWN";
+	const char *descr = r->signal >= 32	     ? "Real-time signal"
+			    : sigdescr_np(r->signal) ? sigdescr_np(r->signal)
+						     : "signal";
 	fprintf(out,
 		"memu: %s: killed by SIG%s (%s) at 0x%llx ip 0x%llx sp 0x%llx "
 		"error %llx: %s\n",
-		comm,
-		sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "UNKNOWN",
-		sigdescr_np(r->signal) ? sigdescr_np(r->signal) : "signal",
-		(unsigned long long)r->fault_addr, (unsigned long long)r->rip,
-		(unsigned long long)r->rsp, (unsigned long long)r->error_code,
-		r->reason ? r->reason : "");
+		comm, abbrev, descr, (unsigned long long)r->fault_addr,
+		(unsigned long long)r->rip, (unsigned long long)r->rsp,
+		(unsigned long long)r->error_code, r->reason ? r->reason : "");
 }

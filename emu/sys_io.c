@@ -64,11 +64,11 @@ static int64_t do_rw(struct memu *m, struct file *f, uint64_t buf,
 	 * process sleeps until a signal comes (there is no other process
 	 * to fill or drain it), and the call is interrupted. */
 	if (r == -EAGAIN && !(f->flags & O_NONBLOCK)) {
-		wait_for_signal(m);
-		return -EINTR;
+		wait_interruptible(m, false, 0);
+		return -ERESTARTSYS; /* a handler with SA_RESTART: again */
 	}
 	if (r == -EPIPE)
-		send_sig_self(m, SIGPIPE, SI_USER);
+		send_sig_self(m, SIGPIPE, SI_USER, false);
 	return r;
 }
 

@@ -1,6 +1,6 @@
-/* Process syscalls: identity, limits, exit, and signals (stored; guest
- * handlers are not run yet, so a signal with a fatal default ends the
- * guest as the kernel would without a handler). */
+/* Process syscalls: identity, limits, exit, the signal calls (delivery
+ * is signal.c's, the pending sets sigqueue.c's: docs/signals.md), and
+ * futex. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -115,8 +115,12 @@ static struct rlimit limit_of(struct memu *m, unsigned res)
 		r.rlim_cur = 0;
 		break;
 	case RLIMIT_NPROC:
+		r.rlim_cur = r.rlim_max =
+			rlimit_sigpending_default(m->cfg.ram_bytes);
+		break;
 	case RLIMIT_SIGPENDING:
-		r.rlim_cur = r.rlim_max = 1024;
+		r.rlim_cur = m->proc.rlim_sigpending[0];
+		r.rlim_max = m->proc.rlim_sigpending[1];
 		break;
 	default:
 		break;
@@ -144,6 +148,10 @@ int64_t sys_prlimit64(struct memu *m, const uint64_t *a)
 		return -EFAULT;
 	if (a[2] && res == RLIMIT_STACK)
 		m->proc.mm->stack_rlimit = new.rlim_cur;
+	if (a[2] && res == RLIMIT_SIGPENDING) {
+		m->proc.rlim_sigpending[0] = new.rlim_cur;
+		m->proc.rlim_sigpending[1] = new.rlim_max;
+	}
 	return 0;
 }
 
@@ -171,9 +179,10 @@ int64_t sys_rt_sigaction(struct memu *m, const uint64_t *a)
 	if (a[1]) {
 		act.mask &= ~GUEST_UNBLOCKABLE;
 		m->proc.sigactions[sig] = act;
-		/* Ignoring a pending signal discards it. */
-		if (act.handler == GUEST_SIG_IGN)
-			m->proc.pending &= ~SIGBIT(sig);
+		/* Ignoring a pending signal discards it, every instance
+		 * (POSIX; Linux do_sigaction). */
+		if (sig_handler_ignored(m, (int)sig))
+			flush_sigqueue_mask(m, SIGBIT(sig));
 	}
 	return 0;
 }
@@ -182,15 +191,17 @@ int64_t sys_rt_sigpending(struct memu *m, const uint64_t *a)
 {
 	if (a[1] > 8)
 		return -EINVAL;
-	uint64_t set = m->proc.pending & m->proc.sigmask;
+	uint64_t set = sigpending_set(m) & m->proc.sigmask;
 	return copy_to_user(m->proc.mm, a[0], &set, a[1]) ? -EFAULT : 0;
 }
 
+/* Waits that end only with a signal: restarted unseen if no handler
+ * runs (docs/signals.md, "Interrupted system calls"). */
 int64_t sys_pause(struct memu *m, const uint64_t *a)
 {
 	(void)a;
-	wait_for_signal(m);
-	return -EINTR;
+	wait_interruptible(m, false, 0);
+	return -ERESTARTNOHAND;
 }
 
 int64_t sys_rt_sigsuspend(struct memu *m, const uint64_t *a)
@@ -203,56 +214,119 @@ int64_t sys_rt_sigsuspend(struct memu *m, const uint64_t *a)
 	m->proc.saved_mask = m->proc.sigmask;
 	m->proc.restore_mask = true;
 	m->proc.sigmask = set & ~GUEST_UNBLOCKABLE;
-	wait_for_signal(m);
-	return -EINTR;
+	wait_interruptible(m, false, 0);
+	return -ERESTARTNOHAND;
 }
 
 /* rt_sigtimedwait: take a pending signal of the set (blocked or not)
- * without running its handler.  With none, wait on the virtual clock:
- * for the timer if it comes first, else for the timeout (EAGAIN). */
+ * without running its handler.  With none, wait on the virtual clock
+ * with the set unblocked, until one comes (a timer's), another signal
+ * to deliver comes (EINTR, never restarted) or the timeout (EAGAIN). */
 int64_t sys_rt_sigtimedwait(struct memu *m, const uint64_t *a)
 {
-	uint64_t set;
-	int64_t ts[2] = {0, 0};
+	uint64_t set, ns = 0;
 	if (a[3] != 8)
 		return -EINVAL;
 	if (copy_from_user(m->proc.mm, &set, a[0], sizeof(set)))
 		return -EFAULT;
-	if (a[2] && copy_from_user(m->proc.mm, ts, a[2], sizeof(ts)))
-		return -EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-		return -EINVAL;
+	int err = a[2] ? get_timespec(m, a[2], &ns) : 0;
+	if (err)
+		return err;
 	set &= ~GUEST_UNBLOCKABLE;
-	if (!(m->proc.pending & set)) {
-		/* A timeout of centuries is forever, never a wrapped clock. */
-		uint64_t d = (uint64_t)ts[0] > (UINT64_MAX / 4) / 1000000000
-				     ? UINT64_MAX / 4
-				     : (uint64_t)ts[0] * 1000000000 +
-					       (uint64_t)ts[1];
-		uint64_t until = !a[2] || d > UINT64_MAX - m->clock.ns
-					 ? UINT64_MAX
-					 : m->clock.ns + d;
-		uint64_t t = m->proc.itimer.expires;
-		if (t && t <= until) {
-			if (m->clock.ns < t)
-				m->clock.ns = t;
-			run_timers(m);
-		} else if (a[2]) {
-			m->clock.ns = until;
-			return -EAGAIN;
-		} else {
-			wait_for_signal(m);
-		}
+	struct guest_siginfo info;
+	int sig = dequeue_signal(m, ~set, &info);
+	bool woken = false;
+	if (!sig && (!a[2] || ns)) {
+		m->proc.real_blocked = m->proc.sigmask;
+		m->proc.sigmask &= ~set;
+		woken = wait_interruptible(m, a[2] != 0,
+					   vclock_after(&m->clock, ns));
+		m->proc.sigmask = m->proc.real_blocked;
+		m->proc.real_blocked = 0;
+		sig = dequeue_signal(m, ~set, &info);
 	}
-	uint64_t ready = m->proc.pending & set;
-	if (!ready)
-		return -EINTR; /* another signal came: delivered on exit */
-	int sig = __builtin_ctzll(ready) + 1;
-	m->proc.pending &= ~SIGBIT(sig);
-	if (a[1] && copy_to_user(m->proc.mm, a[1], &m->proc.pending_info[sig],
-				 sizeof(struct guest_siginfo)))
+	if (!sig)
+		return woken ? -EINTR : -EAGAIN;
+	if (a[1] && copy_to_user(m->proc.mm, a[1], &info, sizeof(info)))
 		return -EFAULT;
 	return sig;
+}
+
+/* Linux known_siginfo_layout: an si_code whose fields the kernel knows
+ * (the per-signal codes up to their NSIG* of Linux 6.1). */
+static bool known_siginfo_layout(uint32_t sig, int32_t code)
+{
+	static const uint8_t limit[32] = {
+		[SIGILL] = 11, [SIGFPE] = 15, [SIGSEGV] = 9, [SIGBUS] = 5,
+		[SIGTRAP] = 6, [SIGCHLD] = 6, [SIGPOLL] = 6, [SIGSYS] = 2,
+	};
+	if (code == SI_KERNEL)
+		return true;
+	if (code > SI_USER)
+		return code <= (sig < 32 && limit[sig] ? limit[sig] : 6);
+	return code >= -7 /* SI_DETHREAD */ || code == -60 /* SI_ASYNCNL */;
+}
+
+/* __copy_siginfo_from_user: the kernel's 48 bytes with si_signo = sig;
+ * for an si_code of unknown layout the rest must be zero (E2BIG). */
+static int siginfo_from_user(struct memu *m, int32_t sig, uint64_t uaddr,
+			     struct guest_siginfo *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (copy_from_user(m->proc.mm, info, uaddr, KERNEL_SIGINFO_SIZE))
+		return -EFAULT;
+	info->signo = sig;
+	if (known_siginfo_layout((uint32_t)sig, info->code))
+		return 0;
+	uint8_t tail[sizeof(*info) - KERNEL_SIGINFO_SIZE];
+	if (copy_from_user(m->proc.mm, tail, uaddr + KERNEL_SIGINFO_SIZE,
+			   sizeof(tail)))
+		return -EFAULT;
+	for (size_t i = 0; i < sizeof(tail); i++)
+		if (tail[i])
+			return -E2BIG;
+	return 0;
+}
+
+/* Not even root may pretend to be the kernel, kill or tkill when the
+ * signal is for another thread (si_code >= 0 or SI_TKILL). */
+static bool impersonates(const struct guest_siginfo *info, int32_t tid)
+{
+	return (info->code >= 0 || info->code == SI_TKILL) && tid != GUEST_PID;
+}
+
+int64_t sys_rt_sigqueueinfo(struct memu *m, const uint64_t *a)
+{
+	int32_t pid = (int32_t)a[0], sig = (int32_t)a[1];
+	struct guest_siginfo info;
+	int err = siginfo_from_user(m, sig, a[2], &info);
+	if (err)
+		return err;
+	if (impersonates(&info, pid))
+		return -EPERM;
+	if (pid != GUEST_PID)
+		return -ESRCH;
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	return sig ? send_signal(m, sig, &info, false) : 0;
+}
+
+int64_t sys_rt_tgsigqueueinfo(struct memu *m, const uint64_t *a)
+{
+	int32_t tgid = (int32_t)a[0], tid = (int32_t)a[1], sig = (int32_t)a[2];
+	struct guest_siginfo info;
+	int err = siginfo_from_user(m, sig, a[3], &info);
+	if (err)
+		return err;
+	if (tid <= 0 || tgid <= 0)
+		return -EINVAL;
+	if (impersonates(&info, tid))
+		return -EPERM;
+	if (tid != GUEST_PID || tgid != GUEST_PID)
+		return -ESRCH;
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	return sig ? send_signal(m, sig, &info, true) : 0;
 }
 
 int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a)
@@ -321,32 +395,32 @@ int64_t sys_sigaltstack(struct memu *m, const uint64_t *a)
 	return 0;
 }
 
-static int64_t send_self(struct memu *m, uint64_t sig, int code)
-{
-	return sig > 64 ? -EINVAL : send_sig_self(m, (int)sig, code);
-}
-
+/* kill to the process (its pid, or its process group: 0), tkill and
+ * tgkill to the thread.  kill(-1) is for every process but init and the
+ * caller: none here. */
 int64_t sys_kill(struct memu *m, const uint64_t *a)
 {
-	int64_t pid = (int32_t)a[0];
-	if (pid != GUEST_PID && pid != 0 && pid != -1)
+	int32_t pid = (int32_t)a[0];
+	if (pid != GUEST_PID && pid != 0)
 		return -ESRCH;
-	return send_self(m, a[1], SI_USER);
+	return send_sig_self(m, (int32_t)a[1], SI_USER, false);
 }
 
 int64_t sys_tkill(struct memu *m, const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0)
 		return -EINVAL;
-	return a[0] == GUEST_PID ? send_self(m, a[1], SI_TKILL) : -ESRCH;
+	return (int32_t)a[0] == GUEST_PID
+		       ? send_sig_self(m, (int32_t)a[1], SI_TKILL, true)
+		       : -ESRCH;
 }
 
 int64_t sys_tgkill(struct memu *m, const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0 || (int32_t)a[1] <= 0)
 		return -EINVAL;
-	return a[0] == GUEST_PID && a[1] == GUEST_PID
-		       ? send_self(m, a[2], SI_TKILL)
+	return (int32_t)a[0] == GUEST_PID && (int32_t)a[1] == GUEST_PID
+		       ? send_sig_self(m, (int32_t)a[2], SI_TKILL, true)
 		       : -ESRCH;
 }
 
@@ -388,23 +462,98 @@ int64_t sys_sched_getaffinity(struct memu *m, const uint64_t *a)
 								   : 8;
 }
 
+#define FUTEX_WAIT	       0
+#define FUTEX_WAKE	       1
+#define FUTEX_WAIT_BITSET      9
+#define FUTEX_WAKE_BITSET      10
+#define FUTEX_PRIVATE_FLAG     128
+#define FUTEX_CLOCK_REALTIME   256
+#define FUTEX_BITSET_MATCH_ANY 0xffffffffU
+
+/* Linux futex_wait with one thread: nobody can wake it, so only a
+ * signal (ERESTARTSYS, or with a timeout ERESTART_RESTARTBLOCK: EINTR
+ * even with SA_RESTART) or the timeout ends it. */
+static int64_t futex_wait(struct memu *m, uint64_t uaddr, uint32_t val,
+			  bool timeout, uint64_t until, uint32_t bitset)
+{
+	uint32_t cur;
+	if (!bitset || (uaddr & 3))
+		return -EINVAL;
+	if (copy_from_user(m->proc.mm, &cur, uaddr, sizeof(cur)))
+		return -EFAULT;
+	if (cur != val)
+		return -EAGAIN;
+	if (!wait_interruptible(m, timeout, until))
+		return -ETIMEDOUT;
+	if (!timeout)
+		return -ERESTARTSYS;
+	struct restart_block *r = &m->proc.restart;
+	r->fn = RESTART_FUTEX_WAIT;
+	r->uaddr = uaddr;
+	r->val = val;
+	r->expires = until;
+	r->bitset = bitset;
+	r->timeout = true;
+	return -ERESTART_RESTARTBLOCK;
+}
+
 int64_t sys_futex(struct memu *m, const uint64_t *a)
 {
-	int op = (int)(a[1] & 0x7f);
-	uint32_t val;
-	/* get_futex_key: the word must be aligned. */
-	if ((op == 0 || op == 1 || op == 9 || op == 10) && (a[0] & 3))
-		return -EINVAL;
-	switch (op) {
-	case 0: /* FUTEX_WAIT: one thread, nobody could wake it */
-	case 9: /* FUTEX_WAIT_BITSET */
-		if (copy_from_user(m->proc.mm, &val, a[0], sizeof(val)))
-			return -EFAULT;
-		return val != (uint32_t)a[2] ? -EAGAIN : -ETIMEDOUT;
-	case 1: /* FUTEX_WAKE */
-	case 10:
-		return 0;
+	int op = (int)a[1];
+	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	bool timeout = false;
+	uint64_t until = 0;
+	if (a[3] && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)) {
+		/* futex_init_timeout: FUTEX_WAIT's is relative, the
+		 * others' absolute on CLOCK_MONOTONIC or
+		 * CLOCK_REALTIME. */
+		int err = get_timespec(m, a[3], &until);
+		if (err)
+			return err;
+		if (cmd == FUTEX_WAIT)
+			until = vclock_after(&m->clock, until);
+		else if (op & FUTEX_CLOCK_REALTIME)
+			until = until > VCLOCK_EPOCH * 1000000000ULL
+					? until - VCLOCK_EPOCH * 1000000000ULL
+					: 0;
+		timeout = true;
+	}
+	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS;
+	switch (cmd) {
+	case FUTEX_WAIT:
+		return futex_wait(m, a[0], (uint32_t)a[2], timeout, until,
+				  FUTEX_BITSET_MATCH_ANY);
+	case FUTEX_WAIT_BITSET:
+		return futex_wait(m, a[0], (uint32_t)a[2], timeout, until,
+				  (uint32_t)a[5]);
+	case FUTEX_WAKE_BITSET:
+		if (!(uint32_t)a[5])
+			return -EINVAL;
+		/* fallthrough */
+	case FUTEX_WAKE:
+		/* get_futex_key: the word must be aligned; nobody waits. */
+		return (a[0] & 3) ? -EINVAL : 0;
 	default:
 		return -ENOSYS;
+	}
+}
+
+/* Linux restart_syscall: carry on with what the last interrupted call
+ * left in the restart block; with nothing there, EINTR (rt_sigreturn
+ * empties it). */
+int64_t sys_restart_syscall(struct memu *m, const uint64_t *a)
+{
+	(void)a;
+	struct restart_block *r = &m->proc.restart;
+	switch (r->fn) {
+	case RESTART_NANOSLEEP:
+		return nanosleep_restart(m);
+	case RESTART_FUTEX_WAIT:
+		r->fn = RESTART_NONE; /* futex_wait_restart */
+		return futex_wait(m, r->uaddr, r->val, r->timeout, r->expires,
+				  r->bitset);
+	default:
+		return -EINTR;
 	}
 }

@@ -89,7 +89,12 @@ static uint64_t later(uint64_t now, uint64_t d)
 	return d > UINT64_MAX - now ? UINT64_MAX : now + d;
 }
 
-static int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns)
+uint64_t vclock_after(const struct vclock *c, uint64_t d)
+{
+	return later(c->ns, d);
+}
+
+int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns)
 {
 	int64_t ts[2];
 	if (copy_from_user(m->proc.mm, ts, uaddr, sizeof(ts)))
@@ -100,42 +105,53 @@ static int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns)
 	return 0;
 }
 
-/* Sleep ns on the virtual clock (instantly).  A timer that expires first
- * fires there; if its signal will run (unblocked, not ignored) the sleep
- * ends early, as Linux's does: -EINTR with the time left in *left. */
-static int sleep_ns(struct memu *m, uint64_t ns, uint64_t *left)
+/* Linux do_nanosleep: sleep on the virtual clock (instantly) to `end`.
+ * A signal the guest takes ends it early: the time left goes to the
+ * restart block's rmtp (if any, and if there is time left), and the
+ * call is to be restarted with restart_syscall (docs/signals.md). */
+static int64_t do_nanosleep(struct memu *m, uint64_t end)
 {
-	uint64_t end = later(m->clock.ns, ns), t = m->proc.itimer.expires;
-	*left = 0;
-	while (t && t <= end) {
-		if (m->clock.ns < t)
-			m->clock.ns = t;
-		run_timers(m);
-		if (m->proc.pending & ~m->proc.sigmask) {
-			*left = end - m->clock.ns;
-			return -EINTR;
-		}
-		t = m->proc.itimer.expires;
+	if (!wait_interruptible(m, true, end))
+		return 0;
+	uint64_t rmtp = m->proc.restart.rmtp;
+	if (rmtp) {
+		if (end <= m->clock.ns)
+			return 0;
+		if (put_timespec(m, rmtp, end - m->clock.ns))
+			return -EFAULT;
 	}
-	m->clock.ns = end;
-	return 0;
+	return -ERESTART_RESTARTBLOCK;
 }
 
-static int64_t put_left(struct memu *m, uint64_t urem, uint64_t left)
+/* Linux hrtimer_nanosleep: an interrupted relative sleep leaves the rest
+ * to restart_syscall; an absolute one restarts whole, unless a handler
+ * ran (EINTR). */
+static int64_t hrtimer_nanosleep(struct memu *m, uint64_t end, bool abs)
 {
-	int64_t ts[2] = {(int64_t)(left / NSEC), (int64_t)(left % NSEC)};
-	if (urem && copy_to_user(m->proc.mm, urem, ts, sizeof(ts)))
-		return -EFAULT;
-	return -EINTR;
+	int64_t ret = do_nanosleep(m, end);
+	if (ret != -ERESTART_RESTARTBLOCK)
+		return ret;
+	if (abs)
+		return -ERESTARTNOHAND;
+	m->proc.restart.fn = RESTART_NANOSLEEP;
+	m->proc.restart.expires = end;
+	return ret;
+}
+
+int64_t nanosleep_restart(struct memu *m)
+{
+	return do_nanosleep(m, m->proc.restart.expires);
 }
 
 int64_t sys_nanosleep(struct memu *m, const uint64_t *a)
 {
-	uint64_t ns, left;
+	uint64_t ns;
 	int err = get_timespec(m, a[0], &ns);
 	if (err)
 		return err;
-	return sleep_ns(m, ns, &left) ? put_left(m, a[1], left) : 0;
+	m->proc.restart.fn = RESTART_NONE;
+	m->proc.restart.rmtp = a[1];
+	return hrtimer_nanosleep(m, later(m->clock.ns, ns), false);
 }
 
 int64_t sys_clock_nanosleep(struct memu *m, const uint64_t *a)
@@ -149,11 +165,10 @@ int64_t sys_clock_nanosleep(struct memu *m, const uint64_t *a)
 	bool abs = a[1] & TIMER_ABSTIME;
 	if (abs)
 		ns = ns > now ? ns - now : 0;
-	uint64_t left;
-	if (!sleep_ns(m, ns, &left))
-		return 0;
 	/* An absolute sleep leaves no remainder to report. */
-	return abs ? -EINTR : put_left(m, a[3], left);
+	m->proc.restart.fn = RESTART_NONE;
+	m->proc.restart.rmtp = abs ? 0 : a[3];
+	return hrtimer_nanosleep(m, later(m->clock.ns, ns), abs);
 }
 
 int64_t sys_getrandom(struct memu *m, const uint64_t *a)

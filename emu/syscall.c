@@ -21,6 +21,9 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[13] = sys_rt_sigaction,
 	[14] = sys_rt_sigprocmask,
 	[127] = sys_rt_sigpending,
+	[129] = sys_rt_sigqueueinfo,
+	[297] = sys_rt_tgsigqueueinfo,
+	[219] = sys_restart_syscall,
 	[34] = sys_pause,
 	[77] = sys_ftruncate,
 	[319] = sys_memfd_create,
@@ -167,7 +170,7 @@ static void rt_sigreturn(struct memu *m)
 			  "bad signal frame (rt_sigreturn)");
 		return;
 	}
-	deliver_pending(m);
+	signal_exit(m, -1); /* restore_sigcontext: orig_ax = -1 */
 	redirect(m->uc);
 }
 
@@ -217,15 +220,17 @@ void handle_syscall(uc_engine *uc, void *user)
 	uc_reg_write(uc, UC_X86_REG_RAX, &rax);
 	uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
 	uc_reg_write(uc, UC_X86_REG_R11, &r11);
-	/* A signal the call sent or unblocked runs on the way out, with
-	 * the frame holding the return to the next instruction. */
+	/* A signal the call sent, unblocked or was interrupted by runs on
+	 * the way out, with the frame holding the return to the next
+	 * instruction, or to the syscall again if it restarts. */
 	bool timer =
 		m->proc.itimer.expires && m->clock.ns >= m->proc.itimer.expires;
-	if ((timer || m->proc.restore_mask ||
-	     (m->proc.pending & ~m->proc.sigmask)) &&
+	bool restart = ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK;
+	if ((timer || restart || m->proc.restore_mask || signal_pending(m)) &&
 	    !m->stop) {
 		uc_reg_write(uc, UC_X86_REG_RIP, &rcx);
-		deliver_pending(m);
+		signal_exit(m,
+			    (int64_t)v[0]); /* orig_ax, as the guest set it */
 		redirect(uc);
 	}
 }

@@ -11,6 +11,9 @@
  *   bench_guest chase ITER [NODES]  ITER dependent loads around a random
  *                                 cycle of NODES 64-byte nodes (1 << 20)
  *   bench_guest mprotect N        N times: page read-only, read-write, write
+ *   bench_guest sigsegv N         N times: page read-only, a write faults,
+ *                                 the SIGSEGV handler makes the page
+ *                                 read-write and returns, the write is done
  *   bench_guest mapunmap N        N times: mmap one page, write it, munmap
  *   bench_guest getppid N         N raw getppid system calls
  *   bench_guest sparse N STRIDE   mmap N * STRIDE bytes (MAP_NORESERVE),
@@ -38,6 +41,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* MAP_NORESERVE, MAP_FIXED_NOREPLACE */
 #endif
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +299,52 @@ static uint64_t mprotect_loop(uint64_t n)
 	return s + n;
 }
 
+/* sigsegv: the signal round trip.  The same page and the same two
+ * protection changes and write a round as mprotect, but the change back
+ * to read-write is the SIGSEGV handler's: the write faults, the kernel
+ * (or emulator) builds the signal frame, the handler runs and returns
+ * through rt_sigreturn, and the write is done again.  sigsegv - mprotect
+ * is the fault, the delivery and the return. */
+static volatile uint8_t *segv_page;
+static volatile uint64_t segv_hits;
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	uint8_t *a = si->si_addr, *page = (uint8_t *)segv_page;
+	if (a < page || a >= page + PAGE ||
+	    mprotect(page, PAGE, PROT_READ | PROT_WRITE)) {
+		static const char msg[] = "bench_guest: unexpected SIGSEGV\n";
+		write(2, msg, sizeof(msg) - 1);
+		_exit(1);
+	}
+	segv_hits++;
+}
+
+static uint64_t sigsegv_loop(uint64_t n)
+{
+	volatile uint8_t *p = map_anon(PAGE, 0);
+	void *page = (void *)p;
+	p[0] = 1;
+	segv_page = p;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO;
+	if (sigaction(SIGSEGV, &sa, NULL))
+		fail("bench_guest: sigaction");
+	for (uint64_t i = 0; i < n; i++) {
+		if (mprotect(page, PAGE, PROT_READ))
+			fail("bench_guest: mprotect");
+		p[i & (PAGE - 1)] = (uint8_t)i;
+	}
+	uint64_t s = 0;
+	for (unsigned i = 0; i < PAGE; i += 64)
+		s += p[i];
+	return s + n + segv_hits;
+}
+
 /* mapunmap: N times a fresh one-page anonymous mapping, a demand fault on
  * its first write, a read back and munmap. */
 static uint64_t mapunmap(uint64_t n)
@@ -411,8 +461,8 @@ static uint64_t file_pages(uint64_t n, int touch)
 static const char usage[] =
 	"usage: bench_guest nop | map N | touch N | touchrand N | alu ITER |\n"
 	"       load ITER | store ITER | chase ITER [NODES] | mprotect N |\n"
-	"       mapunmap N | getppid N | sparse N STRIDE | farmaps N |\n"
-	"       nearmaps N | fileprep N | fileread N\n";
+	"       sigsegv N | mapunmap N | getppid N | sparse N STRIDE |\n"
+	"       farmaps N | nearmaps N | fileprep N | fileread N\n";
 
 int main(int argc, char **argv)
 {
@@ -443,6 +493,8 @@ int main(int argc, char **argv)
 		sum = chase(a, nargs > 1 ? b : CHASE_NODES);
 	else if (IS("mprotect", 1, 1))
 		sum = mprotect_loop(a);
+	else if (IS("sigsegv", 1, 1))
+		sum = sigsegv_loop(a);
 	else if (IS("mapunmap", 1, 1))
 		sum = mapunmap(a);
 	else if (IS("getppid", 1, 1))

@@ -29,6 +29,8 @@ static inline const char *name_of(long r)
 		{EBUSY, "EBUSY"},   {ENOSPC, "ENOSPC"},
 		{ENOENT, "ENOENT"}, {ENXIO, "ENXIO"},
 		{ENOTTY, "ENOTTY"}, {ESRCH, "ESRCH"},
+		{EINTR, "EINTR"},   {ETIMEDOUT, "ETIMEDOUT"},
+		{E2BIG, "E2BIG"},
 	};
 	if (r >= 0 || r < -4095)
 		return "ok";

@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define PAGE 4096L
@@ -50,6 +51,42 @@ static void on_pipe(int sig)
 {
 	(void)sig;
 	sigpipes++;
+}
+
+static int alarm_pipe = -1;
+
+/* The timer's handler fills the pipe a blocked read waits on. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	if (alarm_pipe >= 0)
+		write(alarm_pipe, "A", 1);
+}
+
+/* A read that waits on an empty pipe, woken by a timer whose handler
+ * writes to it: with SA_RESTART the read goes on and gets the byte;
+ * without, it is EINTR. */
+static void blocked_read(int restart)
+{
+	int p[2];
+	pipe(p);
+	alarm_pipe = p[1];
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = {{0, 0}, {0, 10000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	char c = 0;
+	errno = 0;
+	long r = read(p[0], &c, 1);
+	printf("blocked read, %s: %ld %s %c\n",
+	       restart ? "SA_RESTART" : "no SA_RESTART", r,
+	       r < 0 ? strerror(errno) : "", c ? c : '-');
+	alarm_pipe = -1;
+	close(p[0]);
+	close(p[1]);
 }
 
 /* Read one byte of the mapping, or report the signal. */
@@ -335,6 +372,8 @@ static void pipes(void)
 	printf("  SIGPIPE %d\n", sigpipes);
 	close(p[1]);
 	free(big);
+	blocked_read(1);
+	blocked_read(0);
 }
 
 static void tmpfile_(void)

@@ -40,6 +40,15 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 	hits++;
 }
 
+static volatile sig_atomic_t fixes;
+
+static void on_segv_fix(int sig)
+{
+	(void)sig;
+	mprotect((void *)page, 4096, PROT_READ | PROT_WRITE);
+	fixes++;
+}
+
 static void on_usr1(int sig)
 {
 	sigset_t now;
@@ -75,6 +84,19 @@ static void install(int sig, void (*fn)(int, siginfo_t *, void *),
 		sa.sa_flags = flags;
 	}
 	sigaction(sig, &sa, NULL);
+}
+
+/* The same instruction faults again and again, with the same stack,
+ * each fault fixed by the handler and the page taken away again: a
+ * program making progress, however alike the faults look. */
+static void refaults(void)
+{
+	install(SIGSEGV, NULL, on_segv_fix, 0);
+	for (int i = 0; i < 1500; i++) {
+		mprotect((void *)page, 4096, PROT_READ);
+		page[i & 4095] = (char)i;
+	}
+	printf("refaults: %d fixed\n", (int)fixes);
 }
 
 static volatile int zero;
@@ -181,6 +203,8 @@ int main(int argc, char **argv)
 	page[0x456] = 9;
 	printf("write after the handler: %d, hits %d\n", page[0x456],
 	       (int)hits);
+
+	refaults();
 
 	/* raise: the handler runs before raise returns, with the signal
 	 * blocked; the mask comes back after. */

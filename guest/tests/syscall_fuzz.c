@@ -1,6 +1,6 @@
 /* A guest that throws seeded random arguments at memu's memory and
  * device syscalls: bad pointers, huge and wrapping lengths, unaligned
- * addresses, random flags, kernel addresses; and the signal-state calls. Memory
+ * addresses, random flags, kernel addresses; and the signal calls. Memory
  * calls stay inside a sandbox range so the guest does not unmap itself;
  * pointers are drawn from a mix of the sandbox, NULL, its own buffer, kernel
  * and non-canonical addresses.  Whatever the answers, memu must not crash: the
@@ -115,7 +115,7 @@ static long any_dirfd(void)
 static long one_call(int *fds)
 {
 	int fd = fds[rnd() % 7];
-	switch (rnd() % 44) {
+	switch (rnd() % 45) {
 	case 0:
 		return sc(SYS_mmap, (long)sandbox_addr(), (long)any_length(),
 			  (long)(rnd() % 8), (long)(rnd() % 0x200000) | 0x10,
@@ -162,8 +162,8 @@ static long one_call(int *fds)
 		return sc(SYS_writev, fds[3], (long)any_pointer(),
 			  (long)(rnd() % 8), 0, 0, 0);
 	/* Signal state, with pointers anywhere.  The guest sends itself no
-	 * signal and takes no fault of its own, so whatever handler lands
-	 * in a table never runs. */
+	 * signal but the ignored SIGALRM and takes no fault of its own, so
+	 * whatever handler lands in a table never runs. */
 	case 13: {
 		/* not SIGALRM: the timers below may fire it */
 		long sig = (long)(rnd() % 70);
@@ -265,6 +265,24 @@ static long one_call(int *fds)
 	case 43:
 		return sc(SYS_faccessat2, any_dirfd(), (long)any_path(),
 			  (long)(rnd() % 9), (long)(rnd() % 0x2000), 0, 0);
+	/* Queued signals to itself: only SIGALRM, which stays ignored, or
+	 * the null signal or no signal at all, with any siginfo. */
+	case 44: {
+		static const long sigs[] = {0, SIGALRM, 65, -1, 1000};
+		static const long pids[] = {0, 1, 2, -1, 0x7fffffff};
+		long sig = sigs[rnd() % 5], pid = pids[rnd() % 5];
+		switch (rnd() % 3) {
+		case 0:
+			return sc(SYS_rt_sigqueueinfo, pid, sig,
+				  (long)any_pointer(), 0, 0, 0);
+		case 1:
+			return sc(SYS_rt_tgsigqueueinfo, pid,
+				  rnd() % 2 ? 1 : pid, sig, (long)any_pointer(),
+				  0, 0);
+		default:
+			return sc(SYS_restart_syscall, 0, 0, 0, 0, 0, 0);
+		}
+	}
 	case 24: {
 		uint64_t timeout = any_pointer();
 		return sc(SYS_rt_sigtimedwait, (long)any_pointer(),
