@@ -13,11 +13,16 @@
  * page (reads give 0, writes vanish), so nothing in memory changes; the
  * probe page records the first offset touched there - by the faulting
  * instruction, the first to run - and stops the CPU.  Syscalls and
- * exceptions in probe mode stop it too.  Instruction fetches go to the real
- * pages; a fetch fault needs no probe (the address is RIP when RIP lies in
- * the page, else the page's first byte: an instruction crossing into it).
- * The cost, about a retranslation, is paid only by faults that end in a
- * signal.
+ * exceptions in probe mode stop it too, and the probe runs with the trap
+ * flag (RFLAGS.TF) set, so the CPU's single-step #DB stops it after that
+ * one instruction even if it never touches the page; a string
+ * instruction that only ever reaches the sink is stopped after
+ * PROBE_SINK_MAX accesses.  No host timeout: Unicorn makes and joins a
+ * thread for every run with one, which cost 90 microseconds a signal.
+ * Instruction fetches go to the real pages; a fetch fault needs no probe (the
+ * address is RIP when RIP lies in the page, else the page's first byte: an
+ * instruction crossing into it). The cost, about a retranslation, is paid only
+ * by faults that end in a signal.
  *
  * Verified by: the guest tests that assert si_addr to the byte (mm_test,
  * memrange_test) and the CPU battery in robustness_test, run natively and
@@ -27,10 +32,12 @@
 
 #include "machine.h"
 
-/* Host microseconds a probe may run: only reached if the instruction
- * never touches the page it faulted on (then the page's first byte is
- * reported).  Translated code and registers are unaffected either way. */
-#define PROBE_TIMEOUT_US 20000
+/* Sink accesses a probe may make before it is stopped (then the page's
+ * first byte is reported): a bound on a REP string instruction whose
+ * count is huge.  Translated code and registers are unaffected either
+ * way. */
+#define PROBE_SINK_MAX 65536
+#define RFLAGS_TF      0x100
 
 static uint64_t probe_read(uc_engine *uc, uint64_t offset, unsigned size,
 			   void *opaque)
@@ -42,6 +49,8 @@ static uint64_t probe_read(uc_engine *uc, uint64_t offset, unsigned size,
 	if (offset < PAGE_SIZE && m->probe.offset < 0) {
 		m->probe.offset = (int64_t)offset;
 		uc_emu_stop(uc); /* the rest of the block runs on the sink */
+	} else if (offset >= PAGE_SIZE && ++m->probe.sink > PROBE_SINK_MAX) {
+		uc_emu_stop(uc);
 	}
 	return 0;
 }
@@ -97,11 +106,17 @@ uint64_t fault_address(struct memu *m, uint64_t page, enum pt_access access)
 	m->probe.active = true;
 	m->probe.page = page;
 	m->probe.offset = -1;
+	m->probe.sink = 0;
 	uc_ctl_flush_tlb(m->uc);
 	/* No instruction count (removing Unicorn's counting hook flushes
-	 * all translated code): the probe page's first access stops the
-	 * CPU, and a timeout bounds a block that never touches it. */
-	uc_emu_start(m->uc, rip, RUN_UNTIL, PROBE_TIMEOUT_US, 0);
+	 * all translated code) and no timeout (a thread a run): the probe
+	 * page's first access stops the CPU, and the single-step trap
+	 * after one instruction does if nothing else has. */
+	uint64_t rflags = 0;
+	uc_reg_read(m->uc, UC_X86_REG_RFLAGS, &rflags);
+	rflags |= RFLAGS_TF;
+	uc_reg_write(m->uc, UC_X86_REG_RFLAGS, &rflags);
+	uc_emu_start(m->uc, rip, RUN_UNTIL, 0, 0);
 	m->probe.active = false;
 	uc_context_restore(m->uc, m->probe.saved);
 	uc_ctl_flush_tlb(m->uc);

@@ -196,6 +196,7 @@ struct memu {
 		bool active;
 		uint64_t page;
 		int64_t offset; /* first byte touched in page, -1: none */
+		uint64_t sink;	/* accesses to the sink page so far */
 		uc_context *saved;
 	} probe; /* fault_addr.c */
 	struct bus_window windows[BUS_WINDOWS];
