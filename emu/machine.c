@@ -55,6 +55,7 @@ static int start_devices(struct memu *m, char *err, size_t errlen)
 	m->devices.mmu = &m->mmu;
 	m->devices.mm = m->proc.mm;
 	m->devices.devmem = (enum devmem_policy)m->cfg.devmem;
+	proc_task_init(m);
 	if (devices_probe(&m->devices) || files_init(m)) {
 		snprintf(err, errlen, "cannot start the devices");
 		return -1;
@@ -147,6 +148,7 @@ int memu_load(struct memu *m, const char *path, int argc,
 		return -1;
 	m->proc.mm->start_brk = m->proc.mm->brk = img.brk;
 	m->proc.entry = img.entry;
+	proc_task_exec(m, &img);
 	mm_flush_tlb(m->proc.mm);
 	cpu_prepare_user_entry(m);
 	/* Statistics count from the guest's first instruction. */

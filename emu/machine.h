@@ -8,6 +8,7 @@
 #include <unicorn/unicorn.h>
 
 #include "../devices/device.h"
+#include "../devices/proc_task.h"
 #include "../include/memu.h"
 #include "../mmu/fault.h"
 #include "../mmu/mm.h"
@@ -102,6 +103,7 @@ struct process {
 	struct file *fds[PROC_FDS]; /* open files by descriptor, NULL: closed */
 	char *exe;		    /* path, for VMA names and reports */
 	const char *comm;	    /* basename */
+	struct proc_task task;	    /* what /proc shows (proc_task.c) */
 };
 
 /* A page fault that ends in a signal, from the TLB-fill hook to the run
@@ -224,10 +226,20 @@ struct exec_image {
 	uint64_t phdr, phent, phnum;
 	uint64_t load_bias;
 	uint64_t brk;
+	/* Linux's mm->start_code, end_code, start_data, end_data */
+	uint64_t start_code, end_code, start_data, end_data;
 };
 int load_elf(struct memu *m, const char *path, struct exec_image *img,
 	     char *err, size_t errlen);
 int build_stack(struct memu *m, const struct exec_image *img, int argc,
 		const char *const *argv, char *err, size_t errlen);
+
+/* proc_task.c: the process as /proc shows it (devices/proc_task.h). */
+void proc_task_init(struct memu *m);
+/* exec's layout, once the program is loaded and its stack built. */
+void proc_task_exec(struct memu *m, const struct exec_image *img);
+/* Before syscall nr: note the peaks (VmPeak, VmHWM) as Linux notes them
+ * before memory is unmapped. */
+void proc_task_note_peaks(struct memu *m, uint64_t nr);
 
 #endif

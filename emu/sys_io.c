@@ -243,21 +243,36 @@ int64_t sys_faccessat(struct memu *m, const uint64_t *a)
 	return lookup(m, a[1], &err) ? 0 : err;
 }
 
-/* Devices are not symbolic links. */
-static int64_t readlink_path(struct memu *m, uint64_t upath)
+/* Only a file with a readlink operation is a symbolic link
+ * (/proc/self/exe); Linux checks the size first. */
+static int64_t readlink_path(struct memu *m, uint64_t upath, uint64_t ubuf,
+			     int bufsiz)
 {
+	if (bufsiz <= 0)
+		return -EINVAL;
 	int64_t err;
-	return lookup(m, upath, &err) ? -EINVAL : err;
+	const struct chardev *dev = lookup(m, upath, &err);
+	if (!dev)
+		return err;
+	if (!dev->readlink)
+		return -EINVAL;
+	char target[PATH_MAX_GUEST];
+	int n = dev->readlink(&m->devices, target, sizeof(target));
+	if (n < 0)
+		return n;
+	if (n > bufsiz)
+		n = bufsiz;
+	return copy_to_user(m->proc.mm, ubuf, target, (size_t)n) ? -EFAULT : n;
 }
 
 int64_t sys_readlink(struct memu *m, const uint64_t *a)
 {
-	return readlink_path(m, a[0]);
+	return readlink_path(m, a[0], a[1], (int)a[2]);
 }
 
 int64_t sys_readlinkat(struct memu *m, const uint64_t *a)
 {
-	return readlink_path(m, a[1]);
+	return readlink_path(m, a[1], a[2], (int)a[3]);
 }
 
 int64_t sys_close(struct memu *m, const uint64_t *a)
@@ -314,7 +329,10 @@ static void fill_stat(const struct chardev *dev, struct stat *st)
 	memset(st, 0, sizeof(*st));
 	st->st_dev = dev->regular ? 22 /* proc */ : 5 /* devtmpfs */;
 	st->st_ino = 1000 + dev->major * 256 + dev->minor;
-	st->st_mode = (dev->regular ? S_IFREG : S_IFCHR) | dev->mode;
+	st->st_mode = (dev->readlink  ? S_IFLNK
+		       : dev->regular ? S_IFREG
+				      : S_IFCHR) |
+		      dev->mode;
 	st->st_nlink = 1;
 	st->st_rdev = dev->regular ? 0 : makedev(dev->major, dev->minor);
 	st->st_blksize = 4096;
@@ -408,6 +426,10 @@ int64_t sys_newfstatat(struct memu *m, const uint64_t *a)
 	}
 	int64_t err;
 	const struct chardev *dev = lookup(m, a[1], &err);
+	/* A link is followed, and its target (the program) is not in
+	 * memu's file system. */
+	if (dev && dev->readlink && !(a[3] & AT_SYMLINK_NOFOLLOW))
+		return -ENOENT;
 	return dev ? put_stat(m, dev, a[2]) : err;
 }
 

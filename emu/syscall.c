@@ -55,6 +55,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[63] = sys_uname,
 	[72] = sys_fcntl,
 	[89] = sys_readlink,
+	[95] = sys_umask,
 	[96] = sys_gettimeofday,
 	[97] = sys_getrlimit,
 	[98] = sys_getrusage,
@@ -162,6 +163,7 @@ void handle_syscall(uc_engine *uc, void *user)
 	}
 
 	int64_t ret;
+	proc_task_note_peaks(m, nr);
 	if (nr == MEMU_SYS_PROBE)
 		ret = probe(m, a[0]);
 	else if (nr == MEMU_SYS_CR3)

@@ -65,6 +65,7 @@ int64_t sys_set_tid_address(struct memu *m, const uint64_t *a);
 int64_t sys_getpid(struct memu *m, const uint64_t *a);
 int64_t sys_getppid(struct memu *m, const uint64_t *a);
 int64_t sys_getuid(struct memu *m, const uint64_t *a);
+int64_t sys_umask(struct memu *m, const uint64_t *a);
 int64_t sys_uname(struct memu *m, const uint64_t *a);
 int64_t sys_prlimit64(struct memu *m, const uint64_t *a);
 int64_t sys_getrlimit(struct memu *m, const uint64_t *a);

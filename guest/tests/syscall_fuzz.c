@@ -1,6 +1,7 @@
 /* A guest that throws seeded random arguments at memu's memory and
  * device syscalls: bad pointers, huge and wrapping lengths, unaligned
- * addresses, random flags, kernel addresses; and the signal-state calls. Memory
+ * addresses, random flags, kernel addresses; the signal-state calls; /proc
+ * files, reads, seeks and clear_refs writes of every kind. Memory
  * calls stay inside a sandbox range so the guest does not unmap itself;
  * pointers are drawn from a mix of the sandbox, NULL, its own buffer, kernel
  * and non-canonical addresses.  Whatever the answers, memu must not crash: the
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -82,10 +84,78 @@ static uint64_t sandbox_addr(void)
 	return rnd() % 8 ? a : a + rnd() % 4096;
 }
 
+/* /proc files, opened and closed one call at a time: the count of calls
+ * stays one per round. */
+static const char *const proc_paths[] = {
+	"/proc/self/smaps",
+	"/proc/self/smaps_rollup",
+	"/proc/self/status",
+	"/proc/self/stat",
+	"/proc/self/statm",
+	"/proc/self/cmdline",
+	"/proc/self/environ",
+	"/proc/self/auxv",
+	"/proc/self/clear_refs",
+	"/proc/1/clear_refs",
+	"/proc/self/mountinfo",
+	"/proc/meminfo",
+	"/proc/iomem",
+	"/proc/sys/vm/max_map_count",
+	"/proc/sys/vm/mmap_min_addr",
+	"/proc/self/exe",
+};
+#define PROC_PATHS (sizeof(proc_paths) / sizeof(proc_paths[0]))
+static int proc_fd = -1;
+
+static long proc_call(void)
+{
+	static const char *const refs[] = {"1", "2",	"3", "4",
+					   "5", " 4\n", "0", "x"};
+	switch (rnd() % 8) {
+	case 0: {
+		long fd = sc(SYS_open, (long)proc_paths[rnd() % PROC_PATHS],
+			     (long)(rnd() % 3), 0, 0, 0, 0);
+		if (fd >= 0)
+			proc_fd = (int)fd;
+		return fd;
+	}
+	case 1:
+		return sc(SYS_read, proc_fd, (long)any_pointer(),
+			  (long)(rnd() % 2 ? rnd() % 64 : any_length()), 0, 0,
+			  0);
+	case 2:
+		return sc(SYS_pread64, proc_fd, (long)any_pointer(),
+			  (long)(any_length() & 0xffff), (long)(rnd() % 8192),
+			  0, 0);
+	case 3:
+		return sc(SYS_lseek, proc_fd, (long)any_pointer(),
+			  (long)(rnd() % 6), 0, 0, 0);
+	case 4: {
+		const char *what = refs[rnd() % 8];
+		return sc(SYS_write, proc_fd,
+			  rnd() % 4 ? (long)what : (long)any_pointer(),
+			  rnd() % 4 ? (long)strlen(what) : (long)any_length(),
+			  0, 0, 0);
+	}
+	case 5:
+		return sc(SYS_readlink, (long)proc_paths[rnd() % PROC_PATHS],
+			  (long)any_pointer(), (long)(rnd() % 8192) - 16, 0, 0,
+			  0);
+	case 6:
+		return sc(SYS_close, proc_fd, 0, 0, 0, 0, 0);
+	default:
+		return sc(SYS_newfstatat, -100,
+			  (long)proc_paths[rnd() % PROC_PATHS],
+			  (long)any_pointer(), (long)(rnd() % 2) * 0x100, 0, 0);
+	}
+}
+
 static long one_call(int *fds)
 {
 	int fd = fds[rnd() % 7];
-	switch (rnd() % 29) {
+	switch (rnd() % 30) {
+	case 29:
+		return proc_call();
 	case 0:
 		return sc(SYS_mmap, (long)sandbox_addr(), (long)any_length(),
 			  (long)(rnd() % 8), (long)(rnd() % 0x200000) | 0x10,
