@@ -153,6 +153,11 @@ Test(proc, views_as_on_linux)
 	cr_assert_eq(f[39], 0);
 	cr_assert_gt(f[10], 0, "minor faults");
 	has(ours, "~ stat rss is statm resident: yes\n");
+	has(ours, "~ exe is argv[0]: yes\n");
+	char first4[64];
+	snprintf(first4, sizeof(first4), "~ exe readlink 4: %.4s\n",
+		 guest_path("proc_views"));
+	has(ours, first4);
 	has(ours, "~ exe stat ENOENT\n~ exe open ENOENT\n");
 	has(ours_same, "= status Umask:\t0027\n");
 	has(ours, "~ sysctl open for writing EROFS\n");

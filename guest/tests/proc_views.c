@@ -351,14 +351,31 @@ static void show_args(int argc, char **argv)
 	say("= auxv is the stack's: %s (%s)\n",
 	    n == words * 8 && !memcmp(text, auxv, n) ? "yes" : "no",
 	    n % 16 ? "odd" : "pairs");
+	fd = open("/proc/self/auxv", O_RDONLY);
+	char piece[8];
+	say("= auxv pread 5 at 3: %s, past the end: %ld\n",
+	    pread(fd, piece, 5, 3) == 5 && !memcmp(piece, (char *)auxv + 3, 5)
+		    ? "same"
+		    : "different",
+	    (long)pread(fd, piece, 5, (off_t)(words * 8)));
+	close(fd);
 	char link[4096];
 	ssize_t l = readlink("/proc/self/exe", link, sizeof(link));
-	say("= exe is argv[0]: %s\n",
+	/* the path itself: a host may resolve links in it */
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	say("= exe ends in the program's name: %s\n",
+	    l > (ssize_t)strlen(base) &&
+			    !memcmp(link + l - strlen(base), base, strlen(base))
+		    ? "yes"
+		    : "no");
+	say("~ exe is argv[0]: %s\n",
 	    l == (ssize_t)strlen(argv[0]) && !memcmp(link, argv[0], (size_t)l)
 		    ? "yes"
 		    : "no");
-	say("= exe readlink 4: %ld %.4s\n",
-	    (long)readlink("/proc/self/exe", link, 4), link);
+	say("= exe readlink 4: %ld\n",
+	    (long)readlink("/proc/self/exe", link, 4));
+	say("~ exe readlink 4: %.4s\n", link);
 	say("= exe readlink 0: %s\n",
 	    err(syscall(SYS_readlink, "/proc/self/exe", link, 0)));
 	say("= status readlink: %s\n",
