@@ -77,6 +77,63 @@ static long long number_after(const char *text, const char *key)
 
 /* ---- proc_views against Linux */
 
+#define VM_WRITE     0x2ULL
+#define VM_EXEC	     0x4ULL
+#define VM_SHARED    0x8ULL
+#define VM_GROWSDOWN 0x100ULL
+#define VM_LOCKED    0x2000ULL
+
+/* Linux's counters, computed here from memu's VMAs and page tables. */
+struct vm_counts {
+	long long total, data, stack, locked, exec; /* pages */
+	long long anon, file, shmem;
+};
+
+static struct vm_counts count_vm(struct memu *m)
+{
+	static struct memu_vma v[512];
+	struct vm_counts c = {0};
+	size_t n = memu_vmas(m, v, 512);
+	cr_assert_lt(n, 512);
+	for (size_t i = 0; i < n; i++) {
+		long long pages = (long long)((v[i].end - v[i].start) / 4096);
+		uint64_t f = v[i].flags;
+		c.total += pages;
+		if (f & VM_LOCKED)
+			c.locked += pages;
+		if ((f & (VM_EXEC | VM_WRITE | VM_GROWSDOWN)) == VM_EXEC)
+			c.exec += pages;
+		else if (f & VM_GROWSDOWN)
+			c.stack += pages;
+		else if ((f & (VM_WRITE | VM_SHARED)) == VM_WRITE)
+			c.data += pages;
+		for (uint64_t va = v[i].start; va < v[i].end; va += 4096) {
+			struct memu_pte p;
+			memu_pte(m, va, &p);
+			if (!(p.present || p.protnone) || p.special)
+				continue;
+			switch (memu_frame_kind(m, p.pfn)) {
+			case MEMU_FRAME_ANON:
+				c.anon++;
+				break;
+			case MEMU_FRAME_SHARED:
+				c.shmem++;
+				break;
+			case MEMU_FRAME_FILE: /* written: Linux's copy */
+				if (p.dirty)
+					c.anon++;
+				else
+					c.file++;
+				break;
+			default:
+				c.file++;
+				break;
+			}
+		}
+	}
+	return c;
+}
+
 Test(proc, views_as_on_linux)
 {
 	int status;
@@ -87,6 +144,10 @@ Test(proc, views_as_on_linux)
 	cr_assert(strstr(linux_same, "= smaps locked Locked:"),
 		  "the host is not the Linux this test expects:\n%s", native);
 	guest_open(&g, "proc_views", NULL);
+	/* where the guest has read status: the counts, from the VMAs and
+	 * page tables through memu's inspection API */
+	cr_assert_eq(guest_run(&g), MEMU_STOP_PROBE);
+	struct vm_counts want = count_vm(g.m);
 	finish_ok();
 	snprintf(ours, sizeof(ours), "%s", guest_stdout(&g));
 	marked(ours, '=', ours_same, sizeof(ours_same));
@@ -120,6 +181,19 @@ Test(proc, views_as_on_linux)
 	has(ours, "~ status CapEff:\t000001ffffffffff\n");
 	has(ours, "~ status Cpus_allowed:\t1\n");
 	has(ours, "~ status Mems_allowed_list:\t0\n");
+	cr_assert_eq(number_after(ours, "~ status VmSize:\t"), want.total * 4);
+	cr_assert_eq(number_after(ours, "~ status VmData:\t"), want.data * 4);
+	cr_assert_eq(number_after(ours, "~ status VmStk:\t"), want.stack * 4);
+	cr_assert_eq(number_after(ours, "~ status VmRSS:\t"),
+		     (want.anon + want.file + want.shmem) * 4);
+	cr_assert_eq(number_after(ours, "~ status RssAnon:\t"), want.anon * 4);
+	cr_assert_eq(number_after(ours, "~ status RssFile:\t"), want.file * 4);
+	cr_assert_eq(number_after(ours, "~ status RssShmem:\t"),
+		     want.shmem * 4);
+	cr_assert(strstr(ours_same, "= status VmLck:"));
+	cr_assert_eq(number_after(ours_same, "= status VmLck:\t"),
+		     want.locked * 4);
+	cr_assert_eq(number_after(ours, "~ status VmExe:\t"), want.exec * 4);
 	cr_assert_eq(number_after(ours, "~ status VmPeak:\t"),
 		     number_after(ours, "~ status VmSize:\t"));
 	cr_assert_eq(number_after(ours, "~ status VmHWM:\t"),
