@@ -115,27 +115,46 @@ static void count_pages(struct mm *mm, struct page_counts *c)
 	free(l.p);
 }
 
+static int by_object(const void *a, const void *b)
+{
+	const struct vma *x = *(struct vma *const *)a;
+	const struct vma *y = *(struct vma *const *)b;
+	uintptr_t p = (uintptr_t)x->shm, q = (uintptr_t)y->shm;
+	if (p != q)
+		return p < q ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 /* Shared objects, each once: memfds by the pages they hold (accounted
- * as they are allocated), the others by size unless MAP_NORESERVE. */
+ * as they are allocated), the others by size unless the first mapping
+ * was MAP_NORESERVE. */
 static void count_objects(struct mm *mm, struct page_counts *c)
 {
 	struct vma_tree *t = &mm->vmas;
-	for (struct vma *v = vma_first(t); v; v = vma_next(t, v)) {
-		if (!v->shm)
-			continue;
-		bool seen = false;
-		for (struct vma *w = vma_first(t); w != v; w = vma_next(t, w))
-			seen |= w->shm == v->shm;
-		if (seen)
+	size_t n = 0;
+	for (struct vma *v = vma_first(t); v; v = vma_next(t, v))
+		n += v->shm != NULL;
+	struct vma **list = n ? malloc(n * sizeof(*list)) : NULL;
+	if (!list)
+		return;
+	n = 0;
+	for (struct vma *v = vma_first(t); v; v = vma_next(t, v))
+		if (v->shm)
+			list[n++] = v;
+	qsort(list, n, sizeof(*list), by_object);
+	for (size_t i = 0; i < n; i++) {
+		const struct vma *v = list[i];
+		if (i && list[i - 1]->shm == v->shm)
 			continue;
 		const struct file *f = v->vm_file;
 		if (f && f->dev == &memfd_dev) {
-			for (uint64_t i = 0; i < v->shm->pages; i++)
-				c->memfd_pages += v->shm->pfns[i] != PFN_NONE;
+			for (uint64_t k = 0; k < v->shm->pages; k++)
+				c->memfd_pages += v->shm->pfns[k] != PFN_NONE;
 		} else if (!(v->flags & VM_NORESERVE)) {
 			c->shared_objects_pages += v->shm->pages;
 		}
 	}
+	free(list);
 }
 
 static void show_kb(struct proc_text *t, const char *name, uint64_t pages)

@@ -104,6 +104,12 @@ struct process {
 	char *exe;		    /* path, for VMA names and reports */
 	const char *comm;	    /* basename */
 	struct proc_task task;	    /* what /proc shows (proc_task.c) */
+	struct {
+		bool valid;		  /* total is total_vm */
+		uint64_t total;		  /* pages */
+		uint64_t stack_grows;	  /* stack growths when counted */
+		uint64_t inside, old_brk; /* around a call */
+	} vm; /* total_vm for VmPeak, kept by proc_task.c */
 };
 
 /* A page fault that ends in a signal, from the TLB-fill hook to the run
@@ -238,8 +244,10 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 void proc_task_init(struct memu *m);
 /* exec's layout, once the program is loaded and its stack built. */
 void proc_task_exec(struct memu *m, const struct exec_image *img);
-/* Before syscall nr: note the peaks (VmPeak, VmHWM) as Linux notes them
+/* Around syscall nr: note the peaks (VmPeak, VmHWM) as Linux notes them
  * before memory is unmapped. */
-void proc_task_note_peaks(struct memu *m, uint64_t nr);
+void proc_task_before_call(struct memu *m, uint64_t nr, const uint64_t *a);
+void proc_task_after_call(struct memu *m, uint64_t nr, const uint64_t *a,
+			  int64_t ret);
 
 #endif

@@ -70,36 +70,133 @@ void proc_task_exec(struct memu *m, const struct exec_image *img)
 	t->end_data = img->end_data;
 }
 
-/* The calls that may unmap: Linux updates hiwater_vm and hiwater_rss
- * just before it lowers total_vm or the RSS, which only these do. */
-static bool may_unmap(uint64_t nr)
+/* ---- the peaks (VmPeak, VmHWM)
+ *
+ * Linux notes hiwater_vm and hiwater_rss just before it lowers total_vm
+ * or the RSS, which only these calls do: mmap (over what is there),
+ * munmap, brk, mremap, madvise and ftruncate.  The RSS comes from the
+ * counters the fault path keeps.  total_vm is kept here, from each call's
+ * arguments and result, so that no call walks every VMA: it is counted
+ * afresh only after a call that failed, an mremap, or stack growth.
+ */
+
+#define SYS_MMAP     9
+#define SYS_MUNMAP   11
+#define SYS_BRK	     12
+#define SYS_MREMAP   25
+#define SYS_MADVISE  28
+#define SYS_TRUNCATE 77
+#define MAP_FIXED_   0x10
+#define MAP_NOREPL_  0x100000
+
+/* Pages of VMAs inside [start, start + len). */
+static uint64_t mapped_in(struct mm *mm, uint64_t start, uint64_t len)
 {
-	switch (nr) {
-	case 9:	 /* mmap, over what is there */
-	case 11: /* munmap */
-	case 12: /* brk */
-	case 25: /* mremap */
-	case 28: /* madvise */
-	case 77: /* ftruncate of a memfd */
-		return true;
-	default:
-		return false;
+	uint64_t end = start + len, pages = 0;
+	if (end < start)
+		return 0;
+	for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end;
+	     v = vma_next(&mm->vmas, v)) {
+		uint64_t lo = v->start > start ? v->start : start;
+		uint64_t hi = v->end < end ? v->end : end;
+		pages += (hi - lo) >> PAGE_SHIFT;
 	}
+	return pages;
 }
 
-void proc_task_note_peaks(struct memu *m, uint64_t nr)
+static void note_vm(struct proc_task *t, uint64_t pages)
 {
-	if (!may_unmap(nr))
+	if (pages > t->hiwater_vm)
+		t->hiwater_vm = pages;
+}
+
+static bool may_lower(uint64_t nr)
+{
+	return nr == SYS_MMAP || nr == SYS_MUNMAP || nr == SYS_BRK ||
+	       nr == SYS_MREMAP || nr == SYS_MADVISE || nr == SYS_TRUNCATE;
+}
+
+void proc_task_before_call(struct memu *m, uint64_t nr, const uint64_t *a)
+{
+	struct process *p = &m->proc;
+	struct mm *mm = p->mm;
+	struct proc_task *t = &p->task;
+	if (!may_lower(nr))
 		return;
-	struct proc_task *t = &m->proc.task;
-	struct mm *mm = m->proc.mm;
-	struct proc_vm vm;
-	proc_vm_count(mm, &vm);
-	if (vm.total > t->hiwater_vm)
-		t->hiwater_vm = vm.total;
-	/* the RSS counters the fault path keeps (a page walk per call
-	 * would cost too much) */
 	uint64_t rss = mm->rss_anon + mm->rss_file + mm->rss_shmem;
 	if (rss > t->hiwater_rss)
 		t->hiwater_rss = rss;
+	uint64_t grows = m->mmu.events.faults[FAULT_STACK_GROW];
+	if (!p->vm.valid || p->vm.stack_grows != grows) {
+		struct proc_vm vm;
+		proc_vm_count(mm, &vm);
+		p->vm.total = vm.total;
+		p->vm.stack_grows = grows;
+		p->vm.valid = true;
+	}
+	p->vm.inside = 0;
+	switch (nr) {
+	case SYS_MMAP:
+		if (a[3] & (MAP_FIXED_ | MAP_NOREPL_))
+			p->vm.inside = mapped_in(mm, a[0], PAGE_ALIGN(a[1]));
+		break;
+	case SYS_MUNMAP:
+		p->vm.inside = mapped_in(mm, a[0], PAGE_ALIGN(a[1]));
+		break;
+	case SYS_BRK:
+		if (a[0] >= mm->start_brk &&
+		    PAGE_ALIGN(a[0]) < PAGE_ALIGN(mm->brk))
+			p->vm.inside = mapped_in(mm, PAGE_ALIGN(a[0]),
+						 PAGE_ALIGN(mm->brk) -
+							 PAGE_ALIGN(a[0]));
+		p->vm.old_brk = mm->brk;
+		break;
+	case SYS_MREMAP:
+		/* a shrink unmaps the tail, MREMAP_FIXED what is at the
+		 * target; a move unmaps the old range without noting (Linux
+		 * move_vma puts hiwater_vm back) */
+		note_vm(t, p->vm.total);
+		break;
+	default:
+		break;
+	}
+	if (p->vm.inside)
+		note_vm(t, p->vm.total);
+}
+
+void proc_task_after_call(struct memu *m, uint64_t nr, const uint64_t *a,
+			  int64_t ret)
+{
+	struct process *p = &m->proc;
+	if (!may_lower(nr) || !p->vm.valid)
+		return;
+	switch (nr) {
+	case SYS_MMAP:
+		if (ret < 0 || (uint64_t)ret >= TASK_SIZE)
+			p->vm.valid = false; /* it may have unmapped first */
+		else
+			p->vm.total +=
+				(PAGE_ALIGN(a[1]) >> PAGE_SHIFT) - p->vm.inside;
+		break;
+	case SYS_MUNMAP:
+		if (ret)
+			p->vm.valid = false;
+		else
+			p->vm.total -= p->vm.inside;
+		break;
+	case SYS_BRK: {
+		uint64_t before = PAGE_ALIGN(p->vm.old_brk);
+		uint64_t after = PAGE_ALIGN(p->mm->brk);
+		if (after > before)
+			p->vm.total += (after - before) >> PAGE_SHIFT;
+		else if (after < before)
+			p->vm.total -= p->vm.inside;
+		break;
+	}
+	case SYS_MREMAP:
+		p->vm.valid = false;
+		break;
+	default:
+		break;
+	}
 }

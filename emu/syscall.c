@@ -163,7 +163,7 @@ void handle_syscall(uc_engine *uc, void *user)
 	}
 
 	int64_t ret;
-	proc_task_note_peaks(m, nr);
+	proc_task_before_call(m, nr, a);
 	if (nr == MEMU_SYS_PROBE)
 		ret = probe(m, a[0]);
 	else if (nr == MEMU_SYS_CR3)
@@ -172,6 +172,7 @@ void handle_syscall(uc_engine *uc, void *user)
 		ret = table[nr](m, a);
 	else
 		ret = -ENOSYS;
+	proc_task_after_call(m, nr, a, ret);
 	mm_flush_tlb(m->proc.mm);
 	vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
 	struct event e = {EV_SYSCALL, nr, (uint64_t)ret, 0, 0};
