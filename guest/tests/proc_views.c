@@ -623,6 +623,47 @@ static void show_peaks(void)
 	slurp("/proc/self/status", text, sizeof(text));
 	say("~ peak VmHWM after clear_refs 5 is VmRSS: %s\n",
 	    status_kb("VmHWM") == status_kb("VmRSS") ? "yes" : "no");
+
+	/* brk up 2 MiB and back: the peak keeps it */
+	long cur = syscall(SYS_brk, 0);
+	syscall(SYS_brk, cur + (2L << 20));
+	slurp("/proc/self/status", text, sizeof(text));
+	size = status_kb("VmSize");
+	syscall(SYS_brk, cur);
+	slurp("/proc/self/status", text, sizeof(text));
+	say("= peak brk: VmPeak %s, VmSize %ld kB less\n",
+	    status_kb("VmPeak") == size ? "kept" : "lost",
+	    size - status_kb("VmSize"));
+
+	/* mremap: shrink and move (the old size is the peak) */
+	map(1024, 600, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	slurp("/proc/self/status", text, sizeof(text));
+	size = status_kb("VmSize");
+	mremap(BASE + 1024 * PAGE, 600 * PAGE, 8 * PAGE,
+	       MREMAP_MAYMOVE | MREMAP_FIXED, BASE + 2048 * PAGE);
+	slurp("/proc/self/status", text, sizeof(text));
+	say("= peak mremap shrink: VmPeak %s, VmSize %ld kB less\n",
+	    status_kb("VmPeak") == size ? "kept" : "lost",
+	    size - status_kb("VmSize"));
+
+	/* mremap: grow by moving (the move's moment of both is no peak) */
+	map(3000, 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	map(3008, 1, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS); /* in the way */
+	slurp("/proc/self/status", text, sizeof(text));
+	size = status_kb("VmSize");
+	char *moved = mremap(BASE + 3000 * PAGE, 8 * PAGE, 1000 * PAGE,
+			     MREMAP_MAYMOVE);
+	slurp("/proc/self/status", text, sizeof(text));
+	say("= peak mremap grow: moved %s, VmSize %ld kB more, VmPeak is "
+	    "VmSize: %s\n",
+	    moved != BASE + 3000 * PAGE ? "yes" : "no",
+	    status_kb("VmSize") - size,
+	    status_kb("VmPeak") == status_kb("VmSize") ? "yes" : "no");
+	size = status_kb("VmSize");
+	munmap(moved, 1000 * PAGE);
+	slurp("/proc/self/status", text, sizeof(text));
+	say("= peak after munmap of it: VmPeak %s\n",
+	    status_kb("VmPeak") == size ? "kept" : "lost");
 }
 
 int main(int argc, char **argv, char **envp)
