@@ -179,7 +179,7 @@ void proc_task_after_call(struct memu *m, uint64_t nr, const uint64_t *a,
 				(PAGE_ALIGN(a[1]) >> PAGE_SHIFT) - p->vm.inside;
 		break;
 	case SYS_MUNMAP:
-		if (ret)
+		if (ret || p->vm.inside > p->vm.total)
 			p->vm.valid = false;
 		else
 			p->vm.total -= p->vm.inside;
@@ -189,8 +189,10 @@ void proc_task_after_call(struct memu *m, uint64_t nr, const uint64_t *a,
 		uint64_t after = PAGE_ALIGN(p->mm->brk);
 		if (after > before)
 			p->vm.total += (after - before) >> PAGE_SHIFT;
-		else if (after < before)
+		else if (after < before && p->vm.inside <= p->vm.total)
 			p->vm.total -= p->vm.inside;
+		else if (after < before)
+			p->vm.valid = false;
 		break;
 	}
 	case SYS_MREMAP:
