@@ -14,6 +14,7 @@
 #define MEMU_DEVICES_DEVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../mmu/mm.h"
@@ -28,10 +29,13 @@ enum devmem_policy {
 
 #define DEVICE_STATE_MAX 16
 
+struct proc_task;
+
 /* What drivers may use of the machine. */
 struct device_context {
 	struct mmu *mmu;
-	struct mm *mm; /* the calling process's address space */
+	struct mm *mm;		/* the calling process's address space */
+	struct proc_task *task; /* the process, as /proc shows it */
 	enum devmem_policy devmem;
 	struct {
 		const struct chardev *dev;
@@ -71,6 +75,9 @@ struct chardev {
 	const struct file_operations *fops;
 	/* Claim device ranges at machine start (may be NULL). */
 	int (*probe)(struct device_context *ctx);
+	/* A symbolic link (/proc/self/exe): write its target, NUL-ended,
+	 * to buf; its length, or -errno.  NULL for every other file. */
+	int (*readlink)(struct device_context *ctx, char *buf, size_t size);
 };
 
 /* File mode bits, as the kernel keeps them. */

@@ -33,10 +33,16 @@
 /* x86-64 Linux forces O_LARGEFILE on every open (force_o_largefile). */
 #define FS_O_LARGEFILE 0100000
 
-/* st_dev of the root tmpfs (00:1a); memfds are on the kernel's internal
- * shmem mount (00:01), as on Linux. */
-#define FS_ROOT_DEV 26
-#define FS_SHM_DEV  1
+/* The mounts, by st_dev (00:NN), each numbering its inodes from 1 at its
+ * root: the root tmpfs, /dev (devtmpfs), /dev/shm (a tmpfs of its own),
+ * /proc; memfds are on the kernel's internal shmem mount, as on Linux.
+ * A rename or link between two of them is EXDEV. */
+#define FS_ROOT_DEV	26
+#define FS_DEVTMPFS_DEV 5
+#define FS_DEVSHM_DEV	23
+#define FS_PROC_DEV	22
+#define FS_SHM_DEV	1
+#define FS_DEVS		32 /* st_dev numbers are below this */
 
 struct fs;
 struct dentry;
@@ -78,10 +84,10 @@ struct dentry {
 struct fs {
 	struct mmu *mmu;
 	struct dentry *root;
-	uint64_t next_ino;
-	const uint64_t *clock_ns; /* the machine's virtual clock */
-	uint64_t epoch_ns;	  /* the realtime clock at boot */
-	uint64_t ninodes;	  /* live, for the tests' leak checks */
+	uint64_t next_ino[FS_DEVS]; /* by st_dev */
+	const uint64_t *clock_ns;   /* the machine's virtual clock */
+	uint64_t epoch_ns;	    /* the realtime clock at boot */
+	uint64_t ninodes;	    /* live, for the tests' leak checks */
 };
 
 /* ---- tmpfs.c */
@@ -93,7 +99,9 @@ int fs_init(struct fs *fs, struct mmu *mmu, const uint64_t *clock_ns,
 void fs_destroy(struct fs *fs);
 uint64_t fs_now(const struct fs *fs);
 
+/* A new inode on the root tmpfs (inode_new) or the mount dev. */
 struct inode *inode_new(struct fs *fs, unsigned mode);
+struct inode *inode_new_on(struct fs *fs, unsigned mode, uint32_t dev);
 void inode_get(struct inode *i);
 void inode_put(struct inode *i);
 /* A regular inode with no name (memfd_create, O_TMPFILE's before

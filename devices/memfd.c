@@ -19,7 +19,7 @@
 int memfd_new(struct device_context *ctx, const char *name, unsigned flags,
 	      struct file **out)
 {
-	struct inode *i = inode_new_file(ctx->fs, 0777);
+	struct inode *i = inode_new_on(ctx->fs, S_IFREG | 0777, FS_SHM_DEV);
 	char *n = malloc(strlen(name) + 7);
 	if (!i || !n) {
 		free(n);
@@ -31,7 +31,6 @@ int memfd_new(struct device_context *ctx, const char *name, unsigned flags,
 	}
 	sprintf(n, "memfd:%s", name);
 	i->name = n;
-	i->dev = FS_SHM_DEV;
 	/* Without MFD_ALLOW_SEALING the file is born sealed against seals. */
 	i->seals = (flags & MFD_ALLOW_SEALING) ? 0 : F_SEAL_SEAL;
 	inode_get(i);

@@ -20,6 +20,8 @@ static int follow(struct fs *fs, struct dentry *dir, struct dentry *d,
 {
 	if (++*links > FS_MAXLINKS)
 		return -ELOOP;
+	if (!d->inode->target)
+		return -ENOENT; /* /proc/self/exe: the program is not here */
 	struct walk sub;
 	int err = walk(fs, dir, d->inode->target, WALK_FOLLOW, links, &sub);
 	if (err)
@@ -77,6 +79,8 @@ static int walk(struct fs *fs, struct dentry *base, const char *path,
 				 * (open(O_CREAT) through a dangling link). */
 				if (++*links > FS_MAXLINKS)
 					return -ELOOP;
+				if (!d->inode->target)
+					return -ENOENT; /* /proc/self/exe */
 				int err = walk(fs, cur, d->inode->target,
 					       flags | WALK_FOLLOW, links, w);
 				if (err)

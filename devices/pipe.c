@@ -161,7 +161,7 @@ int pipe_new(struct device_context *ctx, int flags, struct file **rd,
 		free(p);
 		return -ENOMEM;
 	}
-	p->ino = ctx->fs->next_ino++;
+	p->ino = ctx->fs->next_ino[PIPEFS_DEV]++;
 	p->time = fs_now(ctx->fs);
 	int err = open_end(ctx, p, false, flags, rd);
 	if (err) {

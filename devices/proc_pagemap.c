@@ -1,9 +1,9 @@
 /* /proc/self/pagemap (and /proc/1/pagemap): one 64-bit entry per virtual
- * page, read at offset (address / 4096) * 8, as Linux 6.1 fills it
- * (fs/proc/task_mmu.c pagemap_read, Documentation/admin-guide/mm/
- * pagemap.rst):
+ * page, read at offset (address / 4096) * 8, as Linux 6.1's pagemap_read
+ * fills it (docs/memory.md, "/proc"):
  *   bits 0-54  the page frame number (the guest is root: it is shown)
- *   bit 55     soft-dirty (every VMA is new to clear_refs: all of them)
+ *   bit 55     soft-dirty: the VMA is new since clear_refs cleared it,
+ *              or the page has been written since (mmu/clear_refs.h)
  *   bit 56     the page is mapped exclusively (mapcount 1)
  *   bit 61     a file page or shared anonymous memory
  *   bit 63     present (a PROT_NONE entry keeps its frame: present)
@@ -15,7 +15,7 @@
 
 #include "../mmu/pagetable.h"
 #include "../mmu/uaccess.h"
-#include "device.h"
+#include "proc_text.h"
 
 #define PM_ENTRY_BYTES 8
 #define PM_PFN_MASK    ((1ULL << 55) - 1)
@@ -35,6 +35,8 @@ static uint64_t entry_of(struct mm *mm, const struct vma *v, uint64_t va)
 	if (!pte.has_frame)
 		return e;
 	e |= PM_PRESENT | (pte.pfn & PM_PFN_MASK);
+	if (pte.soft_dirty)
+		e |= PM_SOFT_DIRTY;
 	/* vm_normal_page: the zero frame and PFN maps have no page. */
 	if (pte.special)
 		return e;
@@ -93,16 +95,4 @@ static const struct file_operations pagemap_fops = {
 	.llseek = lseek_pagemap,
 };
 
-const struct chardev proc_self_pagemap_dev = {
-	.path = "/proc/self/pagemap",
-	.mode = 0400,
-	.regular = true,
-	.fops = &pagemap_fops,
-};
-
-const struct chardev proc_1_pagemap_dev = {
-	.path = "/proc/1/pagemap",
-	.mode = 0400,
-	.regular = true,
-	.fops = &pagemap_fops,
-};
+PROC_PID_FILE(pagemap, 0400, &pagemap_fops);

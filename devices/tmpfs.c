@@ -41,13 +41,18 @@ static void touch(struct inode *i, bool data)
 
 struct inode *inode_new(struct fs *fs, unsigned mode)
 {
+	return inode_new_on(fs, mode, FS_ROOT_DEV);
+}
+
+struct inode *inode_new_on(struct fs *fs, unsigned mode, uint32_t dev)
+{
 	struct inode *i = calloc(1, sizeof(*i));
 	if (!i)
 		return NULL;
 	i->fs = fs;
-	i->ino = fs->next_ino++;
+	i->ino = fs->next_ino[dev]++;
 	i->mode = mode;
-	i->dev = FS_ROOT_DEV;
+	i->dev = dev;
 	i->atime = i->mtime = i->ctime = fs_now(fs);
 	if (S_ISREG(mode) && !(mode & INODE_NO_PAGES)) {
 		i->shm = shmem_create(fs->mmu, 0);
@@ -207,7 +212,7 @@ int fs_mknod(struct fs *fs, struct dentry *dir, const char *name, unsigned mode,
 		return -ENOENT;
 	if (in_proc(dir))
 		return S_ISREG(mode) ? -EACCES : -EPERM;
-	struct inode *i = inode_new(fs, mode);
+	struct inode *i = inode_new_on(fs, mode, dir->inode->dev);
 	if (!i)
 		return -ENOMEM;
 	i->nlink = S_ISDIR(mode) ? 2 : 1;
@@ -259,8 +264,10 @@ int fs_link(struct dentry *dir, const char *name, struct inode *inode)
 {
 	if (dir->unlinked)
 		return -ENOENT;
-	if (in_proc(dir) || inode->cdev)
-		return in_proc(dir) || !S_ISCHR(inode->mode) ? -EXDEV : -EPERM;
+	if (dir->inode->dev != inode->dev)
+		return -EXDEV;
+	if (in_proc(dir))
+		return -EPERM;
 	if (S_ISDIR(inode->mode))
 		return -EPERM;
 	if (!d_add(dir, name, inode))
@@ -323,7 +330,7 @@ static int rename_exchange(struct dentry *old, struct dentry *target)
 int fs_rename(struct dentry *odir, struct dentry *old, struct dentry *ndir,
 	      const char *newname, struct dentry *target, unsigned flags)
 {
-	if (in_proc(odir) != in_proc(ndir))
+	if (odir->inode->dev != ndir->inode->dev)
 		return -EXDEV;
 	if (in_proc(odir))
 		return -EPERM;
@@ -419,12 +426,16 @@ static int add_chardev(struct fs *fs, const struct chardev *dev)
 		return -ENOMEM;
 	if (d_lookup(dir, slash + 1))
 		return 0; /* /proc/self/X and /proc/1/X are one file */
+	unsigned type = dev->readlink  ? S_IFLNK
+			: dev->regular ? S_IFREG
+				       : S_IFCHR;
 	struct inode *i =
-		inode_new(fs, (dev->regular ? S_IFREG : S_IFCHR) |
-				      (dev->mode & 07777) | INODE_NO_PAGES);
+		inode_new_on(fs, type | (dev->mode & 07777) | INODE_NO_PAGES,
+			     dir->inode->dev);
 	if (!i)
 		return -ENOMEM;
 	i->mode &= ~INODE_NO_PAGES;
+	i->ino = 1000 + dev->major * 256 + dev->minor; /* as stat shows */
 	i->cdev = dev;
 	i->nlink = 1;
 	if (!d_add(dir, slash + 1, i)) {
@@ -432,6 +443,28 @@ static int add_chardev(struct fs *fs, const struct chardev *dev)
 		inode_put(i);
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+/* The root directory of another mount at dir/name: inode 1 of st_dev
+ * dev. */
+static int mount_dir(struct fs *fs, struct dentry *dir, const char *name,
+		     unsigned mode, uint32_t dev, struct dentry **out)
+{
+	struct inode *i = inode_new_on(fs, S_IFDIR | mode, dev);
+	if (!i)
+		return -ENOMEM;
+	i->nlink = 2;
+	i->size = 2 * BOGO_DIRENT_SIZE;
+	struct dentry *d = d_add(dir, name, i);
+	if (!d) {
+		i->refs = 1;
+		inode_put(i);
+		return -ENOMEM;
+	}
+	dir->inode->nlink++;
+	if (out)
+		*out = d;
 	return 0;
 }
 
@@ -451,7 +484,8 @@ int fs_init(struct fs *fs, struct mmu *mmu, const uint64_t *clock_ns,
 	fs->mmu = mmu;
 	fs->clock_ns = clock_ns;
 	fs->epoch_ns = epoch_ns;
-	fs->next_ino = 1; /* tmpfs numbers its inodes from 1, the root */
+	for (int d = 0; d < FS_DEVS; d++)
+		fs->next_ino[d] = 1; /* each mount from 1, its root */
 	struct inode *ri = inode_new(fs, S_IFDIR | 0755);
 	if (!ri)
 		return -ENOMEM;
@@ -466,18 +500,17 @@ int fs_init(struct fs *fs, struct mmu *mmu, const uint64_t *clock_ns,
 	fs->root->inode = ri;
 	inode_get(ri);
 	ri->dir = fs->root;
-	struct dentry *tmp = mkdir_p(fs, "/tmp", 0755);
-	if (!tmp || !mkdir_p(fs, "/dev/shm", 0755) ||
+	struct dentry *tmp, *dev, *proc;
+	if (fs_mknod(fs, fs->root, "tmp", S_IFDIR | 01777, &tmp) ||
+	    mount_dir(fs, fs->root, "dev", 0755, FS_DEVTMPFS_DEV, &dev) ||
+	    mount_dir(fs, dev, "shm", 01777, FS_DEVSHM_DEV, NULL) ||
+	    mount_dir(fs, fs->root, "proc", 0555, FS_PROC_DEV, &proc) ||
 	    !mkdir_p(fs, "/proc/1", 0555))
 		return -ENOMEM;
-	tmp->inode->mode = S_IFDIR | 01777;
-	fs->root->inode->mtime = fs->root->inode->ctime;
-	mkdir_p(fs, "/dev/shm", 0)->inode->mode = S_IFDIR | 01777;
 	for (const struct chardev *const *d = chardev_all(); *d; d++)
 		if ((*d)->path && add_chardev(fs, *d))
 			return -ENOMEM;
 	/* /proc/self: the link Linux shows for the calling process. */
-	struct dentry *proc = mkdir_p(fs, "/proc", 0555);
 	if (fs_symlink(fs, proc, "self", "1"))
 		return -ENOMEM;
 	mark_proc(proc);

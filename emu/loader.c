@@ -259,6 +259,33 @@ static int copy_segments(struct memu *m, const struct elf_file *f,
 	return 0;
 }
 
+/* Linux load_elf_binary's start_code (lowest executable segment),
+ * end_code (end of its file bytes), start_data (the highest segment's
+ * start) and end_data (the end of the file bytes), plus the bias. */
+static void code_and_data(const struct elf_file *f, uint64_t bias,
+			  struct exec_image *img)
+{
+	uint64_t start_code = ~0ULL, end_code = 0, start_data = 0;
+	uint64_t end_data = 0;
+	for (int i = 0; i < f->nseg; i++) {
+		const struct segment *s = &f->seg[i];
+		bool exec = s->vm_flags & VM_EXEC;
+		uint64_t end = s->vaddr + s->filesz;
+		if (exec && s->vaddr < start_code)
+			start_code = s->vaddr;
+		if (start_data < s->vaddr)
+			start_data = s->vaddr;
+		if (exec && end_code < end)
+			end_code = end;
+		if (end_data < end)
+			end_data = end;
+	}
+	img->start_code = start_code + bias;
+	img->end_code = end_code + bias;
+	img->start_data = start_data + bias;
+	img->end_data = end_data + bias;
+}
+
 static uint64_t find_phdr(const struct elf_file *f, uint64_t bias)
 {
 	if (f->phdr_vaddr)
@@ -303,6 +330,7 @@ int load_elf(struct memu *m, const char *path, struct exec_image *img,
 	img->phent = f.ehdr.e_phentsize;
 	img->phnum = f.ehdr.e_phnum;
 	img->brk = PAGE_ALIGN(last->vaddr + last->memsz + (uint64_t)bias);
+	code_and_data(&f, (uint64_t)bias, img);
 	rc = 0;
 out:
 	free(f.bytes);

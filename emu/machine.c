@@ -63,7 +63,7 @@ static int start_devices(struct memu *m, char *err, size_t errlen)
 	}
 	m->proc.cwd = m->fs.root;
 	dget(m->proc.cwd);
-	m->proc.umask = 022;
+	proc_task_init(m);
 	if (devices_probe(&m->devices) || files_init(m)) {
 		snprintf(err, errlen, "cannot start the devices");
 		return -1;
@@ -162,6 +162,7 @@ int memu_load(struct memu *m, const char *path, int argc,
 		return -1;
 	m->proc.mm->start_brk = m->proc.mm->brk = img.brk;
 	m->proc.entry = img.entry;
+	proc_task_exec(m, &img);
 	mm_flush_tlb(m->proc.mm);
 	cpu_prepare_user_entry(m);
 	/* Statistics count from the guest's first instruction. */

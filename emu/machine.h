@@ -9,6 +9,7 @@
 
 #include "../devices/device.h"
 #include "../devices/fs.h"
+#include "../devices/proc_task.h"
 #include "../include/memu.h"
 #include "../mmu/fault.h"
 #include "../mmu/mm.h"
@@ -152,9 +153,15 @@ struct process {
 	struct file *fds[PROC_FDS]; /* open files by descriptor, NULL: closed */
 	bool cloexec[PROC_FDS];	    /* FD_CLOEXEC, by descriptor */
 	struct dentry *cwd;	    /* the working directory */
-	unsigned umask;
-	char *exe;	  /* path, for VMA names and reports */
-	const char *comm; /* basename */
+	char *exe;		    /* path, for VMA names and reports */
+	const char *comm;	    /* basename */
+	struct proc_task task;	    /* what /proc shows (proc_task.c) */
+	struct {
+		bool valid;		  /* total is total_vm */
+		uint64_t total;		  /* pages */
+		uint64_t stack_grows;	  /* stack growths when counted */
+		uint64_t inside, old_brk; /* around a call */
+	} vm; /* total_vm for VmPeak, kept by proc_task.c */
 };
 
 /* A page fault that ends in a signal, from the TLB-fill hook to the run
@@ -317,10 +324,22 @@ struct exec_image {
 	uint64_t phdr, phent, phnum;
 	uint64_t load_bias;
 	uint64_t brk;
+	/* Linux's mm->start_code, end_code, start_data, end_data */
+	uint64_t start_code, end_code, start_data, end_data;
 };
 int load_elf(struct memu *m, const char *path, struct exec_image *img,
 	     char *err, size_t errlen);
 int build_stack(struct memu *m, const struct exec_image *img, int argc,
 		const char *const *argv, char *err, size_t errlen);
+
+/* proc_task.c: the process as /proc shows it (devices/proc_task.h). */
+void proc_task_init(struct memu *m);
+/* exec's layout, once the program is loaded and its stack built. */
+void proc_task_exec(struct memu *m, const struct exec_image *img);
+/* Around syscall nr: note the peaks (VmPeak, VmHWM) as Linux notes them
+ * before memory is unmapped. */
+void proc_task_before_call(struct memu *m, uint64_t nr, const uint64_t *a);
+void proc_task_after_call(struct memu *m, uint64_t nr, const uint64_t *a,
+			  int64_t ret);
 
 #endif

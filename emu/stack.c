@@ -87,8 +87,14 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 	}
 	for (int i = envc - 1; i >= 0; i--)
 		envs[i] = push_string(&b, envp[i]);
+	uint64_t env_start = b.sp;
 	for (int i = argc - 1; i >= 0; i--)
 		args[i] = push_string(&b, argv[i]);
+	/* Linux's mm->arg_start ... env_end: the strings, end to end. */
+	struct proc_task *task = &m->proc.task;
+	task->arg_start = b.sp;
+	task->arg_end = task->env_start = env_start;
+	task->env_end = execfn;
 	uint64_t platform = push_string(&b, "x86_64");
 	uint8_t random[16];
 	rng_bytes(&m->rng, random, sizeof(random));
@@ -113,6 +119,9 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 	if (words & 1)
 		push_bytes(&b, &zero, sizeof(zero));
 	push_bytes(&b, auxv, sizeof(auxv));
+	_Static_assert(sizeof(auxv) <= sizeof(task->auxv), "saved auxv");
+	memcpy(task->auxv, auxv, sizeof(auxv)); /* mm->saved_auxv */
+	task->auxv_words = sizeof(auxv) / sizeof(uint64_t);
 	push_bytes(&b, &zero, sizeof(zero));
 	for (int i = envc - 1; i >= 0; i--)
 		push_bytes(&b, &envs[i], sizeof(uint64_t));
@@ -127,6 +136,6 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 		snprintf(err, errlen, "cannot write the initial stack");
 		return -1;
 	}
-	m->proc.initial_rsp = b.sp;
+	m->proc.initial_rsp = task->start_stack = b.sp;
 	return 0;
 }

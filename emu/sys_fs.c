@@ -115,7 +115,9 @@ static int open_tmpfile(struct memu *m, struct dentry *dir, int flags,
 		return -ENOTDIR;
 	if (dir->inode->proc)
 		return -EOPNOTSUPP;
-	struct inode *i = inode_new_file(&m->fs, mode & ~m->proc.umask);
+	struct inode *i = inode_new_on(
+		&m->fs, S_IFREG | (mode & ~m->proc.task.umask & 07777),
+		dir->inode->dev);
 	if (!i)
 		return -ENOMEM;
 	/* Linux's d_tmpfile: an entry "#ino" in the directory, already
@@ -182,7 +184,8 @@ static int64_t do_open(struct memu *m, uint64_t dirfd, uint64_t upath,
 			if (w.slash)
 				return -EISDIR;
 			err = fs_mknod(&m->fs, w.parent, w.last,
-				       S_IFREG | (mode & ~m->proc.umask), &w.d);
+				       S_IFREG | (mode & ~m->proc.task.umask),
+				       &w.d);
 			if (err)
 				return err;
 			w.d->inode->seals = F_SEAL_SEAL;
@@ -251,7 +254,10 @@ static void chardev_stat(const struct chardev *dev, struct stat *st)
 	memset(st, 0, sizeof(*st));
 	st->st_dev = dev->regular ? 22 /* proc */ : 5 /* devtmpfs */;
 	st->st_ino = 1000 + dev->major * 256 + dev->minor;
-	st->st_mode = (dev->regular ? S_IFREG : S_IFCHR) | dev->mode;
+	st->st_mode = (dev->readlink  ? S_IFLNK
+		       : dev->regular ? S_IFREG
+				      : S_IFCHR) |
+		      dev->mode;
 	st->st_nlink = 1;
 	st->st_rdev = dev->regular ? 0 : makedev(dev->major, dev->minor);
 	st->st_blksize = 4096;
@@ -383,8 +389,19 @@ static int64_t readlink_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 	int err = lookup_at(m, dirfd, upath, 0, &d);
 	if (err)
 		return err;
+	if (!S_ISLNK(d->inode->mode))
+		return -EINVAL;
+	const struct chardev *dev = d->inode->cdev;
+	char dyn[FS_PATH_MAX];
 	const char *t = d->inode->target;
-	if (!S_ISLNK(d->inode->mode) || !t)
+	if (dev && dev->readlink) { /* /proc/self/exe */
+		int k = dev->readlink(&m->devices, dyn, sizeof(dyn));
+		if (k < 0)
+			return k;
+		dyn[k < (int)sizeof(dyn) ? k : (int)sizeof(dyn) - 1] = '\0';
+		t = dyn;
+	}
+	if (!t)
 		return -EINVAL;
 	size_t n = strlen(t);
 	if (n > (uint32_t)size)
@@ -498,7 +515,7 @@ static int64_t mkdir_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 	if (err)
 		return err;
 	return fs_mknod(&m->fs, w.parent, w.last,
-			S_IFDIR | (mode & 01777 & ~m->proc.umask), NULL);
+			S_IFDIR | (mode & 01777 & ~m->proc.task.umask), NULL);
 }
 
 int64_t sys_mkdir(struct memu *m, const uint64_t *a)
@@ -656,13 +673,6 @@ int64_t sys_fchdir(struct memu *m, const uint64_t *a)
 	if (!i || !S_ISDIR(i->mode))
 		return -ENOTDIR;
 	return set_cwd(m, i->dir);
-}
-
-int64_t sys_umask(struct memu *m, const uint64_t *a)
-{
-	unsigned old = m->proc.umask;
-	m->proc.umask = (unsigned)a[0] & 0777;
-	return old;
 }
 
 static int64_t chmod_inode(struct inode *i, unsigned mode)

@@ -77,6 +77,14 @@ int64_t sys_getppid(struct memu *m, const uint64_t *a)
 	return 0;
 }
 
+/* The mask lives where /proc/self/status reads it. */
+int64_t sys_umask(struct memu *m, const uint64_t *a)
+{
+	unsigned old = m->proc.task.umask;
+	m->proc.task.umask = (unsigned)a[0] & 0777;
+	return old;
+}
+
 int64_t sys_getuid(struct memu *m, const uint64_t *a)
 {
 	(void)m;

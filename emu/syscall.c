@@ -201,6 +201,7 @@ void handle_syscall(uc_engine *uc, void *user)
 	}
 
 	int64_t ret;
+	proc_task_before_call(m, nr, a);
 	if (nr == MEMU_SYS_PROBE)
 		ret = probe(m, a[0]);
 	else if (nr == MEMU_SYS_CR3)
@@ -209,6 +210,7 @@ void handle_syscall(uc_engine *uc, void *user)
 		ret = table[nr](m, a);
 	else
 		ret = -ENOSYS;
+	proc_task_after_call(m, nr, a, ret);
 	mm_flush_tlb(m->proc.mm);
 	vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
 	struct event e = {EV_SYSCALL, nr, (uint64_t)ret, 0, 0};

@@ -399,6 +399,10 @@ int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write)
 			return out.sig == SIGBUS || out.sig == SIGSEGV
 				       ? -EFAULT
 				       : -ENOMEM;
+		/* The kernel's own access, as GUP makes it: accessed, and
+		 * for a write dirty and soft-dirty (Linux's pte_mkdirty in
+		 * the write fault). */
+		pt_touch(mm, va, write);
 	}
 	return 0;
 }

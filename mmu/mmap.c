@@ -17,7 +17,6 @@
 #define MAP_SHARED_VALIDATE 0x03
 #endif
 #define MAP_TYPE_MASK 0x0f
-#define MAX_MAP_COUNT 65530
 
 /* ---------------------------------------------------------------- munmap */
 

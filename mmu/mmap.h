@@ -12,6 +12,10 @@
 #include "mm.h"
 #include "vma.h"
 
+/* VMAs an address space may hold before mmap fails with ENOMEM (Linux's
+ * vm.max_map_count, /proc/sys/vm/max_map_count). */
+#define MAX_MAP_COUNT 65530
+
 /* What a file (a device) contributes to mmap; NULL for anonymous. */
 struct mmap_file {
 	const char *name;

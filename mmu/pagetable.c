@@ -114,6 +114,7 @@ void pte_decode(pte_t p, struct pt_entry *e)
 		.nocache = p & PTE_PCD,
 		.writethru = p & PTE_PWT,
 		.pat = p & PTE_PAT,
+		.soft_dirty = p & PTE_SOFT_DIRTY,
 		.special = pte_special(p),
 		.protnone = p & PTE_PROTNONE,
 		.pfn = frame ? pte_pfn(p) : 0,
@@ -234,14 +235,69 @@ int pt_move(struct mm *mm, uint64_t from, uint64_t to)
 	return 0;
 }
 
+/* The bits a write sets: D, and soft-dirty on an ordinary frame (Linux
+ * sets it in the write fault's pte_mkdirty; a PFN map's entry never gets
+ * it there). */
+static pte_t write_bits(pte_t p)
+{
+	return PTE_D | (pte_special(p) ? 0 : PTE_SOFT_DIRTY);
+}
+
 void pt_touch(struct mm *mm, uint64_t va, bool write)
 {
 	pte_t *slot = walk(mm, va, false);
 	if (!slot || !pte_present(*slot))
 		return;
-	pte_t p = *slot | PTE_A | (write ? PTE_D : 0);
+	pte_t p = *slot | PTE_A | (write ? write_bits(*slot) : 0);
 	if (p != *slot)
 		write_entry(mm, slot, va, p, 1);
+}
+
+void pt_clear_young(struct mm *mm, uint64_t va)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot || !pte_has_frame(*slot) || !(*slot & PTE_A))
+		return;
+	write_entry(mm, slot, va, *slot & ~PTE_A, 1);
+	if (pte_present(*slot))
+		mm->flush_pending = true;
+}
+
+void pt_clear_soft_dirty(struct mm *mm, uint64_t va)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot || !pte_has_frame(*slot))
+		return;
+	pte_t p = *slot & ~(PTE_W | PTE_SOFT_DIRTY);
+	if (p == *slot)
+		return;
+	if (pte_present(*slot) && pte_write(*slot))
+		mm->flush_pending = true;
+	write_entry(mm, slot, va, p, 1);
+}
+
+static uint64_t count_tables(struct mm *mm, uint64_t pfn, int level)
+{
+	pte_t *t = table(mm, pfn);
+	uint64_t n = 0;
+	for (unsigned i = 0; i < ENTRIES; i++)
+		if ((t[i] & PTE_P) &&
+		    zone_contains(&mm->mmu->ptbank, pte_pfn(t[i])))
+			n += 1 + (level > 2 ? count_tables(mm, pte_pfn(t[i]),
+							   level - 1)
+					    : 0);
+	return n;
+}
+
+uint64_t pt_table_pages(struct mm *mm)
+{
+	pte_t *pml4 = table(mm, mm->pml4_pfn);
+	uint64_t n = 0;
+	/* The lower half of the PML4: the kernel half is not the mm's. */
+	for (unsigned i = 0; i < ENTRIES / 2; i++)
+		if (pml4[i] & PTE_P)
+			n += 1 + count_tables(mm, pte_pfn(pml4[i]), LEVELS - 1);
+	return n;
 }
 
 uint64_t pt_neighbour_pfn(struct mm *mm, uint64_t va)
@@ -361,7 +417,7 @@ int pt_walk(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 		err |= PF_PROT;
 		goto fault;
 	}
-	set_bits(slot, PTE_A | (access == PT_WRITE ? PTE_D : 0));
+	set_bits(slot, PTE_A | (access == PT_WRITE ? write_bits(*slot) : 0));
 	w->pa = ((*slot & PTE_ADDR & ~span_mask) | (va & span_mask)) &
 		PAGE_MASK;
 	/* Write permission in the TLB only once D is set: the first write

@@ -45,9 +45,10 @@ struct pt_entry {
 	bool exec;		      /* holds a frame and NX is clear */
 	bool accessed, dirty;	      /* set by the CPU as it uses the entry */
 	bool nocache, writethru, pat; /* PCD, PWT, PAT: pick the PAT entry */
-	bool special;  /* no ordinary frame: zero frame, PFN map */
-	bool protnone; /* access revoked, frame kept (mprotect PROT_NONE) */
-	uint64_t pfn;  /* the frame when has_frame, else 0 */
+	bool soft_dirty; /* written since clear_refs (docs/memory.md) */
+	bool special;	 /* no ordinary frame: zero frame, PFN map */
+	bool protnone;	 /* access revoked, frame kept (mprotect PROT_NONE) */
+	uint64_t pfn;	 /* the frame when has_frame, else 0 */
 };
 
 /* Decode a raw entry (one from pt_get or pt_for_each). */
@@ -80,6 +81,15 @@ void pt_set_exec(struct mm *mm, uint64_t va, bool exec);
 int pt_move(struct mm *mm, uint64_t from, uint64_t to);
 /* Set A (and D for a write) as the CPU would for a kernel access. */
 void pt_touch(struct mm *mm, uint64_t va, bool write);
+/* clear_refs: clear A, so that the next access walks and sets it again;
+ * or take write permission and soft-dirty away, so that the next write
+ * faults, walks and sets soft-dirty again.  Both batch a TLB flush. */
+void pt_clear_young(struct mm *mm, uint64_t va);
+void pt_clear_soft_dirty(struct mm *mm, uint64_t va);
+
+/* Page-table pages below the PML4 that map user space (Linux's
+ * mm_pgtables_bytes / 4096: PDPTs, page directories, page tables). */
+uint64_t pt_table_pages(struct mm *mm);
 
 /* A frame that would sit next to a neighbour's in the same page table:
  * pfn of a mapped neighbour plus the distance, or PFN_NONE. */
@@ -100,7 +110,8 @@ struct pt_walk {
 	uint32_t error; /* when the walk faults: the #PF error code */
 };
 /* Translate va for an access at CPL 3 (user) or 0.  0: translated; A, and
- * D for a write, are set as the CPU sets them.  -1: a page fault, with
+ * D for a write, are set as the CPU sets them (and, with D, memu's
+ * soft-dirty bit on an ordinary frame).  -1: a page fault, with
  * w->error holding the error code the CPU would push (PF_*). */
 int pt_walk(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 	    struct pt_walk *w);

@@ -24,8 +24,11 @@
 /* Software bits 9-11 are ignored by the CPU. */
 #define PTE_SPECIAL  (1ULL << 9)  /* no ordinary frame: zero page, PFN map */
 #define PTE_PROTNONE (1ULL << 10) /* frame kept, access revoked (P clear) */
-#define PTE_ADDR     0x000ffffffffff000ULL
-#define PTE_NX	     (1ULL << 63) /* execute-disable (EFER.NXE is on) */
+/* Written since clear_refs last cleared it (Linux's _PAGE_SOFT_DIRTY,
+ * the same bit): set with D (docs/memory.md, "/proc"). */
+#define PTE_SOFT_DIRTY (1ULL << 11)
+#define PTE_ADDR       0x000ffffffffff000ULL
+#define PTE_NX	       (1ULL << 63) /* execute-disable (EFER.NXE is on) */
 
 static inline bool pte_present(pte_t p)
 {

@@ -454,9 +454,96 @@ Test(pagetable, touch_sets_accessed_then_dirty)
 	pt_touch(mm, USER_VA, false);
 	cr_assert_eq(pt_get(mm, USER_VA), old | PTE_A);
 	pt_touch(mm, USER_VA, true);
-	cr_assert_eq(pt_get(mm, USER_VA), old | PTE_A | PTE_D);
+	cr_assert_eq(pt_get(mm, USER_VA), old | PTE_A | PTE_D | PTE_SOFT_DIRTY);
 	pt_touch(mm, USER_VA, true);
 	cr_assert_eq(pte_sets() - sets, 2);
+}
+
+/* ------------------------------------------------ soft-dirty and young */
+
+Test(pagetable, write_walk_sets_soft_dirty_on_ordinary_frames_only)
+{
+	struct pt_walk w;
+	struct pt_entry e;
+	enter_user(USER_VA, PTF_WRITE);
+	cr_assert_eq(pt_walk(mm, USER_VA, PT_READ, true, &w), 0);
+	cr_assert_not(pt_get(mm, USER_VA) & (PTE_D | PTE_SOFT_DIRTY));
+	cr_assert_eq(pt_walk(mm, USER_VA, PT_WRITE, true, &w), 0);
+	pt_lookup(mm, USER_VA, &e);
+	cr_assert(e.dirty && e.soft_dirty && e.accessed);
+
+	/* a PFN map's entry: the CPU sets D, nothing sets soft-dirty */
+	cr_assert_eq(pt_enter(mm, USER_VA + PAGE_SIZE, 0x5000,
+			      PTF_SPECIAL | PTF_WRITE | PTF_USER),
+		     0);
+	cr_assert_eq(pt_walk(mm, USER_VA + PAGE_SIZE, PT_WRITE, true, &w), 0);
+	pt_lookup(mm, USER_VA + PAGE_SIZE, &e);
+	cr_assert(e.dirty);
+	cr_assert_not(e.soft_dirty);
+}
+
+Test(pagetable, clear_soft_dirty_takes_write_keeps_d_and_batches_flush)
+{
+	struct pt_walk w;
+	struct pt_entry e;
+	enter_user(USER_VA, PTF_WRITE);
+	cr_assert_eq(pt_walk(mm, USER_VA, PT_WRITE, true, &w), 0);
+	mm->flush_pending = false;
+	pt_clear_soft_dirty(mm, USER_VA);
+	pt_lookup(mm, USER_VA, &e);
+	cr_assert(e.present && e.dirty && e.accessed);
+	cr_assert_not(e.writable);
+	cr_assert_not(e.soft_dirty);
+	cr_assert(mm->flush_pending);
+
+	/* the next write faults; once writable again, it marks the page */
+	cr_assert_eq(pt_walk(mm, USER_VA, PT_WRITE, true, &w), -1);
+	cr_assert_eq(w.error, PF_PROT | PF_WRITE | PF_USER);
+	pt_set_writable(mm, USER_VA, true);
+	cr_assert_eq(pt_walk(mm, USER_VA, PT_WRITE, true, &w), 0);
+	pt_lookup(mm, USER_VA, &e);
+	cr_assert(e.soft_dirty && e.writable);
+}
+
+Test(pagetable, clear_soft_dirty_of_clean_read_only_entry_writes_nothing)
+{
+	enter_user(USER_VA, 0);
+	uint64_t sets = pte_sets();
+	mm->flush_pending = false;
+	pt_clear_soft_dirty(mm, USER_VA);
+	pt_clear_soft_dirty(mm, USER_VA + PAGE_SIZE); /* empty */
+	cr_assert_eq(pte_sets(), sets);
+	cr_assert_not(mm->flush_pending);
+}
+
+Test(pagetable, clear_young_clears_accessed_and_batches_flush)
+{
+	struct pt_walk w;
+	enter_user(USER_VA, PTF_WRITE);
+	cr_assert_eq(pt_walk(mm, USER_VA, PT_WRITE, true, &w), 0);
+	pte_t old = pt_get(mm, USER_VA);
+	mm->flush_pending = false;
+	pt_clear_young(mm, USER_VA);
+	cr_assert_eq(pt_get(mm, USER_VA), old & ~PTE_A);
+	cr_assert(mm->flush_pending);
+	uint64_t sets = pte_sets();
+	pt_clear_young(mm, USER_VA); /* already clear */
+	cr_assert_eq(pte_sets(), sets);
+}
+
+Test(pagetable, table_pages_count_the_user_half_below_the_pml4)
+{
+	cr_assert_eq(pt_table_pages(mm), 0);
+	enter_user(USER_VA, 0);
+	cr_assert_eq(pt_table_pages(mm), 3); /* PDPT, PD, PT */
+	enter_user(USER_VA + PAGE_SIZE, 0);
+	cr_assert_eq(pt_table_pages(mm), 3);
+	enter_user(USER_VA + PT_SPAN, 0);
+	cr_assert_eq(pt_table_pages(mm), 4);
+	enter_user(USER_VA + PDPT_SPAN, 0);
+	cr_assert_eq(pt_table_pages(mm), 7);
+	cr_assert_eq(pt_enter_kernel(mm, KERNEL_VA, new_frame()), 0);
+	cr_assert_eq(pt_table_pages(mm), 7, "the kernel half is not counted");
 }
 
 Test(pagetable, move_moves_entry)

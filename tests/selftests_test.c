@@ -234,57 +234,40 @@ SAME(va_128TBswitch_musl, "va_128TBswitch-musl", 1)
 SAME(virtual_address_range_glibc, "virtual_address_range-glibc", 0)
 SAME(virtual_address_range_musl, "virtual_address_range-musl", 0)
 
+/* Both need /proc/self/smaps (VmFlags lo, Size, Rss). */
+SAME(mlock2_tests_glibc, "mlock2-tests-glibc", 0)
+SAME(mlock2_tests_musl, "mlock2-tests-musl", 0)
+/* They need /proc/sys/vm/mmap_min_addr; the musl build's "mremap expand
+ * merge" needs /proc/self/maps built at the first read(2), after musl's
+ * fopen has mapped its FILE (Linux's seq_file), as memu's is. */
+SAME(mremap_test_glibc, "mremap_test-glibc", 0)
+SAME(mremap_test_musl, "mremap_test-musl", 0)
+/* On Linux the musl builds bail out: the first page of the test's
+ * mapping merges with the VMA below, so no smaps entry starts at it; in
+ * memu the same (the address is masked). */
+SAME(madv_populate_musl, "madv_populate-musl", 1)
+SAME(soft_dirty_musl, "soft-dirty-musl", 1)
+
 /* ---- known to differ, and why */
 
-DIFFERS(mlock2_tests_glibc, "mlock2-tests-glibc", 0,
-	"needs /proc/self/smaps: VmFlags (lo), Size, Rss", 1,
-	"fopen smaps: No such file or directory")
-DIFFERS(mlock2_tests_musl, "mlock2-tests-musl", 0,
-	"needs /proc/self/smaps: VmFlags (lo), Size, Rss", 1,
-	"fopen smaps: No such file or directory")
 DIFFERS(mlock_random_test_glibc, "mlock-random-test-glibc", 0,
 	"needs capset(2) to drop CAP_IPC_LOCK, then RLIMIT_MEMLOCK on "
-	"mlock/mlock2, /proc/self/status (VmLck) and /proc/self/smaps "
-	"(MMUPageSize)",
+	"mlock/mlock2",
 	255, "cap_set_proc() returns error\n: Function not implemented")
 DIFFERS(mlock_random_test_musl, "mlock-random-test-musl", 0,
 	"needs capset(2) to drop CAP_IPC_LOCK, then RLIMIT_MEMLOCK on "
-	"mlock/mlock2, /proc/self/status (VmLck) and /proc/self/smaps "
-	"(MMUPageSize)",
+	"mlock/mlock2",
 	255, "cap_set_proc() returns error\n: Function not implemented")
-DIFFERS(mremap_test_glibc, "mremap_test-glibc", 0,
-	"needs /proc/sys/vm/mmap_min_addr; without it the test skips", 4,
-	"# Failed to open /proc/sys/vm/mmap_min_addr: No such file or "
-	"directory")
-/* On Linux the musl build fails "mremap expand merge" (which does not
- * count in the exit status): the page musl's malloc maps for fopen's
- * FILE, after open(2), merges with the VMA the test looks for, and Linux
- * builds /proc/self/maps at read(2). memu builds it at open(2), before
- * that mmap: "ok 14" once the file is there. */
-DIFFERS(mremap_test_musl, "mremap_test-musl", 0,
-	"needs /proc/sys/vm/mmap_min_addr; then /proc/self/maps built at "
-	"read(2), not open(2)",
-	4,
-	"# Failed to open /proc/sys/vm/mmap_min_addr: No such file or "
-	"directory")
 /* The host's kernel has no CONFIG_MEM_SOFT_DIRTY (no "sd" in VmFlags):
- * Linux runs the 16 tests without the soft-dirty ones. memu is built as
- * Debian's 6.1 (soft-dirty): with smaps it would run 21, the last five
- * needing /proc/self/clear_refs. */
+ * Linux runs the 16 tests without the soft-dirty ones. memu is Debian's
+ * 6.1 (soft-dirty) and runs all 21, passing them. */
 DIFFERS(madv_populate_glibc, "madv_populate-glibc", 0,
-	"needs /proc/self/smaps: VmFlags (sd); then /proc/self/clear_refs", 1,
-	"Bail out! __get_smap_entry: Failed to open file /proc/self/smaps")
-/* On Linux the musl build bails out: its first page merges with the
- * VMA below, so no smaps entry starts at it. */
-DIFFERS(madv_populate_musl, "madv_populate-musl", 1,
-	"needs /proc/self/smaps: VmFlags", 1,
-	"Bail out! __get_smap_entry: Failed to open file /proc/self/smaps")
-/* Linux skips the whole test on this host (no soft-dirty, above). */
+	"the host has no soft-dirty: memu runs the 5 soft-dirty tests too", 0,
+	"ok 21 range is softdirty")
+/* Linux skips the whole test on this host (no soft-dirty, above); memu
+ * passes the first three and stops at test_hugepage's THP. */
 DIFFERS(soft_dirty_glibc, "soft-dirty-glibc", 4,
-	"needs /proc/self/smaps: VmFlags (sd); then /proc/self/clear_refs, "
-	"and /sys/kernel/mm/transparent_hugepage/hpage_pmd_size and a THP "
-	"for test_hugepage",
-	1, "Bail out! __get_smap_entry: Failed to open file /proc/self/smaps")
-DIFFERS(soft_dirty_musl, "soft-dirty-musl", 1,
-	"needs /proc/self/smaps: VmFlags", 1,
-	"Bail out! __get_smap_entry: Failed to open file /proc/self/smaps")
+	"the host has no soft-dirty; memu has no THP "
+	"(/sys/kernel/mm/transparent_hugepage/hpage_pmd_size) for "
+	"test_hugepage",
+	1, "Bail out! Open hpage_pmd_size failed")

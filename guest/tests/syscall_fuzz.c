@@ -1,6 +1,8 @@
 /* A guest that throws seeded random arguments at memu's memory and
  * device syscalls: bad pointers, huge and wrapping lengths, unaligned
- * addresses, random flags, kernel addresses; and the signal calls. Memory
+ * addresses, random flags, kernel addresses; the signal calls; /proc
+ * files, reads, seeks and clear_refs writes of every kind; the file
+ * system's names, links, directories and pipes. Memory
  * calls stay inside a sandbox range so the guest does not unmap itself;
  * pointers are drawn from a mix of the sandbox, NULL, its own buffer, kernel
  * and non-canonical addresses.  Whatever the answers, memu must not crash: the
@@ -11,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -112,10 +115,78 @@ static long any_dirfd(void)
 	return rnd() % 4 ? -100 /* AT_FDCWD */ : (long)(rnd() % 20);
 }
 
+/* /proc files, opened and closed one call at a time: the count of calls
+ * stays one per round. */
+static const char *const proc_paths[] = {
+	"/proc/self/smaps",
+	"/proc/self/smaps_rollup",
+	"/proc/self/status",
+	"/proc/self/stat",
+	"/proc/self/statm",
+	"/proc/self/cmdline",
+	"/proc/self/environ",
+	"/proc/self/auxv",
+	"/proc/self/clear_refs",
+	"/proc/1/clear_refs",
+	"/proc/self/mountinfo",
+	"/proc/meminfo",
+	"/proc/iomem",
+	"/proc/sys/vm/max_map_count",
+	"/proc/sys/vm/mmap_min_addr",
+	"/proc/self/exe",
+};
+#define PROC_PATHS (sizeof(proc_paths) / sizeof(proc_paths[0]))
+static int proc_fd = -1;
+
+static long proc_call(void)
+{
+	static const char *const refs[] = {"1", "2",	"3", "4",
+					   "5", " 4\n", "0", "x"};
+	switch (rnd() % 8) {
+	case 0: {
+		long fd = sc(SYS_open, (long)proc_paths[rnd() % PROC_PATHS],
+			     (long)(rnd() % 3), 0, 0, 0, 0);
+		if (fd >= 0)
+			proc_fd = (int)fd;
+		return fd;
+	}
+	case 1:
+		return sc(SYS_read, proc_fd, (long)any_pointer(),
+			  (long)(rnd() % 2 ? rnd() % 64 : any_length()), 0, 0,
+			  0);
+	case 2:
+		return sc(SYS_pread64, proc_fd, (long)any_pointer(),
+			  (long)(any_length() & 0xffff), (long)(rnd() % 8192),
+			  0, 0);
+	case 3:
+		return sc(SYS_lseek, proc_fd, (long)any_pointer(),
+			  (long)(rnd() % 6), 0, 0, 0);
+	case 4: {
+		const char *what = refs[rnd() % 8];
+		return sc(SYS_write, proc_fd,
+			  rnd() % 4 ? (long)what : (long)any_pointer(),
+			  rnd() % 4 ? (long)strlen(what) : (long)any_length(),
+			  0, 0, 0);
+	}
+	case 5:
+		return sc(SYS_readlink, (long)proc_paths[rnd() % PROC_PATHS],
+			  (long)any_pointer(), (long)(rnd() % 8192) - 16, 0, 0,
+			  0);
+	case 6:
+		return sc(SYS_close, proc_fd, 0, 0, 0, 0, 0);
+	default:
+		return sc(SYS_newfstatat, -100,
+			  (long)proc_paths[rnd() % PROC_PATHS],
+			  (long)any_pointer(), (long)(rnd() % 2) * 0x100, 0, 0);
+	}
+}
+
 static long one_call(int *fds)
 {
 	int fd = fds[rnd() % 7];
-	switch (rnd() % 45) {
+	switch (rnd() % 46) {
+	case 45:
+		return proc_call();
 	case 0:
 		return sc(SYS_mmap, (long)sandbox_addr(), (long)any_length(),
 			  (long)(rnd() % 8), (long)(rnd() % 0x200000) | 0x10,
@@ -161,9 +232,9 @@ static long one_call(int *fds)
 	case 12:
 		return sc(SYS_writev, fds[3], (long)any_pointer(),
 			  (long)(rnd() % 8), 0, 0, 0);
-	/* Signal state, with pointers anywhere.  The guest sends itself no
-	 * signal but the ignored SIGALRM and takes no fault of its own, so
-	 * whatever handler lands in a table never runs. */
+	/* Signal state, with pointers anywhere.  The guest sends itself
+	 * no signal but the ignored SIGALRM and takes no fault of its
+	 * own, so whatever handler lands in a table never runs. */
 	case 13: {
 		/* not SIGALRM: the timers below may fire it */
 		long sig = (long)(rnd() % 70);
@@ -212,9 +283,10 @@ static long one_call(int *fds)
 	case 27:
 		return sc(SYS_memfd_create, (long)any_pointer(),
 			  (long)(rnd() % 8), 0, 0, 0, 0);
-	/* The file system: names, links, directories, space, pipes.  Only
-	 * descriptors 7 and up are closed, so fds[] stays open; no pipe is
-	 * ever read (a read of an empty pipe would wait for good). */
+	/* The file system: names, links, directories, space, pipes.
+	 * Only descriptors 7 and up are closed, so fds[] stays open; no
+	 * pipe is ever read (a read of an empty pipe would wait for
+	 * good). */
 	case 28:
 		return sc(SYS_openat, any_dirfd(), (long)any_path(),
 			  (long)(rnd() % 2 ? rnd() % 0x500000 : rnd()), 0644, 0,
@@ -257,16 +329,19 @@ static long one_call(int *fds)
 	case 40:
 		return sc(SYS_chdir, (long)any_path(), 0, 0, 0, 0, 0);
 	case 41:
+		/* Always non-blocking: a read of an empty pipe with a
+		 * writer would wait for good. */
 		return sc(SYS_pipe2, (long)any_pointer(),
-			  (long)(rnd() % 2 ? 04000 : rnd()), 0, 0, 0, 0);
+			  (long)(rnd() % 2 ? 04000 : rnd() | 04000), 0, 0, 0,
+			  0);
 	case 42:
 		return sc(SYS_truncate, (long)any_path(),
 			  (long)(any_length() & 0xffffff), 0, 0, 0, 0);
 	case 43:
 		return sc(SYS_faccessat2, any_dirfd(), (long)any_path(),
 			  (long)(rnd() % 9), (long)(rnd() % 0x2000), 0, 0);
-	/* Queued signals to itself: only SIGALRM, which stays ignored, or
-	 * the null signal or no signal at all, with any siginfo. */
+	/* Queued signals to itself: only SIGALRM, which stays ignored,
+	 * or the null signal or no signal at all, with any siginfo. */
 	case 44: {
 		static const long sigs[] = {0, SIGALRM, 65, -1, 1000};
 		static const long pids[] = {0, 1, 2, -1, 0x7fffffff};
@@ -290,8 +365,9 @@ static long one_call(int *fds)
 			  0, 0);
 	}
 	default: {
-		/* touch the sandbox: may fault, which is the point; reads
-		 * only, through a syscall, so the guest itself survives */
+		/* touch the sandbox: may fault, which is the point;
+		 * reads only, through a syscall, so the guest itself
+		 * survives */
 		return sc(SYS_write, fds[3], (long)sandbox_addr(), 64, 0, 0, 0);
 	}
 	}
@@ -302,7 +378,8 @@ int main(int argc, char **argv)
 	int rounds = argc > 1 ? atoi(argv[1]) : 20000;
 	if (argc > 2)
 		state += strtoull(argv[2], NULL, 0) * 0x2545f4914f6cdd1dULL;
-	/* fds[3] stays /dev/null: the calls that must not fail use it */
+	/* fds[3] stays /dev/null: the calls that must not fail use it
+	 */
 	int fds[7] = {open("/dev/mem", O_RDWR),
 		      open("/dev/kmem", O_RDWR),
 		      open("/dev/zero", O_RDWR),
