@@ -26,6 +26,19 @@ Test(fs, files_as_on_linux)
 	same_output_as_linux("fs_files", "after unlink and close: k");
 }
 
+/* The same programs built with glibc, whose stdio, mkdtemp, opendir and
+ * shm_open make other calls than musl's. */
+Test(fs, glibc_names_as_on_linux)
+{
+	same_output_as_linux("fs_names_glibc",
+			     "rename into itself: Invalid argument");
+}
+
+Test(fs, glibc_files_as_on_linux)
+{
+	same_output_as_linux("fs_files_glibc", "after unlink and close: k");
+}
+
 /* Linux 6.1's tmpfs lists a directory newest first after "." and "..",
  * with d_off counting entries; a rename moves the entry to the front; a
  * reader's cursor survives the removal of the entries it passed.  Inode
