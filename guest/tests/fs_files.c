@@ -425,6 +425,19 @@ int main(void)
 	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK("unlink mapped", unlink("data"));
 	close(fd);
+	/* /proc/self/maps names it with " (deleted)" */
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[512];
+	while (maps && fgets(line, sizeof(line), maps))
+		if (strstr(line, "/data")) {
+			char dev[16];
+			sscanf(line, "%*s %*s %*s %15s", dev);
+			printf("maps: %s %s",
+			       strncmp(dev, "00:", 3) ? "?" : "00:*",
+			       strrchr(line, '/') + 1);
+		}
+	if (maps)
+		fclose(maps);
 	p[0] = 'k';
 	printf("after unlink and close: %c\n", p[0]);
 	munmap(p, PAGE);
