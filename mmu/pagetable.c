@@ -430,3 +430,8 @@ fault:
 	w->error = err;
 	return -1;
 }
+
+const char *const pt_bit_names[64] = {
+	[0] = "p", [1] = "rw", [2] = "us", [3] = "pwt", [4] = "pcd",
+	[5] = "a", [6] = "d",  [7] = "ps", [8] = "g",	[63] = "nx",
+};

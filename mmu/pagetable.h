@@ -51,6 +51,11 @@ struct pt_entry {
 	uint64_t pfn;	 /* the frame when has_frame, else 0 */
 };
 
+/* The architectural bits of an entry by number, as a fault spec names
+ * them (docs/inject.md): p, rw, us, pwt, pcd, a, d, ps, g, nx; NULL for
+ * the others (the frame number's, memu's software bits). */
+extern const char *const pt_bit_names[64];
+
 /* Decode a raw entry (one from pt_get or pt_for_each). */
 void pte_decode(pte_t pte, struct pt_entry *e);
 

@@ -1,0 +1,98 @@
+/* Fault injection: what to inject and when (docs/inject.md).
+ *
+ * A spec is one line, WHAT:ARGS@WHEN, parsed into a struct inject_spec
+ * and printed back the same way (inject_format), so a campaign can hand
+ * out any experiment as one `memu run --inject ...` command line:
+ *
+ *   flip:phys=0x1f000,bit=3@insn=120000
+ *   flip:va=0x7ffff7ff9010,bit=0@event=fault.anon#3
+ *   flip:reg=rax,bit=63@rip=0x401234#2
+ *   flip:pte=0x7ffff7ff9000,level=1,bit=rw@event=syscall.mmap#10
+ *   lose-flush:count=1@event=syscall.munmap#1
+ *   fail-alloc:times=1@event=fault.anon#5
+ *   hwpoison:va=0x7ffff7ff9000@insn=5000
+ *   syscall:errno=EIO@event=syscall.write#3
+ *   syscall:retval=0@event=syscall.read#1
+ *   signal:sig=SIGUSR1@insn=1000
+ *
+ * WHEN is insn=N (the Nth guest instruction), rip=ADDR[#N] (the Nth
+ * execution of the instruction at ADDR), event=KIND[#N] (the Nth event of
+ * a kind; #1 if omitted), access=ADDR (the first access to ADDR's page),
+ * with ",p=P,seed=S" after an event trigger to fire on each such event
+ * with probability P instead.
+ */
+#ifndef MEMU_EMU_INJECT_H
+#define MEMU_EMU_INJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum inject_what {
+	INJ_FLIP_PHYS,	/* a bit of a physical byte */
+	INJ_FLIP_VA,	/* a bit of the byte behind a guest address */
+	INJ_FLIP_REG,	/* a bit of a register */
+	INJ_FLIP_PTE,	/* a bit of the page-table entry for an address */
+	INJ_LOSE_FLUSH, /* the next count TLB flushes are lost */
+	INJ_FAIL_ALLOC, /* frame allocations fail */
+	INJ_HWPOISON,	/* a frame is poisoned */
+	INJ_SYSCALL,	/* the triggering syscall fails or returns a value */
+	INJ_SIGNAL,	/* a signal is sent */
+	INJ_WHATS
+};
+
+enum inject_when {
+	WHEN_INSN,   /* n: instruction count */
+	WHEN_RIP,    /* at, n: the nth execution of the instruction at */
+	WHEN_EVENT,  /* event, n (or p, seed) */
+	WHEN_ACCESS, /* at: the first access to at's page */
+};
+
+/* The events a trigger may count. */
+enum inject_event_class {
+	IEV_FAULT,   /* kind: enum fault_kind, or -1 for any */
+	IEV_SYSCALL, /* kind: syscall number, or -1 for any */
+	IEV_TLB_FLUSH,
+	IEV_FRAME_ALLOC,
+	IEV_SIGNAL,
+};
+
+#define INJECT_SPEC_MAX 512 /* a spec's text, with its NUL */
+
+struct inject_spec {
+	enum inject_what what;
+	uint64_t addr; /* phys, va, pte's va, hwpoison's va or pfn */
+	bool by_pfn;   /* hwpoison:pfn=N rather than va= */
+	int bit;       /* flip: 0-63 (a byte's: 0-7) */
+	int reg;       /* flip:reg: index in inject_regs */
+	int level;     /* flip:pte: 1 (PT) to 4 (PML4) */
+	uint64_t count, times, every; /* lose-flush, fail-alloc */
+	bool has_errno;
+	int err;	/* syscall: errno (positive) */
+	int64_t retval; /* syscall: the value returned instead */
+	int sig;	/* signal */
+	double fail_p;	/* fail-alloc: probability per allocation */
+	uint64_t fail_seed;
+	/* when */
+	enum inject_when when;
+	uint64_t n;  /* insn count, or which execution / event (1 = first) */
+	uint64_t at; /* rip or access address */
+	enum inject_event_class ev;
+	int ev_kind;
+	double p; /* > 0: fire on each event with probability p */
+	uint64_t seed;
+};
+
+/* Parse one spec: 0, or -1 with one line in err (no trailing newline). */
+int inject_parse(const char *text, struct inject_spec *out, char *err,
+		 size_t errlen);
+/* The spec as text again (inject_parse of it gives the same spec): the
+ * length written, as snprintf. */
+int inject_format(const struct inject_spec *s, char *buf, size_t n);
+
+/* Names, for the parser, the trace and --stats. */
+const char *inject_what_name(enum inject_what w);
+extern const char *const inject_regs[];
+extern const int inject_reg_ids[]; /* Unicorn's UC_X86_REG_* */
+
+#endif
