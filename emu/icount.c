@@ -1,0 +1,87 @@
+/* The guest's instruction count, exact while a trace is on
+ * (docs/trace.md, "n and rip").
+ *
+ * Unicorn 2.1 counts no instructions of its own (uc_emu_start's count is
+ * a code hook too) and its block hook gets a block's size in bytes, not
+ * its instructions; nor does anything sync RIP inside a block, so the
+ * block an event falls in would not say which of its instructions made
+ * it.  So the trace uses UC_HOOK_CODE over user addresses: the translator
+ * calls it before every instruction, with RIP synced to it.  Installed
+ * only by memu_trace, before any user code is translated: with the trace
+ * off no code calls it and nothing here runs.
+ *
+ * A hook call means the instruction started.  It retires unless it
+ * faults: a page fault that ends in a signal, #GP, #UD, #DE and the like
+ * leave RIP at the instruction, which runs again (or never); such an
+ * instruction is uncounted when the CPU settles (icount_settle).  Traps
+ * (int3, into, icebp) and emulated ones (rdtsc) leave RIP after it: they
+ * retired.  The probe that finds a fault's address (fault_addr.c) runs
+ * the faulting instruction once more; it is not counted.
+ */
+#include "../mmu/mm.h"
+#include "machine.h"
+
+static void count_insn(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *user)
+{
+	(void)uc;
+	(void)size;
+	struct memu *m = user;
+	if (m->probe.active)
+		return;
+	m->icount.n++;
+	m->icount.rip = address;
+	m->icount.in_insn = true;
+}
+
+int icount_start(struct memu *m)
+{
+	uc_hook h;
+	if (uc_hook_add(m->uc, &h, UC_HOOK_CODE, (void *)count_insn, m, 0,
+			USER_VA_END - 1))
+		return -1;
+	/* Code translated before the hook would not call it (only the
+	 * kernel half's has been, but be plain). */
+	uc_ctl_flush_tb(m->uc);
+	m->icount.on = true;
+	return 0;
+}
+
+void icount_fetch(struct memu *m)
+{
+	m->icount.in_insn = false;
+}
+
+static uint64_t rip_now(struct memu *m)
+{
+	uint64_t rip = 0;
+	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
+	return rip;
+}
+
+void icount_settle(struct memu *m)
+{
+	struct icount *ic = &m->icount;
+	if (!ic->in_insn)
+		return;
+	if (rip_now(m) == ic->rip)
+		ic->n--;
+	ic->in_insn = false;
+}
+
+void icount_position(struct memu *m, uint64_t *n, uint64_t *rip)
+{
+	const struct icount *ic = &m->icount;
+	if (ic->in_insn) {
+		*n = ic->n - 1;
+		*rip = ic->rip;
+	} else {
+		*n = ic->n;
+		*rip = rip_now(m);
+	}
+}
+
+uint64_t memu_instructions(struct memu *m)
+{
+	return m->icount.n - m->icount.in_insn;
+}
