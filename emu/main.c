@@ -75,7 +75,8 @@ static const char usage[] =
 	"  -V, --version     memu's version\n"
 	"\n"
 	"exit status: the guest's; 128+N if signal N killed it; 2 for bad\n"
-	"usage or a program memu cannot load.\n";
+	"usage or a program memu cannot load; 74 if the trace could not be\n"
+	"written.\n";
 /* clang-format on */
 
 struct cli {

@@ -618,6 +618,21 @@ Test(trace, bad_options_are_usage_errors, .init = make_tmpdir,
 	free(err);
 }
 
+/* A trace that cannot be written to the end: the guest runs, then one
+ * line and status 74. */
+Test(trace, a_trace_that_cannot_be_written_is_exit_status_74,
+     .init = make_tmpdir, .fini = remove_tmpdir)
+{
+	cr_assert_eq(MEMU("run", "--trace", "/dev/full", guest_path("hello")),
+		     74);
+	char *out = slurp(tmp("out"), NULL), *err = slurp(tmp("err"), NULL);
+	cr_assert_str_eq(out, "hello:\n");
+	cr_assert_str_eq(err, "memu: cannot write the trace: /dev/full: No "
+			      "space left on device\n");
+	free(out);
+	free(err);
+}
+
 /* The lines of --stats on stderr: the number after key. */
 static uint64_t stat_line(const char *err, const char *key)
 {
