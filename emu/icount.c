@@ -17,9 +17,52 @@
  * (int3, into, icebp) and emulated ones (rdtsc) leave RIP after it: they
  * retired.  The probe that finds a fault's address (fault_addr.c) runs
  * the faulting instruction once more; it is not counted.
+ *
+ * QEMU runs a REP string instruction one iteration at a time, each a
+ * pass through the instruction that calls the hook again: an instruction
+ * at the same address as the one before, when it is a REP string
+ * instruction, is the same instruction going on.  (Nothing else runs the
+ * same instruction twice in a row but a branch to itself, which is not
+ * a string instruction, and an instruction that faulted, which
+ * icount_settle has uncounted.)
  */
 #include "../mmu/mm.h"
+#include "../mmu/pagetable.h"
 #include "machine.h"
+
+#define X86_MAX_INSN 15
+#define NO_INSN	     UINT64_MAX
+
+/* The code byte at va as the CPU fetches it, or -1: the page walk of a
+ * fetch (which sets only A, set already by the fetch that ran the
+ * instruction) and a physical read - no fault, no event. */
+static int code_byte(struct memu *m, uint64_t va)
+{
+	struct pt_walk w;
+	if (pt_walk(m->proc.mm, va, PT_FETCH, true, &w))
+		return -1;
+	uint8_t b;
+	mmu_phys_read(&m->mmu, w.pa | (va & ~PAGE_MASK), &b, 1);
+	return b;
+}
+
+/* REP or REPNE, then movs, cmps, stos, lods, scas, ins or outs. */
+static bool rep_string(struct memu *m, uint64_t va)
+{
+	bool rep = false;
+	for (int i = 0; i < X86_MAX_INSN; i++) {
+		int b = code_byte(m, va + (uint64_t)i);
+		if (b == 0xf2 || b == 0xf3)
+			rep = true;
+		else if (!(b == 0x66 || b == 0x67 || b == 0xf0 || b == 0x26 ||
+			   b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 ||
+			   b == 0x65 || (b >= 0x40 && b <= 0x4f)))
+			return rep && ((b >= 0xa4 && b <= 0xa7) ||
+				       (b >= 0xaa && b <= 0xaf) ||
+				       (b >= 0x6c && b <= 0x6f));
+	}
+	return false;
+}
 
 static void count_insn(uc_engine *uc, uint64_t address, uint32_t size,
 		       void *user)
@@ -29,6 +72,10 @@ static void count_insn(uc_engine *uc, uint64_t address, uint32_t size,
 	struct memu *m = user;
 	if (m->probe.active)
 		return;
+	if (address == m->icount.rip && rep_string(m, address)) {
+		m->icount.in_insn = true; /* the next iteration */
+		return;
+	}
 	m->icount.n++;
 	m->icount.rip = address;
 	m->icount.in_insn = true;
@@ -66,8 +113,10 @@ void icount_settle(struct memu *m)
 	struct icount *ic = &m->icount;
 	if (!ic->in_insn)
 		return;
-	if (rip_now(m) == ic->rip)
+	if (rip_now(m) == ic->rip) {
 		ic->n--;
+		ic->rip = NO_INSN; /* it runs again as a new instruction */
+	}
 	ic->in_insn = false;
 }
 

@@ -325,14 +325,16 @@ Test(trace, counts_instructions_exactly)
 	guest_close(&g);
 }
 
-/* A trap retires before its signal; a fault (#UD, #DE) does not. */
+/* A trap retires before its signal; a fault (#UD, #DE) does not; a REP
+ * string instruction is one instruction. */
 Test(trace, traps_retire_and_faults_do_not)
 {
 	struct jsonl t;
 	struct memu_stats s;
 	struct guest g;
-	traced_run("icount_traps", MEMU_TRACE_SYSCALL | MEMU_TRACE_SIGNAL, &t,
-		   &s, &g);
+	traced_run("icount_traps",
+		   MEMU_TRACE_SYSCALL | MEMU_TRACE_SIGNAL | MEMU_TRACE_FAULT,
+		   &t, &s, &g);
 	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
 	cr_assert_eq(g.r.exit_status, 0);
 	/* guest/freestanding/icount_traps.c's numbers. */
@@ -346,14 +348,19 @@ Test(trace, traps_retire_and_faults_do_not)
 		{"syscall", "rt_sigreturn", 28, "it_sigreturn", 0},
 		{"signal", "SIGFPE", 30, "it_div", 0},
 		{"syscall", "rt_sigreturn", 35, "it_sigreturn", 0},
-		{"syscall", "exit_group", 38, "it_exit", 0},
+		{"fault", "zero", 39, "it_rep", 0},
+		{"fault", "anon", 39, "it_rep", 0},
+		{"syscall", "exit_group", 44, "it_exit", 0},
 	};
 	size_t nwant = sizeof(want) / sizeof(want[0]);
 	cr_assert_eq(t.n, nwant, "%zu events, want %zu", t.n, nwant);
 	for (size_t i = 0; i < nwant; i++) {
 		json_t *o = t.ev[i];
 		const struct expect *w = &want[i];
-		cr_assert(is(o, "ev", w->ev) && is(o, "name", w->what),
+		cr_assert(is(o, "ev", w->ev) &&
+				  is(o,
+				     !strcmp(w->ev, "fault") ? "kind" : "name",
+				     w->what),
 			  "event %zu: not %s %s", i, w->ev, w->what);
 		cr_assert_eq(int_value(o, "n"), (json_int_t)w->n,
 			     "event %zu (%s): n %lld, want %" PRIu64, i,
@@ -366,7 +373,7 @@ Test(trace, traps_retire_and_faults_do_not)
 	cr_assert_eq(int_value(t.ev[5], "code"), ILL_ILLOPN);
 	cr_assert_eq(hex_value(t.ev[5], "addr"), sym("icount_traps", "it_ud2"));
 	cr_assert_eq(int_value(t.ev[7], "code"), FPE_INTDIV);
-	cr_assert_eq(memu_instructions(g.m), 39);
+	cr_assert_eq(memu_instructions(g.m), 45);
 	jsonl_free(&t);
 	guest_close(&g);
 }

@@ -1,14 +1,16 @@
-/* Known instruction counts around CPU exceptions, for the trace
- * (tests/trace_test.c): a trap retires (int3: the signal comes with the
- * count after it), a fault does not (ud2's #UD, div's #DE: the count
- * before it, and the handler moves RIP past it).  -nostdlib, every
- * instruction written out; the comment on each is the number retired
- * before it.
+/* Known instruction counts around CPU exceptions and REP strings, for
+ * the trace (tests/trace_test.c): a trap retires (int3: the signal comes
+ * with the count after it), a fault does not (ud2's #UD, div's #DE: the
+ * count before it, and the handler moves RIP past it), and a REP string
+ * instruction is one instruction however many times it repeats.
+ * -nostdlib, every instruction written out; the comment on each is the
+ * number retired before it.
  *
  * rt_sigaction at 5, 8, 11; int3 at 16, its SIGTRAP at 17 with RIP after
  * it, rt_sigreturn at 21; ud2 at 23 (SIGILL at 23, at it), rt_sigreturn
- * at 28; div at 30 (SIGFPE at 30, at it), rt_sigreturn at 35; exit_group
- * at 38.
+ * at 28; div at 30 (SIGFPE at 30, at it), rt_sigreturn at 35; rep movsb
+ * of 100 bytes at 39 (its faults: a zero-page read, an anonymous write);
+ * exit_group at 44.
  */
 
 __asm__(".text\n"
@@ -44,12 +46,20 @@ __asm__(".text\n"
 	"	xor %ecx, %ecx\n" /* 29 */
 	".globl it_div\n"
 	"it_div:\n"
-	"	div %ecx\n"	  /* 30: #DE; the handler runs from 30 */
-	"	xor %edi, %edi\n" /* 36 */
-	"	mov $231, %eax\n" /* 37 */
+	"	div %ecx\n" /* 30: #DE; the handler runs from 30 */
+	"	lea it_buf(%rip), %rdi\n"      /* 36 */
+	"	lea it_buf+4096(%rip), %rsi\n" /* 37 */
+	"	mov $100, %ecx\n"	       /* 38 */
+	".globl it_rep\n"
+	"it_rep:\n"
+	"	rep movsb\n"	  /* 39 */
+	"	xor %ecx, %ecx\n" /* 40 */
+	"	rep stosb\n"	  /* 41: no iteration at all */
+	"	xor %edi, %edi\n" /* 42 */
+	"	mov $231, %eax\n" /* 43 */
 	".globl it_exit\n"
 	"it_exit:\n"
-	"	syscall\n" /* 38: exit_group */
+	"	syscall\n" /* 44: exit_group */
 
 	/* SIGTRAP: cmp, je, ret; SIGILL and SIGFPE: cmp, je, add (past
 	 * the two-byte instruction, in uc_mcontext.rip), ret. */
@@ -71,4 +81,8 @@ __asm__(".text\n"
 	"	.quad it_handler\n"
 	"	.quad 0x04000004\n"
 	"	.quad it_restorer\n"
-	"	.quad 0\n");
+	"	.quad 0\n"
+	".bss\n"
+	".balign 4096\n"
+	"it_buf:\n"
+	"	.skip 8192\n");
