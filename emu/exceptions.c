@@ -75,6 +75,7 @@ static int fpu_si_code(struct memu *m, unsigned vector)
 
 void cpu_exception(struct memu *m, unsigned vector, uint32_t error_code)
 {
+	icount_settle(m); /* a fault's instruction did not retire */
 	const struct trap *t = &unexpected;
 	if (vector < sizeof(traps) / sizeof(traps[0]) && traps[vector].sig)
 		t = &traps[vector];

@@ -28,18 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum inject_what {
-	INJ_FLIP_PHYS,	/* a bit of a physical byte */
-	INJ_FLIP_VA,	/* a bit of the byte behind a guest address */
-	INJ_FLIP_REG,	/* a bit of a register */
-	INJ_FLIP_PTE,	/* a bit of the page-table entry for an address */
-	INJ_LOSE_FLUSH, /* the next count TLB flushes are lost */
-	INJ_FAIL_ALLOC, /* frame allocations fail */
-	INJ_HWPOISON,	/* a frame is poisoned */
-	INJ_SYSCALL,	/* the triggering syscall fails or returns a value */
-	INJ_SIGNAL,	/* a signal is sent */
-	INJ_WHATS
-};
+#include "../mmu/event.h" /* enum inject_what */
 
 enum inject_when {
 	WHEN_INSN,   /* n: instruction count */

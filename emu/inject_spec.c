@@ -21,17 +21,17 @@
 #include "inject.h"
 #include "syscall.h"
 
-static const char *const what_names[INJ_WHATS] = {
-	[INJ_FLIP_PHYS] = "flip",	 [INJ_FLIP_VA] = "flip",
-	[INJ_FLIP_REG] = "flip",	 [INJ_FLIP_PTE] = "flip",
-	[INJ_LOSE_FLUSH] = "lose-flush", [INJ_FAIL_ALLOC] = "fail-alloc",
-	[INJ_HWPOISON] = "hwpoison",	 [INJ_SYSCALL] = "syscall",
-	[INJ_SIGNAL] = "signal",
+static const char *const what_names[INJECT_KINDS] = {
+	[INJECT_BITFLIP_FRAME] = "flip",    [INJECT_BITFLIP_VA] = "flip",
+	[INJECT_BITFLIP_REG] = "flip",	    [INJECT_BITFLIP_PTE] = "flip",
+	[INJECT_LOST_FLUSH] = "lose-flush", [INJECT_ALLOC_FAIL] = "fail-alloc",
+	[INJECT_HWPOISON] = "hwpoison",	    [INJECT_SYSCALL] = "syscall",
+	[INJECT_SIGNAL] = "signal",
 };
 
 const char *inject_what_name(enum inject_what w)
 {
-	return (unsigned)w < INJ_WHATS ? what_names[w] : "?";
+	return (unsigned)w < INJECT_KINDS ? what_names[w] : "?";
 }
 
 const char *const inject_regs[] = {
@@ -212,7 +212,7 @@ static int parse_flip(struct parse *p, struct args *a, struct inject_spec *s)
 		return -1;
 	uint64_t x;
 	if (reg) {
-		s->what = INJ_FLIP_REG;
+		s->what = INJECT_BITFLIP_REG;
 		s->reg = -1;
 		for (int i = 0; inject_regs[i]; i++)
 			if (!strcmp(inject_regs[i], reg))
@@ -223,7 +223,7 @@ static int parse_flip(struct parse *p, struct args *a, struct inject_spec *s)
 			return -1;
 		s->bit = (int)x;
 	} else if (pte) {
-		s->what = INJ_FLIP_PTE;
+		s->what = INJECT_BITFLIP_PTE;
 		if (number(p, "pte", pte, UINT64_MAX, &s->addr))
 			return -1;
 		uint64_t lv = 1;
@@ -242,7 +242,7 @@ static int parse_flip(struct parse *p, struct args *a, struct inject_spec *s)
 			s->bit = (int)x;
 		}
 	} else {
-		s->what = phys ? INJ_FLIP_PHYS : INJ_FLIP_VA;
+		s->what = phys ? INJECT_BITFLIP_FRAME : INJECT_BITFLIP_VA;
 		if (number(p, phys ? "phys" : "va", phys ? phys : va,
 			   UINT64_MAX, &s->addr) ||
 		    number(p, "bit", bit, 7, &x))
@@ -263,13 +263,13 @@ static int parse_what(struct parse *p, const char *word, struct args *a,
 		if (parse_flip(p, a, s))
 			return -1;
 	} else if (!strcmp(word, "lose-flush")) {
-		s->what = INJ_LOSE_FLUSH;
+		s->what = INJECT_LOST_FLUSH;
 		s->count = 1;
 		if ((v = arg(a, "count")) &&
 		    (number(p, "count", v, 1000000, &s->count) || !s->count))
 			return s->count ? -1 : fail(p, "count: at least 1");
 	} else if (!strcmp(word, "fail-alloc")) {
-		s->what = INJ_FAIL_ALLOC;
+		s->what = INJECT_ALLOC_FAIL;
 		s->times = 1;
 		if ((v = arg(a, "times")) &&
 		    number(p, "times", v, UINT32_MAX, &s->times))
@@ -283,7 +283,7 @@ static int parse_what(struct parse *p, const char *word, struct args *a,
 		    number(p, "seed", v, UINT64_MAX, &s->fail_seed))
 			return -1;
 	} else if (!strcmp(word, "hwpoison")) {
-		s->what = INJ_HWPOISON;
+		s->what = INJECT_HWPOISON;
 		const char *va = arg(a, "va"), *pfn = arg(a, "pfn");
 		if (!!va + !!pfn != 1)
 			return fail(p, "hwpoison needs one of va=, pfn=");
@@ -292,7 +292,7 @@ static int parse_what(struct parse *p, const char *word, struct args *a,
 			   &s->addr))
 			return -1;
 	} else if (!strcmp(word, "syscall")) {
-		s->what = INJ_SYSCALL;
+		s->what = INJECT_SYSCALL;
 		const char *e = arg(a, "errno"), *r = arg(a, "retval");
 		if (!!e + !!r != 1)
 			return fail(p, "syscall needs one of errno=, retval=");
@@ -315,7 +315,7 @@ static int parse_what(struct parse *p, const char *word, struct args *a,
 			s->retval = rv;
 		}
 	} else if (!strcmp(word, "signal")) {
-		s->what = INJ_SIGNAL;
+		s->what = INJECT_SIGNAL;
 		if (need(p, v = arg(a, "sig"), "signal", "sig"))
 			return -1;
 		s->sig = signal_by_name(v);
@@ -471,15 +471,16 @@ int inject_format(const struct inject_spec *s, char *buf, size_t n)
 		buf[0] = '\0';
 	put(buf, n, &len, "%s:", inject_what_name(s->what));
 	switch (s->what) {
-	case INJ_FLIP_PHYS:
-	case INJ_FLIP_VA:
+	case INJECT_BITFLIP_FRAME:
+	case INJECT_BITFLIP_VA:
 		put(buf, n, &len, "%s=%#" PRIx64 ",bit=%d",
-		    s->what == INJ_FLIP_PHYS ? "phys" : "va", s->addr, s->bit);
+		    s->what == INJECT_BITFLIP_FRAME ? "phys" : "va", s->addr,
+		    s->bit);
 		break;
-	case INJ_FLIP_REG:
+	case INJECT_BITFLIP_REG:
 		put(buf, n, &len, "reg=%s,bit=%d", inject_regs[s->reg], s->bit);
 		break;
-	case INJ_FLIP_PTE:
+	case INJECT_BITFLIP_PTE:
 		put(buf, n, &len, "pte=%#" PRIx64 ",level=%d,", s->addr,
 		    s->level);
 		if (pt_bit_names[s->bit])
@@ -487,10 +488,10 @@ int inject_format(const struct inject_spec *s, char *buf, size_t n)
 		else
 			put(buf, n, &len, "bit=%d", s->bit);
 		break;
-	case INJ_LOSE_FLUSH:
+	case INJECT_LOST_FLUSH:
 		put(buf, n, &len, "count=%" PRIu64, s->count);
 		break;
-	case INJ_FAIL_ALLOC:
+	case INJECT_ALLOC_FAIL:
 		put(buf, n, &len, "times=%" PRIu64, s->times);
 		if (s->every)
 			put(buf, n, &len, ",every=%" PRIu64, s->every);
@@ -498,11 +499,11 @@ int inject_format(const struct inject_spec *s, char *buf, size_t n)
 			put(buf, n, &len, ",p=%.17g,seed=%" PRIu64, s->fail_p,
 			    s->fail_seed);
 		break;
-	case INJ_HWPOISON:
+	case INJECT_HWPOISON:
 		put(buf, n, &len, "%s=%#" PRIx64, s->by_pfn ? "pfn" : "va",
 		    s->addr);
 		break;
-	case INJ_SYSCALL:
+	case INJECT_SYSCALL:
 		if (s->has_errno) {
 			const char *e = strerrorname_np(s->err);
 			if (e)
@@ -513,7 +514,7 @@ int inject_format(const struct inject_spec *s, char *buf, size_t n)
 			put(buf, n, &len, "retval=%" PRId64, s->retval);
 		}
 		break;
-	case INJ_SIGNAL:
+	case INJECT_SIGNAL:
 		if (s->sig < 32 && sigabbrev_np(s->sig))
 			put(buf, n, &len, "sig=SIG%s", sigabbrev_np(s->sig));
 		else

@@ -127,6 +127,7 @@ void memu_free(struct memu *m)
 {
 	if (!m)
 		return;
+	memu_trace_end(m); /* the teardown's events are not the guest's */
 	files_close_all(m);
 	sigqueue_release(m);
 	mm_destroy(m->proc.mm); /* drops the VMAs' file references */
@@ -165,9 +166,11 @@ int memu_load(struct memu *m, const char *path, int argc,
 	proc_task_exec(m, &img);
 	mm_flush_tlb(m->proc.mm);
 	cpu_prepare_user_entry(m);
-	/* Statistics count from the guest's first instruction. */
+	/* Statistics and the trace count from the guest's first
+	 * instruction. */
 	events_reset_counters(&m->mmu.events);
 	m->loaded = true;
+	trace_begin(m);
 	return 0;
 }
 
@@ -221,6 +224,7 @@ int memu_run(struct memu *m, struct memu_result *r)
 		else if (e != UC_ERR_OK && !m->stop)
 			machine_error(m, e);
 		m->insn_invalid = false;
+		icount_settle(m);
 		/* else: stopped with nothing to report: carry on, unless
 		 * the CPU keeps stopping without moving (the same RIP and
 		 * RSP, and no system call but rt_sigreturn in between: a
@@ -260,6 +264,7 @@ void memu_get_stats(struct memu *m, struct memu_stats *s)
 	s->pte_writes = ev->count[EV_PTE_SET] + ev->count[EV_PTE_CLEAR];
 	s->tlb_flushes = ev->count[EV_TLB_FLUSH];
 	s->syscalls = ev->count[EV_SYSCALL];
+	s->signals = ev->count[EV_SIGNAL];
 	for (int i = 0; i < SYSCALL_SLOTS; i++)
 		s->syscalls_enosys += ev->syscalls_enosys[i];
 }

@@ -17,6 +17,7 @@
 #include "../mmu/pagetable.h"
 #include "clock.h"
 #include "latch.h"
+#include "trace.h"
 
 /* The kernel half: entry stub, GDT and kernel stack, supervisor-only. */
 #define KERNEL_BASE	 0xffffffff80000000ULL
@@ -209,7 +210,9 @@ struct memu {
 	struct bus_window windows[BUS_WINDOWS];
 	unsigned nr_windows;
 	struct memu_result result;
-	char **envp; /* owned copy of cfg.envp */
+	char **envp;	      /* owned copy of cfg.envp */
+	struct icount icount; /* while tracing (icount.c) */
+	struct trace trace;
 };
 
 /* files.c: the descriptor table */

@@ -9,6 +9,7 @@
 #include "../include/memu.h"
 
 #define EXIT_USAGE 2
+#define EXIT_TRACE 74 /* EX_IOERR: the trace could not be written */
 
 /* clang-format off */
 static const char usage[] =
@@ -59,11 +60,23 @@ static const char usage[] =
 	"  --numa N          split RAM into N NUMA domains, 1-8 (default 1)\n"
 	"  --env VAR=VALUE   add to the guest's environment (repeatable; the\n"
 	"                    host environment is never passed through)\n"
+	"  --trace FILE      write every event (faults, PTE writes, frames,\n"
+	"                    TLB flushes, syscalls, signals) to FILE with the\n"
+	"                    guest's instruction count and RIP at each\n"
+	"                    (docs/trace.md); counting instructions slows\n"
+	"                    the guest while it is on\n"
+	"  --trace-events LIST  only these kinds, comma-separated: fault,\n"
+	"                    pte, frame, tlb, syscall, signal, inject\n"
+	"                    (default: all)\n"
+	"  --trace-format F  jsonl (default: JSON Lines, one event a line)\n"
+	"                    or chrome (trace-event JSON for Perfetto or\n"
+	"                    chrome://tracing)\n"
 	"  -h, --help        this text\n"
 	"  -V, --version     memu's version\n"
 	"\n"
 	"exit status: the guest's; 128+N if signal N killed it; 2 for bad\n"
-	"usage or a program memu cannot load.\n";
+	"usage or a program memu cannot load; 74 if the trace could not be\n"
+	"written.\n";
 /* clang-format on */
 
 struct cli {
@@ -79,6 +92,10 @@ struct cli {
 		bool tree;
 	} * imports; /* --file and --dir, in order */
 	size_t nimports;
+	const char *trace;     /* --trace FILE */
+	unsigned trace_events; /* 0: not given (all) */
+	bool trace_format_given;
+	enum memu_trace_format trace_format;
 };
 
 static int bad(const char *msg, const char *arg)
@@ -101,6 +118,9 @@ enum {
 	OPT_NUMA,
 	OPT_FILE,
 	OPT_DIR,
+	OPT_TRACE,
+	OPT_TRACE_EVENTS,
+	OPT_TRACE_FORMAT,
 };
 
 static int parse_options(int argc, char **argv, struct cli *c, int *next)
@@ -118,6 +138,9 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"file", required_argument, 0, OPT_FILE},
 		{"dir", required_argument, 0, OPT_DIR},
 		{"numa", required_argument, 0, OPT_NUMA},
+		{"trace", required_argument, 0, OPT_TRACE},
+		{"trace-events", required_argument, 0, OPT_TRACE_EVENTS},
+		{"trace-format", required_argument, 0, OPT_TRACE_FORMAT},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
@@ -199,6 +222,32 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 			c->cfg.mtrr_var = (unsigned)n;
 			break;
 		}
+		case OPT_TRACE:
+			c->trace = optarg;
+			break;
+		case OPT_TRACE_EVENTS: {
+			char name[64];
+			if (memu_trace_events(optarg, &c->trace_events, name,
+					      sizeof(name)))
+				return bad(*name ? "--trace-events: unknown "
+						   "kind (fault, pte, frame, "
+						   "tlb, syscall, signal, "
+						   "inject)"
+						 : "--trace-events: empty kind",
+					   optarg);
+			break;
+		}
+		case OPT_TRACE_FORMAT:
+			c->trace_format_given = true;
+			if (!strcmp(optarg, "jsonl"))
+				c->trace_format = MEMU_TRACE_JSONL;
+			else if (!strcmp(optarg, "chrome"))
+				c->trace_format = MEMU_TRACE_CHROME;
+			else
+				return bad("--trace-format takes jsonl or "
+					   "chrome",
+					   optarg);
+			break;
 		case OPT_ENV:
 			if (!strchr(optarg, '='))
 				return bad("--env needs VAR=VALUE", optarg);
@@ -225,10 +274,35 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 	return 0;
 }
 
+/* --trace: the file, opened for memu_trace; NULL (with the line said)
+ * if it cannot be. */
+static FILE *open_trace(struct cli *c, struct memu *m)
+{
+	FILE *f = fopen(c->trace, "w");
+	if (!f) {
+		fprintf(stderr, "memu: cannot write the trace: %s: %s\n",
+			c->trace, strerror(errno));
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	char err[256];
+	if (memu_trace(m, f, c->trace_events ? c->trace_events : MEMU_TRACE_ALL,
+		       c->trace_format, err, sizeof(err))) {
+		fprintf(stderr, "memu: %s\n", err);
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
 static int cmd_run(struct cli *c, int argc, char **argv)
 {
 	if (argc < 1)
 		return bad("run needs a PROGRAM", NULL);
+	if (!c->trace && (c->trace_events || c->trace_format_given))
+		return bad(c->trace_events ? "--trace-events needs --trace"
+					   : "--trace-format needs --trace",
+			   NULL);
 	char err[512] = "";
 	c->env[c->nenv] = NULL;
 	c->cfg.envp = c->env;
@@ -237,17 +311,26 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "memu: %s\n", err);
 		return EXIT_USAGE;
 	}
+	FILE *trace = NULL;
+	if (c->trace && !(trace = open_trace(c, m))) {
+		memu_free(m);
+		return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < c->nimports; i++)
 		if (memu_import(m, c->imports[i].spec, c->imports[i].tree, err,
 				sizeof(err))) {
 			fprintf(stderr, "memu: %s\n", err);
 			memu_free(m);
+			if (trace)
+				fclose(trace);
 			return EXIT_USAGE;
 		}
 	if (memu_load(m, argv[0], argc, (const char *const *)argv, err,
 		      sizeof(err))) {
 		fprintf(stderr, "memu: %s\n", err);
 		memu_free(m);
+		if (trace)
+			fclose(trace);
 		return EXIT_USAGE;
 	}
 	struct memu_result r;
@@ -273,6 +356,12 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 	if (c->stats)
 		memu_print_stats(m, stderr);
 	int code = memu_exit_code(&r);
+	/* Ended before memu_free, whose teardown is not the guest's. */
+	if (trace && (memu_trace_end(m) | fclose(trace))) {
+		fprintf(stderr, "memu: cannot write the trace: %s: %s\n",
+			c->trace, strerror(errno));
+		code = EXIT_TRACE;
+	}
 	memu_free(m);
 	return code;
 }

@@ -48,6 +48,8 @@ void memu_print_stats(struct memu *m, FILE *out)
 	fprintf(out, "  PTE writes: %" PRIu64 "\n",
 		ev->count[EV_PTE_SET] + ev->count[EV_PTE_CLEAR]);
 	fprintf(out, "  TLB flushes: %" PRIu64 "\n", ev->count[EV_TLB_FLUSH]);
+	fprintf(out, "  signals delivered: %" PRIu64 "\n",
+		ev->count[EV_SIGNAL]);
 	uint64_t by_type[8];
 	walk_pagetables(m, NULL, by_type);
 	fprintf(out, "  mapped pages by memory type:");

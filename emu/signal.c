@@ -23,11 +23,22 @@ void machine_exit(struct memu *m, int status)
 	uc_emu_stop(m->uc);
 }
 
+/* A delivery, to the event point: to handler, or (0) the default
+ * action that ends the guest (docs/trace.md, "signal"). */
+static void signal_event(struct memu *m, int sig, int code, uint64_t addr,
+			 uint64_t handler)
+{
+	struct event e = {EV_SIGNAL, (uint64_t)sig, (uint64_t)(int64_t)code,
+			  addr, handler};
+	event_emit(&m->mmu.events, &e);
+}
+
 void force_sig(struct memu *m, int sig, int code, uint64_t addr,
 	       uint64_t error_code, const char *reason)
 {
 	if (m->stop && m->result.stop != MEMU_STOP_PROBE)
 		return; /* the first fatal event wins */
+	signal_event(m, sig, code, addr, 0);
 	struct memu_result *r = &m->result;
 	r->stop = MEMU_STOP_SIGNAL;
 	r->signal = sig;
@@ -139,6 +150,7 @@ void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
 	info.signo = sig;
 	info.code = code;
 	info.u.addr = addr;
+	signal_event(m, sig, code, addr, ka->handler);
 	handle_signal(m, sig, &info, fr, -1);
 }
 
@@ -253,6 +265,8 @@ void signal_exit(struct memu *m, int64_t nr)
 		if (!sig)
 			break;
 		const struct sigframe_regs none = {0, 0, 0};
+		signal_event(m, sig, info.code, 0,
+			     m->proc.sigactions[sig].handler);
 		handle_signal(m, sig, &info, &none, nr);
 		if (m->stop)
 			return;

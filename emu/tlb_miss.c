@@ -44,6 +44,10 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 		return fault_probe_fill(m, va, access, e);
 	if (m->stop)
 		return false; /* an event ended the run: touch nothing more */
+	/* The CPU fetches a new block: the instruction before it retired
+	 * (the window page is memu's own lookup, not the CPU's fetch). */
+	if (access == PT_FETCH && va != TLB_CODE_WINDOW)
+		icount_fetch(m);
 	if (!canonical(va)) {
 		/* The CPU checks this before paging: #GP, no page fault. */
 		m->fault = (struct pending_fault){true,	  true, va,
@@ -90,6 +94,7 @@ void fault_deliver(struct memu *m)
 {
 	struct pending_fault *pf = &m->fault;
 	pf->set = false;
+	icount_settle(m); /* a data access's instruction did not retire */
 	uint64_t addr = fault_address(m, pf->page, pf->access);
 	if (pf->access == PT_FETCH && (pf->error & PF_USER) &&
 	    emulate_vsyscall(m, addr))

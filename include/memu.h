@@ -127,6 +127,7 @@ struct memu_stats {
 	uint64_t tlb_flushes;
 	uint64_t syscalls;
 	uint64_t syscalls_enosys;
+	uint64_t signals; /* delivered: to a handler, or fatal */
 };
 
 void memu_get_stats(struct memu *m, struct memu_stats *s);
@@ -134,6 +135,45 @@ void memu_get_stats(struct memu *m, struct memu_stats *s);
 uint64_t memu_syscall_count(struct memu *m, unsigned nr, uint64_t *enosys);
 void memu_print_stats(struct memu *m, FILE *out);
 const char *memu_syscall_name(unsigned nr);
+
+/* ---- the event trace (docs/trace.md) */
+
+#define MEMU_TRACE_VERSION 1
+
+enum memu_trace_format {
+	MEMU_TRACE_JSONL,  /* JSON Lines, one object per event */
+	MEMU_TRACE_CHROME, /* Chrome/Perfetto trace-event JSON */
+};
+
+/* Event kinds, for the filter. */
+enum {
+	MEMU_TRACE_FAULT = 1 << 0,
+	MEMU_TRACE_PTE = 1 << 1,
+	MEMU_TRACE_FRAME = 1 << 2,
+	MEMU_TRACE_TLB = 1 << 3,
+	MEMU_TRACE_SYSCALL = 1 << 4,
+	MEMU_TRACE_SIGNAL = 1 << 5,
+	MEMU_TRACE_INJECT = 1 << 6,
+	MEMU_TRACE_ALL = (1 << 7) - 1,
+};
+
+/* "fault,pte,...": the kinds' mask in *mask; 0, or -1 with the name at
+ * fault (or "" for an empty one) in bad. */
+int memu_trace_events(const char *list, unsigned *mask, char *bad,
+		      size_t badlen);
+/* Write the trace of the run to out (the caller's, left open): the events
+ * in mask from the guest's first instruction on, each with the guest's
+ * instruction count and RIP.  Call before memu_load.  0, or -1 with a
+ * reason in err. */
+int memu_trace(struct memu *m, FILE *out, unsigned mask,
+	       enum memu_trace_format format, char *err, size_t errlen);
+/* End the trace (a Chrome trace's closing brackets) and flush it; no
+ * event is written after.  0, or -1 if writing failed.  memu_free ends
+ * it too. */
+int memu_trace_end(struct memu *m);
+/* Instructions the guest has retired, counted while a trace is on (0 when
+ * none is). */
+uint64_t memu_instructions(struct memu *m);
 
 /* ---- inspection (tests, coursework) */
 

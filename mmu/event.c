@@ -44,6 +44,9 @@ void event_emit(struct events *ev, const struct event *e)
 	default:
 		break;
 	}
+	/* The trace: off, this is the event point's whole cost. */
+	if (ev->sink)
+		ev->sink(ev->sink_ctx, e);
 }
 
 void events_reset_counters(struct events *ev)

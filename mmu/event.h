@@ -1,10 +1,12 @@
 /* The machine's one event point.
  *
- * Every fault, PTE write, frame allocation and free, TLB flush and syscall
- * is reported here, and nowhere else.  Today the event point keeps the
- * counters behind `memu run --stats`; it is where the event trace and the
- * fault-injection sites will attach.  It sits at the bottom of the layering
- * (mmu) so that mmu, devices and emu can all report without calling up.
+ * Every fault, PTE write, frame allocation and free, TLB flush, syscall,
+ * signal delivery and injected fault is reported here, and nowhere else.
+ * The event point keeps the counters behind `memu run --stats` and hands
+ * each event to a sink if one is attached: emu/trace.c's event trace
+ * (docs/trace.md).  It sits at the bottom of the layering (mmu) so that
+ * mmu, devices and emu can all report without calling up; the sink is a
+ * function pointer the layer above registers.
  */
 #ifndef MEMU_MMU_EVENT_H
 #define MEMU_MMU_EVENT_H
@@ -60,7 +62,37 @@ enum event_kind {
 	 * not part of memu's deterministic statistics. */
 	EV_TLB_FILL,
 	EV_SYSCALL, /* a = number, b = result */
+	/* A signal delivered: a = signal, b = si_code, c = si_addr (a
+	 * fault's; 0 otherwise), d = the handler it runs, 0: its default
+	 * action, which ends the guest.  Reported by emu/signal.c. */
+	EV_SIGNAL,
+	/* An injected fault (reserved: nothing injects yet): a = the spec's
+	 * index, b = enum inject_what, c = target, d = value
+	 * (docs/trace.md, "inject"). */
+	EV_INJECT,
 	EV_KINDS
+};
+
+/* Why the TLB was flushed (EV_TLB_FLUSH's a): mm_flush_tlb. */
+enum tlb_flush_reason {
+	TLB_FLUSH_RIGHTS, /* entries lost rights or frames (munmap, mprotect,
+			   * more than one changed frame) */
+	TLB_FLUSH_FRAME,  /* one page's entry changed frame (a COW) */
+};
+
+/* What an injected fault did (EV_INJECT's b), for the fault-injection
+ * work to emit; the trace names them (docs/trace.md). */
+enum inject_what {
+	INJECT_BITFLIP_FRAME, /* target pfn, value the bits flipped */
+	INJECT_BITFLIP_VA,    /* target virtual address, value the bits */
+	INJECT_BITFLIP_REG,   /* target register (UC_X86_REG_*), value bits */
+	INJECT_BITFLIP_PTE,   /* target virtual address, value the bits */
+	INJECT_LOST_FLUSH,    /* target the flush's reason */
+	INJECT_ALLOC_FAIL,    /* target the frame kind refused */
+	INJECT_HWPOISON,      /* target pfn */
+	INJECT_SYSCALL,	      /* target syscall number, value its result */
+	INJECT_SIGNAL,	      /* target signal number */
+	INJECT_KINDS
 };
 
 struct event {
@@ -70,6 +102,9 @@ struct event {
 
 #define SYSCALL_SLOTS 512
 
+/* Where an event goes after it is counted (emu/trace.c registers one). */
+typedef void (*event_sink_fn)(void *ctx, const struct event *e);
+
 struct events {
 	uint64_t count[EV_KINDS];
 	uint64_t faults[FAULT_KINDS];
@@ -78,7 +113,9 @@ struct events {
 	uint64_t frames_alloc[FRAME_KINDS]; /* allocations ever made */
 	uint64_t syscalls[SYSCALL_SLOTS];   /* by number; last slot: others */
 	uint64_t syscalls_enosys[SYSCALL_SLOTS];
-	uint64_t minflt; /* getrusage(2) ru_minflt */
+	uint64_t minflt;    /* getrusage(2) ru_minflt */
+	event_sink_fn sink; /* NULL: none (the trace is off) */
+	void *sink_ctx;
 };
 
 void event_emit(struct events *ev, const struct event *e);

@@ -43,9 +43,11 @@ void mm_flush_tlb(struct mm *mm)
 {
 	if (!mm->flush_pending && mm->flush_page == NO_PAGE)
 		return;
+	uint64_t reason =
+		mm->flush_pending ? TLB_FLUSH_RIGHTS : TLB_FLUSH_FRAME;
 	mm->flush_pending = false;
 	mm->flush_page = NO_PAGE;
-	tlb_flush(mm->mmu, 0);
+	tlb_flush(mm->mmu, reason);
 }
 
 void mm_flush_tlb_filling(struct mm *mm, uint64_t va)

@@ -15,8 +15,10 @@ const char *guest_path(const char *name)
 	return path;
 }
 
-void guest_open_cfg(struct guest *g, const struct memu_config *cfg,
-		    const char *name, const char *const *args)
+static void open_guest(struct guest *g, const struct memu_config *cfg,
+		       FILE *trace, unsigned mask,
+		       enum memu_trace_format format, const char *name,
+		       const char *const *args)
 {
 	memset(g, 0, sizeof(*g));
 	struct memu_config c = *cfg;
@@ -29,6 +31,10 @@ void guest_open_cfg(struct guest *g, const struct memu_config *cfg,
 	char err[512] = "";
 	g->m = memu_new(&c, err, sizeof(err));
 	cr_assert(g->m, "memu_new: %s", err);
+	if (trace)
+		cr_assert(memu_trace(g->m, trace, mask, format, err,
+				     sizeof(err)) == 0,
+			  "memu_trace: %s", err);
 	const char *argv[64];
 	int argc = 0;
 	argv[argc++] = guest_path(name);
@@ -38,6 +44,21 @@ void guest_open_cfg(struct guest *g, const struct memu_config *cfg,
 	cr_assert(memu_load(g->m, guest_path(name), argc, argv, err,
 			    sizeof(err)) == 0,
 		  "memu_load %s: %s", name, err);
+}
+
+void guest_open_cfg(struct guest *g, const struct memu_config *cfg,
+		    const char *name, const char *const *args)
+{
+	open_guest(g, cfg, NULL, 0, MEMU_TRACE_JSONL, name, args);
+}
+
+void guest_open_traced(struct guest *g, FILE *trace, unsigned mask,
+		       enum memu_trace_format format, const char *name,
+		       const char *const *args)
+{
+	struct memu_config cfg;
+	memu_config_init(&cfg);
+	open_guest(g, &cfg, trace, mask, format, name, args);
 }
 
 void guest_open(struct guest *g, const char *name, ...)

@@ -24,6 +24,11 @@ struct guest {
 void guest_open(struct guest *g, const char *name, ...);
 void guest_open_cfg(struct guest *g, const struct memu_config *cfg,
 		    const char *name, const char *const *args);
+/* guest_open with the event trace on (memu_trace): the kinds in mask, in
+ * the format given, to trace. */
+void guest_open_traced(struct guest *g, FILE *trace, unsigned mask,
+		       enum memu_trace_format format, const char *name,
+		       const char *const *args);
 /* Run to the next probe or the end; returns the stop reason. */
 enum memu_stop guest_run(struct guest *g);
 /* Run until the guest exits or dies (skipping probes). */

@@ -1,0 +1,138 @@
+/* The guest's instruction count, exact while a trace is on
+ * (docs/trace.md, "n and rip").
+ *
+ * Unicorn 2.1 counts no instructions of its own (uc_emu_start's count is
+ * a code hook too) and its block hook gets a block's size in bytes, not
+ * its instructions; nor does anything sync RIP inside a block, so the
+ * block an event falls in would not say which of its instructions made
+ * it.  So the trace uses UC_HOOK_CODE over user addresses: the translator
+ * calls it before every instruction, with RIP synced to it.  Installed
+ * only by memu_trace, before any user code is translated: with the trace
+ * off no code calls it and nothing here runs.
+ *
+ * A hook call means the instruction started.  It retires unless it
+ * faults: a page fault that ends in a signal, #GP, #UD, #DE and the like
+ * leave RIP at the instruction, which runs again (or never); such an
+ * instruction is uncounted when the CPU settles (icount_settle).  Traps
+ * (int3, into, icebp) and emulated ones (rdtsc) leave RIP after it: they
+ * retired.  The probe that finds a fault's address (fault_addr.c) runs
+ * the faulting instruction once more; it is not counted.
+ *
+ * QEMU runs a REP string instruction one iteration at a time, each a
+ * pass through the instruction that calls the hook again: an instruction
+ * at the same address as the one before, when it is a REP string
+ * instruction, is the same instruction going on.  (Nothing else runs the
+ * same instruction twice in a row but a branch to itself, which is not
+ * a string instruction, and an instruction that faulted, which
+ * icount_settle has uncounted.)
+ */
+#include "../mmu/mm.h"
+#include "../mmu/pagetable.h"
+#include "machine.h"
+
+#define X86_MAX_INSN 15
+#define NO_INSN	     UINT64_MAX
+
+/* The code byte at va as the CPU fetches it, or -1: the page walk of a
+ * fetch (which sets only A, set already by the fetch that ran the
+ * instruction) and a physical read - no fault, no event. */
+static int code_byte(struct memu *m, uint64_t va)
+{
+	struct pt_walk w;
+	if (pt_walk(m->proc.mm, va, PT_FETCH, true, &w))
+		return -1;
+	uint8_t b;
+	mmu_phys_read(&m->mmu, w.pa | (va & ~PAGE_MASK), &b, 1);
+	return b;
+}
+
+/* REP or REPNE, then movs, cmps, stos, lods, scas, ins or outs. */
+static bool rep_string(struct memu *m, uint64_t va)
+{
+	bool rep = false;
+	for (int i = 0; i < X86_MAX_INSN; i++) {
+		int b = code_byte(m, va + (uint64_t)i);
+		if (b == 0xf2 || b == 0xf3)
+			rep = true;
+		else if (!(b == 0x66 || b == 0x67 || b == 0xf0 || b == 0x26 ||
+			   b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 ||
+			   b == 0x65 || (b >= 0x40 && b <= 0x4f)))
+			return rep && ((b >= 0xa4 && b <= 0xa7) ||
+				       (b >= 0xaa && b <= 0xaf) ||
+				       (b >= 0x6c && b <= 0x6f));
+	}
+	return false;
+}
+
+static void count_insn(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *user)
+{
+	(void)uc;
+	(void)size;
+	struct memu *m = user;
+	if (m->probe.active)
+		return;
+	if (address == m->icount.rip && rep_string(m, address)) {
+		m->icount.in_insn = true; /* the next iteration */
+		return;
+	}
+	m->icount.n++;
+	m->icount.rip = address;
+	m->icount.in_insn = true;
+}
+
+int icount_start(struct memu *m)
+{
+	uc_hook h;
+	if (uc_hook_add(m->uc, &h, UC_HOOK_CODE, (void *)count_insn, m, 0,
+			USER_VA_END - 1))
+		return -1;
+	/* The translator asks for the hook as it translates: no user code
+	 * has been yet (memu_trace comes before memu_load), so all of it
+	 * will call the hook.  (No uc_ctl_flush_tb: in Unicorn 2.1.1 it
+	 * touches the whole 1 GiB translation buffer, 0.2 s and 1 GiB of
+	 * host memory.) */
+	m->icount.on = true;
+	return 0;
+}
+
+void icount_fetch(struct memu *m)
+{
+	m->icount.in_insn = false;
+}
+
+static uint64_t rip_now(struct memu *m)
+{
+	uint64_t rip = 0;
+	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
+	return rip;
+}
+
+void icount_settle(struct memu *m)
+{
+	struct icount *ic = &m->icount;
+	if (!ic->in_insn)
+		return;
+	if (rip_now(m) == ic->rip) {
+		ic->n--;
+		ic->rip = NO_INSN; /* it runs again as a new instruction */
+	}
+	ic->in_insn = false;
+}
+
+void icount_position(struct memu *m, uint64_t *n, uint64_t *rip)
+{
+	const struct icount *ic = &m->icount;
+	if (ic->in_insn) {
+		*n = ic->n - 1;
+		*rip = ic->rip;
+	} else {
+		*n = ic->n;
+		*rip = rip_now(m);
+	}
+}
+
+uint64_t memu_instructions(struct memu *m)
+{
+	return m->icount.n - m->icount.in_insn;
+}

@@ -1,0 +1,44 @@
+/* The event trace (docs/trace.md): the guest's instruction count while it
+ * is on (icount.c) and the writer behind the event point's sink
+ * (trace.c).  Internal to memu; the public face is include/memu.h. */
+#ifndef MEMU_EMU_TRACE_H
+#define MEMU_EMU_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct memu;
+
+/* Instructions counted by a code hook, only while a trace is on. */
+struct icount {
+	bool on;      /* the hook is in place */
+	bool in_insn; /* instruction `rip` has started and not retired */
+	uint64_t n;   /* instructions started, less those that faulted */
+	uint64_t rip; /* the last one started */
+};
+
+struct trace {
+	FILE *out; /* NULL: no trace */
+	unsigned mask;
+	int format;   /* enum memu_trace_format */
+	bool started; /* the header is written and the sink attached */
+	bool ended;
+	bool any; /* chrome: an event is written (commas) */
+};
+
+/* icount.c */
+int icount_start(struct memu *m);
+/* The CPU fetches code for a new block: the instruction before has
+ * retired. */
+void icount_fetch(struct memu *m);
+/* The CPU has stopped or taken an exception, with RIP where it goes on
+ * (or reports): an instruction that started at RIP did not retire. */
+void icount_settle(struct memu *m);
+/* Where an event happens: *n instructions retired before it, at *rip. */
+void icount_position(struct memu *m, uint64_t *n, uint64_t *rip);
+
+/* trace.c: the header and the sink, when the guest starts (memu_load) */
+void trace_begin(struct memu *m);
+
+#endif
