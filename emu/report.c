@@ -23,6 +23,25 @@ static const char *const frame_names[FRAME_KINDS] = {
 
 static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8]);
 
+/* What the fault-injection primitives did (docs/inject.md), when any was
+ * used. */
+static void print_injected(struct memu *m, FILE *out)
+{
+	const struct mmu *u = &m->mmu;
+	const struct fail_alloc *fa = &u->fail_alloc;
+	if (!fa->armed && !fa->calls && !u->hwpoisoned && !u->bit_flips &&
+	    !u->lost_flush.lost && !u->lost_flush.pending)
+		return;
+	fprintf(out, "  injected faults:\n");
+	fprintf(out, "    %-20s %" PRIu64 " (of %" PRIu64 " asked)\n",
+		"frame allocations", fa->failed, fa->calls);
+	fprintf(out, "    %-20s %" PRIu64 " (%" PRIu64 " soft offline)\n",
+		"hwpoisoned frames", u->hwpoisoned, u->soft_offlined);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "bit flips", u->bit_flips);
+	fprintf(out, "    %-20s %" PRIu64 " (%u still to lose)\n",
+		"TLB flushes lost", u->lost_flush.lost, u->lost_flush.pending);
+}
+
 void memu_print_maps(struct memu *m, FILE *out)
 {
 	char *text = proc_maps_text(m->proc.mm);
@@ -48,6 +67,7 @@ void memu_print_stats(struct memu *m, FILE *out)
 	fprintf(out, "  PTE writes: %" PRIu64 "\n",
 		ev->count[EV_PTE_SET] + ev->count[EV_PTE_CLEAR]);
 	fprintf(out, "  TLB flushes: %" PRIu64 "\n", ev->count[EV_TLB_FLUSH]);
+	print_injected(m, out);
 	uint64_t by_type[8];
 	walk_pagetables(m, NULL, by_type);
 	fprintf(out, "  mapped pages by memory type:");

@@ -46,8 +46,8 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 		return false; /* an event ended the run: touch nothing more */
 	if (!canonical(va)) {
 		/* The CPU checks this before paging: #GP, no page fault. */
-		m->fault = (struct pending_fault){true,	  true, va,
-						  access, 0,	{0, 0, NULL}};
+		m->fault = (struct pending_fault){
+			true, true, va, access, 0, {0, 0, NULL, false}};
 		return false;
 	}
 	/* The privilege of the access: CS's RPL.  Once the guest runs at
@@ -64,6 +64,13 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 	/* A fault that took rights away elsewhere flushes now; the entry
 	 * returned below is installed after the flush. */
 	mm_flush_tlb_filling(m->proc.mm, va);
+	if (!ok && !f.fault.sig) {
+		/* Nothing to deliver, and no way on (a livelock). */
+		m->result.stop = MEMU_STOP_ERROR;
+		m->result.reason = f.fault.reason;
+		m->stop = true;
+		return false;
+	}
 	if (!ok) {
 		m->fault = (struct pending_fault){true,	  false,   va,
 						  access, f.error, f.fault};

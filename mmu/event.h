@@ -60,7 +60,19 @@ enum event_kind {
 	 * not part of memu's deterministic statistics. */
 	EV_TLB_FILL,
 	EV_SYSCALL, /* a = number, b = result */
+	EV_INJECT,  /* a = enum inject_kind, b, c, d: see there */
 	EV_KINDS
+};
+
+/* An injected fault (docs/inject.md, "Primitives"): EV_INJECT's a. */
+enum inject_kind {
+	INJECT_FAIL_ALLOC,   /* b = enum frame_kind asked for */
+	INJECT_HWPOISON,     /* b = pfn, c = result (0 or -errno) */
+	INJECT_SOFT_OFFLINE, /* b = pfn, c = result, d = new pfn */
+	INJECT_FLIP_PHYS,    /* b = physical address, c = bit (0-7) */
+	INJECT_FLIP_PTE,     /* b = va, c = bit (0-63), d = level */
+	INJECT_LOST_FLUSH,   /* b = the flush's reasons (TLB_FLUSH_*) */
+	INJECT_KINDS
 };
 
 struct event {

@@ -43,15 +43,19 @@ void mm_flush_tlb(struct mm *mm)
 {
 	if (!mm->flush_pending && mm->flush_page == NO_PAGE)
 		return;
+	unsigned reasons = mm->flush_reasons;
 	mm->flush_pending = false;
 	mm->flush_page = NO_PAGE;
-	tlb_flush(mm->mmu, 0);
+	mm->flush_reasons = 0;
+	tlb_flush(mm->mmu, reasons);
 }
 
 void mm_flush_tlb_filling(struct mm *mm, uint64_t va)
 {
-	if (!mm->flush_pending && mm->flush_page == va)
+	if (!mm->flush_pending && mm->flush_page == va) {
 		mm->flush_page = NO_PAGE;
+		mm->flush_reasons = 0;
+	}
 	mm_flush_tlb(mm);
 }
 
@@ -68,7 +72,7 @@ static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 	struct pt_entry e;
 	pte_decode(pte, &e);
 	pt_clear(mm, va);
-	if (e.special)
+	if (e.special || !e.has_frame) /* a hwpoison marker: no frame */
 		return;
 	uint64_t pfn = e.pfn;
 	struct frame *f = mmu_frame(mm->mmu, pfn);

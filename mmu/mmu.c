@@ -38,6 +38,7 @@ int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
 
 void mmu_destroy(struct mmu *m)
 {
+	lost_flush_destroy(&m->lost_flush);
 	zone_destroy(&m->ram);
 	zone_destroy(&m->ptbank);
 	phys_destroy(&m->phys);
@@ -95,6 +96,9 @@ void mmu_phys_write(struct mmu *m, uint64_t pa, const void *buf, size_t n)
 	const uint8_t *in = buf;
 	if (is_memory(m, pa)) {
 		memcpy(phys_host(&m->phys, pa), in, n);
+		struct frame *f = mmu_frame(m, pa >> PAGE_SHIFT);
+		if (f)
+			f->written = 1;
 		/* Translated code does not see stores made behind the CPU's
 		 * back. */
 		code_invalidate(m, pa >> PAGE_SHIFT);

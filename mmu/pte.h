@@ -24,6 +24,9 @@
 /* Software bits 9-11 are ignored by the CPU. */
 #define PTE_SPECIAL  (1ULL << 9)  /* no ordinary frame: zero page, PFN map */
 #define PTE_PROTNONE (1ULL << 10) /* frame kept, access revoked (P clear) */
+/* With P clear: the frame the entry mapped is hardware-poisoned, its pfn
+ * kept in the address bits (Linux's hwpoison swap entry). */
+#define PTE_HWPOISON (1ULL << 11)
 #define PTE_ADDR     0x000ffffffffff000ULL
 #define PTE_NX	     (1ULL << 63) /* execute-disable (EFER.NXE is on) */
 
@@ -34,6 +37,17 @@ static inline bool pte_present(pte_t p)
 static inline bool pte_has_frame(pte_t p)
 {
 	return p & (PTE_P | PTE_PROTNONE);
+}
+/* Not present, yet not empty, and not PROT_NONE: what Linux would read
+ * as a swap entry.  memu has no swap: the hwpoison marker is the only one
+ * it writes; anything else got there by a bit flip. */
+static inline bool pte_swap(pte_t p)
+{
+	return p && !(p & (PTE_P | PTE_PROTNONE));
+}
+static inline bool pte_hwpoison(pte_t p)
+{
+	return pte_swap(p) && (p & PTE_HWPOISON);
 }
 static inline bool pte_write(pte_t p)
 {
