@@ -336,6 +336,7 @@ int shmem_fallocate(struct device_context *ctx, struct inode *i, int mode,
 		i->mtime = i->ctime = fs_now(i->fs);
 		return 0;
 	}
+	uint64_t old_size = i->size;
 	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > i->size) {
 		if (i->seals & F_SEAL_GROW)
 			return -EPERM;
@@ -347,6 +348,8 @@ int shmem_fallocate(struct device_context *ctx, struct inode *i, int mode,
 				 pages_of(end));
 	if (!err)
 		i->ctime = fs_now(i->fs);
+	else if (i->size != old_size)
+		resize(i, old_size); /* Linux sets the size only at the end */
 	return err;
 }
 

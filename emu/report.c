@@ -214,6 +214,8 @@ static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 	struct pt_run *r = &d->run;
 	struct pt_entry e;
 	pte_decode(pte, &e);
+	if (!e.has_frame)
+		return; /* a hwpoison entry, or a flipped bit: no frame */
 	enum mem_type type = effective_type(
 		mtrr_type_of(d->types, e.pfn << PAGE_SHIFT),
 		pat_type_of(d->types, e.pat, e.nocache, e.writethru));

@@ -42,8 +42,12 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 	enum pt_access access = access_of(type);
 	if (m->probe.active)
 		return fault_probe_fill(m, va, access, e);
-	if (m->stop)
-		return false; /* an event ended the run: touch nothing more */
+	/* An event ended the run: touch nothing more, but for the window
+	 * through which memu drops translated code (mmu/tlb.h), which it
+	 * may open while the CPU stands still (a bit flip at a probe). */
+	if (m->stop &&
+	    (va != TLB_CODE_WINDOW || m->mmu.code_window_pfn == PFN_NONE))
+		return false;
 	if (!canonical(va)) {
 		/* The CPU checks this before paging: #GP, no page fault. */
 		m->fault = (struct pending_fault){
