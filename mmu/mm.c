@@ -36,6 +36,9 @@ void mm_destroy(struct mm *mm)
 		vma_free(mm, v);
 	}
 	pt_free_tables(mm);
+	/* Page-table flips can leave frames no entry leads to. */
+	if (mm->mmu->bit_flips)
+		rmap_sweep_orphans(mm->mmu);
 	free(mm);
 }
 

@@ -174,9 +174,13 @@ bool tlb_fill(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 		if (out->fault.sig)
 			return false;
 	}
+	/* The handler found nothing to do, yet the walk faults again (an
+	 * entry a bit flip bent: U or W cleared above the leaf, a write to
+	 * an entry whose user bit is gone).  Linux returns to the
+	 * instruction and takes the same fault for ever: a livelock. */
 	out->fault = (struct fault_outcome){
-		.sig = SIGKILL,
-		.reason = "the fault handler did not resolve the fault"};
+		.reason = "livelock: a page fault the handler resolves, yet "
+			  "the walk faults again"};
 	return false;
 }
 

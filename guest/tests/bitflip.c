@@ -107,6 +107,18 @@ int main(int argc, char **argv)
 		real_flush(z);
 		try_write("after a flush", p, 'c');
 		memu_probe((long)p);
+	} else if (!strcmp(mode, "walk")) {
+		/* Any flip: use p every way the kernel and the CPU can. */
+		memu_probe((long)p);
+		try_read("flipped", p);
+		real_flush(z);
+		try_read("after a flush", p);
+		try_write("write", p, 'w');
+		try_read("next page", p + PAGE);
+		mprotect(p, PAGE, PROT_READ);
+		munmap(p, 2 * PAGE);
+		p = map_at(0x40000000, 2, PROT_READ | PROT_WRITE);
+		try_write("mapped again", p, 'm');
 	} else {
 		/* pte-p, pte-u3, pte-pfn, pte-rsvd: read p */
 		memu_probe((long)p);
