@@ -54,7 +54,7 @@ enum event_kind {
 	EV_PTE_CLEAR,	/* a = va, c = old entry, d = level */
 	EV_FRAME_ALLOC, /* a = pfn, b = enum frame_kind */
 	EV_FRAME_FREE,	/* a = pfn, b = enum frame_kind */
-	EV_TLB_FLUSH,	/* a = reason */
+	EV_TLB_FLUSH,	/* a = reasons: TLB_FLUSH_* (mm.h) */
 	/* a = va, b = pa, c = enum pt_access, d = rights.  How many there
 	 * are depends on the TLB's size, which QEMU adapts with host time:
 	 * not part of memu's deterministic statistics. */
