@@ -75,6 +75,8 @@ static int64_t read_file(struct file *f, uint64_t ubuf, uint64_t count,
 		if (n > count - done)
 			n = count - done;
 		uint64_t pfn = shmem_find_page(i->shm, idx);
+		if (shmem_page_hwpoison(m, i->shm, idx))
+			return done ? (int64_t)done : -EIO;
 		const uint8_t *src =
 			pfn == PFN_NONE
 				? zeros
@@ -129,10 +131,11 @@ int shmem_setsize(struct inode *i, uint64_t size)
 }
 
 /* Copy n bytes to the file at off, from the guest (ubuf) or the host
- * (kbuf); bytes moved, which is short when a frame runs out. */
+ * (kbuf); bytes moved, which is short when a frame runs out (*err:
+ * EFAULT, ENOMEM for a failed allocation, EIO for a poisoned page). */
 static uint64_t copy_in(struct device_context *ctx, struct inode *i,
 			uint64_t off, uint64_t ubuf, const uint8_t *kbuf,
-			uint64_t count)
+			uint64_t count, int *err)
 {
 	struct mmu *m = i->fs->mmu;
 	uint64_t done = 0;
@@ -143,10 +146,15 @@ static uint64_t copy_in(struct device_context *ctx, struct inode *i,
 		if (n > count - done)
 			n = count - done;
 		const uint8_t *src = kbuf ? kbuf + done : buf;
+		*err = -EFAULT;
 		if (!kbuf && copy_from_user(ctx->mm, buf, ubuf + done, n))
 			break;
 		uint64_t pfn = shmem_get_page(ctx->mm, i->shm, idx, PFN_NONE);
+		*err = m->fail_alloc.injected ? -ENOMEM : -EFAULT;
 		if (pfn == PFN_NONE)
+			break;
+		*err = -EIO; /* shmem_write_begin: a poisoned page */
+		if (shmem_page_hwpoison(m, i->shm, idx))
 			break;
 		/* Through the bus: code the CPU translated from the page
 		 * is dropped. */
@@ -186,13 +194,14 @@ static int64_t write_file(struct file *f, uint64_t ubuf, uint64_t count,
 	int64_t err = prepare_write(i, *pos, count);
 	if (err)
 		return err;
-	uint64_t done = copy_in(f->ctx, i, *pos, ubuf, NULL, count);
+	int why = -EFAULT;
+	uint64_t done = copy_in(f->ctx, i, *pos, ubuf, NULL, count, &why);
 	if (*pos + done > i->size)
 		i->size = *pos + done;
 	if (pages_of(i->size) < i->shm->pages)
 		shmem_resize(i->fs->mmu, i->shm, pages_of(i->size));
 	if (!done)
-		return -EFAULT;
+		return why;
 	i->mtime = i->ctime = fs_now(i->fs);
 	*pos += done;
 	return (int64_t)done;
@@ -204,7 +213,8 @@ int shmem_write_kernel(struct device_context *ctx, struct inode *i,
 	int64_t err = prepare_write(i, off, n);
 	if (err)
 		return (int)err;
-	uint64_t done = copy_in(ctx, i, off, 0, buf, n);
+	int why;
+	uint64_t done = copy_in(ctx, i, off, 0, buf, n, &why);
 	if (off + done > i->size)
 		i->size = off + done;
 	return done == n ? 0 : -ENOSPC;
@@ -326,6 +336,7 @@ int shmem_fallocate(struct device_context *ctx, struct inode *i, int mode,
 		i->mtime = i->ctime = fs_now(i->fs);
 		return 0;
 	}
+	uint64_t old_size = i->size;
 	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > i->size) {
 		if (i->seals & F_SEAL_GROW)
 			return -EPERM;
@@ -337,6 +348,8 @@ int shmem_fallocate(struct device_context *ctx, struct inode *i, int mode,
 				 pages_of(end));
 	if (!err)
 		i->ctime = fs_now(i->fs);
+	else if (i->size != old_size)
+		resize(i, old_size); /* Linux sets the size only at the end */
 	return err;
 }
 

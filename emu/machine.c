@@ -196,6 +196,13 @@ int memu_run(struct memu *m, struct memu_result *r)
 	}
 	m->stop = false;
 	memset(&m->result, 0, sizeof(m->result));
+	if (m->signal_on_resume) {
+		/* Sent while the guest stood still (memu_poison_pfn's early
+		 * kill): taken now, as on the next return to user mode. */
+		m->signal_on_resume = false;
+		if (m->cpl3)
+			signal_exit(m, -1);
+	}
 	unsigned stalls = 0;
 	const struct events *ev = &m->mmu.events;
 	while (!m->stop) {
@@ -267,6 +274,11 @@ void memu_get_stats(struct memu *m, struct memu_stats *s)
 	s->signals = ev->count[EV_SIGNAL];
 	for (int i = 0; i < SYSCALL_SLOTS; i++)
 		s->syscalls_enosys += ev->syscalls_enosys[i];
+	s->alloc_failures = m->mmu.fail_alloc.failed;
+	s->hwpoisoned = m->mmu.hwpoisoned;
+	s->soft_offlined = m->mmu.soft_offlined;
+	s->bit_flips = m->mmu.bit_flips;
+	s->tlb_flushes_lost = m->mmu.lost_flush.lost;
 }
 
 uint64_t memu_syscall_count(struct memu *m, unsigned nr, uint64_t *enosys)

@@ -72,6 +72,10 @@ struct guest_siginfo {
 			int32_t pid;
 			uint32_t uid;
 		} kill; /* SI_USER, SI_TKILL */
+		struct {
+			uint64_t addr;
+			int16_t addr_lsb; /* BUS_MCEERR_AR/AO: 12 */
+		} mce;
 		uint8_t fields[32];
 	} u;
 	uint8_t rest[80];
@@ -163,6 +167,8 @@ struct process {
 		uint64_t stack_grows;	  /* stack growths when counted */
 		uint64_t inside, old_brk; /* around a call */
 	} vm; /* total_vm for VmPeak, kept by proc_task.c */
+	/* prctl(PR_MCE_KILL): Linux's PF_MCE_PROCESS and PF_MCE_EARLY */
+	bool mce_process, mce_early;
 };
 
 /* A page fault that ends in a signal, from the TLB-fill hook to the run
@@ -213,6 +219,11 @@ struct memu {
 	char **envp;	      /* owned copy of cfg.envp */
 	struct icount icount; /* while tracing (icount.c) */
 	struct trace trace;
+	/* vm.memory_failure_early_kill (docs/inject.md) */
+	bool memory_failure_early_kill;
+	/* A signal was sent while the guest was stopped (an early kill from
+	 * memu_poison_pfn): deliver it as the run resumes. */
+	bool signal_on_resume;
 };
 
 /* files.c: the descriptor table */
@@ -312,6 +323,16 @@ int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
 		   const struct sigframe_regs *fr);
 int restore_rt_frame(struct memu *m);
 void machine_exit(struct memu *m, int status);
+
+/* memory_failure.c: hardware memory errors as the guest sees them
+ * (docs/inject.md, "Primitives"). */
+/* madvise(MADV_HWPOISON / MADV_SOFT_OFFLINE): Linux's
+ * madvise_inject_error. */
+int64_t madvise_inject_error(struct memu *m, uint64_t start, uint64_t len,
+			     int advice);
+/* prctl(PR_MCE_KILL) and prctl(PR_MCE_KILL_GET). */
+int64_t prctl_mce_kill(struct memu *m, const uint64_t *a);
+int64_t prctl_mce_kill_get(struct memu *m, const uint64_t *a);
 
 /* sys_time.c, for the other calls that wait: a struct timespec from the
  * guest in ns (-EFAULT, -EINVAL as Linux), the clock d ns from now

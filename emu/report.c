@@ -23,6 +23,25 @@ static const char *const frame_names[FRAME_KINDS] = {
 
 static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8]);
 
+/* What the fault-injection primitives did (docs/inject.md), when any was
+ * used. */
+static void print_injected(struct memu *m, FILE *out)
+{
+	const struct mmu *u = &m->mmu;
+	const struct fail_alloc *fa = &u->fail_alloc;
+	if (!fa->armed && !fa->calls && !u->hwpoisoned && !u->bit_flips &&
+	    !u->lost_flush.lost && !u->lost_flush.pending)
+		return;
+	fprintf(out, "  injected faults:\n");
+	fprintf(out, "    %-20s %" PRIu64 " (of %" PRIu64 " asked)\n",
+		"frame allocations", fa->failed, fa->calls);
+	fprintf(out, "    %-20s %" PRIu64 " (%" PRIu64 " soft offline)\n",
+		"hwpoisoned frames", u->hwpoisoned, u->soft_offlined);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "bit flips", u->bit_flips);
+	fprintf(out, "    %-20s %" PRIu64 " (%u still to lose)\n",
+		"TLB flushes lost", u->lost_flush.lost, u->lost_flush.pending);
+}
+
 void memu_print_maps(struct memu *m, FILE *out)
 {
 	char *text = proc_maps_text(m->proc.mm);
@@ -50,6 +69,7 @@ void memu_print_stats(struct memu *m, FILE *out)
 	fprintf(out, "  TLB flushes: %" PRIu64 "\n", ev->count[EV_TLB_FLUSH]);
 	fprintf(out, "  signals delivered: %" PRIu64 "\n",
 		ev->count[EV_SIGNAL]);
+	print_injected(m, out);
 	uint64_t by_type[8];
 	walk_pagetables(m, NULL, by_type);
 	fprintf(out, "  mapped pages by memory type:");
@@ -196,6 +216,8 @@ static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 	struct pt_run *r = &d->run;
 	struct pt_entry e;
 	pte_decode(pte, &e);
+	if (!e.has_frame)
+		return; /* a hwpoison entry, or a flipped bit: no frame */
 	enum mem_type type = effective_type(
 		mtrr_type_of(d->types, e.pfn << PAGE_SHIFT),
 		pat_type_of(d->types, e.pat, e.nocache, e.writethru));

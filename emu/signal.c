@@ -150,6 +150,9 @@ void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
 	info.signo = sig;
 	info.code = code;
 	info.u.addr = addr;
+	/* force_sig_mceerr: the poisoned range, a page (docs/inject.md). */
+	if (sig == SIGBUS && (code == BUS_MCEERR_AR || code == BUS_MCEERR_AO))
+		info.u.mce.addr_lsb = PAGE_SHIFT;
 	signal_event(m, sig, code, addr, ka->handler);
 	handle_signal(m, sig, &info, fr, -1);
 }
@@ -246,7 +249,12 @@ static int get_signal(struct memu *m, struct guest_siginfo *info)
 			return sig;
 		if (default_ignored(sig))
 			continue;
-		force_sig(m, sig, info->code, 0, 0, "sent by the guest itself");
+		if (sig == SIGBUS && info->code == BUS_MCEERR_AO)
+			force_sig(m, sig, info->code, info->u.addr, 0,
+				  "hardware memory corruption (early kill)");
+		else
+			force_sig(m, sig, info->code, 0, 0,
+				  "sent by the guest itself");
 		return 0;
 	}
 }

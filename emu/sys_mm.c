@@ -72,6 +72,9 @@ int64_t sys_brk(struct memu *m, const uint64_t *a)
 
 int64_t sys_madvise(struct memu *m, const uint64_t *a)
 {
+	/* MADV_HWPOISON, MADV_SOFT_OFFLINE: emu/memory_failure.c */
+	if ((int)a[2] == 100 || (int)a[2] == 101)
+		return madvise_inject_error(m, a[0], a[1], (int)a[2]);
 	return do_madvise(m->proc.mm, a[0], a[1], a[2]);
 }
 

@@ -57,6 +57,20 @@ int64_t sys_arch_prctl(struct memu *m, const uint64_t *a)
 	}
 }
 
+/* prctl: the machine-check kill policy (emu/memory_failure.c); memu
+ * implements no other option yet (ENOSYS, counted). */
+int64_t sys_prctl(struct memu *m, const uint64_t *a)
+{
+	switch ((int)a[0]) {
+	case 33: /* PR_MCE_KILL */
+		return prctl_mce_kill(m, a);
+	case 34: /* PR_MCE_KILL_GET */
+		return prctl_mce_kill_get(m, a);
+	default:
+		return -ENOSYS;
+	}
+}
+
 int64_t sys_set_tid_address(struct memu *m, const uint64_t *a)
 {
 	m->proc.tid_address = a[0];

@@ -67,6 +67,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[108] = sys_getuid,
 	[110] = sys_getppid,
 	[131] = sys_sigaltstack,
+	[157] = sys_prctl,
 	[158] = sys_arch_prctl,
 	[186] = sys_getpid,
 	[200] = sys_tkill,

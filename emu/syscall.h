@@ -98,6 +98,7 @@ int64_t sys_utimensat(struct memu *m, const uint64_t *a);
 int64_t sys_exit_group(struct memu *m, const uint64_t *a);
 int64_t sys_memu_cr3(struct memu *m, const uint64_t *a);
 int64_t sys_arch_prctl(struct memu *m, const uint64_t *a);
+int64_t sys_prctl(struct memu *m, const uint64_t *a);
 int64_t sys_set_tid_address(struct memu *m, const uint64_t *a);
 int64_t sys_getpid(struct memu *m, const uint64_t *a);
 int64_t sys_getppid(struct memu *m, const uint64_t *a);

@@ -42,16 +42,20 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 	enum pt_access access = access_of(type);
 	if (m->probe.active)
 		return fault_probe_fill(m, va, access, e);
-	if (m->stop)
-		return false; /* an event ended the run: touch nothing more */
+	/* An event ended the run: touch nothing more, but for the window
+	 * through which memu drops translated code (mmu/tlb.h), which it
+	 * may open while the CPU stands still (a bit flip at a probe). */
+	if (m->stop &&
+	    (va != TLB_CODE_WINDOW || m->mmu.code_window_pfn == PFN_NONE))
+		return false;
 	/* The CPU fetches a new block: the instruction before it retired
 	 * (the window page is memu's own lookup, not the CPU's fetch). */
 	if (access == PT_FETCH && va != TLB_CODE_WINDOW)
 		icount_fetch(m);
 	if (!canonical(va)) {
 		/* The CPU checks this before paging: #GP, no page fault. */
-		m->fault = (struct pending_fault){true,	  true, va,
-						  access, 0,	{0, 0, NULL}};
+		m->fault = (struct pending_fault){
+			true, true, va, access, 0, {0, 0, NULL, false}};
 		return false;
 	}
 	/* The privilege of the access: CS's RPL.  Once the guest runs at
@@ -68,6 +72,13 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 	/* A fault that took rights away elsewhere flushes now; the entry
 	 * returned below is installed after the flush. */
 	mm_flush_tlb_filling(m->proc.mm, va);
+	if (!ok && !f.fault.sig) {
+		/* Nothing to deliver, and no way on (a livelock). */
+		m->result.stop = MEMU_STOP_ERROR;
+		m->result.reason = f.fault.reason;
+		m->stop = true;
+		return false;
+	}
 	if (!ok) {
 		m->fault = (struct pending_fault){true,	  false,   va,
 						  access, f.error, f.fault};

@@ -32,12 +32,24 @@ static const char *const frame_names[FRAME_KINDS] = {
 	"anon", "pagetable", "shared", "driver", "pagecache",
 };
 
-static const char *const flush_names[] = {"rights", "frame"};
+/* A flush's reasons (TLB_FLUSH_*, mm.h), "+"-joined: "unmap+cow". */
+static void flush_reasons(char *buf, size_t n, uint64_t reasons)
+{
+	static const char *const names[] = {"unmap", "protect", "cow"};
+	size_t len = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < 3; i++)
+		if (reasons & (1u << i))
+			len += (size_t)snprintf(buf + len, n - len, "%s%s",
+						len ? "+" : "", names[i]);
+	if (!len)
+		snprintf(buf, n, "none");
+}
 
 static const char *const inject_names[INJECT_KINDS] = {
-	"bitflip_frame", "bitflip_va", "bitflip_reg",
-	"bitflip_pte",	 "lost_flush", "alloc_fail",
-	"hwpoison",	 "syscall",    "signal",
+	"bitflip_frame", "bitflip_va",	 "bitflip_reg", "bitflip_pte",
+	"lost_flush",	 "alloc_fail",	 "hwpoison",	"syscall",
+	"signal",	 "soft_offline",
 };
 
 int memu_trace_events(const char *list, unsigned *mask, char *bad,
@@ -169,9 +181,11 @@ static void fields(struct memu *m, FILE *f, const struct event *e)
 			e->b < FRAME_KINDS ? m->mmu.events.frames_now[e->b]
 					   : 0);
 		break;
-	case EV_TLB_FLUSH:
-		fprintf(f, ",\"reason\":\"%s\"", NAME(flush_names, e->a));
-		break;
+	case EV_TLB_FLUSH: {
+		char r[32];
+		flush_reasons(r, sizeof(r), e->a);
+		fprintf(f, ",\"reason\":\"%s\"", r);
+	} break;
 	case EV_SYSCALL:
 		fprintf(f,
 			",\"nr\":%" PRIu64
@@ -188,8 +202,11 @@ static void fields(struct memu *m, FILE *f, const struct event *e)
 			hex(f, "handler", e->d);
 		break;
 	case EV_INJECT:
-		fprintf(f, ",\"spec\":%" PRIu64 ",\"what\":\"%s\"", e->a,
-			NAME(inject_names, e->b));
+		if (e->a == INJECT_NO_SPEC)
+			fputs(",\"spec\":null", f);
+		else
+			fprintf(f, ",\"spec\":%" PRIu64, e->a);
+		fprintf(f, ",\"what\":\"%s\"", NAME(inject_names, e->b));
 		hex(f, "target", e->c);
 		hex(f, "value", e->d);
 		break;

@@ -128,6 +128,12 @@ struct memu_stats {
 	uint64_t syscalls;
 	uint64_t syscalls_enosys;
 	uint64_t signals; /* delivered: to a handler, or fatal */
+	/* injected faults that fired (docs/inject.md) */
+	uint64_t alloc_failures; /* frame allocations failed */
+	uint64_t hwpoisoned;	 /* frames poisoned (HardwareCorrupted) */
+	uint64_t soft_offlined;	 /* of them, by soft offline */
+	uint64_t bit_flips;	 /* physical and page-table bits */
+	uint64_t tlb_flushes_lost;
 };
 
 void memu_get_stats(struct memu *m, struct memu_stats *s);
@@ -239,6 +245,81 @@ int memu_memranges(struct memu *m, void *descs, int max);
 
 /* The physical memory map, e820 / iomem style. */
 void memu_print_machine(struct memu *m, FILE *out);
+
+/* ---- fault injection: the primitives (docs/inject.md, "Primitives")
+ *
+ * Each is a fault the machine takes from now on, with Linux 6.1's
+ * consequences; all are deterministic (a probability draws from a
+ * generator seeded here, never from the host).  Each returns 0 or a
+ * negative errno. */
+
+/* Frame-allocation failure for user frames, as Linux's fail_page_alloc
+ * (with ignore-gfp-highmem and ignore-gfp-wait N, min-order 0) and
+ * fail-nth.  A fault retried after an injected failure is what Linux 6.1
+ * does; a retry that can never succeed (times -1) stops the machine after
+ * 1,000 (MEMU_STOP_ERROR, "livelock"). */
+struct memu_fail_alloc {
+	unsigned probability; /* percent, 0-100 */
+	uint64_t interval;    /* fail every interval-th eligible allocation */
+	int64_t times;	      /* failures at most; -1: no limit */
+	uint64_t space;	      /* pages let through first (Linux's quirk:
+				 space - 1 of them) */
+	uint64_t nth;	      /* fail-nth: the nth allocation fails; 0 off */
+	uint64_t seed;	      /* for the probability */
+};
+/* Arm (cfg) or disarm (NULL).  -EINVAL: probability > 100, times < -1. */
+int memu_fail_alloc(struct memu *m, const struct memu_fail_alloc *cfg);
+
+/* Hardware-poison frame pfn, as Linux's memory_failure() (the debugfs
+ * hwpoison corrupt-pfn): its mappings become hwpoison entries (a later
+ * access: SIGBUS BUS_MCEERR_AR, si_addr_lsb 12), a guest that asked for
+ * the early kill gets BUS_MCEERR_AO as it resumes.  -EHWPOISON (already
+ * poisoned), -EBUSY (a kernel, page-table, zero or driver frame: marked
+ * only), -ENXIO (no such frame). */
+int memu_poison_pfn(struct memu *m, uint64_t pfn);
+/* Soft-offline frame pfn (its contents move to a new frame, the old one
+ * is retired): -ENOMEM, -EIO (cannot move), -ENXIO. */
+int memu_soft_offline_pfn(struct memu *m, uint64_t pfn);
+/* vm.memory_failure_early_kill (default off). */
+void memu_set_memory_failure_early_kill(struct memu *m, bool early);
+/* Is frame pfn hardware-poisoned? */
+bool memu_pfn_hwpoison(struct memu *m, uint64_t pfn);
+
+/* Flip bit (0-7) of the byte at physical address pa (through the bus:
+ * translated code from it is dropped).  -ENXIO: not memory. */
+int memu_flip_phys_bit(struct memu *m, uint64_t pa, unsigned bit);
+/* Flip bit (0-7) of the byte behind guest virtual address va (its entry
+ * must hold a frame: -EFAULT otherwise).  No fault, no A bit. */
+int memu_flip_virt_bit(struct memu *m, uint64_t va, unsigned bit);
+/* The bits of a page-table entry, for memu_flip_pte_bit; 12-39 are the
+ * frame number, 40-51 reserved (the CPU faults on them). */
+enum memu_pte_bit {
+	MEMU_PTE_PRESENT = 0,
+	MEMU_PTE_WRITABLE = 1,
+	MEMU_PTE_USER = 2,
+	MEMU_PTE_PWT = 3,
+	MEMU_PTE_PCD = 4,
+	MEMU_PTE_ACCESSED = 5,
+	MEMU_PTE_DIRTY = 6,
+	MEMU_PTE_PAT_PS = 7,
+	MEMU_PTE_GLOBAL = 8,
+	MEMU_PTE_PFN0 = 12,
+	MEMU_PTE_NX = 63,
+};
+/* Flip bit (0-63) of the entry at level (1 = PT, 2 = PD, 3 = PDPT,
+ * 4 = PML4) the CPU would use for va.  No TLB flush: it takes effect at
+ * the CPU's next walk of va.  -ENOENT: no table at that level. */
+int memu_flip_pte_bit(struct memu *m, uint64_t va, int level, unsigned bit);
+
+/* Why the kernel flushes the TLB (a mask). */
+#define MEMU_FLUSH_UNMAP   1u /* munmap, MADV_DONTNEED, mremap, hwpoison */
+#define MEMU_FLUSH_PROTECT 2u /* mprotect, write protection */
+#define MEMU_FLUSH_COW	   4u /* an entry changed frame elsewhere */
+#define MEMU_FLUSH_ANY	   7u
+/* Lose the next n flushes with one of these reasons: the CPU keeps its
+ * stale translations until a flush that is not lost.  n 0: lose no
+ * more. */
+int memu_lose_tlb_flushes(struct memu *m, unsigned n, unsigned reasons);
 
 /* Parse "256M", "1G", "65536", ...: 0 or -1. */
 int memu_parse_size(const char *s, uint64_t *out);

@@ -56,7 +56,7 @@ enum event_kind {
 	EV_PTE_CLEAR,	/* a = va, c = old entry, d = level */
 	EV_FRAME_ALLOC, /* a = pfn, b = enum frame_kind */
 	EV_FRAME_FREE,	/* a = pfn, b = enum frame_kind */
-	EV_TLB_FLUSH,	/* a = reason */
+	EV_TLB_FLUSH,	/* a = reasons: TLB_FLUSH_* (mm.h) */
 	/* a = va, b = pa, c = enum pt_access, d = rights.  How many there
 	 * are depends on the TLB's size, which QEMU adapts with host time:
 	 * not part of memu's deterministic statistics. */
@@ -66,32 +66,28 @@ enum event_kind {
 	 * fault's; 0 otherwise), d = the handler it runs, 0: its default
 	 * action, which ends the guest.  Reported by emu/signal.c. */
 	EV_SIGNAL,
-	/* An injected fault (reserved: nothing injects yet): a = the spec's
-	 * index, b = enum inject_what, c = target, d = value
-	 * (docs/trace.md, "inject"). */
+	/* An injected fault: a = the spec's index (--inject; INJECT_NO_SPEC
+	 * for one the guest or a library call made), b = enum inject_what,
+	 * c = target, d = value (docs/trace.md, "inject"). */
 	EV_INJECT,
 	EV_KINDS
 };
 
-/* Why the TLB was flushed (EV_TLB_FLUSH's a): mm_flush_tlb. */
-enum tlb_flush_reason {
-	TLB_FLUSH_RIGHTS, /* entries lost rights or frames (munmap, mprotect,
-			   * more than one changed frame) */
-	TLB_FLUSH_FRAME,  /* one page's entry changed frame (a COW) */
-};
+#define INJECT_NO_SPEC UINT64_MAX
 
-/* What an injected fault did (EV_INJECT's b), for the fault-injection
- * work to emit; the trace names them (docs/trace.md). */
+/* What an injected fault did (EV_INJECT's b); the trace names them
+ * (docs/trace.md, docs/inject.md). */
 enum inject_what {
-	INJECT_BITFLIP_FRAME, /* target pfn, value the bits flipped */
-	INJECT_BITFLIP_VA,    /* target virtual address, value the bits */
-	INJECT_BITFLIP_REG,   /* target register (UC_X86_REG_*), value bits */
-	INJECT_BITFLIP_PTE,   /* target virtual address, value the bits */
-	INJECT_LOST_FLUSH,    /* target the flush's reason */
-	INJECT_ALLOC_FAIL,    /* target the frame kind refused */
-	INJECT_HWPOISON,      /* target pfn */
+	INJECT_BITFLIP_FRAME, /* target physical address, value the bit */
+	INJECT_BITFLIP_VA,    /* target virtual address, value the bit */
+	INJECT_BITFLIP_REG,   /* target register (UC_X86_REG_*), value bit */
+	INJECT_BITFLIP_PTE,   /* target va, value bit | level << 8 */
+	INJECT_LOST_FLUSH,    /* target the flush's reasons (TLB_FLUSH_*) */
+	INJECT_ALLOC_FAIL,    /* target enum frame_kind, value failures */
+	INJECT_HWPOISON,      /* target pfn, value result (0 or -errno) */
 	INJECT_SYSCALL,	      /* target syscall number, value its result */
 	INJECT_SIGNAL,	      /* target signal number */
+	INJECT_SOFT_OFFLINE,  /* target pfn, value result, or the new pfn */
 	INJECT_KINDS
 };
 
@@ -113,7 +109,10 @@ struct events {
 	uint64_t frames_alloc[FRAME_KINDS]; /* allocations ever made */
 	uint64_t syscalls[SYSCALL_SLOTS];   /* by number; last slot: others */
 	uint64_t syscalls_enosys[SYSCALL_SLOTS];
-	uint64_t minflt;    /* getrusage(2) ru_minflt */
+	uint64_t minflt; /* getrusage(2) ru_minflt */
+	/* The --inject spec being injected now, for EV_INJECT's a
+	 * (INJECT_NO_SPEC: none). */
+	uint64_t inject_spec;
 	event_sink_fn sink; /* NULL: none (the trace is off) */
 	void *sink_ctx;
 };

@@ -82,6 +82,31 @@ static void oom(struct fault_outcome *out)
 	fail(out, SIGKILL, 0, "out of memory");
 }
 
+/* alloc_user_frame found no frame.  RAM ran out: the OOM killer kills
+ * the guest, the only process.  The injection failed it (fail_alloc.h):
+ * Linux's allocator returned NULL before its slow path, the fault
+ * returns VM_FAULT_OOM and pagefault_out_of_memory only retries it. */
+static void no_frame(struct mm *mm, struct fault_outcome *out)
+{
+	if (!mm->mmu->fail_alloc.injected)
+		return oom(out);
+	out->oom_retry = true;
+	out->reason = "page allocation failed (injected)";
+}
+
+static bool frame_poisoned(struct mmu *m, uint64_t pfn)
+{
+	struct frame *f = mmu_frame(m, pfn);
+	return f && f->hwpoison;
+}
+
+static void hwpoison(struct fault_outcome *out)
+{
+	/* do_swap_page on a hwpoison entry, or __do_fault on a poisoned
+	 * page: VM_FAULT_HWPOISON, SIGBUS BUS_MCEERR_AR (si_addr_lsb 12). */
+	fail(out, SIGBUS, BUS_MCEERR_AR, "hardware memory corruption");
+}
+
 static void do_anonymous_page(struct mm *mm, struct vma *v, uint64_t addr,
 			      unsigned flags, struct fault_outcome *out)
 {
@@ -101,7 +126,7 @@ static void do_anonymous_page(struct mm *mm, struct vma *v, uint64_t addr,
 		return oom(out);
 	uint64_t pfn = alloc_anon_frame(mm, page);
 	if (pfn == PFN_NONE)
-		return oom(out);
+		return no_frame(mm, out);
 	if (pt_enter(mm, page, pfn, vm_page_prot(mm, v, pfn, true, 0))) {
 		mmu_free_frame(m, pfn);
 		return oom(out);
@@ -138,7 +163,7 @@ static void do_cow_fault(struct mm *mm, struct vma *v, uint64_t addr,
 		return oom(out);
 	uint64_t pfn = alloc_anon_frame(mm, page);
 	if (pfn == PFN_NONE)
-		return oom(out);
+		return no_frame(mm, out);
 	copy_frame(m, pfn, src);
 	if (pt_enter(mm, page, pfn, vm_page_prot(mm, v, pfn, true, 0))) {
 		mmu_free_frame(m, pfn);
@@ -176,9 +201,11 @@ static void do_fault_around(struct mm *mm, struct vma *v, uint64_t addr,
 			continue;
 		struct pt_entry e;
 		pt_lookup(mm, va, &e);
-		if (e.has_frame)
+		if (e.has_frame || e.swap)
 			continue;
 		uint64_t pfn = shmem_find_page(v->shm, index);
+		if (frame_poisoned(mm->mmu, pfn))
+			continue; /* filemap_map_pages skips it */
 		if (pt_enter(mm, va, pfn, vm_page_prot(mm, v, pfn, shared, 0)))
 			return;
 		rmap_dup(mm->mmu, pfn);
@@ -197,7 +224,10 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	uint64_t pfn =
 		shmem_get_page(mm, v->shm, index, pt_neighbour_pfn(mm, page));
 	if (pfn == PFN_NONE)
-		return oom(out);
+		return no_frame(mm, out);
+	/* Linux keeps a poisoned shmem page in the cache (docs/inject.md). */
+	if (frame_poisoned(mm->mmu, pfn))
+		return hwpoison(out);
 	bool shared = v->flags & VM_SHARED;
 	if (!shared && (flags & FAULT_FLAG_WRITE))
 		return do_cow_fault(mm, v, addr, pfn, flags, out);
@@ -290,7 +320,7 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr,
 		return oom(out);
 	uint64_t pfn = alloc_anon_frame(mm, page);
 	if (pfn == PFN_NONE)
-		return oom(out);
+		return no_frame(mm, out);
 	/* A zero-frame source needs no copy: the new frame is zeroed.  A
 	 * special source (a PFN map: /dev/mem) is copied from its memory;
 	 * the physical page itself is never modified. */
@@ -372,7 +402,17 @@ void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
 		return;
 	}
-	if (!pte.present) {
+	if (pte.swap) {
+		/* memu writes no swap entries but the hwpoison marker;
+		 * anything else is a flipped bit, which Linux's
+		 * do_swap_page takes for a bad entry: SIGBUS. */
+		if (pte.hwpoison)
+			hwpoison(out);
+		else
+			fail(out, SIGBUS, BUS_ADRERR,
+			     "corrupted page-table entry (not present, not "
+			     "empty)");
+	} else if (!pte.present) {
 		if (v->ops && v->ops->fault)
 			do_driver_fault(mm, v, addr, flags, out);
 		else if (v->shm)
@@ -387,22 +427,42 @@ void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
 }
 
-int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write)
+/* gup's errno for a fault it could not resolve (vm_fault_to_errno). */
+static int gup_errno(const struct fault_outcome *out, bool hwpoison_errno)
+{
+	if (out->oom_retry || out->sig == SIGKILL)
+		return -ENOMEM;
+	if (out->sig == SIGBUS && out->si_code == BUS_MCEERR_AR)
+		return hwpoison_errno ? -EHWPOISON : -EFAULT;
+	return -EFAULT;
+}
+
+int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write,
+		   bool hwpoison_errno)
 {
 	struct fault_outcome out;
+	/* gup returns what it did before a failure; its callers
+	 * (__mm_populate, madvise_populate) then call it again from the
+	 * failed page, so a page failing after others is tried twice. */
+	uint64_t call = start;
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		struct pt_entry e;
 		if (pt_lookup(mm, va, &e) && (!write || e.writable))
 			continue;
 		handle_mm_fault(mm, va, write ? FAULT_FLAG_WRITE : 0, &out);
-		if (out.sig)
-			return out.sig == SIGBUS || out.sig == SIGSEGV
-				       ? -EFAULT
-				       : -ENOMEM;
-		/* The kernel's own access, as GUP makes it: accessed, and
-		 * for a write dirty and soft-dirty (Linux's pte_mkdirty in
-		 * the write fault). */
-		pt_touch(mm, va, write);
+		if (!out.sig && !out.oom_retry) {
+			/* The kernel's own access, as GUP makes it:
+			 * accessed, and for a write dirty and soft-dirty
+			 * (Linux's pte_mkdirty in the write fault). */
+			pt_touch(mm, va, write);
+			continue;
+		}
+		if (va != call) {
+			call = va;
+			va -= PAGE_SIZE;
+			continue;
+		}
+		return gup_errno(&out, hwpoison_errno);
 	}
 	return 0;
 }

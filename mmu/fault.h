@@ -29,13 +29,22 @@ struct fault_outcome {
 	int sig;	    /* 0: resolved */
 	int si_code;	    /* SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR, ... */
 	const char *reason; /* for the kernel-style report line */
+	/* sig 0, not resolved: an injected allocation failure, Linux's
+	 * VM_FAULT_OOM, which a user fault retries (pagefault_out_of_memory
+	 * kills nobody in 6.1) and a kernel access or gup turns into an
+	 * error (docs/inject.md, "Primitives"). */
+	bool oom_retry;
 };
 
 void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 		     struct fault_outcome *out);
 
-/* Make [start, end) of a VMA present as MAP_POPULATE / MADV_POPULATE do:
- * write faults when write is set, read faults otherwise. 0 or -errno. */
-int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write);
+/* Make [start, end) of a VMA present as MAP_POPULATE / MADV_POPULATE do
+ * (Linux's gup): write faults when write is set, read faults otherwise.
+ * 0 or -errno: -ENOMEM (out of memory), -EFAULT (SIGBUS or SIGSEGV), and
+ * for a hwpoisoned page -EHWPOISON when hwpoison_errno (FOLL_HWPOISON:
+ * MADV_POPULATE_*), else -EFAULT. */
+int populate_range(struct mm *mm, uint64_t start, uint64_t end, bool write,
+		   bool hwpoison_errno);
 
 #endif

@@ -64,6 +64,7 @@ static void take(struct zone *z, uint64_t i, enum frame_kind kind)
 {
 	struct frame *f = &z->frames[i];
 	f->kind = (uint8_t)kind;
+	f->written = 0;
 	f->mapcount = 0;
 	f->owner = NULL;
 	f->index = 0;
@@ -236,10 +237,15 @@ void frame_free(struct zone *z, uint64_t pfn)
 	if (!f || f->kind == FRAME_FREE || f->kind == FRAME_RESERVED)
 		return;
 	struct event e = {EV_FRAME_FREE, pfn, f->kind, 0, 0};
-	f->kind = FRAME_FREE;
-	f->used_before = 1;
 	f->mapcount = 0;
 	f->owner = NULL;
+	if (f->hwpoison) {
+		f->kind = FRAME_RESERVED;
+		event_emit(z->events, &e);
+		return;
+	}
+	f->kind = FRAME_FREE;
+	f->used_before = 1;
 	uint64_t b = (pfn - z->base_pfn) / FRAME_BLOCK;
 	if (++z->block_free[b] == FRAME_BLOCK)
 		node_of_block(z, b)->whole++;

@@ -37,6 +37,12 @@ struct frame {
 	 * which (FRAME_TLB_*): tlb.c keeps the two apart (see there). */
 	uint8_t tlb_rights;
 	uint16_t tlb_gen;
+	/* Hardware-poisoned (mmu/memory_failure.h): never handed out
+	 * again; freed, it is retired, not returned to the free pool. */
+	uint8_t hwpoison;
+	/* memu's kernel wrote it (mmu_phys_write): a page-cache page that
+	 * is dirty whatever its entries' D bits say (Linux PG_dirty). */
+	uint8_t written;
 	uint32_t mapcount; /* PTEs mapping this frame */
 	void *owner;	   /* anon_vma or shared object, for the rmap */
 	uint64_t index;	   /* page offset in the owner (Linux page->index) */
@@ -101,6 +107,9 @@ uint64_t frame_alloc_dense(struct zone *z, enum frame_kind kind);
 void frame_prefault_block(struct zone *z, uint64_t pfn);
 /* Allocate n physically contiguous zeroed frames (boot-time use). */
 uint64_t frame_alloc_run(struct zone *z, enum frame_kind kind, uint64_t n);
+/* Give a frame back; a hardware-poisoned one is retired instead (kind
+ * FRAME_RESERVED, never allocated again), as Linux keeps a poisoned page
+ * out of the buddy allocator. */
 void frame_free(struct zone *z, uint64_t pfn);
 
 #endif

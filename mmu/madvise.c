@@ -75,7 +75,7 @@ static int madvise_vma(struct mm *mm, struct vma *v, uint64_t start,
 		    (advice == 22 && !(v->flags & VM_READ)) ||
 		    (advice == 23 && !(v->flags & VM_WRITE)))
 			return -EINVAL;
-		return populate_range(mm, start, end, advice == 23);
+		return populate_range(mm, start, end, advice == 23, true);
 	case MADV_DOFORK:
 		return (v->flags & VM_IO) ? -EINVAL : 0;
 	case MADV_WIPEONFORK:

@@ -40,7 +40,9 @@ int do_mincore(struct mm *mm, uint64_t start, uint64_t len, uint64_t vec)
 			pt_lookup(mm, va, &e);
 			/* Nothing mapped: a file's page may still be in its
 			 * page cache (Linux's mincore_page). */
-			buf[i] = e.has_frame ||
+			/* A hwpoison entry is resident, as Linux's
+			 * non-swap entries are. */
+			buf[i] = e.has_frame || e.hwpoison ||
 				 (v->shm &&
 				  shmem_page_uptodate(
 					  v->shm, v->pgoff + ((va - v->start) >>

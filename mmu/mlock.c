@@ -86,7 +86,7 @@ int mm_populate(struct mm *mm, uint64_t start, uint64_t end, bool ignore_errors)
 			 * mappings; shared ones are only read. */
 			bool write =
 				(v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
-			err = populate_range(mm, lo, hi, write);
+			err = populate_range(mm, lo, hi, write, false);
 		}
 		if (err && !ignore_errors)
 			return err;

@@ -36,6 +36,9 @@ void mm_destroy(struct mm *mm)
 		vma_free(mm, v);
 	}
 	pt_free_tables(mm);
+	/* Page-table flips can leave frames no entry leads to. */
+	if (mm->mmu->bit_flips)
+		rmap_sweep_orphans(mm->mmu);
 	free(mm);
 }
 
@@ -43,17 +46,19 @@ void mm_flush_tlb(struct mm *mm)
 {
 	if (!mm->flush_pending && mm->flush_page == NO_PAGE)
 		return;
-	uint64_t reason =
-		mm->flush_pending ? TLB_FLUSH_RIGHTS : TLB_FLUSH_FRAME;
+	unsigned reasons = mm->flush_reasons;
 	mm->flush_pending = false;
 	mm->flush_page = NO_PAGE;
-	tlb_flush(mm->mmu, reason);
+	mm->flush_reasons = 0;
+	tlb_flush(mm->mmu, reasons);
 }
 
 void mm_flush_tlb_filling(struct mm *mm, uint64_t va)
 {
-	if (!mm->flush_pending && mm->flush_page == va)
+	if (!mm->flush_pending && mm->flush_page == va) {
 		mm->flush_page = NO_PAGE;
+		mm->flush_reasons = 0;
+	}
 	mm_flush_tlb(mm);
 }
 
@@ -70,7 +75,7 @@ static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 	struct pt_entry e;
 	pte_decode(pte, &e);
 	pt_clear(mm, va);
-	if (e.special)
+	if (e.special || !e.has_frame) /* a hwpoison marker: no frame */
 		return;
 	uint64_t pfn = e.pfn;
 	struct frame *f = mmu_frame(mm->mmu, pfn);

@@ -41,6 +41,7 @@ struct mm {
 	uint64_t stack_rlimit;
 	uint64_t def_flags; /* VM_LOCKED(ONFAULT) for new mappings: mlockall */
 	bool flush_pending; /* a PTE lost rights: flush before returning */
+	unsigned flush_reasons; /* why a flush is owed: TLB_FLUSH_* */
 	/* With flush_pending clear: the one page whose entry changed frame
 	 * (a COW), NO_PAGE if none.  The TLB fill that refills it replaces
 	 * the stale entry, so it alone needs no flush. */
@@ -53,6 +54,15 @@ struct mm *mm_create(struct mmu *mmu);
 void mm_destroy(struct mm *mm);
 
 #define NO_PAGE UINT64_MAX
+
+/* Why the TLB is flushed (EV_TLB_FLUSH's a, a mask): an entry was
+ * cleared or moved (munmap, MADV_DONTNEED, mremap, hwpoison), lost rights
+ * (mprotect, write protection), or changed frame (a COW elsewhere than at
+ * the page being filled, a migration). */
+#define TLB_FLUSH_UNMAP	  1u
+#define TLB_FLUSH_PROTECT 2u
+#define TLB_FLUSH_COW	  4u
+#define TLB_FLUSH_ALL	  7u
 
 /* Run the TLB flush a syscall or fault batched, if any. */
 void mm_flush_tlb(struct mm *mm);

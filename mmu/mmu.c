@@ -10,6 +10,8 @@ int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
 {
 	memset(m, 0, sizeof(*m));
 	m->uc = uc;
+	m->events.inject_spec = INJECT_NO_SPEC;
+	m->fail_alloc.spec = m->lost_flush.spec = INJECT_NO_SPEC;
 	if (phys_init(&m->phys, ram_bytes, ptbank_bytes, err, errlen))
 		return -1;
 	if (zone_init(&m->ram, "ram", 0, ram_bytes >> PAGE_SHIFT, &m->phys,
@@ -38,6 +40,7 @@ int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
 
 void mmu_destroy(struct mmu *m)
 {
+	lost_flush_destroy(&m->lost_flush);
 	zone_destroy(&m->ram);
 	zone_destroy(&m->ptbank);
 	phys_destroy(&m->phys);
@@ -95,6 +98,9 @@ void mmu_phys_write(struct mmu *m, uint64_t pa, const void *buf, size_t n)
 	const uint8_t *in = buf;
 	if (is_memory(m, pa)) {
 		memcpy(phys_host(&m->phys, pa), in, n);
+		struct frame *f = mmu_frame(m, pa >> PAGE_SHIFT);
+		if (f)
+			f->written = 1;
 		/* Translated code does not see stores made behind the CPU's
 		 * back. */
 		code_invalidate(m, pa >> PAGE_SHIFT);

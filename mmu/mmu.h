@@ -9,8 +9,10 @@
 #include <unicorn/unicorn.h>
 
 #include "event.h"
+#include "fail_alloc.h"
 #include "frame.h"
 #include "iomem.h"
+#include "lost_flush.h"
 #include "memrange.h"
 #include "memtype.h"
 #include "phys.h"
@@ -34,6 +36,12 @@ struct mmu {
 	/* Ids of anon_vmas and shared objects: per machine, so that every
 	 * machine in a process numbers them the same way. */
 	uint64_t next_object_id;
+	/* Fault injection (docs/inject.md, "Primitives"). */
+	struct fail_alloc fail_alloc; /* fail_page_alloc for user frames */
+	struct lost_flush lost_flush; /* TLB flushes that never arrive */
+	uint64_t hwpoisoned;	      /* Linux num_poisoned_pages */
+	uint64_t soft_offlined;	      /* of them, by soft offline */
+	uint64_t bit_flips;	      /* physical and page-table bits */
 };
 
 int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,

@@ -55,10 +55,21 @@ static int pick_node(struct mm *mm)
 	return 0; /* the local node */
 }
 
+/* Linux runs should_fail_alloc_page before it looks for a page: an
+ * injected failure leaves the allocator untouched (docs/inject.md). */
+static bool injected_failure(struct mmu *m, enum frame_kind kind)
+{
+	struct fail_alloc *fa = &m->fail_alloc;
+	fa->injected = fail_alloc_should_fail(fa, &m->events, kind);
+	return fa->injected;
+}
+
 uint64_t alloc_user_frame(struct mm *mm, enum frame_kind kind, uint64_t want,
 			  unsigned colour)
 {
 	struct zone *z = &mm->mmu->ram;
+	if (injected_failure(mm->mmu, kind))
+		return PFN_NONE;
 	int node = pick_node(mm);
 	uint64_t pfn = frame_alloc_node(z, kind, want, colour, node);
 	if (pfn != PFN_NONE)
@@ -73,4 +84,16 @@ uint64_t alloc_user_frame(struct mm *mm, enum frame_kind kind, uint64_t want,
 			return pfn;
 	}
 	return PFN_NONE;
+}
+
+uint64_t alloc_migration_target(struct mmu *m, enum frame_kind kind,
+				uint64_t pfn)
+{
+	if (injected_failure(m, kind))
+		return PFN_NONE;
+	struct zone *z = &m->ram;
+	unsigned colour = (unsigned)(pfn % FRAME_BLOCK);
+	uint64_t to = frame_alloc_node(z, kind, PFN_NONE, colour,
+				       (int)zone_node_of(z, pfn));
+	return to != PFN_NONE ? to : frame_alloc(z, kind, PFN_NONE, colour);
 }

@@ -22,8 +22,15 @@ enum mpol_mode {
 /* Set the process policy: 0 or -EINVAL. */
 int mm_set_mempolicy(struct mm *mm, int mode, uint64_t nodes);
 
-/* A frame for user memory under the process's policy. */
+/* A frame for user memory under the process's policy; PFN_NONE when RAM
+ * is out, or when the allocation-failure injection fails it
+ * (mmu->fail_alloc.injected tells which). */
 uint64_t alloc_user_frame(struct mm *mm, enum frame_kind kind, uint64_t want,
 			  unsigned colour);
+/* The new home of user frame pfn that soft offline moves (Linux
+ * alloc_migration_target): on pfn's node first, subject to the injection
+ * as user frames are. */
+uint64_t alloc_migration_target(struct mmu *m, enum frame_kind kind,
+				uint64_t pfn);
 
 #endif

@@ -14,9 +14,24 @@ static unsigned index_at(uint64_t va, int level)
 	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (ENTRIES - 1);
 }
 
+/* A page table of the bank, as memu's kernel reaches it; NULL for a frame
+ * that is not one.  memu's kernel never follows an upper entry out of the
+ * bank (one a bit flip bent, docs/inject.md): a lookup through it finds
+ * nothing and an insert fails.  The CPU's walker goes wherever the entry
+ * points (cpu_entry). */
 static pte_t *table(struct mm *mm, uint64_t pfn)
 {
+	struct frame *f = zone_frame(&mm->mmu->ptbank, pfn);
+	if (!f || f->kind != FRAME_PAGETABLE)
+		return NULL;
 	return mmu_pfn_host(mm->mmu, pfn);
+}
+
+/* Note that a flush is owed, and why (TLB_FLUSH_*). */
+static void owe_flush(struct mm *mm, unsigned reason)
+{
+	mm->flush_pending = true;
+	mm->flush_reasons |= reason;
 }
 
 static bool user_va(uint64_t va)
@@ -51,9 +66,10 @@ int pt_create(struct mm *mm)
 static void free_tables(struct mm *mm, uint64_t pfn, int level)
 {
 	pte_t *t = table(mm, pfn);
+	if (!t)
+		return; /* not a table (a flipped entry): not ours to free */
 	for (unsigned i = 0; level > 1 && i < ENTRIES; i++)
-		if ((t[i] & PTE_P) &&
-		    zone_contains(&mm->mmu->ptbank, pte_pfn(t[i])))
+		if (t[i] & PTE_P)
 			free_tables(mm, pte_pfn(t[i]), level - 1);
 	mmu_free_frame(mm->mmu, pfn);
 }
@@ -74,7 +90,10 @@ static pte_t *walk(struct mm *mm, uint64_t va, bool alloc)
 {
 	uint64_t pfn = mm->pml4_pfn;
 	for (int level = LEVELS; level > 1; level--) {
-		pte_t *slot = &table(mm, pfn)[index_at(va, level)];
+		pte_t *t = table(mm, pfn);
+		if (!t)
+			return NULL;
+		pte_t *slot = &t[index_at(va, level)];
 		if (!(*slot & PTE_P)) {
 			if (!alloc)
 				return NULL;
@@ -91,7 +110,8 @@ static pte_t *walk(struct mm *mm, uint64_t va, bool alloc)
 		}
 		pfn = pte_pfn(*slot);
 	}
-	return &table(mm, pfn)[index_at(va, 1)];
+	pte_t *t = table(mm, pfn);
+	return t ? &t[index_at(va, 1)] : NULL;
 }
 
 pte_t pt_get(struct mm *mm, uint64_t va)
@@ -102,7 +122,7 @@ pte_t pt_get(struct mm *mm, uint64_t va)
 
 void pte_decode(pte_t p, struct pt_entry *e)
 {
-	bool frame = pte_has_frame(p);
+	bool frame = pte_has_frame(p), poison = pte_hwpoison(p);
 	*e = (struct pt_entry){
 		.present = pte_present(p),
 		.has_frame = frame,
@@ -117,7 +137,9 @@ void pte_decode(pte_t p, struct pt_entry *e)
 		.soft_dirty = p & PTE_SOFT_DIRTY,
 		.special = pte_special(p),
 		.protnone = p & PTE_PROTNONE,
-		.pfn = frame ? pte_pfn(p) : 0,
+		.swap = pte_swap(p),
+		.hwpoison = poison,
+		.pfn = frame || poison ? pte_pfn(p) : 0,
 	};
 }
 
@@ -159,6 +181,7 @@ int pt_enter(struct mm *mm, uint64_t va, uint64_t pfn, unsigned ptf)
 			mm->flush_page = va;
 		else if (mm->flush_page != va)
 			mm->flush_pending = true;
+		mm->flush_reasons |= TLB_FLUSH_COW;
 	}
 	write_entry(mm, slot, va, make_pte(pfn, ptf), 1);
 	return 0;
@@ -177,8 +200,32 @@ pte_t pt_clear(struct mm *mm, uint64_t va)
 	pte_t old = *slot;
 	write_entry(mm, slot, va, 0, 1);
 	if (pte_present(old))
-		mm->flush_pending = true;
+		owe_flush(mm, TLB_FLUSH_UNMAP);
 	return old;
+}
+
+pte_t pt_set_hwpoison(struct mm *mm, uint64_t va)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot || !pte_has_frame(*slot))
+		return 0;
+	pte_t old = *slot;
+	write_entry(mm, slot, va, (old & PTE_ADDR) | PTE_HWPOISON, 1);
+	if (pte_present(old))
+		owe_flush(mm, TLB_FLUSH_UNMAP);
+	return old;
+}
+
+int pt_replace_pfn(struct mm *mm, uint64_t va, uint64_t pfn)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot || !pte_has_frame(*slot))
+		return -ENOENT;
+	pte_t old = *slot;
+	write_entry(mm, slot, va, (old & ~PTE_ADDR) | (pfn << PAGE_SHIFT), 1);
+	if (pte_present(old))
+		owe_flush(mm, TLB_FLUSH_COW);
+	return 0;
 }
 
 void pt_set_writable(struct mm *mm, uint64_t va, bool writable)
@@ -188,7 +235,7 @@ void pt_set_writable(struct mm *mm, uint64_t va, bool writable)
 		return;
 	write_entry(mm, slot, va, writable ? *slot | PTE_W : *slot & ~PTE_W, 1);
 	if (!writable)
-		mm->flush_pending = true;
+		owe_flush(mm, TLB_FLUSH_PROTECT);
 }
 
 void pt_set_protnone(struct mm *mm, uint64_t va, bool none, bool writable)
@@ -200,7 +247,7 @@ void pt_set_protnone(struct mm *mm, uint64_t va, bool none, bool writable)
 	if (none) {
 		p |= PTE_PROTNONE;
 		if (pte_present(*slot))
-			mm->flush_pending = true;
+			owe_flush(mm, TLB_FLUSH_PROTECT);
 	} else {
 		p |= PTE_P | (writable ? PTE_W : 0);
 	}
@@ -215,7 +262,7 @@ void pt_set_exec(struct mm *mm, uint64_t va, bool exec)
 		return;
 	write_entry(mm, slot, va, exec ? *slot & ~PTE_NX : *slot | PTE_NX, 1);
 	if (!exec && pte_present(*slot))
-		mm->flush_pending = true;
+		owe_flush(mm, TLB_FLUSH_PROTECT);
 }
 
 int pt_move(struct mm *mm, uint64_t from, uint64_t to)
@@ -231,7 +278,7 @@ int pt_move(struct mm *mm, uint64_t from, uint64_t to)
 	write_entry(mm, dst, to, p, 1);
 	write_entry(mm, src, from, 0, 1);
 	if (pte_present(p))
-		mm->flush_pending = true;
+		owe_flush(mm, TLB_FLUSH_UNMAP);
 	return 0;
 }
 
@@ -334,6 +381,8 @@ static void visit(struct mm *mm, uint64_t pfn, int level, uint64_t base,
 {
 	pte_t *t = table(mm, pfn);
 	uint64_t size = span(level);
+	if (!t)
+		return;
 	/* Start at start's slot when it lies in this table, not at slot 0. */
 	for (unsigned i = start > base ? index_at(start, level) : 0;
 	     i < ENTRIES; i++) {
@@ -345,7 +394,7 @@ static void visit(struct mm *mm, uint64_t pfn, int level, uint64_t base,
 			break;
 		pte_t e = t[i];
 		if (level == 1) {
-			if (pte_has_frame(e))
+			if (e)
 				fn(mm, lo, e, arg);
 		} else if (e & PTE_P) {
 			visit(mm, pte_pfn(e), level - 1, lo, start, end, fn,
@@ -375,11 +424,43 @@ static bool reserved_bits(pte_t e, int level)
 	return (e & RSVD_ADDR) || (level == LEVELS && (e & PTE_PS));
 }
 
-static void set_bits(pte_t *slot, pte_t bits)
+/* One entry as the CPU reads it: from the bank directly, and wherever
+ * else an entry points (a flipped bit) through the bus, as the hardware
+ * would: RAM as it is, device memory through its callbacks, empty bus as
+ * all ones (reserved bits set). */
+struct cpu_slot {
+	pte_t *host; /* in the bank: the entry itself */
+	uint64_t pa; /* elsewhere: its physical address */
+	pte_t e;
+};
+
+static void cpu_read(struct mm *mm, uint64_t table_pfn, unsigned i,
+		     struct cpu_slot *s)
+{
+	if (zone_contains(&mm->mmu->ptbank, table_pfn)) {
+		s->host = (pte_t *)mmu_pfn_host(mm->mmu, table_pfn) + i;
+		s->e = *s->host;
+		return;
+	}
+	s->host = NULL;
+	s->pa = (table_pfn << PAGE_SHIFT) + i * sizeof(pte_t);
+	mmu_phys_read(mm->mmu, s->pa, &s->e, sizeof(s->e));
+}
+
+static void cpu_write(struct mm *mm, struct cpu_slot *s, pte_t e)
+{
+	s->e = e;
+	if (s->host)
+		*s->host = e;
+	else
+		mmu_phys_write(mm->mmu, s->pa, &e, sizeof(e));
+}
+
+static void set_bits(struct mm *mm, struct cpu_slot *s, pte_t bits)
 {
 	/* The CPU writes A and D itself: no event, as on hardware. */
-	if ((*slot & bits) != bits)
-		*slot |= bits;
+	if ((s->e & bits) != bits)
+		cpu_write(mm, s, s->e | bits);
 }
 
 int pt_walk(struct mm *mm, uint64_t va, enum pt_access access, bool user,
@@ -390,11 +471,11 @@ int pt_walk(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 		       (access == PT_FETCH ? PF_INSTR : 0);
 	pte_t rights = RIGHTS_MASK, nx = 0;
 	uint64_t pfn = mm->pml4_pfn;
-	pte_t *slot = NULL;
+	struct cpu_slot slot;
 	int level;
 	for (level = LEVELS; level >= 1; level--) {
-		slot = &table(mm, pfn)[index_at(va, level)];
-		pte_t e = *slot;
+		cpu_read(mm, pfn, index_at(va, level), &slot);
+		pte_t e = slot.e;
 		if (!(e & PTE_P))
 			goto fault;
 		if (reserved_bits(e, level)) {
@@ -405,7 +486,7 @@ int pt_walk(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 		nx |= e & PTE_NX;
 		if (level == 1 || (level < LEVELS && (e & PTE_PS)))
 			break;
-		set_bits(slot, PTE_A);
+		set_bits(mm, &slot, PTE_A);
 		pfn = pte_pfn(e);
 	}
 	/* A large page (PS at level 2 or 3) covers the low bits of va. */
@@ -417,12 +498,13 @@ int pt_walk(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 		err |= PF_PROT;
 		goto fault;
 	}
-	set_bits(slot, PTE_A | (access == PT_WRITE ? write_bits(*slot) : 0));
-	w->pa = ((*slot & PTE_ADDR & ~span_mask) | (va & span_mask)) &
+	set_bits(mm, &slot,
+		 PTE_A | (access == PT_WRITE ? write_bits(slot.e) : 0));
+	w->pa = ((slot.e & PTE_ADDR & ~span_mask) | (va & span_mask)) &
 		PAGE_MASK;
 	/* Write permission in the TLB only once D is set: the first write
 	 * to a clean page misses and comes back here to set it. */
-	w->writable = writable && (*slot & PTE_D);
+	w->writable = writable && (slot.e & PTE_D);
 	w->exec = !nx;
 	w->error = 0;
 	return 0;
@@ -435,3 +517,26 @@ const char *const pt_bit_names[64] = {
 	[0] = "p", [1] = "rw", [2] = "us", [3] = "pwt", [4] = "pcd",
 	[5] = "a", [6] = "d",  [7] = "ps", [8] = "g",	[63] = "nx",
 };
+
+int pt_flip_bit(struct mm *mm, uint64_t va, int level, unsigned bit, pte_t *old)
+{
+	if (level < 1 || level > LEVELS || bit > 63)
+		return -EINVAL;
+	/* The entry the CPU would use for va at that level: the walk
+	 * follows present entries wherever they point, as the CPU does. */
+	uint64_t pfn = mm->pml4_pfn;
+	struct cpu_slot slot;
+	for (int l = LEVELS;; l--) {
+		cpu_read(mm, pfn, index_at(va, l), &slot);
+		if (l == level)
+			break;
+		if (!(slot.e & PTE_P) || reserved_bits(slot.e, l) ||
+		    (l < LEVELS && (slot.e & PTE_PS)))
+			return -ENOENT;
+		pfn = pte_pfn(slot.e);
+	}
+	*old = slot.e;
+	/* A fault in the memory holding the table: no event, no flush. */
+	cpu_write(mm, &slot, slot.e ^ (1ULL << bit));
+	return 0;
+}

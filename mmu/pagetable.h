@@ -48,7 +48,11 @@ struct pt_entry {
 	bool soft_dirty; /* written since clear_refs (docs/memory.md) */
 	bool special;	 /* no ordinary frame: zero frame, PFN map */
 	bool protnone;	 /* access revoked, frame kept (mprotect PROT_NONE) */
-	uint64_t pfn;	 /* the frame when has_frame, else 0 */
+	/* Not present and not empty, not PROT_NONE: Linux's swap entry
+	 * (memu has no swap: a hwpoison marker, or a flipped bit). */
+	bool swap;
+	bool hwpoison; /* the marker memory_failure leaves (pfn: the frame) */
+	uint64_t pfn;  /* the frame when has_frame or hwpoison, else 0 */
 };
 
 /* The architectural bits of an entry by number, as a fault spec names
@@ -82,6 +86,20 @@ void pt_set_writable(struct mm *mm, uint64_t va, bool writable);
 void pt_set_protnone(struct mm *mm, uint64_t va, bool none, bool writable);
 /* Give or take execute permission (NX), for mprotect. */
 void pt_set_exec(struct mm *mm, uint64_t va, bool exec);
+/* Replace the frame of a mapped entry by a hwpoison marker naming it
+ * (memory_failure's unmap: Linux try_to_unmap with TTU_HWPOISON).  The
+ * TLB flush is batched.  The old entry, or 0 if it held no frame. */
+pte_t pt_set_hwpoison(struct mm *mm, uint64_t va);
+/* Point a mapped entry at another frame, every other bit kept (a
+ * migration: soft offline, a clean file page read again); batches the
+ * flush.  -ENOENT when va holds no frame. */
+int pt_replace_pfn(struct mm *mm, uint64_t va, uint64_t pfn);
+/* Flip bit (0-63) of the entry at level (1 = PT ... 4 = PML4) that maps
+ * va, as a memory fault in the page table would: no event, no flush (the
+ * CPU sees it at its next walk of va).  The old entry in *old.  0, or
+ * -EINVAL (level, bit), -ENOENT (no table at that level). */
+int pt_flip_bit(struct mm *mm, uint64_t va, int level, unsigned bit,
+		pte_t *old);
 /* Move the entry at from to to (mremap). */
 int pt_move(struct mm *mm, uint64_t from, uint64_t to);
 /* Set A (and D for a write) as the CPU would for a kernel access. */
@@ -100,8 +118,9 @@ uint64_t pt_table_pages(struct mm *mm);
  * pfn of a mapped neighbour plus the distance, or PFN_NONE. */
 uint64_t pt_neighbour_pfn(struct mm *mm, uint64_t va);
 
-/* Call fn for every leaf entry that holds a frame in [start, end),
- * skipping absent tables; fn decodes pte with pte_decode. */
+/* Call fn for every leaf entry in [start, end) that is not empty (one
+ * that holds a frame, or a swap entry: a hwpoison marker), skipping
+ * absent tables; fn decodes pte with pte_decode. */
 typedef void (*pt_visit_fn)(struct mm *mm, uint64_t va, pte_t pte, void *arg);
 void pt_for_each(struct mm *mm, uint64_t start, uint64_t end, pt_visit_fn fn,
 		 void *arg);

@@ -27,8 +27,12 @@
 /* Written since clear_refs last cleared it (Linux's _PAGE_SOFT_DIRTY,
  * the same bit): set with D (docs/memory.md, "/proc"). */
 #define PTE_SOFT_DIRTY (1ULL << 11)
-#define PTE_ADDR       0x000ffffffffff000ULL
-#define PTE_NX	       (1ULL << 63) /* execute-disable (EFER.NXE is on) */
+/* With P clear: the frame the entry mapped is hardware-poisoned, its pfn
+ * kept in the address bits (Linux's hwpoison swap entry).  Bits 52-58
+ * are ignored by the CPU too. */
+#define PTE_HWPOISON (1ULL << 58)
+#define PTE_ADDR     0x000ffffffffff000ULL
+#define PTE_NX	     (1ULL << 63) /* execute-disable (EFER.NXE is on) */
 
 static inline bool pte_present(pte_t p)
 {
@@ -37,6 +41,17 @@ static inline bool pte_present(pte_t p)
 static inline bool pte_has_frame(pte_t p)
 {
 	return p & (PTE_P | PTE_PROTNONE);
+}
+/* Not present, yet not empty, and not PROT_NONE: what Linux would read
+ * as a swap entry.  memu has no swap: the hwpoison marker is the only one
+ * it writes; anything else got there by a bit flip. */
+static inline bool pte_swap(pte_t p)
+{
+	return p && !(p & (PTE_P | PTE_PROTNONE));
+}
+static inline bool pte_hwpoison(pte_t p)
+{
+	return pte_swap(p) && (p & PTE_HWPOISON);
 }
 static inline bool pte_write(pte_t p)
 {

@@ -77,6 +77,20 @@ uint32_t rmap_remove(struct mmu *m, uint64_t pfn)
 	return 0;
 }
 
+void rmap_sweep_orphans(struct mmu *m)
+{
+	struct zone *z = &m->ram;
+	for (uint64_t i = 0; i < z->nr; i++) {
+		struct frame *f = &z->frames[i];
+		if (f->kind != FRAME_ANON || !f->owner)
+			continue;
+		struct anon_vma *av = f->owner;
+		f->mapcount = 0;
+		mmu_free_frame(m, z->base_pfn + i);
+		anon_vma_put(av);
+	}
+}
+
 static size_t collect(struct vma *v, uint64_t pfn, uint64_t index,
 		      struct rmap_entry *out, size_t max, size_t n)
 {

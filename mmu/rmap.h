@@ -37,6 +37,11 @@ void rmap_dup(struct mmu *m, uint64_t pfn);
  * Returns the mappings left. */
 uint32_t rmap_remove(struct mmu *m, uint64_t pfn);
 
+/* After an address space is gone: free the anonymous frames no entry led
+ * to any more (a page-table entry a bit flip bent, docs/inject.md), so
+ * their anon_vmas go too. */
+void rmap_sweep_orphans(struct mmu *m);
+
 struct rmap_entry {
 	struct mm *mm;
 	struct vma *vma;

@@ -62,6 +62,20 @@ void shmem_unlink(struct mmu *m, struct vma *v)
 		shmem_free(m, s);
 }
 
+bool shmem_page_hwpoison(struct mmu *m, const struct shmem *s, uint64_t index)
+{
+	struct frame *f = mmu_frame(m, shmem_find_page(s, index));
+	return f && f->hwpoison;
+}
+
+void shmem_replace_page(struct shmem *s, uint64_t index, uint64_t pfn)
+{
+	uint64_t e = page_index_get(&s->index, index);
+	if (e)
+		page_index_set(&s->index, index,
+			       (pfn + 1) | (e & ENTRY_UNWRITTEN));
+}
+
 uint64_t shmem_find_page(const struct shmem *s, uint64_t index)
 {
 	return index < s->pages ? entry_pfn(page_index_get(&s->index, index))
@@ -206,6 +220,13 @@ void shmem_punch(struct mmu *m, struct shmem *s, uint64_t first, uint64_t end)
 			punch_page, &p);
 }
 
+static bool unfalloc_page(uint64_t index, uint64_t *e, void *m)
+{
+	if (*e & ENTRY_UNWRITTEN)
+		return free_frame(index, e, m);
+	return false;
+}
+
 int shmem_prealloc(struct mm *mm, struct shmem *s, uint64_t first, uint64_t end)
 {
 	for (uint64_t i = first; i < end && i < s->pages; i++) {
@@ -213,8 +234,14 @@ int shmem_prealloc(struct mm *mm, struct shmem *s, uint64_t first, uint64_t end)
 		 * "clear" of a fallocated folio). */
 		bool had = page_index_get(&s->index, i) != 0;
 		uint64_t pfn = shmem_get_page(mm, s, i, PFN_NONE);
-		if (pfn == PFN_NONE)
-			return -ENOSPC;
+		if (pfn == PFN_NONE) {
+			/* shmem_fallocate takes back the pages no one
+			 * wrote in the range so far (shmem_undo_range with
+			 * unfalloc); an injected failure is ENOMEM. */
+			page_index_walk(&s->index, first, i, unfalloc_page,
+					mm->mmu);
+			return mm->mmu->fail_alloc.injected ? -ENOMEM : -ENOSPC;
+		}
 		if (!had)
 			page_index_set(&s->index, i,
 				       (pfn + 1) | ENTRY_UNWRITTEN);

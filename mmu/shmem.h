@@ -48,14 +48,21 @@ uint64_t shmem_nr_frames(const struct shmem *s);
  * out of every mapping; private copies stay (Linux's hole punch). */
 void shmem_punch(struct mmu *m, struct shmem *s, uint64_t first, uint64_t end);
 /* Allocate the frames for pages [first, end) (fallocate), marked
- * unwritten until shmem_get_page hands them out.  0, -ENOMEM or
- * -ENOSPC. */
+ * unwritten until shmem_get_page hands them out.  0, or on failure
+ * -ENOMEM (injected) or -ENOSPC (RAM is out), with the unwritten pages of
+ * [first, the failed page) freed again, as Linux undoes them. */
 int shmem_prealloc(struct mm *mm, struct shmem *s, uint64_t first,
 		   uint64_t end);
 /* Whether the object holds page index with data (mincore). */
 bool shmem_page_uptodate(const struct shmem *s, uint64_t index);
 /* The frame at index, or PFN_NONE: no allocation (read(2)). */
 uint64_t shmem_find_page(const struct shmem *s, uint64_t index);
+/* The page at index is hardware-poisoned: Linux's shmem keeps such a page
+ * in the cache (its error_remove_page does nothing), so read(2) and
+ * write(2) of it get EIO and a fault on it SIGBUS (docs/inject.md). */
+bool shmem_page_hwpoison(struct mmu *m, const struct shmem *s, uint64_t index);
+/* The object's page at index now lives in frame pfn (a migration). */
+void shmem_replace_page(struct shmem *s, uint64_t index, uint64_t pfn);
 /* The first page at or after index that holds data (data true: a frame
  * fallocate made and nothing wrote yet is a hole, as on tmpfs) or is a
  * hole (data false), below the object's size; UINT64_MAX if none. */

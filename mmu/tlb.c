@@ -80,6 +80,44 @@ static void grant(struct mmu *m, uint64_t pa, bool writable, bool exec)
 		f->code = 1;
 }
 
+static uint8_t rights_of(bool writable, bool exec)
+{
+	return (uint8_t)(1u | (writable ? 2u : 0) | (exec ? 4u : 0));
+}
+
+static void give(struct mmu *m, uint64_t va, enum pt_access access, uint64_t pa,
+		 bool writable, bool exec, struct tlb_fill *out)
+{
+	out->pa = pa;
+	out->writable = writable;
+	out->exec = exec;
+	grant(m, pa, writable, exec);
+	uint8_t rights = rights_of(writable, exec);
+	struct event e = {EV_TLB_FILL, va, pa, access, rights};
+	event_emit(&m->events, &e);
+	lost_flush_note(&m->lost_flush, va, pa, rights);
+}
+
+/* After a lost flush: the CPU still holds the entry it had for va (see
+ * lost_flush.h), if it allows the access. */
+static bool stale_entry(struct mmu *m, uint64_t va, enum pt_access access,
+			struct tlb_fill *out)
+{
+	static const uint8_t need[] = {
+		[PT_READ] = 1, [PT_WRITE] = 2, [PT_FETCH] = 4};
+	uint64_t pa;
+	uint8_t rights;
+	if (!lost_flush_lookup(&m->lost_flush, va, need[access], &pa, &rights))
+		return false;
+	give(m, va, access, pa, rights & 2, rights & 4, out);
+	return true;
+}
+
+/* Consecutive failed retries of one fault, with an allocation failure
+ * injected for ever (times -1), after which memu calls it the livelock
+ * Linux would spin in (docs/inject.md). */
+#define OOM_RETRIES_MAX 1000
+
 bool tlb_fill(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 	      struct tlb_fill *out)
 {
@@ -95,42 +133,67 @@ bool tlb_fill(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 	}
 	struct pt_walk w;
 	maybe_grow(m);
+	if (stale_entry(m, va, access, out))
+		return true;
 	/* A resolved fault makes the next walk succeed, or fault for a
 	 * reason the handler turns into a signal (a fetch from a page that
 	 * was just made present in a non-executable VMA, say); three walks
-	 * are always enough, a fourth would be a handler that lies. */
+	 * are always enough, a fourth would be a handler that lies.  A
+	 * fault Linux retries (an injected allocation failure) is not a
+	 * try: the CPU faults again, as long as the injection fails it. */
+	unsigned retries = 0;
 	for (int tries = 0; tries < 3; tries++) {
 		if (pt_walk(mm, va, access, user, &w) == 0) {
-			out->pa = w.pa;
-			out->writable = w.writable;
-			out->exec = w.exec;
-			grant(m, w.pa, w.writable, w.exec);
-			struct event e = {EV_TLB_FILL, va, w.pa, access,
-					  (w.writable ? 2u : 0) |
-						  (w.exec ? 4u : 0) | 1u};
-			event_emit(&m->events, &e);
+			give(m, va, access, w.pa, w.writable, w.exec, out);
 			return true;
 		}
 		out->error = w.error;
 		out->faults++;
 		if (w.error & PF_RSVD) {
+			/* Linux's pgtable_bad: the task is killed. */
 			out->fault = (struct fault_outcome){
-				SIGSEGV, SEGV_MAPERR,
-				"reserved bit set in a page-table entry"};
+				.sig = SIGKILL,
+				.reason = "corrupted page table (reserved bit "
+					  "set)"};
 			return false;
 		}
 		handle_mm_fault(mm, va, fault_flags(w.error), &out->fault);
+		if (out->fault.oom_retry) {
+			if (fail_alloc_unbounded(&m->fail_alloc) &&
+			    ++retries == OOM_RETRIES_MAX) {
+				out->fault = (struct fault_outcome){
+					.reason = "livelock: a page fault "
+						  "retried 1000 times, its "
+						  "allocation failed by "
+						  "injection every time"};
+				return false;
+			}
+			tries--;
+			continue;
+		}
 		if (out->fault.sig)
 			return false;
 	}
+	/* The handler found nothing to do, yet the walk faults again (an
+	 * entry a bit flip bent: U or W cleared above the leaf, a write to
+	 * an entry whose user bit is gone).  Linux returns to the
+	 * instruction and takes the same fault for ever: a livelock. */
 	out->fault = (struct fault_outcome){
-		SIGKILL, 0, "the fault handler did not resolve the fault"};
+		.reason = "livelock: a page fault the handler resolves, yet "
+			  "the walk faults again"};
 	return false;
 }
 
 void tlb_flush(struct mmu *m, uint64_t reason)
 {
+	if (lost_flush_take(&m->lost_flush, (unsigned)reason)) {
+		struct event e = {EV_INJECT, m->lost_flush.spec,
+				  INJECT_LOST_FLUSH, reason, 0};
+		event_emit(&m->events, &e);
+		return;
+	}
 	flush_all(m);
+	lost_flush_done(&m->lost_flush);
 	struct event e = {EV_TLB_FLUSH, reason, 0, 0, 0};
 	event_emit(&m->events, &e);
 }
@@ -152,4 +215,13 @@ void code_invalidate(struct mmu *m, uint64_t pfn)
 			    TLB_CODE_WINDOW + PAGE_SIZE);
 	m->code_window_pfn = PFN_NONE;
 	flush_all(m);
+}
+
+void tlb_lose_flushes(struct mmu *m, unsigned n, unsigned reasons)
+{
+	/* From now on memu must know every entry the CPU holds: start from
+	 * an empty TLB (a flush nobody asked for: no event). */
+	if (n && !m->lost_flush.recording)
+		flush_all(m);
+	lost_flush_arm(&m->lost_flush, n, reasons);
 }

@@ -26,11 +26,13 @@
 #define TLB_CODE_WINDOW 0xffffffffffe00000ULL
 
 struct tlb_fill {
-	uint64_t pa;		    /* the physical page */
-	bool writable, exec;	    /* rights for the TLB entry */
-	uint32_t error;		    /* the last #PF error code, if any */
-	unsigned faults;	    /* page faults handled on the way */
-	struct fault_outcome fault; /* .sig: the access ends in a signal */
+	uint64_t pa;	     /* the physical page */
+	bool writable, exec; /* rights for the TLB entry */
+	uint32_t error;	     /* the last #PF error code, if any */
+	unsigned faults;     /* page faults handled on the way */
+	/* .sig: the access ends in a signal; false returned with .sig 0:
+	 * the machine cannot go on (.reason says why: a livelock). */
+	struct fault_outcome fault;
 };
 
 /* Serve one TLB miss at va (page-aligned) for an access at CPL 3 (user)
@@ -39,8 +41,11 @@ struct tlb_fill {
 bool tlb_fill(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 	      struct tlb_fill *out);
 
-/* Flush every translation the CPU has cached. */
+/* Flush every translation the CPU has cached; reason: TLB_FLUSH_* (mm.h).
+ * A flush lost_flush.h says to lose does not reach the CPU. */
 void tlb_flush(struct mmu *m, uint64_t reason);
+/* Lose the next n flushes of the given reasons (docs/inject.md). */
+void tlb_lose_flushes(struct mmu *m, unsigned n, unsigned reasons);
 
 /* Drop the translated code of frame pfn if the CPU ever could have
  * translated any from it (its bytes changed behind the CPU's back, or it

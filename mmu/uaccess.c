@@ -26,11 +26,17 @@ static uint8_t *user_byte(struct mm *mm, uint64_t va, bool write)
 		if (!pt_lookup(mm, page, &e) || !e.user)
 			return NULL;
 	}
+	/* Only host memory is touched through the host: an entry whose frame
+	 * number leads out of it (device registers, or a flipped bit:
+	 * docs/inject.md) gives EFAULT. */
+	uint8_t *host = mmu_pfn_host(mm->mmu, e.pfn);
+	if (!host)
+		return NULL;
 	pt_touch(mm, page, write);
 	/* Translated code does not see stores made behind the CPU's back. */
 	if (write)
 		code_invalidate(mm->mmu, e.pfn);
-	return (uint8_t *)mmu_pfn_host(mm->mmu, e.pfn) + (va & ~PAGE_MASK);
+	return host + (va & ~PAGE_MASK);
 }
 
 typedef void (*chunk_fn)(uint8_t *host, size_t off, size_t len, void *arg);
