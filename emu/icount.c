@@ -76,6 +76,12 @@ static void count_insn(uc_engine *uc, uint64_t address, uint32_t size,
 		m->icount.in_insn = true; /* the next iteration */
 		return;
 	}
+	if (m->inject.insns) {
+		/* The one before has retired: n of them, the next not
+		 * started (what an injection's event reports). */
+		m->icount.in_insn = false;
+		inject_insn(m, m->icount.n);
+	}
 	m->icount.n++;
 	m->icount.rip = address;
 	m->icount.in_insn = true;

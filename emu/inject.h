@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../mmu/event.h" /* enum inject_what */
 
@@ -56,6 +57,7 @@ struct inject_spec {
 	int reg;       /* flip:reg: index in inject_regs */
 	int level;     /* flip:pte: 1 (PT) to 4 (PML4) */
 	uint64_t count, times, every; /* lose-flush, fail-alloc */
+	unsigned reasons;	      /* lose-flush: MEMU_FLUSH_* */
 	bool has_errno;
 	int err;	/* syscall: errno (positive) */
 	int64_t retval; /* syscall: the value returned instead */
@@ -83,5 +85,46 @@ int inject_format(const struct inject_spec *s, char *buf, size_t n);
 const char *inject_what_name(enum inject_what w);
 extern const char *const inject_regs[];
 extern const int inject_reg_ids[]; /* Unicorn's UC_X86_REG_* */
+
+/* ---- the armed specs of a machine (inject.c) */
+
+#define INJECT_MAX 64
+
+struct inject_armed {
+	struct inject_spec spec;
+	uint64_t seen;	/* trigger events or executions counted */
+	uint64_t fired; /* times the fault was injected */
+	bool done;	/* fired, and fires no more */
+	bool pending;	/* fire at the next safe point */
+	uint64_t rng[4];
+};
+
+struct injector {
+	struct inject_armed a[INJECT_MAX];
+	int n;
+	bool events; /* a spec counts events of the event point */
+	bool insns;  /* a spec counts instructions */
+	bool pending;
+};
+
+struct memu;
+struct event;
+
+/* Arm one spec (before the program is loaded): 0, or -1 and a line. */
+int inject_add(struct memu *m, const char *text, char *err, size_t errlen);
+/* The event point's events, for the event triggers. */
+void inject_event(struct memu *m, const struct event *e);
+/* A syscall is entered: 1 and *ret when an injection answers it instead
+ * of its handler, else 0. */
+int inject_syscall(struct memu *m, uint64_t nr, int64_t *ret);
+/* The CPU is about to run instruction n+1 (n retired). */
+void inject_insn(struct memu *m, uint64_t n);
+/* A TLB miss for va (access triggers). */
+void inject_access(struct memu *m, uint64_t va);
+/* Fire what is pending: a safe point (after a syscall, a TLB fill, an
+ * instruction hook), where memory and the CPU may change. */
+void inject_run_pending(struct memu *m);
+/* --stats: what fired, and what never did. */
+void inject_report(struct memu *m, FILE *out);
 
 #endif

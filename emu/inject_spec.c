@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unicorn/unicorn.h>
 
+#include "../include/memu.h"
 #include "../mmu/event.h"
 #include "../mmu/pagetable.h"
 #include "inject.h"
@@ -136,6 +137,11 @@ static int signal_by_name(const char *name)
 
 static int syscall_by_name(const char *name)
 {
+	/* memu's own calls too (guest/include/memu_guest.h) */
+	if (!strcmp(name, "memu_probe"))
+		return MEMU_SYS_PROBE;
+	if (!strcmp(name, "memu_cr3"))
+		return MEMU_SYS_CR3;
 	for (unsigned nr = 0; nr < SYSCALL_NAMES; nr++)
 		if (syscall_names[nr] && !strcmp(syscall_names[nr], name))
 			return (int)nr;
@@ -265,6 +271,20 @@ static int parse_what(struct parse *p, const char *word, struct args *a,
 	} else if (!strcmp(word, "lose-flush")) {
 		s->what = INJECT_LOST_FLUSH;
 		s->count = 1;
+		s->reasons = MEMU_FLUSH_ANY;
+		if ((v = arg(a, "reason"))) {
+			s->reasons = !strcmp(v, "unmap") ? MEMU_FLUSH_UNMAP
+				     : !strcmp(v, "protect")
+					     ? MEMU_FLUSH_PROTECT
+				     : !strcmp(v, "cow") ? MEMU_FLUSH_COW
+				     : !strcmp(v, "any") ? MEMU_FLUSH_ANY
+							 : 0;
+			if (!s->reasons)
+				return fail(p,
+					    "reason: unmap, protect, cow or "
+					    "any, not '%s'",
+					    v);
+		}
 		if ((v = arg(a, "count")) &&
 		    (number(p, "count", v, 1000000, &s->count) || !s->count))
 			return s->count ? -1 : fail(p, "count: at least 1");
@@ -490,6 +510,11 @@ int inject_format(const struct inject_spec *s, char *buf, size_t n)
 		break;
 	case INJECT_LOST_FLUSH:
 		put(buf, n, &len, "count=%" PRIu64, s->count);
+		if (s->reasons != MEMU_FLUSH_ANY)
+			put(buf, n, &len, ",reason=%s",
+			    s->reasons == MEMU_FLUSH_UNMAP     ? "unmap"
+			    : s->reasons == MEMU_FLUSH_PROTECT ? "protect"
+							       : "cow");
 		break;
 	case INJECT_ALLOC_FAIL:
 		put(buf, n, &len, "times=%" PRIu64, s->times);
@@ -545,7 +570,8 @@ int inject_format(const struct inject_spec *s, char *buf, size_t n)
 		if (s->ev_kind >= 0 && s->ev == IEV_FAULT)
 			put(buf, n, &len, ".%s", fault_words[s->ev_kind]);
 		else if (s->ev_kind >= 0 && s->ev == IEV_SYSCALL)
-			put(buf, n, &len, ".%s", syscall_names[s->ev_kind]);
+			put(buf, n, &len, ".%s",
+			    memu_syscall_name((unsigned)s->ev_kind));
 		if (s->p > 0)
 			put(buf, n, &len, ",p=%.17g,seed=%" PRIu64, s->p,
 			    s->seed);

@@ -147,6 +147,16 @@ void memu_free(struct memu *m)
 	free(m);
 }
 
+/* ---- the event point's sink */
+
+static void machine_event(void *ctx, const struct event *e)
+{
+	struct memu *m = ctx;
+	trace_event(m, e);
+	if (m->inject.events)
+		inject_event(m, e);
+}
+
 int memu_load(struct memu *m, const char *path, int argc,
 	      const char *const *argv, char *err, size_t errlen)
 {
@@ -171,6 +181,11 @@ int memu_load(struct memu *m, const char *path, int argc,
 	events_reset_counters(&m->mmu.events);
 	m->loaded = true;
 	trace_begin(m);
+	/* The event point's sink: the trace and the fault triggers. */
+	if (m->trace.started || m->inject.events) {
+		m->mmu.events.sink = machine_event;
+		m->mmu.events.sink_ctx = m;
+	}
 	return 0;
 }
 
@@ -232,6 +247,9 @@ int memu_run(struct memu *m, struct memu_result *r)
 			machine_error(m, e);
 		m->insn_invalid = false;
 		icount_settle(m);
+		/* A fault found due inside a fill or an allocation, which
+		 * stopped the CPU to be injected here (inject.c). */
+		inject_run_pending(m);
 		/* else: stopped with nothing to report: carry on, unless
 		 * the CPU keeps stopping without moving (the same RIP and
 		 * RSP, and no system call but rt_sigreturn in between: a

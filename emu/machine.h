@@ -16,6 +16,7 @@
 #include "../mmu/mmu.h"
 #include "../mmu/pagetable.h"
 #include "clock.h"
+#include "inject.h"
 #include "latch.h"
 #include "trace.h"
 
@@ -219,6 +220,7 @@ struct memu {
 	char **envp;	      /* owned copy of cfg.envp */
 	struct icount icount; /* while tracing (icount.c) */
 	struct trace trace;
+	struct injector inject; /* --inject (inject.c) */
 	/* vm.memory_failure_early_kill (docs/inject.md) */
 	bool memory_failure_early_kill;
 	/* A signal was sent while the guest was stopped (an early kill from

@@ -7,6 +7,7 @@
 #include <unicorn/unicorn.h>
 
 #include "../include/memu.h"
+#include "inject.h"
 
 #define EXIT_USAGE 2
 #define EXIT_TRACE 74 /* EX_IOERR: the trace could not be written */
@@ -71,6 +72,11 @@ static const char usage[] =
 	"  --trace-format F  jsonl (default: JSON Lines, one event a line)\n"
 	"                    or chrome (trace-event JSON for Perfetto or\n"
 	"                    chrome://tracing)\n"
+	"  --inject SPEC     inject a fault (repeatable): WHAT:ARGS@WHEN,\n"
+	"                    e.g. flip:va=0x7ffff7ff9000,bit=3@insn=5000 or\n"
+	"                    syscall:errno=EIO@event=syscall.write#2; the\n"
+	"                    language is docs/inject.md's; --stats reports\n"
+	"                    what fired and what never did\n"
 	"  -h, --help        this text\n"
 	"  -V, --version     memu's version\n"
 	"\n"
@@ -94,6 +100,8 @@ struct cli {
 	size_t nimports;
 	const char *trace;     /* --trace FILE */
 	unsigned trace_events; /* 0: not given (all) */
+	const char **injects;  /* --inject specs, in order */
+	size_t ninjects;
 	bool trace_format_given;
 	enum memu_trace_format trace_format;
 };
@@ -119,6 +127,7 @@ enum {
 	OPT_FILE,
 	OPT_DIR,
 	OPT_TRACE,
+	OPT_INJECT,
 	OPT_TRACE_EVENTS,
 	OPT_TRACE_FORMAT,
 };
@@ -139,6 +148,7 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"dir", required_argument, 0, OPT_DIR},
 		{"numa", required_argument, 0, OPT_NUMA},
 		{"trace", required_argument, 0, OPT_TRACE},
+		{"inject", required_argument, 0, OPT_INJECT},
 		{"trace-events", required_argument, 0, OPT_TRACE_EVENTS},
 		{"trace-format", required_argument, 0, OPT_TRACE_FORMAT},
 		{"help", no_argument, 0, 'h'},
@@ -220,6 +230,18 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 			if (!*optarg || *end || n > 32)
 				return bad("--mtrr-var takes 0 to 32", optarg);
 			c->cfg.mtrr_var = (unsigned)n;
+			break;
+		}
+		case OPT_INJECT: {
+			/* Checked now, so a bad spec costs no start-up. */
+			struct inject_spec s;
+			char why[256];
+			if (inject_parse(optarg, &s, why, sizeof(why))) {
+				fprintf(stderr, "memu: --inject %s: %s\n",
+					optarg, why);
+				return EXIT_USAGE;
+			}
+			c->injects[c->ninjects++] = optarg;
 			break;
 		}
 		case OPT_TRACE:
@@ -316,6 +338,15 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		memu_free(m);
 		return EXIT_USAGE;
 	}
+	for (size_t i = 0; i < c->ninjects; i++)
+		if (memu_inject(m, c->injects[i], err, sizeof(err))) {
+			fprintf(stderr, "memu: --inject %s: %s\n",
+				c->injects[i], err);
+			memu_free(m);
+			if (trace)
+				fclose(trace);
+			return EXIT_USAGE;
+		}
 	for (size_t i = 0; i < c->nimports; i++)
 		if (memu_import(m, c->imports[i].spec, c->imports[i].tree, err,
 				sizeof(err))) {
@@ -412,9 +443,11 @@ int main(int argc, char **argv)
 	memu_config_init(&c.cfg);
 	c.env = calloc((size_t)argc + 1, sizeof(char *));
 	c.imports = calloc((size_t)argc + 1, sizeof(*c.imports));
-	if (!c.env || !c.imports) {
+	c.injects = calloc((size_t)argc + 1, sizeof(*c.injects));
+	if (!c.env || !c.imports || !c.injects) {
 		free(c.env);
 		free(c.imports);
+		free(c.injects);
 		fprintf(stderr, "memu: out of memory\n");
 		return 1;
 	}
@@ -423,5 +456,6 @@ int main(int argc, char **argv)
 	int rc = dispatch(&c, argc, argv);
 	free(c.env);
 	free(c.imports);
+	free(c.injects);
 	return rc;
 }

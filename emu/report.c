@@ -70,6 +70,7 @@ void memu_print_stats(struct memu *m, FILE *out)
 	fprintf(out, "  signals delivered: %" PRIu64 "\n",
 		ev->count[EV_SIGNAL]);
 	print_injected(m, out);
+	inject_report(m, out);
 	uint64_t by_type[8];
 	walk_pagetables(m, NULL, by_type);
 	fprintf(out, "  mapped pages by memory type:");

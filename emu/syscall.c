@@ -203,7 +203,9 @@ void handle_syscall(uc_engine *uc, void *user)
 
 	int64_t ret;
 	proc_task_before_call(m, nr, a);
-	if (nr == MEMU_SYS_PROBE)
+	if (m->inject.n && inject_syscall(m, nr, &ret))
+		; /* answered by an injected fault (strace -e inject) */
+	else if (nr == MEMU_SYS_PROBE)
 		ret = probe(m, a[0]);
 	else if (nr == MEMU_SYS_CR3)
 		ret = sys_memu_cr3(m, a);
@@ -213,6 +215,7 @@ void handle_syscall(uc_engine *uc, void *user)
 		ret = -ENOSYS;
 	proc_task_after_call(m, nr, a, ret);
 	mm_flush_tlb(m->proc.mm);
+	inject_run_pending(m);
 	vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
 	struct event e = {EV_SYSCALL, nr, (uint64_t)ret, 0, 0};
 	event_emit(&m->mmu.events, &e);

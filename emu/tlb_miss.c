@@ -52,6 +52,8 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 	 * (the window page is memu's own lookup, not the CPU's fetch). */
 	if (access == PT_FETCH && va != TLB_CODE_WINDOW)
 		icount_fetch(m);
+	if (m->inject.n && va != TLB_CODE_WINDOW)
+		inject_access(m, va); /* an access trigger (inject.c) */
 	if (!canonical(va)) {
 		/* The CPU checks this before paging: #GP, no page fault. */
 		m->fault = (struct pending_fault){

@@ -300,10 +300,10 @@ static void chrome_event(struct memu *m, const struct event *e, uint64_t n,
 	fputs("}}", f);
 }
 
-static void trace_event(void *ctx, const struct event *e)
+void trace_event(struct memu *m, const struct event *e)
 {
-	struct memu *m = ctx;
-	if (!(m->trace.mask & kind_bit(e->kind)))
+	if (!m->trace.started || m->trace.ended ||
+	    !(m->trace.mask & kind_bit(e->kind)))
 		return;
 	uint64_t n, rip;
 	icount_position(m, &n, &rip);
@@ -363,8 +363,6 @@ void trace_begin(struct memu *m)
 		fputs("}\n", f);
 	}
 	t->started = true;
-	m->mmu.events.sink = trace_event;
-	m->mmu.events.sink_ctx = m;
 }
 
 int memu_trace(struct memu *m, FILE *out, unsigned mask,
@@ -397,7 +395,6 @@ int memu_trace_end(struct memu *m)
 	if (!t->out || t->ended)
 		return 0;
 	t->ended = true;
-	m->mmu.events.sink = NULL;
 	if (t->started && t->format == MEMU_TRACE_CHROME)
 		fputs("\n]}\n", t->out);
 	return fflush(t->out) || ferror(t->out) ? -1 : 0;

@@ -38,7 +38,10 @@ void icount_settle(struct memu *m);
 /* Where an event happens: *n instructions retired before it, at *rip. */
 void icount_position(struct memu *m, uint64_t *n, uint64_t *rip);
 
-/* trace.c: the header and the sink, when the guest starts (memu_load) */
+/* trace.c: the header, when the guest starts (memu_load); then each
+ * event of the event point (machine.c's sink passes them on). */
 void trace_begin(struct memu *m);
+struct event;
+void trace_event(struct memu *m, const struct event *e);
 
 #endif

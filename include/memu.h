@@ -321,6 +321,10 @@ int memu_flip_pte_bit(struct memu *m, uint64_t va, int level, unsigned bit);
  * more. */
 int memu_lose_tlb_flushes(struct memu *m, unsigned n, unsigned reasons);
 
+/* Arm a fault spec (docs/inject.md: WHAT:ARGS@WHEN), before memu_load:
+ * 0, or -1 with one line in err (a bad spec, an address past RAM). */
+int memu_inject(struct memu *m, const char *spec, char *err, size_t errlen);
+
 /* Parse "256M", "1G", "65536", ...: 0 or -1. */
 int memu_parse_size(const char *s, uint64_t *out);
 

@@ -791,3 +791,139 @@ Test(cli, pagetables_at_every_probe)
 	expect_status(&p, 2);
 	proc_free(&p);
 }
+
+/* ---- fault injection from the command line (docs/inject.md) */
+
+/* The stats line of spec text, or NULL. */
+static const char *stats_line(const struct proc *p, const char *spec)
+{
+	return strstr(p->err, spec);
+}
+
+Test(cli, inject_fails_a_syscall_as_strace_inject_does)
+{
+	struct proc p;
+	/* hello prints with one writev: it fails, nothing is printed, and
+	 * the program goes on to return its argc. A spec for write(2),
+	 * which hello never calls, never fires, and says so. */
+	MEMU(&p, "run", "--stats", "--inject",
+	     "syscall:errno=EIO@event=syscall.writev#1", "--inject",
+	     "syscall:errno=EIO@event=syscall.write", guest_path("hello"), "a",
+	     "b");
+	expect_status(&p, 3);
+	cr_assert_str_empty(p.out);
+	cr_assert(stats_line(&p, "    syscall:errno=EIO@event=syscall.writev#1:"
+				 " fired 1\n"),
+		  "%s", p.err);
+	cr_assert(stats_line(&p, "    syscall:errno=EIO@event=syscall.write#1:"
+				 " NEVER FIRED\n"),
+		  "%s", p.err);
+	proc_free(&p);
+}
+
+Test(cli, inject_sends_a_signal_at_an_event)
+{
+	struct proc p;
+	/* Sent as writev is entered: the call runs, and the signal is
+	 * delivered on its way out, as one that arrives during a call. */
+	MEMU(&p, "run", "--inject", "signal:sig=SIGUSR1@event=syscall.writev",
+	     guest_path("hello"), "a", "b");
+	expect_status(&p, 128 + SIGUSR1);
+	cr_assert_str_eq(p.out, "hello: a b\n");
+	ONE_LINE(&p, "killed by SIGUSR1");
+	proc_free(&p);
+}
+
+Test(cli, inject_loses_a_tlb_flush)
+{
+	/* Armed at the guest's probe: the munmap after it loses its
+	 * flush, and the page still reads through the stale entry until the
+	 * next real flush, as the library call memu_lose_tlb_flushes does
+	 * in inject_test. */
+	struct proc p;
+	MEMU(&p, "run", "--inject",
+	     "lose-flush:count=1,reason=unmap@event=syscall.memu_probe",
+	     guest_path("lost_flush"), "unmap");
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.out, "before munmap: read A\n"
+				"after munmap: read A\n"
+				"after a flush: SIGSEGV code 1\n");
+	proc_free(&p);
+}
+
+Test(cli, inject_fails_a_frame_allocation_and_the_fault_is_retried)
+{
+	/* Linux 6.1: a page fault whose allocation fails is retried
+	 * (pagefault_out_of_memory kills nobody): the guest never knows. */
+	struct proc p, q;
+	MEMU(&p, "run", "--stats", guest_path("anon_touch"), "write", "8");
+	MEMU(&q, "run", "--stats", "--inject",
+	     "fail-alloc:times=1@event=fault.anon#3", guest_path("anon_touch"),
+	     "write", "8");
+	expect_status(&q, 0);
+	cr_assert_str_eq(q.out, p.out);
+	cr_assert(stats_line(&q, "    frame allocations    1 (of "), "%s",
+		  q.err);
+	cr_assert(stats_line(&q, "fail-alloc:times=1@event=fault.anon#3: "
+				 "fired 1\n"),
+		  "%s", q.err);
+	proc_free(&p);
+	proc_free(&q);
+}
+
+Test(cli, inject_is_deterministic_and_traced)
+{
+	/* A bit of RSP flipped after instruction 1,000: a crash, the same on
+	 * every run, byte for byte, and the trace names the injection. */
+	const char *t1 = write_temp("t1.jsonl", "", 0);
+	const char *t2 = write_temp("t2.jsonl", "", 0);
+	struct proc p, q;
+	MEMU(&p, "run", "--trace", t1, "--trace-events", "inject,signal",
+	     "--inject", "flip:reg=rsp,bit=44@insn=1000", guest_path("hello"),
+	     "a", "b");
+	MEMU(&q, "run", "--trace", t2, "--trace-events", "inject,signal",
+	     "--inject", "flip:reg=rsp,bit=44@insn=1000", guest_path("hello"),
+	     "a", "b");
+	cr_assert_eq(p.status, 128 + SIGSEGV, "%s", p.err);
+	cr_assert_str_eq(p.err, q.err);
+	cr_assert_str_eq(p.out, q.out);
+	char a[8192] = "", b[8192] = "";
+	FILE *f = fopen(t1, "r");
+	size_t na = fread(a, 1, sizeof(a) - 1, f);
+	fclose(f);
+	f = fopen(t2, "r");
+	size_t nb = fread(b, 1, sizeof(b) - 1, f);
+	fclose(f);
+	cr_assert_eq(na, nb);
+	cr_assert_str_eq(a, b, "the same trace, byte for byte");
+	cr_assert(strstr(a, "\"n\":1000,"), "%s", a);
+	cr_assert(strstr(a, "\"ev\":\"inject\""), "%s", a);
+	cr_assert(strstr(a, "\"spec\":0,\"what\":\"bitflip_reg\""), "%s", a);
+	cr_assert(strstr(a, "\"ev\":\"signal\""), "%s", a);
+	proc_free(&p);
+	proc_free(&q);
+}
+
+Test(cli, bad_inject_specs)
+{
+	static const char *const specs[][2] = {
+		{"melt:x=1@insn=1", "unknown fault 'melt'"},
+		{"flip:phys=0x1g,bit=1@insn=1", "phys: not a number: '0x1g'"},
+		{"flip:phys=0x900000000,bit=1@insn=5",
+		 "phys=0x900000000 is past RAM"},
+		{"hwpoison:pfn=0x100000@insn=5", "pfn=0x100000 is past RAM"},
+		{"flip:va=0xffffffff80000000,bit=1@insn=5",
+		 "is not a user address"},
+		{"syscall:errno=EIO@insn=5",
+		 "syscall: faults go with @event=syscall"},
+		{"signal:sig=1", "no @WHEN"},
+	};
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct proc p;
+		MEMU(&p, "run", "--inject", specs[i][0], guest_path("hello"));
+		expect_status(&p, 2);
+		cr_assert_str_empty(p.out);
+		ONE_LINE(&p, "--inject", specs[i][1]);
+		proc_free(&p);
+	}
+}

@@ -52,6 +52,9 @@ Test(inject_spec, canonical_forms)
 	round_trip("signal:sig=USR1@insn=1000", "signal:sig=SIGUSR1@insn=1000");
 	round_trip("signal:sig=SIGRTMIN+2@event=tlb-flush,p=0.5,seed=3",
 		   "signal:sig=36@event=tlb-flush,p=0.5,seed=3");
+	round_trip(
+		"lose-flush:reason=unmap@event=syscall.memu_probe",
+		"lose-flush:count=1,reason=unmap@event=syscall.memu_probe#1");
 	round_trip("signal:sig=9@event=frame-alloc#1000",
 		   "signal:sig=SIGKILL@event=frame-alloc#1000");
 }
@@ -111,4 +114,6 @@ Test(inject_spec, bad_specs)
 		"p: not a probability in (0, 1]: '1.5'");
 	refused("signal:sig=1@event=fault,seed=3", "seed= goes with p=");
 	refused("signal:sig@insn=1", "'sig' is not KEY=VALUE");
+	refused("lose-flush:reason=soon@insn=1",
+		"reason: unmap, protect, cow or any, not 'soon'");
 }
