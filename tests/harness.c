@@ -1,6 +1,8 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,7 @@ const char *guest_path(const char *name)
 static void open_guest(struct guest *g, const struct memu_config *cfg,
 		       FILE *trace, unsigned mask,
 		       enum memu_trace_format format, const char *name,
-		       const char *const *args)
+		       const char *const *args, const char *const *specs)
 {
 	memset(g, 0, sizeof(*g));
 	struct memu_config c = *cfg;
@@ -35,6 +37,9 @@ static void open_guest(struct guest *g, const struct memu_config *cfg,
 		cr_assert(memu_trace(g->m, trace, mask, format, err,
 				     sizeof(err)) == 0,
 			  "memu_trace: %s", err);
+	for (int i = 0; specs && specs[i]; i++)
+		cr_assert(memu_inject(g->m, specs[i], err, sizeof(err)) == 0,
+			  "memu_inject %s: %s", specs[i], err);
 	const char *argv[64];
 	int argc = 0;
 	argv[argc++] = guest_path(name);
@@ -49,7 +54,45 @@ static void open_guest(struct guest *g, const struct memu_config *cfg,
 void guest_open_cfg(struct guest *g, const struct memu_config *cfg,
 		    const char *name, const char *const *args)
 {
-	open_guest(g, cfg, NULL, 0, MEMU_TRACE_JSONL, name, args);
+	open_guest(g, cfg, NULL, 0, MEMU_TRACE_JSONL, name, args, NULL);
+}
+
+void guest_open_injected(struct guest *g, FILE *trace, const char *const *specs,
+			 const char *name, const char *const *args)
+{
+	struct memu_config cfg;
+	memu_config_init(&cfg);
+	open_guest(g, &cfg, trace, trace ? MEMU_TRACE_ALL : 0, MEMU_TRACE_JSONL,
+		   name, args, specs);
+}
+
+uint64_t guest_symbol(const char *guest, const char *name)
+{
+	elf_version(EV_CURRENT);
+	int fd = open(guest_path(guest), O_RDONLY);
+	cr_assert(fd >= 0);
+	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
+	cr_assert(e);
+	uint64_t value = 0;
+	Elf_Scn *scn = NULL;
+	while (!value && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		Elf_Data *d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+			const char *n;
+			if (gelf_getsym(d, (int)i, &s) &&
+			    (n = elf_strptr(e, sh.sh_link, s.st_name)) &&
+			    !strcmp(n, name))
+				value = s.st_value;
+		}
+	}
+	elf_end(e);
+	close(fd);
+	cr_assert(value, "no symbol %s in %s", name, guest);
+	return value;
 }
 
 void guest_open_traced(struct guest *g, FILE *trace, unsigned mask,
@@ -58,7 +101,7 @@ void guest_open_traced(struct guest *g, FILE *trace, unsigned mask,
 {
 	struct memu_config cfg;
 	memu_config_init(&cfg);
-	open_guest(g, &cfg, trace, mask, format, name, args);
+	open_guest(g, &cfg, trace, mask, format, name, args, NULL);
 }
 
 void guest_open(struct guest *g, const char *name, ...)

@@ -42,6 +42,13 @@ void guest_close(struct guest *g);
 uint64_t guest_faults(struct guest *g, enum memu_fault_kind k);
 void guest_stats(struct guest *g, struct memu_stats *s);
 
+/* Load name with the fault specs armed (NULL-terminated; docs/inject.md)
+ * and, when trace is not NULL, every event traced to it. */
+void guest_open_injected(struct guest *g, FILE *trace, const char *const *specs,
+			 const char *name, const char *const *args);
+/* The address of symbol name in guest's ELF file (libelf). */
+uint64_t guest_symbol(const char *guest, const char *name);
+
 /* Path of a built guest program. */
 const char *guest_path(const char *name);
 

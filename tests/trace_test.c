@@ -30,31 +30,7 @@ extern char **environ;
 
 static uint64_t sym(const char *guest, const char *name)
 {
-	elf_version(EV_CURRENT);
-	int fd = open(guest_path(guest), O_RDONLY);
-	cr_assert(fd >= 0);
-	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-	cr_assert(e);
-	uint64_t value = 0;
-	Elf_Scn *scn = NULL;
-	while (!value && (scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym s;
-			const char *n;
-			if (gelf_getsym(d, (int)i, &s) &&
-			    (n = elf_strptr(e, sh.sh_link, s.st_name)) &&
-			    !strcmp(n, name))
-				value = s.st_value;
-		}
-	}
-	elf_end(e);
-	close(fd);
-	cr_assert(value, "no symbol %s in %s", name, guest);
-	return value;
+	return guest_symbol(guest, name);
 }
 
 /* ---- JSON */
