@@ -539,15 +539,8 @@ static int64_t lseek_path(struct file *f, int64_t offset, int whence)
 	return -EBADF;
 }
 
-static void release_path(struct file *f)
-{
-	if (f->dentry)
-		dput(f->dentry);
-	inode_put(f->inode);
-}
-
 static const struct file_operations path_fops = {
-	.release = release_path,
+	.release = release_file,
 	.llseek = lseek_path,
 	.stat = stat_file,
 };

@@ -205,6 +205,29 @@ static bool in_proc(const struct dentry *dir)
 	return dir->inode->proc;
 }
 
+/* A new inode i (NULL: out of memory) in dir as name: its link count,
+ * a directory's size and its parent's extra link; NULL, and i freed,
+ * when out of memory. */
+static struct dentry *add_new(struct dentry *dir, const char *name,
+			      struct inode *i)
+{
+	if (!i)
+		return NULL;
+	bool isdir = S_ISDIR(i->mode);
+	i->nlink = isdir ? 2 : 1;
+	if (isdir)
+		i->size = 2 * BOGO_DIRENT_SIZE;
+	struct dentry *d = d_add(dir, name, i);
+	if (!d) {
+		i->refs = 1;
+		inode_put(i);
+		return NULL;
+	}
+	if (isdir)
+		dir->inode->nlink++;
+	return d;
+}
+
 int fs_mknod(struct fs *fs, struct dentry *dir, const char *name, unsigned mode,
 	     struct dentry **out)
 {
@@ -212,20 +235,10 @@ int fs_mknod(struct fs *fs, struct dentry *dir, const char *name, unsigned mode,
 		return -ENOENT;
 	if (in_proc(dir))
 		return S_ISREG(mode) ? -EACCES : -EPERM;
-	struct inode *i = inode_new_on(fs, mode, dir->inode->dev);
-	if (!i)
+	struct dentry *d =
+		add_new(dir, name, inode_new_on(fs, mode, dir->inode->dev));
+	if (!d)
 		return -ENOMEM;
-	i->nlink = S_ISDIR(mode) ? 2 : 1;
-	if (S_ISDIR(mode))
-		i->size = 2 * BOGO_DIRENT_SIZE;
-	struct dentry *d = d_add(dir, name, i);
-	if (!d) {
-		i->refs = 1;
-		inode_put(i);
-		return -ENOMEM;
-	}
-	if (S_ISDIR(mode))
-		dir->inode->nlink++;
 	touch(dir->inode, true);
 	if (out)
 		*out = d;
@@ -451,18 +464,10 @@ static int add_chardev(struct fs *fs, const struct chardev *dev)
 static int mount_dir(struct fs *fs, struct dentry *dir, const char *name,
 		     unsigned mode, uint32_t dev, struct dentry **out)
 {
-	struct inode *i = inode_new_on(fs, S_IFDIR | mode, dev);
-	if (!i)
+	struct dentry *d =
+		add_new(dir, name, inode_new_on(fs, S_IFDIR | mode, dev));
+	if (!d)
 		return -ENOMEM;
-	i->nlink = 2;
-	i->size = 2 * BOGO_DIRENT_SIZE;
-	struct dentry *d = d_add(dir, name, i);
-	if (!d) {
-		i->refs = 1;
-		inode_put(i);
-		return -ENOMEM;
-	}
-	dir->inode->nlink++;
 	if (out)
 		*out = d;
 	return 0;

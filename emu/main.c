@@ -338,27 +338,20 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		memu_free(m);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < c->ninjects; i++)
-		if (memu_inject(m, c->injects[i], err, sizeof(err))) {
-			fprintf(stderr, "memu: --inject %s: %s\n",
-				c->injects[i], err);
-			memu_free(m);
-			if (trace)
-				fclose(trace);
-			return EXIT_USAGE;
-		}
-	for (size_t i = 0; i < c->nimports; i++)
-		if (memu_import(m, c->imports[i].spec, c->imports[i].tree, err,
-				sizeof(err))) {
+	const char *what = NULL; /* the --inject that failed */
+	for (size_t i = 0; i < c->ninjects && !what; i++)
+		if (memu_inject(m, c->injects[i], err, sizeof(err)))
+			what = c->injects[i];
+	bool failed = what != NULL;
+	for (size_t i = 0; i < c->nimports && !failed; i++)
+		failed = memu_import(m, c->imports[i].spec, c->imports[i].tree,
+				     err, sizeof(err)) != 0;
+	if (failed || memu_load(m, argv[0], argc, (const char *const *)argv,
+				err, sizeof(err))) {
+		if (what)
+			fprintf(stderr, "memu: --inject %s: %s\n", what, err);
+		else
 			fprintf(stderr, "memu: %s\n", err);
-			memu_free(m);
-			if (trace)
-				fclose(trace);
-			return EXIT_USAGE;
-		}
-	if (memu_load(m, argv[0], argc, (const char *const *)argv, err,
-		      sizeof(err))) {
-		fprintf(stderr, "memu: %s\n", err);
 		memu_free(m);
 		if (trace)
 			fclose(trace);

@@ -20,20 +20,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define PAGE 4096L
 #ifndef FALLOC_FL_ZERO_RANGE
 #define FALLOC_FL_ZERO_RANGE 0x10
 #endif
-
-#define CHECK(label, call)                                                     \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long r_ = (long)(call);                                        \
-		if (r_ < 0)                                                    \
-			printf("%s: %s\n", label, strerror(errno));            \
-		else                                                           \
-			printf("%s: %ld\n", label, r_);                        \
-	} while (0)
 
 static sigjmp_buf jump;
 static char *base;

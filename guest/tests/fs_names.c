@@ -16,29 +16,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE 1
 #define RENAME_EXCHANGE	 2
 #endif
-
-#define CHECK(label, call)                                                     \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long r_ = (long)(call);                                        \
-		if (r_ < 0)                                                    \
-			printf("%s: %s\n", label, strerror(errno));            \
-		else                                                           \
-			printf("%s: %ld\n", label, r_);                        \
-	} while (0)
-
-/* A descriptor's number depends on what the parent left open: print
- * "fd" for any. */
-#define CHECK_FD(label, call)                                                  \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long r_ = (long)(call);                                        \
-		printf("%s: %s\n", label, r_ < 0 ? strerror(errno) : "fd");    \
-	} while (0)
 
 static char top[64];
 
