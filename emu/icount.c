@@ -25,7 +25,14 @@
  * same instruction twice in a row but a branch to itself, which is not
  * a string instruction, and an instruction that faulted, which
  * icount_settle has uncounted.)
+ *
+ * The counter also stops the guest at a count (memu_insn_limit,
+ * memu_pause_at): the hook of the instruction after the last one to run
+ * asks Unicorn to stop, and Unicorn checks for that request right after
+ * the hook, before the instruction runs.
  */
+#include <string.h>
+
 #include "../mmu/mm.h"
 #include "../mmu/pagetable.h"
 #include "machine.h"
@@ -64,6 +71,41 @@ static bool rep_string(struct memu *m, uint64_t va)
 	return false;
 }
 
+static void update_stop(struct icount *ic)
+{
+	ic->stop_at = UINT64_MAX;
+	if (ic->limit_set)
+		ic->stop_at = ic->limit;
+	if (ic->pause_set && ic->pause < ic->stop_at)
+		ic->stop_at = ic->pause;
+}
+
+bool icount_resumable(int stop)
+{
+	return stop == MEMU_STOP_PROBE || stop == MEMU_STOP_PAUSE;
+}
+
+/* Before instruction n + 1, n = stop_at: the limit or the pause. */
+static void stop_here(struct memu *m, uint64_t address)
+{
+	struct icount *ic = &m->icount;
+	bool limit = ic->limit_set && ic->n >= ic->limit;
+	ic->in_insn = false; /* the one before has retired */
+	if (!limit) {
+		ic->pause_set = false; /* once */
+		update_stop(ic);
+	}
+	if (m->stop && !icount_resumable(m->result.stop))
+		return; /* already ended */
+	memset(&m->result, 0, sizeof(m->result));
+	m->result.stop = limit ? MEMU_STOP_LIMIT : MEMU_STOP_PAUSE;
+	m->result.reason = limit ? "instruction limit" : NULL;
+	m->result.rip = address;
+	uc_reg_read(m->uc, UC_X86_REG_RSP, &m->result.rsp);
+	m->stop = true;
+	uc_emu_stop(m->uc);
+}
+
 static void count_insn(uc_engine *uc, uint64_t address, uint32_t size,
 		       void *user)
 {
@@ -74,6 +116,10 @@ static void count_insn(uc_engine *uc, uint64_t address, uint32_t size,
 		return;
 	if (address == m->icount.rip && rep_string(m, address)) {
 		m->icount.in_insn = true; /* the next iteration */
+		return;
+	}
+	if (m->icount.n >= m->icount.stop_at) {
+		stop_here(m, address);
 		return;
 	}
 	if (m->inject.insns) {
@@ -99,6 +145,37 @@ int icount_start(struct memu *m)
 	 * touches the whole 1 GiB translation buffer, 0.2 s and 1 GiB of
 	 * host memory.) */
 	m->icount.on = true;
+	update_stop(&m->icount);
+	return 0;
+}
+
+int memu_count_instructions(struct memu *m)
+{
+	if (m->icount.on)
+		return 0;
+	if (m->loaded)
+		return -1; /* code translated without the hook would not count
+			    */
+	return icount_start(m);
+}
+
+int memu_insn_limit(struct memu *m, uint64_t n)
+{
+	if (!m->icount.on)
+		return -1;
+	m->icount.limit_set = true;
+	m->icount.limit = n;
+	update_stop(&m->icount);
+	return 0;
+}
+
+int memu_pause_at(struct memu *m, uint64_t n)
+{
+	if (!m->icount.on || n < memu_instructions(m))
+		return -1;
+	m->icount.pause_set = true;
+	m->icount.pause = n;
+	update_stop(&m->icount);
 	return 0;
 }
 

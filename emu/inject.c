@@ -15,8 +15,9 @@
  *   access=A   the first TLB miss on A's page
  * A fault found due while memory is being changed (inside a fault, an
  * allocation) is injected when that is over: at the end of the syscall,
- * the TLB fill or the instruction hook.  Every injection is an EV_INJECT
- * event, in the trace and in --stats.
+ * or where the CPU stops.  A fault due at an instruction is injected with
+ * the CPU stopped before it (inject_insn).  Every injection is an
+ * EV_INJECT event, in the trace and in --stats.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -223,12 +224,18 @@ int inject_syscall(struct memu *m, uint64_t nr, int64_t *ret)
 	return answered;
 }
 
+/* At an instruction (insn=, rip=): the CPU stops before the instruction
+ * runs (Unicorn checks for a stop right after a code hook) and the run
+ * loop injects the fault with the CPU standing still.  Then the CPU
+ * leaves its translated block: a flipped code byte is fetched anew at
+ * once, however the block was entered (a snapshot's fork resumes in a
+ * new block; a run from the start is inside one). */
 void inject_insn(struct memu *m, uint64_t n)
 {
 	for (int i = 0; i < m->inject.n; i++) {
 		struct inject_armed *a = &m->inject.a[i];
 		if (!a->done && a->spec.when == WHEN_INSN && a->spec.n == n)
-			due(m, i, true);
+			due(m, i, false);
 	}
 }
 
@@ -252,7 +259,7 @@ static void rip_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 		struct inject_armed *a = &m->inject.a[i];
 		if (!a->done && a->spec.when == WHEN_RIP &&
 		    a->spec.at == address && trigger(a))
-			due(m, i, true);
+			due(m, i, false); /* as inject_insn */
 	}
 }
 
@@ -336,6 +343,41 @@ int inject_add(struct memu *m, const char *text, char *err, size_t errlen)
 	}
 	in->insns |= a->spec.when == WHEN_INSN;
 	in->events |= a->spec.when == WHEN_EVENT;
+	in->n++;
+	return 0;
+}
+
+int inject_validate(struct memu *m, const char *text, char *err, size_t errlen)
+{
+	struct inject_spec s;
+	return inject_parse(text, &s, err, errlen) || check(m, &s, err, errlen)
+		       ? -1
+		       : 0;
+}
+
+int inject_add_now(struct memu *m, const char *text, char *err, size_t errlen)
+{
+	struct injector *in = &m->inject;
+	if (in->n == INJECT_MAX) {
+		snprintf(err, errlen, "at most %d --inject", INJECT_MAX);
+		return -1;
+	}
+	struct inject_armed *a = &in->a[in->n];
+	memset(a, 0, sizeof(*a));
+	if (inject_parse(text, &a->spec, err, errlen) ||
+	    check(m, &a->spec, err, errlen))
+		return -1;
+	if (a->spec.when != WHEN_INSN || !m->icount.on ||
+	    a->spec.n < memu_instructions(m)) {
+		snprintf(err, errlen,
+			 "only insn= faults at or after the count so far are "
+			 "armed while the guest runs");
+		return -1;
+	}
+	struct rng r;
+	rng_seed(&r, a->spec.seed);
+	memcpy(a->rng, r.s, sizeof(a->rng));
+	in->insns = true;
 	in->n++;
 	return 0;
 }

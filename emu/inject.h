@@ -112,6 +112,13 @@ struct event;
 
 /* Arm one spec (before the program is loaded): 0, or -1 and a line. */
 int inject_add(struct memu *m, const char *text, char *err, size_t errlen);
+/* Parse text and check it against the machine, arming nothing: 0, or
+ * -1 and a line (a campaign checks its fault space this way). */
+int inject_validate(struct memu *m, const char *text, char *err, size_t errlen);
+/* Arm an insn=N spec while the guest runs (stopped at memu_pause_at, N
+ * not below the instructions so far): what a fresh run with the spec
+ * armed before the program was loaded does from here on. */
+int inject_add_now(struct memu *m, const char *text, char *err, size_t errlen);
 /* The event point's events, for the event triggers. */
 void inject_event(struct memu *m, const struct event *e);
 /* A syscall is entered: 1 and *ret when an injection answers it instead

@@ -205,7 +205,7 @@ int memu_run(struct memu *m, struct memu_result *r)
 		r->reason = "no program loaded";
 		return -1;
 	}
-	if (m->stop && m->result.stop != MEMU_STOP_PROBE) {
+	if (m->stop && !icount_resumable(m->result.stop)) {
 		*r = m->result; /* already finished */
 		return 0;
 	}

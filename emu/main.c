@@ -7,6 +7,7 @@
 #include <unicorn/unicorn.h>
 
 #include "../include/memu.h"
+#include "campaign.h"
 #include "inject.h"
 
 #define EXIT_USAGE 2
@@ -16,6 +17,7 @@
 static const char usage[] =
 	"usage: memu run [options] PROGRAM [ARGS...]\n"
 	"       memu machine [options]\n"
+	"       memu campaign run|count|merge|summary ... (memu campaign -h)\n"
 	"       memu --help | --version\n"
 	"\n"
 	"Run a static x86-64 Linux program on an emulated PC: physical RAM,\n"
@@ -77,12 +79,14 @@ static const char usage[] =
 	"                    syscall:errno=EIO@event=syscall.write#2; the\n"
 	"                    language is docs/inject.md's; --stats reports\n"
 	"                    what fired and what never did\n"
+	"  --insn-limit N    stop the guest once it has run N instructions\n"
+	"                    (exit status 124; counting them slows it)\n"
 	"  -h, --help        this text\n"
 	"  -V, --version     memu's version\n"
 	"\n"
 	"exit status: the guest's; 128+N if signal N killed it; 2 for bad\n"
-	"usage or a program memu cannot load; 74 if the trace could not be\n"
-	"written.\n";
+	"usage or a program memu cannot load; 70 for a machine error; 74 if\n"
+	"the trace could not be written; 124 at --insn-limit.\n";
 /* clang-format on */
 
 struct cli {
@@ -101,6 +105,7 @@ struct cli {
 	const char *trace;     /* --trace FILE */
 	unsigned trace_events; /* 0: not given (all) */
 	const char **injects;  /* --inject specs, in order */
+	uint64_t insn_limit;   /* --insn-limit, 0: none */
 	size_t ninjects;
 	bool trace_format_given;
 	enum memu_trace_format trace_format;
@@ -130,6 +135,7 @@ enum {
 	OPT_INJECT,
 	OPT_TRACE_EVENTS,
 	OPT_TRACE_FORMAT,
+	OPT_INSN_LIMIT,
 };
 
 static int parse_options(int argc, char **argv, struct cli *c, int *next)
@@ -151,6 +157,7 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"inject", required_argument, 0, OPT_INJECT},
 		{"trace-events", required_argument, 0, OPT_TRACE_EVENTS},
 		{"trace-format", required_argument, 0, OPT_TRACE_FORMAT},
+		{"insn-limit", required_argument, 0, OPT_INSN_LIMIT},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
@@ -247,6 +254,15 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		case OPT_TRACE:
 			c->trace = optarg;
 			break;
+		case OPT_INSN_LIMIT: {
+			char *end;
+			errno = 0;
+			c->insn_limit = strtoull(optarg, &end, 0);
+			if (!*optarg || *end || *optarg == '-' || errno ||
+			    !c->insn_limit)
+				return bad("bad --insn-limit", optarg);
+			break;
+		}
 		case OPT_TRACE_EVENTS: {
 			char name[64];
 			if (memu_trace_events(optarg, &c->trace_events, name,
@@ -343,6 +359,11 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		if (memu_inject(m, c->injects[i], err, sizeof(err)))
 			what = c->injects[i];
 	bool failed = what != NULL;
+	if (!failed && c->insn_limit &&
+	    (memu_count_instructions(m) || memu_insn_limit(m, c->insn_limit))) {
+		snprintf(err, sizeof(err), "cannot count instructions");
+		failed = true;
+	}
 	for (size_t i = 0; i < c->nimports && !failed; i++)
 		failed = memu_import(m, c->imports[i].spec, c->imports[i].tree,
 				     err, sizeof(err)) != 0;
@@ -416,6 +437,11 @@ static int dispatch(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[next];
+	/* A campaign has its own options (docs/campaigns.md). */
+	if (!strcmp(cmd, "campaign"))
+		return next == 1 ? campaign_main(argc - next, argv + next)
+				 : bad("options go after campaign's command",
+				       NULL);
 	int sub_next = 0;
 	/* Options may also follow the command: memu run --stats prog. */
 	rc = parse_options(argc - next, argv + next, c, &sub_next);

@@ -36,7 +36,7 @@ static void signal_event(struct memu *m, int sig, int code, uint64_t addr,
 void force_sig(struct memu *m, int sig, int code, uint64_t addr,
 	       uint64_t error_code, const char *reason)
 {
-	if (m->stop && m->result.stop != MEMU_STOP_PROBE)
+	if (m->stop && !icount_resumable(m->result.stop))
 		return; /* the first fatal event wins */
 	signal_event(m, sig, code, addr, 0);
 	struct memu_result *r = &m->result;
@@ -309,6 +309,8 @@ int memu_exit_code(const struct memu_result *r)
 		return r->exit_status;
 	case MEMU_STOP_SIGNAL:
 		return 128 + r->signal;
+	case MEMU_STOP_LIMIT:
+		return 124; /* as timeout(1) */
 	default:
 		return 70; /* EX_SOFTWARE */
 	}
@@ -318,6 +320,15 @@ void memu_print_death(struct memu *m, const struct memu_result *r, FILE *out)
 {
 	if (r->stop == MEMU_STOP_ERROR) {
 		fprintf(out, "memu: machine error: %s\n", r->reason);
+		return;
+	}
+	if (r->stop == MEMU_STOP_LIMIT) {
+		fprintf(out,
+			"memu: %s: stopped after %llu instructions at ip "
+			"0x%llx: instruction limit\n",
+			m->proc.comm ? m->proc.comm : "guest",
+			(unsigned long long)memu_instructions(m),
+			(unsigned long long)r->rip);
 		return;
 	}
 	if (r->stop != MEMU_STOP_SIGNAL)

@@ -16,6 +16,12 @@ struct icount {
 	bool in_insn; /* instruction `rip` has started and not retired */
 	uint64_t n;   /* instructions started, less those that faulted */
 	uint64_t rip; /* the last one started */
+	/* Stop before instruction stop_at + 1 starts (stop_at retired):
+	 * the earlier of the limit and the pause (UINT64_MAX: none). */
+	uint64_t stop_at;
+	bool limit_set, pause_set;
+	uint64_t limit; /* memu_insn_limit: MEMU_STOP_LIMIT, for good */
+	uint64_t pause; /* memu_pause_at: MEMU_STOP_PAUSE, run again */
 };
 
 struct trace {
@@ -29,6 +35,10 @@ struct trace {
 
 /* icount.c */
 int icount_start(struct memu *m);
+/* A stop made by the limit or the pause: MEMU_STOP_LIMIT or
+ * MEMU_STOP_PAUSE, which the run loop and the signals treat as final or
+ * as resumable. */
+bool icount_resumable(int stop);
 /* The CPU fetches code for a new block: the instruction before has
  * retired. */
 void icount_fetch(struct memu *m);

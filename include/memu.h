@@ -65,6 +65,8 @@ enum memu_stop {
 	MEMU_STOP_SIGNAL, /* killed: signal, si_code, addr, reason */
 	MEMU_STOP_PROBE,  /* the guest called memu_probe(tag): run again */
 	MEMU_STOP_ERROR,  /* the machine failed (reason) */
+	MEMU_STOP_LIMIT,  /* memu_insn_limit: that many instructions ran */
+	MEMU_STOP_PAUSE,  /* memu_pause_at: run again to go on */
 };
 
 struct memu_result {
@@ -81,7 +83,8 @@ struct memu_result {
 /* Run the guest until it exits, is killed, or calls memu_probe(). */
 int memu_run(struct memu *m, struct memu_result *r);
 
-/* The shell-style exit status of a finished run (status, or 128+signal). */
+/* The shell-style exit status of a finished run (status, or 128+signal;
+ * 70 for a machine error, 124 for the instruction limit). */
 int memu_exit_code(const struct memu_result *r);
 /* One line like a kernel's segfault report, for a killed guest. */
 void memu_print_death(struct memu *m, const struct memu_result *r, FILE *out);
@@ -177,9 +180,22 @@ int memu_trace(struct memu *m, FILE *out, unsigned mask,
  * event is written after.  0, or -1 if writing failed.  memu_free ends
  * it too. */
 int memu_trace_end(struct memu *m);
-/* Instructions the guest has retired, counted while a trace is on (0 when
- * none is). */
+/* Instructions the guest has retired, counted while a trace is on or
+ * memu_count_instructions() asked for them (0 otherwise). */
 uint64_t memu_instructions(struct memu *m);
+/* Count the guest's instructions without a trace (a code hook on every
+ * instruction: the guest runs several times slower).  Before memu_load;
+ * 0, or -1 if the hook cannot be installed. */
+int memu_count_instructions(struct memu *m);
+/* Stop the guest for good once it has retired n instructions (before
+ * the next starts): memu_run returns MEMU_STOP_LIMIT, exit status 124
+ * (docs/campaigns.md, "hang").  Needs the counter on; 0, or -1. */
+int memu_insn_limit(struct memu *m, uint64_t n);
+/* Stop the guest once it has retired n instructions, before the next
+ * starts: memu_run returns MEMU_STOP_PAUSE, and runs on when called
+ * again (a campaign forks the machine there).  n not below the count
+ * so far; needs the counter on; 0, or -1. */
+int memu_pause_at(struct memu *m, uint64_t n);
 
 /* ---- inspection (tests, coursework) */
 
