@@ -12,30 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fault_catch.h"
 #include "memu_guest.h"
-
-#define PAGE 4096
-
-static sigjmp_buf env;
-static volatile int sig, code;
-
-static void on_fault(int s, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	sig = s;
-	code = si->si_code;
-	siglongjmp(env, 1);
-}
-
-static char *map_at(unsigned long at, int pages, int prot)
-{
-	char *p =
-		mmap((void *)at, (size_t)pages * PAGE, prot,
-		     MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED : 0), -1, 0);
-	if (p == MAP_FAILED)
-		_exit(1);
-	return p;
-}
 
 static void real_flush(char *z)
 {
@@ -75,12 +53,7 @@ static void try_call(const char *what, int (*fn)(void))
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
+	catch_faults(SIGSEGV, SIGBUS);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	char *z = map_at(0, 1, PROT_READ | PROT_WRITE);
 	/* Two pages alone in their gigabyte (one PDPT entry maps them and

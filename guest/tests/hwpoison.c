@@ -23,27 +23,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define PAGE		     4096
+#include "fault_catch.h"
+
 #define MADV_POPULATE_READ_  22
 #define MADV_POPULATE_WRITE_ 23
-
-static sigjmp_buf env;
-static volatile int code, lsb, ao;
-static char *volatile addr;
-
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
-{
-	(void)sig;
-	(void)uc;
-	code = si->si_code;
-	lsb = si->si_addr_lsb;
-	addr = si->si_addr;
-	if (si->si_code == BUS_MCEERR_AO) {
-		ao++; /* the early kill: note it and go on */
-		return;
-	}
-	siglongjmp(env, 1);
-}
 
 static char *map(int flags)
 {
@@ -236,11 +219,7 @@ static void errors(void)
 
 int main(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigaction(SIGBUS, &sa, NULL);
+	catch_faults(SIGBUS, 0);
 	setvbuf(stdout, NULL, _IONBF, 0);
 
 	/* The first call says whether the kernel can poison at all. */

@@ -13,30 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fault_catch.h"
 #include "memu_guest.h"
-
-#define PAGE 4096
-
-static sigjmp_buf env;
-static volatile int code;
-
-static void on_segv(int sig, siginfo_t *si, void *uc)
-{
-	(void)sig;
-	(void)uc;
-	code = si->si_code;
-	siglongjmp(env, 1);
-}
-
-static char *map_at(unsigned long at, int prot)
-{
-	char *p =
-		mmap((void *)at, PAGE, prot,
-		     MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED : 0), -1, 0);
-	if (p == MAP_FAILED)
-		_exit(1);
-	return p;
-}
 
 /* A flush that arrives: munmap of a page the CPU has used. */
 static void real_flush(char *z)
@@ -66,11 +44,7 @@ static void try_write(const char *what, volatile char *p, char c)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_segv;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigaction(SIGSEGV, &sa, NULL);
+	catch_faults(SIGSEGV, 0);
 	/* Touch now what the program writes later (the output buffer, the
 	 * jump buffer): no frame is allocated between the probes but the
 	 * ones each mode asks for. */
@@ -79,10 +53,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, out, _IOFBF, sizeof(out));
 	if (sigsetjmp(env, 1))
 		return 1;
-	char *z = map_at(0, PROT_READ | PROT_WRITE);
+	char *z = map_at(0, 1, PROT_READ | PROT_WRITE);
 
 	if (!strcmp(mode, "unmap")) {
-		char *p = map_at(0, PROT_READ | PROT_WRITE);
+		char *p = map_at(0, 1, PROT_READ | PROT_WRITE);
 		p[0] = 'A';
 		memu_probe((long)p); /* armed */
 		try_read("before munmap", p);
@@ -94,12 +68,12 @@ int main(int argc, char **argv)
 		/* Far from anything else: p starts a fresh block of frames,
 		 * and q, of the same colour, takes p's frame once it is
 		 * free (docs/machine.md, "Frames"). */
-		char *p = map_at(0x10000000, PROT_READ | PROT_WRITE);
+		char *p = map_at(0x10000000, 1, PROT_READ | PROT_WRITE);
 		p[0] = 'A';
 		memu_probe((long)p); /* armed */
 		try_read("before munmap", p);
 		munmap(p, PAGE);
-		char *q = map_at(0x20000000, PROT_READ | PROT_WRITE);
+		char *q = map_at(0x20000000, 1, PROT_READ | PROT_WRITE);
 		q[0] = 'N';
 		memu_probe((long)q);
 		try_read("stale, q's frame", p);
@@ -108,7 +82,7 @@ int main(int argc, char **argv)
 		real_flush(z);
 		try_read("after a flush", p);
 	} else if (!strcmp(mode, "protect")) {
-		char *p = map_at(0, PROT_READ | PROT_WRITE);
+		char *p = map_at(0, 1, PROT_READ | PROT_WRITE);
 		p[0] = 'A';
 		memu_probe((long)p); /* armed */
 		try_write("before mprotect", p, 'B');
@@ -120,7 +94,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "cow")) {
 		int fd = open("/c", O_CREAT | O_RDWR, 0600);
 		write(fd, "abc", 3);
-		char *p = map_at(0, PROT_READ | PROT_WRITE);
+		char *p = map_at(0, 1, PROT_READ | PROT_WRITE);
 		memu_probe((long)p); /* armed */
 		printf("zero page: %d\n", p[0]);
 		pread(fd, p, 3, 0); /* the kernel's COW: its flush is lost */

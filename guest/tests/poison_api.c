@@ -14,27 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fault_catch.h"
 #include "memu_guest.h"
-
-#define PAGE 4096
-
-static sigjmp_buf env;
-static volatile int code, lsb, ao;
-static char *volatile addr;
-
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
-{
-	(void)sig;
-	(void)uc;
-	code = si->si_code;
-	lsb = si->si_addr_lsb;
-	addr = si->si_addr;
-	if (code == BUS_MCEERR_AO) {
-		ao++;
-		return;
-	}
-	siglongjmp(env, 1);
-}
 
 static const char image[2 * PAGE] __attribute__((aligned(PAGE))) = "image";
 
@@ -47,34 +28,21 @@ static void touch(const char *what, volatile char *p, char *base)
 		       (unsigned long)(addr - base));
 }
 
-static char *map_at(unsigned long at)
-{
-	char *p = mmap((void *)at, PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	if (p == MAP_FAILED)
-		_exit(1);
-	return p;
-}
-
 int main(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigaction(SIGBUS, &sa, NULL);
+	catch_faults(SIGBUS, 0);
 	static char out[4096];
 	memset(out, 0, sizeof(out));
 	setvbuf(stdout, out, _IOFBF, sizeof(out));
 	if (sigsetjmp(env, 1))
 		return 1;
 
-	char *p = map_at(0x10000000);
+	char *p = map_at(0x10000000, 1, PROT_READ | PROT_WRITE);
 	p[0] = 'P';
 	memu_probe((long)p); /* 1: the test notes p's frame */
 	munmap(p, PAGE);
 	memu_probe(2); /* 2: that frame, free now, is poisoned */
-	char *q = map_at(0x20000000);
+	char *q = map_at(0x20000000, 1, PROT_READ | PROT_WRITE);
 	q[0] = 'Q';
 	memu_probe((long)q); /* 3: q did not get it */
 	touch("q", q, q);
@@ -85,7 +53,7 @@ int main(void)
 	memu_probe((long)image); /* 5: the image's page is poisoned */
 	touch("image", (char *)img, (char *)image);
 
-	char *e = map_at(0x18000000);
+	char *e = map_at(0x18000000, 1, PROT_READ | PROT_WRITE);
 	e[0] = 'E';
 	memu_probe((long)e); /* 6: early kill on, e's frame poisoned */
 	printf("early kill: AO %d code %d lsb %d at +%#lx\n", ao, code, lsb,
