@@ -194,6 +194,11 @@ struct cmachine {
  * with a line in err. */
 int cmachine_start(const struct campaign *c, struct cmachine *cm,
 		   const char *specs, uint64_t limit, char *err, size_t errlen);
+/* The same with the event log on (inject_log_start): its entries kept,
+ * or only counted. */
+int cmachine_start_log(const struct campaign *c, struct cmachine *cm,
+		       const char *specs, uint64_t limit, bool keep, char *err,
+		       size_t errlen);
 /* Run to the end (past probes) or a pause: the memu_run stop. */
 int cmachine_run(struct cmachine *cm);
 /* The run so far into r (outputs copied). */
@@ -221,9 +226,28 @@ enum cclass {
 };
 extern const char *const class_names[CLASSES];
 
+/* The events an event= trigger counts (its class and kind): where they
+ * are in the golden run's event log. */
+struct cfilter {
+	int ev;
+	int64_t kind;
+	uint64_t *pos; /* indices in the log, ascending */
+	uint64_t n;
+};
+
+#define CAMPAIGN_FILTERS 64
+
+struct inject_log_entry;
 struct golden {
 	struct crun run;
 	uint64_t budget; /* an experiment's instruction limit */
+	/* The golden run's event log (snapshots for event= faults), all
+	 * of it, or log_full. */
+	struct inject_log_entry *log;
+	uint64_t nlog;
+	bool log_full;
+	struct cfilter filters[CAMPAIGN_FILTERS];
+	int nfilters;
 };
 
 /* The result line of experiment index (no newline) into a malloc'd

@@ -43,8 +43,11 @@ static int open_stdin(const struct campaign *c)
 		    O_RDONLY | O_CLOEXEC);
 }
 
-int cmachine_start(const struct campaign *c, struct cmachine *cm,
-		   const char *specs, uint64_t limit, char *err, size_t errlen)
+enum { LOG_NONE, LOG_COUNT, LOG_KEEP };
+
+static int start(const struct campaign *c, struct cmachine *cm,
+		 const char *specs, uint64_t limit, int log, char *err,
+		 size_t errlen)
 {
 	memset(cm, 0, sizeof(*cm));
 	cm->in_fd = -1;
@@ -92,6 +95,10 @@ int cmachine_start(const struct campaign *c, struct cmachine *cm,
 		snprintf(err, errlen, "cannot count instructions");
 		return -1;
 	}
+	if (log != LOG_NONE && inject_log_start(cm->m, log == LOG_KEEP)) {
+		snprintf(err, errlen, "cannot log events");
+		return -1;
+	}
 	for (int i = 0; i < c->nimports; i++)
 		if (memu_import(cm->m, c->imports[i].spec, c->imports[i].tree,
 				err, errlen))
@@ -107,6 +114,20 @@ int cmachine_start(const struct campaign *c, struct cmachine *cm,
 	int rc = memu_load(cm->m, c->guest, c->nargs + 1, argv, err, errlen);
 	free(argv);
 	return rc;
+}
+
+int cmachine_start(const struct campaign *c, struct cmachine *cm,
+		   const char *specs, uint64_t limit, char *err, size_t errlen)
+{
+	return start(c, cm, specs, limit, LOG_NONE, err, errlen);
+}
+
+int cmachine_start_log(const struct campaign *c, struct cmachine *cm,
+		       const char *specs, uint64_t limit, bool keep, char *err,
+		       size_t errlen)
+{
+	return start(c, cm, specs, limit, keep ? LOG_KEEP : LOG_COUNT, err,
+		     errlen);
 }
 
 int cmachine_run(struct cmachine *cm)

@@ -10,14 +10,18 @@
  * line; an experiment shares nothing with another.
  *
  * Snapshots: an experiment whose faults all fire at an instruction count
- * (insn=N) need not run the prefix before N again.  A worker keeps a
- * golden machine of its own, runs it on to the earliest N (memu_pause_at)
- * and forks there: the child's copy of the machine - RAM is a private
- * host mapping, Unicorn's state lives in the process - arms the faults
- * (inject_add_now), takes its own copies of the guest's streams and runs
- * to the end, exactly as a fresh run with the faults armed from the start
- * would.  Experiments are handed out in order of N, so each worker's
- * machine only ever runs forwards.  Other experiments run fresh.
+ * (insn=N) or at the Nth event of a kind (event=KIND#N) need not run the
+ * prefix before them again.  The golden run keeps an event log
+ * (inject_log.c), which says where each event came.  A worker keeps a
+ * golden machine of its own, runs it on to the experiment's fork point
+ * (memu_pause_at) and forks there: the child's copy of the machine - RAM
+ * is a private host mapping, Unicorn's state lives in the process - arms
+ * the faults (inject_add_now, an event trigger with the events its kind
+ * has behind it), takes its own copies of the guest's streams and runs
+ * to the end, exactly as a fresh run with the faults armed from the
+ * start would.  Experiments are handed out in order of fork point, so
+ * each worker's machine only ever runs forwards.  Other experiments run
+ * fresh.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -148,8 +152,10 @@ static char *read_to_end(int fd, size_t *len)
 struct golden_msg {
 	int status; /* 0, 1: the run failed, 2: the campaign is bad */
 	char err[CAMPAIGN_ERR];
-	struct crun run; /* out and err follow */
+	struct crun run; /* out and err follow, then nlog entries */
 	uint64_t counts[INJECT_MAX];
+	uint64_t nlog;
+	bool log_full;
 };
 
 struct validate {
@@ -189,8 +195,8 @@ static void golden_child(struct campaign *c, int fd)
 						len ? " " : "", spec);
 	}
 	if (campaign_child_setup(c) ||
-	    cmachine_start(c, &cm, specs, c->golden_limit, msg.err,
-			   sizeof(msg.err))) {
+	    cmachine_start_log(c, &cm, specs, c->golden_limit, true, msg.err,
+			       sizeof(msg.err))) {
 		msg.status = CAMPAIGN_EXIT_USAGE;
 	} else {
 		int stop = cmachine_run(&cm);
@@ -218,9 +224,14 @@ static void golden_child(struct campaign *c, int fd)
 	struct crun *r = &msg.run;
 	char *out = r->out, *err = r->err;
 	r->out = r->err = NULL;
+	/* The event log, where snapshots for event= faults are taken. */
+	struct inject_log *l = cm.m ? &cm.m->inject.log : NULL;
+	msg.log_full = !l || l->full;
+	msg.nlog = msg.log_full ? 0 : l->n;
 	if (write_full(fd, &msg, sizeof(msg)) ||
 	    write_full(fd, out ? out : "", r->outlen) ||
-	    write_full(fd, err ? err : "", r->errlen))
+	    write_full(fd, err ? err : "", r->errlen) ||
+	    (msg.nlog && write_full(fd, l->e, msg.nlog * sizeof(*l->e))))
 		_exit(EXIT_FAILED);
 	_exit(0);
 }
@@ -249,6 +260,18 @@ static int golden_run(struct campaign *c, struct golden *g)
 	if (!rc && r->out && r->err)
 		rc = read_full(p[0], r->out, r->outlen) ||
 		     read_full(p[0], r->err, r->errlen);
+	g->log_full = msg.log_full;
+	g->nlog = msg.nlog;
+	if (!rc && g->nlog) {
+		g->log = malloc(g->nlog * sizeof(*g->log));
+		if (!g->log ||
+		    read_full(p[0], g->log, g->nlog * sizeof(*g->log))) {
+			free(g->log);
+			g->log = NULL;
+			g->nlog = 0;
+			g->log_full = true;
+		}
+	}
 	close(p[0]);
 	int ws;
 	waitpid(pid, &ws, 0);
@@ -288,25 +311,123 @@ static int golden_run(struct campaign *c, struct golden *g)
 
 /* ---- experiments */
 
-/* The instruction count experiment `specs` may fork from: false when a
- * fault of it fires at anything but an instruction count. */
-static bool fork_point(const char *specs, uint64_t *at)
+/* ---- snapshots: where an experiment may fork */
+
+/* The events of the golden log a trigger of s counts, if indexed. */
+static const struct cfilter *filter_of(const struct golden *g,
+				       const struct inject_spec *s)
+{
+	for (int i = 0; i < g->nfilters; i++)
+		if (g->filters[i].ev == (int)s->ev &&
+		    g->filters[i].kind == s->ev_kind)
+			return &g->filters[i];
+	return NULL;
+}
+
+/* Index the golden log for the triggers of s (once per kind of trigger;
+ * none when the log is not whole or too many kinds are asked for). */
+static void filter_add(struct golden *g, const struct inject_spec *s)
+{
+	if (g->log_full || filter_of(g, s) || g->nfilters == CAMPAIGN_FILTERS)
+		return;
+	struct cfilter *f = &g->filters[g->nfilters];
+	*f = (struct cfilter){.ev = (int)s->ev, .kind = s->ev_kind};
+	for (uint64_t i = 0; i < g->nlog; i++)
+		f->n += inject_counts(s, g->log[i].ev, g->log[i].kind);
+	f->pos = malloc((f->n ? f->n : 1) * sizeof(*f->pos));
+	if (!f->pos)
+		return;
+	for (uint64_t i = 0, k = 0; i < g->nlog; i++)
+		if (inject_counts(s, g->log[i].ev, g->log[i].kind))
+			f->pos[k++] = i;
+	g->nfilters++;
+}
+
+/* How many events a trigger of s counted in the golden run's first n
+ * events. */
+static uint64_t filter_before(const struct cfilter *f, uint64_t n)
+{
+	uint64_t lo = 0, hi = f->n;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (f->pos[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Split specs at blanks and parse each: how many, or -1. */
+static int parse_specs(const char *specs, struct inject_spec *out, int max)
 {
 	char buf[SPECS_LEN], why[CAMPAIGN_ERR];
 	snprintf(buf, sizeof(buf), "%s", specs);
-	*at = UINT64_MAX;
+	int n = 0;
 	for (char *s = buf, *e; *s; s = e ? e + 1 : s + strlen(s)) {
 		e = strchr(s, ' ');
 		if (e)
 			*e = '\0';
-		struct inject_spec spec;
-		if (inject_parse(s, &spec, why, sizeof(why)) ||
-		    spec.when != WHEN_INSN)
-			return false;
-		if (spec.n < *at)
-			*at = spec.n;
+		if (n == max || inject_parse(s, &out[n++], why, sizeof(why)))
+			return -1;
 	}
-	return *at != UINT64_MAX;
+	return n;
+}
+
+/* The instruction count experiment `specs` may fork from: false when a
+ * fault of it fires at anything but an instruction count or the Nth
+ * event of a kind.  A fault at the Nth event forks before the
+ * instruction before the one that brought it: the event then lies
+ * ahead, whether it came inside its instruction (a syscall, a fault) or
+ * between two (a signal's delivery).  One whose event never came forks
+ * at the golden run's end: it never fires. */
+static bool fork_point(const struct golden *g, const char *specs, uint64_t *at)
+{
+	struct inject_spec s[CRUN_SPECS];
+	int n = parse_specs(specs, s, CRUN_SPECS);
+	*at = UINT64_MAX;
+	for (int i = 0; i < n; i++) {
+		uint64_t p;
+		const struct cfilter *f;
+		if (s[i].when == WHEN_INSN) {
+			p = s[i].n;
+		} else if (s[i].when == WHEN_EVENT && s[i].p <= 0 &&
+			   (f = filter_of(g, &s[i]))) {
+			if (s[i].n > f->n) {
+				p = g->run.instructions;
+			} else {
+				p = g->log[f->pos[s[i].n - 1]].insns;
+				p -= p > 0;
+			}
+		} else {
+			return false;
+		}
+		if (p < *at)
+			*at = p;
+	}
+	return n > 0;
+}
+
+/* A machine paused at a fork point, n events of the log behind it: how
+ * many events each event= trigger of specs has seen (seen[i]), and
+ * whether all are still ahead. */
+static bool events_ahead(const struct golden *g, const char *specs, uint64_t n,
+			 uint64_t *seen)
+{
+	struct inject_spec s[CRUN_SPECS];
+	int k = parse_specs(specs, s, CRUN_SPECS);
+	for (int i = 0; i < k; i++) {
+		seen[i] = 0;
+		if (s[i].when != WHEN_EVENT)
+			continue;
+		const struct cfilter *f = filter_of(g, &s[i]);
+		if (!f)
+			return false;
+		seen[i] = filter_before(f, n);
+		if (seen[i] >= s[i].n)
+			return false;
+	}
+	return k >= 0;
 }
 
 static void specs_of(const struct campaign *c, uint64_t index, char *buf)
@@ -328,7 +449,8 @@ static char *failed_line(const struct campaign *c, const struct golden *g,
 /* In the experiment's own process: run it, print its line to fd. */
 static void experiment_child(const struct campaign *c, const struct golden *g,
 			     uint64_t index, const char *specs,
-			     struct cmachine *from, int fd)
+			     struct cmachine *from, const uint64_t *seen,
+			     int fd)
 {
 	struct cmachine cm;
 	struct crun r = {0};
@@ -346,7 +468,8 @@ static void experiment_child(const struct campaign *c, const struct golden *g,
 			e = strchr(s, ' ');
 			if (e)
 				*e = '\0';
-			rc = inject_add_now(cm.m, s, err, sizeof(err));
+			rc = inject_add_now(cm.m, s, seen[cm.nspecs], err,
+					    sizeof(err));
 			cm.nspecs++;
 		}
 		if (!rc)
@@ -369,7 +492,7 @@ static void experiment_child(const struct campaign *c, const struct golden *g,
 
 static char *run_experiment(const struct campaign *c, const struct golden *g,
 			    uint64_t index, const char *specs,
-			    struct cmachine *from)
+			    struct cmachine *from, const uint64_t *seen)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC))
@@ -383,7 +506,7 @@ static char *run_experiment(const struct campaign *c, const struct golden *g,
 	if (pid == 0) {
 		close(p[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		experiment_child(c, g, index, specs, from, p[1]);
+		experiment_child(c, g, index, specs, from, seen, p[1]);
 	}
 	close(p[1]);
 	char *line = read_to_end(p[0], NULL);
@@ -427,23 +550,33 @@ static void worker_main(struct campaign *c, const struct golden *g,
 			_exit(0);
 		specs_of(c, index, specs);
 		struct cmachine *from = NULL;
-		if (snapshot && fork_point(specs, &at)) {
-			if (!have &&
-			    cmachine_start(c, &gm, NULL, 0, err, sizeof(err)))
+		uint64_t seen[CRUN_SPECS] = {0};
+		if (snapshot && fork_point(g, specs, &at)) {
+			/* The machine counts the events of its log, to
+			 * know how many each trigger has behind it. */
+			if (!have && cmachine_start_log(c, &gm, NULL, 0, false,
+							err, sizeof(err)))
 				_exit(EXIT_FAILED);
 			have = true;
 			/* On to instruction `at`, or the end if it ends
 			 * first (the faults then never fire).  A point
 			 * already passed (never, as experiments come in
-			 * order) runs fresh. */
+			 * order), or an event behind it (never, by
+			 * fork_point), runs fresh. */
 			from = &gm;
 			if (!ended && memu_pause_at(gm.m, at))
 				from = NULL;
 			else if (!ended)
 				ended = cmachine_run(&gm) != MEMU_STOP_PAUSE;
+			if (from &&
+			    !events_ahead(g, specs, gm.m->inject.log.n, seen))
+				from = NULL;
 		}
-		char *line = run_experiment(c, g, index, specs, from);
-		if (!line || write_full(res_fd, line, strlen(line)) ||
+		char *line = run_experiment(c, g, index, specs, from, seen);
+		/* The line, after S if it forked from the snapshot, F if
+		 * it ran from the start. */
+		if (!line || write_full(res_fd, from ? "S" : "F", 1) ||
+		    write_full(res_fd, line, strlen(line)) ||
 		    write_full(res_fd, "\n", 1))
 			_exit(EXIT_FAILED);
 		free(line);
@@ -541,6 +674,7 @@ struct progress {
 	bool on;
 	double start, last;
 	uint64_t done, total;
+	uint64_t forked; /* experiments forked from a snapshot */
 };
 
 static void progress_show(struct progress *p, bool force)
@@ -636,17 +770,19 @@ static int dispatch(struct campaign *c, const struct golden *g, bool snapshot,
 			if (!nl)
 				continue;
 			*nl = '\0';
-			int64_t index = result_index(k->buf);
+			char *line = k->buf + 1;
+			pr->forked += k->buf[0] == 'S';
+			int64_t index = result_index(line);
 			if (index < 0 || (uint64_t)index >= res->n) {
 				fprintf(stderr, "\nmemu: campaign: a worker "
 						"sent a bad line\n");
 				rc = EXIT_FAILED;
 				break;
 			}
-			fprintf(f, "%s\n", k->buf);
+			fprintf(f, "%s\n", line);
 			fflush(f);
 			free(res->lines[index]);
-			res->lines[index] = strdup(k->buf);
+			res->lines[index] = strdup(line);
 			res->done++;
 			pr->done++;
 			progress_show(pr, false);
@@ -727,9 +863,9 @@ static int parse_run_opts(int argc, char **argv, struct opts *o)
 
 /* The experiments of o's selection not in res, sorted to be handed
  * out. */
-static struct todo *plan(const struct campaign *c, const struct opts *o,
-			 const struct results *res, bool snapshot,
-			 uint64_t *ntodo)
+static struct todo *plan(const struct campaign *c, struct golden *g,
+			 const struct opts *o, const struct results *res,
+			 bool snapshot, uint64_t *ntodo)
 {
 	uint64_t from = o->ranged ? o->from : 0;
 	uint64_t to = o->ranged ? o->to : res->n - 1;
@@ -742,7 +878,12 @@ static struct todo *plan(const struct campaign *c, const struct opts *o,
 		struct todo *d = &t[(*ntodo)++];
 		specs_of(c, i, specs);
 		d->index = i;
-		d->fresh = !snapshot || !fork_point(specs, &d->at);
+		struct inject_spec s[CRUN_SPECS];
+		int n = snapshot ? parse_specs(specs, s, CRUN_SPECS) : 0;
+		for (int k = 0; k < n; k++)
+			if (s[k].when == WHEN_EVENT && s[k].p <= 0)
+				filter_add(g, &s[k]);
+		d->fresh = !snapshot || !fork_point(g, specs, &d->at);
 		if (d->fresh)
 			d->at = 0;
 	}
@@ -812,7 +953,7 @@ static int cmd_run(int argc, char **argv, bool count_only)
 	}
 	bool snapshot = c.snapshot && !o.no_snapshot;
 	uint64_t ntodo;
-	todo = plan(&c, &o, &res, snapshot, &ntodo);
+	todo = plan(&c, &g, &o, &res, snapshot, &ntodo);
 	struct progress pr = {.on = isatty(2), .total = ntodo};
 	pr.start = pr.last = now();
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
@@ -841,8 +982,13 @@ static int cmd_run(int argc, char **argv, bool count_only)
 			"memu: campaign interrupted: %" PRIu64 " of %" PRIu64
 			" experiments in %s; the same command goes on\n",
 			res.done, n, out);
-	else if (!rc && !o.ranged)
+	else if (!rc && !o.ranged) {
 		summary_print(stdout, &res);
+		if (ntodo)
+			printf("snapshots: %" PRIu64 " of the %" PRIu64
+			       " experiments run forked from a snapshot\n",
+			       pr.forked, ntodo);
+	}
 done:
 	if (f)
 		fclose(f);
@@ -851,6 +997,9 @@ done:
 	free(header);
 	results_free(&res);
 	crun_free(&g.run);
+	free(g.log);
+	for (int i = 0; i < g.nfilters; i++)
+		free(g.filters[i].pos);
 	campaign_free(&c);
 	return rc;
 }

@@ -162,20 +162,36 @@ void inject_run_pending(struct memu *m)
 
 /* ---- the triggers */
 
-/* Whether event e is one spec s counts. */
-static bool counts(const struct inject_spec *s, const struct event *e)
+bool inject_counts(const struct inject_spec *s, enum inject_event_class ev,
+		   int64_t kind)
 {
-	switch (s->ev) {
-	case IEV_FAULT:
-		return e->kind == EV_FAULT &&
-		       (s->ev_kind < 0 || (uint64_t)s->ev_kind == e->b);
-	case IEV_TLB_FLUSH:
-		return e->kind == EV_TLB_FLUSH;
-	case IEV_FRAME_ALLOC:
-		return e->kind == EV_FRAME_ALLOC;
-	case IEV_SIGNAL:
-		return e->kind == EV_SIGNAL;
-	case IEV_SYSCALL: /* counted at entry: inject_syscall */
+	if (s->ev != ev)
+		return false;
+	if (ev == IEV_FAULT || ev == IEV_SYSCALL)
+		return s->ev_kind < 0 || (int64_t)s->ev_kind == kind;
+	return true;
+}
+
+/* The trigger class of event e (false: none counts it; syscalls are
+ * counted at entry: inject_syscall). */
+static bool event_class(const struct event *e, enum inject_event_class *ev,
+			int64_t *kind)
+{
+	*kind = 0;
+	switch (e->kind) {
+	case EV_FAULT:
+		*ev = IEV_FAULT;
+		*kind = (int64_t)e->b;
+		return true;
+	case EV_TLB_FLUSH:
+		*ev = IEV_TLB_FLUSH;
+		return true;
+	case EV_FRAME_ALLOC:
+		*ev = IEV_FRAME_ALLOC;
+		return true;
+	case EV_SIGNAL:
+		*ev = IEV_SIGNAL;
+		return true;
 	default:
 		return false;
 	}
@@ -189,12 +205,16 @@ static bool trigger(struct inject_armed *a)
 
 void inject_event(struct memu *m, const struct event *e)
 {
-	if (e->kind == EV_INJECT)
+	enum inject_event_class ev;
+	int64_t kind;
+	if (!event_class(e, &ev, &kind))
 		return;
+	if (m->inject.log.on)
+		inject_log_add(m, ev, kind);
 	for (int i = 0; i < m->inject.n; i++) {
 		struct inject_armed *a = &m->inject.a[i];
 		if (!a->done && a->spec.when == WHEN_EVENT &&
-		    counts(&a->spec, e) && trigger(a))
+		    inject_counts(&a->spec, ev, kind) && trigger(a))
 			due(m, i, false); /* memory may be mid-change */
 	}
 }
@@ -202,12 +222,13 @@ void inject_event(struct memu *m, const struct event *e)
 int inject_syscall(struct memu *m, uint64_t nr, int64_t *ret)
 {
 	int answered = 0;
+	if (m->inject.log.on)
+		inject_log_add(m, IEV_SYSCALL, (int64_t)nr);
 	for (int i = 0; i < m->inject.n; i++) {
 		struct inject_armed *a = &m->inject.a[i];
 		const struct inject_spec *s = &a->spec;
-		if (a->done || s->when != WHEN_EVENT || s->ev != IEV_SYSCALL ||
-		    (s->ev_kind >= 0 && (uint64_t)s->ev_kind != nr) ||
-		    !trigger(a))
+		if (a->done || s->when != WHEN_EVENT ||
+		    !inject_counts(s, IEV_SYSCALL, (int64_t)nr) || !trigger(a))
 			continue;
 		if (s->what == INJECT_SYSCALL && !answered) {
 			/* strace -e inject: the call is not made */
@@ -355,7 +376,8 @@ int inject_validate(struct memu *m, const char *text, char *err, size_t errlen)
 		       : 0;
 }
 
-int inject_add_now(struct memu *m, const char *text, char *err, size_t errlen)
+int inject_add_now(struct memu *m, const char *text, uint64_t seen, char *err,
+		   size_t errlen)
 {
 	struct injector *in = &m->inject;
 	if (in->n == INJECT_MAX) {
@@ -367,17 +389,25 @@ int inject_add_now(struct memu *m, const char *text, char *err, size_t errlen)
 	if (inject_parse(text, &a->spec, err, errlen) ||
 	    check(m, &a->spec, err, errlen))
 		return -1;
-	if (a->spec.when != WHEN_INSN || !m->icount.on ||
-	    a->spec.n < memu_instructions(m)) {
+	bool insn = a->spec.when == WHEN_INSN && m->icount.on &&
+		    a->spec.n >= memu_instructions(m);
+	/* Events reach the triggers once the sink is in place (memu_load
+	 * puts it there when a spec or the log wants them). */
+	bool event = a->spec.when == WHEN_EVENT && a->spec.p <= 0 &&
+		     seen < a->spec.n && m->mmu.events.sink;
+	if (!insn && !event) {
 		snprintf(err, errlen,
-			 "only insn= faults at or after the count so far are "
-			 "armed while the guest runs");
+			 "only insn= faults at or after the count so far, and "
+			 "event= faults not yet due, are armed while the guest "
+			 "runs");
 		return -1;
 	}
 	struct rng r;
 	rng_seed(&r, a->spec.seed);
 	memcpy(a->rng, r.s, sizeof(a->rng));
-	in->insns = true;
+	a->seen = event ? seen : 0;
+	in->insns |= insn;
+	in->events |= event;
 	in->n++;
 	return 0;
 }

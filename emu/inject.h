@@ -99,12 +99,34 @@ struct inject_armed {
 	uint64_t rng[4];
 };
 
+/* The event log (inject_log.c): every event a trigger can count, in
+ * order, with the instructions retired when it came.  A campaign's
+ * golden run keeps it; a worker's golden machine only counts, to know
+ * where a snapshot stands (docs/campaigns.md, "Snapshots"). */
+struct inject_log_entry {
+	uint64_t insns; /* memu_instructions when it came */
+	int64_t kind;	/* fault kind or syscall number; 0 for others */
+	int ev;		/* enum inject_event_class */
+};
+
+#define INJECT_LOG_MAX (1u << 21) /* entries kept, at most */
+
+struct inject_log {
+	bool on;   /* count (n) */
+	bool keep; /* and keep (e): until full */
+	bool full; /* more than INJECT_LOG_MAX came: e is not all */
+	uint64_t n;
+	struct inject_log_entry *e;
+	size_t cap;
+};
+
 struct injector {
 	struct inject_armed a[INJECT_MAX];
 	int n;
 	bool events; /* a spec counts events of the event point */
 	bool insns;  /* a spec counts instructions */
 	bool pending;
+	struct inject_log log;
 };
 
 struct memu;
@@ -115,10 +137,21 @@ int inject_add(struct memu *m, const char *text, char *err, size_t errlen);
 /* Parse text and check it against the machine, arming nothing: 0, or
  * -1 and a line (a campaign checks its fault space this way). */
 int inject_validate(struct memu *m, const char *text, char *err, size_t errlen);
-/* Arm an insn=N spec while the guest runs (stopped at memu_pause_at, N
- * not below the instructions so far): what a fresh run with the spec
- * armed before the program was loaded does from here on. */
-int inject_add_now(struct memu *m, const char *text, char *err, size_t errlen);
+/* Arm a spec while the guest runs (stopped at memu_pause_at): what a
+ * fresh run with the spec armed before the program was loaded does from
+ * here on.  An insn=N spec: N not below the instructions so far.  An
+ * event=KIND#N spec (not p=): seen is how many events of KIND came so
+ * far, below N. */
+int inject_add_now(struct memu *m, const char *text, uint64_t seen, char *err,
+		   size_t errlen);
+/* Whether a trigger of spec s counts an event of class ev and kind. */
+bool inject_counts(const struct inject_spec *s, enum inject_event_class ev,
+		   int64_t kind);
+/* The event log: start it before the program is loaded (keep: keep the
+ * entries, else only count them): 0, or -1 (out of memory). */
+int inject_log_start(struct memu *m, bool keep);
+void inject_log_add(struct memu *m, enum inject_event_class ev, int64_t kind);
+void inject_log_free(struct inject_log *l);
 /* The event point's events, for the event triggers. */
 void inject_event(struct memu *m, const struct event *e);
 /* A syscall is entered: 1 and *ret when an injection answers it instead

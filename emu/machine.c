@@ -128,6 +128,7 @@ void memu_free(struct memu *m)
 	if (!m)
 		return;
 	memu_trace_end(m); /* the teardown's events are not the guest's */
+	m->inject.log.on = false;
 	files_close_all(m);
 	sigqueue_release(m);
 	mm_destroy(m->proc.mm); /* drops the VMAs' file references */
@@ -144,6 +145,7 @@ void memu_free(struct memu *m)
 		free(m->envp[i]);
 	free(m->envp);
 	free(m->proc.exe);
+	inject_log_free(&m->inject.log);
 	free(m);
 }
 

@@ -203,7 +203,7 @@ void handle_syscall(uc_engine *uc, void *user)
 
 	int64_t ret;
 	proc_task_before_call(m, nr, a);
-	if (m->inject.n && inject_syscall(m, nr, &ret))
+	if ((m->inject.n || m->inject.log.on) && inject_syscall(m, nr, &ret))
 		; /* answered by an injected fault (strace -e inject) */
 	else if (nr == MEMU_SYS_PROBE)
 		ret = probe(m, a[0]);
