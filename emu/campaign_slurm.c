@@ -59,7 +59,7 @@ struct plan {
 	const struct slurm_opts *o;
 	struct campaign *c;
 	char *memu, *file, *dir, *out, *script, *header;
-	uint64_t n, tasks, max_array;
+	uint64_t n, chunk, tasks, max_array; /* chunk: at most n */
 	struct submission *sub;
 	uint64_t nsub;
 };
@@ -115,8 +115,12 @@ static int parse_opts(int argc, char **argv, struct slurm_opts *o)
 				return usage_error("an option needs a value",
 						   a);
 			v = argv[++i];
-		} else if (!takes && v) {
+		} else if (!takes && v && a == name &&
+			   (!strcmp(a, "--no-snapshot") ||
+			    !strcmp(a, "--dry-run") || !strcmp(a, "--wait"))) {
 			return usage_error("an option without a value", a);
+		} else if (!takes && v) {
+			return usage_error("unknown option", argv[i]);
 		}
 		uint64_t n;
 		if (!strcmp(a, "--dir")) {
@@ -312,7 +316,7 @@ static char *part_path(const struct plan *p, uint64_t task)
 {
 	char name[64];
 	snprintf(name, sizeof(name), "/part-%06" PRIu64 ".jsonl",
-		 task * p->o->chunk);
+		 task * p->chunk);
 	return join(p->dir, name);
 }
 
@@ -320,8 +324,8 @@ static char *part_path(const struct plan *p, uint64_t task)
 static void experiments_of(const struct plan *p, uint64_t first, uint64_t count,
 			   uint64_t *a, uint64_t *b)
 {
-	*a = first * p->o->chunk;
-	*b = (first + count) * p->o->chunk - 1;
+	*a = first * p->chunk;
+	*b = (first + count) * p->chunk - 1;
 	if (*b >= p->n || *b < *a)
 		*b = p->n - 1;
 }
@@ -387,7 +391,9 @@ static int plan_make(struct plan *p, const struct golden *g)
 		return CAMPAIGN_EXIT_USAGE;
 	}
 	p->memu = realpath("/proc/self/exe", NULL);
-	p->file = realpath(o->file, NULL);
+	/* Not resolved: the campaign's paths are relative to the directory
+	 * it is named in, for the tasks as for this run. */
+	p->file = absolute(o->file);
 	p->header = results_header(p->c, g);
 	if (!p->memu || !p->file || !p->header)
 		return EXIT_FAILED;
@@ -414,7 +420,8 @@ static int plan_make(struct plan *p, const struct golden *g)
 			p->dir);
 		return CAMPAIGN_EXIT_USAGE;
 	}
-	p->tasks = (p->n - 1) / o->chunk + 1;
+	p->chunk = o->chunk < p->n ? o->chunk : p->n;
+	p->tasks = (p->n - 1) / p->chunk + 1;
 	p->max_array = o->max_array ? o->max_array : max_array_size();
 	if (!p->max_array && o->dry_run) {
 		fprintf(stderr, "memu: campaign slurm: no MaxArraySize from "
@@ -507,9 +514,9 @@ static char *script_text(const struct plan *p)
 		  "last=$((first + %" PRIu64 "))\n"
 		  "[ \"$last\" -lt %" PRIu64 " ] || last=%" PRIu64 "\n"
 		  "exec",
-		  p->n, o->chunk, p->tasks, o->chunk, o->chunk, o->chunk - 1,
-		  o->chunk, name, array, p->dir, o->jobs, o->chunk,
-		  o->chunk - 1, p->n, p->n - 1);
+		  p->n, p->chunk, p->tasks, p->chunk, p->chunk, p->chunk - 1,
+		  p->chunk, name, array, p->dir, o->jobs, p->chunk,
+		  p->chunk - 1, p->n, p->n - 1);
 	shell_word(&b, p->memu);
 	sb_printf(&b, " campaign run");
 	shell_word(&b, p->file);
@@ -610,8 +617,8 @@ static void say_plan(const struct plan *p, FILE *f)
 		"memu campaign slurm: %s: %" PRIu64 " experiments, %" PRIu64
 		" array task%s of up to %" PRIu64 ", %" PRIu64
 		" submission%s (MaxArraySize %" PRIu64 ")\n",
-		p->c->path, p->n, p->tasks, p->tasks == 1 ? "" : "s",
-		p->o->chunk, p->nsub, p->nsub == 1 ? "" : "s", p->max_array);
+		p->c->path, p->n, p->tasks, p->tasks == 1 ? "" : "s", p->chunk,
+		p->nsub, p->nsub == 1 ? "" : "s", p->max_array);
 }
 
 static int dry_run(const struct plan *p)
@@ -745,59 +752,70 @@ static int submit(struct plan *p)
 
 /* ---- waiting and merging */
 
-/* The parts, each read as a run reads its results (a last line cut
- * short dropped), joined into RESULTS; the table if every task finished. */
+/* The parts joined into RESULTS as merge joins them (each task's header
+ * must be this golden run's); the table if every experiment is there. */
 static int merge_parts(struct plan *p)
 {
+	char **files = calloc(p->tasks, sizeof(char *));
+	struct results all = {0};
 	char err[CAMPAIGN_ERR];
-	int rc = 0;
-	uint64_t missing_tasks = 0;
-	struct results all = {.header = strdup(p->header), .n = p->n};
-	all.lines = calloc(p->n, sizeof(char *));
-	if (!all.header || !all.lines) {
-		results_free(&all);
-		return EXIT_FAILED;
-	}
+	int nfiles = 0, rc = files ? 0 : EXIT_FAILED;
 	for (uint64_t t = 0; !rc && t < p->tasks; t++) {
 		char *path = part_path(p, t);
-		struct results one = {0};
+		if (!path)
+			rc = EXIT_FAILED;
+		else if (access(path, F_OK))
+			free(path); /* its task never started */
+		else
+			files[nfiles++] = path;
+	}
+	if (!rc && nfiles &&
+	    results_join(nfiles, files, &all, err, sizeof(err))) {
+		fprintf(stderr, "memu: campaign slurm: %s\n", err);
+		rc = EXIT_FAILED;
+	}
+	if (!rc && nfiles && strcmp(all.header, p->header)) {
+		fprintf(stderr,
+			"memu: campaign slurm: the tasks' golden run is not "
+			"this one (their header differs)\n");
+		rc = EXIT_FAILED;
+	}
+	if (!rc && !nfiles) {
+		all.header = strdup(p->header);
+		all.n = p->n;
+		all.lines = calloc(p->n, sizeof(char *));
+		if (!all.header || !all.lines)
+			rc = EXIT_FAILED;
+	}
+	uint64_t unfinished = 0;
+	for (uint64_t t = 0; !rc && t < p->tasks; t++) {
 		uint64_t a, z;
 		experiments_of(p, t, 1, &a, &z);
-		if (!path || results_read(path, p->header, p->n, &one, err,
-					  sizeof(err))) {
-			fprintf(stderr, "memu: %s\n", path ? err : "no memory");
-			rc = EXIT_FAILED;
-		}
-		bool whole = true;
-		for (uint64_t i = a; !rc && i <= z; i++)
-			whole &= one.lines[i] != NULL;
-		missing_tasks += !whole;
-		for (uint64_t i = 0; !rc && i < p->n; i++) {
-			if (!one.lines[i] || all.lines[i])
-				continue;
-			all.lines[i] = one.lines[i];
-			one.lines[i] = NULL;
-			all.done++;
-		}
-		results_free(&one);
-		free(path);
+		for (uint64_t i = a; i <= z; i++)
+			if (!all.lines[i]) {
+				unfinished++;
+				break;
+			}
 	}
 	if (!rc && results_write(p->out, &all)) {
 		fprintf(stderr, "memu: cannot write %s\n", p->out);
 		rc = EXIT_FAILED;
 	}
-	if (!rc && missing_tasks) {
+	if (!rc && unfinished) {
 		fprintf(stderr,
 			"memu: campaign slurm: %" PRIu64 " of %" PRIu64
 			" experiments in %s; %" PRIu64 " array task%s did not "
 			"finish (logs in %s/logs); the same command goes on\n",
-			all.done, p->n, p->out, missing_tasks,
-			missing_tasks == 1 ? "" : "s", p->dir);
+			all.done, p->n, p->out, unfinished,
+			unfinished == 1 ? "" : "s", p->dir);
 		rc = EXIT_FAILED;
 	}
 	if (!rc)
 		summary_print(stdout, &all);
 	results_free(&all);
+	for (int i = 0; i < nfiles; i++)
+		free(files[i]);
+	free(files);
 	return rc;
 }
 
