@@ -210,7 +210,8 @@ static pid_t spawn(char *const *argv, int *out, const char *errpath)
 	return pid;
 }
 
-/* A line of fd (up to n - 1 bytes kept, no newline): false at its end. */
+/* The next line of fd (up to n - 1 bytes kept, no newline): false at
+ * its end. */
 static bool read_line(int fd, char *buf, size_t n)
 {
 	size_t len = 0;
@@ -220,20 +221,24 @@ static bool read_line(int fd, char *buf, size_t n)
 		ssize_t r = read(fd, &ch, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0 || ch == '\n')
+		if (r <= 0)
 			break;
 		any = true;
+		if (ch == '\n')
+			break;
 		if (len + 1 < n)
 			buf[len++] = ch;
 	}
 	buf[len] = '\0';
-	return any || len;
+	return any;
 }
 
 static void drain(int fd)
 {
 	char buf[4096];
-	while (read(fd, buf, sizeof(buf)) > 0 || errno == EINTR)
+	ssize_t r;
+	while ((r = read(fd, buf, sizeof(buf))) > 0 ||
+	       (r < 0 && errno == EINTR))
 		;
 }
 
