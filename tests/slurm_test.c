@@ -32,6 +32,8 @@ extern char **environ;
 
 static char dir[64];
 static bool cluster_up;
+static const char *const daemons[] = {"munged", "slurmctld", "slurmd"};
+static pid_t daemon_pid[3];
 
 /* ---- processes */
 
@@ -202,8 +204,14 @@ static void cluster_start(void)
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	struct proc p;
 	cluster(&p, "start", port, pid);
+	if (p.status) {
+		/* It stopped what it started; the directory goes too (a
+		 * failed setup has no teardown). */
+		remove_dir();
+		cr_assert_fail("tests/slurm/cluster start: exit status %d:\n%s",
+			       p.status, p.err);
+	}
 	cluster_up = true;
-	expect_status(&p, 0);
 	/* "export SLURM_CONF=PATH": the clients' configuration. */
 	char want[256];
 	snprintf(want, sizeof(want), "export SLURM_CONF=%s\n",
@@ -211,6 +219,29 @@ static void cluster_start(void)
 	cr_assert_str_eq(p.out, want);
 	cr_assert_eq(setenv("SLURM_CONF", in_dir("cluster/slurm.conf"), 1), 0);
 	proc_free(&p);
+	for (int i = 0; i < 3; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "cluster/run/%s.pid", daemons[i]);
+		char *text = read_path(in_dir(name));
+		daemon_pid[i] = atoi(text);
+		free(text);
+		cr_assert_gt(daemon_pid[i], 0, "%s", name);
+	}
+}
+
+/* Whether process pid runs (a zombie does not). */
+static bool running(pid_t pid)
+{
+	char path[64], stat[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	const char *s = strrchr(stat, ')');
+	return s && s[1] == ' ' && s[2] != 'Z' && s[2] != 'X';
 }
 
 static void cluster_stop(void)
@@ -223,6 +254,9 @@ static void cluster_stop(void)
 		proc_free(&p);
 		/* Gone: no pid file left, and none of the daemons. */
 		cr_expect_eq(count_files("cluster/run/*.pid"), 0);
+		for (int i = 0; i < 3; i++)
+			cr_expect(!running(daemon_pid[i]), "%s (pid %d) runs",
+				  daemons[i], (int)daemon_pid[i]);
 	}
 	remove_dir();
 }
