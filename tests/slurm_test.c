@@ -244,24 +244,31 @@ static bool running(pid_t pid)
 	return s && s[1] == ' ' && s[2] != 'Z' && s[2] != 'X';
 }
 
+/* Stop the cluster: at the end of the test, where what is checked
+ * counts, or in the teardown after a failure. */
 static void cluster_stop(void)
 {
-	if (cluster_up) {
-		struct proc p;
-		cluster(&p, "stop", NULL, NULL);
-		cluster_up = false;
-		expect_status(&p, 0);
-		proc_free(&p);
-		/* Gone: no pid file left, and none of the daemons. */
-		cr_expect_eq(count_files("cluster/run/*.pid"), 0);
-		for (int i = 0; i < 3; i++)
-			cr_expect(!running(daemon_pid[i]), "%s (pid %d) runs",
-				  daemons[i], (int)daemon_pid[i]);
-	}
+	if (!cluster_up)
+		return;
+	struct proc p;
+	cluster(&p, "stop", NULL, NULL);
+	cluster_up = false;
+	expect_status(&p, 0);
+	proc_free(&p);
+	/* Gone: no pid file left, and none of the daemons. */
+	cr_assert_eq(count_files("cluster/run/*.pid"), 0);
+	for (int i = 0; i < 3; i++)
+		cr_assert(!running(daemon_pid[i]), "%s (pid %d) runs",
+			  daemons[i], (int)daemon_pid[i]);
+}
+
+static void teardown(void)
+{
+	cluster_stop();
 	remove_dir();
 }
 
-TestSuite(slurm, .init = cluster_start, .fini = cluster_stop);
+TestSuite(slurm, .init = cluster_start, .fini = teardown);
 
 /* ---- the campaign */
 
@@ -426,6 +433,7 @@ Test(slurm, a_job_array_gives_the_local_runs_bytes)
 	proc_free(&p);
 	cr_assert(same_file("again.jsonl", "local.jsonl"));
 	cr_assert_eq(count_files("s.slurm/logs/*_*.out"), 20);
+	cluster_stop();
 }
 
 /* ---- bad invocations: one line, nothing written, no Slurm asked */
