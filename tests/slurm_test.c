@@ -497,4 +497,35 @@ Test(slurm_usage, bad_invocations_are_one_line)
 				"such file or directory\n");
 	proc_free(&p);
 	cr_assert_eq(count_files("s.slurm/part-*"), 0);
+
+	/* A part of another campaign in DIR: refused before sbatch. */
+	FILE *f = fopen(in_dir("s.slurm/part-000000.jsonl"), "w");
+	cr_assert(f);
+	fputs("{\"campaign\":\"memu\",\"version\":1,\"name\":\"other\"}\n", f);
+	cr_assert_eq(fclose(f), 0);
+	run_env(&p, argv, env);
+	expect_status(&p, 2);
+	cr_assert_str_empty(p.out);
+	char *want;
+	cr_assert(asprintf(&want,
+			   "memu: %s/s.slurm/part-000000.jsonl holds the "
+			   "results of another campaign, or of another version "
+			   "of this one (its header differs): remove it or "
+			   "choose another --dir\n",
+			   dir) > 0);
+	cr_assert_str_eq(p.err, want);
+	free(want);
+	proc_free(&p);
+
+	/* A bad campaign: its line, exit status 2, nothing made. */
+	f = fopen(in_dir("b.campaign"), "w");
+	cr_assert(f);
+	fprintf(f, "campaign 1\nguest %s\nmelt down\n", guest_path("checksum"));
+	cr_assert_eq(fclose(f), 0);
+	MEMU(&p, "campaign", "slurm", "b.campaign", "--dry-run");
+	expect_status(&p, 2);
+	cr_assert_str_empty(p.out);
+	cr_assert_str_eq(p.err, "memu: b.campaign:3: unknown key 'melt'\n");
+	proc_free(&p);
+	cr_assert_neq(access(in_dir("b.slurm"), F_OK), 0);
 }
