@@ -663,24 +663,24 @@ static int dry_run(const struct plan *p)
  * nothing, so that the same command can be run again. */
 static void cancel(const struct plan *p, uint64_t upto)
 {
-	char *argv[2 + 64] = {"scancel"};
-	int n = 1;
-	for (uint64_t s = 0; s < upto && n < 65; s++)
-		argv[n++] = (char *)p->sub[s].id;
-	if (n == 1)
+	char **argv = upto ? calloc(upto + 2, sizeof(char *)) : NULL;
+	if (!argv)
 		return;
-	argv[n] = NULL;
+	argv[0] = "scancel";
+	for (uint64_t s = 0; s < upto; s++)
+		argv[s + 1] = (char *)p->sub[s].id;
 	int fd;
 	pid_t pid = spawn(argv, &fd, NULL);
-	if (pid < 0)
-		return;
-	drain(fd);
-	close(fd);
-	reap(pid);
-	fprintf(stderr, "memu: campaign slurm: cancelled");
-	for (int i = 1; i < n; i++)
-		fprintf(stderr, " %s", argv[i]);
-	fprintf(stderr, "\n");
+	if (pid >= 0) {
+		drain(fd);
+		close(fd);
+		reap(pid);
+		fprintf(stderr, "memu: campaign slurm: cancelled");
+		for (uint64_t s = 0; s < upto; s++)
+			fprintf(stderr, " %s", argv[s + 1]);
+		fprintf(stderr, "\n");
+	}
+	free(argv);
 }
 
 static int submit(struct plan *p)
