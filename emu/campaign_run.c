@@ -241,6 +241,7 @@ static void golden_child(struct campaign *c, int fd)
 	_exit(0);
 }
 
+/* 0, or the exit status with the line said. */
 int golden_run(struct campaign *c, struct golden *g)
 {
 	int p[2];
