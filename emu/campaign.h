@@ -13,6 +13,7 @@
  *   campaign_results.c   the results file: header, resumption, merge
  *   campaign_summary.c   the outcome table with confidence intervals
  *   campaign_run.c       memu campaign: golden run, workers, snapshots
+ *   campaign_slurm.c     memu campaign slurm: the Slurm job array
  */
 #ifndef MEMU_EMU_CAMPAIGN_H
 #define MEMU_EMU_CAMPAIGN_H
@@ -269,6 +270,8 @@ struct sbuf {
 void sb_printf(struct sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_json_string(struct sbuf *b, const char *s);
+/* A blank, then w as one shell word (quoted when it needs to be). */
+void shell_word(struct sbuf *b, const char *w);
 
 /* ---- the results file (campaign_results.c) */
 
@@ -309,5 +312,12 @@ int summary_main(int argc, char **argv);
 /* ---- memu campaign (campaign_run.c) */
 
 int campaign_main(int argc, char **argv);
+/* The golden run of a loaded campaign, its budget and the fault space
+ * resolved: 0, or the exit status with the line said. */
+int golden_run(struct campaign *c, struct golden *g);
+
+/* ---- memu campaign slurm (campaign_slurm.c) */
+
+int slurm_main(int argc, char **argv);
 
 #endif

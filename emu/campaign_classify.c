@@ -74,7 +74,7 @@ void sb_json_string(struct sbuf *b, const char *s)
 
 /* ---- the command line */
 
-static void shell_word(struct sbuf *b, const char *w)
+void shell_word(struct sbuf *b, const char *w)
 {
 	bool plain = *w != '\0';
 	for (const char *s = w; *s; s++)

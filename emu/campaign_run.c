@@ -52,6 +52,9 @@ static const char usage[] =
 	"       memu campaign count FILE\n"
 	"       memu campaign merge [-o OUT] RESULTS...\n"
 	"       memu campaign summary RESULTS...\n"
+	"       memu campaign slurm FILE [--dir DIR] [--chunk N] [--max-concurrent N]\n"
+	"                           [--max-array-size N] [--sbatch-arg ARG]... [-j N]\n"
+	"                           [--no-snapshot] [-o RESULTS] [--dry-run | --wait]\n"
 	"\n"
 	"run      the golden run, then every experiment of the campaign FILE\n"
 	"         not yet in RESULTS (default: FILE without .campaign, plus\n"
@@ -63,11 +66,24 @@ static const char usage[] =
 	"merge    join results files of one campaign, sorted, on stdout or OUT;\n"
 	"         an experiment found twice must have the same result\n"
 	"summary  the outcome table of results files\n"
+	"slurm    the golden run, then the campaign as a Slurm job array: each\n"
+	"         array task runs N experiments (--chunk, default 100) with\n"
+	"         -j N (default 1) on as many CPUs into DIR/part-*.jsonl (DIR:\n"
+	"         default FILE without .campaign, plus .slurm; logs in DIR/logs);\n"
+	"         at most --max-concurrent tasks at once; as many sbatch\n"
+	"         submissions as MaxArraySize (scontrol show config, or\n"
+	"         --max-array-size) needs; --sbatch-arg ARG goes to every sbatch.\n"
+	"         Prints the job ids and the merge command.  --wait: waits for\n"
+	"         the jobs, merges the parts into RESULTS, prints the table.\n"
+	"         --dry-run: writes DIR/job.sh, prints the sbatch command lines,\n"
+	"         submits nothing.  FILE, DIR and memu must be at the same path\n"
+	"         on every node\n"
 	"\n"
 	"The campaign file's format, the outcome classes and the results are\n"
 	"described in docs/campaigns.md.  Exit status: 0; 1 if the golden run\n"
-	"failed or results disagree; 2 for bad usage or a bad campaign file;\n"
-	"130 if interrupted (run again to go on).\n";
+	"failed, results disagree or (slurm) sbatch failed or a part is\n"
+	"missing; 2 for bad usage or a bad campaign file; 130 if interrupted\n"
+	"(run again to go on).\n";
 /* clang-format on */
 
 struct opts {
@@ -237,7 +253,7 @@ static void golden_child(struct campaign *c, int fd)
 }
 
 /* 0, or the exit status with the line said. */
-static int golden_run(struct campaign *c, struct golden *g)
+int golden_run(struct campaign *c, struct golden *g)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC))
@@ -1008,7 +1024,8 @@ int campaign_main(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL;
 	if (!sub)
-		return usage_error("a command: run, count, merge or summary",
+		return usage_error("a command: run, count, merge, summary or "
+				   "slurm",
 				   NULL);
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
 		fputs(usage, stdout);
@@ -1022,5 +1039,7 @@ int campaign_main(int argc, char **argv)
 		return results_merge_main(argc - 1, argv + 1);
 	if (!strcmp(sub, "summary"))
 		return summary_main(argc - 1, argv + 1);
+	if (!strcmp(sub, "slurm"))
+		return slurm_main(argc - 1, argv + 1);
 	return usage_error("unknown command", sub);
 }

@@ -17,7 +17,7 @@
 static const char usage[] =
 	"usage: memu run [options] PROGRAM [ARGS...]\n"
 	"       memu machine [options]\n"
-	"       memu campaign run|count|merge|summary ... (memu campaign -h)\n"
+	"       memu campaign run|count|merge|summary|slurm ... (memu campaign -h)\n"
 	"       memu --help | --version\n"
 	"\n"
 	"Run a static x86-64 Linux program on an emulated PC: physical RAM,\n"
