@@ -315,6 +315,7 @@ int campaign_main(int argc, char **argv);
 /* The golden run of a loaded campaign, its budget and the fault space
  * resolved: 0, or the exit status with the line said. */
 int golden_run(struct campaign *c, struct golden *g);
+void golden_free(struct golden *g);
 
 /* ---- memu campaign slurm (campaign_slurm.c) */
 

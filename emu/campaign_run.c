@@ -48,7 +48,7 @@
 /* clang-format off */
 static const char usage[] =
 	"usage: memu campaign run FILE [-j N] [-o RESULTS] [--index I | --range A-B]\n"
-	"                         [--no-snapshot]\n"
+	"                         [--no-snapshot] [--stats]\n"
 	"       memu campaign count FILE\n"
 	"       memu campaign merge [-o OUT] RESULTS...\n"
 	"       memu campaign summary RESULTS...\n"
@@ -61,7 +61,8 @@ static const char usage[] =
 	"         .results.jsonl), N at a time (default 1); the outcome table\n"
 	"         at the end.  --index I, --range A-B (from 0, inclusive): only\n"
 	"         those experiments, no table.  --no-snapshot: every experiment\n"
-	"         runs from the start\n"
+	"         runs from the start.  --stats: how many forked from a\n"
+	"         snapshot, on stderr\n"
 	"count    the number of experiments (after the golden run)\n"
 	"merge    join results files of one campaign, sorted, on stdout or OUT;\n"
 	"         an experiment found twice must have the same result\n"
@@ -93,6 +94,7 @@ struct opts {
 	bool ranged;
 	uint64_t from, to; /* inclusive */
 	bool no_snapshot;
+	bool stats;
 };
 
 static int usage_error(const char *msg, const char *arg)
@@ -323,6 +325,16 @@ int golden_run(struct campaign *c, struct golden *g)
 			    ? UINT64_MAX
 			    : n * c->hang_factor + c->hang_add;
 	return 0;
+}
+
+void golden_free(struct golden *g)
+{
+	crun_free(&g->run);
+	free(g->log);
+	for (int i = 0; i < g->nfilters; i++)
+		free(g->filters[i].pos);
+	g->log = NULL;
+	g->nfilters = 0;
 }
 
 /* ---- experiments */
@@ -864,6 +876,8 @@ static int parse_run_opts(int argc, char **argv, struct opts *o)
 					v);
 		} else if (!strcmp(a, "--no-snapshot")) {
 			o->no_snapshot = true;
+		} else if (!strcmp(a, "--stats")) {
+			o->stats = true;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error("unknown option", a);
 		} else if (o->file) {
@@ -914,7 +928,8 @@ static int cmd_run(int argc, char **argv, bool count_only)
 	int rc = parse_run_opts(argc, argv, &o);
 	if (rc)
 		return rc;
-	if (count_only && (o.ranged || o.out || o.jobs != 1 || o.no_snapshot))
+	if (count_only &&
+	    (o.ranged || o.out || o.jobs != 1 || o.no_snapshot || o.stats))
 		return usage_error("count takes only the campaign FILE", NULL);
 	struct campaign c;
 	struct golden g = {0};
@@ -998,13 +1013,14 @@ static int cmd_run(int argc, char **argv, bool count_only)
 			"memu: campaign interrupted: %" PRIu64 " of %" PRIu64
 			" experiments in %s; the same command goes on\n",
 			res.done, n, out);
-	else if (!rc && !o.ranged) {
+	else if (!rc && !o.ranged)
 		summary_print(stdout, &res);
-		if (ntodo)
-			printf("snapshots: %" PRIu64 " of the %" PRIu64
-			       " experiments run forked from a snapshot\n",
-			       pr.forked, ntodo);
-	}
+	/* Not part of the table: a statistic of this run. */
+	if (!rc && o.stats)
+		fprintf(stderr,
+			"memu: snapshots: %" PRIu64 " of the %" PRIu64
+			" experiments run forked from a snapshot\n",
+			pr.forked, ntodo);
 done:
 	if (f)
 		fclose(f);
@@ -1012,10 +1028,7 @@ done:
 	free(out);
 	free(header);
 	results_free(&res);
-	crun_free(&g.run);
-	free(g.log);
-	for (int i = 0; i < g.nfilters; i++)
-		free(g.filters[i].pos);
+	golden_free(&g);
 	campaign_free(&c);
 	return rc;
 }

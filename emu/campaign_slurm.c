@@ -870,7 +870,7 @@ int slurm_main(int argc, char **argv)
 	if (!rc && o.wait)
 		rc = wait_and_merge(&p);
 	plan_free(&p);
-	crun_free(&g.run);
+	golden_free(&g);
 	campaign_free(&c);
 	return rc;
 }
