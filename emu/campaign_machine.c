@@ -46,6 +46,15 @@ static int open_stdin(const struct campaign *c)
 int cmachine_start(const struct campaign *c, struct cmachine *cm,
 		   const char *specs, uint64_t limit, char *err, size_t errlen)
 {
+	return cmachine_start_hooked(c, cm, specs, limit, NULL, NULL, err,
+				     errlen);
+}
+
+int cmachine_start_hooked(const struct campaign *c, struct cmachine *cm,
+			  const char *specs, uint64_t limit,
+			  int (*before_load)(struct memu *m, void *ctx),
+			  void *ctx, char *err, size_t errlen)
+{
 	memset(cm, 0, sizeof(*cm));
 	cm->in_fd = -1;
 	cm->out_fd = memfd_create("stdout", MFD_CLOEXEC);
@@ -90,6 +99,10 @@ int cmachine_start(const struct campaign *c, struct cmachine *cm,
 	if (memu_count_instructions(cm->m) ||
 	    (limit && memu_insn_limit(cm->m, limit))) {
 		snprintf(err, errlen, "cannot count instructions");
+		return -1;
+	}
+	if (before_load && before_load(cm->m, ctx)) {
+		snprintf(err, errlen, "cannot install the hooks");
 		return -1;
 	}
 	for (int i = 0; i < c->nimports; i++)

@@ -44,7 +44,7 @@
 /* clang-format off */
 static const char usage[] =
 	"usage: memu campaign run FILE [-j N] [-o RESULTS] [--index I | --range A-B]\n"
-	"                         [--no-snapshot]\n"
+	"                         [--no-snapshot] [--no-prune]\n"
 	"       memu campaign count FILE\n"
 	"       memu campaign merge [-o OUT] RESULTS...\n"
 	"       memu campaign summary RESULTS...\n"
@@ -54,7 +54,8 @@ static const char usage[] =
 	"         .results.jsonl), N at a time (default 1); the outcome table\n"
 	"         at the end.  --index I, --range A-B (from 0, inclusive): only\n"
 	"         those experiments, no table.  --no-snapshot: every experiment\n"
-	"         runs from the start\n"
+	"         runs from the start.  --no-prune: run the experiments def/use\n"
+	"         pruning would count masked without running them\n"
 	"count    the number of experiments (after the golden run)\n"
 	"merge    join results files of one campaign, sorted, on stdout or OUT;\n"
 	"         an experiment found twice must have the same result\n"
@@ -73,6 +74,7 @@ struct opts {
 	bool ranged;
 	uint64_t from, to; /* inclusive */
 	bool no_snapshot;
+	bool no_prune;
 };
 
 static int usage_error(const char *msg, const char *arg)
@@ -712,6 +714,8 @@ static int parse_run_opts(int argc, char **argv, struct opts *o)
 					v);
 		} else if (!strcmp(a, "--no-snapshot")) {
 			o->no_snapshot = true;
+		} else if (!strcmp(a, "--no-prune")) {
+			o->no_prune = true;
 		} else if (a[0] == '-' && a[1]) {
 			return usage_error("unknown option", a);
 		} else if (o->file) {
@@ -751,13 +755,42 @@ static struct todo *plan(const struct campaign *c, const struct opts *o,
 	return t;
 }
 
+/* The pruned experiments of todo get their lines now (docs/campaigns.md,
+ * "Pruning"); the others stay, in order: how many. */
+static uint64_t drop_pruned(const struct campaign *c, const struct golden *g,
+			    const struct prune *p, struct todo *todo,
+			    uint64_t ntodo, struct results *res, FILE *f)
+{
+	uint64_t kept = 0;
+	char specs[SPECS_LEN];
+	for (uint64_t i = 0; i < ntodo; i++) {
+		uint64_t index = todo[i].index;
+		char *line = NULL;
+		if (p->why[index]) {
+			specs_of(c, index, specs);
+			line = prune_line(c, g, index, specs, p->why[index]);
+		}
+		if (!line) {
+			todo[kept++] = todo[i];
+			continue;
+		}
+		fprintf(f, "%s\n", line);
+		free(res->lines[index]);
+		res->lines[index] = line;
+		res->done++;
+	}
+	fflush(f);
+	return kept;
+}
+
 static int cmd_run(int argc, char **argv, bool count_only)
 {
 	struct opts o;
 	int rc = parse_run_opts(argc, argv, &o);
 	if (rc)
 		return rc;
-	if (count_only && (o.ranged || o.out || o.jobs != 1 || o.no_snapshot))
+	if (count_only &&
+	    (o.ranged || o.out || o.jobs != 1 || o.no_snapshot || o.no_prune))
 		return usage_error("count takes only the campaign FILE", NULL);
 	struct campaign c;
 	struct golden g = {0};
@@ -765,6 +798,7 @@ static int cmd_run(int argc, char **argv, bool count_only)
 	char err[CAMPAIGN_ERR];
 	char *out = NULL, *header = NULL;
 	struct todo *todo = NULL;
+	struct prune pruned = {0};
 	FILE *f = NULL;
 	if (campaign_load(o.file, &c, err, sizeof(err))) {
 		fprintf(stderr, "memu: %s\n", err);
@@ -811,8 +845,11 @@ static int cmd_run(int argc, char **argv, bool count_only)
 		goto done;
 	}
 	bool snapshot = c.snapshot && !o.no_snapshot;
+	bool prune = c.prune && !o.no_prune;
 	uint64_t ntodo;
 	todo = plan(&c, &o, &res, snapshot, &ntodo);
+	if (prune && todo && ntodo && !prune_plan(&c, &g, &pruned))
+		ntodo = drop_pruned(&c, &g, &pruned, todo, ntodo, &res, f);
 	struct progress pr = {.on = isatty(2), .total = ntodo};
 	pr.start = pr.last = now();
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
@@ -843,7 +880,12 @@ static int cmd_run(int argc, char **argv, bool count_only)
 			res.done, n, out);
 	else if (!rc && !o.ranged)
 		summary_print(stdout, &res);
+	if (!rc && !o.ranged && (!prune || *pruned.note))
+		printf("pruning off: %s\n", prune     ? pruned.note
+					    : c.prune ? "--no-prune"
+						      : "prune no");
 done:
+	prune_free(&pruned);
 	if (f)
 		fclose(f);
 	free(todo);
