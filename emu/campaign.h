@@ -12,6 +12,7 @@
  *   campaign_classify.c  an experiment's class and its result line
  *   campaign_results.c   the results file: header, resumption, merge
  *   campaign_summary.c   the outcome table with confidence intervals
+ *   campaign_prune.c     def/use pruning: experiments provably masked
  *   campaign_run.c       memu campaign: golden run, workers, snapshots
  */
 #ifndef MEMU_EMU_CAMPAIGN_H
