@@ -50,14 +50,16 @@
 #include "inject.h"
 #include "machine.h"
 
-#define PRUNE_LOG_MAX	 (16ULL << 20) /* accesses: 256 MiB of log */
-#define PRUNE_EVENTS_MAX (16ULL << 20)
-#define SPECS_LEN	 (4096 * 2)
-#define NONE		 UINT64_MAX
-#define ACC_PA		 ((1ULL << PHYS_ADDR_BITS) - 1)
-#define ACC_SIZE_SHIFT	 PHYS_ADDR_BITS
-#define ACC_WRITE	 (1ULL << 63)
-#define CODE_CACHE	 64
+#define PRUNE_LOG_MAX	      (16ULL << 20) /* accesses: 256 MiB of log */
+#define PRUNE_EVENTS_MAX      (16ULL << 20)
+#define PRUNE_CANDIDATES_MAX  (4ULL << 20) /* faults of prunable experiments */
+#define PRUNE_CANDIDATES_TEXT "4194304"
+#define SPECS_LEN	      (4096 * 2)
+#define NONE		      UINT64_MAX
+#define ACC_PA		      ((1ULL << PHYS_ADDR_BITS) - 1)
+#define ACC_SIZE_SHIFT	      PHYS_ADDR_BITS
+#define ACC_WRITE	      (1ULL << 63)
+#define CODE_CACHE	      64
 
 /* ---- a map of 64-bit keys to values (open addressing) */
 
@@ -519,14 +521,29 @@ static void send_note(int fd, const char *note)
 	_exit(0);
 }
 
+/* Whether any fault line can give a prunable experiment (a cheap test
+ * before the experiments are looked at one by one). */
+static bool may_prune(const struct campaign *c)
+{
+	for (int i = 0; i < c->nfaults; i++)
+		if (strstr(c->faults[i].text, "flip:") &&
+		    strstr(c->faults[i].text, "insn="))
+			return true;
+	return false;
+}
+
 static void defuse_child(struct campaign *c, const struct golden *g, int fd)
 {
-	static struct defuse d;
+	struct defuse d = {0};
 	struct cand *cs = NULL;
 	size_t ncs = 0, ccs = 0;
-	uint64_t n = space_experiments(c);
-	for (uint64_t i = 0; i < n; i++)
+	uint64_t n = may_prune(c) ? space_experiments(c) : 0;
+	for (uint64_t i = 0; i < n; i++) {
 		candidates_of(c, i, &cs, &ncs, &ccs);
+		if (ncs > PRUNE_CANDIDATES_MAX)
+			send_note(fd, "more flips than def/use pruning takes "
+				      "(" PRUNE_CANDIDATES_TEXT ")");
+	}
 	if (!ncs) {
 		struct prune_msg msg = {0};
 		write_all(fd, &msg, sizeof(msg));
