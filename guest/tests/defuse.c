@@ -6,8 +6,12 @@
  * are written, then memu_probe(2); then all 64 bytes are read and summed,
  * then memu_probe(3), and the sum is printed.  A flip of dbuf[0..31] just
  * after probe 1 is overwritten before it is read; of dbuf[32..63] it is
- * read first; after probe 2 every byte is read first; after probe 3
- * nothing touches dbuf again.
+ * read first; after probe 2 every byte is read first.  After probe 3,
+ * write(2) sends dbuf[32..35] to stdout (the kernel reads them), then
+ * memu_probe(4), then the CPU overwrites and reads them: a flip after
+ * probe 3 is overwritten only after the kernel has read it; after probe
+ * 4 it is overwritten before it is read.  Nothing else touches dbuf
+ * after probe 3.
  *
  * code is a page mapped read, write and execute: its first byte is a
  * `ret` the program calls before probe 1, so the page is one the CPU
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "memu_guest.h"
 
@@ -67,6 +72,12 @@ int main(void)
 	unsigned s = sum(dbuf, 64) ^ sum(code + 64, 32) ^ sum(data + 64, 32);
 	memu_probe(3);
 	PAUSE();
-	printf("sum %08x\n", s);
+	if (write(1, (const void *)(dbuf + 32), 4) != 4)
+		return 1;
+	memu_probe(4);
+	PAUSE();
+	fill(dbuf + 32, 4, 7);
+	s ^= sum(dbuf + 32, 4);
+	printf(" sum %08x\n", s);
 	return 0;
 }
