@@ -12,6 +12,7 @@
  *   campaign_classify.c  an experiment's class and its result line
  *   campaign_results.c   the results file: header, resumption, merge
  *   campaign_summary.c   the outcome table with confidence intervals
+ *   campaign_prune.c     def/use pruning: experiments provably masked
  *   campaign_run.c       memu campaign: golden run, workers, snapshots
  *   campaign_slurm.c     memu campaign slurm: the Slurm job array
  */
@@ -119,6 +120,7 @@ struct campaign {
 	uint64_t output_limit;
 	bool compare_stdout, compare_stderr;
 	bool snapshot;
+	bool prune; /* def/use pruning (campaign_prune.c) */
 	/* $NAME counts of the golden run: names, and values once known */
 	char **counts;
 	int ncounts;
@@ -200,6 +202,12 @@ int cmachine_start(const struct campaign *c, struct cmachine *cm,
 int cmachine_start_log(const struct campaign *c, struct cmachine *cm,
 		       const char *specs, uint64_t limit, bool keep, char *err,
 		       size_t errlen);
+/* The same, calling before_load(m, ctx) before the guest is loaded
+ * (before any of its code is translated): 0 or -1. */
+int cmachine_start_hooked(const struct campaign *c, struct cmachine *cm,
+			  const char *specs, uint64_t limit,
+			  int (*before_load)(struct memu *m, void *ctx),
+			  void *ctx, char *err, size_t errlen);
 /* Run to the end (past probes) or a pause: the memu_run stop. */
 int cmachine_run(struct cmachine *cm);
 /* The run so far into r (outputs copied). */
@@ -308,6 +316,26 @@ int64_t result_index(const char *line);
 void summary_print(FILE *out, const struct results *r);
 /* memu campaign summary. */
 int summary_main(int argc, char **argv);
+
+/* ---- def/use pruning (campaign_prune.c) */
+
+/* Which experiments are provably masked: each of their faults flips a
+ * byte at an instruction count, and the byte is overwritten by the CPU
+ * before anything reads it (docs/campaigns.md, "Pruning"). */
+struct prune {
+	uint64_t n; /* experiments */
+	char **why; /* by index: NULL, or "written by instruction K" */
+	uint64_t pruned;
+	char note[160]; /* why nothing was pruned, when that is so */
+};
+
+/* The def/use run (a child) and its verdicts: 0, or -1 with p->note
+ * saying why nothing is pruned (the run goes on without). */
+int prune_plan(struct campaign *c, const struct golden *g, struct prune *p);
+/* The result line of a pruned experiment (no newline), malloc'd. */
+char *prune_line(const struct campaign *c, const struct golden *g,
+		 uint64_t index, const char *specs, const char *why);
+void prune_free(struct prune *p);
 
 /* ---- memu campaign (campaign_run.c) */
 

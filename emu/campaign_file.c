@@ -32,7 +32,7 @@ struct parser {
 	/* keys seen once already, by line */
 	int seen_ram, seen_seed, seen_guest, seen_stdin, seen_sample,
 		seen_sample_seed, seen_hang, seen_golden, seen_compare,
-		seen_output, seen_snapshot;
+		seen_output, seen_snapshot, seen_prune;
 };
 
 static int fail(struct parser *p, const char *fmt, ...)
@@ -502,6 +502,12 @@ static int setting(struct parser *p, const char *key, char *v)
 		if (strcmp(v, "yes") && strcmp(v, "no"))
 			return fail(p, "snapshot: yes or no");
 		c->snapshot = v[0] == 'y';
+	} else if (!strcmp(key, "prune")) {
+		if (once(p, &p->seen_prune, key))
+			return -1;
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return fail(p, "prune: yes or no");
+		c->prune = v[0] == 'y';
 	} else {
 		return fail(p, "unknown key '%s'", key);
 	}
@@ -642,6 +648,7 @@ int campaign_load(const char *path, struct campaign *c, char *err,
 	c->output_limit = 64ULL << 20;
 	c->compare_stdout = c->compare_stderr = true;
 	c->snapshot = true;
+	c->prune = true;
 	struct parser p = {.c = c, .err = err, .errlen = errlen};
 	if (read_all(&p, path) || parse_lines(&p))
 		return -1;

@@ -46,8 +46,9 @@ static int open_stdin(const struct campaign *c)
 enum { LOG_NONE, LOG_COUNT, LOG_KEEP };
 
 static int start(const struct campaign *c, struct cmachine *cm,
-		 const char *specs, uint64_t limit, int log, char *err,
-		 size_t errlen)
+		 const char *specs, uint64_t limit, int log,
+		 int (*before_load)(struct memu *m, void *ctx), void *ctx,
+		 char *err, size_t errlen)
 {
 	memset(cm, 0, sizeof(*cm));
 	cm->in_fd = -1;
@@ -99,6 +100,10 @@ static int start(const struct campaign *c, struct cmachine *cm,
 		snprintf(err, errlen, "cannot log events");
 		return -1;
 	}
+	if (before_load && before_load(cm->m, ctx)) {
+		snprintf(err, errlen, "cannot install the hooks");
+		return -1;
+	}
 	for (int i = 0; i < c->nimports; i++)
 		if (memu_import(cm->m, c->imports[i].spec, c->imports[i].tree,
 				err, errlen))
@@ -119,15 +124,24 @@ static int start(const struct campaign *c, struct cmachine *cm,
 int cmachine_start(const struct campaign *c, struct cmachine *cm,
 		   const char *specs, uint64_t limit, char *err, size_t errlen)
 {
-	return start(c, cm, specs, limit, LOG_NONE, err, errlen);
+	return start(c, cm, specs, limit, LOG_NONE, NULL, NULL, err, errlen);
+}
+
+int cmachine_start_hooked(const struct campaign *c, struct cmachine *cm,
+			  const char *specs, uint64_t limit,
+			  int (*before_load)(struct memu *m, void *ctx),
+			  void *ctx, char *err, size_t errlen)
+{
+	return start(c, cm, specs, limit, LOG_NONE, before_load, ctx, err,
+		     errlen);
 }
 
 int cmachine_start_log(const struct campaign *c, struct cmachine *cm,
 		       const char *specs, uint64_t limit, bool keep, char *err,
 		       size_t errlen)
 {
-	return start(c, cm, specs, limit, keep ? LOG_KEEP : LOG_COUNT, err,
-		     errlen);
+	return start(c, cm, specs, limit, keep ? LOG_KEEP : LOG_COUNT, NULL,
+		     NULL, err, errlen);
 }
 
 int cmachine_run(struct cmachine *cm)

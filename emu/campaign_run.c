@@ -48,7 +48,7 @@
 /* clang-format off */
 static const char usage[] =
 	"usage: memu campaign run FILE [-j N] [-o RESULTS] [--index I | --range A-B]\n"
-	"                         [--no-snapshot] [--stats]\n"
+	"                         [--no-snapshot] [--no-prune] [--stats]\n"
 	"       memu campaign count FILE\n"
 	"       memu campaign merge [-o OUT] RESULTS...\n"
 	"       memu campaign summary RESULTS...\n"
@@ -61,8 +61,9 @@ static const char usage[] =
 	"         .results.jsonl), N at a time (default 1); the outcome table\n"
 	"         at the end.  --index I, --range A-B (from 0, inclusive): only\n"
 	"         those experiments, no table.  --no-snapshot: every experiment\n"
-	"         runs from the start.  --stats: how many forked from a\n"
-	"         snapshot, on stderr\n"
+	"         runs from the start.  --no-prune: run the experiments def/use\n"
+	"         pruning would count masked without running them.  --stats:\n"
+	"         how many forked from a snapshot, on stderr\n"
 	"count    the number of experiments (after the golden run)\n"
 	"merge    join results files of one campaign, sorted, on stdout or OUT;\n"
 	"         an experiment found twice must have the same result\n"
@@ -94,6 +95,7 @@ struct opts {
 	bool ranged;
 	uint64_t from, to; /* inclusive */
 	bool no_snapshot;
+	bool no_prune;
 	bool stats;
 };
 
@@ -876,6 +878,8 @@ static int parse_run_opts(int argc, char **argv, struct opts *o)
 					v);
 		} else if (!strcmp(a, "--no-snapshot")) {
 			o->no_snapshot = true;
+		} else if (!strcmp(a, "--no-prune")) {
+			o->no_prune = true;
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = true;
 		} else if (a[0] == '-' && a[1]) {
@@ -922,14 +926,42 @@ static struct todo *plan(const struct campaign *c, struct golden *g,
 	return t;
 }
 
+/* The pruned experiments of todo get their lines now (docs/campaigns.md,
+ * "Pruning"); the others stay, in order: how many. */
+static uint64_t drop_pruned(const struct campaign *c, const struct golden *g,
+			    const struct prune *p, struct todo *todo,
+			    uint64_t ntodo, struct results *res, FILE *f)
+{
+	uint64_t kept = 0;
+	char specs[SPECS_LEN];
+	for (uint64_t i = 0; i < ntodo; i++) {
+		uint64_t index = todo[i].index;
+		char *line = NULL;
+		if (p->why[index]) {
+			specs_of(c, index, specs);
+			line = prune_line(c, g, index, specs, p->why[index]);
+		}
+		if (!line) {
+			todo[kept++] = todo[i];
+			continue;
+		}
+		fprintf(f, "%s\n", line);
+		free(res->lines[index]);
+		res->lines[index] = line;
+		res->done++;
+	}
+	fflush(f);
+	return kept;
+}
+
 static int cmd_run(int argc, char **argv, bool count_only)
 {
 	struct opts o;
 	int rc = parse_run_opts(argc, argv, &o);
 	if (rc)
 		return rc;
-	if (count_only &&
-	    (o.ranged || o.out || o.jobs != 1 || o.no_snapshot || o.stats))
+	if (count_only && (o.ranged || o.out || o.jobs != 1 || o.no_snapshot ||
+			   o.no_prune || o.stats))
 		return usage_error("count takes only the campaign FILE", NULL);
 	struct campaign c;
 	struct golden g = {0};
@@ -937,6 +969,7 @@ static int cmd_run(int argc, char **argv, bool count_only)
 	char err[CAMPAIGN_ERR];
 	char *out = NULL, *header = NULL;
 	struct todo *todo = NULL;
+	struct prune pruned = {0};
 	FILE *f = NULL;
 	if (campaign_load(o.file, &c, err, sizeof(err))) {
 		fprintf(stderr, "memu: %s\n", err);
@@ -983,8 +1016,11 @@ static int cmd_run(int argc, char **argv, bool count_only)
 		goto done;
 	}
 	bool snapshot = c.snapshot && !o.no_snapshot;
+	bool prune = c.prune && !o.no_prune;
 	uint64_t ntodo;
 	todo = plan(&c, &g, &o, &res, snapshot, &ntodo);
+	if (prune && todo && ntodo && !prune_plan(&c, &g, &pruned))
+		ntodo = drop_pruned(&c, &g, &pruned, todo, ntodo, &res, f);
 	struct progress pr = {.on = isatty(2), .total = ntodo};
 	pr.start = pr.last = now();
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
@@ -1015,6 +1051,10 @@ static int cmd_run(int argc, char **argv, bool count_only)
 			res.done, n, out);
 	else if (!rc && !o.ranged)
 		summary_print(stdout, &res);
+	if (!rc && !o.ranged && (!prune || *pruned.note))
+		printf("pruning off: %s\n", prune     ? pruned.note
+					    : c.prune ? "--no-prune"
+						      : "prune no");
 	/* Not part of the table: a statistic of this run. */
 	if (!rc && o.stats)
 		fprintf(stderr,
@@ -1022,6 +1062,7 @@ static int cmd_run(int argc, char **argv, bool count_only)
 			" experiments run forked from a snapshot\n",
 			pr.forked, ntodo);
 done:
+	prune_free(&pruned);
 	if (f)
 		fclose(f);
 	free(todo);

@@ -34,7 +34,7 @@ static json_t *field(json_t *j, const char *key)
 
 void summary_print(FILE *out, const struct results *r)
 {
-	uint64_t count[CLASSES] = {0}, unfired = 0, done = 0;
+	uint64_t count[CLASSES] = {0}, unfired = 0, done = 0, pruned = 0;
 	for (uint64_t i = 0; i < r->n; i++) {
 		if (!r->lines[i])
 			continue;
@@ -51,6 +51,7 @@ void summary_print(FILE *out, const struct results *r)
 		for (size_t f = 0; f < json_array_size(fired); f++)
 			any |= json_integer_value(json_array_get(fired, f)) > 0;
 		unfired += json_is_array(fired) && !any;
+		pruned += json_is_string(field(j, "pruned"));
 		json_decref(j);
 	}
 	json_t *h = json_loads(r->header, 0, NULL);
@@ -86,8 +87,9 @@ void summary_print(FILE *out, const struct results *r)
 	fprintf(out, "%-14s %8" PRIu64 "\n", "total", done);
 	fprintf(out,
 		"never fired: %" PRIu64 " (counted in their class)\n"
-		"pruned: 0 (every experiment ran; memu does not prune yet)\n",
-		unfired);
+		"pruned: %" PRIu64 " (counted masked without running: each "
+		"flipped byte is overwritten before it is next read)\n",
+		unfired, pruned);
 }
 
 int summary_main(int argc, char **argv)
