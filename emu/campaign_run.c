@@ -421,12 +421,17 @@ static bool fork_point(const struct golden *g, const char *specs, uint64_t *at)
 		const struct cfilter *f;
 		if (s[i].when == WHEN_INSN) {
 			p = s[i].n;
-		} else if (s[i].when == WHEN_EVENT && s[i].p <= 0 &&
+		} else if (s[i].when == WHEN_EVENT &&
 			   (f = filter_of(g, &s[i]))) {
-			if (s[i].n > f->n) {
+			/* The event it first fires on: the Nth, or with p=
+			 * the first its draws pick. */
+			uint64_t k = s[i].p > 0
+					     ? inject_first_chance(&s[i], f->n)
+					     : s[i].n;
+			if (!k || k > f->n) {
 				p = g->run.instructions;
 			} else {
-				p = g->log[f->pos[s[i].n - 1]].insns;
+				p = g->log[f->pos[k - 1]].insns;
 				p -= p > 0;
 			}
 		} else {
@@ -454,7 +459,10 @@ static bool events_ahead(const struct golden *g, const char *specs, uint64_t n,
 		if (!f)
 			return false;
 		seen[i] = filter_before(f, n);
-		if (seen[i] >= s[i].n)
+		uint64_t due = s[i].p > 0
+				       ? inject_first_chance(&s[i], seen[i] + 1)
+				       : s[i].n;
+		if (due && seen[i] >= due)
 			return false;
 	}
 	return k >= 0;
@@ -915,7 +923,7 @@ static struct todo *plan(const struct campaign *c, struct golden *g,
 		struct inject_spec s[CRUN_SPECS];
 		int n = snapshot ? parse_specs(specs, s, CRUN_SPECS) : 0;
 		for (int k = 0; k < n; k++)
-			if (s[k].when == WHEN_EVENT && s[k].p <= 0)
+			if (s[k].when == WHEN_EVENT)
 				filter_add(g, &s[k]);
 		d->fresh = !snapshot || !fork_point(g, specs, &d->at);
 		if (d->fresh)

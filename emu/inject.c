@@ -45,6 +45,16 @@ static bool chance(uint64_t s[4], double p)
 	return (double)(next_rand(s) >> 11) * 0x1.0p-53 < p;
 }
 
+uint64_t inject_first_chance(const struct inject_spec *s, uint64_t n)
+{
+	struct rng r;
+	rng_seed(&r, s->seed);
+	for (uint64_t k = 1; k <= n; k++)
+		if (chance(r.s, s->p))
+			return k;
+	return 0;
+}
+
 /* ---- the faults */
 
 static void emit(struct memu *m, int index, enum inject_what w, uint64_t target,
@@ -393,8 +403,13 @@ int inject_add_now(struct memu *m, const char *text, uint64_t seen, char *err,
 		    a->spec.n >= memu_instructions(m);
 	/* Events reach the triggers once the sink is in place (memu_load
 	 * puts it there when a spec or the log wants them). */
-	bool event = a->spec.when == WHEN_EVENT && a->spec.p <= 0 &&
-		     seen < a->spec.n && m->mmu.events.sink;
+	bool event = a->spec.when == WHEN_EVENT && m->mmu.events.sink;
+	if (event && a->spec.p > 0) {
+		uint64_t first = inject_first_chance(&a->spec, seen + 1);
+		event = !first || first > seen;
+	} else if (event) {
+		event = seen < a->spec.n;
+	}
 	if (!insn && !event) {
 		snprintf(err, errlen,
 			 "only insn= faults at or after the count so far, and "
@@ -406,6 +421,9 @@ int inject_add_now(struct memu *m, const char *text, uint64_t seen, char *err,
 	rng_seed(&r, a->spec.seed);
 	memcpy(a->rng, r.s, sizeof(a->rng));
 	a->seen = event ? seen : 0;
+	/* A p= trigger has drawn once for each event so far. */
+	for (uint64_t k = 0; event && a->spec.p > 0 && k < seen; k++)
+		chance(a->rng, a->spec.p);
 	in->insns |= insn;
 	in->events |= event;
 	in->n++;

@@ -140,10 +140,13 @@ int inject_validate(struct memu *m, const char *text, char *err, size_t errlen);
 /* Arm a spec while the guest runs (stopped at memu_pause_at): what a
  * fresh run with the spec armed before the program was loaded does from
  * here on.  An insn=N spec: N not below the instructions so far.  An
- * event=KIND#N spec (not p=): seen is how many events of KIND came so
- * far, below N. */
+ * event=KIND#N spec: seen is how many events of KIND came so far, below
+ * N; with p=, below the first on which it fires (inject_first_chance). */
 int inject_add_now(struct memu *m, const char *text, uint64_t seen, char *err,
 		   size_t errlen);
+/* An event=KIND,p=P,seed=S spec: the first of n events of its kind on
+ * which it fires (from 1), or 0 when it fires on none of them. */
+uint64_t inject_first_chance(const struct inject_spec *s, uint64_t n);
 /* Whether a trigger of spec s counts an event of class ev and kind. */
 bool inject_counts(const struct inject_spec *s, enum inject_event_class ev,
 		   int64_t kind);

@@ -690,9 +690,9 @@ Test(campaign, the_same_results_with_any_jobs_and_without_snapshots)
  * instruction (a syscall, a page fault, the frame allocation and TLB
  * flush inside those) and between two (a signal's delivery), an event
  * that never comes (the mprotect after the last), and an event fault
- * with an insn= fault in one experiment.  Only the p= faults, whose
- * draws start at the first event, run from the start.  The signals
- * guest: 1,511 signals, 1,506 faults, 3,003 mprotects. */
+ * with an insn= fault in one experiment, and faults on each event with a
+ * probability (they fork before the first event their draws pick).
+ * The signals guest: 1,511 signals, 1,506 faults, 3,003 mprotects. */
 Test(campaign, faults_at_events_fork_from_snapshots)
 {
 	char *text;
@@ -714,6 +714,10 @@ Test(campaign, faults_at_events_fork_from_snapshots)
 			 "flip:reg=rbx,bit=1@insn=5000\n"
 			 "fault syscall:errno=EINTR@event=syscall,p=0.05,"
 			 "seed={1..3}\n"
+			 "fault flip:reg=rax,bit=2@event=signal,p=0.01,"
+			 "seed={1..2}\n"
+			 "fault fail-alloc:times=1@event=frame-alloc,"
+			 "p=0.000001,seed=1\n"
 			 "hang 3x+10000\n",
 			 guest_path("signals")) > 0);
 	write_file("ev.campaign", text);
@@ -723,13 +727,13 @@ Test(campaign, faults_at_events_fork_from_snapshots)
 	     "snap.jsonl");
 	expect_status(&p, 0);
 	char *table = strdup(p.out);
-	cr_assert_str_eq(p.err, "memu: snapshots: 64 of the 67 experiments run "
+	cr_assert_str_eq(p.err, "memu: snapshots: 70 of the 70 experiments run "
 				"forked from a snapshot\n");
 	proc_free(&p);
 	MEMU(&p, "campaign", "run", "ev.campaign", "-j", "2", "--no-snapshot",
 	     "--stats", "-o", "fresh.jsonl");
 	expect_status(&p, 0);
-	cr_assert_str_eq(p.err, "memu: snapshots: 0 of the 67 experiments run "
+	cr_assert_str_eq(p.err, "memu: snapshots: 0 of the 70 experiments run "
 				"forked from a snapshot\n");
 	proc_free(&p);
 	json_t *h = line_of("snap.jsonl", 0);
@@ -738,8 +742,8 @@ Test(campaign, faults_at_events_fork_from_snapshots)
 	cr_assert_eq(num(counts, "frame-alloc"), 4);
 	cr_assert_eq(num(counts, "fault"), 1506);
 	cr_assert_eq(num(counts, "tlb-flush"), 1500);
-	/* 6 + 6 + 5 + 4 + 40 + 2 + 1 + 3 */
-	cr_assert_eq(num(h, "experiments"), 67);
+	/* 6 + 6 + 5 + 4 + 40 + 2 + 1 + 3 + 2 + 1 */
+	cr_assert_eq(num(h, "experiments"), 70);
 	cr_assert(same_file("snap.jsonl", "fresh.jsonl"));
 	/* The mprotect after the last never comes. */
 	json_t *r = result("snap.jsonl", 62);
