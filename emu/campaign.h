@@ -13,6 +13,8 @@
  *   campaign_results.c   the results file: header, resumption, merge
  *   campaign_summary.c   the outcome table with confidence intervals
  *   campaign_prune.c     def/use pruning: experiments provably masked
+ *   campaign_pipe.c      whole reads and writes on the pipes between
+ *                        a campaign's processes
  *   campaign_run.c       memu campaign: golden run, workers, snapshots
  *   campaign_slurm.c     memu campaign slurm: the Slurm job array
  */
@@ -336,6 +338,13 @@ int prune_plan(struct campaign *c, const struct golden *g, struct prune *p);
 char *prune_line(const struct campaign *c, const struct golden *g,
 		 uint64_t index, const char *specs, const char *why);
 void prune_free(struct prune *p);
+
+/* ---- pipes between a campaign's processes (campaign_pipe.c) */
+
+/* Write or read all n bytes (retrying after EINTR): 0, or -1 at an
+ * error or the pipe's end. */
+int pipe_write_full(int fd, const void *p, size_t n);
+int pipe_read_full(int fd, void *p, size_t n);
 
 /* ---- memu campaign (campaign_run.c) */
 

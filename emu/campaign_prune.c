@@ -483,41 +483,11 @@ struct prune_msg {
 	uint64_t records;
 };
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-	char *s = p;
-	while (n) {
-		ssize_t r = read(fd, s, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		s += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static void send_note(int fd, const char *note)
 {
 	struct prune_msg msg = {.status = 1};
 	snprintf(msg.note, sizeof(msg.note), "%s", note);
-	write_all(fd, &msg, sizeof(msg));
+	pipe_write_full(fd, &msg, sizeof(msg));
 	_exit(0);
 }
 
@@ -546,7 +516,7 @@ static void defuse_child(struct campaign *c, const struct golden *g, int fd)
 	}
 	if (!ncs) {
 		struct prune_msg msg = {0};
-		write_all(fd, &msg, sizeof(msg));
+		pipe_write_full(fd, &msg, sizeof(msg));
 		_exit(0);
 	}
 	for (size_t i = 0; i < ncs; i++)
@@ -599,8 +569,8 @@ static void defuse_child(struct campaign *c, const struct golden *g, int fd)
 		}
 		i = j;
 	}
-	if (write_all(fd, &msg, sizeof(msg)) ||
-	    write_all(fd, all, nall * sizeof(*all)))
+	if (pipe_write_full(fd, &msg, sizeof(msg)) ||
+	    pipe_write_full(fd, all, nall * sizeof(*all)))
 		_exit(1);
 	_exit(0);
 }
@@ -629,7 +599,7 @@ int prune_plan(struct campaign *c, const struct golden *g, struct prune *p)
 	}
 	close(fds[1]);
 	struct prune_msg msg;
-	int rc = read_all(fds[0], &msg, sizeof(msg));
+	int rc = pipe_read_full(fds[0], &msg, sizeof(msg));
 	if (!rc && msg.status) {
 		snprintf(p->note, sizeof(p->note), "%s", msg.note);
 		rc = -1;
@@ -640,9 +610,9 @@ int prune_plan(struct campaign *c, const struct golden *g, struct prune *p)
 	for (uint64_t r = 0; !rc && r < msg.records; r++) {
 		uint64_t head[2], k;
 		struct sbuf b = {0};
-		rc = read_all(fds[0], head, sizeof(head));
+		rc = pipe_read_full(fds[0], head, sizeof(head));
 		for (uint64_t s = 0; !rc && s < head[1]; s++) {
-			rc = read_all(fds[0], &k, sizeof(k));
+			rc = pipe_read_full(fds[0], &k, sizeof(k));
 			sb_printf(&b, "%s%" PRIu64,
 				  s		? ", "
 				  : head[1] > 1 ? "written by instructions "

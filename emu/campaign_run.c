@@ -108,36 +108,6 @@ static int usage_error(const char *msg, const char *arg)
 
 /* ---- pipes */
 
-static int write_full(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_full(int fd, void *p, size_t n)
-{
-	char *s = p;
-	while (n) {
-		ssize_t r = read(fd, s, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		s += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* Everything fd gives until its end, NUL-terminated. */
 static char *read_to_end(int fd, size_t *len)
 {
@@ -248,10 +218,10 @@ static void golden_child(struct campaign *c, int fd)
 	struct inject_log *l = cm.m ? &cm.m->inject.log : NULL;
 	msg.log_full = !l || l->full;
 	msg.nlog = msg.log_full ? 0 : l->n;
-	if (write_full(fd, &msg, sizeof(msg)) ||
-	    write_full(fd, out ? out : "", r->outlen) ||
-	    write_full(fd, err ? err : "", r->errlen) ||
-	    (msg.nlog && write_full(fd, l->e, msg.nlog * sizeof(*l->e))))
+	if (pipe_write_full(fd, &msg, sizeof(msg)) ||
+	    pipe_write_full(fd, out ? out : "", r->outlen) ||
+	    pipe_write_full(fd, err ? err : "", r->errlen) ||
+	    (msg.nlog && pipe_write_full(fd, l->e, msg.nlog * sizeof(*l->e))))
 		_exit(EXIT_FAILED);
 	_exit(0);
 }
@@ -273,19 +243,19 @@ int golden_run(struct campaign *c, struct golden *g)
 	close(p[1]);
 	static struct golden_msg msg;
 	struct crun *r = &g->run;
-	int rc = read_full(p[0], &msg, sizeof(msg));
+	int rc = pipe_read_full(p[0], &msg, sizeof(msg));
 	*r = msg.run;
 	r->out = malloc(r->outlen + 1);
 	r->err = malloc(r->errlen + 1);
 	if (!rc && r->out && r->err)
-		rc = read_full(p[0], r->out, r->outlen) ||
-		     read_full(p[0], r->err, r->errlen);
+		rc = pipe_read_full(p[0], r->out, r->outlen) ||
+		     pipe_read_full(p[0], r->err, r->errlen);
 	g->log_full = msg.log_full;
 	g->nlog = msg.nlog;
 	if (!rc && g->nlog) {
 		g->log = malloc(g->nlog * sizeof(*g->log));
 		if (!g->log ||
-		    read_full(p[0], g->log, g->nlog * sizeof(*g->log))) {
+		    pipe_read_full(p[0], g->log, g->nlog * sizeof(*g->log))) {
 			free(g->log);
 			g->log = NULL;
 			g->nlog = 0;
@@ -523,7 +493,7 @@ static void experiment_child(const struct campaign *c, const struct golden *g,
 		cmachine_result(&cm, &r);
 		line = classify(c, g, index, specs, &r);
 	}
-	if (!line || write_full(fd, line, strlen(line)))
+	if (!line || pipe_write_full(fd, line, strlen(line)))
 		_exit(EXIT_FAILED);
 	_exit(0);
 }
@@ -583,7 +553,7 @@ static void worker_main(struct campaign *c, const struct golden *g,
 	char specs[SPECS_LEN], err[CAMPAIGN_ERR];
 	for (;;) {
 		uint64_t index, at;
-		if (read_full(cmd_fd, &index, sizeof(index)) ||
+		if (pipe_read_full(cmd_fd, &index, sizeof(index)) ||
 		    index == NO_MORE)
 			_exit(0);
 		specs_of(c, index, specs);
@@ -613,9 +583,9 @@ static void worker_main(struct campaign *c, const struct golden *g,
 		char *line = run_experiment(c, g, index, specs, from, seen);
 		/* The line, after S if it forked from the snapshot, F if
 		 * it ran from the start. */
-		if (!line || write_full(res_fd, from ? "S" : "F", 1) ||
-		    write_full(res_fd, line, strlen(line)) ||
-		    write_full(res_fd, "\n", 1))
+		if (!line || pipe_write_full(res_fd, from ? "S" : "F", 1) ||
+		    pipe_write_full(res_fd, line, strlen(line)) ||
+		    pipe_write_full(res_fd, "\n", 1))
 			_exit(EXIT_FAILED);
 		free(line);
 	}
@@ -666,7 +636,7 @@ static void stop_workers(struct worker *w, unsigned n, bool kill_them)
 		if (kill_them)
 			kill(w[i].pid, SIGKILL);
 		else
-			write_full(w[i].cmd, &(uint64_t){NO_MORE}, 8);
+			pipe_write_full(w[i].cmd, &(uint64_t){NO_MORE}, 8);
 		close(w[i].cmd);
 		close(w[i].res);
 		while (waitpid(w[i].pid, NULL, 0) < 0 && errno == EINTR)
@@ -764,7 +734,7 @@ static int dispatch(struct campaign *c, const struct golden *g, bool snapshot,
 			rc = EXIT_FAILED;
 			break;
 		}
-		write_full(w[i].cmd, &todo[next++].index, 8);
+		pipe_write_full(w[i].cmd, &todo[next++].index, 8);
 		w[i].busy = true;
 		pending++;
 	}
@@ -828,7 +798,7 @@ static int dispatch(struct campaign *c, const struct golden *g, bool snapshot,
 			pending--;
 			k->busy = next < ntodo;
 			if (k->busy) {
-				write_full(k->cmd, &todo[next++].index, 8);
+				pipe_write_full(k->cmd, &todo[next++].index, 8);
 				pending++;
 			}
 		}
