@@ -58,47 +58,19 @@ static const char *in_dir(const char *name)
 	return p;
 }
 
-static char *read_path(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	cr_assert(f, "%s: %s", path, strerror(errno));
-	char *s = NULL;
-	size_t n = 0;
-	cr_assert(getdelim(&s, &n, '\0', f) >= 0 || feof(f));
-	fclose(f);
-	return s ? s : strdup("");
-}
-
 /* argv in dir: its exit status (0 expected); stdout in *out (malloc'd)
  * when out is not NULL. */
 static int run_in_dir(char **out, const char *const *argv)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, in_dir(".out"),
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, in_dir(".err"),
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	char cwd[4096];
-	cr_assert(getcwd(cwd, sizeof(cwd)));
-	cr_assert_eq(chdir(dir), 0);
-	pid_t pid;
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv,
-			     environ);
-	cr_assert_eq(chdir(cwd), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	cr_assert_eq(rc, 0);
-	int ws;
-	cr_assert_eq(waitpid(pid, &ws, 0), pid);
-	cr_assert(WIFEXITED(ws), "memu died of signal %d", WTERMSIG(ws));
-	char *err = read_path(in_dir(".err"));
-	cr_expect(WEXITSTATUS(ws) == 0, "memu exited %d: %s", WEXITSTATUS(ws),
-		  err);
-	free(err);
+	struct cmd c;
+	cmd_run(&c, dir, argv, NULL);
+	cr_expect(c.status == 0, "memu exited %d: %s", c.status, c.err);
 	if (out)
-		*out = read_path(in_dir(".out"));
-	return WEXITSTATUS(ws);
+		*out = c.out;
+	else
+		free(c.out);
+	free(c.err);
+	return c.status;
 }
 
 /* memu with args (NULL-terminated) in dir, as run_in_dir. */
@@ -235,7 +207,7 @@ static bool must_prune(int i)
 /* The lines of a results file: [0] the header. */
 static char **lines_of(const char *name, int *n)
 {
-	char *text = read_path(in_dir(name));
+	char *text = slurp_path(in_dir(name));
 	char **l = calloc(EXPERIMENTS + 2, sizeof(*l));
 	cr_assert(l);
 	*n = 0;
@@ -258,7 +230,7 @@ static void free_lines(char **l, int n)
 
 static bool same_file(const char *a, const char *b)
 {
-	char *x = read_path(in_dir(a)), *y = read_path(in_dir(b));
+	char *x = slurp_path(in_dir(a)), *y = slurp_path(in_dir(b));
 	bool same = !strcmp(x, y);
 	free(x);
 	free(y);
@@ -395,7 +367,7 @@ Test(prune, prune_no_runs_everything)
 				"before it is next read)\n"
 				"pruning off: prune no\n"),
 		  "%s", table);
-	char *text = read_path(in_dir("all.jsonl"));
+	char *text = slurp_path(in_dir("all.jsonl"));
 	cr_expect(!strstr(text, "\"pruned\""));
 	free(text);
 	free(table);
@@ -429,7 +401,7 @@ Test(prune, the_prune_key_is_yes_or_no)
 	cr_assert_eq(waitpid(pid, &ws, 0), pid);
 	cr_assert(WIFEXITED(ws));
 	cr_expect_eq(WEXITSTATUS(ws), 2);
-	char *err = read_path(in_dir(".err"));
+	char *err = slurp_path(in_dir(".err"));
 	cr_expect_str_eq(err, "memu: bad.campaign:3: prune: yes or no\n");
 	free(err);
 }

@@ -32,104 +32,18 @@ extern char **environ;
 
 /* ---- running memu */
 
-struct proc {
-	char *out, *err;
-	int status; /* exit status; memu must not die of a signal */
-};
-
 static char dir[64];
 
-static char *slurp_fd(int fd)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	cr_assert(buf);
-	for (;;) {
-		if (n + 1 == cap)
-			cr_assert(buf = realloc(buf, cap *= 2));
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Start argv (argv[0] the program) in dir with stdin /dev/null, its
- * stdout and stderr to files; the pid. */
-static pid_t spawn_in_dir(const char *const *argv, const char *out,
-			  const char *err)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out,
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, err,
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	char cwd[4096];
-	cr_assert(getcwd(cwd, sizeof(cwd)));
-	cr_assert_eq(chdir(dir), 0);
-	pid_t pid;
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv,
-			     environ);
-	cr_assert_eq(chdir(cwd), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	cr_assert_eq(rc, 0, "posix_spawn %s: %s", argv[0], strerror(rc));
-	return pid;
-}
-
-static char *read_path(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	cr_assert(fd >= 0, "%s: %s", path, strerror(errno));
-	char *s = slurp_fd(fd);
-	close(fd);
-	return s;
-}
-
-static void finish(struct proc *p, pid_t pid)
-{
-	int ws;
-	cr_assert_eq(waitpid(pid, &ws, 0), pid);
-	cr_assert(WIFEXITED(ws), "memu died of signal %d", WTERMSIG(ws));
-	p->status = WEXITSTATUS(ws);
-	char path[128];
-	snprintf(path, sizeof(path), "%s/.out", dir);
-	p->out = read_path(path);
-	snprintf(path, sizeof(path), "%s/.err", dir);
-	p->err = read_path(path);
-}
-
 /* Run memu with the NULL-terminated args in the campaign directory. */
-static void run_memu(struct proc *p, const char *const *args)
+static void run_memu(struct cmd *p, const char *const *args)
 {
 	const char *argv[32] = {MEMU_BIN};
 	for (int i = 0; args[i] && i < 30; i++)
 		argv[i + 1] = args[i];
-	char out[128], err[128];
-	snprintf(out, sizeof(out), "%s/.out", dir);
-	snprintf(err, sizeof(err), "%s/.err", dir);
-	finish(p, spawn_in_dir(argv, out, err));
+	cmd_run(p, dir, argv, NULL);
 }
 
 #define MEMU(p, ...) run_memu((p), (const char *const[]){__VA_ARGS__, NULL})
-
-static void proc_free(struct proc *p)
-{
-	free(p->out);
-	free(p->err);
-}
-
-static void expect_status(const struct proc *p, int status)
-{
-	cr_assert_eq(p->status, status,
-		     "exit status %d, want %d; stdout:\n%s\nstderr:\n%s",
-		     p->status, status, p->out, p->err);
-}
 
 /* ---- the campaign directory */
 
@@ -206,7 +120,7 @@ static void write_campaign(const char *name, const char *lines)
 
 static bool same_file(const char *a, const char *b)
 {
-	char *x = read_path(in_dir(a)), *y = read_path(in_dir(b));
+	char *x = slurp_path(in_dir(a)), *y = slurp_path(in_dir(b));
 	bool same = !strcmp(x, y);
 	free(x);
 	free(y);
@@ -226,7 +140,7 @@ static int count_lines(const char *text)
 /* Line k (0: the header) of results file name, parsed. */
 static json_t *line_of(const char *name, int k)
 {
-	char *text = read_path(in_dir(name));
+	char *text = slurp_path(in_dir(name));
 	char *s = text;
 	for (int i = 0; i < k && s; i++) {
 		s = strchr(s, '\n');
@@ -375,19 +289,19 @@ Test(limit, needs_the_counter)
 
 Test(campaign, insn_limit_on_the_command_line)
 {
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "run", "--insn-limit", "16", guest_path("icount"));
-	expect_status(&p, 124);
+	cmd_expect_status(&p, 124);
 	char want[160];
 	snprintf(want, sizeof(want),
 		 "memu: icount: stopped after 16 instructions at ip %#llx: "
 		 "instruction limit\n",
 		 (unsigned long long)guest_symbol("icount", "ic_touch"));
 	cr_assert_str_eq(p.err, want);
-	proc_free(&p);
+	cmd_free(&p);
 	MEMU(&p, "run", "--insn-limit", "0", guest_path("icount"));
-	expect_status(&p, 2);
-	proc_free(&p);
+	cmd_expect_status(&p, 2);
+	cmd_free(&p);
 }
 
 /* ---- classification */
@@ -415,9 +329,9 @@ static const char classes_campaign[] =
 Test(campaign, each_experiment_has_its_exact_class)
 {
 	write_campaign("classes.campaign", classes_campaign);
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "run", "classes.campaign");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	cr_assert_str_empty(p.err);
 	json_t *h = line_of("classes.results.jsonl", 0);
 	cr_assert_str_eq(str(h, "campaign"), "memu");
@@ -481,17 +395,17 @@ Test(campaign, each_experiment_has_its_exact_class)
 	expect_row(p.out, "exit", 0, "0.00", "[0.00%, 35.43%]");
 	cr_assert(strstr(p.out, "never fired: 1 (counted in their class)\n"),
 		  "%s", p.out);
-	proc_free(&p);
+	cmd_free(&p);
 
 	/* summary reads the same table back from the file. */
-	struct proc s;
+	struct cmd s;
 	MEMU(&s, "campaign", "summary", "classes.results.jsonl");
-	expect_status(&s, 0);
+	cmd_expect_status(&s, 0);
 	MEMU(&p, "campaign", "run", "classes.campaign");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	cr_assert_str_eq(s.out, p.out, "a rerun has nothing to do: same table");
-	proc_free(&s);
-	proc_free(&p);
+	cmd_free(&s);
+	cmd_free(&p);
 }
 
 Test(campaign, without_rules_another_exit_status_is_exit_and_stderr_rules)
@@ -502,19 +416,19 @@ Test(campaign, without_rules_another_exit_status_is_exit_and_stderr_rules)
 	write_campaign("stderr.campaign",
 		       "fault syscall:errno={EIO,EINTR}@event=syscall.read#1\n"
 		       "detected stderr I/O error$\n");
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "run", "exit.campaign");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	expect_class(result("exit.results.jsonl", 0), "exit", 3);
 	expect_class(result("exit.results.jsonl", 1), "exit", 3);
-	proc_free(&p);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "stderr.campaign");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	json_t *r = result("stderr.results.jsonl", 0);
 	expect_class(r, "detected", 3);
 	cr_assert_str_eq(str(r, "rule"), "stderr I/O error$");
 	expect_class(result("stderr.results.jsonl", 1), "exit", 3);
-	proc_free(&p);
+	cmd_free(&p);
 }
 
 /* The command line of every result, run through the shell in the
@@ -523,10 +437,10 @@ Test(campaign, without_rules_another_exit_status_is_exit_and_stderr_rules)
 Test(campaign, every_command_line_reproduces_its_result)
 {
 	write_campaign("classes.campaign", classes_campaign);
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "run", "classes.campaign");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	char bin[4096];
 	snprintf(bin, sizeof(bin), "%s", MEMU_BIN);
 	*strrchr(bin, '/') = '\0';
@@ -537,7 +451,7 @@ Test(campaign, every_command_line_reproduces_its_result)
 		cr_assert(asprintf(&cmd, "PATH='%s':\"$PATH\"; %s", bin,
 				   str(r, "command")) > 0);
 		const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-		finish(&p, spawn_in_dir(argv, in_dir(".out"), in_dir(".err")));
+		cmd_run(&p, dir, argv, NULL);
 		cr_expect_eq(p.status, num(r, "exit"), "%s\n%s", cmd, p.err);
 		if (i == 0)
 			golden = strdup(p.out);
@@ -546,7 +460,7 @@ Test(campaign, every_command_line_reproduces_its_result)
 		if (!strcmp(str(r, "class"), "sdc"))
 			cr_expect_str_neq(p.out, golden, "%s", cmd);
 		free(cmd);
-		proc_free(&p);
+		cmd_free(&p);
 	}
 	cr_assert(strstr(golden, "checksum ") && strstr(golden, "of 256 bytes"),
 		  "%s", golden);
@@ -562,11 +476,11 @@ Test(campaign, every_command_line_reproduces_its_result)
 	cr_assert(asprintf(&full, "%smemu run --stats%s", cmd,
 			   strstr(str(r, "command"), "memu run") + 8) > 0);
 	const char *argv[] = {"/bin/sh", "-c", full, NULL};
-	finish(&p, spawn_in_dir(argv, in_dir(".out"), in_dir(".err")));
-	expect_status(&p, 0);
+	cmd_run(&p, dir, argv, NULL);
+	cmd_expect_status(&p, 0);
 	cr_assert(strstr(p.err, "frame allocations    1 (of 2 asked)"), "%s",
 		  p.err);
-	proc_free(&p);
+	cmd_free(&p);
 	free(cmd);
 	free(full);
 }
@@ -588,14 +502,14 @@ Test(campaign, a_flipped_code_byte_takes_effect_at_once)
 			   guest_path("icount")) > 0);
 	write_file("code.campaign", text);
 	free(text);
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "run", "code.campaign", "-o", "snap.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "code.campaign", "--no-snapshot", "-o",
 	     "fresh.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	cr_assert(same_file("snap.jsonl", "fresh.jsonl"));
 	json_t *h = line_of("snap.jsonl", 0);
 	cr_assert_eq(num(json_object_get(h, "golden"), "instructions"), 2040);
@@ -627,9 +541,9 @@ Test(campaign, stdin_is_read_whole_by_every_experiment)
 			   guest_path("checksum")) > 0);
 	write_file("stdin.campaign", text);
 	free(text);
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "run", "stdin.campaign", "-j", "2");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	json_t *h = line_of("stdin.results.jsonl", 0);
 	long long n = num(h, "experiments");
 	cr_assert_gt(n, 10);
@@ -640,7 +554,7 @@ Test(campaign, stdin_is_read_whole_by_every_experiment)
 	char want[32];
 	snprintf(want, sizeof(want), "\n%-14s %8lld ", "masked", n);
 	cr_assert(strstr(p.out, want), "%s", p.out);
-	proc_free(&p);
+	cmd_free(&p);
 }
 
 /* ---- determinism, resumption, pieces */
@@ -660,22 +574,22 @@ static const char sampled_campaign[] =
 Test(campaign, the_same_results_with_any_jobs_and_without_snapshots)
 {
 	write_campaign("s.campaign", sampled_campaign);
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "run", "s.campaign", "-j", "1", "-o", "j1.jsonl");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	char *table = strdup(p.out);
-	proc_free(&p);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "s.campaign", "-j2", "-o", "j2.jsonl");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	cr_assert_str_eq(p.out, table);
-	proc_free(&p);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "s.campaign", "-j", "2", "--no-snapshot",
 	     "-o", "fresh.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	cr_assert(same_file("j1.jsonl", "j2.jsonl"));
 	cr_assert(same_file("j1.jsonl", "fresh.jsonl"));
-	char *text = read_path(in_dir("j1.jsonl"));
+	char *text = slurp_path(in_dir("j1.jsonl"));
 	cr_assert_eq(count_lines(text), 41);
 	free(text);
 	/* Several classes, or the comparison proves little. */
@@ -722,20 +636,20 @@ Test(campaign, faults_at_events_fork_from_snapshots)
 			 guest_path("signals")) > 0);
 	write_file("ev.campaign", text);
 	free(text);
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "run", "ev.campaign", "-j", "2", "--stats", "-o",
 	     "snap.jsonl");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	char *table = strdup(p.out);
 	cr_assert_str_eq(p.err, "memu: snapshots: 70 of the 70 experiments run "
 				"forked from a snapshot\n");
-	proc_free(&p);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "ev.campaign", "-j", "2", "--no-snapshot",
 	     "--stats", "-o", "fresh.jsonl");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	cr_assert_str_eq(p.err, "memu: snapshots: 0 of the 70 experiments run "
 				"forked from a snapshot\n");
-	proc_free(&p);
+	cmd_free(&p);
 	json_t *h = line_of("snap.jsonl", 0);
 	json_t *counts =
 		json_object_get(json_object_get(h, "golden"), "counts");
@@ -763,54 +677,52 @@ Test(campaign, faults_at_events_fork_from_snapshots)
 Test(campaign, a_resumed_run_gives_the_same_file)
 {
 	write_campaign("s.campaign", sampled_campaign);
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "run", "s.campaign", "-j", "2", "-o", "all.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	/* Some experiments first, then the whole campaign. */
 	MEMU(&p, "campaign", "run", "s.campaign", "--range", "5-12", "-o",
 	     "part.jsonl");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	cr_assert_str_empty(p.out, "no table for a range");
-	proc_free(&p);
-	char *text = read_path(in_dir("part.jsonl"));
+	cmd_free(&p);
+	char *text = slurp_path(in_dir("part.jsonl"));
 	cr_assert_eq(count_lines(text), 9);
 	free(text);
 	MEMU(&p, "campaign", "run", "s.campaign", "-o", "part.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	cr_assert(same_file("all.jsonl", "part.jsonl"));
 	/* A file cut in the middle of a line, as an interrupted write
 	 * leaves it. */
-	text = read_path(in_dir("all.jsonl"));
+	text = slurp_path(in_dir("all.jsonl"));
 	char *cut = strchr(strchr(strchr(text, '\n') + 1, '\n') + 1, '\n');
 	cut[-20] = '\0';
 	write_file("cut.jsonl", text);
 	free(text);
 	MEMU(&p, "campaign", "run", "s.campaign", "-j", "2", "-o", "cut.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	cr_assert(same_file("all.jsonl", "cut.jsonl"));
 }
 
 Test(campaign, an_interrupted_run_goes_on)
 {
 	write_campaign("s.campaign", sampled_campaign);
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "run", "s.campaign", "-j", "2", "-o", "all.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	/* ^C once three results are in (the file is polled; the guard only
 	 * stops a hung run). */
 	const char *argv[] = {MEMU_BIN,	    "campaign",	 "run",
 			      "s.campaign", "-j",	 "1",
 			      "-o",	    "int.jsonl", NULL};
-	pid_t pid = spawn_in_dir(argv, in_dir(".out"), in_dir(".err"));
+	pid_t pid = cmd_spawn(dir, argv, NULL);
 	for (int tries = 0; tries < 120000; tries++) {
-		int fd = open(in_dir("int.jsonl"), O_RDONLY);
-		if (fd >= 0) {
-			char *t = slurp_fd(fd);
-			close(fd);
+		if (!access(in_dir("int.jsonl"), R_OK)) {
+			char *t = slurp_path(in_dir("int.jsonl"));
 			int n = count_lines(t);
 			free(t);
 			if (n >= 4)
@@ -819,60 +731,60 @@ Test(campaign, an_interrupted_run_goes_on)
 		poll(NULL, 0, 1);
 	}
 	kill(pid, SIGINT);
-	finish(&p, pid);
-	char *text = read_path(in_dir("int.jsonl"));
+	cmd_wait(&p, dir, pid);
+	char *text = slurp_path(in_dir("int.jsonl"));
 	if (p.status == 130) {
 		cr_assert(strstr(p.err, "memu: campaign interrupted: "), "%s",
 			  p.err);
 		cr_assert_lt(count_lines(text), 41);
 		cr_assert_geq(count_lines(text), 4);
 	} else {
-		expect_status(&p, 0); /* it won the race: done already */
+		cmd_expect_status(&p, 0); /* it won the race: done already */
 	}
 	free(text);
-	proc_free(&p);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "s.campaign", "-j", "2", "-o", "int.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	cr_assert(same_file("all.jsonl", "int.jsonl"));
 }
 
 Test(campaign, index_and_range_pieces_merge_into_the_whole)
 {
 	write_campaign("s.campaign", sampled_campaign);
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "count", "s.campaign");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	cr_assert_str_eq(p.out, "40\n");
-	proc_free(&p);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "s.campaign", "-o", "all.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "s.campaign", "--index", "3", "-o",
 	     "a.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
-	char *a = read_path(in_dir("a.jsonl"));
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
+	char *a = slurp_path(in_dir("a.jsonl"));
 	cr_assert_eq(count_lines(a), 2);
 	free(a);
 	MEMU(&p, "campaign", "run", "s.campaign", "--range", "0-20", "-o",
 	     "b.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "s.campaign", "--range", "21-39", "-o",
 	     "c.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "merge", "-o", "merged.jsonl", "c.jsonl",
 	     "a.jsonl", "b.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	cr_assert(same_file("all.jsonl", "merged.jsonl"));
 	MEMU(&p, "campaign", "merge", "c.jsonl", "b.jsonl");
-	expect_status(&p, 0);
-	char *all = read_path(in_dir("all.jsonl"));
+	cmd_expect_status(&p, 0);
+	char *all = slurp_path(in_dir("all.jsonl"));
 	cr_assert_str_eq(p.out, all, "merged on stdout");
-	proc_free(&p);
+	cmd_free(&p);
 
 	/* Experiment 1 found twice, in two classes. */
 	json_t *one = result("all.jsonl", 1);
@@ -887,33 +799,33 @@ Test(campaign, index_and_range_pieces_merge_into_the_whole)
 	free(bad);
 	free(line);
 	MEMU(&p, "campaign", "merge", "all.jsonl", "bad.jsonl");
-	expect_status(&p, 1);
+	cmd_expect_status(&p, 1);
 	cr_assert_str_empty(p.out);
 	cr_assert(strstr(p.err, "memu: campaign merge: ") &&
 			  strstr(p.err, "experiment 1 has two different "
 					"results") &&
 			  count_lines(p.err) == 1,
 		  "%s", p.err);
-	proc_free(&p);
+	cmd_free(&p);
 
 	/* Another campaign's results. */
 	write_campaign("other.campaign", "fault flip:reg=rax,bit=1@insn=5\n");
 	MEMU(&p, "campaign", "run", "other.campaign");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "merge", "all.jsonl", "other.results.jsonl");
-	expect_status(&p, 2);
+	cmd_expect_status(&p, 2);
 	cr_assert(strstr(p.err, "the headers differ") &&
 			  count_lines(p.err) == 1,
 		  "%s", p.err);
-	proc_free(&p);
+	cmd_free(&p);
 	/* ... and a run into them refuses. */
 	MEMU(&p, "campaign", "run", "s.campaign", "-o", "other.results.jsonl");
-	expect_status(&p, 2);
+	cmd_expect_status(&p, 2);
 	cr_assert(strstr(p.err, "holds the results of another campaign") &&
 			  count_lines(p.err) == 1,
 		  "%s", p.err);
-	proc_free(&p);
+	cmd_free(&p);
 	free(all);
 }
 
@@ -926,13 +838,13 @@ Test(campaign, counts_and_symbols_size_the_fault_space)
 		       "fault flip:va={@input..@input+3},bit={0..7}@insn=9 "
 		       "flip:reg={rax,rbx,r15},bit=1@insn=10\n"
 		       "fault flip:reg=rax,bit=1@insn={$insn+5..$insn}\n");
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "count", "n.campaign");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	cr_assert_str_eq(p.out, "98\n");
-	proc_free(&p);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "n.campaign", "--index", "97");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	json_t *r = line_of("n.results.jsonl", 1);
 	json_t *specs = json_object_get(r, "specs");
 	cr_assert_eq(json_array_size(specs), 2, "two faults an experiment");
@@ -942,7 +854,7 @@ Test(campaign, counts_and_symbols_size_the_fault_space)
 	cr_assert_str_eq(json_string_value(json_array_get(specs, 0)), want);
 	cr_assert_str_eq(json_string_value(json_array_get(specs, 1)),
 			 "flip:reg=r15,bit=1@insn=10");
-	proc_free(&p);
+	cmd_free(&p);
 }
 
 /* ---- bad campaign files: one line, exit status 2, nothing run */
@@ -1019,9 +931,9 @@ Test(campaign, bad_files_are_one_line_and_exit_2)
 		const char *g = guest_path("checksum");
 		cr_assert(asprintf(&text, cases[i].text, g, g) >= 0);
 		write_file("b.campaign", text);
-		struct proc p;
+		struct cmd p;
 		MEMU(&p, "campaign", "run", "b.campaign");
-		expect_status(&p, 2);
+		cmd_expect_status(&p, 2);
 		cr_expect_str_empty(p.out);
 		cr_expect(!strncmp(p.err, "memu: ", 6) &&
 				  count_lines(p.err) == 1 &&
@@ -1031,21 +943,21 @@ Test(campaign, bad_files_are_one_line_and_exit_2)
 		cr_expect(access(in_dir("b.results.jsonl"), F_OK) != 0,
 			  "case %zu: a results file", i);
 		free(text);
-		proc_free(&p);
+		cmd_free(&p);
 	}
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "run", "nonexistent.campaign");
-	expect_status(&p, 2);
+	cmd_expect_status(&p, 2);
 	cr_assert_str_eq(p.err, "memu: nonexistent.campaign: No such file or "
 				"directory\n");
-	proc_free(&p);
+	cmd_free(&p);
 	MEMU(&p, "campaign", "run", "b.campaign", "-j", "0");
-	expect_status(&p, 2);
-	proc_free(&p);
+	cmd_expect_status(&p, 2);
+	cmd_free(&p);
 	write_campaign("b.campaign", "fault flip:reg=rax,bit=1@insn=1\n");
 	MEMU(&p, "campaign", "run", "b.campaign", "--index", "1");
-	expect_status(&p, 2);
+	cmd_expect_status(&p, 2);
 	cr_assert_str_eq(p.err, "memu: b.campaign: experiments are numbered 0 "
 				"to 0 (1 in all)\n");
-	proc_free(&p);
+	cmd_free(&p);
 }

@@ -1,13 +1,16 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 const char *guest_path(const char *name)
@@ -208,4 +211,88 @@ void same_output_as_linux(const char *guest, const char *must)
 	cr_assert_eq(g.r.exit_status, 0);
 	cr_assert_str_eq(guest_stdout(&g), linux_out);
 	guest_close(&g);
+}
+
+/* ---- commands run in a directory */
+
+extern char **environ;
+
+char *slurp_path(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert(f, "%s: %s", path, strerror(errno));
+	char *s = NULL;
+	size_t cap = 0;
+	ssize_t n = getdelim(&s, &cap, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(s);
+		s = strdup("");
+	}
+	cr_assert(s);
+	return s;
+}
+
+static char *in(const char *dir, const char *name)
+{
+	char *p;
+	cr_assert(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
+pid_t cmd_spawn(const char *dir, const char *const *argv, char *const *envp)
+{
+	char *out = in(dir, ".out"), *err = in(dir, ".err");
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, out,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, err,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	char cwd[4096];
+	cr_assert(getcwd(cwd, sizeof(cwd)));
+	cr_assert_eq(chdir(dir), 0);
+	pid_t pid;
+	int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv,
+			     envp ? envp : environ);
+	cr_assert_eq(chdir(cwd), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	free(out);
+	free(err);
+	cr_assert_eq(rc, 0, "posix_spawn %s: %s", argv[0], strerror(rc));
+	return pid;
+}
+
+void cmd_wait(struct cmd *c, const char *dir, pid_t pid)
+{
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(WIFEXITED(ws), "pid %d died of signal %d", (int)pid,
+		  WTERMSIG(ws));
+	c->status = WEXITSTATUS(ws);
+	char *out = in(dir, ".out"), *err = in(dir, ".err");
+	c->out = slurp_path(out);
+	c->err = slurp_path(err);
+	free(out);
+	free(err);
+}
+
+void cmd_run(struct cmd *c, const char *dir, const char *const *argv,
+	     char *const *envp)
+{
+	cmd_wait(c, dir, cmd_spawn(dir, argv, envp));
+}
+
+void cmd_free(struct cmd *c)
+{
+	free(c->out);
+	free(c->err);
+}
+
+void cmd_expect_status(const struct cmd *c, int status)
+{
+	cr_assert_eq(c->status, status,
+		     "exit status %d, want %d; stdout:\n%s\nstderr:\n%s",
+		     c->status, status, c->out, c->err);
 }

@@ -10,6 +10,7 @@
 
 #include <memu.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct guest {
 	struct memu *m;
@@ -61,5 +62,27 @@ const char *native_stdout(const char *name, const char *arg, int *status);
  * print the same, and Linux's output must contain must (so the host is
  * the Linux the test expects). */
 void same_output_as_linux(const char *guest, const char *must);
+
+/* ---- commands run in a directory, as a user runs them (memu campaign,
+ * memu campaign slurm, the shell) */
+
+struct cmd {
+	char *out, *err; /* what it wrote (malloc'd) */
+	int status;	 /* its exit status: it must not die of a signal */
+};
+
+/* Start argv (argv[0] a path) in dir with environment envp (NULL: this
+ * process's), stdin /dev/null, stdout and stderr to dir/.out and
+ * dir/.err: the pid. */
+pid_t cmd_spawn(const char *dir, const char *const *argv, char *const *envp);
+/* Wait for pid, which must exit, and read dir/.out and dir/.err. */
+void cmd_wait(struct cmd *c, const char *dir, pid_t pid);
+/* cmd_spawn, then cmd_wait. */
+void cmd_run(struct cmd *c, const char *dir, const char *const *argv,
+	     char *const *envp);
+void cmd_free(struct cmd *c);
+void cmd_expect_status(const struct cmd *c, int status);
+/* A whole file, NUL-terminated (malloc'd); the file must exist. */
+char *slurp_path(const char *path);
 
 #endif

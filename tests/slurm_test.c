@@ -37,27 +37,6 @@ static pid_t daemon_pid[3];
 
 /* ---- processes */
 
-struct proc {
-	char *out, *err;
-	int status;
-};
-
-static char *read_path(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	cr_assert(f, "%s: %s", path, strerror(errno));
-	char *s = NULL;
-	size_t cap = 0;
-	ssize_t n = getdelim(&s, &cap, '\0', f);
-	fclose(f);
-	if (n < 0) {
-		free(s);
-		s = strdup("");
-	}
-	cr_assert(s);
-	return s;
-}
-
 static const char *in_dir(const char *name)
 {
 	static char path[8][256];
@@ -67,35 +46,13 @@ static const char *in_dir(const char *name)
 	return p;
 }
 
-/* Run argv (argv[0] a path) in dir with environment envp, stdin
- * /dev/null, its stdout and stderr kept. */
-static void run_env(struct proc *p, const char *const *argv, char *const *envp)
+/* Run argv (argv[0] a path) in dir with environment envp. */
+static void run_env(struct cmd *p, const char *const *argv, char *const *envp)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, in_dir(".out"),
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, in_dir(".err"),
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	char cwd[4096];
-	cr_assert(getcwd(cwd, sizeof(cwd)));
-	cr_assert_eq(chdir(dir), 0);
-	pid_t pid;
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv,
-			     envp);
-	cr_assert_eq(chdir(cwd), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	cr_assert_eq(rc, 0, "posix_spawn %s: %s", argv[0], strerror(rc));
-	int ws;
-	cr_assert_eq(waitpid(pid, &ws, 0), pid);
-	cr_assert(WIFEXITED(ws), "%s died of signal %d", argv[0], WTERMSIG(ws));
-	p->status = WEXITSTATUS(ws);
-	p->out = read_path(in_dir(".out"));
-	p->err = read_path(in_dir(".err"));
+	cmd_run(p, dir, argv, envp);
 }
 
-static void run_memu(struct proc *p, const char *const *args)
+static void run_memu(struct cmd *p, const char *const *args)
 {
 	const char *argv[32] = {MEMU_BIN};
 	for (int i = 0; args[i] && i < 30; i++)
@@ -104,19 +61,6 @@ static void run_memu(struct proc *p, const char *const *args)
 }
 
 #define MEMU(p, ...) run_memu((p), (const char *const[]){__VA_ARGS__, NULL})
-
-static void proc_free(struct proc *p)
-{
-	free(p->out);
-	free(p->err);
-}
-
-static void expect_status(const struct proc *p, int status)
-{
-	cr_assert_eq(p->status, status,
-		     "exit status %d, want %d; stdout:\n%s\nstderr:\n%s",
-		     p->status, status, p->out, p->err);
-}
 
 static int count_lines(const char *text)
 {
@@ -140,7 +84,7 @@ static size_t count_files(const char *pattern)
 
 static bool same_file(const char *a, const char *b)
 {
-	char *x = read_path(in_dir(a)), *y = read_path(in_dir(b));
+	char *x = slurp_path(in_dir(a)), *y = slurp_path(in_dir(b));
 	bool same = *x && !strcmp(x, y);
 	free(x);
 	free(y);
@@ -187,7 +131,7 @@ static void remove_dir(void)
 }
 
 /* tests/slurm/cluster WHAT DIR/cluster [PORT PID]. */
-static void cluster(struct proc *p, const char *what, const char *port,
+static void cluster(struct cmd *p, const char *what, const char *port,
 		    const char *pid)
 {
 	const char *argv[] = {SLURM_CLUSTER, what, in_dir("cluster"),
@@ -202,7 +146,7 @@ static void cluster_start(void)
 	snprintf(port, sizeof(port), "%d", free_ports());
 	/* If this process is killed, the cluster stops by itself. */
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	struct proc p;
+	struct cmd p;
 	cluster(&p, "start", port, pid);
 	if (p.status) {
 		/* It stopped what it started; the directory goes too (a
@@ -218,11 +162,11 @@ static void cluster_start(void)
 		 in_dir("cluster/slurm.conf"));
 	cr_assert_str_eq(p.out, want);
 	cr_assert_eq(setenv("SLURM_CONF", in_dir("cluster/slurm.conf"), 1), 0);
-	proc_free(&p);
+	cmd_free(&p);
 	for (int i = 0; i < 3; i++) {
 		char name[64];
 		snprintf(name, sizeof(name), "cluster/run/%s.pid", daemons[i]);
-		char *text = read_path(in_dir(name));
+		char *text = slurp_path(in_dir(name));
 		daemon_pid[i] = atoi(text);
 		free(text);
 		cr_assert_gt(daemon_pid[i], 0, "%s", name);
@@ -250,11 +194,11 @@ static void cluster_stop(void)
 {
 	if (!cluster_up)
 		return;
-	struct proc p;
+	struct cmd p;
 	cluster(&p, "stop", NULL, NULL);
 	cluster_up = false;
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	/* Gone: no pid file left, and none of the daemons. */
 	cr_assert_eq(count_files("cluster/run/*.pid"), 0);
 	for (int i = 0; i < 3; i++)
@@ -309,9 +253,9 @@ static char *jobs(void)
 {
 	const char *argv[] = {"/usr/bin/squeue", "-h", "-t", "all", "-o",
 			      "%i %T",		 NULL};
-	struct proc p;
+	struct cmd p;
 	run_env(&p, argv, environ);
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	free(p.err);
 	return p.out;
 }
@@ -326,10 +270,10 @@ Test(slurm, a_job_array_gives_the_local_runs_bytes)
 	/* --dry-run: the script, the command lines, nothing submitted.
 	 * 10 tasks, 6 an array: two submissions, the second after the
 	 * first (the limit of 2 holds for the whole campaign). */
-	struct proc p;
+	struct cmd p;
 	MEMU(&p, "campaign", "slurm", "s.campaign", "--chunk", "4",
 	     "--max-array-size", "6", "--max-concurrent", "2", "--dry-run");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	cr_assert_str_empty(p.err);
 	char *want;
 	cr_assert(asprintf(&want,
@@ -345,8 +289,8 @@ Test(slurm, a_job_array_gives_the_local_runs_bytes)
 			   dir, dir, MEMU_BIN, dir, dir) > 0);
 	cr_assert_str_eq(p.out, want);
 	free(want);
-	proc_free(&p);
-	char *script = read_path(in_dir("s.slurm/job.sh"));
+	cmd_free(&p);
+	char *script = slurp_path(in_dir("s.slurm/job.sh"));
 	cr_assert(!strncmp(script, "#!/bin/sh\n", 10));
 	cr_assert(strstr(script, "\n#SBATCH --array=0-5%2\n"), "%s", script);
 	char out[160];
@@ -365,19 +309,19 @@ Test(slurm, a_job_array_gives_the_local_runs_bytes)
 	/* sbatch refuses: its reason in one line, exit status 1. */
 	MEMU(&p, "campaign", "slurm", "s.campaign", "--chunk", "4",
 	     "--sbatch-arg=--partition=nosuch");
-	expect_status(&p, 1);
+	cmd_expect_status(&p, 1);
 	cr_assert_str_empty(p.out);
 	cr_assert(count_lines(p.err) == 1 &&
 			  strstr(p.err, "memu: campaign slurm: sbatch failed "
 					"(exit status 1): ") &&
 			  strstr(p.err, "Invalid partition"),
 		  "%s", p.err);
-	proc_free(&p);
+	cmd_free(&p);
 
 	/* The real thing: 10 array tasks, two jobs. */
 	MEMU(&p, "campaign", "slurm", "s.campaign", "--chunk", "4",
 	     "--max-array-size", "6", "--max-concurrent", "2", "--wait");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	char *table = p.out;
 	p.out = NULL;
 	cr_assert(strstr(p.err, "2 submissions (MaxArraySize 6)\n"), "%s",
@@ -396,13 +340,13 @@ Test(slurm, a_job_array_gives_the_local_runs_bytes)
 			      id[1]) == 1,
 		  "%s", p.err);
 	cr_assert_eq(count_lines(p.err), 3, "%s", p.err);
-	proc_free(&p);
+	cmd_free(&p);
 	/* Each array task wrote its part and its log. */
 	cr_assert_eq(count_files("s.slurm/part-*.jsonl"), 10);
 	for (int t = 0; t < 10; t++) {
 		char part[64];
 		snprintf(part, sizeof(part), "s.slurm/part-%06d.jsonl", t * 4);
-		char *text = read_path(in_dir(part));
+		char *text = slurp_path(in_dir(part));
 		cr_assert_eq(count_lines(text), 5, "%s: a header, 4 results",
 			     part);
 		free(text);
@@ -417,20 +361,20 @@ Test(slurm, a_job_array_gives_the_local_runs_bytes)
 	/* The same campaign here, -j 2: the same bytes, the same table. */
 	MEMU(&p, "campaign", "run", "s.campaign", "-j", "2", "-o",
 	     "local.jsonl");
-	expect_status(&p, 0);
+	cmd_expect_status(&p, 0);
 	cr_assert(same_file("s.results.jsonl", "local.jsonl"));
 	cr_assert_str_eq(table, p.out);
 	cr_assert(strstr(table, "campaign s.campaign: 40 of 40 experiments"),
 		  "%s", table);
-	proc_free(&p);
+	cmd_free(&p);
 	free(table);
 
 	/* Again, every part complete (each task repeats only the golden
 	 * run), without the limit: the same results. */
 	MEMU(&p, "campaign", "slurm", "s.campaign", "--chunk", "4",
 	     "--max-array-size", "6", "--wait", "-o", "again.jsonl");
-	expect_status(&p, 0);
-	proc_free(&p);
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
 	cr_assert(same_file("again.jsonl", "local.jsonl"));
 	cr_assert_eq(count_files("s.slurm/logs/*_*.out"), 20);
 	cluster_stop();
@@ -469,12 +413,12 @@ Test(slurm_usage, bad_invocations_are_one_line)
 		const char *args[10] = {"campaign", "slurm"};
 		for (int k = 0; cases[i].args[k]; k++)
 			args[k + 2] = cases[i].args[k];
-		struct proc p;
+		struct cmd p;
 		run_memu(&p, args);
-		expect_status(&p, 2);
+		cmd_expect_status(&p, 2);
 		cr_expect_str_empty(p.out);
 		cr_expect_str_eq(p.err, cases[i].err, "case %zu", i);
-		proc_free(&p);
+		cmd_free(&p);
 	}
 	cr_assert_neq(access(in_dir("s.slurm"), F_OK), 0, "nothing written");
 
@@ -489,13 +433,13 @@ Test(slurm_usage, bad_invocations_are_one_line)
 	const char *argv[] = {MEMU_BIN,	    "campaign", "slurm",
 			      "s.campaign", "--wait",	"--max-array-size",
 			      "10",	    NULL};
-	struct proc p;
+	struct cmd p;
 	run_env(&p, argv, env);
-	expect_status(&p, 1);
+	cmd_expect_status(&p, 1);
 	cr_assert_str_empty(p.out);
 	cr_assert_str_eq(p.err, "memu: campaign slurm: cannot run sbatch: No "
 				"such file or directory\n");
-	proc_free(&p);
+	cmd_free(&p);
 	cr_assert_eq(count_files("s.slurm/part-*"), 0);
 
 	/* A part of another campaign in DIR: refused before sbatch. */
@@ -504,7 +448,7 @@ Test(slurm_usage, bad_invocations_are_one_line)
 	fputs("{\"campaign\":\"memu\",\"version\":1,\"name\":\"other\"}\n", f);
 	cr_assert_eq(fclose(f), 0);
 	run_env(&p, argv, env);
-	expect_status(&p, 2);
+	cmd_expect_status(&p, 2);
 	cr_assert_str_empty(p.out);
 	char *want;
 	cr_assert(asprintf(&want,
@@ -515,7 +459,7 @@ Test(slurm_usage, bad_invocations_are_one_line)
 			   dir) > 0);
 	cr_assert_str_eq(p.err, want);
 	free(want);
-	proc_free(&p);
+	cmd_free(&p);
 
 	/* A bad campaign: its line, exit status 2, nothing made. */
 	f = fopen(in_dir("b.campaign"), "w");
@@ -523,9 +467,9 @@ Test(slurm_usage, bad_invocations_are_one_line)
 	fprintf(f, "campaign 1\nguest %s\nmelt down\n", guest_path("checksum"));
 	cr_assert_eq(fclose(f), 0);
 	MEMU(&p, "campaign", "slurm", "b.campaign", "--dry-run");
-	expect_status(&p, 2);
+	cmd_expect_status(&p, 2);
 	cr_assert_str_empty(p.out);
 	cr_assert_str_eq(p.err, "memu: b.campaign:3: unknown key 'melt'\n");
-	proc_free(&p);
+	cmd_free(&p);
 	cr_assert_neq(access(in_dir("b.slurm"), F_OK), 0);
 }
