@@ -6,6 +6,7 @@
 
 #include "../devices/vga.h"
 #include "../mmu/pagetable.h"
+#include "../mmu/reclaim_policy.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -13,7 +14,7 @@ static const char *const fault_names[FAULT_KINDS] = {
 	"anon first-touch",    "zero-page read", "COW",
 	"write-protect reuse", "shared",	 "device",
 	"file read",	       "file write",	 "file COW",
-	"stack growth",	       "SIGSEGV/SIGBUS",
+	"stack growth",	       "SIGSEGV/SIGBUS", "swap (major)",
 };
 
 static const char *const frame_names[FRAME_KINDS] = {
@@ -42,6 +43,25 @@ static void print_injected(struct memu *m, FILE *out)
 		"TLB flushes lost", u->lost_flush.lost, u->lost_flush.pending);
 }
 
+/* Memory pressure (docs/reclaim.md), with a swap device. */
+static void print_reclaim(struct memu *m, FILE *out)
+{
+	const struct reclaim *r = m->mmu.reclaim;
+	if (!r)
+		return;
+	fprintf(out, "  major faults: %" PRIu64 "\n", m->mmu.events.majflt);
+	fprintf(out, "  reclaim (%s):\n", r->lru.policy->name);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "pages scanned", r->pgscan);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "pages reclaimed", r->pgsteal);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "swapped out", r->swap.pswpout);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "swapped in", r->swap.pswpin);
+	fprintf(out,
+		"    %-20s %" PRIu64 " of %" PRIu64 " (peak %" PRIu64 ")\n",
+		"swap slots in use", r->swap.inuse, swap_total(&r->swap),
+		r->swap.peak);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "OOM kills", r->oom_kills);
+}
+
 void memu_print_maps(struct memu *m, FILE *out)
 {
 	char *text = proc_maps_text(m->proc.mm);
@@ -55,9 +75,10 @@ void memu_print_stats(struct memu *m, FILE *out)
 	const struct events *ev = &m->mmu.events;
 	fprintf(out, "memu stats:\n");
 	fprintf(out, "  minor faults: %" PRIu64 "\n", ev->minflt);
-	for (int i = 0; i < FAULT_KINDS; i++)
+	for (int i = 0; i < FAULT_SWAP; i++)
 		fprintf(out, "    %-20s %" PRIu64 "\n", fault_names[i],
 			ev->faults[i]);
+	print_reclaim(m, out);
 	fprintf(out, "  frames in use (peak, allocated):\n");
 	for (int i = FRAME_KERNEL; i < FRAME_KINDS; i++)
 		fprintf(out,
