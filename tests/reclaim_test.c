@@ -259,3 +259,355 @@ Test(policy, policies_differ_on_a_hot_page)
 	cr_assert_eq(clock, 17);
 	cr_assert_eq(lru, 18);
 }
+
+/* ---- guests under --swap */
+
+static struct guest g;
+
+static void guest_end(void)
+{
+	guest_close(&g);
+}
+
+TestSuite(swap, .fini = guest_end);
+
+/* Run guest "reclaim" with args on ram bytes of RAM and swap bytes of
+ * swap (0: none) under policy (NULL: the default) to its end. */
+static void run(uint64_t ram, uint64_t swap, const char *policy,
+		const char *const *args)
+{
+	struct memu_config cfg;
+	memu_config_init(&cfg);
+	cfg.ram_bytes = ram;
+	cfg.swap_bytes = swap;
+	cfg.reclaim_policy = policy;
+	guest_open_cfg(&g, &cfg, "reclaim", args);
+	guest_finish(&g);
+}
+
+static void exits_0(void)
+{
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT, "died: %s",
+		     g.r.reason ? g.r.reason : "?");
+	cr_assert_eq(g.r.exit_status, 0, "%s", guest_stdout(&g));
+}
+
+static uint64_t word(uint64_t page, uint64_t i)
+{
+	return (page * 0x9e3779b97f4a7c15ULL) ^ (i * 0xbf58476d1ce4e5b9ULL);
+}
+
+/* The guest's checksum of ROUNDS reads of PAGES pages (hot: one of the
+ * first hot pages read after each). */
+static uint64_t checksum(uint64_t pages, int rounds, uint64_t hot)
+{
+	uint64_t page_sum[8192] = {0}, sum = 0;
+	for (uint64_t p = 0; p < pages; p++)
+		for (uint64_t i = 0; i < 512; i++)
+			page_sum[p] += word(p, i);
+	for (int r = 0; r < rounds; r++)
+		for (uint64_t p = 0; p < pages; p++)
+			sum += page_sum[p] + (hot ? page_sum[p % hot] : 0);
+	return sum;
+}
+
+struct workset_result {
+	long majflt, stat;
+	struct memu_stats s;
+};
+
+static void workset(const char *policy, const char *const *args, uint64_t sum,
+		    struct workset_result *w)
+{
+	run(8ULL << 20, 32ULL << 20, policy, args);
+	exits_0();
+	unsigned long long got;
+	cr_assert_eq(sscanf(guest_stdout(&g),
+			    "checksum %llx majflt %ld stat %ld", &got,
+			    &w->majflt, &w->stat),
+		     3, "%s", guest_stdout(&g));
+	cr_assert_eq(got, sum, "the data came back wrong: %s",
+		     guest_stdout(&g));
+	guest_stats(&g, &w->s);
+	guest_close(&g);
+	/* getrusage, then /proc/self/stat, then the end: the counts only
+	 * grow, by the faults of the guest's own reads in between. */
+	cr_assert_geq(w->stat, w->majflt);
+	cr_assert_geq((long)w->s.major_faults, w->stat);
+	cr_assert_leq((long)w->s.major_faults, w->majflt + 4);
+	cr_assert_eq(w->s.major_faults, w->s.faults[MEMU_FAULT_SWAP]);
+	cr_assert_eq(w->s.swapped_in, w->s.major_faults);
+	cr_assert_eq(w->s.swapped_out, w->s.pages_reclaimed);
+	cr_assert_eq(w->s.oom_kills, 0);
+}
+
+/* 16 MiB of data on 8 MiB of RAM, read twice in order: a cyclic scan
+ * larger than memory misses on every page under any of the three
+ * policies, so the reads alone take 2 x 4096 major faults; the guest's
+ * own stack and libc pages add a few.  The exact counts are pinned: the
+ * same run always takes them (the determinism test below runs it
+ * twice). */
+Test(swap, working_set_twice_ram_comes_back_intact)
+{
+	static const char *const args[] = {"workset", "4096", "2", NULL};
+	static const struct {
+		const char *policy;
+		long majflt;
+	} want[] = {{"lru", 8193}, {"clock", 8193}, {"fifo", 8197}};
+	uint64_t sum = checksum(4096, 2, 0);
+	long got[3];
+	for (int i = 0; i < 3; i++) {
+		struct workset_result w;
+		workset(want[i].policy, args, sum, &w);
+		cr_assert_geq(w.majflt, 2 * 4096);
+		got[i] = w.majflt;
+	}
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(got[i], want[i].majflt,
+			     "lru %ld clock %ld fifo %ld", got[0], got[1],
+			     got[2]);
+}
+
+/* The same with a hot set of 512 pages read between the others: FIFO
+ * throws the hot pages out as readily as the rest, CLOCK gives each a
+ * second chance, Linux's lists keep the referenced ones active. */
+Test(swap, policies_part_on_a_hot_set)
+{
+	static const char *const args[] = {"hot", "4096", "2", "512", NULL};
+	uint64_t sum = checksum(4096, 2, 512);
+	struct workset_result lru, clock, fifo;
+	workset("lru", args, sum, &lru);
+	workset("clock", args, sum, &clock);
+	workset("fifo", args, sum, &fifo);
+	cr_assert_eq(lru.majflt, 8755, "lru %ld clock %ld fifo %ld", lru.majflt,
+		     clock.majflt, fifo.majflt);
+	cr_assert_eq(clock.majflt, 7681);
+	cr_assert_eq(fifo.majflt, 9734);
+	/* FIFO examines each victim once; the others look further. */
+	cr_assert_eq(fifo.s.pages_scanned, fifo.s.pages_reclaimed);
+	cr_assert_gt(clock.s.pages_scanned, clock.s.pages_reclaimed);
+	cr_assert_gt(lru.s.pages_scanned, lru.s.pages_reclaimed);
+}
+
+static char *stats_text(const char *policy, const char *const *args)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	run(8ULL << 20, 32ULL << 20, policy, args);
+	exits_0();
+	FILE *f = open_memstream(&buf, &len);
+	memu_print_stats(g.m, f);
+	fclose(f);
+	guest_close(&g);
+	return buf;
+}
+
+Test(swap, stats_repeat_exactly)
+{
+	static const char *const args[] = {"hot", "2048", "1", "256", NULL};
+	static const char *const policies[] = {"lru", "clock", "fifo"};
+	for (int i = 0; i < 3; i++) {
+		char *a = stats_text(policies[i], args);
+		char *b = stats_text(policies[i], args);
+		cr_assert_str_eq(a, b);
+		char want[32];
+		snprintf(want, sizeof(want), "  reclaim (%s):\n", policies[i]);
+		cr_assert(strstr(a, want), "%s", a);
+		cr_assert(strstr(a, "  major faults: "), "%s", a);
+		free(a);
+		free(b);
+	}
+}
+
+/* What the guest prints natively is comparable where the host can do
+ * the same: the host's swap decides whether MADV_PAGEOUT swaps. */
+static bool host_has_swap(void)
+{
+	FILE *f = fopen("/proc/swaps", "r");
+	char line[256];
+	int lines = 0;
+	while (f && fgets(line, sizeof(line), f))
+		lines++;
+	if (f)
+		fclose(f);
+	return lines > 1;
+}
+
+static const char *line_of(const char *text, const char *prefix)
+{
+	static char line[256];
+	const char *s = strstr(text, prefix);
+	cr_assert_not_null(s, "no '%s' in:\n%s", prefix, text);
+	size_t n = strcspn(s, "\n");
+	snprintf(line, sizeof(line), "%.*s", (int)n, s);
+	return line;
+}
+
+static const char pageout_memu[] =
+	"smaps Swap 0 VmSwap 0\n"
+	"madvise PAGEOUT 0\n"
+	"page 0: present 0 swapped 1 type 0 offset 1\n"
+	"page 1: present 0 swapped 1 type 0 offset 2\n"
+	"page 2: present 0 swapped 1 type 0 offset 3\n"
+	"page 3: present 0 swapped 1 type 0 offset 4\n"
+	"smaps Swap 16 SwapPss 16 VmSwap 16\n"
+	"SwapTotal 65532 SwapFree used 16\n"
+	"read back: checksum 6d40157a1780fc00 majflt 4\n"
+	"page 0 after: present 1 swapped 0\n"
+	"VmSwap 0\n";
+
+static void pageout_in(const char *guest)
+{
+	struct memu_config cfg;
+	memu_config_init(&cfg);
+	cfg.swap_bytes = 64ULL << 20;
+	static const char *const args[] = {"pageout", NULL};
+	guest_open_cfg(&g, &cfg, guest, args);
+	guest_finish(&g);
+	exits_0();
+	cr_assert_str_eq(guest_stdout(&g), pageout_memu);
+	struct memu_stats s;
+	guest_stats(&g, &s);
+	cr_assert_eq(s.swapped_out, 4);
+	cr_assert_eq(s.swapped_in, 4);
+	guest_close(&g);
+}
+
+/* Slots are taken lowest first from 1 (slot 0 is the header); pagemap
+ * shows type and offset (the guest is root); the reads are major
+ * faults and free the slots. */
+Test(swap, pageout_swaps_now_and_reads_back_as_major_faults)
+{
+	pageout_in("reclaim");
+	pageout_in("reclaim_glibc");
+}
+
+Test(swap, pageout_against_linux)
+{
+	int status;
+	const char *native = native_stdout("reclaim", "pageout", &status);
+	cr_assert_eq(status, 0, "%s", native);
+	if (host_has_swap()) {
+		/* Offsets and sizes are the host's own: the pages must be
+		 * swapped and come back as 4 major faults. */
+		cr_assert(strstr(native, "page 0: present 0 swapped 1"), "%s",
+			  native);
+		cr_assert(strstr(native, "majflt 4\n"), "%s", native);
+	} else {
+		/* No swap on the host: Linux's MADV_PAGEOUT leaves anonymous
+		 * pages where they are.  Comparable: the call, the data. */
+		cr_assert(strstr(native, "page 0: present 1 swapped 0"), "%s",
+			  native);
+	}
+	cr_assert_str_eq(line_of(native, "madvise"),
+			 line_of(pageout_memu, "madvise"));
+	/* The same bytes came back. */
+	cr_assert(strstr(native, "read back: checksum 6d40157a1780fc00 "), "%s",
+		  native);
+}
+
+/* Without swap, MADV_PAGEOUT cannot reclaim anonymous memory: as on a
+ * Linux without swap, the pages stay. */
+Test(swap, pageout_without_swap_changes_nothing)
+{
+	static const char *const args[] = {"pageout", NULL};
+	run(256ULL << 20, 0, NULL, args);
+	exits_0();
+	cr_assert(strstr(guest_stdout(&g), "page 0: present 1 swapped 0\n"));
+	cr_assert(strstr(guest_stdout(&g), "SwapTotal 0 SwapFree used 0\n"));
+	cr_assert(strstr(guest_stdout(&g), "majflt 0\n"));
+}
+
+/* Linux refuses MADV_PAGEOUT on a locked VMA (EINVAL), and reclaim never
+ * takes its pages: the same output natively and under memu, with the
+ * rest of 8 MiB of RAM swapped in and out around them. */
+Test(swap, mlocked_pages_are_never_swapped)
+{
+	static const char *const args[] = {"mlock", "3000", NULL};
+	static const char want[] = "madvise PAGEOUT on locked: -1 errno 22\n"
+				   "locked present 16 majflt reading them 0\n";
+	run(8ULL << 20, 32ULL << 20, NULL, args);
+	exits_0();
+	cr_assert_str_eq(guest_stdout(&g), want);
+	struct memu_stats s;
+	guest_stats(&g, &s);
+	cr_assert_gt(s.swapped_out, 1000);
+	int status;
+	cr_assert_str_eq(native_stdout("reclaim", "mlock 3000", &status), want);
+	cr_assert_eq(status, 0);
+}
+
+static const char *death_line(void)
+{
+	static char buf[512];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	memu_print_death(g.m, &g.r, f);
+	fclose(f);
+	return buf;
+}
+
+/* Without swap, RAM running out is the OOM killer's: SIGKILL, exit
+ * status 137, and the death line says so, with the badness. */
+Test(swap, no_swap_means_the_oom_killer)
+{
+	static const char *const args[] = {"oom", "4000", NULL};
+	run(8ULL << 20, 0, NULL, args);
+	cr_assert_eq(g.r.stop, MEMU_STOP_SIGNAL);
+	cr_assert_eq(g.r.signal, SIGKILL);
+	cr_assert_eq(memu_exit_code(&g.r), 137);
+	const char *line = death_line();
+	cr_assert_eq(strncmp(line,
+			     "memu: reclaim: killed by SIGKILL (Killed) at 0x",
+			     47),
+		     0, "%s", line);
+	cr_assert(strstr(line, " error 6: killed by the OOM killer (out of "
+			       "memory: oom_score 938, rss 1912, swap 0, "
+			       "page tables 10 pages)\n"),
+		  "%s", line);
+	/* The badness is the process's pages: RSS, swap, page tables, of
+	 * the (8 MiB - 640 KiB reserved) / 4 KiB frames and no swap. */
+	cr_assert(strstr(guest_stdout(&g), "1792\n"));
+	cr_assert_null(strstr(guest_stdout(&g), "all 4000 written"));
+}
+
+/* With swap, the OOM killer waits until swap is full too. */
+Test(swap, full_swap_means_the_oom_killer)
+{
+	static const char *const args[] = {"oom", "4000", NULL};
+	run(8ULL << 20, 1ULL << 20, NULL, args);
+	cr_assert_eq(g.r.signal, SIGKILL);
+	cr_assert(strstr(death_line(), "killed by the OOM killer (out of "
+				       "memory: oom_score 945, rss 1912, swap "
+				       "255, page tables 11 pages)\n"),
+		  "%s", death_line());
+	struct memu_stats s;
+	guest_stats(&g, &s);
+	cr_assert_eq(s.oom_kills, 1);
+	/* Every slot in use when it struck (a swap-in frees its slot). */
+	cr_assert_eq(s.swapped_out - s.swapped_in, 255);
+}
+
+/* FreeBSD's MEM_EXTRACT_PADDR: a swapped page has a mapping and no
+ * page, VALID, as the spec says; read back, MAPPED again. */
+Test(swap, extract_paddr_of_a_swapped_page_is_valid)
+{
+	static const char *const args[] = {"extract", NULL};
+	run(256ULL << 20, 16ULL << 20, NULL, args);
+	exits_0();
+	cr_assert_str_eq(guest_stdout(&g), "written: ret 0 state 2\n"
+					   "swapped: ret 0 state 1 paddr 0\n"
+					   "read back: ret 0 state 2\n");
+}
+
+/* MADV_COLD: accepted, the pages stay; errnos as Linux's. */
+Test(swap, cold_as_linux)
+{
+	static const char *const args[] = {"cold", NULL};
+	run(256ULL << 20, 16ULL << 20, NULL, args);
+	exits_0();
+	int status;
+	cr_assert_str_eq(guest_stdout(&g),
+			 native_stdout("reclaim", "cold", &status));
+	cr_assert_eq(status, 0);
+	cr_assert(strstr(guest_stdout(&g), "madvise COLD 0\n"));
+}

@@ -7,6 +7,9 @@
  *                                  all back ROUNDS times in order; prints
  *                                  the checksum and the major faults
  *                                  (getrusage and /proc/self/stat agree)
+ *   reclaim hot PAGES ROUNDS HOT   the same, with one of the first HOT
+ *                                  pages read after every page: a hot
+ *                                  set the policies treat differently
  *   reclaim refstring PAGES R...   write PAGES pages, then touch them in
  *                                  the order of the reference string
  *                                  R... (page numbers), checking each
@@ -105,15 +108,18 @@ static long stat_majflt(void)
 	return v;
 }
 
-static int workset(size_t pages, int rounds)
+static int workset(size_t pages, int rounds, size_t hot)
 {
 	uint64_t *p = map(pages);
 	for (size_t i = 0; i < pages; i++)
 		fill(p, i);
 	uint64_t sum = 0;
 	for (int r = 0; r < rounds; r++)
-		for (size_t i = 0; i < pages; i++)
+		for (size_t i = 0; i < pages; i++) {
 			sum += check(p, i);
+			if (hot)
+				sum += check(p, i % hot);
+		}
 	long m = majflt();
 	printf("checksum %016llx majflt %ld stat %ld\n",
 	       (unsigned long long)sum, m, stat_majflt());
@@ -279,7 +285,8 @@ static int extract(void)
 
 static int cold(void)
 {
-	uint64_t *p = map(4);
+	uint64_t *p = map(5);
+	munmap((char *)p + 4 * PAGE, PAGE); /* a hole after the pages */
 	for (size_t i = 0; i < 4; i++)
 		fill(p, i);
 	printf("madvise COLD %d\n", madvise(p, 4 * PAGE, MADV_COLD));
@@ -298,7 +305,10 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 4 && !strcmp(argv[1], "workset"))
-		return workset(strtoul(argv[2], NULL, 0), atoi(argv[3]));
+		return workset(strtoul(argv[2], NULL, 0), atoi(argv[3]), 0);
+	if (argc >= 5 && !strcmp(argv[1], "hot"))
+		return workset(strtoul(argv[2], NULL, 0), atoi(argv[3]),
+			       strtoul(argv[4], NULL, 0));
 	if (argc >= 3 && !strcmp(argv[1], "refstring"))
 		return refstring(strtoul(argv[2], NULL, 0), argc - 3, argv + 3);
 	if (argc >= 2 && !strcmp(argv[1], "pageout"))
