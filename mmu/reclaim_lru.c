@@ -11,8 +11,9 @@
  *   was referenced, it moves to the head of the active list
  *   (folio_check_references: PAGEREF_ACTIVATE) and the search goes on;
  *   if not, it is the victim (PAGEREF_RECLAIM).
- * - MADV_COLD moves a frame to the tail of the inactive list with its
- *   bits cleared (madvise_cold_or_pageout_pte_range, deactivate_page).
+ * - MADV_COLD clears a frame's bits and moves it from the active list to
+ *   the head of the inactive one; an inactive frame stays where it is
+ *   (madvise_cold_or_pageout_pte_range, lru_deactivate_fn).
  * - A frame the engine hands back goes to the head of the active list
  *   (activate_locked).
  */
@@ -25,7 +26,8 @@ static void lru_added(struct lru *l, uint64_t pfn)
 
 static void lru_cold(struct lru *l, uint64_t pfn)
 {
-	lru_add_tail(l, LRU_INACTIVE, pfn);
+	if (lru_on(l, pfn) == LRU_ACTIVE)
+		lru_add_head(l, LRU_INACTIVE, pfn);
 }
 
 static void lru_putback(struct lru *l, uint64_t pfn)
