@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unicorn/unicorn.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "mmu/fault.h"
@@ -610,4 +613,83 @@ Test(swap, cold_as_linux)
 			 native_stdout("reclaim", "cold", &status));
 	cr_assert_eq(status, 0);
 	cr_assert(strstr(guest_stdout(&g), "madvise COLD 0\n"));
+}
+
+/* ---- the command line */
+
+/* memu's exit status for args, its stderr in err (the guest's stdout
+ * goes to /dev/null). */
+static int memu_cli(const char *args, char *err, size_t len)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "exec %s %s 2>&1 >/dev/null", MEMU_BIN,
+		 args);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(err, 1, len - 1, p);
+	err[n] = '\0';
+	int status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+Test(cli, bad_swap_sizes_are_usage_errors)
+{
+	static const char *const bad[] = {"12Q", "4K", "10000",
+					  ":8M", "x:", "-8M"};
+	char err[4096], args[256];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(args, sizeof(args), "run --swap '%s' %s", bad[i],
+			 guest_path("hello"));
+		cr_assert_eq(memu_cli(args, err, sizeof(err)), 2, "%s: %s",
+			     bad[i], err);
+		cr_assert(strstr(err, "memu: bad --swap size"), "%s", err);
+		cr_assert(strstr(err, bad[i]), "%s", err);
+	}
+}
+
+Test(cli, reclaim_takes_three_policies_and_needs_swap)
+{
+	char err[4096], args[256];
+	snprintf(args, sizeof(args), "run --swap 8M --reclaim lfu %s",
+		 guest_path("hello"));
+	cr_assert_eq(memu_cli(args, err, sizeof(err)), 2, "%s", err);
+	cr_assert(strstr(err, "memu: --reclaim takes lru, clock or fifo: lfu"),
+		  "%s", err);
+	snprintf(args, sizeof(args), "run --reclaim lru %s",
+		 guest_path("hello"));
+	cr_assert_eq(memu_cli(args, err, sizeof(err)), 2, "%s", err);
+	cr_assert(strstr(err, "memu: --reclaim needs --swap"), "%s", err);
+	snprintf(args, sizeof(args), "run --stats --swap 8M --reclaim clock %s",
+		 guest_path("hello"));
+	cr_assert_eq(memu_cli(args, err, sizeof(err)), 3, "%s",
+		     err); /* hello's */
+	cr_assert(strstr(err, "\n  major faults: 0\n  reclaim (clock):\n"),
+		  "%s", err);
+	cr_assert(strstr(err, "swap slots in use    0 of 2047 (peak 0)\n"),
+		  "%s", err);
+}
+
+Test(cli, swap_on_a_host_file)
+{
+	char dir[] = "/tmp/memu-swap-XXXXXX", err[4096], args[512];
+	cr_assert_not_null(mkdtemp(dir));
+	/* A file memu cannot make: refused, one line. */
+	snprintf(args, sizeof(args), "run --swap %s/no/such/dir:1M %s", dir,
+		 guest_path("hello"));
+	cr_assert_eq(memu_cli(args, err, sizeof(err)), 2, "%s", err);
+	cr_assert(strstr(err, "memu: cannot make the swap device"), "%s", err);
+	cr_assert(strstr(err, "No such file or directory\n"), "%s", err);
+	/* One it can: the device is that file, of that size. */
+	snprintf(args, sizeof(args),
+		 "run --ram 8M --swap %s/swap:16M --stats %s workset 3000 1",
+		 dir, guest_path("reclaim"));
+	cr_assert_eq(memu_cli(args, err, sizeof(err)), 0, "%s", err);
+	cr_assert(strstr(err, "of 4095 (peak "), "%s", err);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/swap", dir);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 16 << 20);
+	unlink(path);
+	rmdir(dir);
 }
