@@ -200,6 +200,14 @@ static void show_meminfo(struct proc_text *t, struct file *f)
 	uint64_t mlocked_anon = c.mlocked - c.mlocked_file;
 	uint64_t inactive_anon =
 		anon_lru > mlocked_anon ? anon_lru - mlocked_anon : 0;
+	/* With swap, the policy's active list (docs/reclaim.md). */
+	uint64_t active_anon = 0;
+	if (mmu->reclaim) {
+		active_anon = lru_count(&mmu->reclaim->lru, LRU_ACTIVE);
+		if (active_anon > inactive_anon)
+			active_anon = inactive_anon;
+		inactive_anon -= active_anon;
+	}
 	uint64_t inactive_file =
 		file_lru > c.mlocked_file ? file_lru - c.mlocked_file : 0;
 
@@ -212,9 +220,9 @@ static void show_meminfo(struct proc_text *t, struct file *f)
 	show_kb(t, "Buffers:        ", 0);
 	show_kb(t, "Cached:         ", now[FRAME_FILE] + now[FRAME_SHARED]);
 	show_kb(t, "SwapCached:     ", 0);
-	show_kb(t, "Active:         ", 0);
+	show_kb(t, "Active:         ", active_anon);
 	show_kb(t, "Inactive:       ", inactive_anon + inactive_file);
-	show_kb(t, "Active(anon):   ", 0);
+	show_kb(t, "Active(anon):   ", active_anon);
 	show_kb(t, "Inactive(anon): ", inactive_anon);
 	show_kb(t, "Active(file):   ", 0);
 	show_kb(t, "Inactive(file): ", inactive_file);

@@ -7,6 +7,7 @@
 #include "../devices/vga.h"
 #include "../mmu/pagetable.h"
 #include "../mmu/reclaim_policy.h"
+#include "../mmu/vmscan.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -233,11 +234,21 @@ static bool same_bits(const struct pt_entry *a, const struct pt_entry *b)
 
 static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 {
-	(void)mm;
 	struct pt_dump *d = arg;
 	struct pt_run *r = &d->run;
 	struct pt_entry e;
 	pte_decode(pte, &e);
+	if (e.swapped && d->out && swap_entry_count(mm->mmu, &e)) {
+		/* A page on swap (docs/reclaim.md): where it is. */
+		flush_run(d);
+		r->start = r->end = 0;
+		fprintf(d->out,
+			"  %012" PRIx64 "-%012" PRIx64
+			" -> swap type %u slot %" PRIu64 "\n",
+			va, (uint64_t)(va + PAGE_SIZE - 1), e.swap_type,
+			e.swap_offset);
+		return;
+	}
 	if (!e.has_frame)
 		return; /* a hwpoison entry, or a flipped bit: no frame */
 	enum mem_type type = effective_type(
