@@ -13,6 +13,7 @@
  * minus the distinct pages.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -692,4 +693,126 @@ Test(cli, swap_on_a_host_file)
 	cr_assert_eq(st.st_size, 16 << 20);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* Each major fault is one trace event of kind swap, at the page read
+ * back, and --stats counts the same. */
+Test(swap, trace_has_one_swap_event_per_major_fault)
+{
+	struct memu_config cfg;
+	memu_config_init(&cfg);
+	cfg.ram_bytes = 8ULL << 20;
+	cfg.swap_bytes = 32ULL << 20;
+	cfg.stdout_fd = open("/dev/null", O_WRONLY);
+	char err[256] = "", *buf = NULL;
+	size_t len = 0;
+	struct memu *m = memu_new(&cfg, err, sizeof(err));
+	cr_assert_not_null(m, "%s", err);
+	FILE *f = open_memstream(&buf, &len);
+	cr_assert_eq(memu_trace(m, f, MEMU_TRACE_FAULT, MEMU_TRACE_JSONL, err,
+				sizeof(err)),
+		     0, "%s", err);
+	const char *argv[] = {guest_path("reclaim"), "workset", "2500", "1",
+			      NULL};
+	cr_assert_eq(memu_load(m, argv[0], 4, argv, err, sizeof(err)), 0, "%s",
+		     err);
+	struct memu_result r;
+	do
+		memu_run(m, &r);
+	while (r.stop == MEMU_STOP_PROBE);
+	cr_assert_eq(r.stop, MEMU_STOP_EXIT);
+	struct memu_stats s;
+	memu_get_stats(m, &s);
+	cr_assert_eq(memu_trace_end(m), 0);
+	fclose(f);
+	uint64_t n = 0;
+	for (const char *p = buf; (p = strstr(p, "\"kind\":\"swap\"")); p++)
+		n++;
+	cr_assert_gt(s.major_faults, 2500 - 2048);
+	cr_assert_eq(n, s.major_faults);
+	free(buf);
+	memu_free(m);
+	close(cfg.stdout_fd);
+}
+
+/* ---- the lists (mmu/lru.c) */
+
+static uint64_t ring(const struct lru *l, uint64_t *out)
+{
+	uint64_t n = 0;
+	for (uint64_t p = lru_first(l, LRU_INACTIVE); p != PFN_NONE;
+	     p = lru_next(l, p))
+		out[n++] = p;
+	return n;
+}
+
+Test(lru, frames_leave_their_list_and_the_hand_moves_on)
+{
+	struct lru l;
+	uint64_t got[8];
+	cr_assert_eq(lru_init(&l, 100, 16, &reclaim_clock), 0);
+	reclaim_clock.page_added(&l, 100); /* the hand is on it */
+	reclaim_clock.page_added(&l, 101); /* behind the hand: the end */
+	reclaim_clock.page_added(&l, 102);
+	cr_assert_eq(ring(&l, got), 3);
+	cr_assert_eq(got[0], 101);
+	cr_assert_eq(got[1], 102);
+	cr_assert_eq(got[2], 100);
+	cr_assert_eq(l.hand, 100);
+	lru_del(&l, 100); /* the hand's frame: the hand wraps to the head */
+	cr_assert_eq(l.hand, 101);
+	cr_assert_eq(lru_on(&l, 100), LRU_NONE);
+	lru_del(&l, 101);
+	cr_assert_eq(l.hand, 102);
+	lru_del(&l, 102); /* the last one: no hand */
+	cr_assert_eq(l.hand, PFN_NONE);
+	cr_assert_eq(lru_count(&l, LRU_INACTIVE), 0);
+	cr_assert_eq(lru_first(&l, LRU_INACTIVE), PFN_NONE);
+	/* Frames outside the zone are never listed. */
+	lru_add_tail(&l, LRU_ACTIVE, 99);
+	lru_add_tail(&l, LRU_ACTIVE, 116);
+	cr_assert_eq(lru_count(&l, LRU_ACTIVE), 0);
+	lru_destroy(&l);
+}
+
+static bool young[16];
+
+/* The Accessed bits of the test: young[pfn], cleared when asked. */
+static bool fake_referenced(struct reclaim_scan *s, uint64_t pfn)
+{
+	(void)s;
+	bool y = young[pfn];
+	young[pfn] = false;
+	return y;
+}
+
+/* docs/reclaim.md's rules by hand: a referenced inactive frame is
+ * activated, an unreferenced one goes; the active list is aged once the
+ * inactive one is shorter; MADV_COLD deactivates. */
+Test(lru, linux_lists_activate_then_age)
+{
+	struct lru l;
+	struct reclaim_scan s = {fake_referenced, NULL, 0};
+	cr_assert_eq(lru_init(&l, 0, 16, &reclaim_lru), 0);
+	for (uint64_t p = 1; p <= 4; p++)
+		reclaim_lru.page_added(&l,
+				       p); /* inactive, tail first: 1 2 3 4 */
+	young[1] = true;
+	cr_assert_eq(reclaim_lru.pick_victim(&l, &s), 2); /* 1 activated */
+	cr_assert_eq(s.scanned, 2);
+	cr_assert_eq(lru_on(&l, 1), LRU_ACTIVE);
+	cr_assert_eq(reclaim_lru.pick_victim(&l, &s), 3);
+	cr_assert_eq(reclaim_lru.pick_victim(&l, &s), 4);
+	/* Inactive empty, active [1]: 1 is deactivated, then taken. */
+	cr_assert_eq(reclaim_lru.pick_victim(&l, &s), 1);
+	cr_assert_eq(s.scanned, 6);
+	cr_assert_eq(reclaim_lru.pick_victim(&l, &s), PFN_NONE);
+	/* MADV_COLD: an active frame moves to the inactive head. */
+	reclaim_lru.page_added(&l, 5);
+	reclaim_lru.page_putback(&l, 6); /* active */
+	reclaim_lru.page_cold(&l, 6);
+	cr_assert_eq(lru_on(&l, 6), LRU_INACTIVE);
+	cr_assert_eq(lru_first(&l, LRU_INACTIVE), 6);
+	cr_assert_eq(lru_last(&l, LRU_INACTIVE), 5);
+	lru_destroy(&l);
 }
