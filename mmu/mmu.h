@@ -45,8 +45,11 @@ struct mmu {
 	uint64_t bit_flips;	      /* physical and page-table bits */
 	/* Memory pressure (reclaim.h, docs/reclaim.md): NULL without swap. */
 	struct reclaim *reclaim;
-	/* The OOM killer's words for the death line (vmscan.c). */
+	/* The OOM killer's words for the death line (vmscan.c), and its
+	 * verdict on a kernel access (a syscall's copy): the process dies
+	 * with SIGKILL as the call returns, as on Linux. */
 	char oom_reason[160];
+	bool oom_kill_pending;
 };
 
 int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,

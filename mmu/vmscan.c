@@ -233,6 +233,7 @@ void oom_kill_process(struct mm *mm)
 	uint64_t points = oom_badness(mm);
 	if (m->reclaim)
 		m->reclaim->oom_kills++;
+	m->oom_kill_pending = true;
 	/* /proc/PID/oom_score: the badness per mille of RAM and swap. */
 	snprintf(m->oom_reason, sizeof(m->oom_reason),
 		 "killed by the OOM killer (out of memory: oom_score %llu, "

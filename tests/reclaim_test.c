@@ -574,6 +574,22 @@ Test(swap, no_swap_means_the_oom_killer)
 	cr_assert_null(strstr(guest_stdout(&g), "all 4000 written"));
 }
 
+/* The kernel's own copy runs RAM out (read(2) into untouched memory):
+ * Linux's allocator calls the OOM killer, and the process dies with
+ * SIGKILL as the call returns; the read never returns to it. */
+Test(swap, oom_in_a_syscall_kills_as_it_returns)
+{
+	static const char *const args[] = {"oomread", "4000", NULL};
+	run(8ULL << 20, 0, NULL, args);
+	cr_assert_eq(g.r.stop, MEMU_STOP_SIGNAL);
+	cr_assert_eq(g.r.signal, SIGKILL);
+	cr_assert_eq(memu_exit_code(&g.r), 137);
+	cr_assert(strstr(death_line(), " error 0: killed by the OOM killer "
+				       "(out of memory: oom_score "),
+		  "%s", death_line());
+	cr_assert_str_empty(guest_stdout(&g));
+}
+
 /* With swap, the OOM killer waits until swap is full too. */
 Test(swap, full_swap_means_the_oom_killer)
 {

@@ -19,6 +19,9 @@
  *   reclaim mlock PAGES            16 mlocked pages, then PAGES more
  *                                  written: the locked ones stay present
  *   reclaim oom PAGES              write PAGES pages, say how far it got
+ *   reclaim oomread PAGES          read(2) PAGES pages of /dev/zero into
+ *                                  untouched memory: the kernel's copy
+ *                                  runs out
  *   reclaim extract                MEM_EXTRACT_PADDR on a swapped page
  *   reclaim cold                   MADV_COLD on written pages, errnos
  */
@@ -253,6 +256,15 @@ static int oom(size_t pages)
 	return 0;
 }
 
+static int oomread(size_t pages)
+{
+	uint64_t *p = map(pages);
+	int fd = open("/dev/zero", O_RDONLY);
+	ssize_t n = read(fd, p, pages * PAGE);
+	printf("read returned %zd\n", n);
+	return 0;
+}
+
 struct mem_extract {
 	uint64_t me_vaddr;
 	uint64_t me_paddr;
@@ -317,6 +329,8 @@ int main(int argc, char **argv)
 		return locked(strtoul(argv[2], NULL, 0));
 	if (argc >= 3 && !strcmp(argv[1], "oom"))
 		return oom(strtoul(argv[2], NULL, 0));
+	if (argc >= 3 && !strcmp(argv[1], "oomread"))
+		return oomread(strtoul(argv[2], NULL, 0));
 	if (argc >= 2 && !strcmp(argv[1], "extract"))
 		return extract();
 	if (argc >= 2 && !strcmp(argv[1], "cold"))
