@@ -165,7 +165,12 @@ static void do_cow_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	uint64_t page = addr & PAGE_MASK;
 	if (!anon_vma_prepare(v))
 		return oom(out);
+	/* The source must not be reclaimed while the copy is made. */
+	if (m->reclaim)
+		m->reclaim->busy_pfn = src;
 	uint64_t pfn = alloc_anon_frame(mm, page);
+	if (m->reclaim)
+		m->reclaim->busy_pfn = PFN_NONE;
 	if (pfn == PFN_NONE)
 		return no_frame(mm, out);
 	copy_frame(m, pfn, src);
@@ -225,8 +230,9 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	if (index >= v->shm->pages)
 		return fail(out, SIGBUS, BUS_ADRERR,
 			    "beyond the shared object");
-	uint64_t pfn =
-		shmem_get_page(mm, v->shm, index, pt_neighbour_pfn(mm, page));
+	bool major;
+	uint64_t pfn = shmem_get_page_major(mm, v->shm, index,
+					    pt_neighbour_pfn(mm, page), &major);
 	if (pfn == PFN_NONE)
 		return no_frame(mm, out);
 	/* Linux keeps a poisoned shmem page in the cache (docs/inject.md). */
@@ -244,7 +250,8 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	mm->rss_shmem++;
 	if (!(flags & FAULT_FLAG_WRITE))
 		do_fault_around(mm, v, addr, shared);
-	enum fault_kind kind = v->shm->kind != FRAME_PAGECACHE ? FAULT_SHARED
+	enum fault_kind kind = major				 ? FAULT_SWAP
+			       : v->shm->kind != FRAME_PAGECACHE ? FAULT_SHARED
 			       : shared && (flags & FAULT_FLAG_WRITE)
 				       ? FAULT_FILE_WRITE
 				       : FAULT_FILE_READ;

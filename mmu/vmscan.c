@@ -7,6 +7,7 @@
 
 #include "pagetable.h"
 #include "rmap.h"
+#include "shmem.h"
 
 /* Mappings of one frame the engine handles; a frame mapped more often is
  * not reclaimed (memu has one process: an anonymous frame has one). */
@@ -68,18 +69,36 @@ static bool referenced(struct reclaim_scan *s, uint64_t pfn)
 	return young;
 }
 
+/* A page of shared anonymous memory (shmem_writepage): its entries are
+ * cleared, as a file page's are (the object keeps the slot, and a fault
+ * finds it there), and the object's index names the slot. */
+static void shmem_pageout(struct mmu *m, uint64_t pfn,
+			  const struct rmap_entry *ents, size_t n,
+			  uint64_t slot)
+{
+	struct frame *f = mmu_frame(m, pfn);
+	for (size_t i = 0; i < n; i++) {
+		pt_clear(ents[i].mm, ents[i].va);
+		ents[i].mm->rss_shmem--;
+	}
+	f->mapcount = 0;
+	shmem_swapout(m, f->owner, f->index, slot);
+}
+
 int reclaim_frame(struct mmu *m, uint64_t pfn)
 {
 	struct reclaim *r = m->reclaim;
 	struct frame *f = mmu_frame(m, pfn);
 	if (!r)
 		return -ENOSPC;
-	if (!f || f->kind != FRAME_ANON || !f->owner || f->hwpoison ||
-	    pfn == r->busy_pfn)
+	if (!f || (f->kind != FRAME_ANON && f->kind != FRAME_SHARED) ||
+	    !f->owner || f->hwpoison || pfn == r->busy_pfn)
 		return -EBUSY;
+	bool shared = f->kind == FRAME_SHARED;
 	struct rmap_entry ents[RMAP_MAX];
 	size_t n = rmap_walk(m, pfn, ents, RMAP_MAX);
-	if (!n || n > RMAP_MAX || n != f->mapcount)
+	/* A shared object's page may be mapped nowhere. */
+	if ((!n && !shared) || n > RMAP_MAX || n != f->mapcount)
 		return -EBUSY;
 	/* Mlocked pages are never reclaimed (Linux's unevictable list). */
 	for (size_t i = 0; i < n; i++)
@@ -91,6 +110,11 @@ int reclaim_frame(struct mmu *m, uint64_t pfn)
 	if (swap_writepage(&r->swap, slot, mmu_pfn_host(m, pfn))) {
 		swap_put(&r->swap, slot);
 		return -EIO;
+	}
+	if (shared) {
+		shmem_pageout(m, pfn, ents, n, slot);
+		r->pgsteal++;
+		return 0;
 	}
 	/* try_to_unmap: every entry becomes the swap entry, one slot
 	 * reference each. */
@@ -172,16 +196,17 @@ int reclaim_init(struct mmu *m, const char *path, uint64_t bytes,
 	return 0;
 }
 
-/* The anonymous frame at va that v alone maps, or PFN_NONE (Linux's
- * madvise_cold_or_pageout_pte_range skips shared pages). */
+/* The anonymous or shared-anonymous frame at va that v alone maps, or
+ * PFN_NONE (Linux's madvise_cold_or_pageout_pte_range skips pages
+ * mapped more than once). */
 static uint64_t private_frame(struct mm *mm, struct vma *v, uint64_t va)
 {
 	struct pt_entry e;
 	if (!mm->mmu->reclaim || !pt_lookup(mm, va, &e) || e.special)
 		return PFN_NONE;
 	struct frame *f = mmu_frame(mm->mmu, e.pfn);
-	if (!f || f->kind != FRAME_ANON || f->mapcount != 1 ||
-	    (v->flags & VM_LOCKED))
+	if (!f || (f->kind != FRAME_ANON && f->kind != FRAME_SHARED) ||
+	    f->mapcount != 1 || (v->flags & VM_LOCKED))
 		return PFN_NONE;
 	return e.pfn;
 }

@@ -372,6 +372,35 @@ Test(swap, working_set_twice_ram_comes_back_intact)
 			     got[2]);
 }
 
+/* Shared anonymous memory (shmem) is swap-backed too: its pages go to
+ * swap from the object's index and come back through the fault, each a
+ * major fault, the same bytes. */
+Test(swap, shared_memory_goes_to_swap_too)
+{
+	static const char *const args[] = {"shared", "4096", "2", NULL};
+	struct workset_result w;
+	workset("lru", args, checksum(4096, 2, 0), &w);
+	cr_assert_geq(w.majflt, 2 * 4096);
+	cr_assert_eq(w.majflt, 8193);
+	cr_assert_eq(w.s.faults[MEMU_FAULT_SHARED], 4096);
+	/* A frame for each first touch and each page read back. */
+	cr_assert_geq(w.s.frames_alloc[MEMU_FRAME_SHARED], 4096 + 2 * 4096);
+	cr_assert_leq(w.s.frames_alloc[MEMU_FRAME_SHARED],
+		      4096 + w.s.major_faults);
+}
+
+/* A shared object's slots go with its pages: MADV_REMOVE punches them
+ * out, the last munmap frees the rest (the oldest pages went to swap
+ * first, so the first half held most of them). */
+Test(swap, shared_memory_frees_its_slots)
+{
+	static const char *const args[] = {"sharedfree", "4000", NULL};
+	run(8ULL << 20, 32ULL << 20, NULL, args);
+	exits_0();
+	cr_assert_str_eq(guest_stdout(&g),
+			 "remove 0 used before 8916 half 916 after 0\n");
+}
+
 /* The same with a hot set of 512 pages read between the others: FIFO
  * throws the hot pages out as readily as the rest, CLOCK gives each a
  * second chance, Linux's lists keep the referenced ones active. */

@@ -7,6 +7,11 @@
  *                                  all back ROUNDS times in order; prints
  *                                  the checksum and the major faults
  *                                  (getrusage and /proc/self/stat agree)
+ *   reclaim shared PAGES ROUNDS    the same in MAP_SHARED|MAP_ANONYMOUS
+ *                                  memory (shmem: swap-backed too)
+ *   reclaim sharedfree PAGES       write PAGES of shared memory, then
+ *                                  MADV_REMOVE half, munmap the rest:
+ *                                  swap in use (kB) before and after
  *   reclaim hot PAGES ROUNDS HOT   the same, with one of the first HOT
  *                                  pages read after every page: a hot
  *                                  set the policies treat differently
@@ -52,10 +57,12 @@ static uint64_t word(uint64_t page, uint64_t i)
 	return (page * 0x9e3779b97f4a7c15ULL) ^ (i * 0xbf58476d1ce4e5b9ULL);
 }
 
+static int map_flags = MAP_PRIVATE | MAP_ANONYMOUS;
+
 static uint64_t *map(size_t pages)
 {
-	void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, map_flags,
+		       -1, 0);
 	if (p == MAP_FAILED) {
 		perror("mmap");
 		exit(1);
@@ -265,6 +272,27 @@ static int oomread(size_t pages)
 	return 0;
 }
 
+static long swap_used(void)
+{
+	return field("/proc/meminfo", "SwapTotal:", NULL) -
+	       field("/proc/meminfo", "SwapFree:", NULL);
+}
+
+static int sharedfree(size_t pages)
+{
+	map_flags = MAP_SHARED | MAP_ANONYMOUS;
+	uint64_t *p = map(pages);
+	for (size_t i = 0; i < pages; i++)
+		fill(p, i);
+	long before = swap_used();
+	int r = madvise(p, pages / 2 * PAGE, MADV_REMOVE);
+	long half = swap_used();
+	munmap(p, pages * PAGE);
+	printf("remove %d used before %ld half %ld after %ld\n", r, before,
+	       half, swap_used());
+	return 0;
+}
+
 struct mem_extract {
 	uint64_t me_vaddr;
 	uint64_t me_paddr;
@@ -318,6 +346,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 4 && !strcmp(argv[1], "workset"))
 		return workset(strtoul(argv[2], NULL, 0), atoi(argv[3]), 0);
+	if (argc >= 3 && !strcmp(argv[1], "sharedfree"))
+		return sharedfree(strtoul(argv[2], NULL, 0));
+	if (argc >= 4 && !strcmp(argv[1], "shared")) {
+		map_flags = MAP_SHARED | MAP_ANONYMOUS;
+		return workset(strtoul(argv[2], NULL, 0), atoi(argv[3]), 0);
+	}
 	if (argc >= 5 && !strcmp(argv[1], "hot"))
 		return workset(strtoul(argv[2], NULL, 0), atoi(argv[3]),
 			       strtoul(argv[4], NULL, 0));
