@@ -364,7 +364,7 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr,
 /* A major fault: the page is on swap; read it back (Linux
  * do_swap_page).  A read maps it read-only, as Linux does (a write that
  * follows reuses it: exclusive); its slot is freed at once when no other
- * entry names it (docs/reclaim.md, "Swap slots"). */
+ * entry names it (docs/reclaim.md, "Swap"). */
 static void do_swap_page(struct mm *mm, struct vma *v, uint64_t addr,
 			 const struct pt_entry *pte, unsigned flags,
 			 struct fault_outcome *out)

@@ -66,8 +66,9 @@ static int madvise_vma(struct mm *mm, struct vma *v, uint64_t start,
 		return (v->flags & VM_SHARED) || v->ops ? -EINVAL : 0;
 	case MADV_COLD:
 	case MADV_PAGEOUT:
-		/* can_madv_lru_vma; then each private anonymous page is
-		 * deactivated, or reclaimed now (docs/reclaim.md). */
+		/* can_madv_lru_vma; then each anonymous or shared
+		 * anonymous page the VMA alone maps is deactivated, or
+		 * reclaimed now (docs/reclaim.md). */
 		if (v->flags & (VM_LOCKED | VM_PFNMAP))
 			return -EINVAL;
 		for (uint64_t va = start; va < end; va += PAGE_SIZE)

@@ -75,7 +75,7 @@ static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 	struct pt_entry e;
 	pte_decode(pte, &e);
 	pt_clear(mm, va);
-	if (e.swapped && mm->mmu->reclaim &&
+	if (e.swapped && e.swap_type == SWAP_TYPE && mm->mmu->reclaim &&
 	    swap_count(&mm->mmu->reclaim->swap, e.swap_offset)) {
 		/* The page is on swap: its slot loses an entry (Linux's
 		 * free_swap_and_cache). */
