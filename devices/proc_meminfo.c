@@ -12,14 +12,15 @@
  *              pages of locked VMAs are Unevictable and Mlocked instead
  *   AnonPages  anonymous frames; Mapped the file and shared frames mapped
  *   PageTables the page-table bank's frames in use
- *   CommitLimit   half of MemTotal (overcommit_ratio 50, no swap)
+ *   CommitLimit   half of MemTotal (overcommit_ratio 50) plus swap
+ *   SwapTotal, SwapFree  the swap device's slots (docs/reclaim.md)
  *   Committed_AS  private writable mappings (VM_ACCOUNT), shared
  *              anonymous objects by size, memfd pages allocated
  *   DirectMap  the direct map Linux would build: the first 2 MiB and any
  *              unaligned ends in 4 KiB pages, the rest in 2 MiB pages
  *
- * Everything memu does not have (swap, slab, vmalloc, per-CPU memory,
- * writeback, bounce buffers, huge pages) is 0.
+ * Everything memu does not have (the swap cache, slab, vmalloc, per-CPU
+ * memory, writeback, bounce buffers, huge pages) is 0.
  */
 #include <stdlib.h>
 
@@ -199,25 +200,36 @@ static void show_meminfo(struct proc_text *t, struct file *f)
 	uint64_t mlocked_anon = c.mlocked - c.mlocked_file;
 	uint64_t inactive_anon =
 		anon_lru > mlocked_anon ? anon_lru - mlocked_anon : 0;
+	/* With swap, the policy's active list (docs/reclaim.md). */
+	uint64_t active_anon = 0;
+	if (mmu->reclaim) {
+		active_anon = lru_count(&mmu->reclaim->lru, LRU_ACTIVE);
+		if (active_anon > inactive_anon)
+			active_anon = inactive_anon;
+		inactive_anon -= active_anon;
+	}
 	uint64_t inactive_file =
 		file_lru > c.mlocked_file ? file_lru - c.mlocked_file : 0;
 
+	const struct reclaim *r = mmu->reclaim;
+	uint64_t swap_pages = r ? swap_total(&r->swap) : 0;
+	uint64_t swap_free = r ? swap_free_slots(&r->swap) : 0;
 	show_kb(t, "MemTotal:       ", total);
 	show_kb(t, "MemFree:        ", free);
 	show_kb(t, "MemAvailable:   ", free);
 	show_kb(t, "Buffers:        ", 0);
 	show_kb(t, "Cached:         ", now[FRAME_FILE] + now[FRAME_SHARED]);
 	show_kb(t, "SwapCached:     ", 0);
-	show_kb(t, "Active:         ", 0);
+	show_kb(t, "Active:         ", active_anon);
 	show_kb(t, "Inactive:       ", inactive_anon + inactive_file);
-	show_kb(t, "Active(anon):   ", 0);
+	show_kb(t, "Active(anon):   ", active_anon);
 	show_kb(t, "Inactive(anon): ", inactive_anon);
 	show_kb(t, "Active(file):   ", 0);
 	show_kb(t, "Inactive(file): ", inactive_file);
 	show_kb(t, "Unevictable:    ", c.mlocked);
 	show_kb(t, "Mlocked:        ", c.mlocked);
-	show_kb(t, "SwapTotal:      ", 0);
-	show_kb(t, "SwapFree:       ", 0);
+	show_kb(t, "SwapTotal:      ", swap_pages);
+	show_kb(t, "SwapFree:       ", swap_free);
 	text_puts(t, "Zswap:                 0 kB\n"
 		     "Zswapped:              0 kB\n");
 	show_kb(t, "Dirty:          ", 0);
@@ -235,7 +247,8 @@ static void show_meminfo(struct proc_text *t, struct file *f)
 	show_kb(t, "NFS_Unstable:   ", 0);
 	show_kb(t, "Bounce:         ", 0);
 	show_kb(t, "WritebackTmp:   ", 0);
-	show_kb(t, "CommitLimit:    ", total * OVERCOMMIT_RATIO / 100);
+	show_kb(t, "CommitLimit:    ",
+		total * OVERCOMMIT_RATIO / 100 + swap_pages);
 	show_kb(t, "Committed_AS:   ",
 		vm.committed + c.shared_objects_pages + c.memfd_pages);
 	text_printf(t, "VmallocTotal:   %8llu kB\n", VMALLOC_TOTAL_KB);

@@ -15,15 +15,18 @@
 
 #include "../mmu/pagetable.h"
 #include "../mmu/uaccess.h"
+#include "../mmu/vmscan.h"
 #include "proc_text.h"
 
-#define PM_ENTRY_BYTES 8
-#define PM_PFN_MASK    ((1ULL << 55) - 1)
-#define PM_SOFT_DIRTY  (1ULL << 55)
-#define PM_EXCLUSIVE   (1ULL << 56)
-#define PM_FILE	       (1ULL << 61)
-#define PM_PRESENT     (1ULL << 63)
-#define PM_BATCH       512
+#define PM_ENTRY_BYTES	    8
+#define PM_PFN_MASK	    ((1ULL << 55) - 1)
+#define PM_SOFT_DIRTY	    (1ULL << 55)
+#define PM_EXCLUSIVE	    (1ULL << 56)
+#define PM_FILE		    (1ULL << 61)
+#define PM_SWAP		    (1ULL << 62)
+#define MAX_SWAPFILES_SHIFT 5
+#define PM_PRESENT	    (1ULL << 63)
+#define PM_BATCH	    512
 
 static uint64_t entry_of(struct mm *mm, const struct vma *v, uint64_t va)
 {
@@ -32,6 +35,16 @@ static uint64_t entry_of(struct mm *mm, const struct vma *v, uint64_t va)
 	uint64_t e = (v->flags & VM_SOFTDIRTY) ? PM_SOFT_DIRTY : 0;
 	struct pt_entry pte;
 	pt_lookup(mm, va, &pte);
+	if (swap_entry_count(mm->mmu, &pte)) {
+		/* A swapped page: the type and offset where the frame
+		 * number goes (the guest is root), no page behind it. */
+		e |= PM_SWAP |
+		     ((pte.swap_type | pte.swap_offset << MAX_SWAPFILES_SHIFT) &
+		      PM_PFN_MASK);
+		if (pte.soft_dirty)
+			e |= PM_SOFT_DIRTY;
+		return e;
+	}
 	if (!pte.has_frame)
 		return e;
 	e |= PM_PRESENT | (pte.pfn & PM_PFN_MASK);

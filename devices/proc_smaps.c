@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "../mmu/pagetable.h"
+#include "../mmu/vmscan.h"
 #include "proc_maps.h"
 #include "proc_mm.h"
 #include "proc_task.h"
@@ -33,6 +34,7 @@
 struct mem_size_stats {
 	uint64_t resident, shared_clean, shared_dirty, private_clean,
 		private_dirty, referenced, anonymous, lazyfree, swap;
+	uint64_t swap_pss;
 	uint64_t pss, pss_anon, pss_file, pss_shmem, pss_dirty, pss_locked;
 };
 
@@ -50,6 +52,13 @@ static void smaps_pte_entry(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 	struct pt_entry e;
 	struct frame *f;
 	pte_decode(pte, &e);
+	unsigned swapcount = swap_entry_count(mm->mmu, &e);
+	if (swapcount) {
+		/* A page on swap (smaps_pte_entry's swap entry). */
+		mss->swap += PAGE_SIZE;
+		mss->swap_pss += (PAGE_SIZE << PSS_SHIFT) / swapcount;
+		return;
+	}
 	enum proc_page kind = proc_page_of(mm, &e, &f);
 	if (kind == PROC_PAGE_NONE)
 		return;
@@ -126,7 +135,7 @@ static void show_smap_common(struct proc_text *t,
 	put_kb(t, "Shared_Hugetlb: ", 0);
 	text_printf(t, "Private_Hugetlb: %7llu kB\n", 0ULL);
 	put_kb(t, "Swap:           ", mss->swap);
-	put_kb(t, "SwapPss:        ", 0);
+	put_kb(t, "SwapPss:        ", mss->swap_pss >> PSS_SHIFT);
 	put_kb(t, "Locked:         ", mss->pss_locked >> PSS_SHIFT);
 }
 

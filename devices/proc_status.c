@@ -95,7 +95,7 @@ static void show_task_mem(struct proc_text *t, struct mm *mm,
 		{"VmExe", text >> 10},
 		{"VmLib", lib >> 10},
 		{"VmPTE", pt_table_pages(mm) * 4},
-		{"VmSwap", 0},
+		{"VmSwap", mm->swap_ents * 4},
 		{"HugetlbPages", 0},
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)

@@ -61,6 +61,7 @@ static const char *const fault_words[FAULT_KINDS] = {
 	[FAULT_FILE_COW] = "file-cow",
 	[FAULT_STACK_GROW] = "stack",
 	[FAULT_SEGV] = "segv",
+	[FAULT_SWAP] = "swap",
 };
 
 struct parse {

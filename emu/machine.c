@@ -7,6 +7,7 @@
 #include "../mmu/pagetable.h"
 #include "../mmu/rmap.h"
 #include "../mmu/shmem.h"
+#include "../mmu/vmscan.h"
 #include "machine.h"
 
 #define DEFAULT_RAM (256ULL << 20)
@@ -94,6 +95,14 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 			 "512 GiB");
 		return NULL;
 	}
+	const struct reclaim_policy *policy =
+		cfg->reclaim_policy ? reclaim_policy_find(cfg->reclaim_policy)
+				    : &reclaim_lru;
+	if (!policy) {
+		snprintf(err, errlen, "unknown reclaim policy %s",
+			 cfg->reclaim_policy);
+		return NULL;
+	}
 	struct memu *m = calloc(1, sizeof(*m));
 	if (!m) {
 		snprintf(err, errlen, "out of host memory");
@@ -113,6 +122,9 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 	}
 	if (mmu_init(&m->mmu, m->uc, cfg->ram_bytes,
 		     ptbank_size(cfg->ram_bytes), err, errlen) ||
+	    (cfg->swap_bytes &&
+	     reclaim_init(&m->mmu, cfg->swap_path, cfg->swap_bytes, policy, err,
+			  errlen)) ||
 	    !(m->proc.mm = mm_create(&m->mmu)) || cpu_init(m, err, errlen) ||
 	    start_devices(m, err, errlen) || cpu_start(m, err, errlen)) {
 		if (!err[0])
@@ -299,6 +311,15 @@ void memu_get_stats(struct memu *m, struct memu_stats *s)
 	s->soft_offlined = m->mmu.soft_offlined;
 	s->bit_flips = m->mmu.bit_flips;
 	s->tlb_flushes_lost = m->mmu.lost_flush.lost;
+	s->major_faults = ev->majflt;
+	const struct reclaim *r = m->mmu.reclaim;
+	if (r) {
+		s->pages_scanned = r->pgscan;
+		s->pages_reclaimed = r->pgsteal;
+		s->swapped_out = r->swap.pswpout;
+		s->swapped_in = r->swap.pswpin;
+		s->oom_kills = r->oom_kills;
+	}
 }
 
 uint64_t memu_syscall_count(struct memu *m, unsigned nr, uint64_t *enosys)

@@ -61,6 +61,13 @@ static const char usage[] =
 	"                    firmware), disabled (left off), off (none)\n"
 	"  --mtrr-var N      variable-range MTRRs, 0-32 (default 8)\n"
 	"  --numa N          split RAM into N NUMA domains, 1-8 (default 1)\n"
+	"  --swap [FILE:]SIZE  a swap device of SIZE (e.g. 64M): a memfd,\n"
+	"                    or the host file FILE (created or truncated);\n"
+	"                    anonymous pages are reclaimed to it when RAM\n"
+	"                    runs low (docs/reclaim.md)\n"
+	"  --reclaim POLICY  the page-replacement policy with --swap: lru\n"
+	"                    (default; Linux's active/inactive lists), clock\n"
+	"                    or fifo\n"
 	"  --env VAR=VALUE   add to the guest's environment (repeatable; the\n"
 	"                    host environment is never passed through)\n"
 	"  --trace FILE      write every event (faults, PTE writes, frames,\n"
@@ -109,6 +116,7 @@ struct cli {
 	size_t ninjects;
 	bool trace_format_given;
 	enum memu_trace_format trace_format;
+	char *swap_path; /* --swap FILE:SIZE's FILE */
 };
 
 static int bad(const char *msg, const char *arg)
@@ -136,7 +144,22 @@ enum {
 	OPT_TRACE_EVENTS,
 	OPT_TRACE_FORMAT,
 	OPT_INSN_LIMIT,
+	OPT_SWAP,
+	OPT_RECLAIM,
 };
+
+/* --swap SIZE or FILE:SIZE (the last colon splits them). */
+static int parse_swap(const char *arg, struct cli *c)
+{
+	const char *colon = strrchr(arg, ':');
+	const char *size = colon ? colon + 1 : arg;
+	if (colon == arg || memu_parse_size(size, &c->cfg.swap_bytes) ||
+	    c->cfg.swap_bytes < 2 * 4096 || (c->cfg.swap_bytes & 4095))
+		return -1;
+	c->swap_path = colon ? strndup(arg, (size_t)(colon - arg)) : NULL;
+	c->cfg.swap_path = c->swap_path;
+	return 0;
+}
 
 static int parse_options(int argc, char **argv, struct cli *c, int *next)
 {
@@ -158,6 +181,8 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"trace-events", required_argument, 0, OPT_TRACE_EVENTS},
 		{"trace-format", required_argument, 0, OPT_TRACE_FORMAT},
 		{"insn-limit", required_argument, 0, OPT_INSN_LIMIT},
+		{"swap", required_argument, 0, OPT_SWAP},
+		{"reclaim", required_argument, 0, OPT_RECLAIM},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
@@ -254,6 +279,20 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		case OPT_TRACE:
 			c->trace = optarg;
 			break;
+		case OPT_SWAP:
+			free(c->swap_path);
+			if (parse_swap(optarg, c))
+				return bad("bad --swap size (a multiple of "
+					   "4K, at least 8K)",
+					   optarg);
+			break;
+		case OPT_RECLAIM:
+			if (strcmp(optarg, "lru") && strcmp(optarg, "clock") &&
+			    strcmp(optarg, "fifo"))
+				return bad("--reclaim takes lru, clock or fifo",
+					   optarg);
+			c->cfg.reclaim_policy = optarg;
+			break;
 		case OPT_INSN_LIMIT: {
 			char *end;
 			errno = 0;
@@ -337,6 +376,8 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 {
 	if (argc < 1)
 		return bad("run needs a PROGRAM", NULL);
+	if (c->cfg.reclaim_policy && !c->cfg.swap_bytes)
+		return bad("--reclaim needs --swap", NULL);
 	if (!c->trace && (c->trace_events || c->trace_format_given))
 		return bad(c->trace_events ? "--trace-events needs --trace"
 					   : "--trace-format needs --trace",
@@ -473,6 +514,7 @@ int main(int argc, char **argv)
 	/* Every path frees c.env: under LeakSanitizer a leak turns a usage
 	 * error's exit status 2 into 1. */
 	int rc = dispatch(&c, argc, argv);
+	free(c.swap_path);
 	free(c.env);
 	free(c.imports);
 	free(c.injects);

@@ -33,7 +33,7 @@ static void refresh(struct proc_task *t)
 	}
 	t->sig_blocked = p->sigmask;
 	t->min_flt = m->mmu.events.minflt;
-	t->maj_flt = 0;
+	t->maj_flt = m->mmu.events.majflt;
 	/* the virtual clock, as getrusage reports it */
 	t->utime_ns = m->clock.ns;
 	t->stime_ns = 0;

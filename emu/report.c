@@ -6,6 +6,8 @@
 
 #include "../devices/vga.h"
 #include "../mmu/pagetable.h"
+#include "../mmu/reclaim_policy.h"
+#include "../mmu/vmscan.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -13,7 +15,7 @@ static const char *const fault_names[FAULT_KINDS] = {
 	"anon first-touch",    "zero-page read", "COW",
 	"write-protect reuse", "shared",	 "device",
 	"file read",	       "file write",	 "file COW",
-	"stack growth",	       "SIGSEGV/SIGBUS",
+	"stack growth",	       "SIGSEGV/SIGBUS", "swap (major)",
 };
 
 static const char *const frame_names[FRAME_KINDS] = {
@@ -42,6 +44,25 @@ static void print_injected(struct memu *m, FILE *out)
 		"TLB flushes lost", u->lost_flush.lost, u->lost_flush.pending);
 }
 
+/* Memory pressure (docs/reclaim.md), with a swap device. */
+static void print_reclaim(struct memu *m, FILE *out)
+{
+	const struct reclaim *r = m->mmu.reclaim;
+	if (!r)
+		return;
+	fprintf(out, "  major faults: %" PRIu64 "\n", m->mmu.events.majflt);
+	fprintf(out, "  reclaim (%s):\n", r->lru.policy->name);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "pages scanned", r->pgscan);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "pages reclaimed", r->pgsteal);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "swapped out", r->swap.pswpout);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "swapped in", r->swap.pswpin);
+	fprintf(out,
+		"    %-20s %" PRIu64 " of %" PRIu64 " (peak %" PRIu64 ")\n",
+		"swap slots in use", r->swap.inuse, swap_total(&r->swap),
+		r->swap.peak);
+	fprintf(out, "    %-20s %" PRIu64 "\n", "OOM kills", r->oom_kills);
+}
+
 void memu_print_maps(struct memu *m, FILE *out)
 {
 	char *text = proc_maps_text(m->proc.mm);
@@ -55,9 +76,10 @@ void memu_print_stats(struct memu *m, FILE *out)
 	const struct events *ev = &m->mmu.events;
 	fprintf(out, "memu stats:\n");
 	fprintf(out, "  minor faults: %" PRIu64 "\n", ev->minflt);
-	for (int i = 0; i < FAULT_KINDS; i++)
+	for (int i = 0; i < FAULT_SWAP; i++)
 		fprintf(out, "    %-20s %" PRIu64 "\n", fault_names[i],
 			ev->faults[i]);
+	print_reclaim(m, out);
 	fprintf(out, "  frames in use (peak, allocated):\n");
 	for (int i = FRAME_KERNEL; i < FRAME_KINDS; i++)
 		fprintf(out,
@@ -212,11 +234,21 @@ static bool same_bits(const struct pt_entry *a, const struct pt_entry *b)
 
 static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 {
-	(void)mm;
 	struct pt_dump *d = arg;
 	struct pt_run *r = &d->run;
 	struct pt_entry e;
 	pte_decode(pte, &e);
+	if (e.swapped && d->out && swap_entry_count(mm->mmu, &e)) {
+		/* A page on swap (docs/reclaim.md): where it is. */
+		flush_run(d);
+		r->start = r->end = 0;
+		fprintf(d->out,
+			"  %012" PRIx64 "-%012" PRIx64
+			" -> swap type %u slot %" PRIu64 "\n",
+			va, (uint64_t)(va + PAGE_SIZE - 1), e.swap_type,
+			e.swap_offset);
+		return;
+	}
 	if (!e.has_frame)
 		return; /* a hwpoison entry, or a flipped bit: no frame */
 	enum mem_type type = effective_type(

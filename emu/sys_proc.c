@@ -465,6 +465,7 @@ int64_t sys_getrusage(struct memu *m, const uint64_t *a)
 		ru.ru_utime.tv_usec =
 			(suseconds_t)(m->clock.ns / 1000 % 1000000);
 		ru.ru_minflt = (long)m->mmu.events.minflt;
+		ru.ru_majflt = (long)m->mmu.events.majflt;
 		struct mm *mm = m->proc.mm;
 		ru.ru_maxrss =
 			(long)((mm->rss_anon + mm->rss_file + mm->rss_shmem) *

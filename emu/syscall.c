@@ -215,6 +215,12 @@ void handle_syscall(uc_engine *uc, void *user)
 		ret = -ENOSYS;
 	proc_task_after_call(m, nr, a, ret);
 	mm_flush_tlb(m->proc.mm);
+	/* The OOM killer chose the guest during the call (docs/reclaim.md):
+	 * SIGKILL, which nothing catches, as the call returns. */
+	if (m->mmu.oom_kill_pending) {
+		force_sig(m, SIGKILL, 0, 0, 0, m->mmu.oom_reason);
+		return;
+	}
 	inject_run_pending(m);
 	vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
 	struct event e = {EV_SYSCALL, nr, (uint64_t)ret, 0, 0};

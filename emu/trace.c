@@ -24,7 +24,7 @@ static const char *const kind_names[] = {
 
 static const char *const fault_names[FAULT_KINDS] = {
 	"anon",	     "zero",	   "cow",      "wp_reuse",   "shared", "device",
-	"file_read", "file_write", "file_cow", "stack_grow", "segv",
+	"file_read", "file_write", "file_cow", "stack_grow", "segv",   "swap",
 };
 
 static const char *const frame_names[FRAME_KINDS] = {

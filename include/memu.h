@@ -42,6 +42,13 @@ struct memu_config {
 	uint64_t seed;		 /* AT_RANDOM, getrandom(2) */
 	int stdin_fd, stdout_fd, stderr_fd; /* host fds the guest's 0-2 use */
 	const char *const *envp; /* guest environment; NULL = empty */
+	/* Memory pressure (docs/reclaim.md): a swap device of swap_bytes
+	 * (0: none) over a memfd, or the host file swap_path; the
+	 * replacement policy by name ("lru", the default; "clock",
+	 * "fifo"). */
+	uint64_t swap_bytes;
+	const char *swap_path;
+	const char *reclaim_policy;
 };
 
 void memu_config_init(struct memu_config *cfg);
@@ -103,6 +110,7 @@ enum memu_fault_kind {
 	MEMU_FAULT_FILE_COW,
 	MEMU_FAULT_STACK_GROW,
 	MEMU_FAULT_SEGV,
+	MEMU_FAULT_SWAP, /* major: read back from swap */
 	MEMU_FAULT_KINDS
 };
 
@@ -137,6 +145,13 @@ struct memu_stats {
 	uint64_t soft_offlined;	 /* of them, by soft offline */
 	uint64_t bit_flips;	 /* physical and page-table bits */
 	uint64_t tlb_flushes_lost;
+	/* memory pressure (docs/reclaim.md) */
+	uint64_t major_faults;	  /* ru_majflt: pages read back from swap */
+	uint64_t pages_scanned;	  /* pgscan: frames the policy examined */
+	uint64_t pages_reclaimed; /* pgsteal */
+	uint64_t swapped_out;	  /* pswpout */
+	uint64_t swapped_in;	  /* pswpin */
+	uint64_t oom_kills;
 };
 
 void memu_get_stats(struct memu *m, struct memu_stats *s);

@@ -31,7 +31,9 @@ void event_emit(struct events *ev, const struct event *e)
 		ev->faults[e->b]++;
 		/* Linux counts a fault in min_flt only when handle_mm_fault
 		 * succeeds: access errors are not counted. */
-		if (e->b != FAULT_SEGV && e->b != FAULT_STACK_GROW)
+		if (e->b == FAULT_SWAP)
+			ev->majflt++;
+		else if (e->b != FAULT_SEGV && e->b != FAULT_STACK_GROW)
 			ev->minflt++;
 		break;
 	case EV_FRAME_ALLOC:
@@ -57,5 +59,6 @@ void events_reset_counters(struct events *ev)
 	memset(ev->syscalls, 0, sizeof(ev->syscalls));
 	memset(ev->syscalls_enosys, 0, sizeof(ev->syscalls_enosys));
 	ev->minflt = 0;
+	ev->majflt = 0;
 	memcpy(ev->frames_peak, ev->frames_now, sizeof(ev->frames_peak));
 }

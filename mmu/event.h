@@ -27,6 +27,7 @@ enum fault_kind {
 	FAULT_FILE_COW,	  /* a write to a private mapping of a file */
 	FAULT_STACK_GROW, /* not a separate fault: growths of a stack VMA */
 	FAULT_SEGV,	  /* access error: the guest gets SIGSEGV */
+	FAULT_SWAP,	  /* a major fault: a page read back from swap */
 	FAULT_KINDS
 };
 
@@ -110,6 +111,7 @@ struct events {
 	uint64_t syscalls[SYSCALL_SLOTS];   /* by number; last slot: others */
 	uint64_t syscalls_enosys[SYSCALL_SLOTS];
 	uint64_t minflt; /* getrusage(2) ru_minflt */
+	uint64_t majflt; /* ru_majflt: FAULT_SWAP */
 	/* The --inject spec being injected now, for EV_INJECT's a
 	 * (INJECT_NO_SPEC: none). */
 	uint64_t inject_spec;

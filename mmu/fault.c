@@ -9,6 +9,7 @@
 #include "pgprot.h"
 #include "rmap.h"
 #include "shmem.h"
+#include "vmscan.h"
 #include "wprotect.h"
 
 static void fail(struct fault_outcome *out, int sig, int code,
@@ -88,8 +89,11 @@ static void oom(struct fault_outcome *out)
  * returns VM_FAULT_OOM and pagefault_out_of_memory only retries it. */
 static void no_frame(struct mm *mm, struct fault_outcome *out)
 {
-	if (!mm->mmu->fail_alloc.injected)
-		return oom(out);
+	if (!mm->mmu->fail_alloc.injected) {
+		/* Reclaim found nothing more to take (vmscan.c). */
+		oom_kill_process(mm);
+		return fail(out, SIGKILL, 0, mm->mmu->oom_reason);
+	}
 	out->oom_retry = true;
 	out->reason = "page allocation failed (injected)";
 }
@@ -161,7 +165,12 @@ static void do_cow_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	uint64_t page = addr & PAGE_MASK;
 	if (!anon_vma_prepare(v))
 		return oom(out);
+	/* The source must not be reclaimed while the copy is made. */
+	if (m->reclaim)
+		m->reclaim->busy_pfn = src;
 	uint64_t pfn = alloc_anon_frame(mm, page);
+	if (m->reclaim)
+		m->reclaim->busy_pfn = PFN_NONE;
 	if (pfn == PFN_NONE)
 		return no_frame(mm, out);
 	copy_frame(m, pfn, src);
@@ -221,8 +230,9 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	if (index >= v->shm->pages)
 		return fail(out, SIGBUS, BUS_ADRERR,
 			    "beyond the shared object");
-	uint64_t pfn =
-		shmem_get_page(mm, v->shm, index, pt_neighbour_pfn(mm, page));
+	bool major;
+	uint64_t pfn = shmem_get_page_major(mm, v->shm, index,
+					    pt_neighbour_pfn(mm, page), &major);
 	if (pfn == PFN_NONE)
 		return no_frame(mm, out);
 	/* Linux keeps a poisoned shmem page in the cache (docs/inject.md). */
@@ -240,7 +250,8 @@ static void do_shared_fault(struct mm *mm, struct vma *v, uint64_t addr,
 	mm->rss_shmem++;
 	if (!(flags & FAULT_FLAG_WRITE))
 		do_fault_around(mm, v, addr, shared);
-	enum fault_kind kind = v->shm->kind != FRAME_PAGECACHE ? FAULT_SHARED
+	enum fault_kind kind = major				 ? FAULT_SWAP
+			       : v->shm->kind != FRAME_PAGECACHE ? FAULT_SHARED
 			       : shared && (flags & FAULT_FLAG_WRITE)
 				       ? FAULT_FILE_WRITE
 				       : FAULT_FILE_READ;
@@ -318,7 +329,12 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr,
 	}
 	if (!anon_vma_prepare(v))
 		return oom(out);
+	/* The source must not be reclaimed while the copy is made. */
+	if (m->reclaim)
+		m->reclaim->busy_pfn = old;
 	uint64_t pfn = alloc_anon_frame(mm, page);
+	if (m->reclaim)
+		m->reclaim->busy_pfn = PFN_NONE;
 	if (pfn == PFN_NONE)
 		return no_frame(mm, out);
 	/* A zero-frame source needs no copy: the new frame is zeroed.  A
@@ -343,6 +359,46 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr,
 		    f && f->kind == FRAME_PAGECACHE ? FAULT_FILE_COW
 						    : FAULT_COW,
 		    flags);
+}
+
+/* A major fault: the page is on swap; read it back (Linux
+ * do_swap_page).  A read maps it read-only, as Linux does (a write that
+ * follows reuses it: exclusive); its slot is freed at once when no other
+ * entry names it (docs/reclaim.md, "Swap"). */
+static void do_swap_page(struct mm *mm, struct vma *v, uint64_t addr,
+			 const struct pt_entry *pte, unsigned flags,
+			 struct fault_outcome *out)
+{
+	struct mmu *m = mm->mmu;
+	struct reclaim *r = m->reclaim;
+	uint64_t page = addr & PAGE_MASK, slot = pte->swap_offset;
+	if (!r || pte->swap_type != SWAP_TYPE || !swap_count(&r->swap, slot))
+		/* No such slot: a flipped bit, which Linux's do_swap_page
+		 * takes for a bad entry: SIGBUS. */
+		return fail(out, SIGBUS, BUS_ADRERR,
+			    "corrupted page-table entry (not present, not "
+			    "empty)");
+	if (!anon_vma_prepare(v))
+		return oom(out);
+	uint64_t pfn = alloc_anon_frame(mm, page);
+	if (pfn == PFN_NONE)
+		return no_frame(mm, out);
+	if (swap_readpage(&r->swap, slot, mmu_pfn_host(m, pfn))) {
+		mmu_free_frame(m, pfn);
+		return fail(out, SIGBUS, BUS_ADRERR, "swap read error");
+	}
+	bool write = flags & FAULT_FLAG_WRITE;
+	unsigned ptf = vm_page_prot(mm, v, pfn, write, 0) |
+		       (pte->soft_dirty ? PTF_SOFT_DIRTY : 0);
+	if (pt_enter(mm, page, pfn, ptf)) {
+		mmu_free_frame(m, pfn);
+		return oom(out);
+	}
+	rmap_add_anon(m, pfn, v, page);
+	mm->rss_anon++;
+	mm->swap_ents--;
+	swap_put(&r->swap, slot);
+	event_fault(&m->events, addr, FAULT_SWAP, flags);
 }
 
 static struct vma *fault_vma(struct mm *mm, uint64_t addr,
@@ -403,15 +459,12 @@ void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 		return;
 	}
 	if (pte.swap) {
-		/* memu writes no swap entries but the hwpoison marker;
-		 * anything else is a flipped bit, which Linux's
-		 * do_swap_page takes for a bad entry: SIGBUS. */
+		/* A hwpoison marker, or a page on swap (or a flipped bit,
+		 * which do_swap_page refuses). */
 		if (pte.hwpoison)
 			hwpoison(out);
 		else
-			fail(out, SIGBUS, BUS_ADRERR,
-			     "corrupted page-table entry (not present, not "
-			     "empty)");
+			do_swap_page(mm, v, addr, &pte, flags, out);
 	} else if (!pte.present) {
 		if (v->ops && v->ops->fault)
 			do_driver_fault(mm, v, addr, flags, out);

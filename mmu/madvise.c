@@ -1,5 +1,6 @@
 /* madvise(2) (Linux mm/madvise.c): the advice memu acts on (DONTNEED,
- * REMOVE, POPULATE_READ/WRITE) and the checks of the rest.
+ * REMOVE, POPULATE_READ/WRITE, COLD, PAGEOUT) and the checks of the
+ * rest.
  */
 #include "mmap.h"
 
@@ -7,7 +8,9 @@
 
 #include "fault.h"
 #include "internal.h"
+#include "pagetable.h"
 #include "shmem.h"
+#include "vmscan.h"
 
 static bool madvise_known(uint64_t advice)
 {
@@ -61,6 +64,19 @@ static int madvise_vma(struct mm *mm, struct vma *v, uint64_t start,
 		return 0;
 	case MADV_FREE:
 		return (v->flags & VM_SHARED) || v->ops ? -EINVAL : 0;
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+		/* can_madv_lru_vma; then each anonymous or shared
+		 * anonymous page the VMA alone maps is deactivated, or
+		 * reclaimed now (docs/reclaim.md). */
+		if (v->flags & (VM_LOCKED | VM_PFNMAP))
+			return -EINVAL;
+		for (uint64_t va = start; va < end; va += PAGE_SIZE)
+			if (advice == MADV_COLD)
+				reclaim_madvise_cold(mm, v, va);
+			else
+				reclaim_madvise_pageout(mm, v, va);
+		return 0;
 	case MADV_REMOVE:
 		if (!v->shm)
 			return -EINVAL;

@@ -7,6 +7,7 @@
 
 #include "numa.h"
 #include "pagetable.h"
+#include "reclaim_policy.h"
 #include "rmap.h"
 #include "shmem.h"
 
@@ -195,6 +196,10 @@ int soft_offline_page(struct mmu *m, struct mm *mm, uint64_t pfn)
 		if (to == PFN_NONE)
 			return -ENOMEM;
 		migrate_frame(m, mm, pfn, to);
+		/* The new frame is reclaimable as the old one was. */
+		if (m->reclaim && f->kind == FRAME_ANON)
+			m->reclaim->lru.policy->page_added(&m->reclaim->lru,
+							   to);
 		f->hwpoison = 1;
 		mmu_free_frame(m, pfn); /* poisoned: retired */
 		break;

@@ -75,6 +75,14 @@ static void zap_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 	struct pt_entry e;
 	pte_decode(pte, &e);
 	pt_clear(mm, va);
+	if (e.swapped && e.swap_type == SWAP_TYPE && mm->mmu->reclaim &&
+	    swap_count(&mm->mmu->reclaim->swap, e.swap_offset)) {
+		/* The page is on swap: its slot loses an entry (Linux's
+		 * free_swap_and_cache). */
+		swap_put(&mm->mmu->reclaim->swap, e.swap_offset);
+		mm->swap_ents--;
+		return;
+	}
 	if (e.special || !e.has_frame) /* a hwpoison marker: no frame */
 		return;
 	uint64_t pfn = e.pfn;

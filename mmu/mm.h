@@ -47,6 +47,7 @@ struct mm {
 	 * the stale entry, so it alone needs no flush. */
 	uint64_t flush_page;
 	uint64_t rss_anon, rss_shmem, rss_file;
+	uint64_t swap_ents; /* swap entries in the page tables (MM_SWAPENTS) */
 	uint64_t last_anon_fault; /* page of the last anonymous write fault */
 };
 

@@ -1,8 +1,10 @@
 #include "mmu.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "reclaim_policy.h"
 #include "tlb.h"
 
 int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
@@ -40,6 +42,12 @@ int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,
 
 void mmu_destroy(struct mmu *m)
 {
+	if (m->reclaim) {
+		swap_destroy(&m->reclaim->swap);
+		lru_destroy(&m->reclaim->lru);
+		free(m->reclaim);
+		m->reclaim = NULL;
+	}
 	lost_flush_destroy(&m->lost_flush);
 	zone_destroy(&m->ram);
 	zone_destroy(&m->ptbank);
@@ -71,6 +79,16 @@ void mmu_free_frame(struct mmu *m, uint64_t pfn)
 	struct zone *z = mmu_zone(m, pfn);
 	if (!z)
 		return;
+	/* Off the reclaim lists (lru.h), whoever frees it. */
+	if (m->reclaim) {
+		struct lru *l = &m->reclaim->lru;
+		if (lru_on(l, pfn) != LRU_NONE) {
+			if (l->policy->page_removed)
+				l->policy->page_removed(l, pfn);
+			else
+				lru_del(l, pfn);
+		}
+	}
 	/* The frame's next owner must not run this one's translated code. */
 	code_invalidate(m, pfn);
 	frame_free(z, pfn);

@@ -16,6 +16,7 @@
 #include "memrange.h"
 #include "memtype.h"
 #include "phys.h"
+#include "reclaim.h"
 
 struct mmu {
 	uc_engine *uc;
@@ -42,6 +43,13 @@ struct mmu {
 	uint64_t hwpoisoned;	      /* Linux num_poisoned_pages */
 	uint64_t soft_offlined;	      /* of them, by soft offline */
 	uint64_t bit_flips;	      /* physical and page-table bits */
+	/* Memory pressure (reclaim.h, docs/reclaim.md): NULL without swap. */
+	struct reclaim *reclaim;
+	/* The OOM killer's words for the death line (vmscan.c), and its
+	 * verdict on a kernel access (a syscall's copy): the process dies
+	 * with SIGKILL as the call returns, as on Linux. */
+	char oom_reason[160];
+	bool oom_kill_pending;
 };
 
 int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,

@@ -70,6 +70,10 @@ uint64_t alloc_user_frame(struct mm *mm, enum frame_kind kind, uint64_t want,
 	struct zone *z = &mm->mmu->ram;
 	if (injected_failure(mm->mmu, kind))
 		return PFN_NONE;
+	/* Free frames below the low watermark: reclaim first (vmscan.c,
+	 * docs/reclaim.md). */
+	if (mm->mmu->reclaim)
+		mm->mmu->reclaim->balance(mm->mmu);
 	int node = pick_node(mm);
 	uint64_t pfn = frame_alloc_node(z, kind, want, colour, node);
 	if (pfn != PFN_NONE)

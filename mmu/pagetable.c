@@ -123,6 +123,7 @@ pte_t pt_get(struct mm *mm, uint64_t va)
 void pte_decode(pte_t p, struct pt_entry *e)
 {
 	bool frame = pte_has_frame(p), poison = pte_hwpoison(p);
+	bool swapped = pte_swap(p) && !poison;
 	*e = (struct pt_entry){
 		.present = pte_present(p),
 		.has_frame = frame,
@@ -140,7 +141,13 @@ void pte_decode(pte_t p, struct pt_entry *e)
 		.swap = pte_swap(p),
 		.hwpoison = poison,
 		.pfn = frame || poison ? pte_pfn(p) : 0,
+		.swapped = swapped,
+		.swap_type = swapped ? pte_swp_type(p) : 0,
+		.swap_offset = swapped ? pte_swp_offset(p) : 0,
 	};
+	if (swapped) /* the type and offset bits are no rights */
+		e->writable = e->user = e->accessed = e->dirty = e->nocache =
+			e->writethru = e->pat = e->special = false;
 }
 
 bool pt_lookup(struct mm *mm, uint64_t va, struct pt_entry *e)
@@ -164,6 +171,8 @@ static pte_t make_pte(uint64_t pfn, unsigned ptf)
 		p |= PTE_PWT;
 	if (!(ptf & PTF_EXEC))
 		p |= PTE_NX;
+	if (ptf & PTF_SOFT_DIRTY)
+		p |= PTE_SOFT_DIRTY;
 	/* A and D stay clear: the CPU sets them when it uses the entry. */
 	return p;
 }
@@ -211,6 +220,19 @@ pte_t pt_set_hwpoison(struct mm *mm, uint64_t va)
 		return 0;
 	pte_t old = *slot;
 	write_entry(mm, slot, va, (old & PTE_ADDR) | PTE_HWPOISON, 1);
+	if (pte_present(old))
+		owe_flush(mm, TLB_FLUSH_UNMAP);
+	return old;
+}
+
+pte_t pt_set_swap(struct mm *mm, uint64_t va, unsigned type, uint64_t offset)
+{
+	pte_t *slot = walk(mm, va, false);
+	if (!slot || !pte_has_frame(*slot))
+		return 0;
+	pte_t old = *slot;
+	write_entry(mm, slot, va,
+		    swp_entry_to_pte(type, offset) | (old & PTE_SOFT_DIRTY), 1);
 	if (pte_present(old))
 		owe_flush(mm, TLB_FLUSH_UNMAP);
 	return old;
@@ -313,6 +335,12 @@ void pt_clear_young(struct mm *mm, uint64_t va)
 void pt_clear_soft_dirty(struct mm *mm, uint64_t va)
 {
 	pte_t *slot = walk(mm, va, false);
+	if (slot && pte_swap(*slot) && !pte_hwpoison(*slot) &&
+	    (*slot & PTE_SOFT_DIRTY)) {
+		/* A swapped page's entry (Linux pte_swp_clear_soft_dirty). */
+		write_entry(mm, slot, va, *slot & ~PTE_SOFT_DIRTY, 1);
+		return;
+	}
 	if (!slot || !pte_has_frame(*slot))
 		return;
 	pte_t p = *slot & ~(PTE_W | PTE_SOFT_DIRTY);

@@ -34,7 +34,8 @@ enum pt_flags {
 	PTF_SPECIAL = 1 << 2,
 	PTF_NOCACHE = 1 << 3,	/* PCD */
 	PTF_WRITETHRU = 1 << 4, /* PWT */
-	PTF_EXEC = 1 << 5	/* NX clear */
+	PTF_EXEC = 1 << 5,	/* NX clear */
+	PTF_SOFT_DIRTY = 1 << 6 /* a page swapped in keeps its soft-dirty */
 };
 
 /* One leaf entry, decoded.  An empty slot decodes to all false, pfn 0. */
@@ -52,7 +53,13 @@ struct pt_entry {
 	 * (memu has no swap: a hwpoison marker, or a flipped bit). */
 	bool swap;
 	bool hwpoison; /* the marker memory_failure leaves (pfn: the frame) */
-	uint64_t pfn;  /* the frame when has_frame or hwpoison, else 0 */
+	/* A swap entry by its encoding (swap, not hwpoison): the page is on
+	 * swap device swap_type at slot swap_offset (docs/reclaim.md); the
+	 * fault path checks that the device has such a slot in use. */
+	bool swapped;
+	unsigned swap_type;
+	uint64_t swap_offset;
+	uint64_t pfn; /* the frame when has_frame or hwpoison, else 0 */
 };
 
 /* The architectural bits of an entry by number, as a fault spec names
@@ -90,6 +97,10 @@ void pt_set_exec(struct mm *mm, uint64_t va, bool exec);
  * (memory_failure's unmap: Linux try_to_unmap with TTU_HWPOISON).  The
  * TLB flush is batched.  The old entry, or 0 if it held no frame. */
 pte_t pt_set_hwpoison(struct mm *mm, uint64_t va);
+/* Replace the frame of an entry by a swap entry for slot offset of swap
+ * device type, soft-dirty kept (reclaim's try_to_unmap).  The TLB flush
+ * is batched.  The old entry, or 0 if it held no frame. */
+pte_t pt_set_swap(struct mm *mm, uint64_t va, unsigned type, uint64_t offset);
 /* Point a mapped entry at another frame, every other bit kept (a
  * migration: soft offline, a clean file page read again); batches the
  * flush.  -ENOENT when va holds no frame. */

@@ -31,8 +31,18 @@
  * kept in the address bits (Linux's hwpoison swap entry).  Bits 52-58
  * are ignored by the CPU too. */
 #define PTE_HWPOISON (1ULL << 58)
-#define PTE_ADDR     0x000ffffffffff000ULL
-#define PTE_NX	     (1ULL << 63) /* execute-disable (EFER.NXE is on) */
+/* With P and PROTNONE clear and no hwpoison marker: a swap entry
+ * (docs/reclaim.md, "Swap entries"), laid out as Linux's x86-64
+ * __swp_entry lays it out as far as memu's own bits allow: the type in
+ * bits 59-63, the offset inverted (so that the address bits point far
+ * above RAM, Linux's L1TF rule) in bits 12-57 (Linux: from bit 9, where
+ * memu keeps its software bits; bit 58 is memu's hwpoison marker).
+ * Soft-dirty stays in bit 11. */
+#define SWP_TYPE_SHIFT	 59
+#define SWP_OFFSET_SHIFT 12
+#define SWP_OFFSET_MASK	 ((1ULL << 46) - 1)
+#define PTE_ADDR	 0x000ffffffffff000ULL
+#define PTE_NX		 (1ULL << 63) /* execute-disable (EFER.NXE is on) */
 
 static inline bool pte_present(pte_t p)
 {
@@ -52,6 +62,19 @@ static inline bool pte_swap(pte_t p)
 static inline bool pte_hwpoison(pte_t p)
 {
 	return pte_swap(p) && (p & PTE_HWPOISON);
+}
+static inline pte_t swp_entry_to_pte(unsigned type, uint64_t offset)
+{
+	return ((~offset & SWP_OFFSET_MASK) << SWP_OFFSET_SHIFT) |
+	       ((uint64_t)type << SWP_TYPE_SHIFT);
+}
+static inline unsigned pte_swp_type(pte_t p)
+{
+	return (unsigned)(p >> SWP_TYPE_SHIFT);
+}
+static inline uint64_t pte_swp_offset(pte_t p)
+{
+	return ~(p >> SWP_OFFSET_SHIFT) & SWP_OFFSET_MASK;
 }
 static inline bool pte_write(pte_t p)
 {

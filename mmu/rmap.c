@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "pagetable.h"
+#include "reclaim_policy.h"
 #include "shmem.h"
 
 static void anon_vma_put(struct anon_vma *av)
@@ -50,6 +51,9 @@ void rmap_add_anon(struct mmu *m, uint64_t pfn, struct vma *v, uint64_t va)
 	f->index = v->pgoff + ((va - v->start) >> PAGE_SHIFT);
 	f->mapcount = 1;
 	v->anon_vma->refs++;
+	/* Reclaimable from now on (docs/reclaim.md). */
+	if (m->reclaim)
+		m->reclaim->lru.policy->page_added(&m->reclaim->lru, pfn);
 }
 
 void rmap_dup(struct mmu *m, uint64_t pfn)

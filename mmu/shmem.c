@@ -1,20 +1,24 @@
 /* Shared objects (shmem.h): frames by page offset in a sparse page index
  * (page_index.h).  An entry is the frame number plus one, with
- * ENTRY_UNWRITTEN for a page fallocate made that nothing wrote yet. */
+ * ENTRY_UNWRITTEN for a page fallocate made that nothing wrote yet, or
+ * ENTRY_SWAP and the swap slot for a page reclaim wrote to swap
+ * (docs/reclaim.md). */
 #include "shmem.h"
 
 #include "internal.h"
 #include "numa.h"
 #include "pagetable.h"
+#include "reclaim_policy.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
 #define ENTRY_UNWRITTEN (1ULL << 63)
+#define ENTRY_SWAP	(1ULL << 62)
 
 static uint64_t entry_pfn(uint64_t e)
 {
-	return e ? (e & ~ENTRY_UNWRITTEN) - 1 : PFN_NONE;
+	return e && !(e & ENTRY_SWAP) ? (e & ~ENTRY_UNWRITTEN) - 1 : PFN_NONE;
 }
 
 struct shmem *shmem_create(struct mmu *m, uint64_t pages)
@@ -36,10 +40,14 @@ void shmem_link(struct vma *v, struct shmem *s)
 	s->refs++;
 }
 
-static bool free_frame(uint64_t index, uint64_t *e, void *m)
+static bool free_frame(uint64_t index, uint64_t *e, void *arg)
 {
 	(void)index;
-	mmu_free_frame(m, entry_pfn(*e));
+	struct mmu *m = arg;
+	if ((*e & ENTRY_SWAP) && m->reclaim)
+		swap_put(&m->reclaim->swap, *e & ~ENTRY_SWAP);
+	else
+		mmu_free_frame(m, entry_pfn(*e));
 	*e = 0;
 	return false;
 }
@@ -85,16 +93,69 @@ uint64_t shmem_find_page(const struct shmem *s, uint64_t index)
 bool shmem_page_uptodate(const struct shmem *s, uint64_t index)
 {
 	uint64_t e = index < s->pages ? page_index_get(&s->index, index) : 0;
-	return e && !(e & ENTRY_UNWRITTEN);
+	return e && !(e & (ENTRY_UNWRITTEN | ENTRY_SWAP));
+}
+
+/* A new frame of the object, or one read back from swap: reclaimable
+ * (shared anonymous memory only, docs/reclaim.md). */
+static void page_added(struct mmu *m, struct shmem *s, uint64_t pfn)
+{
+	if (m->reclaim && s->kind == FRAME_SHARED)
+		m->reclaim->lru.policy->page_added(&m->reclaim->lru, pfn);
+}
+
+void shmem_swapout(struct mmu *m, struct shmem *s, uint64_t index,
+		   uint64_t slot)
+{
+	uint64_t pfn = shmem_find_page(s, index);
+	page_index_set(&s->index, index, ENTRY_SWAP | slot);
+	mmu_free_frame(m, pfn);
+}
+
+/* Read the page at index back from swap slot (Linux shmem_swapin_folio):
+ * its frame, or PFN_NONE. */
+static uint64_t swapin(struct mm *mm, struct shmem *s, uint64_t index,
+		       uint64_t slot)
+{
+	struct mmu *m = mm->mmu;
+	struct swap_device *sw = &m->reclaim->swap;
+	uint64_t pfn = alloc_user_frame(mm, s->kind, PFN_NONE,
+					(unsigned)(index % FRAME_BLOCK));
+	if (pfn == PFN_NONE)
+		return PFN_NONE;
+	if (swap_readpage(sw, slot, mmu_pfn_host(m, pfn))) {
+		mmu_free_frame(m, pfn);
+		return PFN_NONE;
+	}
+	page_index_set(&s->index, index, pfn + 1);
+	swap_put(sw, slot);
+	struct frame *f = mmu_frame(m, pfn);
+	f->owner = s;
+	f->index = index;
+	page_added(m, s, pfn);
+	return pfn;
 }
 
 uint64_t shmem_get_page(struct mm *mm, struct shmem *s, uint64_t index,
 			uint64_t want_pfn)
 {
+	return shmem_get_page_major(mm, s, index, want_pfn, NULL);
+}
+
+uint64_t shmem_get_page_major(struct mm *mm, struct shmem *s, uint64_t index,
+			      uint64_t want_pfn, bool *major)
+{
 	struct mmu *m = mm->mmu;
+	if (major)
+		*major = false;
 	if (index >= s->pages)
 		return PFN_NONE;
 	uint64_t e = page_index_get(&s->index, index);
+	if ((e & ENTRY_SWAP) && m->reclaim) {
+		if (major)
+			*major = true;
+		return swapin(mm, s, index, e & ~ENTRY_SWAP);
+	}
 	if (e) {
 		if (e & ENTRY_UNWRITTEN)
 			page_index_set(&s->index, index, e & ~ENTRY_UNWRITTEN);
@@ -118,6 +179,7 @@ uint64_t shmem_get_page(struct mm *mm, struct shmem *s, uint64_t index,
 	struct frame *f = mmu_frame(m, pfn);
 	f->owner = s;
 	f->index = index;
+	page_added(m, s, pfn);
 	return pfn;
 }
 

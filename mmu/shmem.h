@@ -7,6 +7,7 @@
 #ifndef MEMU_MMU_SHMEM_H
 #define MEMU_MMU_SHMEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mm.h"
@@ -32,6 +33,14 @@ void shmem_unlink(struct mmu *m, struct vma *v);
 int shmem_zero_setup(struct vma *v);
 uint64_t shmem_get_page(struct mm *mm, struct shmem *s, uint64_t index,
 			uint64_t want_pfn);
+/* The same, saying in *major whether the page was read back from swap
+ * (a major fault, docs/reclaim.md). */
+uint64_t shmem_get_page_major(struct mm *mm, struct shmem *s, uint64_t index,
+			      uint64_t want_pfn, bool *major);
+/* Reclaim wrote the object's page at index to swap slot: the index
+ * keeps the slot, the frame (mapped nowhere now) is freed. */
+void shmem_swapout(struct mmu *m, struct shmem *s, uint64_t index,
+		   uint64_t slot);
 /* A reference that is not a VMA (an open memfd), and its release. */
 void shmem_get(struct shmem *s);
 void shmem_put(struct mmu *m, struct shmem *s);

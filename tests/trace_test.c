@@ -361,7 +361,7 @@ Test(trace, traps_retire_and_faults_do_not)
 
 static const char *const fault_kinds[MEMU_FAULT_KINDS] = {
 	"anon",	     "zero",	   "cow",      "wp_reuse",   "shared", "device",
-	"file_read", "file_write", "file_cow", "stack_grow", "segv",
+	"file_read", "file_write", "file_cow", "stack_grow", "segv",   "swap",
 };
 
 static const char *const frame_kinds[MEMU_FRAME_KINDS] = {

@@ -28,6 +28,10 @@
  *                                 through the mapping: N / 16 file read
  *                                 faults (fault-around maps 16 cached
  *                                 pages a fault, natively and in memu)
+ *   bench_guest swapscan N ROUNDS  write N pages in order, then read them
+ *                                 back ROUNDS times in order: with N
+ *                                 pages twice RAM, one major fault per
+ *                                 page read (docs/reclaim.md)
  *
  * Every mode prints "checksum X" so bench/run can check that native,
  * qemu-x86_64 and memu computed the same thing; X depends only on the
@@ -148,6 +152,18 @@ static uint64_t touch(uint64_t n)
 	uint64_t t1 = now_ns();
 	printf("elapsed_ns %llu\n", (unsigned long long)(t1 - t0));
 	return read_back(p, n, PAGE);
+}
+
+static uint64_t swapscan(uint64_t n, uint64_t rounds)
+{
+	volatile uint8_t *p = map_pages(n);
+	for (uint64_t i = 0; i < n; i++)
+		p[i * PAGE] = (uint8_t)(i | 1);
+	uint64_t sum = 0;
+	for (uint64_t r = 0; r < rounds; r++)
+		for (uint64_t i = 0; i < n; i++)
+			sum += p[i * PAGE];
+	return sum;
 }
 
 /* A fixed pseudo-random permutation of [0, 2^bits): adds, multiplies by
@@ -462,7 +478,8 @@ static const char usage[] =
 	"usage: bench_guest nop | map N | touch N | touchrand N | alu ITER |\n"
 	"       load ITER | store ITER | chase ITER [NODES] | mprotect N |\n"
 	"       sigsegv N | mapunmap N | getppid N | sparse N STRIDE |\n"
-	"       farmaps N | nearmaps N | fileprep N | fileread N\n";
+	"       farmaps N | nearmaps N | fileprep N | fileread N |\n"
+	"       swapscan N ROUNDS\n";
 
 int main(int argc, char **argv)
 {
@@ -509,6 +526,8 @@ int main(int argc, char **argv)
 		sum = file_pages(a, 0);
 	else if (IS("fileread", 1, 1))
 		sum = file_pages(a, 1);
+	else if (IS("swapscan", 2, 2))
+		sum = swapscan(a, b);
 	else
 		goto bad;
 #undef IS
