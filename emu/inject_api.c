@@ -33,12 +33,12 @@ int memu_flip_phys_bit(struct memu *m, uint64_t pa, unsigned bit)
 
 int memu_flip_virt_bit(struct memu *m, uint64_t va, unsigned bit)
 {
-	return flip_user_bit(m->proc.mm, va, bit);
+	return flip_user_bit(m->proc->mm, va, bit);
 }
 
 int memu_flip_pte_bit(struct memu *m, uint64_t va, int level, unsigned bit)
 {
-	return flip_pte_bit(m->proc.mm, va, level, bit);
+	return flip_pte_bit(m->proc->mm, va, level, bit);
 }
 
 int memu_lose_tlb_flushes(struct memu *m, unsigned n, unsigned reasons)

@@ -53,7 +53,7 @@ static int start_devices(struct memu *m, char *err, size_t errlen)
 	mmu_setup_mtrrs(&m->mmu, (enum mtrr_mode)m->cfg.mtrr, m->cfg.mtrr_var);
 	mmu_setup_numa(&m->mmu, m->cfg.numa_nodes);
 	m->devices.mmu = &m->mmu;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	m->devices.devmem = (enum devmem_policy)m->cfg.devmem;
 	m->devices.fs = &m->fs;
 	if (fs_init(&m->fs, &m->mmu, &m->clock.ns,
@@ -61,8 +61,8 @@ static int start_devices(struct memu *m, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot make the file system");
 		return -1;
 	}
-	m->proc.cwd = m->fs.root;
-	dget(m->proc.cwd);
+	m->proc->cwd = m->fs.root;
+	dget(m->proc->cwd);
 	proc_task_init(m);
 	if (devices_probe(&m->devices) || files_init(m)) {
 		snprintf(err, errlen, "cannot start the devices");
@@ -100,8 +100,6 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	m->cfg = *cfg;
-	m->proc.rlim_sigpending[0] = m->proc.rlim_sigpending[1] =
-		rlimit_sigpending_default(cfg->ram_bytes);
 	m->envp = copy_env(cfg->envp);
 	rng_seed(&m->rng, cfg->seed);
 	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc);
@@ -113,13 +111,16 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 	}
 	if (mmu_init(&m->mmu, m->uc, cfg->ram_bytes,
 		     ptbank_size(cfg->ram_bytes), err, errlen) ||
-	    !(m->proc.mm = mm_create(&m->mmu)) || cpu_init(m, err, errlen) ||
-	    start_devices(m, err, errlen) || cpu_start(m, err, errlen)) {
+	    !(m->proc = task_alloc(m)) || !(m->proc->mm = mm_create(&m->mmu)) ||
+	    cpu_init(m, err, errlen) || start_devices(m, err, errlen) ||
+	    cpu_start(m, err, errlen)) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot build the machine");
 		memu_free(m);
 		return NULL;
 	}
+	m->proc->rlim_sigpending[0] = m->proc->rlim_sigpending[1] =
+		rlimit_sigpending_default(cfg->ram_bytes);
 	return m;
 }
 
@@ -128,11 +129,22 @@ void memu_free(struct memu *m)
 	if (!m)
 		return;
 	memu_trace_end(m); /* the teardown's events are not the guest's */
-	files_close_all(m);
-	sigqueue_release(m);
-	mm_destroy(m->proc.mm); /* drops the VMAs' file references */
-	if (m->proc.cwd)
-		dput(m->proc.cwd);
+	/* Every task, pid 1 last (docs/processes.md: what is left when
+	 * pid 1 ends is discarded). */
+	while (m->ntasks) {
+		struct process *p = m->tasks[m->ntasks - 1];
+		m->proc = p; /* files_close_all and sigqueue_release */
+		if (p->state != TASK_ZOMBIE) {
+			files_close_all(m);
+			sigqueue_release(m);
+			mm_destroy(p->mm); /* drops the VMAs' files */
+			if (p->cwd)
+				dput(p->cwd);
+		}
+		task_free(m, p);
+	}
+	m->proc = NULL;
+	free(m->tasks);
 	fs_destroy(&m->fs);
 	devices_remove(&m->devices);
 	latch_destroy(&m->latch);
@@ -143,7 +155,6 @@ void memu_free(struct memu *m)
 	for (size_t i = 0; m->envp && m->envp[i]; i++)
 		free(m->envp[i]);
 	free(m->envp);
-	free(m->proc.exe);
 	free(m);
 }
 
@@ -164,17 +175,17 @@ int memu_load(struct memu *m, const char *path, int argc,
 		snprintf(err, errlen, "a program is already loaded");
 		return -1;
 	}
-	m->proc.exe = strdup(path);
+	m->proc->exe = strdup(path);
 	const char *slash = strrchr(path, '/');
-	m->proc.comm = slash ? slash + 1 : m->proc.exe;
+	m->proc->comm = slash ? slash + 1 : m->proc->exe;
 	struct exec_image img;
 	if (load_elf(m, path, &img, err, errlen) ||
 	    build_stack(m, &img, argc, argv, err, errlen))
 		return -1;
-	m->proc.mm->start_brk = m->proc.mm->brk = img.brk;
-	m->proc.entry = img.entry;
+	m->proc->mm->start_brk = m->proc->mm->brk = img.brk;
+	m->proc->entry = img.entry;
 	proc_task_exec(m, &img);
-	mm_flush_tlb(m->proc.mm);
+	mm_flush_tlb(m->proc->mm);
 	cpu_prepare_user_entry(m);
 	/* Statistics and the trace count from the guest's first
 	 * instruction. */
@@ -220,8 +231,24 @@ int memu_run(struct memu *m, struct memu_result *r)
 	}
 	unsigned stalls = 0;
 	const struct events *ev = &m->mmu.events;
-	while (!m->stop) {
+	while (!m->stop || m->resched) {
 		uint64_t rip, rsp, after, after_sp;
+		if (m->preempt_setup) {
+			m->preempt_setup = false;
+			sched_preempt_start(m);
+		}
+		if (m->resched) {
+			/* Another task's turn (docs/processes.md); a stop
+			 * that is the machine's, not the task's, wins. */
+			m->resched = false;
+			if (m->stop && !m->stop_task)
+				break;
+			m->stop_task = false;
+			if (!schedule(m))
+				break;
+			stalls = 0;
+			continue;
+		}
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
 		uc_reg_read(m->uc, UC_X86_REG_RSP, &rsp);
 		/* System calls but rt_sigreturn: the guest doing something. */
@@ -312,7 +339,7 @@ uint64_t memu_syscall_count(struct memu *m, unsigned nr, uint64_t *enosys)
 void memu_pte(struct memu *m, uint64_t va, struct memu_pte *out)
 {
 	memset(out, 0, sizeof(*out));
-	pte_t p = pt_get(m->proc.mm, va & PAGE_MASK);
+	pte_t p = pt_get(m->proc->mm, va & PAGE_MASK);
 	struct pt_entry e;
 	pte_decode(p, &e);
 	out->raw = p;
@@ -352,7 +379,7 @@ uint64_t memu_zero_pfn(struct memu *m)
 
 uint64_t memu_cr3(struct memu *m)
 {
-	return pt_root(m->proc.mm);
+	return pt_root(m->proc->mm);
 }
 
 enum memu_frame_kind memu_frame_kind(struct memu *m, uint64_t pfn)
@@ -381,7 +408,7 @@ size_t memu_rmap(struct memu *m, uint64_t pfn, struct memu_rmap *out,
 size_t memu_vmas(struct memu *m, struct memu_vma *out, size_t max)
 {
 	size_t n = 0;
-	struct vma_tree *t = &m->proc.mm->vmas;
+	struct vma_tree *t = &m->proc->mm->vmas;
 	for (struct vma *v = vma_first(t); v; v = vma_next(t, v), n++) {
 		if (n >= max)
 			continue;

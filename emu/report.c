@@ -44,7 +44,7 @@ static void print_injected(struct memu *m, FILE *out)
 
 void memu_print_maps(struct memu *m, FILE *out)
 {
-	char *text = proc_maps_text(m->proc.mm);
+	char *text = proc_maps_text(m->proc->mm);
 	if (text)
 		fputs(text, out);
 	free(text);
@@ -237,7 +237,7 @@ static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8])
 {
 	struct pt_dump d = {out, &m->mmu.memtype, {0, 0, 0, {0}, MT_UC}, {0}};
-	pt_for_each(m->proc.mm, 0, USER_VA_END, dump_pte, &d);
+	pt_for_each(m->proc->mm, 0, USER_VA_END, dump_pte, &d);
 	flush_run(&d);
 	memcpy(by_type, d.by_type, sizeof(d.by_type));
 }

@@ -67,6 +67,8 @@ enum memu_stop {
 	MEMU_STOP_ERROR,  /* the machine failed (reason) */
 	MEMU_STOP_LIMIT,  /* memu_insn_limit: that many instructions ran */
 	MEMU_STOP_PAUSE,  /* memu_pause_at: run again to go on */
+	/* every guest process blocked, nothing to wake one (reason) */
+	MEMU_STOP_DEADLOCK,
 };
 
 struct memu_result {
