@@ -145,6 +145,7 @@ void memu_free(struct memu *m)
 	}
 	m->proc = NULL;
 	free(m->tasks);
+	free(m->records);
 	fs_destroy(&m->fs);
 	devices_remove(&m->devices);
 	latch_destroy(&m->latch);
@@ -324,6 +325,8 @@ void memu_get_stats(struct memu *m, struct memu_stats *s)
 	s->soft_offlined = m->mmu.soft_offlined;
 	s->bit_flips = m->mmu.bit_flips;
 	s->tlb_flushes_lost = m->mmu.lost_flush.lost;
+	s->forks = m->forks;
+	s->context_switches = m->switches;
 }
 
 uint64_t memu_syscall_count(struct memu *m, unsigned nr, uint64_t *enosys)
@@ -336,10 +339,52 @@ uint64_t memu_syscall_count(struct memu *m, unsigned nr, uint64_t *enosys)
 
 /* ---- inspection */
 
+static void pte_of(struct memu *m, struct mm *mm, uint64_t va,
+		   struct memu_pte *out);
+
 void memu_pte(struct memu *m, uint64_t va, struct memu_pte *out)
 {
+	pte_of(m, m->proc->mm, va, out);
+}
+
+int memu_current_pid(struct memu *m)
+{
+	return m->proc->task.pid;
+}
+
+int memu_pte_pid(struct memu *m, int pid, uint64_t va, struct memu_pte *out)
+{
+	struct process *p = find_task(m, pid);
 	memset(out, 0, sizeof(*out));
-	pte_t p = pt_get(m->proc->mm, va & PAGE_MASK);
+	if (!p || !p->mm)
+		return -1;
+	pte_of(m, p->mm, va, out);
+	return 0;
+}
+
+int memu_cow_counts(struct memu *m, int pid, uint64_t *copies, uint64_t *reuses)
+{
+	sched_account(m);
+	struct process *p = find_task(m, pid);
+	if (p) {
+		*copies = p->cow_copies;
+		*reuses = p->cow_reuses;
+		return 0;
+	}
+	for (unsigned i = m->nrecords; i-- > 0;)
+		if (m->records[i].pid == pid) {
+			*copies = m->records[i].cow_copies;
+			*reuses = m->records[i].cow_reuses;
+			return 0;
+		}
+	return -1;
+}
+
+static void pte_of(struct memu *m, struct mm *mm, uint64_t va,
+		   struct memu_pte *out)
+{
+	memset(out, 0, sizeof(*out));
+	pte_t p = pt_get(mm, va & PAGE_MASK);
 	struct pt_entry e;
 	pte_decode(p, &e);
 	out->raw = p;
@@ -401,6 +446,10 @@ size_t memu_rmap(struct memu *m, uint64_t pfn, struct memu_rmap *out,
 		out[i].anon_vma = f->kind == FRAME_ANON
 					  ? ((struct anon_vma *)f->owner)->id
 					  : ((struct shmem *)f->owner)->id;
+		out[i].pid = 0;
+		for (unsigned t = 0; t < m->ntasks; t++)
+			if (m->tasks[t]->mm == e[i].mm)
+				out[i].pid = m->tasks[t]->task.pid;
 	}
 	return n;
 }

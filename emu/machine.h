@@ -239,6 +239,12 @@ struct memu {
 	uint64_t switches;    /* context switches */
 	uint64_t forks;	      /* fork, vfork and clone calls that made a task */
 	uint64_t cow_base[2]; /* FAULT_COW, FAULT_WP_REUSE at the last switch */
+	/* Each task's COW counts once it is reaped (--stats). */
+	struct task_record {
+		int pid;
+		uint64_t cow_copies, cow_reuses;
+	} * records;
+	unsigned nrecords, records_cap;
 	struct latch latch;
 	struct vclock clock;
 	struct rng rng;

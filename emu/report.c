@@ -50,6 +50,35 @@ void memu_print_maps(struct memu *m, FILE *out)
 	free(text);
 }
 
+/* Processes, once the guest has forked (docs/processes.md): their COW
+ * faults, live ones then reaped ones by pid, at most PROCESS_LINES. */
+#define PROCESS_LINES 32
+
+static void print_processes(struct memu *m, FILE *out)
+{
+	if (!m->forks)
+		return;
+	sched_account(m);
+	fprintf(out,
+		"  processes: %" PRIu64 " made, %" PRIu64 " context switches\n",
+		m->forks, m->switches);
+	fprintf(out, "  COW by process (copies, reuses):\n");
+	unsigned lines = 0, n = m->ntasks + m->nrecords;
+	for (unsigned i = 0; i < n && lines < PROCESS_LINES; i++, lines++) {
+		bool live = i < m->ntasks;
+		int pid = live ? m->tasks[i]->task.pid
+			       : m->records[i - m->ntasks].pid;
+		uint64_t c = live ? m->tasks[i]->cow_copies
+				  : m->records[i - m->ntasks].cow_copies;
+		uint64_t r = live ? m->tasks[i]->cow_reuses
+				  : m->records[i - m->ntasks].cow_reuses;
+		fprintf(out, "    pid %-16d %" PRIu64 ", %" PRIu64 "%s\n", pid,
+			c, r, live ? "" : " (reaped)");
+	}
+	if (n > lines)
+		fprintf(out, "    (%u more)\n", n - lines);
+}
+
 void memu_print_stats(struct memu *m, FILE *out)
 {
 	const struct events *ev = &m->mmu.events;
@@ -69,6 +98,7 @@ void memu_print_stats(struct memu *m, FILE *out)
 	fprintf(out, "  TLB flushes: %" PRIu64 "\n", ev->count[EV_TLB_FLUSH]);
 	fprintf(out, "  signals delivered: %" PRIu64 "\n",
 		ev->count[EV_SIGNAL]);
+	print_processes(m, out);
 	print_injected(m, out);
 	inject_report(m, out);
 	uint64_t by_type[8];

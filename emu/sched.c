@@ -51,8 +51,26 @@ struct process *task_alloc(struct memu *m)
 	return p;
 }
 
+/* Keep p's counts for --stats and memu_cow_counts. */
+static void task_record(struct memu *m, const struct process *p)
+{
+	if (m->nrecords == m->records_cap) {
+		unsigned cap = m->records_cap ? 2 * m->records_cap : 16;
+		struct task_record *r = realloc(m->records, cap * sizeof(*r));
+		if (!r)
+			return;
+		m->records = r;
+		m->records_cap = cap;
+	}
+	m->records[m->nrecords++] =
+		(struct task_record){p->task.pid, p->cow_copies, p->cow_reuses};
+}
+
 void task_free(struct memu *m, struct process *p)
 {
+	if (p == m->proc && m->ntasks > 0)
+		sched_account(m);
+	task_record(m, p);
 	for (unsigned i = 0; i < m->ntasks; i++)
 		if (m->tasks[i] == p) {
 			memmove(&m->tasks[i], &m->tasks[i + 1],

@@ -1,7 +1,8 @@
 /* The copy-on-write lab (docs/processes.md): parent and child write the
  * same private page after fork, and each sees its own value; a shared
  * anonymous page stays shared.  With "probe", it stops at memu_probe
- * points around the writes for tests/process_test.c (-ENOSYS on Linux). */
+ * points around the writes for tests/process_test.c (-ENOSYS on Linux):
+ * the tag is the private page's address plus the stage, 1 to 4. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,10 +28,10 @@ int main(int argc, char **argv)
 		return 2;
 	if (pid == 0) {
 		if (probe)
-			memu_probe(1);
+			memu_probe((long)priv + 1);
 		priv[0] = 2; /* a copy: the parent still maps the frame */
 		if (probe)
-			memu_probe(2);
+			memu_probe((long)priv + 2);
 		shared[0] = 2; /* the parent sees this one */
 		printf("child: private %d shared %d\n", priv[0], shared[0]);
 		return 0;
@@ -41,10 +42,10 @@ int main(int argc, char **argv)
 	printf("parent after child: private %d shared %d exit %d\n", priv[0],
 	       shared[0], WEXITSTATUS(status));
 	if (probe)
-		memu_probe(3);
+		memu_probe((long)priv + 3);
 	priv[0] = 3; /* the last mapper: the frame is reused */
 	if (probe)
-		memu_probe(4);
+		memu_probe((long)priv + 4);
 	printf("parent: private %d\n", priv[0]);
 	return 0;
 }

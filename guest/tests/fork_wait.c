@@ -22,9 +22,8 @@ int main(void)
 	int status, fds[2];
 	pid_t me = getpid();
 	signal(SIGCHLD, on_chld);
-	errno = 0;
-	printf("wait, no children: %d %s\n", (int)wait(&status),
-	       strerror(errno));
+	int r = (int)wait(&status);
+	printf("wait, no children: %d %s\n", r, strerror(errno));
 
 	/* exit 3 */
 	fflush(stdout);
@@ -101,10 +100,11 @@ int main(void)
 	waitpid(pid, &status, 0);
 	printf("setpgid in child: %d\n", WEXITSTATUS(status));
 	printf("getpgid(self) == getpgrp: %d\n", getpgid(0) == getpgrp());
-	errno = 0;
-	printf("kill(no such pid): %d %s\n", kill(99999, 0), strerror(errno));
-	errno = 0;
-	printf("waitpid(WNOHANG, none): %d %s\n",
-	       (int)waitpid(-1, &status, WNOHANG), strerror(errno));
+	r = kill(99999, 0);
+	printf("kill(no such pid): %d %s\n", r, strerror(errno));
+	r = (int)waitpid(-1, &status, WNOHANG);
+	printf("waitpid(WNOHANG, none): %d %s\n", r, strerror(errno));
+	r = (int)waitpid(-1, &status, 0x100);
+	printf("waitpid(bad option): %d %s\n", r, strerror(errno));
 	return 0;
 }
