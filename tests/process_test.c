@@ -242,3 +242,10 @@ Test(process, two_runs_are_byte_identical_output_and_stats)
 		free(b);
 	}
 }
+
+Test(process, dontfork_and_wipeonfork_memory_is_as_on_linux)
+{
+	same_output_as_linux("fork_madvise",
+			     "marked: child: dontfork page Out of memory, "
+			     "wipeonfork page 0, plain page 7\n");
+}
