@@ -204,19 +204,21 @@ int64_t sys_wait4(struct memu *m, const uint64_t *a)
 	int64_t ret = do_wait(m, type, id, options | WEXITED_, &c);
 	if (ret <= 0)
 		return ret;
+	/* Reaped first: a bad pointer loses the status, as in Linux's
+	 * kernel_wait4. */
 	int status = c->exit_code;
+	reap(m, c);
 	if (a[1] && copy_to_user(m->proc->mm, a[1], &status, sizeof(status)))
 		return -EFAULT;
-	if (a[3]) {
-		uint8_t ru[144] = {0}; /* struct rusage: memu keeps none */
-		if (copy_to_user(m->proc->mm, a[3], ru, sizeof(ru)))
-			return -EFAULT;
-	}
-	reap(m, c);
+	uint8_t ru[144] = {0}; /* struct rusage: memu keeps none */
+	if (a[3] && copy_to_user(m->proc->mm, a[3], ru, sizeof(ru)))
+		return -EFAULT;
 	return ret;
 }
 
-int64_t sys_waitid(struct memu *m, const uint64_t *a)
+/* Linux kernel_waitid: the checks, then do_wait. */
+static int64_t kernel_waitid(struct memu *m, const uint64_t *a,
+			     struct process **c)
 {
 	int type = (int)a[0], id = (int)a[1], options = (int)a[3];
 	if (options & ~(WNOHANG_ | WNOWAIT_ | WEXITED_ | WSTOPPED_ |
@@ -228,12 +230,13 @@ int64_t sys_waitid(struct memu *m, const uint64_t *a)
 	case P_ALL_:
 		break;
 	case P_PID_:
-	case P_PGID_:
-		if (id <= 0 && type == P_PID_)
+		if (id <= 0)
 			return -EINVAL;
+		break;
+	case P_PGID_:
 		if (id < 0)
 			return -EINVAL;
-		if (type == P_PGID_ && id == 0)
+		if (id == 0)
 			id = m->proc->task.pgid;
 		break;
 	case P_PIDFD_:
@@ -241,25 +244,35 @@ int64_t sys_waitid(struct memu *m, const uint64_t *a)
 	default:
 		return -EINVAL;
 	}
+	return do_wait(m, type, id, options, c);
+}
+
+/* Linux's waitid: the rusage of a reaped child, then, whatever the
+ * outcome (an error included), si_signo (SIGCHLD or 0), si_errno,
+ * si_code, si_pid, si_uid and si_status; the rest of the siginfo stays
+ * as it was. */
+int64_t sys_waitid(struct memu *m, const uint64_t *a)
+{
 	struct process *c = NULL;
-	int64_t ret = do_wait(m, type, id, options, &c);
-	if (ret < 0)
-		return ret;
+	int64_t ret = kernel_waitid(m, a, &c);
+	if (m->proc->state == TASK_BLOCKED)
+		return ret; /* runs again when woken */
 	struct guest_siginfo info;
 	memset(&info, 0, sizeof(info));
-	if (c)
+	if (ret > 0) {
 		child_info(c, &info);
-	/* Linux writes si_signo, si_errno, si_code, then si_pid, si_uid,
-	 * si_status: the rest stays as it was. */
-	if (a[2] && (copy_to_user(m->proc->mm, a[2], &info, 12) ||
-		     copy_to_user(m->proc->mm, a[2] + 16, &info.u, 12)))
-		return -EFAULT;
-	if (a[4]) {
-		uint8_t ru[144] = {0};
-		if (copy_to_user(m->proc->mm, a[4], ru, sizeof(ru)))
+		if (!((int)a[3] & WNOWAIT_))
+			reap(m, c);
+		ret = 0;
+		uint8_t ru[144] = {0}; /* struct rusage: memu keeps none */
+		if (a[4] && copy_to_user(m->proc->mm, a[4], ru, sizeof(ru)))
 			return -EFAULT;
 	}
-	if (c && !(options & WNOWAIT_))
-		reap(m, c);
-	return 0;
+	if (!a[2])
+		return ret;
+	if (!access_ok(a[2], sizeof(info)) ||
+	    copy_to_user(m->proc->mm, a[2], &info, 12) ||
+	    copy_to_user(m->proc->mm, a[2] + 16, &info.u, 12))
+		return -EFAULT;
+	return ret;
 }

@@ -256,9 +256,13 @@ bool schedule(struct memu *m)
 {
 	for (unsigned rounds = 0;; rounds++) {
 		wake_due(m);
-		struct process *next = pick_next(m);
+		struct process *next = pick_next(m), *prev = m->proc;
 		if (next) {
 			switch_to(m, next);
+			/* A zombie nobody waits for goes once off the CPU. */
+			if (prev != next && prev->state == TASK_ZOMBIE &&
+			    prev->exit_signal == -1)
+				task_free(m, prev);
 			break;
 		}
 		uint64_t t = 0;

@@ -45,7 +45,13 @@ Test(process, cow_lab_is_linux_s_with_glibc)
 	"busy killed: sig 15\n"                                                \
 	"waitid: 0\n"                                                          \
 	"si_signo 17 si_code 1 si_status 7 pid ok 1\n"                         \
-	"setpgid in child: 0\n"
+	"setpgid in child: 0\n"                                                \
+	"getpgid(self) == getpgrp: 1\n"                                        \
+	"waitid WNOHANG: 0 signo 0 code 0 pid 0 pad 0x55 tail 0x55\n"          \
+	"wait4 to a bad pointer: -1 errno 14\n"                                \
+	"waitid, none left: -1 errno 10 signo 0 pid 0\n"                       \
+	"kill(0, SIGUSR1): 0\n"                                                \
+	"the group's child: exited 1 status 42\n"
 
 Test(process, wait_statuses_are_linux_s)
 {
