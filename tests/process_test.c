@@ -255,3 +255,10 @@ Test(process, dontfork_and_wipeonfork_memory_is_as_on_linux)
 			     "marked: child: dontfork page Out of memory, "
 			     "wipeonfork page 0, plain page 7\n");
 }
+
+Test(process, smaps_pss_and_shared_count_both_processes_as_on_linux)
+{
+	same_output_as_linux("fork_smaps",
+			     "child, shared: Pss:                   2 kB\n"
+			     "child, shared: Shared_Dirty:          4 kB\n");
+}
