@@ -262,3 +262,10 @@ Test(process, smaps_pss_and_shared_count_both_processes_as_on_linux)
 			     "child, shared: Pss:                   2 kB\n"
 			     "child, shared: Shared_Dirty:          4 kB\n");
 }
+
+Test(process, an_orphan_gets_its_pdeath_signal_as_on_linux)
+{
+	same_output_as_linux("fork_pdeath",
+			     "pdeathsig 10, got 10, reparented 1\n"
+			     "prctl(PR_SET_PDEATHSIG, 65): -1\n");
+}
