@@ -269,3 +269,20 @@ Test(process, an_orphan_gets_its_pdeath_signal_as_on_linux)
 			     "pdeathsig 10, got 10, reparented 1\n"
 			     "prctl(PR_SET_PDEATHSIG, 65): -1\n");
 }
+
+Test(process, vfork_and_clone_s_flag_checks_are_linux_s)
+{
+	same_output_as_linux("fork_vfork",
+			     "vfork: waitpid pid, exited 1 status 5\n"
+			     "clone(CLONE_SIGHAND): -1 Invalid argument\n");
+}
+
+Test(process, threads_are_not_done_yet_enosys)
+{
+	guest_open(&g, "fork_vfork", "threads", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
+	cr_assert_str_eq(guest_stdout(&g),
+			 "clone(CLONE_VM): -1 Function not implemented\n"
+			 "clone(thread): -1 Function not implemented\n");
+}
