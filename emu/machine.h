@@ -202,6 +202,7 @@ struct process {
 	uint64_t cow_copies, cow_reuses;
 	uint64_t syscall_nr;  /* the call it is in (or was last) */
 	uint64_t retry_until; /* rt_sigtimedwait's end, kept across a retry */
+	uint64_t rw_done; /* a pipe write's bytes written before it blocked */
 };
 
 /* A page fault that ends in a signal, from the TLB-fill hook to the run

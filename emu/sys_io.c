@@ -95,10 +95,38 @@ int64_t sys_read(struct memu *m, const uint64_t *a)
 	return f ? do_read(m, f, a[1], a[2], &f->pos) : -EBADF;
 }
 
+/* A blocking write to a pipe another process reads: Linux's pipe_write
+ * writes it all, waiting for room as often as it takes; a signal ends
+ * it with what was written (docs/processes.md).  The call runs again
+ * after each wait, from where it was (rw_done). */
+static int64_t pipe_write_all(struct memu *m, struct file *f, uint64_t buf,
+			      uint64_t count)
+{
+	struct process *p = m->proc;
+	uint64_t done = p->woken ? p->rw_done : 0;
+	p->rw_done = 0;
+	for (;;) {
+		int64_t r = do_write(m, f, buf + done, count - done, &f->pos);
+		if (r > 0 && (done += (uint64_t)r) < count)
+			continue;
+		if (r > 0)
+			return (int64_t)done;
+		if (r == -ERESTARTSYS && p->state == TASK_BLOCKED) {
+			p->rw_done = done;
+			return r;
+		}
+		return done ? (int64_t)done : r;
+	}
+}
+
 int64_t sys_write(struct memu *m, const uint64_t *a)
 {
 	struct file *f = fd_file(m, a[0]);
-	return f ? do_write(m, f, a[1], a[2], &f->pos) : -EBADF;
+	if (!f)
+		return -EBADF;
+	if (f->dev == &pipe_dev && !(f->flags & O_NONBLOCK) && sched_multi(m))
+		return pipe_write_all(m, f, a[1], a[2]);
+	return do_write(m, f, a[1], a[2], &f->pos);
 }
 
 /* pread/pwrite: only on seekable files, at a non-negative position. */

@@ -1,6 +1,7 @@
 /* A pipe between parent and child (docs/processes.md): the parent's
- * reads wait for the child's writes, and the child's writes wait when
- * the pipe is full; 1 MiB through a 64 KiB pipe, checked. */
+ * reads wait for the child's writes, and the child's writes, bigger than
+ * the pipe, wait when it is full and still return whole; 1 MiB through a
+ * 64 KiB pipe, checked. */
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,7 +17,8 @@ int main(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		static unsigned char buf[3000];
+		/* Writes bigger than the pipe: each one whole. */
+		static unsigned char buf[100000];
 		unsigned long sent = 0;
 		while (sent < TOTAL) {
 			unsigned n = TOTAL - sent < sizeof(buf) ? TOTAL - sent
