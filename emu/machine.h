@@ -283,6 +283,8 @@ struct memu {
 /* Time slice: user-mode translated blocks run before the CPU passes to
  * the next runnable task (only while more than one can run). */
 #define SCHED_SLICE_BLOCKS 20000
+/* What a slice adds to the virtual clock (docs/processes.md). */
+#define SCHED_SLICE_NS 100000
 struct process *task_alloc(struct memu *m);
 void task_free(struct memu *m, struct process *p);
 struct process *find_task(struct memu *m, int pid);

@@ -301,10 +301,18 @@ static void slice_block(uc_engine *uc, uint64_t address, uint32_t size,
 	if (m->probe.active || ++m->proc->run_blocks < SCHED_SLICE_BLOCKS)
 		return;
 	m->proc->run_blocks = 0;
+	/* A slice is time on the virtual clock too, so that a task
+	 * spinning without syscalls lets a sleeping one wake. */
+	vclock_advance(&m->clock, SCHED_SLICE_NS);
 	unsigned runnable = 0;
-	for (unsigned i = 0; i < m->ntasks; i++)
-		runnable += m->tasks[i]->state == TASK_RUNNING;
-	if (runnable > 1) {
+	bool due = false;
+	for (unsigned i = 0; i < m->ntasks; i++) {
+		struct process *p = m->tasks[i];
+		runnable += p->state == TASK_RUNNING;
+		uint64_t t = p->state == TASK_BLOCKED ? wake_time(m, p) : 0;
+		due |= t && t <= m->clock.ns;
+	}
+	if (runnable > 1 || due) {
 		m->resched = true;
 		uc_emu_stop(uc);
 	}

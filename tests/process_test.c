@@ -286,3 +286,12 @@ Test(process, threads_are_not_done_yet_enosys)
 			 "clone(CLONE_VM): -1 Function not implemented\n"
 			 "clone(thread): -1 Function not implemented\n");
 }
+
+Test(process, a_sleeper_wakes_while_another_process_spins)
+{
+	guest_open(&g, "fork_sleep", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
+	cr_assert_str_eq(guest_stdout(&g),
+			 "nanosleep 0 while the child spun; child exit 0\n");
+}
