@@ -295,3 +295,28 @@ Test(process, a_sleeper_wakes_while_another_process_spins)
 	cr_assert_str_eq(guest_stdout(&g),
 			 "nanosleep 0 while the child spun; child exit 0\n");
 }
+
+Test(process, signals_between_processes_wake_waits_as_on_linux)
+{
+	same_output_as_linux("fork_signals",
+			     "sigsuspend: -1 Interrupted system call, handler "
+			     "ran 1\n"
+			     "sigtimedwait: 12 code 0 from the child 1\n"
+			     "read, SA_RESTART: 1 'x'\n"
+			     "SIGCHLD: code 1 status 9\n"
+			     "SIGCHLD: code 2 status 15\n");
+}
+
+/* The parent runs on after fork and blocks in its read before the child
+ * runs: the child's signal interrupts the read (EINTR). */
+Test(process, a_signal_from_another_process_interrupts_a_pipe_read)
+{
+	guest_open(&g, "fork_signals", "eintr", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
+	cr_assert_str_eq(guest_stdout(&g),
+			 "sigsuspend: -1 Interrupted system call, handler "
+			 "ran 1\n"
+			 "sigtimedwait: 12 code 0 from the child 1\n"
+			 "read, no SA_RESTART: -1 Interrupted system call\n");
+}
