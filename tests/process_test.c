@@ -320,3 +320,14 @@ Test(process, a_signal_from_another_process_interrupts_a_pipe_read)
 			 "sigtimedwait: 12 code 0 from the child 1\n"
 			 "read, no SA_RESTART: -1 Interrupted system call\n");
 }
+
+Test(process, random_arguments_to_the_process_calls_leave_memu_standing)
+{
+	guest_open(&g, "fork_fuzz", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT, "%s",
+		     g.r.reason ? g.r.reason : "");
+	cr_assert_eq(g.r.exit_status, 0);
+	cr_assert(strstr(guest_stdout(&g), "calls succeeded, reaped 3\n"), "%s",
+		  guest_stdout(&g));
+}
