@@ -331,3 +331,23 @@ Test(process, random_arguments_to_the_process_calls_leave_memu_standing)
 	cr_assert(strstr(guest_stdout(&g), "calls succeeded, reaped 3\n"), "%s",
 		  guest_stdout(&g));
 }
+
+/* --stats of the COW lab: the parent runs on after fork and writes its
+ * stack (a copy: the child maps the frame too); the child then reuses
+ * the stack frame left to it, and copies the private page and stdio's
+ * page; the parent, alone again, reuses both. */
+Test(process, stats_count_cow_copies_and_reuses_per_process)
+{
+	int status;
+	char *out = memu_run_stats("fork_cow", &status);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", out);
+	cr_assert(strstr(out, "  processes: 1 made, 2 context switches\n"
+			      "  COW by process (copies, reuses):\n"
+			      "    pid 1                1, 2\n"
+			      "    pid 2                2, 1 (reaped)\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "    COW                  3\n"
+			      "    write-protect reuse  3\n"),
+		  "%s", out);
+	free(out);
+}
