@@ -334,8 +334,9 @@ Test(process, random_arguments_to_the_process_calls_leave_memu_standing)
 
 /* --stats of the COW lab: the parent runs on after fork and writes its
  * stack (a copy: the child maps the frame too); the child then reuses
- * the stack frame left to it, and copies the private page and stdio's
- * page; the parent, alone again, reuses both. */
+ * the stack frame left to it, and copies libc's data page (fork's own
+ * bookkeeping) and the private page; the parent, alone again, reuses
+ * both. */
 Test(process, stats_count_cow_copies_and_reuses_per_process)
 {
 	int status;
