@@ -145,7 +145,6 @@ static bool eligible(struct memu *m, const struct process *c, int type, int id,
 	default:
 		break;
 	}
-	(void)m;
 	if (options & __WALL_)
 		return true;
 	return (c->exit_signal != SIGCHLD) == !!(options & __WCLONE_);
@@ -161,7 +160,7 @@ static int64_t do_wait(struct memu *m, int type, int id, int options,
 	bool any = false;
 	for (unsigned i = 0; i < m->ntasks; i++) {
 		struct process *c = m->tasks[i];
-		if (c->parent != p || !eligible(m, c, type, id, options))
+		if (c->parent != p || !eligible(c, type, id, options))
 			continue;
 		any = true;
 		if (c->state == TASK_ZOMBIE && (options & WEXITED_)) {

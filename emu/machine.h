@@ -1,4 +1,5 @@
-/* The machine: one emulated PC running one guest process.  Internal to
+/* The machine: one emulated PC running the guest's processes, one at a
+ * time (docs/processes.md).  Internal to
  * memu; the public face is include/memu.h. */
 #ifndef MEMU_EMU_MACHINE_H
 #define MEMU_EMU_MACHINE_H

@@ -198,14 +198,13 @@ static void task_timers(struct memu *m, struct process *p)
 
 /* What a blocked task waits for in time: its sleep's end, or a timer
  * whose SIGALRM would wake it; 0: nothing. */
-static uint64_t wake_time(struct memu *m, struct process *p)
+static uint64_t wake_time(const struct process *p)
 {
 	uint64_t t = p->wake_at;
 	uint64_t h = p->sigactions[SIGALRM].handler;
 	if (p->itimer.expires && h != GUEST_SIG_IGN && !p->vfork_wait &&
 	    (p->wake_mask & SIGBIT(SIGALRM)) && (!t || p->itimer.expires < t))
 		t = p->itimer.expires;
-	(void)m;
 	return t;
 }
 
@@ -269,7 +268,7 @@ bool schedule(struct memu *m)
 		for (unsigned i = 0; i < m->ntasks; i++) {
 			struct process *p = m->tasks[i];
 			uint64_t w =
-				p->state == TASK_BLOCKED ? wake_time(m, p) : 0;
+				p->state == TASK_BLOCKED ? wake_time(p) : 0;
 			if (w && (!t || w < t))
 				t = w;
 		}
@@ -309,7 +308,7 @@ static void slice_block(uc_engine *uc, uint64_t address, uint32_t size,
 	for (unsigned i = 0; i < m->ntasks; i++) {
 		struct process *p = m->tasks[i];
 		runnable += p->state == TASK_RUNNING;
-		uint64_t t = p->state == TASK_BLOCKED ? wake_time(m, p) : 0;
+		uint64_t t = p->state == TASK_BLOCKED ? wake_time(p) : 0;
 		due |= t && t <= m->clock.ns;
 	}
 	if (runnable > 1 || due) {
