@@ -128,8 +128,7 @@ int64_t sys_exit(struct memu *m, const uint64_t *a)
 }
 
 /* Does child c match wait4's pid (Linux eligible_pid, eligible_child)? */
-static bool eligible(struct memu *m, const struct process *c, int type, int id,
-		     int options)
+static bool eligible(const struct process *c, int type, int id, int options)
 {
 	if (c->exit_signal == -1)
 		return false; /* reaped, awaiting the switch */
