@@ -249,6 +249,10 @@ static void deadlock(struct memu *m)
 	m->result.stop = MEMU_STOP_DEADLOCK;
 	m->result.reason = reason;
 	m->stop = true;
+	/* pid 1 on the CPU, for whoever inspects the stopped machine (the
+	 * last task to run may have exited). */
+	if (init)
+		switch_to(m, init);
 }
 
 bool schedule(struct memu *m)

@@ -352,3 +352,25 @@ Test(process, stats_count_cow_copies_and_reuses_per_process)
 		  "%s", out);
 	free(out);
 }
+
+/* The last process to run exits into the deadlock: pid 1 is on the CPU
+ * for the inspection that follows. */
+Test(process, a_deadlock_after_an_exit_leaves_pid_1_to_inspect)
+{
+	guest_open(&g, "fork_deadlock", "pause", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_DEADLOCK);
+	cr_assert_str_eq(g.r.reason,
+			 "deadlock: every process is blocked and nothing can "
+			 "wake them (3 processes, pid 1 in pause)");
+	cr_assert_eq(memu_current_pid(g.m), 1);
+	struct memu_vma v[64];
+	cr_assert_gt(memu_vmas(g.m, v, 64), 0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	memu_print_stats(g.m, f);
+	fclose(f);
+	cr_assert(strstr(text, "processes: 2 made"), "%s", text);
+	free(text);
+}

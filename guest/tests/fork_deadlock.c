@@ -1,9 +1,20 @@
 /* A deadlock (docs/processes.md): the parent reads a pipe only the child
- * could write, the child one only the parent could write. */
+ * could write, the child one only the parent could write.  With "pause":
+ * the parent and a child pause, and the last process to run exits. */
+#include <string.h>
 #include <unistd.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "pause")) {
+		if (fork() == 0)
+			for (;;)
+				pause();
+		if (fork() == 0)
+			_exit(0);
+		for (;;)
+			pause();
+	}
 	int a[2], b[2];
 	char c;
 	if (pipe(a) || pipe(b))
