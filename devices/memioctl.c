@@ -17,6 +17,7 @@
 #include "../mmu/uaccess.h"
 #include "../mmu/wprotect.h"
 #include "memioctl.h"
+#include "proc_task.h"
 
 #define MEMRANGE_GET	  0xC0106D32u
 #define MEMRANGE_SET	  0x80106D33u
@@ -26,7 +27,9 @@
 #define ME_STATE_VALID	 1
 #define ME_STATE_MAPPED	 2
 
-#define CALLER_PID 1 /* the one guest process */
+/* The calling process's pid (docs/processes.md): its holds go when it
+ * exits. */
+#define CALLER_PID(ctx) ((ctx)->task ? (ctx)->task->pid : 1)
 
 struct mem_extract {
 	uint64_t me_vaddr;
@@ -120,7 +123,7 @@ static int64_t range_set(struct device_context *ctx, uint64_t arg)
 	if (copy_from_user(ctx->mm, &d, op.mo_desc, sizeof(d)))
 		return -EFAULT;
 	d.mr_owner[7] = '\0';
-	err = memrange_set(mr, &d, op.mo_arg[0], CALLER_PID);
+	err = memrange_set(mr, &d, op.mo_arg[0], CALLER_PID(ctx));
 	if (!err) {
 		write_protect_sweep(ctx->mm);
 		mm_flush_tlb(ctx->mm);

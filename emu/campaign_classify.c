@@ -4,7 +4,8 @@
  *   machine-error  memu could not run it (a machine error, a spec the
  *                  machine refused, memu itself died)
  *   hang           the instruction limit, or a livelock, a wait for a
- *                  signal that can never come, a CPU making no progress
+ *                  signal that can never come, a CPU making no progress,
+ *                  processes that all wait for each other (a deadlock)
  *   detected       a `detected` rule matches (the first, in file order)
  *   crash          killed by a signal (which, si_code, address)
  *   masked         the golden run's exit status and output
@@ -190,7 +191,7 @@ static enum cclass class_of(const struct campaign *c, const struct golden *g,
 {
 	const struct crun *gr = &g->run;
 	*rule = NULL;
-	if (r->stop == MEMU_STOP_LIMIT ||
+	if (r->stop == MEMU_STOP_LIMIT || r->stop == MEMU_STOP_DEADLOCK ||
 	    (r->stop == MEMU_STOP_ERROR && hang_reason(r->reason)))
 		return CLASS_HANG;
 	if (!ended(r))

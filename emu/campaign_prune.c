@@ -231,7 +231,7 @@ static void fetched_page(struct defuse *d, uint64_t vpage)
 	if (d->code_va[slot] == vpage && d->code_epoch[slot] == d->nev + 1)
 		return; /* no event since: the same frame */
 	struct pt_entry e;
-	pt_lookup(d->m->proc.mm, vpage, &e);
+	pt_lookup(d->m->proc->mm, vpage, &e);
 	if (e.has_frame && kmap_put(&d->fetched, e.pfn, 1))
 		d->full = d->oom = true;
 	d->code_va[slot] = vpage;

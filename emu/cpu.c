@@ -69,7 +69,7 @@ static int map_kernel(struct memu *m, char *err, size_t errlen)
 		return -1;
 	}
 	for (unsigned i = 0; i < KERNEL_PAGES; i++)
-		if (pt_enter_kernel(m->proc.mm, KERNEL_BASE + i * PAGE_SIZE,
+		if (pt_enter_kernel(m->proc->mm, KERNEL_BASE + i * PAGE_SIZE,
 				    m->kernel_pfn + i)) {
 			snprintf(err, errlen, "no page-table pages");
 			return -1;
@@ -84,7 +84,7 @@ static int map_kernel(struct memu *m, char *err, size_t errlen)
 static void set_control_registers(struct memu *m)
 {
 	uc_engine *uc = m->uc;
-	uint64_t cr0 = 0, cr4 = 0, cr3 = pt_root(m->proc.mm);
+	uint64_t cr0 = 0, cr4 = 0, cr3 = pt_root(m->proc->mm);
 	uc_x86_msr efer = {MSR_EFER, 0};
 	uc_reg_read(uc, UC_X86_REG_CR0, &cr0);
 	uc_reg_read(uc, UC_X86_REG_CR4, &cr4);
@@ -189,8 +189,8 @@ int cpu_init(struct memu *m, char *err, size_t errlen)
 /* Build the iretq frame: RIP, CS, RFLAGS, RSP, SS. */
 void cpu_prepare_user_entry(struct memu *m)
 {
-	uint64_t frame[5] = {m->proc.entry, USER_CS, 0x202, m->proc.initial_rsp,
-			     USER_SS};
+	uint64_t frame[5] = {m->proc->entry, USER_CS, 0x202,
+			     m->proc->initial_rsp, USER_SS};
 	uint8_t *stack =
 		mmu_pfn_host(&m->mmu, m->kernel_pfn + KERNEL_PAGES - 1);
 	memcpy(stack + PAGE_SIZE - sizeof(frame), frame, sizeof(frame));

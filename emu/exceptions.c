@@ -92,7 +92,7 @@ void cpu_exception(struct memu *m, unsigned vector, uint32_t error_code)
 static bool is_int_n(struct memu *m, uint64_t at, uint32_t vector)
 {
 	uint8_t insn[2];
-	return !copy_from_user(m->proc.mm, insn, at, 2) && insn[0] == 0xcd &&
+	return !copy_from_user(m->proc->mm, insn, at, 2) && insn[0] == 0xcd &&
 	       insn[1] == vector;
 }
 
@@ -138,7 +138,7 @@ void invalid_opcode(struct memu *m)
 	}
 	/* icebp (f1) is a debug trap after it, not #UD, on Linux. */
 	uint8_t op = 0;
-	if (!copy_from_user(m->proc.mm, &op, rip, 1) && op == 0xf1) {
+	if (!copy_from_user(m->proc->mm, &op, rip, 1) && op == 0xf1) {
 		rip++;
 		uc_reg_write(m->uc, UC_X86_REG_RIP, &rip);
 		cpu_exception(m, 1, 0);
@@ -152,13 +152,13 @@ static bool emulate_rdtsc(struct memu *m)
 {
 	uint64_t rip = reg(m->uc, UC_X86_REG_RIP);
 	uint8_t insn[3] = {0};
-	if (copy_from_user(m->proc.mm, insn, rip, 2))
+	if (copy_from_user(m->proc->mm, insn, rip, 2))
 		return false;
 	int len = 0;
 	if (insn[0] == 0x0f && insn[1] == 0x31) {
 		len = 2;
 	} else if (insn[0] == 0x0f && insn[1] == 0x01 &&
-		   !copy_from_user(m->proc.mm, insn, rip, 3) &&
+		   !copy_from_user(m->proc->mm, insn, rip, 3) &&
 		   insn[2] == 0xf9) {
 		uint64_t zero = 0; /* TSC_AUX: CPU 0 */
 		uc_reg_write(m->uc, UC_X86_REG_RCX, &zero);

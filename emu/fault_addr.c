@@ -84,7 +84,7 @@ bool fault_probe_fill(struct memu *m, uint64_t va, enum pt_access access,
 {
 	if (access == PT_FETCH) {
 		struct pt_walk w;
-		if (pt_walk(m->proc.mm, va, PT_FETCH, true, &w))
+		if (pt_walk(m->proc->mm, va, PT_FETCH, true, &w))
 			return false;
 		e->paddr = w.pa;
 		e->perms = UC_PROT_READ | UC_PROT_EXEC;

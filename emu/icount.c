@@ -46,7 +46,7 @@
 static int code_byte(struct memu *m, uint64_t va)
 {
 	struct pt_walk w;
-	if (pt_walk(m->proc.mm, va, PT_FETCH, true, &w))
+	if (pt_walk(m->proc->mm, va, PT_FETCH, true, &w))
 		return -1;
 	uint8_t b;
 	mmu_phys_read(&m->mmu, w.pa | (va & ~PAGE_MASK), &b, 1);

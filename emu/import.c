@@ -94,7 +94,7 @@ static int copy_file(struct memu *m, const char *host, struct dentry *dir,
 	uint64_t off = 0;
 	size_t n;
 	int rc = 0;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
 		int e = shmem_write_kernel(&m->devices, d->inode, off, buf, n);
 		if (e) {

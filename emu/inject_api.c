@@ -31,14 +31,17 @@ int memu_flip_phys_bit(struct memu *m, uint64_t pa, unsigned bit)
 	return flip_phys_bit(&m->mmu, pa, bit);
 }
 
+/* In the current process's address space; none once it has exited (a
+ * fault due as it ends, docs/processes.md). */
 int memu_flip_virt_bit(struct memu *m, uint64_t va, unsigned bit)
 {
-	return flip_user_bit(m->proc.mm, va, bit);
+	return m->proc->mm ? flip_user_bit(m->proc->mm, va, bit) : -ENOENT;
 }
 
 int memu_flip_pte_bit(struct memu *m, uint64_t va, int level, unsigned bit)
 {
-	return flip_pte_bit(m->proc.mm, va, level, bit);
+	return m->proc->mm ? flip_pte_bit(m->proc->mm, va, level, bit)
+			   : -ENOENT;
 }
 
 int memu_lose_tlb_flushes(struct memu *m, unsigned n, unsigned reasons)

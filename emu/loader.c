@@ -178,11 +178,11 @@ static int64_t choose_bias(struct memu *m, const struct elf_file *f)
 	uint64_t lo = f->seg[0].vaddr & PAGE_MASK;
 	const struct segment *last = &f->seg[f->nseg - 1];
 	uint64_t hi = PAGE_ALIGN(last->vaddr + last->memsz);
-	int64_t at = do_mmap(m->proc.mm, 0, hi - lo, PROT_NONE,
+	int64_t at = do_mmap(m->proc->mm, 0, hi - lo, PROT_NONE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, 0, NULL);
 	if (at < 0)
 		return at;
-	do_munmap(m->proc.mm, (uint64_t)at, hi - lo);
+	do_munmap(m->proc->mm, (uint64_t)at, hi - lo);
 	return at - (int64_t)lo;
 }
 
@@ -205,8 +205,8 @@ static int map_segments(struct memu *m, const struct elf_file *f, uint64_t bias)
 		}
 		if (flags != run_flags || va == hi) {
 			if (run_flags &&
-			    !mm_map_fixed(m->proc.mm, run_start, va, run_flags,
-					  m->proc.exe))
+			    !mm_map_fixed(m->proc->mm, run_start, va, run_flags,
+					  m->proc->exe))
 				return -1;
 			run_start = va;
 			run_flags = flags;
@@ -217,7 +217,7 @@ static int map_segments(struct memu *m, const struct elf_file *f, uint64_t bias)
 
 static int load_page(struct memu *m, uint64_t va, uint64_t *prev_pfn)
 {
-	struct mm *mm = m->proc.mm;
+	struct mm *mm = m->proc->mm;
 	struct pt_entry e;
 	if (pt_lookup(mm, va, &e))
 		return 0;
@@ -235,7 +235,7 @@ static int load_page(struct memu *m, uint64_t va, uint64_t *prev_pfn)
 static int copy_segments(struct memu *m, const struct elf_file *f,
 			 uint64_t bias)
 {
-	struct mm *mm = m->proc.mm;
+	struct mm *mm = m->proc->mm;
 	uint64_t prev = PFN_NONE;
 	for (int i = 0; i < f->nseg; i++) {
 		const struct segment *s = &f->seg[i];

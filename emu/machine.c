@@ -54,7 +54,7 @@ static int start_devices(struct memu *m, char *err, size_t errlen)
 	mmu_setup_mtrrs(&m->mmu, (enum mtrr_mode)m->cfg.mtrr, m->cfg.mtrr_var);
 	mmu_setup_numa(&m->mmu, m->cfg.numa_nodes);
 	m->devices.mmu = &m->mmu;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	m->devices.devmem = (enum devmem_policy)m->cfg.devmem;
 	m->devices.fs = &m->fs;
 	if (fs_init(&m->fs, &m->mmu, &m->clock.ns,
@@ -62,8 +62,8 @@ static int start_devices(struct memu *m, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot make the file system");
 		return -1;
 	}
-	m->proc.cwd = m->fs.root;
-	dget(m->proc.cwd);
+	m->proc->cwd = m->fs.root;
+	dget(m->proc->cwd);
 	proc_task_init(m);
 	if (devices_probe(&m->devices) || files_init(m)) {
 		snprintf(err, errlen, "cannot start the devices");
@@ -109,8 +109,6 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	m->cfg = *cfg;
-	m->proc.rlim_sigpending[0] = m->proc.rlim_sigpending[1] =
-		rlimit_sigpending_default(cfg->ram_bytes);
 	m->envp = copy_env(cfg->envp);
 	rng_seed(&m->rng, cfg->seed);
 	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc);
@@ -125,13 +123,16 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 	    (cfg->swap_bytes &&
 	     reclaim_init(&m->mmu, cfg->swap_path, cfg->swap_bytes, policy, err,
 			  errlen)) ||
-	    !(m->proc.mm = mm_create(&m->mmu)) || cpu_init(m, err, errlen) ||
-	    start_devices(m, err, errlen) || cpu_start(m, err, errlen)) {
+	    !(m->proc = task_alloc(m)) || !(m->proc->mm = mm_create(&m->mmu)) ||
+	    cpu_init(m, err, errlen) || start_devices(m, err, errlen) ||
+	    cpu_start(m, err, errlen)) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot build the machine");
 		memu_free(m);
 		return NULL;
 	}
+	m->proc->rlim_sigpending[0] = m->proc->rlim_sigpending[1] =
+		rlimit_sigpending_default(cfg->ram_bytes);
 	return m;
 }
 
@@ -141,11 +142,23 @@ void memu_free(struct memu *m)
 		return;
 	memu_trace_end(m); /* the teardown's events are not the guest's */
 	m->inject.log.on = false;
-	files_close_all(m);
-	sigqueue_release(m);
-	mm_destroy(m->proc.mm); /* drops the VMAs' file references */
-	if (m->proc.cwd)
-		dput(m->proc.cwd);
+	/* Every task, pid 1 last (docs/processes.md: what is left when
+	 * pid 1 ends is discarded). */
+	while (m->ntasks) {
+		struct process *p = m->tasks[m->ntasks - 1];
+		m->proc = p; /* files_close_all and sigqueue_release */
+		if (p->state != TASK_ZOMBIE) {
+			files_close_all(m);
+			sigqueue_release(m);
+			mm_destroy(p->mm); /* drops the VMAs' files */
+			if (p->cwd)
+				dput(p->cwd);
+		}
+		task_free(m, p);
+	}
+	m->proc = NULL;
+	free(m->tasks);
+	free(m->records);
 	fs_destroy(&m->fs);
 	devices_remove(&m->devices);
 	latch_destroy(&m->latch);
@@ -156,7 +169,6 @@ void memu_free(struct memu *m)
 	for (size_t i = 0; m->envp && m->envp[i]; i++)
 		free(m->envp[i]);
 	free(m->envp);
-	free(m->proc.exe);
 	inject_log_free(&m->inject.log);
 	free(m);
 }
@@ -178,17 +190,17 @@ int memu_load(struct memu *m, const char *path, int argc,
 		snprintf(err, errlen, "a program is already loaded");
 		return -1;
 	}
-	m->proc.exe = strdup(path);
+	m->proc->exe = strdup(path);
 	const char *slash = strrchr(path, '/');
-	m->proc.comm = slash ? slash + 1 : m->proc.exe;
+	m->proc->comm = slash ? slash + 1 : m->proc->exe;
 	struct exec_image img;
 	if (load_elf(m, path, &img, err, errlen) ||
 	    build_stack(m, &img, argc, argv, err, errlen))
 		return -1;
-	m->proc.mm->start_brk = m->proc.mm->brk = img.brk;
-	m->proc.entry = img.entry;
+	m->proc->mm->start_brk = m->proc->mm->brk = img.brk;
+	m->proc->entry = img.entry;
 	proc_task_exec(m, &img);
-	mm_flush_tlb(m->proc.mm);
+	mm_flush_tlb(m->proc->mm);
 	cpu_prepare_user_entry(m);
 	/* Statistics and the trace count from the guest's first
 	 * instruction. */
@@ -234,8 +246,24 @@ int memu_run(struct memu *m, struct memu_result *r)
 	}
 	unsigned stalls = 0;
 	const struct events *ev = &m->mmu.events;
-	while (!m->stop) {
+	while (!m->stop || m->resched) {
 		uint64_t rip, rsp, after, after_sp;
+		if (m->preempt_setup) {
+			m->preempt_setup = false;
+			sched_preempt_start(m);
+		}
+		if (m->resched) {
+			/* Another task's turn (docs/processes.md); a stop
+			 * that is the machine's, not the task's, wins. */
+			m->resched = false;
+			if (m->stop && !m->stop_task)
+				break;
+			m->stop_task = false;
+			if (!schedule(m))
+				break;
+			stalls = 0;
+			continue;
+		}
 		uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
 		uc_reg_read(m->uc, UC_X86_REG_RSP, &rsp);
 		/* System calls but rt_sigreturn: the guest doing something. */
@@ -320,6 +348,8 @@ void memu_get_stats(struct memu *m, struct memu_stats *s)
 		s->swapped_in = r->swap.pswpin;
 		s->oom_kills = r->oom_kills;
 	}
+	s->forks = m->forks;
+	s->context_switches = m->switches;
 }
 
 uint64_t memu_syscall_count(struct memu *m, unsigned nr, uint64_t *enosys)
@@ -332,10 +362,52 @@ uint64_t memu_syscall_count(struct memu *m, unsigned nr, uint64_t *enosys)
 
 /* ---- inspection */
 
+static void pte_of(struct memu *m, struct mm *mm, uint64_t va,
+		   struct memu_pte *out);
+
 void memu_pte(struct memu *m, uint64_t va, struct memu_pte *out)
 {
+	pte_of(m, m->proc->mm, va, out);
+}
+
+int memu_current_pid(struct memu *m)
+{
+	return m->proc->task.pid;
+}
+
+int memu_pte_pid(struct memu *m, int pid, uint64_t va, struct memu_pte *out)
+{
+	struct process *p = find_task(m, pid);
 	memset(out, 0, sizeof(*out));
-	pte_t p = pt_get(m->proc.mm, va & PAGE_MASK);
+	if (!p || !p->mm)
+		return -1;
+	pte_of(m, p->mm, va, out);
+	return 0;
+}
+
+int memu_cow_counts(struct memu *m, int pid, uint64_t *copies, uint64_t *reuses)
+{
+	sched_account(m);
+	struct process *p = find_task(m, pid);
+	if (p) {
+		*copies = p->cow_copies;
+		*reuses = p->cow_reuses;
+		return 0;
+	}
+	for (unsigned i = m->nrecords; i-- > 0;)
+		if (m->records[i].pid == pid) {
+			*copies = m->records[i].cow_copies;
+			*reuses = m->records[i].cow_reuses;
+			return 0;
+		}
+	return -1;
+}
+
+static void pte_of(struct memu *m, struct mm *mm, uint64_t va,
+		   struct memu_pte *out)
+{
+	memset(out, 0, sizeof(*out));
+	pte_t p = pt_get(mm, va & PAGE_MASK);
 	struct pt_entry e;
 	pte_decode(p, &e);
 	out->raw = p;
@@ -375,7 +447,7 @@ uint64_t memu_zero_pfn(struct memu *m)
 
 uint64_t memu_cr3(struct memu *m)
 {
-	return pt_root(m->proc.mm);
+	return pt_root(m->proc->mm);
 }
 
 enum memu_frame_kind memu_frame_kind(struct memu *m, uint64_t pfn)
@@ -397,6 +469,10 @@ size_t memu_rmap(struct memu *m, uint64_t pfn, struct memu_rmap *out,
 		out[i].anon_vma = f->kind == FRAME_ANON
 					  ? ((struct anon_vma *)f->owner)->id
 					  : ((struct shmem *)f->owner)->id;
+		out[i].pid = 0;
+		for (unsigned t = 0; t < m->ntasks; t++)
+			if (m->tasks[t]->mm == e[i].mm)
+				out[i].pid = m->tasks[t]->task.pid;
 	}
 	return n;
 }
@@ -404,7 +480,7 @@ size_t memu_rmap(struct memu *m, uint64_t pfn, struct memu_rmap *out,
 size_t memu_vmas(struct memu *m, struct memu_vma *out, size_t max)
 {
 	size_t n = 0;
-	struct vma_tree *t = &m->proc.mm->vmas;
+	struct vma_tree *t = &m->proc->mm->vmas;
 	for (struct vma *v = vma_first(t); v; v = vma_next(t, v), n++) {
 		if (n >= max)
 			continue;

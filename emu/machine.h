@@ -1,4 +1,5 @@
-/* The machine: one emulated PC running one guest process.  Internal to
+/* The machine: one emulated PC running the guest's processes, one at a
+ * time (docs/processes.md).  Internal to
  * memu; the public face is include/memu.h. */
 #ifndef MEMU_EMU_MACHINE_H
 #define MEMU_EMU_MACHINE_H
@@ -40,7 +41,8 @@
 #define USER_SS 0x2b
 
 #define PROC_FDS  64
-#define GUEST_PID 1
+#define GUEST_PID 1 /* init: the program memu runs */
+#define PID_MAX	  32768
 
 /* Signals, as x86-64 Linux lays them out (docs/signals.md). */
 #define GUEST_SIG_DFL	    0
@@ -126,8 +128,17 @@ struct sigframe_regs {
 	uint64_t err, trapno, cr2;
 };
 
+/* A task's state for the scheduler (docs/processes.md). */
+enum task_state {
+	TASK_RUNNING, /* runnable, or the current task */
+	TASK_BLOCKED, /* waits: for a signal, a child, a pipe, the clock */
+	TASK_ZOMBIE,  /* exited, not yet reaped */
+};
+
+/* A guest process (Linux task_struct with its mm, files, sighand and
+ * signal: one thread per process for now, docs/processes.md). */
 struct process {
-	struct mm *mm;
+	struct mm *mm;	/* NULL once exited */
 	uint64_t entry; /* first user instruction */
 	uint64_t initial_rsp;
 	uint64_t tid_address;
@@ -170,6 +181,29 @@ struct process {
 	} vm; /* total_vm for VmPeak, kept by proc_task.c */
 	/* prctl(PR_MCE_KILL): Linux's PF_MCE_PROCESS and PF_MCE_EARLY */
 	bool mce_process, mce_early;
+
+	/* ---- the process among others (docs/processes.md) */
+	struct process *parent; /* NULL for pid 1 */
+	enum task_state state;
+	const char *wait_what; /* blocked: the call, for a deadlock report */
+	uint64_t wake_at;      /* blocked: clock ns that ends the wait, or 0 */
+	uint64_t wake_mask;    /* blocked: the signals that end the wait */
+	bool wait_child;       /* blocked in wait4/waitid: a child wakes it */
+	bool wait_file;	       /* blocked on a pipe: its other end wakes it */
+	bool woken;	       /* runs its blocked call again */
+	int exit_code;	       /* zombie: the wait status (wait4's) */
+	int exit_signal;       /* to the parent at exit: SIGCHLD, or 0 */
+	int pdeath_signal;     /* PR_SET_PDEATHSIG */
+	struct process *vfork_parent; /* waits until this one exits */
+	bool vfork_wait;	      /* a vfork parent, waiting */
+	uint64_t clear_child_tid;     /* CLONE_CHILD_CLEARTID */
+	uc_context *ctx;	      /* CPU registers while not running */
+	uint64_t run_blocks;	      /* blocks run in this time slice */
+	/* COW faults taken while this process ran (docs/processes.md) */
+	uint64_t cow_copies, cow_reuses;
+	uint64_t syscall_nr;  /* the call it is in (or was last) */
+	uint64_t retry_until; /* rt_sigtimedwait's end, kept across a retry */
+	uint64_t rw_done; /* a pipe write's bytes written before it blocked */
 };
 
 /* A page fault that ends in a signal, from the TLB-fill hook to the run
@@ -194,7 +228,25 @@ struct memu {
 	struct mmu mmu;
 	struct device_context devices;
 	struct fs fs;
-	struct process proc;
+	struct process *proc; /* the current task (Linux current) */
+	/* The task table (docs/processes.md): live tasks and zombies in
+	 * the order they were made, which is the round robin's order. */
+	struct process **tasks;
+	unsigned ntasks, tasks_cap;
+	int last_pid;	      /* the last pid given out */
+	bool resched;	      /* a hook asked the run loop to switch tasks */
+	bool preempt_on;      /* the time-slice hook is installed (sched.c) */
+	bool preempt_setup;   /* install it with the CPU stopped */
+	bool stop_task;	      /* stop: only the current task ended */
+	uint64_t switches;    /* context switches */
+	uint64_t forks;	      /* fork, vfork and clone calls that made a task */
+	uint64_t cow_base[2]; /* FAULT_COW, FAULT_WP_REUSE at the last switch */
+	/* Each task's COW counts once it is reaped (--stats). */
+	struct task_record {
+		int pid;
+		uint64_t cow_copies, cow_reuses;
+	} * records;
+	unsigned nrecords, records_cap;
 	struct latch latch;
 	struct vclock clock;
 	struct rng rng;
@@ -227,6 +279,46 @@ struct memu {
 	 * memu_poison_pfn): deliver it as the run resumes. */
 	bool signal_on_resume;
 };
+
+/* sched.c: the task table and the scheduler (docs/processes.md). */
+/* Time slice: user-mode translated blocks run before the CPU passes to
+ * the next runnable task (only while more than one can run). */
+#define SCHED_SLICE_BLOCKS 20000
+/* What a slice adds to the virtual clock (docs/processes.md). */
+#define SCHED_SLICE_NS 100000
+struct process *task_alloc(struct memu *m);
+void task_free(struct memu *m, struct process *p);
+struct process *find_task(struct memu *m, int pid);
+/* Make p the current task: the CPU's registers, CR3 and TLB. */
+void switch_to(struct memu *m, struct process *p);
+/* Pick the next task to run after the current one blocked, exited or
+ * used its slice; false when none can run: the machine has stopped
+ * (a deadlock, or pid 1 gone). */
+bool schedule(struct memu *m);
+/* The current task waits (its call runs again when woken): until a
+ * signal comes, or the clock reads wake_at (0: no time limit). */
+void block_current(struct memu *m, const char *what, uint64_t wake_at);
+void wake_task(struct process *p);
+/* Wake p if it is blocked and a signal it takes is pending. */
+void signal_wake(struct process *p);
+/* Wake every task blocked on files (pipes): something moved. */
+void wake_file_waiters(struct memu *m);
+/* More than one task is alive: waits block instead of ending. */
+bool sched_multi(const struct memu *m);
+/* Set the CPU up for time slices (the first fork). */
+void sched_preempt_start(struct memu *m);
+/* Fold the COW counters of the time slice into the current task. */
+void sched_account(struct memu *m);
+
+/* fork.c, exit.c */
+int64_t do_fork(struct memu *m, uint64_t flags, uint64_t child_stack,
+		uint64_t ptid, uint64_t ctid, uint64_t tls);
+/* The current task ends with wait status code: a zombie for its
+ * parent, or the machine's end when it is pid 1. */
+void do_exit(struct memu *m, int code);
+/* Send sig to process p from the current one (SI_USER), or from the
+ * kernel (SI_KERNEL, pid 0). */
+int64_t send_sig_to(struct memu *m, struct process *p, int sig, int code);
 
 /* files.c: the descriptor table */
 /* The lowest free descriptor for f, which it now owns; -EMFILE (and f

@@ -93,7 +93,8 @@ static const char usage[] =
 	"\n"
 	"exit status: the guest's; 128+N if signal N killed it; 2 for bad\n"
 	"usage or a program memu cannot load; 70 for a machine error; 74 if\n"
-	"the trace could not be written; 124 at --insn-limit.\n";
+	"the trace could not be written; 75 if every guest process waits\n"
+	"for another (a deadlock); 124 at --insn-limit.\n";
 /* clang-format on */
 
 struct cli {

@@ -30,8 +30,8 @@
  * (PF_MCE_PROCESS), else the sysctl. */
 static bool early_kill(const struct memu *m)
 {
-	return m->proc.mce_process ? m->proc.mce_early
-				   : m->memory_failure_early_kill;
+	return m->proc->mce_process ? m->proc->mce_early
+				    : m->memory_failure_early_kill;
 }
 
 /* kill_procs for a dirty page: send_sig_mceerr(BUS_MCEERR_AO), not
@@ -39,7 +39,7 @@ static bool early_kill(const struct memu *m)
  * thread. */
 static void kill_early(struct memu *m, const struct mf_victim *v)
 {
-	if (v->mm != m->proc.mm || !v->mm || !early_kill(m))
+	if (v->mm != m->proc->mm || !v->mm || !early_kill(m))
 		return;
 	struct guest_siginfo info;
 	memset(&info, 0, sizeof(info));
@@ -62,7 +62,7 @@ static void report(struct memu *m, enum inject_what k, uint64_t pfn, int ret,
 static int poison(struct memu *m, uint64_t pfn)
 {
 	struct mf_victim v;
-	int ret = memory_failure(&m->mmu, m->proc.mm, pfn, &v);
+	int ret = memory_failure(&m->mmu, m->proc->mm, pfn, &v);
 	report(m, INJECT_HWPOISON, pfn, ret, 0);
 	kill_early(m, &v);
 	return ret;
@@ -70,7 +70,7 @@ static int poison(struct memu *m, uint64_t pfn)
 
 static int offline(struct memu *m, uint64_t pfn)
 {
-	int ret = soft_offline_page(&m->mmu, m->proc.mm, pfn);
+	int ret = soft_offline_page(&m->mmu, m->proc->mm, pfn);
 	report(m, INJECT_SOFT_OFFLINE, pfn, ret, 0);
 	return ret;
 }
@@ -80,7 +80,7 @@ static int offline(struct memu *m, uint64_t pfn)
  * frame).  0, or gup's errno. */
 static int gup_one(struct memu *m, uint64_t va, uint64_t *pfn)
 {
-	struct mm *mm = m->proc.mm;
+	struct mm *mm = m->proc->mm;
 	/* check_vma_flags, before any fault: a read needs VM_READ; no I/O
 	 * or PFN maps. */
 	struct vma *v = vma_lookup(&mm->vmas, va);
@@ -139,18 +139,18 @@ int64_t prctl_mce_kill(struct memu *m, const uint64_t *a)
 	case PR_MCE_KILL_CLEAR:
 		if (a[2])
 			return -EINVAL;
-		m->proc.mce_process = false;
+		m->proc->mce_process = false;
 		return 0;
 	case PR_MCE_KILL_SET:
 		/* Linux sets PF_MCE_PROCESS before it looks at arg3, so a
 		 * bad arg3 is EINVAL with the flag set. */
-		m->proc.mce_process = true;
+		m->proc->mce_process = true;
 		if (a[2] == PR_MCE_KILL_EARLY)
-			m->proc.mce_early = true;
+			m->proc->mce_early = true;
 		else if (a[2] == PR_MCE_KILL_LATE)
-			m->proc.mce_early = false;
+			m->proc->mce_early = false;
 		else if (a[2] == PR_MCE_KILL_DEFAULT)
-			m->proc.mce_process = m->proc.mce_early = false;
+			m->proc->mce_process = m->proc->mce_early = false;
 		else
 			return -EINVAL;
 		return 0;
@@ -163,9 +163,9 @@ int64_t prctl_mce_kill_get(struct memu *m, const uint64_t *a)
 {
 	if (a[1] | a[2] | a[3] | a[4])
 		return -EINVAL;
-	if (!m->proc.mce_process)
+	if (!m->proc->mce_process)
 		return PR_MCE_KILL_DEFAULT;
-	return m->proc.mce_early ? PR_MCE_KILL_EARLY : PR_MCE_KILL_LATE;
+	return m->proc->mce_early ? PR_MCE_KILL_EARLY : PR_MCE_KILL_LATE;
 }
 
 /* ---- the library (include/memu.h) */

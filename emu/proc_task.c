@@ -3,6 +3,7 @@
  * to date when a /proc file asks, and the peaks of the address space
  * noted before every syscall (docs/memory.md, "/proc").
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +16,10 @@
 static void refresh(struct proc_task *t)
 {
 	struct memu *m = t->owner;
-	const struct process *p = &m->proc;
+	/* The process that holds t (Linux container_of). */
+	const struct process *p =
+		(const struct process *)((const char *)t -
+					 offsetof(struct process, task));
 	/* tkill and tgkill queue for the thread; kill and the timer for
 	 * the process (Linux's shared pending set). */
 	t->sig_private = p->pending.signal;
@@ -41,10 +45,10 @@ static void refresh(struct proc_task *t)
 
 void proc_task_init(struct memu *m)
 {
-	struct proc_task *t = &m->proc.task;
+	struct proc_task *t = &m->proc->task;
 	t->refresh = refresh;
 	t->owner = m;
-	t->pid = t->pgid = t->sid = GUEST_PID;
+	t->pid = t->pgid = t->sid = m->proc->task.pid;
 	t->ppid = 0;
 	t->umask = DEFAULT_UMASK;
 	t->max_fds = PROC_FDS;
@@ -55,9 +59,9 @@ void proc_task_init(struct memu *m)
 
 void proc_task_exec(struct memu *m, const struct exec_image *img)
 {
-	struct proc_task *t = &m->proc.task;
-	t->exe = m->proc.exe;
-	snprintf(t->comm, sizeof(t->comm), "%s", m->proc.comm);
+	struct proc_task *t = &m->proc->task;
+	t->exe = m->proc->exe;
+	snprintf(t->comm, sizeof(t->comm), "%s", m->proc->comm);
 	t->start_code = img->start_code;
 	t->end_code = img->end_code;
 	t->start_data = img->start_data;
@@ -112,7 +116,7 @@ static bool may_lower(uint64_t nr)
 
 void proc_task_before_call(struct memu *m, uint64_t nr, const uint64_t *a)
 {
-	struct process *p = &m->proc;
+	struct process *p = m->proc;
 	struct mm *mm = p->mm;
 	struct proc_task *t = &p->task;
 	if (!may_lower(nr))
@@ -161,7 +165,7 @@ void proc_task_before_call(struct memu *m, uint64_t nr, const uint64_t *a)
 void proc_task_after_call(struct memu *m, uint64_t nr, const uint64_t *a,
 			  int64_t ret)
 {
-	struct process *p = &m->proc;
+	struct process *p = m->proc;
 	if (!may_lower(nr) || !p->vm.valid)
 		return;
 	switch (nr) {

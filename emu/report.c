@@ -65,10 +65,39 @@ static void print_reclaim(struct memu *m, FILE *out)
 
 void memu_print_maps(struct memu *m, FILE *out)
 {
-	char *text = proc_maps_text(m->proc.mm);
+	char *text = proc_maps_text(m->proc->mm);
 	if (text)
 		fputs(text, out);
 	free(text);
+}
+
+/* Processes, once the guest has forked (docs/processes.md): their COW
+ * faults, live ones then reaped ones by pid, at most PROCESS_LINES. */
+#define PROCESS_LINES 32
+
+static void print_processes(struct memu *m, FILE *out)
+{
+	if (!m->forks)
+		return;
+	sched_account(m);
+	fprintf(out,
+		"  processes: %" PRIu64 " made, %" PRIu64 " context switches\n",
+		m->forks, m->switches);
+	fprintf(out, "  COW by process (copies, reuses):\n");
+	unsigned lines = 0, n = m->ntasks + m->nrecords;
+	for (unsigned i = 0; i < n && lines < PROCESS_LINES; i++, lines++) {
+		bool live = i < m->ntasks;
+		int pid = live ? m->tasks[i]->task.pid
+			       : m->records[i - m->ntasks].pid;
+		uint64_t c = live ? m->tasks[i]->cow_copies
+				  : m->records[i - m->ntasks].cow_copies;
+		uint64_t r = live ? m->tasks[i]->cow_reuses
+				  : m->records[i - m->ntasks].cow_reuses;
+		fprintf(out, "    pid %-16d %" PRIu64 ", %" PRIu64 "%s\n", pid,
+			c, r, live ? "" : " (reaped)");
+	}
+	if (n > lines)
+		fprintf(out, "    (%u more)\n", n - lines);
 }
 
 void memu_print_stats(struct memu *m, FILE *out)
@@ -91,6 +120,7 @@ void memu_print_stats(struct memu *m, FILE *out)
 	fprintf(out, "  TLB flushes: %" PRIu64 "\n", ev->count[EV_TLB_FLUSH]);
 	fprintf(out, "  signals delivered: %" PRIu64 "\n",
 		ev->count[EV_SIGNAL]);
+	print_processes(m, out);
 	print_injected(m, out);
 	inject_report(m, out);
 	uint64_t by_type[8];
@@ -269,7 +299,7 @@ static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
 static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8])
 {
 	struct pt_dump d = {out, &m->mmu.memtype, {0, 0, 0, {0}, MT_UC}, {0}};
-	pt_for_each(m->proc.mm, 0, USER_VA_END, dump_pte, &d);
+	pt_for_each(m->proc->mm, 0, USER_VA_END, dump_pte, &d);
 	flush_run(&d);
 	memcpy(by_type, d.by_type, sizeof(d.by_type));
 }

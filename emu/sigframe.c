@@ -135,21 +135,21 @@ static void fxrstor(struct memu *m, const uint8_t *fx)
 
 static bool on_altstack(struct memu *m, uint64_t sp)
 {
-	return m->proc.altstack.size && sp > m->proc.altstack.sp &&
-	       sp - m->proc.altstack.sp <= m->proc.altstack.size;
+	return m->proc->altstack.size && sp > m->proc->altstack.sp &&
+	       sp - m->proc->altstack.sp <= m->proc->altstack.size;
 }
 
 int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
 		   const struct sigframe_regs *fr)
 {
-	const struct guest_sigaction *ka = &m->proc.sigactions[sig];
+	const struct guest_sigaction *ka = &m->proc->sigactions[sig];
 	if (!(ka->flags & GUEST_SA_RESTORER))
 		return -EFAULT; /* x86-64 has no stub in the kernel */
 	uint64_t sp = reg(m, UC_X86_REG_RSP);
 	uint64_t frame_sp = sp - REDZONE;
-	if ((ka->flags & GUEST_SA_ONSTACK) && m->proc.altstack.size &&
+	if ((ka->flags & GUEST_SA_ONSTACK) && m->proc->altstack.size &&
 	    !on_altstack(m, sp))
-		frame_sp = m->proc.altstack.sp + m->proc.altstack.size;
+		frame_sp = m->proc->altstack.sp + m->proc->altstack.size;
 	uint64_t fpstate = (frame_sp - FXSAVE_SIZE) & ~63ULL;
 	uint64_t frame =
 		((fpstate - sizeof(struct rt_sigframe64)) & ~15ULL) - 8;
@@ -161,11 +161,11 @@ int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
 	f.pretcode = ka->restorer;
 	f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
 	f.uc.uc_stack =
-		(struct stack64){m->proc.altstack.sp,
-				 !m->proc.altstack.size ? GUEST_SS_DISABLE
-				 : on_altstack(m, sp)	? GUEST_SS_ONSTACK
-							: 0,
-				 0, m->proc.altstack.size};
+		(struct stack64){m->proc->altstack.sp,
+				 !m->proc->altstack.size ? GUEST_SS_DISABLE
+				 : on_altstack(m, sp)	 ? GUEST_SS_ONSTACK
+							 : 0,
+				 0, m->proc->altstack.size};
 	uint64_t *g = &f.uc.uc_mcontext.r8;
 	for (size_t i = 0; i < NGREGS; i++)
 		g[i] = reg(m, gregs[i]);
@@ -174,15 +174,15 @@ int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
 	f.uc.uc_mcontext.err = fr->err;
 	f.uc.uc_mcontext.trapno = fr->trapno;
 	uint64_t mask =
-		m->proc.restore_mask ? m->proc.saved_mask : m->proc.sigmask;
+		m->proc->restore_mask ? m->proc->saved_mask : m->proc->sigmask;
 	f.uc.uc_mcontext.oldmask = mask;
 	f.uc.uc_mcontext.cr2 = fr->cr2;
 	f.uc.uc_mcontext.fpstate = fpstate;
 	f.uc.uc_sigmask = mask;
 	if (ka->flags & GUEST_SA_SIGINFO)
 		f.info = *info;
-	if (copy_to_user(m->proc.mm, fpstate, fx, sizeof(fx)) ||
-	    copy_to_user(m->proc.mm, frame, &f, sizeof(f)))
+	if (copy_to_user(m->proc->mm, fpstate, fx, sizeof(fx)) ||
+	    copy_to_user(m->proc->mm, frame, &f, sizeof(f)))
 		return -EFAULT;
 
 	set_reg(m, UC_X86_REG_RDI, (uint64_t)sig);
@@ -204,10 +204,10 @@ int restore_rt_frame(struct memu *m)
 	struct rt_sigframe64 f;
 	/* restore_sigcontext: an interrupted call's restart block is
 	 * spent (restart_syscall returns EINTR). */
-	m->proc.restart.fn = RESTART_NONE;
-	if (copy_from_user(m->proc.mm, &f, frame, sizeof(f)))
+	m->proc->restart.fn = RESTART_NONE;
+	if (copy_from_user(m->proc->mm, &f, frame, sizeof(f)))
 		return -EFAULT;
-	m->proc.sigmask = f.uc.uc_sigmask & ~GUEST_UNBLOCKABLE;
+	m->proc->sigmask = f.uc.uc_sigmask & ~GUEST_UNBLOCKABLE;
 	const uint64_t *g = &f.uc.uc_mcontext.r8;
 	for (size_t i = 0; i < NGREGS - 1; i++)
 		set_reg(m, gregs[i], g[i]);
@@ -217,7 +217,7 @@ int restore_rt_frame(struct memu *m)
 	set_reg(m, UC_X86_REG_RFLAGS, flags);
 	if (f.uc.uc_mcontext.fpstate) {
 		uint8_t fx[FXSAVE_SIZE];
-		if (copy_from_user(m->proc.mm, fx, f.uc.uc_mcontext.fpstate,
+		if (copy_from_user(m->proc->mm, fx, f.uc.uc_mcontext.fpstate,
 				   sizeof(fx)))
 			return -EFAULT;
 		fxrstor(m, fx);
@@ -226,11 +226,11 @@ int restore_rt_frame(struct memu *m)
 	struct stack64 *ss = &f.uc.uc_stack;
 	int mode = (int)((uint32_t)ss->flags & ~GUEST_SS_AUTODISARM);
 	if (mode == GUEST_SS_DISABLE) {
-		m->proc.altstack.sp = m->proc.altstack.size = 0;
+		m->proc->altstack.sp = m->proc->altstack.size = 0;
 	} else if (mode == 0 || mode == GUEST_SS_ONSTACK) {
 		if (ss->size >= GUEST_MINSIGSTKSZ) {
-			m->proc.altstack.sp = ss->sp;
-			m->proc.altstack.size = ss->size;
+			m->proc->altstack.sp = ss->sp;
+			m->proc->altstack.size = ss->size;
 		}
 	}
 	return 0;

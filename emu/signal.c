@@ -11,11 +11,17 @@
 /* What a process holds ends with it. */
 static void process_ended(struct memu *m)
 {
-	memrange_release(&m->mmu.memrange, GUEST_PID);
+	memrange_release(&m->mmu.memrange, (uint64_t)m->proc->task.pid);
 }
 
+/* pid 1's end is the machine's (docs/processes.md); another process
+ * becomes a zombie. */
 void machine_exit(struct memu *m, int status)
 {
+	if (m->proc->task.pid != GUEST_PID) {
+		do_exit(m, (status & 0xff) << 8);
+		return;
+	}
 	process_ended(m);
 	m->result.stop = MEMU_STOP_EXIT;
 	m->result.exit_status = status & 0xff;
@@ -39,6 +45,10 @@ void force_sig(struct memu *m, int sig, int code, uint64_t addr,
 	if (m->stop && !icount_resumable(m->result.stop))
 		return; /* the first fatal event wins */
 	signal_event(m, sig, code, addr, 0);
+	if (m->proc->task.pid != GUEST_PID) {
+		do_exit(m, sig); /* no core dumps: RLIMIT_CORE is 0 */
+		return;
+	}
 	struct memu_result *r = &m->result;
 	r->stop = MEMU_STOP_SIGNAL;
 	r->signal = sig;
@@ -63,7 +73,7 @@ static bool default_ignored(int sig)
 
 bool sig_handler_ignored(const struct memu *m, int sig)
 {
-	uint64_t h = m->proc.sigactions[sig].handler;
+	uint64_t h = m->proc->sigactions[sig].handler;
 	return h == GUEST_SIG_IGN ||
 	       (h == GUEST_SIG_DFL && default_ignored(sig));
 }
@@ -96,7 +106,7 @@ static void handle_signal(struct memu *m, int sig,
 			  const struct guest_siginfo *info,
 			  const struct sigframe_regs *fr, int64_t nr)
 {
-	struct guest_sigaction *ka = &m->proc.sigactions[sig];
+	struct guest_sigaction *ka = &m->proc->sigactions[sig];
 	if (nr != -1) {
 		switch ((int64_t)reg(m, UC_X86_REG_RAX)) {
 		case -ERESTART_RESTARTBLOCK:
@@ -122,11 +132,13 @@ static void handle_signal(struct memu *m, int sig,
 			  "cannot write the signal frame");
 		return;
 	}
-	m->proc.restore_mask = false; /* the frame holds the saved mask */
-	m->proc.sigmask |= ka->mask;
+	m->proc->restore_mask = false; /* the frame holds the saved mask */
+	if (m->proc->state == TASK_BLOCKED)
+		m->proc->state = TASK_RUNNING; /* the handler runs now */
+	m->proc->sigmask |= ka->mask;
 	if (!(ka->flags & GUEST_SA_NODEFER))
-		m->proc.sigmask |= SIGBIT(sig);
-	m->proc.sigmask &= ~GUEST_UNBLOCKABLE;
+		m->proc->sigmask |= SIGBIT(sig);
+	m->proc->sigmask &= ~GUEST_UNBLOCKABLE;
 	if (ka->flags & GUEST_SA_RESETHAND)
 		ka->handler = GUEST_SIG_DFL;
 }
@@ -134,12 +146,12 @@ static void handle_signal(struct memu *m, int sig,
 void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
 		     const struct sigframe_regs *fr, const char *reason)
 {
-	struct guest_sigaction *ka = &m->proc.sigactions[sig];
+	struct guest_sigaction *ka = &m->proc->sigactions[sig];
 	/* A fault the guest blocked or ignores cannot be ignored: the
 	 * default action runs (force_sig_info_to_task). */
-	if ((m->proc.sigmask & SIGBIT(sig)) || ka->handler == GUEST_SIG_IGN) {
+	if ((m->proc->sigmask & SIGBIT(sig)) || ka->handler == GUEST_SIG_IGN) {
 		ka->handler = GUEST_SIG_DFL;
-		m->proc.sigmask &= ~SIGBIT(sig);
+		m->proc->sigmask &= ~SIGBIT(sig);
 	}
 	if (ka->handler == GUEST_SIG_DFL) {
 		force_sig(m, sig, code, addr, fr->err, reason);
@@ -168,22 +180,44 @@ int64_t send_sig_self(struct memu *m, int sig, int code, bool thread)
 	info.signo = sig;
 	info.code = code;
 	if (code != SI_KERNEL) /* kill, tkill: the sender's pid and uid */
-		info.u.kill.pid = GUEST_PID;
+		info.u.kill.pid = m->proc->task.pid;
 	return send_signal(m, sig, &info, thread);
+}
+
+int64_t send_sig_to(struct memu *m, struct process *p, int sig, int code)
+{
+	if (sig < 0 || sig > 64)
+		return -EINVAL;
+	if (p == m->proc)
+		return send_sig_self(m, sig, code, false);
+	if (sig == 0 || p->state == TASK_ZOMBIE)
+		return 0;
+	struct guest_siginfo info;
+	memset(&info, 0, sizeof(info));
+	info.signo = sig;
+	info.code = code;
+	if (code != SI_KERNEL)
+		info.u.kill.pid = m->proc->task.pid;
+	struct process *cur = m->proc;
+	m->proc = p; /* the pending sets are m->proc's: data only */
+	int64_t r = send_signal(m, sig, &info, false);
+	m->proc = cur;
+	signal_wake(p);
+	return r;
 }
 
 /* ITIMER_REAL: SIGALRM once the virtual clock reaches the expiry (Linux
  * it_real_fn sends it as SEND_SIG_PRIV: si_code SI_KERNEL). */
 void run_timers(struct memu *m)
 {
-	if (!m->proc.itimer.expires || m->clock.ns < m->proc.itimer.expires)
+	if (!m->proc->itimer.expires || m->clock.ns < m->proc->itimer.expires)
 		return;
-	m->proc.itimer.expires =
-		m->proc.itimer.interval
-			? m->proc.itimer.expires +
-				  (m->proc.itimer.interval > UINT64_MAX / 4
+	m->proc->itimer.expires =
+		m->proc->itimer.interval
+			? m->proc->itimer.expires +
+				  (m->proc->itimer.interval > UINT64_MAX / 4
 					   ? UINT64_MAX / 4
-					   : m->proc.itimer.interval)
+					   : m->proc->itimer.interval)
 			: 0;
 	send_sig_self(m, SIGALRM, SI_KERNEL, false);
 }
@@ -193,21 +227,33 @@ void run_timers(struct memu *m)
  * expiry at or after it. */
 static void timer_skip_to(struct memu *m, uint64_t until)
 {
-	uint64_t e = m->proc.itimer.expires, iv = m->proc.itimer.interval;
+	uint64_t e = m->proc->itimer.expires, iv = m->proc->itimer.interval;
 	if (!e || !iv || e >= until)
 		return;
 	uint64_t d = until - e, n = d / iv + (d % iv != 0);
-	m->proc.itimer.expires =
+	m->proc->itimer.expires =
 		n > (UINT64_MAX - e) / iv ? UINT64_MAX : e + n * iv;
 }
 
 bool wait_interruptible(struct memu *m, bool timeout, uint64_t until)
 {
+	if (sched_multi(m)) {
+		/* Others may run, and wake this one: it blocks, and its call
+		 * returns a restart code that rewinds it (sched.c). */
+		run_timers(m);
+		if (signal_pending(m))
+			return true;
+		if (timeout && m->clock.ns >= until)
+			return false;
+		block_current(m, memu_syscall_name(m->proc->syscall_nr),
+			      timeout ? (until ? until : 1) : 0);
+		return true;
+	}
 	uint64_t end = timeout ? until : UINT64_MAX;
 	for (;;) {
 		if (signal_pending(m))
 			return true;
-		uint64_t t = m->proc.itimer.expires;
+		uint64_t t = m->proc->itimer.expires;
 		if (!t || (timeout && t >= end))
 			break;
 		if (m->clock.ns < t)
@@ -239,10 +285,10 @@ bool wait_interruptible(struct memu *m, bool timeout, uint64_t until)
 static int get_signal(struct memu *m, struct guest_siginfo *info)
 {
 	for (;;) {
-		int sig = dequeue_signal(m, m->proc.sigmask, info);
+		int sig = dequeue_signal(m, m->proc->sigmask, info);
 		if (!sig)
 			return 0;
-		const struct guest_sigaction *ka = &m->proc.sigactions[sig];
+		const struct guest_sigaction *ka = &m->proc->sigactions[sig];
 		if (ka->handler == GUEST_SIG_IGN)
 			continue;
 		if (ka->handler != GUEST_SIG_DFL)
@@ -274,7 +320,7 @@ void signal_exit(struct memu *m, int64_t nr)
 			break;
 		const struct sigframe_regs none = {0, 0, 0};
 		signal_event(m, sig, info.code, 0,
-			     m->proc.sigactions[sig].handler);
+			     m->proc->sigactions[sig].handler);
 		handle_signal(m, sig, &info, &none, nr);
 		if (m->stop)
 			return;
@@ -296,9 +342,9 @@ void signal_exit(struct memu *m, int64_t nr)
 		}
 	}
 	/* No handler took the suspended caller's mask: put it back. */
-	if (m->proc.restore_mask) {
-		m->proc.restore_mask = false;
-		m->proc.sigmask = m->proc.saved_mask;
+	if (m->proc->restore_mask) {
+		m->proc->restore_mask = false;
+		m->proc->sigmask = m->proc->saved_mask;
 	}
 }
 
@@ -311,6 +357,8 @@ int memu_exit_code(const struct memu_result *r)
 		return 128 + r->signal;
 	case MEMU_STOP_LIMIT:
 		return 124; /* as timeout(1) */
+	case MEMU_STOP_DEADLOCK:
+		return 75; /* EX_TEMPFAIL (docs/cli.md) */
 	default:
 		return 70; /* EX_SOFTWARE */
 	}
@@ -322,11 +370,15 @@ void memu_print_death(struct memu *m, const struct memu_result *r, FILE *out)
 		fprintf(out, "memu: machine error: %s\n", r->reason);
 		return;
 	}
+	if (r->stop == MEMU_STOP_DEADLOCK) {
+		fprintf(out, "memu: %s\n", r->reason);
+		return;
+	}
 	if (r->stop == MEMU_STOP_LIMIT) {
 		fprintf(out,
 			"memu: %s: stopped after %llu instructions at ip "
 			"0x%llx: instruction limit\n",
-			m->proc.comm ? m->proc.comm : "guest",
+			m->proc->comm ? m->proc->comm : "guest",
 			(unsigned long long)memu_instructions(m),
 			(unsigned long long)r->rip);
 		return;
@@ -335,7 +387,7 @@ void memu_print_death(struct memu *m, const struct memu_result *r, FILE *out)
 		return;
 	/* Shaped like the kernel's "segfault at" line (show_signal_msg).
 	 * Real-time signals by the kernel's numbering (SIGRTMIN 32). */
-	const char *comm = m->proc.comm ? m->proc.comm : "guest";
+	const char *comm = m->proc->comm ? m->proc->comm : "guest";
 	char rt[24];
 	snprintf(rt, sizeof(rt), "RTMIN+%d", r->signal - 32);
 	const char *abbrev = r->signal >= 32	       ? rt

@@ -29,12 +29,12 @@ uint64_t rlimit_sigpending_default(uint64_t ram_bytes)
 
 uint64_t sigpending_set(const struct memu *m)
 {
-	return m->proc.pending.signal | m->proc.shared_pending.signal;
+	return m->proc->pending.signal | m->proc->shared_pending.signal;
 }
 
 bool signal_pending(const struct memu *m)
 {
-	return sigpending_set(m) & ~m->proc.sigmask;
+	return sigpending_set(m) & ~m->proc->sigmask;
 }
 
 static void flush_one(struct memu *m, struct sigpending *p, int sig)
@@ -43,7 +43,7 @@ static void flush_one(struct memu *m, struct sigpending *p, int sig)
 	while (q) {
 		struct sigqueue *next = q->next;
 		free(q);
-		m->proc.sigqueued--;
+		m->proc->sigqueued--;
 		q = next;
 	}
 	p->head[sig] = p->tail[sig] = NULL;
@@ -55,8 +55,8 @@ void flush_sigqueue_mask(struct memu *m, uint64_t mask)
 	for (int sig = 1; sig <= 64; sig++) {
 		if (!(mask & SIGBIT(sig)))
 			continue;
-		flush_one(m, &m->proc.pending, sig);
-		flush_one(m, &m->proc.shared_pending, sig);
+		flush_one(m, &m->proc->pending, sig);
+		flush_one(m, &m->proc->shared_pending, sig);
 	}
 }
 
@@ -70,7 +70,7 @@ static bool prepare_signal(struct memu *m, int sig)
 		flush_sigqueue_mask(m, SIGBIT(SIGCONT));
 	else if (sig == SIGCONT)
 		flush_sigqueue_mask(m, STOP_MASK);
-	if ((m->proc.sigmask | m->proc.real_blocked) & SIGBIT(sig))
+	if ((m->proc->sigmask | m->proc->real_blocked) & SIGBIT(sig))
 		return true;
 	return !sig_handler_ignored(m, sig);
 }
@@ -81,7 +81,7 @@ int send_signal(struct memu *m, int sig, const struct guest_siginfo *info,
 	if (!prepare_signal(m, sig))
 		return 0;
 	struct sigpending *p =
-		thread ? &m->proc.pending : &m->proc.shared_pending;
+		thread ? &m->proc->pending : &m->proc->shared_pending;
 	/* legacy_queue: one instance of a standard signal. */
 	if (sig < GUEST_SIGRTMIN && (p->signal & SIGBIT(sig)))
 		return 0;
@@ -90,8 +90,9 @@ int send_signal(struct memu *m, int sig, const struct guest_siginfo *info,
 	bool override = sig < GUEST_SIGRTMIN && info->code >= 0;
 	struct sigqueue *q = NULL;
 	if (sig != SIGKILL && /* never queued: nobody reads its siginfo */
-	    (override || m->proc.sigqueued + 1 <= m->proc.rlim_sigpending[0]) &&
-	    m->proc.sigqueued < SIGQUEUE_MAX)
+	    (override ||
+	     m->proc->sigqueued + 1 <= m->proc->rlim_sigpending[0]) &&
+	    m->proc->sigqueued < SIGQUEUE_MAX)
 		q = malloc(sizeof(*q));
 	if (q) {
 		q->next = NULL;
@@ -103,7 +104,7 @@ int send_signal(struct memu *m, int sig, const struct guest_siginfo *info,
 		else
 			p->head[sig] = q;
 		p->tail[sig] = q;
-		m->proc.sigqueued++;
+		m->proc->sigqueued++;
 	} else if (sig >= GUEST_SIGRTMIN && info->code != SI_USER) {
 		return -EAGAIN; /* a real-time signal from other than kill */
 	}
@@ -143,13 +144,13 @@ static void collect_signal(struct memu *m, int sig, struct sigpending *p,
 		p->tail[sig] = NULL;
 	*info = q->info;
 	free(q);
-	m->proc.sigqueued--;
+	m->proc->sigqueued--;
 }
 
 int dequeue_signal(struct memu *m, uint64_t blocked, struct guest_siginfo *info)
 {
-	struct sigpending *sets[2] = {&m->proc.pending,
-				      &m->proc.shared_pending};
+	struct sigpending *sets[2] = {&m->proc->pending,
+				      &m->proc->shared_pending};
 	for (int i = 0; i < 2; i++) {
 		int sig = next_signal(sets[i], blocked);
 		if (sig) {

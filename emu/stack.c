@@ -60,23 +60,23 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 	const char *const *envp = (const char *const *)m->envp;
 	int envc = count(envp);
 	size_t need = strings_size(argc, argv) + strings_size(envc, envp) +
-		      strlen(m->proc.exe) + 1024;
+		      strlen(m->proc->exe) + 1024;
 	if (need > MAX_ARG_BYTES) {
 		snprintf(err, errlen, "argument list too long");
 		return -1;
 	}
 	uint64_t size = PAGE_ALIGN(need) + STACK_INITIAL;
 	struct vma *v = mm_map_fixed(
-		m->proc.mm, STACK_TOP - size, STACK_TOP,
+		m->proc->mm, STACK_TOP - size, STACK_TOP,
 		VM_READ | VM_WRITE | VM_GROWSDOWN | VM_ACCOUNT, "[stack]");
 	if (!v) {
 		snprintf(err, errlen, "cannot map the stack");
 		return -1;
 	}
-	struct stack_builder b = {m->proc.mm, STACK_TOP, 0};
+	struct stack_builder b = {m->proc->mm, STACK_TOP, 0};
 	uint64_t zero = 0;
 	push_bytes(&b, &zero, sizeof(zero));
-	uint64_t execfn = push_string(&b, m->proc.exe);
+	uint64_t execfn = push_string(&b, m->proc->exe);
 	uint64_t *envs = calloc((size_t)envc + 1, sizeof(uint64_t));
 	uint64_t *args = calloc((size_t)argc + 1, sizeof(uint64_t));
 	if (!envs || !args) {
@@ -91,7 +91,7 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 	for (int i = argc - 1; i >= 0; i--)
 		args[i] = push_string(&b, argv[i]);
 	/* Linux's mm->arg_start ... env_end: the strings, end to end. */
-	struct proc_task *task = &m->proc.task;
+	struct proc_task *task = &m->proc->task;
 	task->arg_start = b.sp;
 	task->arg_end = task->env_start = env_start;
 	task->env_end = execfn;
@@ -136,6 +136,6 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 		snprintf(err, errlen, "cannot write the initial stack");
 		return -1;
 	}
-	m->proc.initial_rsp = task->start_stack = b.sp;
+	m->proc->initial_rsp = task->start_stack = b.sp;
 	return 0;
 }

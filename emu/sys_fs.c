@@ -50,7 +50,7 @@ struct path_buf {
 
 static int get_path(struct memu *m, uint64_t upath, struct path_buf *p)
 {
-	long n = strncpy_from_user(m->proc.mm, p->s, upath, FS_PATH_MAX);
+	long n = strncpy_from_user(m->proc->mm, p->s, upath, FS_PATH_MAX);
 	return n < 0 ? (int)n : 0;
 }
 
@@ -59,7 +59,7 @@ static int base_dir(struct memu *m, uint64_t dirfd, const char *path,
 		    struct dentry **out)
 {
 	if (path[0] == '/' || (int)dirfd == AT_FDCWD) {
-		*out = m->proc.cwd;
+		*out = m->proc->cwd;
 		return 0;
 	}
 	struct file *f = fd_file(m, dirfd);
@@ -102,7 +102,7 @@ int64_t fd_install_flags(struct memu *m, struct file *f, int flags)
 {
 	int fd = fd_install(m, f);
 	if (fd >= 0)
-		m->proc.cloexec[fd] = (flags & O_CLOEXEC) != 0;
+		m->proc->cloexec[fd] = (flags & O_CLOEXEC) != 0;
 	return fd;
 }
 
@@ -116,7 +116,7 @@ static int open_tmpfile(struct memu *m, struct dentry *dir, int flags,
 	if (dir->inode->proc)
 		return -EOPNOTSUPP;
 	struct inode *i = inode_new_on(
-		&m->fs, S_IFREG | (mode & ~m->proc.task.umask & 07777),
+		&m->fs, S_IFREG | (mode & ~m->proc->task.umask & 07777),
 		dir->inode->dev);
 	if (!i)
 		return -ENOMEM;
@@ -163,7 +163,7 @@ static int64_t do_open(struct memu *m, uint64_t dirfd, uint64_t upath,
 	int err = walk_at(m, dirfd, upath, wflags, &w);
 	if (err)
 		return err;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	struct file *f;
 	if (flags & O_TMPFILE_FLAG) {
 		if (!w.d)
@@ -184,7 +184,7 @@ static int64_t do_open(struct memu *m, uint64_t dirfd, uint64_t upath,
 			if (w.slash)
 				return -EISDIR;
 			err = fs_mknod(&m->fs, w.parent, w.last,
-				       S_IFREG | (mode & ~m->proc.task.umask),
+				       S_IFREG | (mode & ~m->proc->task.umask),
 				       &w.d);
 			if (err)
 				return err;
@@ -275,7 +275,7 @@ static void stat_inode(const struct inode *i, struct stat *st)
 
 static int64_t put_stat(struct memu *m, const struct stat *st, uint64_t ust)
 {
-	return copy_to_user(m->proc.mm, ust, st, sizeof(*st)) ? -EFAULT : 0;
+	return copy_to_user(m->proc->mm, ust, st, sizeof(*st)) ? -EFAULT : 0;
 }
 
 static int64_t fstat_file(struct memu *m, struct file *f, uint64_t ust)
@@ -312,7 +312,7 @@ static int64_t stat_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 		if (!(flags & AT_EMPTY_PATH))
 			return -ENOENT;
 		if ((int)dirfd == AT_FDCWD) {
-			stat_inode(m->proc.cwd->inode, &st);
+			stat_inode(m->proc->cwd->inode, &st);
 			return put_stat(m, &st, ust);
 		}
 		struct file *f = fd_file(m, dirfd);
@@ -406,7 +406,7 @@ static int64_t readlink_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 	size_t n = strlen(t);
 	if (n > (uint32_t)size)
 		n = (uint32_t)size;
-	return copy_to_user(m->proc.mm, ubuf, t, n) ? -EFAULT : (int64_t)n;
+	return copy_to_user(m->proc->mm, ubuf, t, n) ? -EFAULT : (int64_t)n;
 }
 
 int64_t sys_readlink(struct memu *m, const uint64_t *a)
@@ -515,7 +515,7 @@ static int64_t mkdir_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 	if (err)
 		return err;
 	return fs_mknod(&m->fs, w.parent, w.last,
-			S_IFDIR | (mode & 01777 & ~m->proc.task.umask), NULL);
+			S_IFDIR | (mode & 01777 & ~m->proc->task.umask), NULL);
 }
 
 int64_t sys_mkdir(struct memu *m, const uint64_t *a)
@@ -629,22 +629,22 @@ int64_t sys_getdents64(struct memu *m, const uint64_t *a)
 		return -EBADF;
 	if (f->dev != &dir_dev)
 		return -ENOTDIR;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	return dir_getdents64(f, a[1], (uint32_t)a[2]);
 }
 
 int64_t sys_getcwd(struct memu *m, const uint64_t *a)
 {
-	if (m->proc.cwd->unlinked)
+	if (m->proc->cwd->unlinked)
 		return -ENOENT;
 	char buf[FS_PATH_MAX];
-	int n = d_path(m->proc.cwd, buf, sizeof(buf));
+	int n = d_path(m->proc->cwd, buf, sizeof(buf));
 	if (n < 0)
 		return n;
 	if ((uint64_t)n + 1 > a[1])
 		return -ERANGE;
-	return copy_to_user(m->proc.mm, a[0], buf, (size_t)n + 1) ? -EFAULT
-								  : n + 1;
+	return copy_to_user(m->proc->mm, a[0], buf, (size_t)n + 1) ? -EFAULT
+								   : n + 1;
 }
 
 static int64_t set_cwd(struct memu *m, struct dentry *d)
@@ -652,8 +652,8 @@ static int64_t set_cwd(struct memu *m, struct dentry *d)
 	if (!S_ISDIR(d->inode->mode))
 		return -ENOTDIR;
 	dget(d);
-	dput(m->proc.cwd);
-	m->proc.cwd = d;
+	dput(m->proc->cwd);
+	m->proc->cwd = d;
 	return 0;
 }
 
@@ -731,7 +731,7 @@ static int64_t chown_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 	if (err)
 		return err;
 	if (!p.s[0] && (flags & AT_EMPTY_PATH)) {
-		struct inode *i = (int)dirfd == AT_FDCWD ? m->proc.cwd->inode
+		struct inode *i = (int)dirfd == AT_FDCWD ? m->proc->cwd->inode
 				  : fd_file(m, dirfd)
 					  ? file_inode(fd_file(m, dirfd))
 					  : NULL;
@@ -796,7 +796,7 @@ int64_t sys_utimensat(struct memu *m, const uint64_t *a)
 	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW_ | AT_EMPTY_PATH))
 		return -EINVAL;
 	int64_t ts[2][2] = {{0, UTIME_NOW_}, {0, UTIME_NOW_}};
-	if (a[2] && copy_from_user(m->proc.mm, ts, a[2], sizeof(ts)))
+	if (a[2] && copy_from_user(m->proc->mm, ts, a[2], sizeof(ts)))
 		return -EFAULT;
 	struct inode *i;
 	if (!a[1]) { /* futimens: the descriptor itself */
@@ -848,7 +848,7 @@ int64_t sys_truncate(struct memu *m, const uint64_t *a)
 		return -EISDIR;
 	if (!S_ISREG(d->inode->mode) || d->inode->cdev)
 		return -EINVAL;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	return shmem_setsize(d->inode, a[1]);
 }
 
@@ -862,7 +862,7 @@ int64_t sys_ftruncate(struct memu *m, const uint64_t *a)
 	struct inode *i = file_inode(f);
 	if (!i || !S_ISREG(i->mode) || !(f->fmode & FMODE_WRITE))
 		return -EINVAL;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	return shmem_setsize(i, a[1]);
 }
 
@@ -894,7 +894,7 @@ int64_t sys_fallocate(struct memu *m, const uint64_t *a)
 	/* shmem_fallocate: only these two. */
 	if (mode & ~(FALLOC_FL_KEEP_SIZE_ | FALLOC_FL_PUNCH_HOLE_))
 		return -EOPNOTSUPP;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	return shmem_fallocate(&m->devices, i, mode, (uint64_t)off,
 			       (uint64_t)len);
 }

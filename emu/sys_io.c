@@ -61,12 +61,17 @@ static int64_t do_rw(struct memu *m, struct file *f, uint64_t buf,
 	if (f->dev != &pipe_dev)
 		return r;
 	/* A pipe that would wait: EAGAIN when non-blocking; else the
-	 * process sleeps until a signal comes (there is no other process
-	 * to fill or drain it), and the call is interrupted. */
+	 * process sleeps until a signal comes, or with other processes
+	 * until one of them reads, writes or closes (docs/processes.md). */
 	if (r == -EAGAIN && !(f->flags & O_NONBLOCK)) {
 		wait_interruptible(m, false, 0);
+		/* With other processes it blocks until a pipe moves. */
+		if (m->proc->state == TASK_BLOCKED)
+			m->proc->wait_file = true;
 		return -ERESTARTSYS; /* a handler with SA_RESTART: again */
 	}
+	if (r >= 0)
+		wake_file_waiters(m);
 	if (r == -EPIPE)
 		send_sig_self(m, SIGPIPE, SI_USER, false);
 	return r;
@@ -90,10 +95,38 @@ int64_t sys_read(struct memu *m, const uint64_t *a)
 	return f ? do_read(m, f, a[1], a[2], &f->pos) : -EBADF;
 }
 
+/* A blocking write to a pipe another process reads: Linux's pipe_write
+ * writes it all, waiting for room as often as it takes; a signal ends
+ * it with what was written (docs/processes.md).  The call runs again
+ * after each wait, from where it was (rw_done). */
+static int64_t pipe_write_all(struct memu *m, struct file *f, uint64_t buf,
+			      uint64_t count)
+{
+	struct process *p = m->proc;
+	uint64_t done = p->woken ? p->rw_done : 0;
+	p->rw_done = 0;
+	for (;;) {
+		int64_t r = do_write(m, f, buf + done, count - done, &f->pos);
+		if (r > 0 && (done += (uint64_t)r) < count)
+			continue;
+		if (r > 0)
+			return (int64_t)done;
+		if (r == -ERESTARTSYS && p->state == TASK_BLOCKED) {
+			p->rw_done = done;
+			return r;
+		}
+		return done ? (int64_t)done : r;
+	}
+}
+
 int64_t sys_write(struct memu *m, const uint64_t *a)
 {
 	struct file *f = fd_file(m, a[0]);
-	return f ? do_write(m, f, a[1], a[2], &f->pos) : -EBADF;
+	if (!f)
+		return -EBADF;
+	if (f->dev == &pipe_dev && !(f->flags & O_NONBLOCK) && sched_multi(m))
+		return pipe_write_all(m, f, a[1], a[2]);
+	return do_write(m, f, a[1], a[2], &f->pos);
 }
 
 /* pread/pwrite: only on seekable files, at a non-negative position. */
@@ -135,7 +168,7 @@ static int64_t vector_io(struct memu *m, const uint64_t *a, bool write)
 	struct {
 		uint64_t base, len;
 	} iov[IOV_MAX_GUEST];
-	if (copy_from_user(m->proc.mm, iov, a[1], iovcnt * sizeof(iov[0])))
+	if (copy_from_user(m->proc->mm, iov, a[1], iovcnt * sizeof(iov[0])))
 		return -EFAULT;
 	/* Linux's import_iovec: each segment's length is checked, its
 	 * buffer is checked, and the total is clamped to MAX_RW_COUNT. */
@@ -195,10 +228,10 @@ int64_t sys_close(struct memu *m, const uint64_t *a)
 static int64_t dup_to(struct memu *m, struct file *f, uint64_t min)
 {
 	for (uint64_t fd = min; fd < PROC_FDS; fd++)
-		if (!m->proc.fds[fd]) {
+		if (!m->proc->fds[fd]) {
 			file_get(f);
-			m->proc.fds[fd] = f;
-			m->proc.cloexec[fd] = false;
+			m->proc->fds[fd] = f;
+			m->proc->cloexec[fd] = false;
 			return (int64_t)fd;
 		}
 	return -EMFILE;
@@ -222,11 +255,11 @@ int64_t sys_dup3(struct memu *m, const uint64_t *a)
 		return -EINVAL;
 	if (newfd >= PROC_FDS)
 		return -EBADF;
-	if (m->proc.fds[newfd])
+	if (m->proc->fds[newfd])
 		fd_close(m, newfd);
 	file_get(f);
-	m->proc.fds[newfd] = f;
-	m->proc.cloexec[newfd] = (a[2] & O_CLOEXEC) != 0;
+	m->proc->fds[newfd] = f;
+	m->proc->cloexec[newfd] = (a[2] & O_CLOEXEC) != 0;
 	return newfd;
 }
 
@@ -250,14 +283,14 @@ int64_t sys_memfd_create(struct memu *m, const uint64_t *a)
 	if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING))
 		return -EINVAL;
 	char name[MFD_NAME_MAX_LEN + 2];
-	long n = strncpy_from_user(m->proc.mm, name, a[0], sizeof(name) - 1);
+	long n = strncpy_from_user(m->proc->mm, name, a[0], sizeof(name) - 1);
 	if (n == -EFAULT)
 		return -EFAULT;
 	if (n < 0 || n > MFD_NAME_MAX_LEN)
 		return -EINVAL;
 	name[n] = '\0';
 	struct file *f;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	int err = memfd_new(&m->devices, name, flags, &f);
 	if (err)
 		return err;
@@ -271,7 +304,7 @@ static int64_t do_pipe2(struct memu *m, uint64_t ufds, int flags)
 	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
 		return -EINVAL;
 	struct file *rd, *wr;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	int err = pipe_new(&m->devices, flags, &rd, &wr);
 	if (err)
 		return err;
@@ -286,7 +319,7 @@ static int64_t do_pipe2(struct memu *m, uint64_t ufds, int flags)
 		return fds[1];
 	}
 	int32_t out[2] = {(int32_t)fds[0], (int32_t)fds[1]};
-	if (copy_to_user(m->proc.mm, ufds, out, sizeof(out))) {
+	if (copy_to_user(m->proc->mm, ufds, out, sizeof(out))) {
 		fd_close(m, (uint64_t)fds[0]);
 		fd_close(m, (uint64_t)fds[1]);
 		return -EFAULT;
@@ -313,7 +346,7 @@ int64_t sys_ioctl(struct memu *m, const uint64_t *a)
 	 * for TIOCGWINSZ, so stdio buffers the same on every host. */
 	if (!f->dev->fops->ioctl)
 		return -ENOTTY;
-	m->devices.mm = m->proc.mm;
+	m->devices.mm = m->proc->mm;
 	return f->dev->fops->ioctl(f, a[1], a[2]);
 }
 
@@ -329,13 +362,13 @@ int64_t sys_fcntl(struct memu *m, const uint64_t *a)
 			return -EINVAL;
 		int64_t fd = dup_to(m, f, a[2]);
 		if (fd >= 0)
-			m->proc.cloexec[fd] = a[1] == F_DUPFD_CLOEXEC;
+			m->proc->cloexec[fd] = a[1] == F_DUPFD_CLOEXEC;
 		return fd;
 	}
 	case F_GETFD:
-		return m->proc.cloexec[(uint32_t)a[0]] ? FD_CLOEXEC : 0;
+		return m->proc->cloexec[(uint32_t)a[0]] ? FD_CLOEXEC : 0;
 	case F_SETFD:
-		m->proc.cloexec[(uint32_t)a[0]] = a[2] & FD_CLOEXEC;
+		m->proc->cloexec[(uint32_t)a[0]] = a[2] & FD_CLOEXEC;
 		return 0;
 	case F_GETFL:
 		return f->flags;

@@ -31,7 +31,7 @@ int64_t sys_mmap(struct memu *m, const uint64_t *a)
 	if (off & 0xfff)
 		return -EINVAL;
 	if (flags & MAP_ANONYMOUS)
-		return do_mmap(m->proc.mm, addr, len, prot, flags, off, NULL);
+		return do_mmap(m->proc->mm, addr, len, prot, flags, off, NULL);
 	struct file *f = fd_file(m, a[4]);
 	if (!f)
 		return -EBADF;
@@ -46,28 +46,28 @@ int64_t sys_mmap(struct memu *m, const uint64_t *a)
 		.mmap = f->dev->fops->mmap ? file_mmap : NULL,
 		.cookie = f,
 	};
-	m->devices.mm = m->proc.mm;
-	return do_mmap(m->proc.mm, addr, len, prot, flags, off, &mf);
+	m->devices.mm = m->proc->mm;
+	return do_mmap(m->proc->mm, addr, len, prot, flags, off, &mf);
 }
 
 int64_t sys_munmap(struct memu *m, const uint64_t *a)
 {
-	return do_munmap(m->proc.mm, a[0], a[1]);
+	return do_munmap(m->proc->mm, a[0], a[1]);
 }
 
 int64_t sys_mprotect(struct memu *m, const uint64_t *a)
 {
-	return do_mprotect(m->proc.mm, a[0], a[1], a[2]);
+	return do_mprotect(m->proc->mm, a[0], a[1], a[2]);
 }
 
 int64_t sys_mremap(struct memu *m, const uint64_t *a)
 {
-	return do_mremap(m->proc.mm, a[0], a[1], a[2], a[3], a[4]);
+	return do_mremap(m->proc->mm, a[0], a[1], a[2], a[3], a[4]);
 }
 
 int64_t sys_brk(struct memu *m, const uint64_t *a)
 {
-	return (int64_t)do_brk(m->proc.mm, a[0]);
+	return (int64_t)do_brk(m->proc->mm, a[0]);
 }
 
 int64_t sys_madvise(struct memu *m, const uint64_t *a)
@@ -75,38 +75,38 @@ int64_t sys_madvise(struct memu *m, const uint64_t *a)
 	/* MADV_HWPOISON, MADV_SOFT_OFFLINE: emu/memory_failure.c */
 	if ((int)a[2] == 100 || (int)a[2] == 101)
 		return madvise_inject_error(m, a[0], a[1], (int)a[2]);
-	return do_madvise(m->proc.mm, a[0], a[1], a[2]);
+	return do_madvise(m->proc->mm, a[0], a[1], a[2]);
 }
 
 int64_t sys_mincore(struct memu *m, const uint64_t *a)
 {
-	return do_mincore(m->proc.mm, a[0], a[1], a[2]);
+	return do_mincore(m->proc->mm, a[0], a[1], a[2]);
 }
 
 int64_t sys_mlock(struct memu *m, const uint64_t *a)
 {
-	return do_mlock(m->proc.mm, a[0], a[1], VM_LOCKED, true);
+	return do_mlock(m->proc->mm, a[0], a[1], VM_LOCKED, true);
 }
 
 int64_t sys_mlock2(struct memu *m, const uint64_t *a)
 {
-	return do_mlock2(m->proc.mm, a[0], a[1], a[2]);
+	return do_mlock2(m->proc->mm, a[0], a[1], a[2]);
 }
 
 int64_t sys_munlock(struct memu *m, const uint64_t *a)
 {
-	return do_mlock(m->proc.mm, a[0], a[1], 0, false);
+	return do_mlock(m->proc->mm, a[0], a[1], 0, false);
 }
 
 int64_t sys_mlockall(struct memu *m, const uint64_t *a)
 {
-	return do_mlockall(m->proc.mm, a[0]);
+	return do_mlockall(m->proc->mm, a[0]);
 }
 
 int64_t sys_munlockall(struct memu *m, const uint64_t *a)
 {
 	(void)a;
-	return do_munlockall(m->proc.mm);
+	return do_munlockall(m->proc->mm);
 }
 
 int64_t sys_msync(struct memu *m, const uint64_t *a)
@@ -125,7 +125,7 @@ int64_t sys_msync(struct memu *m, const uint64_t *a)
 	/* Anonymous memory has nothing to write back; holes are ENOMEM. */
 	uint64_t at = start;
 	while (at < end) {
-		struct vma *v = vma_find(&m->proc.mm->vmas, at);
+		struct vma *v = vma_find(&m->proc->mm->vmas, at);
 		if (!v || v->start > at)
 			return -ENOMEM;
 		at = v->end;
@@ -142,10 +142,10 @@ int64_t sys_set_mempolicy(struct memu *m, const uint64_t *a)
 	if (a[1] && maxnode > 1) {
 		/* Linux reads maxnode - 1 bits; memu has at most 8 nodes. */
 		uint64_t bits = maxnode - 1 < 64 ? maxnode - 1 : 64;
-		if (copy_from_user(m->proc.mm, &nodes, a[1], 8))
+		if (copy_from_user(m->proc->mm, &nodes, a[1], 8))
 			return -EFAULT;
 		if (bits < 64)
 			nodes &= (1ULL << bits) - 1;
 	}
-	return mm_set_mempolicy(m->proc.mm, mode, nodes);
+	return mm_set_mempolicy(m->proc->mm, mode, nodes);
 }

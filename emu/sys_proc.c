@@ -11,7 +11,6 @@
 #include "machine.h"
 #include "syscall.h"
 
-#define GUEST_PID   1
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -33,7 +32,7 @@ int64_t sys_memu_cr3(struct memu *m, const uint64_t *a)
 
 int64_t sys_arch_prctl(struct memu *m, const uint64_t *a)
 {
-	struct mm *mm = m->proc.mm;
+	struct mm *mm = m->proc->mm;
 	uint64_t v;
 	switch (a[0]) {
 	case ARCH_SET_FS:
@@ -62,6 +61,17 @@ int64_t sys_arch_prctl(struct memu *m, const uint64_t *a)
 int64_t sys_prctl(struct memu *m, const uint64_t *a)
 {
 	switch ((int)a[0]) {
+	case 1: /* PR_SET_PDEATHSIG */
+		if (a[1] > 64)
+			return -EINVAL;
+		m->proc->pdeath_signal = (int)a[1];
+		return 0;
+	case 2: { /* PR_GET_PDEATHSIG */
+		int sig = m->proc->pdeath_signal;
+		return copy_to_user(m->proc->mm, a[1], &sig, sizeof(sig))
+			       ? -EFAULT
+			       : 0;
+	}
 	case 33: /* PR_MCE_KILL */
 		return prctl_mce_kill(m, a);
 	case 34: /* PR_MCE_KILL_GET */
@@ -73,29 +83,28 @@ int64_t sys_prctl(struct memu *m, const uint64_t *a)
 
 int64_t sys_set_tid_address(struct memu *m, const uint64_t *a)
 {
-	m->proc.tid_address = a[0];
-	return GUEST_PID;
+	m->proc->tid_address = a[0];
+	m->proc->clear_child_tid = a[0];
+	return m->proc->task.pid;
 }
 
 int64_t sys_getpid(struct memu *m, const uint64_t *a)
 {
-	(void)m;
 	(void)a;
-	return GUEST_PID;
+	return m->proc->task.pid;
 }
 
 int64_t sys_getppid(struct memu *m, const uint64_t *a)
 {
-	(void)m;
 	(void)a;
-	return 0;
+	return m->proc->task.ppid;
 }
 
 /* The mask lives where /proc/self/status reads it. */
 int64_t sys_umask(struct memu *m, const uint64_t *a)
 {
-	unsigned old = m->proc.task.umask;
-	m->proc.task.umask = (unsigned)a[0] & 0777;
+	unsigned old = m->proc->task.umask;
+	m->proc->task.umask = (unsigned)a[0] & 0777;
 	return old;
 }
 
@@ -116,7 +125,7 @@ int64_t sys_uname(struct memu *m, const uint64_t *a)
 	strcpy(u.version, "#1 SMP memu " MEMU_VERSION);
 	strcpy(u.machine, "x86_64");
 	strcpy(u.domainname, "(none)");
-	return copy_to_user(m->proc.mm, a[0], &u, sizeof(u)) ? -EFAULT : 0;
+	return copy_to_user(m->proc->mm, a[0], &u, sizeof(u)) ? -EFAULT : 0;
 }
 
 static struct rlimit limit_of(struct memu *m, unsigned res)
@@ -124,7 +133,7 @@ static struct rlimit limit_of(struct memu *m, unsigned res)
 	struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
 	switch (res) {
 	case RLIMIT_STACK:
-		r.rlim_cur = m->proc.mm->stack_rlimit;
+		r.rlim_cur = m->proc->mm->stack_rlimit;
 		break;
 	case RLIMIT_NOFILE:
 		r.rlim_cur = PROC_FDS;
@@ -141,8 +150,8 @@ static struct rlimit limit_of(struct memu *m, unsigned res)
 			rlimit_sigpending_default(m->cfg.ram_bytes);
 		break;
 	case RLIMIT_SIGPENDING:
-		r.rlim_cur = m->proc.rlim_sigpending[0];
-		r.rlim_max = m->proc.rlim_sigpending[1];
+		r.rlim_cur = m->proc->rlim_sigpending[0];
+		r.rlim_max = m->proc->rlim_sigpending[1];
 		break;
 	default:
 		break;
@@ -153,26 +162,26 @@ static struct rlimit limit_of(struct memu *m, unsigned res)
 int64_t sys_prlimit64(struct memu *m, const uint64_t *a)
 {
 	uint64_t pid = a[0], res = a[1];
-	if (pid != 0 && pid != GUEST_PID)
+	if (pid != 0 && pid != (uint64_t)m->proc->task.pid)
 		return -ESRCH;
 	if (res >= RLIM_NLIMITS)
 		return -EINVAL;
 	struct rlimit old = limit_of(m, (unsigned)res), new;
 	if (a[2]) {
-		if (copy_from_user(m->proc.mm, &new, a[2], sizeof(new)))
+		if (copy_from_user(m->proc->mm, &new, a[2], sizeof(new)))
 			return -EFAULT;
 		/* The guest is root (CAP_SYS_RESOURCE): it may raise a
 		 * hard limit, so only the ordering is checked. */
 		if (new.rlim_cur > new.rlim_max)
 			return -EINVAL;
 	}
-	if (a[3] && copy_to_user(m->proc.mm, a[3], &old, sizeof(old)))
+	if (a[3] && copy_to_user(m->proc->mm, a[3], &old, sizeof(old)))
 		return -EFAULT;
 	if (a[2] && res == RLIMIT_STACK)
-		m->proc.mm->stack_rlimit = new.rlim_cur;
+		m->proc->mm->stack_rlimit = new.rlim_cur;
 	if (a[2] && res == RLIMIT_SIGPENDING) {
-		m->proc.rlim_sigpending[0] = new.rlim_cur;
-		m->proc.rlim_sigpending[1] = new.rlim_max;
+		m->proc->rlim_sigpending[0] = new.rlim_cur;
+		m->proc->rlim_sigpending[1] = new.rlim_max;
 	}
 	return 0;
 }
@@ -193,14 +202,14 @@ int64_t sys_rt_sigaction(struct memu *m, const uint64_t *a)
 	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
 	struct guest_sigaction act;
-	if (a[1] && copy_from_user(m->proc.mm, &act, a[1], sizeof(act)))
+	if (a[1] && copy_from_user(m->proc->mm, &act, a[1], sizeof(act)))
 		return -EFAULT;
-	if (a[2] && copy_to_user(m->proc.mm, a[2], &m->proc.sigactions[sig],
+	if (a[2] && copy_to_user(m->proc->mm, a[2], &m->proc->sigactions[sig],
 				 sizeof(act)))
 		return -EFAULT;
 	if (a[1]) {
 		act.mask &= ~GUEST_UNBLOCKABLE;
-		m->proc.sigactions[sig] = act;
+		m->proc->sigactions[sig] = act;
 		/* Ignoring a pending signal discards it, every instance
 		 * (POSIX; Linux do_sigaction). */
 		if (sig_handler_ignored(m, (int)sig))
@@ -213,8 +222,8 @@ int64_t sys_rt_sigpending(struct memu *m, const uint64_t *a)
 {
 	if (a[1] > 8)
 		return -EINVAL;
-	uint64_t set = sigpending_set(m) & m->proc.sigmask;
-	return copy_to_user(m->proc.mm, a[0], &set, a[1]) ? -EFAULT : 0;
+	uint64_t set = sigpending_set(m) & m->proc->sigmask;
+	return copy_to_user(m->proc->mm, a[0], &set, a[1]) ? -EFAULT : 0;
 }
 
 /* Waits that end only with a signal: restarted unseen if no handler
@@ -231,11 +240,11 @@ int64_t sys_rt_sigsuspend(struct memu *m, const uint64_t *a)
 	uint64_t set;
 	if (a[1] != 8)
 		return -EINVAL;
-	if (copy_from_user(m->proc.mm, &set, a[0], sizeof(set)))
+	if (copy_from_user(m->proc->mm, &set, a[0], sizeof(set)))
 		return -EFAULT;
-	m->proc.saved_mask = m->proc.sigmask;
-	m->proc.restore_mask = true;
-	m->proc.sigmask = set & ~GUEST_UNBLOCKABLE;
+	m->proc->saved_mask = m->proc->sigmask;
+	m->proc->restore_mask = true;
+	m->proc->sigmask = set & ~GUEST_UNBLOCKABLE;
 	wait_interruptible(m, false, 0);
 	return -ERESTARTNOHAND;
 }
@@ -249,7 +258,7 @@ int64_t sys_rt_sigtimedwait(struct memu *m, const uint64_t *a)
 	uint64_t set, ns = 0;
 	if (a[3] != 8)
 		return -EINVAL;
-	if (copy_from_user(m->proc.mm, &set, a[0], sizeof(set)))
+	if (copy_from_user(m->proc->mm, &set, a[0], sizeof(set)))
 		return -EFAULT;
 	int err = a[2] ? get_timespec(m, a[2], &ns) : 0;
 	if (err)
@@ -259,17 +268,27 @@ int64_t sys_rt_sigtimedwait(struct memu *m, const uint64_t *a)
 	int sig = dequeue_signal(m, ~set, &info);
 	bool woken = false;
 	if (!sig && (!a[2] || ns)) {
-		m->proc.real_blocked = m->proc.sigmask;
-		m->proc.sigmask &= ~set;
-		woken = wait_interruptible(m, a[2] != 0,
-					   vclock_after(&m->clock, ns));
-		m->proc.sigmask = m->proc.real_blocked;
-		m->proc.real_blocked = 0;
+		/* A retry after blocking keeps the first call's end. */
+		uint64_t until = m->proc->woken && m->proc->retry_until
+					 ? m->proc->retry_until
+					 : vclock_after(&m->clock, ns);
+		m->proc->real_blocked = m->proc->sigmask;
+		m->proc->sigmask &= ~set;
+		woken = wait_interruptible(m, a[2] != 0, until);
+		m->proc->sigmask = m->proc->real_blocked;
+		m->proc->real_blocked = 0;
+		if (m->proc->state == TASK_BLOCKED) {
+			/* A signal of the set wakes it too: it blocked with
+			 * them unblocked (sched.c). */
+			m->proc->retry_until = until;
+			return -ERESTARTNOINTR;
+		}
+		m->proc->retry_until = 0;
 		sig = dequeue_signal(m, ~set, &info);
 	}
 	if (!sig)
 		return woken ? -EINTR : -EAGAIN;
-	if (a[1] && copy_to_user(m->proc.mm, a[1], &info, sizeof(info)))
+	if (a[1] && copy_to_user(m->proc->mm, a[1], &info, sizeof(info)))
 		return -EFAULT;
 	return sig;
 }
@@ -295,13 +314,13 @@ static int siginfo_from_user(struct memu *m, int32_t sig, uint64_t uaddr,
 			     struct guest_siginfo *info)
 {
 	memset(info, 0, sizeof(*info));
-	if (copy_from_user(m->proc.mm, info, uaddr, KERNEL_SIGINFO_SIZE))
+	if (copy_from_user(m->proc->mm, info, uaddr, KERNEL_SIGINFO_SIZE))
 		return -EFAULT;
 	info->signo = sig;
 	if (known_siginfo_layout((uint32_t)sig, info->code))
 		return 0;
 	uint8_t tail[sizeof(*info) - KERNEL_SIGINFO_SIZE];
-	if (copy_from_user(m->proc.mm, tail, uaddr + KERNEL_SIGINFO_SIZE,
+	if (copy_from_user(m->proc->mm, tail, uaddr + KERNEL_SIGINFO_SIZE,
 			   sizeof(tail)))
 		return -EFAULT;
 	for (size_t i = 0; i < sizeof(tail); i++)
@@ -312,9 +331,10 @@ static int siginfo_from_user(struct memu *m, int32_t sig, uint64_t uaddr,
 
 /* Not even root may pretend to be the kernel, kill or tkill when the
  * signal is for another thread (si_code >= 0 or SI_TKILL). */
-static bool impersonates(const struct guest_siginfo *info, int32_t tid)
+static bool impersonates(const struct guest_siginfo *info, int32_t tid,
+			 int32_t self)
 {
-	return (info->code >= 0 || info->code == SI_TKILL) && tid != GUEST_PID;
+	return (info->code >= 0 || info->code == SI_TKILL) && tid != self;
 }
 
 int64_t sys_rt_sigqueueinfo(struct memu *m, const uint64_t *a)
@@ -324,9 +344,9 @@ int64_t sys_rt_sigqueueinfo(struct memu *m, const uint64_t *a)
 	int err = siginfo_from_user(m, sig, a[2], &info);
 	if (err)
 		return err;
-	if (impersonates(&info, pid))
+	if (impersonates(&info, pid, m->proc->task.pid))
 		return -EPERM;
-	if (pid != GUEST_PID)
+	if (pid != m->proc->task.pid)
 		return -ESRCH;
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
@@ -342,9 +362,9 @@ int64_t sys_rt_tgsigqueueinfo(struct memu *m, const uint64_t *a)
 		return err;
 	if (tid <= 0 || tgid <= 0)
 		return -EINVAL;
-	if (impersonates(&info, tid))
+	if (impersonates(&info, tid, m->proc->task.pid))
 		return -EPERM;
-	if (tid != GUEST_PID || tgid != GUEST_PID)
+	if (tid != m->proc->task.pid || tgid != m->proc->task.pid)
 		return -ESRCH;
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
@@ -353,30 +373,30 @@ int64_t sys_rt_tgsigqueueinfo(struct memu *m, const uint64_t *a)
 
 int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a)
 {
-	uint64_t how = a[0], set = 0, old = m->proc.sigmask;
+	uint64_t how = a[0], set = 0, old = m->proc->sigmask;
 	if (a[3] != 8)
 		return -EINVAL;
-	if (a[1] && copy_from_user(m->proc.mm, &set, a[1], sizeof(set)))
+	if (a[1] && copy_from_user(m->proc->mm, &set, a[1], sizeof(set)))
 		return -EFAULT;
 	if (a[1]) {
 		const uint64_t unblockable =
 			(1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1));
 		switch (how) {
 		case SIG_BLOCK:
-			m->proc.sigmask |= set;
+			m->proc->sigmask |= set;
 			break;
 		case SIG_UNBLOCK:
-			m->proc.sigmask &= ~set;
+			m->proc->sigmask &= ~set;
 			break;
 		case SIG_SETMASK:
-			m->proc.sigmask = set;
+			m->proc->sigmask = set;
 			break;
 		default:
 			return -EINVAL;
 		}
-		m->proc.sigmask &= ~unblockable;
+		m->proc->sigmask &= ~unblockable;
 	}
-	if (a[2] && copy_to_user(m->proc.mm, a[2], &old, sizeof(old)))
+	if (a[2] && copy_to_user(m->proc->mm, a[2], &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
 }
@@ -393,10 +413,10 @@ struct guest_stack {
 int64_t sys_sigaltstack(struct memu *m, const uint64_t *a)
 {
 	struct guest_stack new,
-		old = {m->proc.altstack.sp,
-		       m->proc.altstack.size ? 0 : GUEST_SS_DISABLE, 0,
-		       m->proc.altstack.size};
-	if (a[0] && copy_from_user(m->proc.mm, &new, a[0], sizeof(new)))
+		old = {m->proc->altstack.sp,
+		       m->proc->altstack.size ? 0 : GUEST_SS_DISABLE, 0,
+		       m->proc->altstack.size};
+	if (a[0] && copy_from_user(m->proc->mm, &new, a[0], sizeof(new)))
 		return -EFAULT;
 	if (a[0]) {
 		int mode = (int)((uint32_t) new.flags & ~GUEST_SS_AUTODISARM);
@@ -404,46 +424,144 @@ int64_t sys_sigaltstack(struct memu *m, const uint64_t *a)
 		    mode != 0)
 			return -EINVAL;
 		if (mode == GUEST_SS_DISABLE) {
-			m->proc.altstack.sp = m->proc.altstack.size = 0;
+			m->proc->altstack.sp = m->proc->altstack.size = 0;
 		} else {
 			if (new.size < GUEST_MINSIGSTKSZ)
 				return -ENOMEM;
-			m->proc.altstack.sp = new.sp;
-			m->proc.altstack.size = new.size;
+			m->proc->altstack.sp = new.sp;
+			m->proc->altstack.size = new.size;
 		}
 	}
-	if (a[1] && copy_to_user(m->proc.mm, a[1], &old, sizeof(old)))
+	if (a[1] && copy_to_user(m->proc->mm, a[1], &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
 }
 
-/* kill to the process (its pid, or its process group: 0), tkill and
- * tgkill to the thread.  kill(-1) is for every process but init and the
- * caller: none here. */
+/* kill: to a process, to a process group (0: the caller's, -PGID), or
+ * to every process but pid 1 and the caller (-1); tkill and tgkill to a
+ * thread, which is its process (docs/processes.md). */
 int64_t sys_kill(struct memu *m, const uint64_t *a)
 {
-	int32_t pid = (int32_t)a[0];
-	if (pid != GUEST_PID && pid != 0)
+	int32_t pid = (int32_t)a[0], sig = (int32_t)a[1];
+	if (pid > 0) {
+		struct process *p = find_task(m, pid);
+		return p ? send_sig_to(m, p, sig, SI_USER) : -ESRCH;
+	}
+	if (pid == -2147483647 - 1)
 		return -ESRCH;
-	return send_sig_self(m, (int32_t)a[1], SI_USER, false);
+	int32_t pgid = pid == 0 ? m->proc->task.pgid : -pid;
+	int64_t ret = -ESRCH;
+	bool any = false, self = false;
+	for (unsigned i = 0; i < m->ntasks; i++) {
+		struct process *p = m->tasks[i];
+		bool hit = pid == -1 ? p->task.pid != GUEST_PID && p != m->proc
+				     : p->task.pgid == pgid;
+		if (!hit)
+			continue;
+		if (p == m->proc) {
+			self = true; /* the caller's own, last */
+			continue;
+		}
+		int64_t r = send_sig_to(m, p, sig, SI_USER);
+		if (!any || r)
+			ret = r;
+		any = true;
+	}
+	if (self) {
+		int64_t r = send_sig_self(m, sig, SI_USER, false);
+		if (!any || r)
+			ret = r;
+	}
+	return ret;
+}
+
+static int64_t thread_kill(struct memu *m, int32_t tid, int32_t sig)
+{
+	struct process *p = find_task(m, tid);
+	if (!p || p->state == TASK_ZOMBIE)
+		return -ESRCH;
+	if (p == m->proc)
+		return send_sig_self(m, sig, SI_TKILL, true);
+	return send_sig_to(m, p, sig, SI_TKILL);
 }
 
 int64_t sys_tkill(struct memu *m, const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0)
 		return -EINVAL;
-	return (int32_t)a[0] == GUEST_PID
-		       ? send_sig_self(m, (int32_t)a[1], SI_TKILL, true)
-		       : -ESRCH;
+	return thread_kill(m, (int32_t)a[0], (int32_t)a[1]);
 }
 
 int64_t sys_tgkill(struct memu *m, const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0 || (int32_t)a[1] <= 0)
 		return -EINVAL;
-	return (int32_t)a[0] == GUEST_PID && (int32_t)a[1] == GUEST_PID
-		       ? send_sig_self(m, (int32_t)a[2], SI_TKILL, true)
-		       : -ESRCH;
+	if ((int32_t)a[0] != (int32_t)a[1])
+		return -ESRCH; /* one thread a process: tid is the tgid */
+	return thread_kill(m, (int32_t)a[1], (int32_t)a[2]);
+}
+
+/* ---- process groups and sessions (Linux kernel/sys.c) */
+
+int64_t sys_getpgid(struct memu *m, const uint64_t *a)
+{
+	int32_t pid = (int32_t)a[0];
+	struct process *p = pid ? find_task(m, pid) : m->proc;
+	return p ? p->task.pgid : -ESRCH;
+}
+
+int64_t sys_getpgrp(struct memu *m, const uint64_t *a)
+{
+	(void)a;
+	return m->proc->task.pgid;
+}
+
+int64_t sys_getsid(struct memu *m, const uint64_t *a)
+{
+	int32_t pid = (int32_t)a[0];
+	struct process *p = pid ? find_task(m, pid) : m->proc;
+	return p ? p->task.sid : -ESRCH;
+}
+
+int64_t sys_setpgid(struct memu *m, const uint64_t *a)
+{
+	int32_t pid = (int32_t)a[0], pgid = (int32_t)a[1];
+	struct process *self = m->proc;
+	if (!pid)
+		pid = self->task.pid;
+	if (!pgid)
+		pgid = pid;
+	if (pgid < 0)
+		return -EINVAL;
+	struct process *p = find_task(m, pid);
+	if (!p || (p != self && p->parent != self))
+		return -ESRCH;
+	if (p->task.sid == p->task.pid)
+		return -EPERM; /* a session leader */
+	if (p != self && p->task.sid != self->task.sid)
+		return -EPERM;
+	if (pgid != pid) {
+		bool found = false;
+		for (unsigned i = 0; i < m->ntasks; i++)
+			found |= m->tasks[i]->task.pgid == pgid &&
+				 m->tasks[i]->task.sid == self->task.sid;
+		if (!found)
+			return -EPERM;
+	}
+	p->task.pgid = pgid;
+	return 0;
+}
+
+int64_t sys_setsid(struct memu *m, const uint64_t *a)
+{
+	(void)a;
+	struct process *p = m->proc;
+	/* Fail if a process group with our pid exists (we lead one). */
+	for (unsigned i = 0; i < m->ntasks; i++)
+		if (m->tasks[i]->task.pgid == p->task.pid)
+			return -EPERM;
+	p->task.sid = p->task.pgid = p->task.pid;
+	return p->task.sid;
 }
 
 int64_t sys_set_robust_list(struct memu *m, const uint64_t *a)
@@ -466,23 +584,23 @@ int64_t sys_getrusage(struct memu *m, const uint64_t *a)
 			(suseconds_t)(m->clock.ns / 1000 % 1000000);
 		ru.ru_minflt = (long)m->mmu.events.minflt;
 		ru.ru_majflt = (long)m->mmu.events.majflt;
-		struct mm *mm = m->proc.mm;
+		struct mm *mm = m->proc->mm;
 		ru.ru_maxrss =
 			(long)((mm->rss_anon + mm->rss_file + mm->rss_shmem) *
 			       4);
 	}
-	return copy_to_user(m->proc.mm, a[1], &ru, sizeof(ru)) ? -EFAULT : 0;
+	return copy_to_user(m->proc->mm, a[1], &ru, sizeof(ru)) ? -EFAULT : 0;
 }
 
 int64_t sys_sched_getaffinity(struct memu *m, const uint64_t *a)
 {
-	if (a[0] != 0 && a[0] != GUEST_PID)
+	if (a[0] != 0 && !find_task(m, (int32_t)a[0]))
 		return -ESRCH;
 	if (a[1] < 8 || (a[1] & 7))
 		return -EINVAL;
 	uint64_t mask = 1; /* one CPU */
-	return copy_to_user(m->proc.mm, a[2], &mask, sizeof(mask)) ? -EFAULT
-								   : 8;
+	return copy_to_user(m->proc->mm, a[2], &mask, sizeof(mask)) ? -EFAULT
+								    : 8;
 }
 
 #define FUTEX_WAIT	       0
@@ -502,7 +620,7 @@ static int64_t futex_wait(struct memu *m, uint64_t uaddr, uint32_t val,
 	uint32_t cur;
 	if (!bitset || (uaddr & 3))
 		return -EINVAL;
-	if (copy_from_user(m->proc.mm, &cur, uaddr, sizeof(cur)))
+	if (copy_from_user(m->proc->mm, &cur, uaddr, sizeof(cur)))
 		return -EFAULT;
 	if (cur != val)
 		return -EAGAIN;
@@ -510,7 +628,7 @@ static int64_t futex_wait(struct memu *m, uint64_t uaddr, uint32_t val,
 		return -ETIMEDOUT;
 	if (!timeout)
 		return -ERESTARTSYS;
-	struct restart_block *r = &m->proc.restart;
+	struct restart_block *r = &m->proc->restart;
 	r->fn = RESTART_FUTEX_WAIT;
 	r->uaddr = uaddr;
 	r->val = val;
@@ -568,7 +686,7 @@ int64_t sys_futex(struct memu *m, const uint64_t *a)
 int64_t sys_restart_syscall(struct memu *m, const uint64_t *a)
 {
 	(void)a;
-	struct restart_block *r = &m->proc.restart;
+	struct restart_block *r = &m->proc->restart;
 	switch (r->fn) {
 	case RESTART_NANOSLEEP:
 		return nanosleep_restart(m);

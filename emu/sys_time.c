@@ -34,7 +34,7 @@ static int clock_ns(struct memu *m, uint64_t clk, uint64_t *ns)
 static int put_timespec(struct memu *m, uint64_t uaddr, uint64_t ns)
 {
 	int64_t ts[2] = {(int64_t)(ns / NSEC), (int64_t)(ns % NSEC)};
-	return copy_to_user(m->proc.mm, uaddr, ts, sizeof(ts)) ? -EFAULT : 0;
+	return copy_to_user(m->proc->mm, uaddr, ts, sizeof(ts)) ? -EFAULT : 0;
 }
 
 int64_t sys_clock_gettime(struct memu *m, const uint64_t *a)
@@ -57,10 +57,10 @@ int64_t sys_gettimeofday(struct memu *m, const uint64_t *a)
 {
 	uint64_t ns = VCLOCK_EPOCH * NSEC + m->clock.ns;
 	int64_t tv[2] = {(int64_t)(ns / NSEC), (int64_t)(ns % NSEC / 1000)};
-	if (a[0] && copy_to_user(m->proc.mm, a[0], tv, sizeof(tv)))
+	if (a[0] && copy_to_user(m->proc->mm, a[0], tv, sizeof(tv)))
 		return -EFAULT;
 	int32_t tz[2] = {0, 0};
-	if (a[1] && copy_to_user(m->proc.mm, a[1], tz, sizeof(tz)))
+	if (a[1] && copy_to_user(m->proc->mm, a[1], tz, sizeof(tz)))
 		return -EFAULT;
 	return 0;
 }
@@ -68,7 +68,7 @@ int64_t sys_gettimeofday(struct memu *m, const uint64_t *a)
 int64_t sys_time(struct memu *m, const uint64_t *a)
 {
 	int64_t t = (int64_t)(VCLOCK_EPOCH + m->clock.ns / NSEC);
-	if (a[0] && copy_to_user(m->proc.mm, a[0], &t, sizeof(t)))
+	if (a[0] && copy_to_user(m->proc->mm, a[0], &t, sizeof(t)))
 		return -EFAULT;
 	return t;
 }
@@ -97,7 +97,7 @@ uint64_t vclock_after(const struct vclock *c, uint64_t d)
 int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns)
 {
 	int64_t ts[2];
-	if (copy_from_user(m->proc.mm, ts, uaddr, sizeof(ts)))
+	if (copy_from_user(m->proc->mm, ts, uaddr, sizeof(ts)))
 		return -EFAULT;
 	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NSEC)
 		return -EINVAL;
@@ -113,7 +113,9 @@ static int64_t do_nanosleep(struct memu *m, uint64_t end)
 {
 	if (!wait_interruptible(m, true, end))
 		return 0;
-	uint64_t rmtp = m->proc.restart.rmtp;
+	if (m->proc->state == TASK_BLOCKED)
+		return -ERESTART_RESTARTBLOCK; /* to sleep on (sched.c) */
+	uint64_t rmtp = m->proc->restart.rmtp;
 	if (rmtp) {
 		if (end <= m->clock.ns)
 			return 0;
@@ -133,14 +135,14 @@ static int64_t hrtimer_nanosleep(struct memu *m, uint64_t end, bool abs)
 		return ret;
 	if (abs)
 		return -ERESTARTNOHAND;
-	m->proc.restart.fn = RESTART_NANOSLEEP;
-	m->proc.restart.expires = end;
+	m->proc->restart.fn = RESTART_NANOSLEEP;
+	m->proc->restart.expires = end;
 	return ret;
 }
 
 int64_t nanosleep_restart(struct memu *m)
 {
-	return do_nanosleep(m, m->proc.restart.expires);
+	return do_nanosleep(m, m->proc->restart.expires);
 }
 
 int64_t sys_nanosleep(struct memu *m, const uint64_t *a)
@@ -149,8 +151,8 @@ int64_t sys_nanosleep(struct memu *m, const uint64_t *a)
 	int err = get_timespec(m, a[0], &ns);
 	if (err)
 		return err;
-	m->proc.restart.fn = RESTART_NONE;
-	m->proc.restart.rmtp = a[1];
+	m->proc->restart.fn = RESTART_NONE;
+	m->proc->restart.rmtp = a[1];
 	return hrtimer_nanosleep(m, later(m->clock.ns, ns), false);
 }
 
@@ -166,8 +168,8 @@ int64_t sys_clock_nanosleep(struct memu *m, const uint64_t *a)
 	if (abs)
 		ns = ns > now ? ns - now : 0;
 	/* An absolute sleep leaves no remainder to report. */
-	m->proc.restart.fn = RESTART_NONE;
-	m->proc.restart.rmtp = abs ? 0 : a[3];
+	m->proc->restart.fn = RESTART_NONE;
+	m->proc->restart.rmtp = abs ? 0 : a[3];
 	return hrtimer_nanosleep(m, later(m->clock.ns, ns), abs);
 }
 
@@ -181,7 +183,7 @@ int64_t sys_getrandom(struct memu *m, const uint64_t *a)
 	while (done < n) {
 		size_t k = n - done < sizeof(buf) ? n - done : sizeof(buf);
 		rng_bytes(&m->rng, buf, k);
-		if (copy_to_user(m->proc.mm, a[0] + done, buf, k))
+		if (copy_to_user(m->proc->mm, a[0] + done, buf, k))
 			return done ? (int64_t)done : -EFAULT;
 		done += k;
 	}
@@ -205,15 +207,15 @@ struct guest_itimerval {
 
 static uint64_t itimer_remaining(struct memu *m)
 {
-	uint64_t e = m->proc.itimer.expires;
+	uint64_t e = m->proc->itimer.expires;
 	/* An expired timer whose signal is not out yet reads 1 us (Linux). */
 	return !e ? 0 : e > m->clock.ns ? e - m->clock.ns : USEC;
 }
 
 static void itimer_arm(struct memu *m, uint64_t value, uint64_t interval)
 {
-	m->proc.itimer.expires = value ? later(m->clock.ns, value) : 0;
-	m->proc.itimer.interval = value ? interval : 0;
+	m->proc->itimer.expires = value ? later(m->clock.ns, value) : 0;
+	m->proc->itimer.interval = value ? interval : 0;
 }
 
 static struct guest_itimerval itimer_now(struct memu *m, int which)
@@ -221,7 +223,7 @@ static struct guest_itimerval itimer_now(struct memu *m, int which)
 	struct guest_itimerval v = {0, 0, 0, 0};
 	if (which != 0)
 		return v; /* the CPU-time timers never run down here */
-	uint64_t rem = itimer_remaining(m), iv = m->proc.itimer.interval;
+	uint64_t rem = itimer_remaining(m), iv = m->proc->itimer.interval;
 	v.interval_sec = (int64_t)(iv / NSEC);
 	v.interval_usec = (int64_t)(iv % NSEC / USEC);
 	v.value_sec = (int64_t)(rem / NSEC);
@@ -247,14 +249,14 @@ int64_t sys_getitimer(struct memu *m, const uint64_t *a)
 	if (which < 0 || which > 2)
 		return -EINVAL;
 	struct guest_itimerval v = itimer_now(m, which);
-	return copy_to_user(m->proc.mm, a[1], &v, sizeof(v)) ? -EFAULT : 0;
+	return copy_to_user(m->proc->mm, a[1], &v, sizeof(v)) ? -EFAULT : 0;
 }
 
 int64_t sys_setitimer(struct memu *m, const uint64_t *a)
 {
 	int which = (int)a[0];
 	struct guest_itimerval v = {0, 0, 0, 0};
-	if (a[1] && copy_from_user(m->proc.mm, &v, a[1], sizeof(v)))
+	if (a[1] && copy_from_user(m->proc->mm, &v, a[1], sizeof(v)))
 		return -EFAULT;
 	if (v.value_sec < 0 || v.value_usec < 0 || v.value_usec >= 1000000 ||
 	    v.interval_sec < 0 || v.interval_usec < 0 ||
@@ -266,7 +268,7 @@ int64_t sys_setitimer(struct memu *m, const uint64_t *a)
 	if (which == 0)
 		itimer_arm(m, span_ns(v.value_sec, v.value_usec, 0),
 			   span_ns(v.interval_sec, v.interval_usec, 0));
-	if (a[2] && copy_to_user(m->proc.mm, a[2], &old, sizeof(old)))
+	if (a[2] && copy_to_user(m->proc->mm, a[2], &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
 }

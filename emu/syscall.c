@@ -53,7 +53,17 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[292] = sys_dup3,
 	[35] = sys_nanosleep,
 	[39] = sys_getpid,
-	[60] = sys_exit_group,
+	[60] = sys_exit,
+	[56] = sys_clone,
+	[57] = sys_fork,
+	[58] = sys_vfork,
+	[61] = sys_wait4,
+	[247] = sys_waitid,
+	[109] = sys_setpgid,
+	[111] = sys_getpgrp,
+	[112] = sys_setsid,
+	[121] = sys_getpgid,
+	[124] = sys_getsid,
 	[62] = sys_kill,
 	[63] = sys_uname,
 	[72] = sys_fcntl,
@@ -202,6 +212,8 @@ void handle_syscall(uc_engine *uc, void *user)
 	}
 
 	int64_t ret;
+	struct process *p = m->proc;
+	p->syscall_nr = nr;
 	proc_task_before_call(m, nr, a);
 	if ((m->inject.n || m->inject.log.on) && inject_syscall(m, nr, &ret))
 		; /* answered by an injected fault (strace -e inject) */
@@ -213,8 +225,16 @@ void handle_syscall(uc_engine *uc, void *user)
 		ret = table[nr](m, a);
 	else
 		ret = -ENOSYS;
+	if (p->state == TASK_ZOMBIE) {
+		/* It exited (exit, a fatal signal): nothing of it runs on
+		 * (exit.c); the run loop switches to another task. */
+		vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
+		struct event e = {EV_SYSCALL, nr, (uint64_t)ret, 0, 0};
+		event_emit(&m->mmu.events, &e);
+		return;
+	}
 	proc_task_after_call(m, nr, a, ret);
-	mm_flush_tlb(m->proc.mm);
+	mm_flush_tlb(m->proc->mm);
 	/* The OOM killer chose the guest during the call (docs/reclaim.md):
 	 * SIGKILL, which nothing catches, as the call returns. */
 	if (m->mmu.oom_kill_pending) {
@@ -235,14 +255,18 @@ void handle_syscall(uc_engine *uc, void *user)
 	/* A signal the call sent, unblocked or was interrupted by runs on
 	 * the way out, with the frame holding the return to the next
 	 * instruction, or to the syscall again if it restarts. */
-	bool timer =
-		m->proc.itimer.expires && m->clock.ns >= m->proc.itimer.expires;
+	bool timer = m->proc->itimer.expires &&
+		     m->clock.ns >= m->proc->itimer.expires;
 	bool restart = ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK;
-	if ((timer || restart || m->proc.restore_mask || signal_pending(m)) &&
+	if ((timer || restart || m->proc->restore_mask || signal_pending(m)) &&
 	    !m->stop) {
 		uc_reg_write(uc, UC_X86_REG_RIP, &rcx);
 		signal_exit(m,
 			    (int64_t)v[0]); /* orig_ax, as the guest set it */
 		redirect(uc);
 	}
+	/* A call that blocked was rewound by the restart rules above; it
+	 * runs again once the task is woken (sched.c). */
+	if (p->state != TASK_BLOCKED)
+		p->woken = false;
 }

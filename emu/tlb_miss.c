@@ -69,11 +69,11 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 		m->cpl3 = (cs & 3) == 3;
 	}
 	struct tlb_fill f;
-	bool ok = tlb_fill(m->proc.mm, va, access, m->cpl3, &f);
+	bool ok = tlb_fill(m->proc->mm, va, access, m->cpl3, &f);
 	vclock_advance(&m->clock, f.faults * VCLOCK_FAULT_NS);
 	/* A fault that took rights away elsewhere flushes now; the entry
 	 * returned below is installed after the flush. */
-	mm_flush_tlb_filling(m->proc.mm, va);
+	mm_flush_tlb_filling(m->proc->mm, va);
 	if (!ok && !f.fault.sig) {
 		/* Nothing to deliver, and no way on (a livelock). */
 		m->result.stop = MEMU_STOP_ERROR;

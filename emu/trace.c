@@ -331,7 +331,7 @@ void trace_begin(struct memu *m)
 	if (!t->out || t->started)
 		return;
 	FILE *f = t->out;
-	const char *comm = m->proc.comm ? m->proc.comm : "guest";
+	const char *comm = m->proc->comm ? m->proc->comm : "guest";
 	if (t->format == MEMU_TRACE_CHROME) {
 		fprintf(f,
 			"{\"otherData\":{\"trace\":\"memu\",\"version\":%d,"

@@ -22,8 +22,8 @@ static uint64_t reg(struct memu *m, int id)
 static int64_t vgetcpu(struct memu *m, const uint64_t *a)
 {
 	uint32_t zero = 0; /* CPU 0 on node 0 */
-	if ((a[0] && copy_to_user(m->proc.mm, a[0], &zero, sizeof(zero))) ||
-	    (a[1] && copy_to_user(m->proc.mm, a[1], &zero, sizeof(zero))))
+	if ((a[0] && copy_to_user(m->proc->mm, a[0], &zero, sizeof(zero))) ||
+	    (a[1] && copy_to_user(m->proc->mm, a[1], &zero, sizeof(zero))))
 		return -EFAULT;
 	return 0;
 }
@@ -35,7 +35,7 @@ bool emulate_vsyscall(struct memu *m, uint64_t addr)
 	uint64_t a[2] = {reg(m, UC_X86_REG_RDI), reg(m, UC_X86_REG_RSI)};
 	uint64_t sp = reg(m, UC_X86_REG_RSP), caller;
 	int64_t ret = -EFAULT;
-	if (!copy_from_user(m->proc.mm, &caller, sp, sizeof(caller))) {
+	if (!copy_from_user(m->proc->mm, &caller, sp, sizeof(caller))) {
 		switch (addr - VSYSCALL_ADDR) {
 		case 0x000:
 			ret = sys_gettimeofday(m, a);

@@ -74,6 +74,8 @@ enum memu_stop {
 	MEMU_STOP_ERROR,  /* the machine failed (reason) */
 	MEMU_STOP_LIMIT,  /* memu_insn_limit: that many instructions ran */
 	MEMU_STOP_PAUSE,  /* memu_pause_at: run again to go on */
+	/* every guest process blocked, nothing to wake one (reason) */
+	MEMU_STOP_DEADLOCK,
 };
 
 struct memu_result {
@@ -152,6 +154,9 @@ struct memu_stats {
 	uint64_t swapped_out;	  /* pswpout */
 	uint64_t swapped_in;	  /* pswpin */
 	uint64_t oom_kills;
+	/* guest processes (docs/processes.md) */
+	uint64_t forks;		   /* processes fork, vfork and clone made */
+	uint64_t context_switches; /* the CPU passed from one to another */
 };
 
 void memu_get_stats(struct memu *m, struct memu_stats *s);
@@ -245,10 +250,25 @@ struct memu_rmap {
 	uint64_t va; /* a virtual page mapping the frame */
 	uint64_t vma_start, vma_end;
 	uint64_t anon_vma; /* id of the anon_vma or shared object */
+	int pid;	   /* the process whose address space it is */
 };
 /* The reverse map of a frame: fills up to max, returns how many exist. */
 size_t memu_rmap(struct memu *m, uint64_t pfn, struct memu_rmap *out,
 		 size_t max);
+
+/* ---- guest processes (docs/processes.md) */
+
+/* The pid of the process on the CPU now: memu_pte, memu_cr3 and
+ * memu_vmas look at its address space. */
+int memu_current_pid(struct memu *m);
+/* memu_pte in the address space of live process pid: 0, or -1 when there
+ * is no such process (or it has exited). */
+int memu_pte_pid(struct memu *m, int pid, uint64_t va, struct memu_pte *out);
+/* Copy-on-write faults taken while process pid ran, live or gone: copies
+ * (a frame copied) and reuses (the last mapper's frame made writable,
+ * Linux's wp_page_reuse).  0, or -1 when memu never had that pid. */
+int memu_cow_counts(struct memu *m, int pid, uint64_t *copies,
+		    uint64_t *reuses);
 
 struct memu_vma {
 	uint64_t start, end, flags, pgoff;

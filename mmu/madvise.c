@@ -1,6 +1,6 @@
 /* madvise(2) (Linux mm/madvise.c): the advice memu acts on (DONTNEED,
- * REMOVE, POPULATE_READ/WRITE, COLD, PAGEOUT) and the checks of the
- * rest.
+ * REMOVE, POPULATE_READ/WRITE, COLD, PAGEOUT, what fork does: DONTFORK,
+ * DOFORK, WIPEONFORK, KEEPONFORK) and the checks of the rest.
  */
 #include "mmap.h"
 
@@ -51,6 +51,22 @@ static void shmem_drop_range(struct mm *mm, struct vma *v, uint64_t start,
 	shmem_punch(mm->mmu, v->shm, first, first + n);
 }
 
+/* Linux madvise_update_vma: new flags on [start, end) of v, splitting
+ * and merging VMAs. */
+static int madvise_update_vma(struct mm *mm, struct vma *v, uint64_t start,
+			      uint64_t end, uint64_t newflags)
+{
+	if (newflags == v->flags)
+		return 0;
+	if (v->start < start && !(v = split_vma(mm, v, start)))
+		return -ENOMEM;
+	if (v->end > end && !split_vma(mm, v, end))
+		return -ENOMEM;
+	v->flags = newflags;
+	merge_neighbours(mm, v);
+	return 0;
+}
+
 static int madvise_vma(struct mm *mm, struct vma *v, uint64_t start,
 		       uint64_t end, uint64_t advice)
 {
@@ -92,10 +108,23 @@ static int madvise_vma(struct mm *mm, struct vma *v, uint64_t start,
 		    (advice == 23 && !(v->flags & VM_WRITE)))
 			return -EINVAL;
 		return populate_range(mm, start, end, advice == 23, true);
+	/* What fork does with the VMA (fork.c, docs/processes.md). */
+	case MADV_DONTFORK:
+		return madvise_update_vma(mm, v, start, end,
+					  v->flags | VM_DONTCOPY);
 	case MADV_DOFORK:
-		return (v->flags & VM_IO) ? -EINVAL : 0;
+		if (v->flags & VM_IO)
+			return -EINVAL;
+		return madvise_update_vma(mm, v, start, end,
+					  v->flags & ~VM_DONTCOPY);
 	case MADV_WIPEONFORK:
-		return (v->flags & VM_SHARED) || v->ops ? -EINVAL : 0;
+		if ((v->flags & VM_SHARED) || v->ops || v->shm)
+			return -EINVAL;
+		return madvise_update_vma(mm, v, start, end,
+					  v->flags | VM_WIPEONFORK);
+	case MADV_KEEPONFORK:
+		return madvise_update_vma(mm, v, start, end,
+					  v->flags & ~VM_WIPEONFORK);
 	case MADV_DODUMP:
 		return (v->flags & VM_SPECIAL) ? -EINVAL : 0;
 	default:

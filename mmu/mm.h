@@ -79,6 +79,17 @@ bool mm_range_usable(uint64_t start, uint64_t end);
  * fault path accounts for its pages: one mapping in the frame's
  * reverse-map count, one page of file RSS.  0 or -ENOMEM (no page-table
  * page left). */
+/* fork's copy of old (mmu/fork.c, Linux dup_mmap): VMAs, anon_vma
+ * links and page-table entries, private writable ones write-protected in
+ * both (copy-on-write); NULL when out of memory or page tables.  The
+ * parent's TLB flush is batched in old.  st, if not NULL, gets what was
+ * copied. */
+struct mm_fork_stats {
+	uint64_t vmas_copied; /* VMAs whose entries were copied */
+	uint64_t pages;	      /* entries the child holds */
+};
+struct mm *mm_fork(struct mm *old, struct mm_fork_stats *st);
+
 int mm_install_file_page(struct mm *mm, struct vma *v, uint64_t va,
 			 uint64_t pfn);
 

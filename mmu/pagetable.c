@@ -238,6 +238,19 @@ pte_t pt_set_swap(struct mm *mm, uint64_t va, unsigned type, uint64_t offset)
 	return old;
 }
 
+int pt_enter_swap(struct mm *mm, uint64_t va, unsigned type, uint64_t offset,
+		  bool soft_dirty)
+{
+	pte_t *slot = walk(mm, va, true);
+	if (!slot)
+		return -ENOMEM;
+	write_entry(mm, slot, va,
+		    swp_entry_to_pte(type, offset) |
+			    (soft_dirty ? PTE_SOFT_DIRTY : 0),
+		    1);
+	return 0;
+}
+
 int pt_replace_pfn(struct mm *mm, uint64_t va, uint64_t pfn)
 {
 	pte_t *slot = walk(mm, va, false);

@@ -101,6 +101,11 @@ pte_t pt_set_hwpoison(struct mm *mm, uint64_t va);
  * device type, soft-dirty kept (reclaim's try_to_unmap).  The TLB flush
  * is batched.  The old entry, or 0 if it held no frame. */
 pte_t pt_set_swap(struct mm *mm, uint64_t va, unsigned type, uint64_t offset);
+/* Enter a swap entry for slot offset of swap device type where va has
+ * none (fork's copy of a swapped page: Linux copy_nonpresent_pte):
+ * 0, or -ENOMEM (no page for a table). */
+int pt_enter_swap(struct mm *mm, uint64_t va, unsigned type, uint64_t offset,
+		  bool soft_dirty);
 /* Point a mapped entry at another frame, every other bit kept (a
  * migration: soft offline, a clean file page read again); batches the
  * flush.  -ENOENT when va holds no frame. */

@@ -217,6 +217,12 @@ void code_invalidate(struct mmu *m, uint64_t pfn)
 	flush_all(m);
 }
 
+void tlb_switch_mm(struct mmu *m)
+{
+	flush_all(m);
+	lost_flush_done(&m->lost_flush);
+}
+
 void tlb_lose_flushes(struct mmu *m, unsigned n, unsigned reasons)
 {
 	/* From now on memu must know every entry the CPU holds: start from

@@ -44,6 +44,10 @@ bool tlb_fill(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 /* Flush every translation the CPU has cached; reason: TLB_FLUSH_* (mm.h).
  * A flush lost_flush.h says to lose does not reach the CPU. */
 void tlb_flush(struct mmu *m, uint64_t reason);
+/* A context switch's CR3 write: every translation goes (Linux without
+ * PCID), and the record kept for lost flushes with it.  Not a flush the
+ * guest asked for: no event. */
+void tlb_switch_mm(struct mmu *m);
 /* Lose the next n flushes of the given reasons (docs/inject.md). */
 void tlb_lose_flushes(struct mmu *m, unsigned n, unsigned reasons);
 

@@ -861,3 +861,29 @@ Test(lru, linux_lists_activate_then_age)
 	cr_assert_eq(lru_last(&l, LRU_INACTIVE), 5);
 	lru_destroy(&l);
 }
+
+/* fork with most of the parent on swap: the child's entries name the
+ * same slots (one more entry each), both read the parent's bytes back,
+ * and neither sees the other's writes; the output is Linux's. */
+Test(swap, fork_shares_swapped_pages_copy_on_write)
+{
+	int st;
+	const char *native = native_stdout("fork_swap", "12", &st);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	char *want = strdup(native);
+	struct memu_config cfg;
+	memu_config_init(&cfg);
+	cfg.ram_bytes = 8 << 20;
+	cfg.swap_bytes = 32 << 20;
+	guest_open_cfg(&g, &cfg, "fork_swap", (const char *const[]){"12", NULL});
+	guest_finish(&g);
+	exits_0();
+	cr_assert_str_eq(guest_stdout(&g), want);
+	free(want);
+	struct memu_stats s;
+	guest_stats(&g, &s);
+	cr_assert_eq(s.forks, 1);
+	/* Most of 12 MiB was on swap at the fork, and both read it back. */
+	cr_assert_gt(s.major_faults, 3072, "%llu",
+		     (unsigned long long)s.major_faults);
+}

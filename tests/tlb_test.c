@@ -75,7 +75,7 @@ Test(tlb, a_fetch_from_a_no_exec_page_is_a_protection_fault)
 	/* P | U | I: present, user, instruction fetch (NX) */
 	cr_assert_eq(g.r.error_code, 0x15);
 	struct pt_entry e;
-	pt_lookup(g.m->proc.mm, page, &e);
+	pt_lookup(g.m->proc->mm, page, &e);
 	cr_assert(e.present && !e.exec, "the entry has NX set");
 	guest_close(&g);
 }
@@ -89,7 +89,7 @@ static void run_stale(bool change, char *out, size_t len)
 	uint64_t a = g.r.probe_tag, b = a + PAGE_SIZE;
 	uint64_t a_pfn = pte_at(a).pfn;
 	if (change) {
-		struct mm *mm = g.m->proc.mm;
+		struct mm *mm = g.m->proc->mm;
 		uint64_t flushes = stats().tlb_flushes;
 		cr_assert_eq(
 			pt_enter(mm, a, pte_at(b).pfn, PTF_USER | PTF_WRITE),
@@ -104,7 +104,7 @@ static void run_stale(bool change, char *out, size_t len)
 	 * reverse map) as the entries say. */
 	if (change)
 		cr_assert_eq(
-			pt_enter(g.m->proc.mm, a, a_pfn, PTF_USER | PTF_WRITE),
+			pt_enter(g.m->proc->mm, a, a_pfn, PTF_USER | PTF_WRITE),
 			0);
 	guest_close(&g);
 }

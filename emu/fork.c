@@ -1,0 +1,196 @@
+/* fork, vfork and clone (Linux kernel/fork.c: copy_process, kernel_clone):
+ * a new process with a copy-on-write copy of the address space
+ * (mmu/fork.c), the descriptors (one more reference each), the working
+ * directory, the signal actions and mask, and a copy of the caller's
+ * registers that returns 0 (docs/processes.md). */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../mmu/uaccess.h"
+#include "machine.h"
+#include "syscall.h"
+
+#define CSIGNAL		     0x000000ffULL
+#define CLONE_VM	     0x00000100ULL
+#define CLONE_FS	     0x00000200ULL
+#define CLONE_FILES	     0x00000400ULL
+#define CLONE_SIGHAND	     0x00000800ULL
+#define CLONE_PIDFD	     0x00001000ULL
+#define CLONE_PTRACE	     0x00002000ULL
+#define CLONE_VFORK	     0x00004000ULL
+#define CLONE_PARENT	     0x00008000ULL
+#define CLONE_THREAD	     0x00010000ULL
+#define CLONE_NEWNS	     0x00020000ULL
+#define CLONE_SETTLS	     0x00080000ULL
+#define CLONE_PARENT_SETTID  0x00100000ULL
+#define CLONE_CHILD_CLEARTID 0x00200000ULL
+#define CLONE_DETACHED	     0x00400000ULL
+#define CLONE_UNTRACED	     0x00800000ULL
+#define CLONE_CHILD_SETTID   0x01000000ULL
+#define CLONE_NEWUSER	     0x10000000ULL
+
+/* What memu does: fork, vfork, and the clone flags glibc and musl pass
+ * for them and for posix_spawn.  The rest (threads, shared tables,
+ * namespaces) is not done yet: ENOSYS. */
+#define CLONE_SUPPORTED                                                        \
+	(CSIGNAL | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |          \
+	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED |              \
+	 CLONE_PTRACE | CLONE_CHILD_SETTID)
+
+/* Linux fork_init: max_threads, from RAM (8 kernel stacks' worth of RAM
+ * per thread), at least 20: fork fails with EAGAIN at that many tasks,
+ * root or not. */
+static unsigned max_threads(const struct memu *m)
+{
+	uint64_t t = m->cfg.ram_bytes / (8 * 16384);
+	return t < 20 ? 20 : t > PID_MAX / 2 ? PID_MAX / 2 : (unsigned)t;
+}
+
+/* Linux copy_process's checks of the flags. */
+static int clone_flags_valid(uint64_t f)
+{
+	if ((f & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+		return -EINVAL;
+	if ((f & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+		return -EINVAL;
+	if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((f & CLONE_SIGHAND) && !(f & CLONE_VM))
+		return -EINVAL;
+	if ((f & CLONE_PIDFD) && (f & CLONE_DETACHED))
+		return -EINVAL;
+	return 0;
+}
+
+static int copy_files(struct process *c, const struct process *p)
+{
+	for (int fd = 0; fd < PROC_FDS; fd++) {
+		c->fds[fd] = p->fds[fd];
+		c->cloexec[fd] = p->cloexec[fd];
+		if (c->fds[fd])
+			file_get(c->fds[fd]);
+	}
+	return 0;
+}
+
+static void copy_identity(struct memu *m, struct process *c,
+			  const struct process *p)
+{
+	int pid = c->task.pid;
+	c->entry = p->entry;
+	c->initial_rsp = p->initial_rsp;
+	c->sigmask = p->sigmask;
+	c->rlim_sigpending[0] = p->rlim_sigpending[0];
+	c->rlim_sigpending[1] = p->rlim_sigpending[1];
+	memcpy(c->sigactions, p->sigactions, sizeof(c->sigactions));
+	c->altstack = p->altstack;
+	c->cwd = p->cwd;
+	dget(c->cwd);
+	c->exe = p->exe ? strdup(p->exe) : NULL;
+	const char *slash = c->exe ? strrchr(c->exe, '/') : NULL;
+	c->comm = slash ? slash + 1 : c->exe;
+	c->task = p->task;
+	c->task.pid = pid;
+	c->task.ppid = p->task.pid;
+	c->task.exe = c->exe;
+	c->task.start_ns = m->clock.ns;
+	c->vm = p->vm;
+	c->mce_process = p->mce_process;
+	c->mce_early = p->mce_early;
+	c->parent = (struct process *)p;
+}
+
+/* The child's registers: the caller's, returning 0 from the call. */
+static void child_regs(struct memu *m, struct process *c, uint64_t flags,
+		       uint64_t child_stack, uint64_t tls)
+{
+	uint64_t rip, rflags, zero = 0;
+	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
+	uc_reg_read(m->uc, UC_X86_REG_EFLAGS, &rflags);
+	uc_context_save(m->uc, c->ctx);
+	rip += 2; /* past the syscall instruction, as Unicorn leaves it */
+	uc_context_reg_write(c->ctx, UC_X86_REG_RIP, &rip);
+	uc_context_reg_write(c->ctx, UC_X86_REG_RCX, &rip);
+	uc_context_reg_write(c->ctx, UC_X86_REG_R11, &rflags);
+	uc_context_reg_write(c->ctx, UC_X86_REG_RAX, &zero);
+	if (child_stack)
+		uc_context_reg_write(c->ctx, UC_X86_REG_RSP, &child_stack);
+	if (flags & CLONE_SETTLS)
+		uc_context_reg_write(c->ctx, UC_X86_REG_FS_BASE, &tls);
+}
+
+int64_t do_fork(struct memu *m, uint64_t flags, uint64_t child_stack,
+		uint64_t ptid, uint64_t ctid, uint64_t tls)
+{
+	int err = clone_flags_valid(flags);
+	if (err)
+		return err;
+	if ((flags & ~CLONE_SUPPORTED) &&
+	    (flags & ~CLONE_SUPPORTED) != CLONE_VM)
+		return -ENOSYS; /* threads and the rest: not yet */
+	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+		return -ENOSYS; /* a shared address space: threads, not yet */
+	if (m->ntasks >= max_threads(m))
+		return -EAGAIN;
+	struct process *p = m->proc;
+	struct process *c = task_alloc(m);
+	if (!c)
+		return -ENOMEM;
+	c->mm = mm_fork(p->mm, NULL);
+	for (unsigned i = 0; c->mm && i < KERNEL_PAGES; i++)
+		if (pt_enter_kernel(c->mm, KERNEL_BASE + i * PAGE_SIZE,
+				    m->kernel_pfn + i)) {
+			mm_destroy(c->mm);
+			c->mm = NULL;
+		}
+	if (!c->mm) {
+		task_free(m, c);
+		return -ENOMEM;
+	}
+	copy_identity(m, c, p);
+	copy_files(c, p);
+	c->exit_signal = (int)(flags & CSIGNAL);
+	child_regs(m, c, flags, child_stack, tls);
+	int pid = c->task.pid;
+	if (flags & CLONE_CHILD_CLEARTID)
+		c->clear_child_tid = ctid;
+	if (flags & CLONE_CHILD_SETTID)
+		copy_to_user(c->mm, ctid, &pid, sizeof(pid));
+	if (flags & CLONE_PARENT_SETTID)
+		copy_to_user(p->mm, ptid, &pid, sizeof(pid));
+	m->forks++;
+	if (!m->preempt_on) {
+		/* Time slices from now on: the run loop sets them up with
+		 * the CPU stopped (sched.c). */
+		m->preempt_setup = true;
+		uc_emu_stop(m->uc);
+	}
+	if (flags & CLONE_VFORK) {
+		/* The parent waits until the child exits (it cannot exec
+		 * yet); the call returns the child's pid then. */
+		c->vfork_parent = p;
+		block_current(m, "vfork", 0);
+		p->vfork_wait = true;
+	}
+	return pid;
+}
+
+int64_t sys_fork(struct memu *m, const uint64_t *a)
+{
+	(void)a;
+	return do_fork(m, SIGCHLD, 0, 0, 0, 0);
+}
+
+int64_t sys_vfork(struct memu *m, const uint64_t *a)
+{
+	(void)a;
+	return do_fork(m, CLONE_VFORK | CLONE_VM | SIGCHLD, 0, 0, 0, 0);
+}
+
+/* x86-64 clone(flags, newsp, parent_tid, child_tid, tls). */
+int64_t sys_clone(struct memu *m, const uint64_t *a)
+{
+	return do_fork(m, (uint32_t)a[0], a[1], a[2], a[3], a[4]);
+}
