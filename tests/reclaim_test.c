@@ -875,7 +875,8 @@ Test(swap, fork_shares_swapped_pages_copy_on_write)
 	memu_config_init(&cfg);
 	cfg.ram_bytes = 8 << 20;
 	cfg.swap_bytes = 32 << 20;
-	guest_open_cfg(&g, &cfg, "fork_swap", (const char *const[]){"12", NULL});
+	guest_open_cfg(&g, &cfg, "fork_swap",
+		       (const char *const[]){"12", NULL});
 	guest_finish(&g);
 	exits_0();
 	cr_assert_str_eq(guest_stdout(&g), want);
