@@ -13,6 +13,7 @@
  *   campaign_results.c   the results file: header, resumption, merge
  *   campaign_summary.c   the outcome table with confidence intervals
  *   campaign_prune.c     def/use pruning: experiments provably masked
+ *   campaign_rip.c       the golden run's executions of rip= addresses
  *   campaign_pipe.c      whole reads and writes on the pipes between
  *                        a campaign's processes
  *   campaign_run.c       memu campaign: golden run, workers, snapshots
@@ -202,8 +203,9 @@ int cmachine_start(const struct campaign *c, struct cmachine *cm,
 /* The same with the event log on (inject_log_start): its entries kept,
  * or only counted. */
 int cmachine_start_log(const struct campaign *c, struct cmachine *cm,
-		       const char *specs, uint64_t limit, bool keep, char *err,
-		       size_t errlen);
+		       const char *specs, uint64_t limit, bool keep,
+		       int (*before_load)(struct memu *m, void *ctx), void *ctx,
+		       char *err, size_t errlen);
 /* The same, calling before_load(m, ctx) before the guest is loaded
  * (before any of its code is translated): 0 or -1. */
 int cmachine_start_hooked(const struct campaign *c, struct cmachine *cm,
@@ -259,6 +261,15 @@ struct golden {
 	bool log_full;
 	struct cfilter filters[CAMPAIGN_FILTERS];
 	int nfilters;
+	/* The instructions rip= faults name, and before each of their
+	 * executions in the golden run the instructions retired
+	 * (campaign_rip.c): snapshots for rip= faults. */
+	struct crip {
+		uint64_t at;
+		uint64_t *insns;
+		uint64_t n;
+	} rips[CAMPAIGN_FILTERS];
+	int nrips;
 };
 
 /* The result line of experiment index (no newline) into a malloc'd
@@ -338,6 +349,12 @@ int prune_plan(struct campaign *c, const struct golden *g, struct prune *p);
 char *prune_line(const struct campaign *c, const struct golden *g,
 		 uint64_t index, const char *specs, const char *why);
 void prune_free(struct prune *p);
+
+/* ---- executions of instructions in the golden run (campaign_rip.c) */
+
+/* Run the golden run again counting the executions of g->rips' each
+ * instruction: 0, or -1 (then no rip= fault forks from a snapshot). */
+int rip_pass(struct campaign *c, struct golden *g);
 
 /* ---- pipes between a campaign's processes (campaign_pipe.c) */
 

@@ -137,11 +137,12 @@ int cmachine_start_hooked(const struct campaign *c, struct cmachine *cm,
 }
 
 int cmachine_start_log(const struct campaign *c, struct cmachine *cm,
-		       const char *specs, uint64_t limit, bool keep, char *err,
-		       size_t errlen)
+		       const char *specs, uint64_t limit, bool keep,
+		       int (*before_load)(struct memu *m, void *ctx), void *ctx,
+		       char *err, size_t errlen)
 {
-	return start(c, cm, specs, limit, keep ? LOG_KEEP : LOG_COUNT, NULL,
-		     NULL, err, errlen);
+	return start(c, cm, specs, limit, keep ? LOG_KEEP : LOG_COUNT,
+		     before_load, ctx, err, errlen);
 }
 
 int cmachine_run(struct cmachine *cm)

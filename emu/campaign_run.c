@@ -185,8 +185,8 @@ static void golden_child(struct campaign *c, int fd)
 						len ? " " : "", spec);
 	}
 	if (campaign_child_setup(c) ||
-	    cmachine_start_log(c, &cm, specs, c->golden_limit, true, msg.err,
-			       sizeof(msg.err))) {
+	    cmachine_start_log(c, &cm, specs, c->golden_limit, true, NULL, NULL,
+			       msg.err, sizeof(msg.err))) {
 		msg.status = CAMPAIGN_EXIT_USAGE;
 	} else {
 		int stop = cmachine_run(&cm);
@@ -305,8 +305,10 @@ void golden_free(struct golden *g)
 	free(g->log);
 	for (int i = 0; i < g->nfilters; i++)
 		free(g->filters[i].pos);
+	for (int i = 0; i < g->nrips; i++)
+		free(g->rips[i].insns);
 	g->log = NULL;
-	g->nfilters = 0;
+	g->nfilters = g->nrips = 0;
 }
 
 /* ---- experiments */
@@ -358,6 +360,36 @@ static uint64_t filter_before(const struct cfilter *f, uint64_t n)
 	return lo;
 }
 
+/* The executions of the instruction at `at` in the golden run, if
+ * counted. */
+static const struct crip *rip_of(const struct golden *g, uint64_t at)
+{
+	for (int i = 0; i < g->nrips; i++)
+		if (g->rips[i].at == at)
+			return &g->rips[i];
+	return NULL;
+}
+
+static void rip_add(struct golden *g, uint64_t at)
+{
+	if (!rip_of(g, at) && g->nrips < CAMPAIGN_FILTERS)
+		g->rips[g->nrips++] = (struct crip){.at = at};
+}
+
+/* How many executions came with fewer than n instructions retired. */
+static uint64_t rip_before(const struct crip *r, uint64_t n)
+{
+	uint64_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (r->insns[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Split specs at blanks and parse each: how many, or -1. */
 static int parse_specs(const char *specs, struct inject_spec *out, int max)
 {
@@ -389,8 +421,22 @@ static bool fork_point(const struct golden *g, const char *specs, uint64_t *at)
 	for (int i = 0; i < n; i++) {
 		uint64_t p;
 		const struct cfilter *f;
+		const struct crip *r;
 		if (s[i].when == WHEN_INSN) {
 			p = s[i].n;
+		} else if (s[i].when == WHEN_RIP && (r = rip_of(g, s[i].at))) {
+			/* Just before the Nth execution, unless the one
+			 * before it has the same count: the same
+			 * instruction run again (a REP string's next
+			 * iteration), which no pause falls between. */
+			uint64_t k = s[i].n;
+			if (k > r->n) {
+				p = g->run.instructions;
+			} else {
+				p = r->insns[k - 1];
+				if (k >= 2 && r->insns[k - 2] == p)
+					return false;
+			}
 		} else if (s[i].when == WHEN_EVENT &&
 			   (f = filter_of(g, &s[i]))) {
 			/* The event it first fires on: the Nth, or with p=
@@ -413,16 +459,28 @@ static bool fork_point(const struct golden *g, const char *specs, uint64_t *at)
 	return n > 0;
 }
 
-/* A machine paused at a fork point, n events of the log behind it: how
- * many events each event= trigger of specs has seen (seen[i]), and
- * whether all are still ahead. */
+/* A machine paused at a fork point, n events of the log and insns
+ * instructions behind it: how many events (executions) each event=
+ * (rip=) trigger of specs has seen (seen[i]), and whether all are still
+ * ahead. */
 static bool events_ahead(const struct golden *g, const char *specs, uint64_t n,
-			 uint64_t *seen)
+			 uint64_t insns, uint64_t *seen)
 {
 	struct inject_spec s[CRUN_SPECS];
 	int k = parse_specs(specs, s, CRUN_SPECS);
 	for (int i = 0; i < k; i++) {
 		seen[i] = 0;
+		if (s[i].when == WHEN_RIP) {
+			/* Executions before the pause: with fewer
+			 * instructions retired than now. */
+			const struct crip *r = rip_of(g, s[i].at);
+			if (!r)
+				return false;
+			seen[i] = rip_before(r, insns);
+			if (seen[i] >= s[i].n)
+				return false;
+			continue;
+		}
 		if (s[i].when != WHEN_EVENT)
 			continue;
 		const struct cfilter *f = filter_of(g, &s[i]);
@@ -543,6 +601,17 @@ static char *run_experiment(const struct campaign *c, const struct golden *g,
 
 /* ---- workers */
 
+/* A worker's golden machine hooks the instructions rip= faults name, so
+ * that a child armed with one counts their executions. */
+static int watch_rips(struct memu *m, void *ctx)
+{
+	const struct golden *g = ctx;
+	for (int i = 0; i < g->nrips; i++)
+		if (inject_watch_rip(m, g->rips[i].at))
+			return -1;
+	return 0;
+}
+
 static void worker_main(struct campaign *c, const struct golden *g,
 			bool snapshot, int cmd_fd, int res_fd)
 {
@@ -563,6 +632,7 @@ static void worker_main(struct campaign *c, const struct golden *g,
 			/* The machine counts the events of its log, to
 			 * know how many each trigger has behind it. */
 			if (!have && cmachine_start_log(c, &gm, NULL, 0, false,
+							watch_rips, (void *)g,
 							err, sizeof(err)))
 				_exit(EXIT_FAILED);
 			have = true;
@@ -577,7 +647,8 @@ static void worker_main(struct campaign *c, const struct golden *g,
 			else if (!ended)
 				ended = cmachine_run(&gm) != MEMU_STOP_PAUSE;
 			if (from &&
-			    !events_ahead(g, specs, gm.m->inject.log.n, seen))
+			    !events_ahead(g, specs, gm.m->inject.log.n,
+					  memu_instructions(gm.m), seen))
 				from = NULL;
 		}
 		char *line = run_experiment(c, g, index, specs, from, seen);
@@ -875,7 +946,7 @@ static int parse_run_opts(int argc, char **argv, struct opts *o)
 
 /* The experiments of o's selection not in res, sorted to be handed
  * out. */
-static struct todo *plan(const struct campaign *c, struct golden *g,
+static struct todo *plan(struct campaign *c, struct golden *g,
 			 const struct opts *o, const struct results *res,
 			 bool snapshot, uint64_t *ntodo)
 {
@@ -892,9 +963,19 @@ static struct todo *plan(const struct campaign *c, struct golden *g,
 		d->index = i;
 		struct inject_spec s[CRUN_SPECS];
 		int n = snapshot ? parse_specs(specs, s, CRUN_SPECS) : 0;
-		for (int k = 0; k < n; k++)
+		for (int k = 0; k < n; k++) {
 			if (s[k].when == WHEN_EVENT)
 				filter_add(g, &s[k]);
+			if (s[k].when == WHEN_RIP)
+				rip_add(g, s[k].at);
+		}
+	}
+	/* The executions of the instructions rip= faults name. */
+	if (t && g->nrips)
+		rip_pass(c, g);
+	for (uint64_t i = 0; t && i < *ntodo; i++) {
+		struct todo *d = &t[i];
+		specs_of(c, d->index, specs);
 		d->fresh = !snapshot || !fork_point(g, specs, &d->at);
 		if (d->fresh)
 			d->at = 0;

@@ -363,18 +363,27 @@ int inject_add(struct memu *m, const char *text, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot install the instruction counter");
 		return -1;
 	}
-	if (a->spec.when == WHEN_RIP) {
-		uc_hook h;
-		if (uc_hook_add(m->uc, &h, UC_HOOK_CODE, (void *)rip_hook, m,
-				a->spec.at, a->spec.at)) {
-			snprintf(err, errlen, "cannot hook %#" PRIx64,
-				 a->spec.at);
-			return -1;
-		}
+	if (a->spec.when == WHEN_RIP && inject_watch_rip(m, a->spec.at)) {
+		snprintf(err, errlen, "cannot hook %#" PRIx64, a->spec.at);
+		return -1;
 	}
 	in->insns |= a->spec.when == WHEN_INSN;
 	in->events |= a->spec.when == WHEN_EVENT;
 	in->n++;
+	return 0;
+}
+
+int inject_watch_rip(struct memu *m, uint64_t va)
+{
+	struct injector *in = &m->inject;
+	for (int i = 0; i < in->nwatch; i++)
+		if (in->watch[i] == va)
+			return 0;
+	uc_hook h;
+	if (in->nwatch == INJECT_MAX ||
+	    uc_hook_add(m->uc, &h, UC_HOOK_CODE, (void *)rip_hook, m, va, va))
+		return -1;
+	in->watch[in->nwatch++] = va;
 	return 0;
 }
 
@@ -403,6 +412,9 @@ int inject_add_now(struct memu *m, const char *text, uint64_t seen, char *err,
 		    a->spec.n >= memu_instructions(m);
 	/* Events reach the triggers once the sink is in place (memu_load
 	 * puts it there when a spec or the log wants them). */
+	bool rip = false;
+	for (int i = 0; a->spec.when == WHEN_RIP && i < in->nwatch; i++)
+		rip |= in->watch[i] == a->spec.at && seen < a->spec.n;
 	bool event = a->spec.when == WHEN_EVENT && m->mmu.events.sink;
 	if (event && a->spec.p > 0) {
 		uint64_t first = inject_first_chance(&a->spec, seen + 1);
@@ -410,17 +422,18 @@ int inject_add_now(struct memu *m, const char *text, uint64_t seen, char *err,
 	} else if (event) {
 		event = seen < a->spec.n;
 	}
-	if (!insn && !event) {
-		snprintf(err, errlen,
-			 "only insn= faults at or after the count so far, and "
-			 "event= faults not yet due, are armed while the guest "
-			 "runs");
+	if (!insn && !event && !rip) {
+		snprintf(
+			err, errlen,
+			"only insn= faults at or after the count so far, and "
+			"event= and watched rip= faults not yet due, are armed "
+			"while the guest runs");
 		return -1;
 	}
 	struct rng r;
 	rng_seed(&r, a->spec.seed);
 	memcpy(a->rng, r.s, sizeof(a->rng));
-	a->seen = event ? seen : 0;
+	a->seen = event || rip ? seen : 0;
 	/* A p= trigger has drawn once for each event so far. */
 	for (uint64_t k = 0; event && a->spec.p > 0 && k < seen; k++)
 		chance(a->rng, a->spec.p);

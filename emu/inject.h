@@ -127,6 +127,10 @@ struct injector {
 	bool insns;  /* a spec counts instructions */
 	bool pending;
 	struct inject_log log;
+	/* Instructions whose executions rip= triggers may count: hooked
+	 * before the program is loaded, armed or not (inject_watch_rip). */
+	uint64_t watch[INJECT_MAX];
+	int nwatch;
 };
 
 struct memu;
@@ -141,12 +145,18 @@ int inject_validate(struct memu *m, const char *text, char *err, size_t errlen);
  * fresh run with the spec armed before the program was loaded does from
  * here on.  An insn=N spec: N not below the instructions so far.  An
  * event=KIND#N spec: seen is how many events of KIND came so far, below
- * N; with p=, below the first on which it fires (inject_first_chance). */
+ * N; with p=, below the first on which it fires (inject_first_chance).
+ * A rip=ADDR#N spec, ADDR watched (inject_watch_rip): seen is how many
+ * times the instruction ran so far, below N. */
 int inject_add_now(struct memu *m, const char *text, uint64_t seen, char *err,
 		   size_t errlen);
 /* An event=KIND,p=P,seed=S spec: the first of n events of its kind on
  * which it fires (from 1), or 0 when it fires on none of them. */
 uint64_t inject_first_chance(const struct inject_spec *s, uint64_t n);
+/* Hook the instruction at va for rip= triggers before the program is
+ * loaded, so that one armed later with inject_add_now counts its
+ * executions (a campaign's snapshot): 0, or -1. */
+int inject_watch_rip(struct memu *m, uint64_t va);
 /* Whether a trigger of spec s counts an event of class ev and kind. */
 bool inject_counts(const struct inject_spec *s, enum inject_event_class ev,
 		   int64_t kind);

@@ -674,6 +674,40 @@ Test(campaign, faults_at_events_fork_from_snapshots)
 	free(table);
 }
 
+/* Faults at an instruction's Nth execution fork from a snapshot just
+ * before it: the golden run is run again to count the executions of
+ * each instruction the fault space names.  musl's memcpy: its first
+ * instruction, the movsb loop at +0x2c, and "rep movsq" at +0x24, whose
+ * second iteration is an execution with the instructions retired of
+ * the first (a pause cannot fall between two iterations: those run from
+ * the start); read and __lock run twice and once (#3 to #6 never
+ * come). */
+Test(campaign, faults_at_an_instructions_nth_execution_fork_from_snapshots)
+{
+	write_campaign("rip.campaign",
+		       "fault flip:reg={rax,rcx,rsi},bit=2@rip={@memcpy,"
+		       "@memcpy+0x24,@read,@__lock,@memcpy+0x2c}#{1..6}\n"
+		       "hang 3x+10000\n");
+	struct cmd p;
+	MEMU(&p, "campaign", "run", "rip.campaign", "-j", "2", "--stats", "-o",
+	     "snap.jsonl");
+	cmd_expect_status(&p, 0);
+	char *table = strdup(p.out);
+	/* 6 of the 90 at "rep movsq": #2 and #4 are second iterations. */
+	cr_assert_str_eq(p.err, "memu: snapshots: 84 of the 90 experiments run "
+				"forked from a snapshot\n");
+	cmd_free(&p);
+	MEMU(&p, "campaign", "run", "rip.campaign", "-j", "2", "--no-snapshot",
+	     "-o", "fresh.jsonl");
+	cmd_expect_status(&p, 0);
+	cmd_free(&p);
+	cr_assert(same_file("snap.jsonl", "fresh.jsonl"));
+	cr_assert_gt(table_count(table, "masked"), 0, "%s", table);
+	cr_assert_gt(table_count(table, "sdc"), 0, "%s", table);
+	cr_assert_gt(table_count(table, "crash"), 0, "%s", table);
+	free(table);
+}
+
 Test(campaign, a_resumed_run_gives_the_same_file)
 {
 	write_campaign("s.campaign", sampled_campaign);
