@@ -7,6 +7,7 @@
 #include "../mmu/pagetable.h"
 #include "../mmu/rmap.h"
 #include "../mmu/shmem.h"
+#include "gdbstub.h"
 #include "machine.h"
 
 #define DEFAULT_RAM (256ULL << 20)
@@ -128,6 +129,7 @@ void memu_free(struct memu *m)
 	if (!m)
 		return;
 	memu_trace_end(m); /* the teardown's events are not the guest's */
+	gdb_free(m);
 	m->inject.log.on = false;
 	files_close_all(m);
 	sigqueue_release(m);

@@ -226,6 +226,7 @@ struct memu {
 	/* A signal was sent while the guest was stopped (an early kill from
 	 * memu_poison_pfn): deliver it as the run resumes. */
 	bool signal_on_resume;
+	struct gdbstub *gdb; /* memu run --gdb (gdbstub.c), NULL: none */
 };
 
 /* files.c: the descriptor table */
