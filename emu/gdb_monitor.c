@@ -16,6 +16,9 @@ static const char help[] =
 	"               bits and the table or frame it points to\n"
 	"  vmas         the address space, as /proc/self/maps\n"
 	"  phys PA LEN  a hex dump of physical memory (RAM only)\n"
+	"  frame PFN    a frame: its kind, mapcount and reverse map\n"
+	"  mtrr         the physical map, NUMA domains and MTRRs, as\n"
+	"               memu machine prints them\n"
 	"  stats        the counters of --stats\n"
 	"  help         this text\n";
 
@@ -77,6 +80,32 @@ static void phys(struct memu *m, FILE *f, uint64_t pa, uint64_t len)
 	}
 }
 
+static void frame(struct memu *m, FILE *f, uint64_t pfn)
+{
+	struct frame *fr = mmu_frame(&m->mmu, pfn);
+	if (!fr) {
+		fprintf(f, "pfn 0x%llx: no such frame\n",
+			(unsigned long long)pfn);
+		return;
+	}
+	fprintf(f, "pfn 0x%llx: %s, mapcount %u%s\n", (unsigned long long)pfn,
+		frame_kind_name(fr->kind), fr->mapcount,
+		fr->hwpoison ? ", hwpoison" : "");
+	struct memu_rmap r[16];
+	/* The reverse map of the frames that have one (docs/memory.md). */
+	size_t n = fr->kind == FRAME_ANON || fr->kind == FRAME_SHARED
+			   ? memu_rmap(m, pfn, r, 16)
+			   : 0;
+	for (size_t i = 0; i < n && i < 16; i++)
+		fprintf(f, "  va 0x%llx in vma 0x%llx-0x%llx (owner %llu)\n",
+			(unsigned long long)r[i].va,
+			(unsigned long long)r[i].vma_start,
+			(unsigned long long)r[i].vma_end,
+			(unsigned long long)r[i].anon_vma);
+	if (n > 16)
+		fprintf(f, "  ... %zu mappings in all\n", n);
+}
+
 char *gdb_monitor(struct memu *m, const char *cmd)
 {
 	char *text = NULL;
@@ -97,6 +126,10 @@ char *gdb_monitor(struct memu *m, const char *cmd)
 		memu_print_maps(m, f);
 	else if (!strcmp(word, "phys") && number(a1, &x) && number(a2, &y))
 		phys(m, f, x, y);
+	else if (!strcmp(word, "frame") && number(a1, &x))
+		frame(m, f, x);
+	else if (!strcmp(word, "mtrr"))
+		memu_print_machine(m, f);
 	else if (!strcmp(word, "stats"))
 		memu_print_stats(m, f);
 	else

@@ -345,6 +345,9 @@ int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns);
 uint64_t vclock_after(const struct vclock *c, uint64_t d);
 int64_t nanosleep_restart(struct memu *m);
 
+/* report.c: a frame kind's name, as --stats prints it. */
+const char *frame_kind_name(unsigned kind);
+
 /* loader.c, stack.c */
 struct exec_image {
 	uint64_t entry;
