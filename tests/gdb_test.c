@@ -229,7 +229,15 @@ Test(gdb, monitor_pt_exact_entry)
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "monitor pt %#" PRIx64, page);
 	struct session s;
-	SESSION(&s, NULL, "break bump", "continue", cmd);
+	char fcmd[64];
+	snprintf(fcmd, sizeof(fcmd), "monitor frame %#" PRIx64, pte.pfn);
+	SESSION(&s, NULL, "break bump", "continue", cmd, fcmd);
+	/* The program's text: a page of its file, mapped once. */
+	char fwant[64];
+	snprintf(fwant, sizeof(fwant), "pfn 0x%" PRIx64 ": file, mapcount 1\n",
+		 pte.pfn);
+	cr_assert(strstr(s.gdb_out, fwant), "want %s in:\n%s", fwant,
+		  s.gdb_out);
 	/* The table's address is the machine's: match around it. */
 	char head[32], tail[96];
 	snprintf(head, sizeof(head), "PT[%u] at 0x",
@@ -263,6 +271,26 @@ Test(gdb, unmapped_memory_is_an_error)
 		  "%s", s.gdb_out);
 	/* No fault reached the guest, which ran on unharmed. */
 	cr_assert_str_eq(s.out, "counter 13 total 31\n");
+	cr_assert_eq(s.status, 0);
+	session_free(&s);
+}
+
+Test(gdb, memory_writes_where_the_guest_could)
+{
+	uint64_t bump = guest_symbol(GUEST, "bump");
+	char text[96];
+	snprintf(text, sizeof(text), "set var *(char *)%#" PRIx64 " = 0", bump);
+	struct session s;
+	/* .data is written (copy-on-write done) by the time bump runs; the
+	 * text is read-only. */
+	SESSION(&s, NULL, "break bump", "continue", "set var counter = 100",
+		text, "delete", "continue");
+	char want[96];
+	snprintf(want, sizeof(want),
+		 "Cannot access memory at address %#" PRIx64, bump);
+	cr_assert(strstr(s.gdb_out, want), "%s", s.gdb_out);
+	/* 100 + 1 + 2 + 3; bump returned 101, 103, 106. */
+	cr_assert_str_eq(s.out, "counter 106 total 310\n");
 	cr_assert_eq(s.status, 0);
 	session_free(&s);
 }
