@@ -1,19 +1,22 @@
 /* memu run --gdb: the stub's stops and packets (docs/gdb.md).
  *
- * Synchronous: a stop is a call to gdb_stop, from the instruction hook
- * (before the instruction at RIP runs: a breakpoint, the end of a step,
- * the instruction after a watched access, Ctrl-C, the very first user
- * instruction) or from signal delivery (gdb_signal: Linux's ptrace signal
- * stop).  gdb_stop talks to gdb until gdb resumes, and returns; the
- * machine runs on from where it stood.  It is the one place that stops
- * and resumes, where reverse execution will hook in.
+ * Synchronous: a stop is a call to gdb_stop, from an instruction hook
+ * (before the instruction at RIP runs: a breakpoint, the very first user
+ * instruction), from the debug trap (a step's end: the trap flag, set as
+ * ptrace sets it), from the block hook (after a watched access, Ctrl-C)
+ * or from signal delivery (gdb_signal: Linux's ptrace signal stop).  gdb_stop
+ * talks to gdb until gdb resumes, and returns; the machine runs on from where
+ * it stood.  It is the one place that stops and resumes, where reverse
+ * execution will hook in.
  *
- * Breakpoints are an address set the instruction hook checks: guest
+ * Nothing runs per instruction: a breakpoint is an instruction hook on
+ * its one address (Unicorn decides which instructions call hooks as it
+ * translates them, so the code of the page is translated again); guest
  * memory is never written, so the guest reads its own code unchanged.
- * Watchpoints are Unicorn memory hooks; the stop comes after the
- * accessing instruction, as on x86.  Memory is read through pt_peek, the
- * page walk without side effects.  Without --gdb none of this is
- * installed and nothing here runs.
+ * Watchpoints are a memory hook, put in at the first one; the stop comes
+ * after the accessing instruction, as on x86.  Memory is read through pt_peek,
+ * the page walk without side effects.  Without --gdb none of this is installed
+ * and nothing here runs.
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,12 +25,14 @@
 #include <string.h>
 
 #include "../mmu/pagetable.h"
+#include "../mmu/tlb.h"
 #include "gdbstub.h"
 #include "machine.h"
 
 #define MAX_BPS		64
 #define MAX_WATCH	4
-#define POLL_EVERY	(1u << 16) /* instructions between Ctrl-C checks */
+#define POLL_EVERY	(1u << 12) /* blocks between Ctrl-C checks */
+#define EFLAGS_TF	(1ULL << 8)
 #define GDB_THREAD	"1"
 #define SIGINFO_BYTES	128
 #define RESUME_GONE	-1 /* gdb went away or detached */
@@ -38,8 +43,12 @@ enum watch_type { WATCH_WRITE = 2, WATCH_READ = 3, WATCH_ACCESS = 4 };
 struct gdbstub {
 	struct gdb_conn conn;
 	bool connected, detached, ended;
-	bool waiting;	   /* gdb resumed us and waits for a stop reply */
-	bool stepping;	   /* stop before the next instruction */
+	bool waiting;  /* gdb resumed us and waits for a stop reply */
+	bool stepping; /* the trap flag is ours: stop after one instruction */
+	bool watching; /* the memory hook is in */
+	bool flush_pending; /* drop all translated code (gdb_after_run) */
+	bool watch_pending; /* a watched access: stop at the block's end */
+	uc_hook entry_hook;
 	bool in_insn_hook; /* the stop is in the instruction hook */
 	/* A resume from where no instruction hook stands (a signal stop, a
 	 * changed RIP): the next hook call at skip is the instruction the
@@ -49,6 +58,7 @@ struct gdbstub {
 	struct {
 		uint64_t addr;
 		bool hw;
+		uc_hook h;
 	} bps[MAX_BPS];
 	unsigned nbps;
 	struct {
@@ -259,7 +269,6 @@ static int write_registers(struct memu *m, struct gdbstub *g, const char *s)
 	uint8_t b[16];
 	for (int n = 0; n < GDB_NREGS && *s; n++) {
 		uint8_t tmp[16];
-		gdb_reg_read(m, n, tmp, g->orig_rax);
 		int sz = gdb_reg_read(m, n, tmp, g->orig_rax);
 		if (strlen(s) < (size_t)sz * 2)
 			return reply(g, "E01");
@@ -325,7 +334,24 @@ static int write_memory(struct memu *m, struct gdbstub *g, const char *s,
 	return rc;
 }
 
-static int breakpoint(struct gdbstub *g, const char *s, bool insert)
+static void insn_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		      void *user);
+static void watch_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *user);
+static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t pa, int size,
+		     int64_t value, void *user);
+
+/* Drop the translated code of va's page, so that a hook added or removed
+ * there takes effect (code_invalidate: no TLB fill, no fault). */
+static void retranslate(struct memu *m, uint64_t va)
+{
+	struct pt_peek_out o;
+	if (peek(m, va, &o))
+		code_invalidate(&m->mmu, o.pa >> PAGE_SHIFT);
+}
+
+static int breakpoint(struct memu *m, struct gdbstub *g, const char *s,
+		      bool insert)
 {
 	uint64_t type, addr, kind;
 	if (!get_num(&s, &type) || *s++ != ',' || !get_num(&s, &addr) ||
@@ -335,17 +361,41 @@ static int breakpoint(struct gdbstub *g, const char *s, bool insert)
 		for (unsigned i = 0; i < g->nbps; i++)
 			if (g->bps[i].addr == addr &&
 			    g->bps[i].hw == (type == 1)) {
-				if (!insert)
+				if (!insert) {
+					uc_hook_del(m->uc, g->bps[i].h);
 					g->bps[i] = g->bps[--g->nbps];
+					retranslate(m, addr);
+				}
 				return reply(g, "OK");
 			}
 		if (!insert)
 			return reply(g, "OK");
 		if (g->nbps == MAX_BPS)
 			return reply(g, "E1c"); /* ENOSPC */
+		if (uc_hook_add(m->uc, &g->bps[g->nbps].h, UC_HOOK_CODE,
+				(void *)insn_hook, m, addr, addr))
+			return reply(g, "E0c");
 		g->bps[g->nbps].addr = addr;
 		g->bps[g->nbps++].hw = type == 1;
+		retranslate(m, addr);
 		return reply(g, "OK");
+	}
+	if (!g->watching && insert && type <= 4) {
+		/* Unicorn builds the memory hook into code as it translates
+		 * it: all of it again, once. */
+		uc_hook h;
+		if (uc_hook_add(m->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+				(void *)mem_hook, m, 0,
+				m->mmu.phys.ram_top - 1))
+			return reply(g, "E0c");
+		if (uc_hook_add(m->uc, &h, UC_HOOK_CODE, (void *)watch_hook, m,
+				0, USER_VA_END - 1))
+			return reply(g, "E0c");
+		/* Not while a block runs: the run loop drops them all
+		 * (gdb_after_run). */
+		g->flush_pending = true;
+		uc_emu_stop(m->uc);
+		g->watching = true;
 	}
 	if (type > 4 || !kind || kind > 8)
 		return reply(g, "");
@@ -369,7 +419,7 @@ static int breakpoint(struct gdbstub *g, const char *s, bool insert)
 static int query(struct memu *m, struct gdbstub *g, const char *p)
 {
 	if (!strncmp(p, "qSupported", 10))
-		return reply(g, "PacketSize=4000;qXfer:features:read+;"
+		return reply(g, "PacketSize=3ff0;qXfer:features:read+;"
 				"qXfer:auxv:read+;qXfer:exec-file:read+;"
 				"qXfer:siginfo:read+;QStartNoAckMode+;"
 				"QPassSignals+;swbreak+;hwbreak+;"
@@ -540,7 +590,7 @@ static int serve(struct memu *m, struct gdbstub *g)
 			continue;
 		case 'Z':
 		case 'z':
-			breakpoint(g, p + 1, p[0] == 'Z');
+			breakpoint(m, g, p + 1, p[0] == 'Z');
 			continue;
 		case 'H':
 		case 'T':
@@ -604,6 +654,16 @@ static uint64_t rip_now(struct memu *m)
 	return rip;
 }
 
+/* x86's trap flag: a debug trap after the next instruction. */
+static void set_trap_flag(struct memu *m, bool on)
+{
+	uint64_t fl = 0;
+	uc_reg_read(m->uc, UC_X86_REG_EFLAGS, &fl);
+	uint64_t want = on ? fl | EFLAGS_TF : fl & ~EFLAGS_TF;
+	if (want != fl)
+		uc_reg_write(m->uc, UC_X86_REG_EFLAGS, &want);
+}
+
 /* The one place the guest stops for gdb and resumes: sig (Linux
  * numbering) and the stop's reason for the T reply.  Returns the
  * signal gdb resumes with, or RESUME_GONE. */
@@ -621,11 +681,22 @@ static int gdb_stop(struct memu *m, int sig, const char *why)
 	g->waiting = false;
 	g->stepping = false;
 	int r = serve(m, g);
-	/* Where no instruction hook stands, or where gdb moved RIP, the
-	 * next hook call at RIP is the instruction the guest stopped at. */
+	set_trap_flag(m, g->stepping);
 	uint64_t now = rip_now(m);
+	/* A step from an instruction hook: the trap flag counts from the
+	 * next translation block, so the instruction's block starts again
+	 * (a write of RIP restarts it). */
+	bool restart = g->in_insn_hook && now == rip &&
+		       (g->stepping || g->flush_pending);
+	if (restart && !g->flush_pending)
+		uc_reg_write(m->uc, UC_X86_REG_RIP, &now);
+	/* Where no instruction hook stands, where the block starts again,
+	 * where gdb moved RIP, or where another hook is called for the same
+	 * instruction (the watch hook), the next hook call at RIP is the
+	 * instruction the guest stopped at. */
 	g->skip = now;
-	g->skip_valid = !g->in_insn_hook || now != rip;
+	g->skip_valid =
+		!g->in_insn_hook || now != rip || restart || g->watching;
 	return r;
 }
 
@@ -649,6 +720,20 @@ static void stop_in_hook(struct memu *m, int sig, const char *why)
 	g->in_insn_hook = false;
 }
 
+/* Whether a hook call at address is to be skipped (see gdb_stop). */
+static bool skipped(struct memu *m, struct gdbstub *g, uint64_t address)
+{
+	if (g->detached || g->ended || m->probe.active || m->stop)
+		return true;
+	if (g->skip_valid) {
+		g->skip_valid = false;
+		if (address == g->skip)
+			return true;
+	}
+	return false;
+}
+
+/* A breakpoint's hook, on its one address. */
 static void insn_hook(uc_engine *uc, uint64_t address, uint32_t size,
 		      void *user)
 {
@@ -656,38 +741,86 @@ static void insn_hook(uc_engine *uc, uint64_t address, uint32_t size,
 	(void)size;
 	struct memu *m = user;
 	struct gdbstub *g = m->gdb;
-	if (g->detached || g->ended || m->probe.active || m->stop)
-		return;
-	if (!g->connected) {
-		if (gdb_accept(&g->conn)) {
-			g->detached = true;
-			return;
-		}
-		g->connected = true;
-		stop_in_hook(m, SIGTRAP, "");
-		return;
-	}
-	if (g->skip_valid) {
-		g->skip_valid = false;
-		if (address == g->skip)
-			return;
-	}
-	char why[48];
 	bool hw;
-	if (g->watch_hit) {
-		static const char *const kind[] = {"", "", "watch", "rwatch",
-						   "awatch"};
-		g->watch_hit = false;
-		snprintf(why, sizeof(why), "%s:%llx;", kind[g->watch_hit_type],
-			 (unsigned long long)g->watch_addr);
-		stop_in_hook(m, SIGTRAP, why);
-	} else if (g->nbps && on_breakpoint(g, address, &hw))
+	if (!skipped(m, g, address) && on_breakpoint(g, address, &hw))
 		stop_in_hook(m, SIGTRAP, hw ? "hwbreak:;" : "swbreak:;");
-	else if (g->stepping)
-		stop_in_hook(m, SIGTRAP, "");
-	else if (++g->polls % POLL_EVERY == 0 &&
-		 gdb_poll_byte(&g->conn) == 0x03)
-		stop_in_hook(m, SIGINT, "");
+}
+
+/* The first user instruction: gdb connects, and finds the guest there. */
+static void entry_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *user)
+{
+	(void)uc;
+	(void)address;
+	(void)size;
+	struct memu *m = user;
+	struct gdbstub *g = m->gdb;
+	if (g->connected || m->probe.active)
+		return;
+	uc_hook_del(m->uc, g->entry_hook);
+	if (gdb_accept(&g->conn)) {
+		g->detached = true;
+		return;
+	}
+	g->connected = true;
+	stop_in_hook(m, SIGTRAP, "");
+}
+
+/* Every instruction once a watchpoint was set: the one after a watched
+ * access stops, as x86 stops after it. */
+static void watch_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *user)
+{
+	(void)uc;
+	(void)size;
+	struct memu *m = user;
+	struct gdbstub *g = m->gdb;
+	if (skipped(m, g, address) || !g->watch_hit)
+		return;
+	static const char *const kind[] = {"", "", "watch", "rwatch", "awatch"};
+	char why[48];
+	g->watch_hit = false;
+	snprintf(why, sizeof(why), "%s:%llx;", kind[g->watch_hit_type],
+		 (unsigned long long)g->watch_addr);
+	stop_in_hook(m, SIGTRAP, why);
+}
+
+/* Ctrl-C: a look at the connection every POLL_EVERY blocks. */
+static void block_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *user)
+{
+	(void)uc;
+	(void)size;
+	struct memu *m = user;
+	struct gdbstub *g = m->gdb;
+	if (++g->polls % POLL_EVERY || !g->connected || g->detached ||
+	    g->ended || m->probe.active || m->stop)
+		return;
+	if (gdb_poll_byte(&g->conn) != 0x03)
+		return;
+	/* Before the block's first instruction: as a hook stop. */
+	g->skip_valid = false;
+	stop_in_hook(m, SIGINT, "");
+	(void)address;
+}
+
+void gdb_after_run(struct memu *m)
+{
+	struct gdbstub *g = m->gdb;
+	if (g->flush_pending) {
+		g->flush_pending = false;
+		uc_ctl_flush_tb(m->uc);
+	}
+}
+
+bool gdb_debug_trap(struct memu *m)
+{
+	struct gdbstub *g = m->gdb;
+	if (!g || !g->stepping || g->detached || g->ended)
+		return false;
+	g->watch_hit = false; /* the step's stop says it all */
+	gdb_stop(m, SIGTRAP, "");
+	return true;
 }
 
 /* Does [pa, pa + size) touch the watched [va, va + len)?  The hook sees
@@ -756,10 +889,10 @@ int gdb_signal(struct memu *m, int sig, struct guest_siginfo *info)
 
 int gdb_attach(struct memu *m, const char *spec, char *err, size_t errlen)
 {
-	if (m->loaded) {
+	if (!m->loaded || m->started) {
 		snprintf(err, errlen,
-			 "--gdb must come before the program "
-			 "is loaded");
+			 "--gdb needs a loaded program that has "
+			 "not started");
 		return -1;
 	}
 	struct gdbstub *g = calloc(1, sizeof(*g));
@@ -775,10 +908,11 @@ int gdb_attach(struct memu *m, const char *spec, char *err, size_t errlen)
 	uc_hook h;
 	/* Installed before any user code is translated: all of it calls
 	 * them (icount.c does the same). */
-	if (uc_hook_add(m->uc, &h, UC_HOOK_CODE, (void *)insn_hook, m, 0,
-			USER_VA_END - 1) ||
-	    uc_hook_add(m->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
-			(void *)mem_hook, m, 0, m->mmu.phys.ram_top - 1)) {
+	uint64_t entry = gdb_process(m)->entry;
+	if (uc_hook_add(m->uc, &g->entry_hook, UC_HOOK_CODE, (void *)entry_hook,
+			m, entry, entry) ||
+	    uc_hook_add(m->uc, &h, UC_HOOK_BLOCK, (void *)block_hook, m, 0,
+			USER_VA_END - 1)) {
 		snprintf(err, errlen, "cannot set the debugger's hooks");
 		gdb_close(&g->conn);
 		free(g);

@@ -17,8 +17,9 @@ struct guest_siginfo;
 
 /* Check a --gdb value: [HOST:]PORT or unix:PATH.  0, or -1 with why. */
 int gdb_parse_spec(const char *spec, char *why, size_t whylen);
-/* Listen on spec, say where on stderr, and set the hooks: before
- * memu_load.  gdb connects before the first user instruction runs. */
+/* Listen on spec, say where on stderr, and set the hooks: after
+ * memu_load, before memu_run.  gdb connects before the first user
+ * instruction runs. */
 int gdb_attach(struct memu *m, const char *spec, char *err, size_t errlen);
 /* The guest has ended (r: memu_run's result): tell gdb (W or X). */
 void gdb_end(struct memu *m);
@@ -28,6 +29,12 @@ void gdb_free(struct memu *m);
  * stop): gdb sees it first.  Returns the signal to deliver (gdb may
  * change it), 0 to deliver none. */
 int gdb_signal(struct memu *m, int sig, struct guest_siginfo *info);
+/* A debug trap (#DB): true if it is the end of gdb's step, which has
+ * stopped; false if it is the guest's own. */
+bool gdb_debug_trap(struct memu *m);
+/* The run loop, between two uc_emu_start calls: what cannot be done
+ * while code runs (dropping all translated code). */
+void gdb_after_run(struct memu *m);
 
 /* ---- inside the stub */
 

@@ -254,6 +254,8 @@ int memu_run(struct memu *m, struct memu_result *r)
 		/* A fault found due inside a fill or an allocation, which
 		 * stopped the CPU to be injected here (inject.c). */
 		inject_run_pending(m);
+		if (m->gdb) /* docs/gdb.md */
+			gdb_after_run(m);
 		/* else: stopped with nothing to report: carry on, unless
 		 * the CPU keeps stopping without moving (the same RIP and
 		 * RSP, and no system call but rt_sigreturn in between: a

@@ -384,13 +384,14 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		snprintf(err, sizeof(err), "cannot count instructions");
 		failed = true;
 	}
-	if (!failed && c->gdb && gdb_attach(m, c->gdb, err, sizeof(err)))
-		failed = true;
+
 	for (size_t i = 0; i < c->nimports && !failed; i++)
 		failed = memu_import(m, c->imports[i].spec, c->imports[i].tree,
 				     err, sizeof(err)) != 0;
-	if (failed || memu_load(m, argv[0], argc, (const char *const *)argv,
-				err, sizeof(err))) {
+	if (failed ||
+	    memu_load(m, argv[0], argc, (const char *const *)argv, err,
+		      sizeof(err)) ||
+	    (c->gdb && gdb_attach(m, c->gdb, err, sizeof(err)))) {
 		if (what)
 			fprintf(stderr, "memu: --inject %s: %s\n", what, err);
 		else
