@@ -5,11 +5,15 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -352,4 +356,100 @@ Test(gdb, bad_values)
 	bad_value("unix:");
 	bad_value("example.com:1234");
 	bad_value(":1234");
+}
+
+/* ---- the protocol by hand: Ctrl-C */
+
+static void raw_put(int fd, const char *data)
+{
+	char buf[256];
+	unsigned sum = 0;
+	for (const char *p = data; *p; p++)
+		sum += (unsigned char)*p;
+	int n = snprintf(buf, sizeof(buf), "$%s#%02x", data, sum & 0xff);
+	cr_assert_eq(write(fd, buf, (size_t)n), n);
+}
+
+/* The next packet's payload (acks skipped). */
+static void raw_get(int fd, char *out, size_t size)
+{
+	char c;
+	size_t n = 0;
+	do
+		cr_assert_eq(read(fd, &c, 1), 1);
+	while (c != '$');
+	while (read(fd, &c, 1) == 1 && c != '#')
+		if (n + 1 < size)
+			out[n++] = c;
+	out[n] = '\0';
+	char cs[2];
+	cr_assert_eq(read(fd, cs, 2), 2);
+}
+
+Test(gdb, ctrl_c_stops_a_running_guest)
+{
+	char sock[64], spec[80];
+	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.raw",
+		 (int)getpid());
+	unlink(sock);
+	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	int me[2], mo[2];
+	cr_assert(pipe2(me, O_CLOEXEC) == 0 && pipe2(mo, O_CLOEXEC) == 0);
+	/* checksum of its own ELF file, a million rounds: it runs until
+	 * stopped. */
+	char file[PATH_MAX + 8];
+	snprintf(file, sizeof(file), "%s:/in", guest_path("checksum"));
+	const char *argv[] = {MEMU_BIN,
+			      "run",
+			      "--gdb",
+			      spec,
+			      "--file",
+			      file,
+			      guest_path("checksum"),
+			      "/in",
+			      "1000000",
+			      NULL};
+	pid_t pid = spawn(argv, mo[1], me[1]);
+	close(mo[1]);
+	close(me[1]);
+	char line[256];
+	size_t n = 0;
+	while (n + 1 < sizeof(line) && read(me[0], line + n, 1) == 1 &&
+	       line[n] != '\n')
+		n++;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	char r[512];
+	raw_put(fd, "QStartNoAckMode");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "OK");
+	cr_assert_eq(write(fd, "+", 1), 1);
+	raw_put(fd, "?");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05thread:1;");
+	raw_put(fd, "vCont;c");
+	cr_assert_eq(write(fd, "\003", 1), 1);
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T02thread:1;"); /* SIGINT */
+	/* Stopped in the guest's code, below the kernel half. */
+	raw_put(fd, "p10");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_eq(strlen(r), 16, "%s", r);
+	raw_put(fd, "vKill;1");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "OK");
+	close(fd);
+	char *out = slurp(mo[0]), *err = slurp(me[0]);
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 128 + SIGKILL, "%s", err);
+	cr_assert(strstr(err, "killed by SIGKILL"), "%s", err);
+	cr_assert_str_eq(out, ""); /* it never got to print */
+	free(out);
+	free(err);
+	close(mo[0]);
+	close(me[0]);
+	unlink(sock);
 }
