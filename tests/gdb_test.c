@@ -2,10 +2,12 @@
  * starts memu on a Unix socket, runs `gdb -batch -nx` against it, and
  * checks what gdb printed against the guest's ELF file, the guest's own
  * output, the machine's page tables and Linux. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -64,7 +66,8 @@ static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
 
 /* memu run --gdb unix:SOCKET GUEST [arg], then gdb with the commands
  * (NULL-terminated), each as -ex; both run to their end. */
-static void session(struct session *s, const char *arg, const char *const *cmds)
+static void session_at(struct session *s, const char *tcp, const char *arg,
+		       const char *const *cmds)
 {
 	memset(s, 0, sizeof(*s));
 	snprintf(s->sock, sizeof(s->sock), "/tmp/memu-gdb-test-%d.sock",
@@ -72,6 +75,8 @@ static void session(struct session *s, const char *arg, const char *const *cmds)
 	unlink(s->sock);
 	char spec[80];
 	snprintf(spec, sizeof(spec), "unix:%s", s->sock);
+	if (tcp)
+		snprintf(spec, sizeof(spec), "%s", tcp);
 	int mo[2], me[2];
 	cr_assert(pipe2(mo, O_CLOEXEC) == 0 && pipe2(me, O_CLOEXEC) == 0);
 	const char *margv[] = {MEMU_BIN,	  "run", "--gdb", spec,
@@ -94,7 +99,8 @@ static void session(struct session *s, const char *arg, const char *const *cmds)
 		"gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off",
 		"-ex"};
 	char target[96];
-	snprintf(target, sizeof(target), "target remote %s", s->sock);
+	snprintf(target, sizeof(target), "target remote %s",
+		 tcp ? tcp : s->sock);
 	int k = 6;
 	gargv[k++] = target;
 	for (int i = 0; cmds[i] && k < 60; i++) {
@@ -118,6 +124,11 @@ static void session(struct session *s, const char *arg, const char *const *cmds)
 	cr_assert(WIFEXITED(ws), "memu died of signal %d", WTERMSIG(ws));
 	s->status = WEXITSTATUS(ws);
 	s->err = rest;
+}
+
+static void session(struct session *s, const char *arg, const char *const *cmds)
+{
+	session_at(s, NULL, arg, cmds);
 }
 
 #define SESSION(s, arg, ...)                                                   \
@@ -452,4 +463,45 @@ Test(gdb, ctrl_c_stops_a_running_guest)
 	close(mo[0]);
 	close(me[0]);
 	unlink(sock);
+}
+
+/* A free TCP port on 127.0.0.1, as the kernel picks one. */
+static unsigned free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(a);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+Test(gdb, tcp_hbreak_rwatch_awatch)
+{
+	char tcp[32];
+	snprintf(tcp, sizeof(tcp), "127.0.0.1:%u", free_port());
+	struct session s;
+	session_at(&s, tcp, NULL,
+		   (const char *const[]){"hbreak bump", "continue", "delete",
+					 "rwatch counter", "continue", "delete",
+					 "awatch counter", "continue", "delete",
+					 "continue", NULL});
+	cr_assert(strstr(s.gdb_out, "Hardware assisted breakpoint 1 at"), "%s",
+		  s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "Breakpoint 1, bump (by=by@entry=1)"), "%s",
+		  s.gdb_out);
+	/* The read of counter by bump's first instruction, then its
+	 * write by the third. */
+	cr_assert(strstr(s.gdb_out, "Hardware read watchpoint 2: counter\n\n"
+				    "Value = 7\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "Hardware access (read/write) watchpoint "
+				    "3: counter\n\nOld value = 7\nNew value = "
+				    "8\n"),
+		  "%s", s.gdb_out);
+	cr_assert_str_eq(s.out, "counter 13 total 31\n");
+	cr_assert_eq(s.status, 0);
+	session_free(&s);
 }
