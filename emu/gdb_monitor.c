@@ -14,6 +14,7 @@ static const char help[] =
 	"monitor commands (docs/gdb.md):\n"
 	"  pt VA        the page walk of VA: each level's index, entry,\n"
 	"               bits and the table or frame it points to\n"
+	"  vmprint      the page-table tree, as xv6's vmprint prints it\n"
 	"  vmas         the address space, as /proc/self/maps\n"
 	"  phys PA LEN  a hex dump of physical memory (RAM only)\n"
 	"  frame PFN    a frame: its kind, mapcount and reverse map\n"
@@ -59,6 +60,24 @@ static void pt(struct memu *m, FILE *f, uint64_t va)
 			o.writable ? " writable" : " read-only");
 	else
 		fprintf(f, "not mapped\n");
+}
+
+static void vmprint_entry(int level, unsigned index, pte_t entry,
+			  uint64_t next_pa, void *arg)
+{
+	FILE *f = arg;
+	for (int d = 4; d >= level; d--)
+		fputs(" ..", f);
+	fprintf(f, "%u: pte 0x%llx pa 0x%llx\n", index,
+		(unsigned long long)entry, (unsigned long long)next_pa);
+}
+
+/* xv6's vmprint: the whole tree, each present entry indented by its
+ * depth. */
+static void vmprint(struct memu *m, FILE *f)
+{
+	fprintf(f, "page table 0x%llx\n", (unsigned long long)memu_cr3(m));
+	pt_walk_tree(gdb_process(m)->mm, vmprint_entry, f);
 }
 
 static void phys(struct memu *m, FILE *f, uint64_t pa, uint64_t len)
@@ -122,6 +141,8 @@ char *gdb_monitor(struct memu *m, const char *cmd)
 		fputs(help, f);
 	else if (!strcmp(word, "pt") && number(a1, &x))
 		pt(m, f, x);
+	else if (!strcmp(word, "vmprint"))
+		vmprint(m, f);
 	else if (!strcmp(word, "vmas"))
 		memu_print_maps(m, f);
 	else if (!strcmp(word, "phys") && number(a1, &x) && number(a2, &y))

@@ -544,6 +544,27 @@ int pt_peek(struct mm *mm, uint64_t va, struct pt_level lv[4],
 	return LEVELS;
 }
 
+static void walk_tree(struct mm *mm, uint64_t pfn, int level, pt_tree_fn fn,
+		      void *arg)
+{
+	for (unsigned i = 0; i < 512; i++) {
+		struct cpu_slot slot;
+		cpu_read(mm, pfn, i, &slot);
+		pte_t e = slot.e;
+		if (!(e & PTE_P))
+			continue;
+		fn(level, i, e, e & PTE_ADDR, arg);
+		bool leaf = level == 1 || (level < LEVELS && (e & PTE_PS));
+		if (!leaf && !reserved_bits(e, level))
+			walk_tree(mm, pte_pfn(e), level - 1, fn, arg);
+	}
+}
+
+void pt_walk_tree(struct mm *mm, pt_tree_fn fn, void *arg)
+{
+	walk_tree(mm, mm->pml4_pfn, LEVELS, fn, arg);
+}
+
 const char *const pt_bit_names[64] = {
 	[0] = "p", [1] = "rw", [2] = "us", [3] = "pwt", [4] = "pcd",
 	[5] = "a", [6] = "d",  [7] = "ps", [8] = "g",	[63] = "nx",

@@ -163,6 +163,14 @@ struct pt_peek_out {
 int pt_peek(struct mm *mm, uint64_t va, struct pt_level lv[4],
 	    struct pt_peek_out *out);
 
+/* Every present entry of every table, depth first from the PML4 (xv6's
+ * vmprint order), read as pt_peek reads: fn gets the entry's level (4:
+ * PML4 ... 1: PT), its index, the raw entry and the physical address it
+ * points to. */
+typedef void (*pt_tree_fn)(int level, unsigned index, pte_t entry,
+			   uint64_t next_pa, void *arg);
+void pt_walk_tree(struct mm *mm, pt_tree_fn fn, void *arg);
+
 /* The physical address of the PML4, for CR3. */
 uint64_t pt_root(struct mm *mm);
 

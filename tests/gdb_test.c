@@ -246,7 +246,15 @@ Test(gdb, monitor_pt_exact_entry)
 	struct session s;
 	char fcmd[64];
 	snprintf(fcmd, sizeof(fcmd), "monitor frame %#" PRIx64, pte.pfn);
-	SESSION(&s, NULL, "break bump", "continue", cmd, fcmd);
+	SESSION(&s, NULL, "break bump", "continue", cmd, fcmd,
+		"monitor vmprint");
+	/* vmprint: the same entry, four levels deep. */
+	char vwant[128];
+	snprintf(vwant, sizeof(vwant),
+		 "\n .. .. .. ..%u: pte 0x%" PRIx64 " pa 0x%" PRIx64 "\n",
+		 (unsigned)((page >> 12) & 511), pte.raw, pte.pfn << 12);
+	cr_assert(strstr(s.gdb_out, vwant), "want %s in:\n%s", vwant,
+		  s.gdb_out);
 	/* The program's text: a page of its file, mapped once. */
 	char fwant[64];
 	snprintf(fwant, sizeof(fwant), "pfn 0x%" PRIx64 ": file, mapcount 1\n",

@@ -820,3 +820,37 @@ Test(pagetable, peek_stops_at_the_first_absent_entry)
 	cr_assert_eq(pt_peek(mm, USER_VA, lv, &o), 4);
 	cr_assert(o.user && !o.writable);
 }
+
+struct tree_seen {
+	unsigned leaves, index;
+	pte_t entry;
+	uint64_t pa;
+};
+
+static void tree_visit(int level, unsigned index, pte_t entry, uint64_t next_pa,
+		       void *arg)
+{
+	struct tree_seen *t = arg;
+	if (level != 1)
+		return;
+	t->leaves++;
+	t->index = index;
+	t->entry = entry;
+	t->pa = next_pa;
+}
+
+Test(pagetable, walk_tree_visits_each_present_leaf_once)
+{
+	uint64_t pfn = enter_user(USER_VA, PTF_WRITE);
+	pte_t before = hand_entry(USER_VA, 1);
+	uint64_t sets = pte_sets();
+	struct tree_seen t = {0};
+
+	pt_walk_tree(mm, tree_visit, &t);
+	cr_assert_eq(t.leaves, 1);
+	cr_assert_eq(t.index, (USER_VA >> PAGE_SHIFT) & 511);
+	cr_assert_eq(t.entry, before);
+	cr_assert_eq(t.pa, pfn << PAGE_SHIFT);
+	cr_assert_eq(hand_entry(USER_VA, 1), before); /* no A set */
+	cr_assert_eq(pte_sets(), sets);
+}
