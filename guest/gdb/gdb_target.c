@@ -19,8 +19,8 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
 	char line[96];
-	int n = snprintf(line, sizeof(line), "signal %d code %d addr %p\n",
-			 sig, si->si_code, si->si_addr);
+	int n = snprintf(line, sizeof(line), "signal %d code %d addr %p\n", sig,
+			 si->si_code, si->si_addr);
 	write(1, line, (size_t)n);
 	_exit(3);
 }
