@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../mmu/uaccess.h"
+#include "gdbstub.h"
 #include "machine.h"
 
 /* How Linux reports a vector to user space. */
@@ -186,6 +187,9 @@ void handle_exception(uc_engine *uc, uint32_t intno, void *user)
 		uc_emu_stop(m->uc); /* fault_addr.c: the probe is over */
 		return;
 	}
+	/* The end of a debugger's step (docs/gdb.md). */
+	if (intno == 1 && m->gdb && gdb_debug_trap(m))
+		return;
 	if (!fault && int_n(m, intno, &rip))
 		software_interrupt(m, intno, rip);
 	else if (intno == 6)

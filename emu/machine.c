@@ -8,6 +8,7 @@
 #include "../mmu/rmap.h"
 #include "../mmu/shmem.h"
 #include "../mmu/vmscan.h"
+#include "gdbstub.h"
 #include "machine.h"
 
 #define DEFAULT_RAM (256ULL << 20)
@@ -141,6 +142,7 @@ void memu_free(struct memu *m)
 	if (!m)
 		return;
 	memu_trace_end(m); /* the teardown's events are not the guest's */
+	gdb_free(m);
 	m->inject.log.on = false;
 	/* Every task, pid 1 last (docs/processes.md: what is left when
 	 * pid 1 ends is discarded). */
@@ -292,6 +294,8 @@ int memu_run(struct memu *m, struct memu_result *r)
 		/* A fault found due inside a fill or an allocation, which
 		 * stopped the CPU to be injected here (inject.c). */
 		inject_run_pending(m);
+		if (m->gdb) /* docs/gdb.md */
+			gdb_after_run(m);
 		/* else: stopped with nothing to report: carry on, unless
 		 * the CPU keeps stopping without moving (the same RIP and
 		 * RSP, and no system call but rt_sigreturn in between: a

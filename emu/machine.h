@@ -278,6 +278,7 @@ struct memu {
 	/* A signal was sent while the guest was stopped (an early kill from
 	 * memu_poison_pfn): deliver it as the run resumes. */
 	bool signal_on_resume;
+	struct gdbstub *gdb; /* memu run --gdb (gdbstub.c), NULL: none */
 };
 
 /* sched.c: the task table and the scheduler (docs/processes.md). */
@@ -435,6 +436,9 @@ int64_t prctl_mce_kill_get(struct memu *m, const uint64_t *a);
 int get_timespec(struct memu *m, uint64_t uaddr, uint64_t *ns);
 uint64_t vclock_after(const struct vclock *c, uint64_t d);
 int64_t nanosleep_restart(struct memu *m);
+
+/* report.c: a frame kind's name, as --stats prints it. */
+const char *frame_kind_name(unsigned kind);
 
 /* loader.c, stack.c */
 struct exec_image {

@@ -8,6 +8,7 @@
 
 #include "../include/memu.h"
 #include "campaign.h"
+#include "gdbstub.h"
 #include "inject.h"
 
 #define EXIT_USAGE 2
@@ -88,6 +89,10 @@ static const char usage[] =
 	"                    what fired and what never did\n"
 	"  --insn-limit N    stop the guest once it has run N instructions\n"
 	"                    (exit status 124; counting them slows it)\n"
+	"  --gdb [HOST:]PORT|unix:PATH  wait for gdb on a TCP port (HOST\n"
+	"                    defaults to 127.0.0.1) or a Unix socket before\n"
+	"                    the first instruction, and let it debug the\n"
+	"                    guest (docs/gdb.md)\n"
 	"  -h, --help        this text\n"
 	"  -V, --version     memu's version\n"
 	"\n"
@@ -118,6 +123,7 @@ struct cli {
 	bool trace_format_given;
 	enum memu_trace_format trace_format;
 	char *swap_path; /* --swap FILE:SIZE's FILE */
+	const char *gdb; /* --gdb */
 };
 
 static int bad(const char *msg, const char *arg)
@@ -147,6 +153,7 @@ enum {
 	OPT_INSN_LIMIT,
 	OPT_SWAP,
 	OPT_RECLAIM,
+	OPT_GDB,
 };
 
 /* --swap SIZE or FILE:SIZE (the last colon splits them). */
@@ -184,6 +191,7 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"insn-limit", required_argument, 0, OPT_INSN_LIMIT},
 		{"swap", required_argument, 0, OPT_SWAP},
 		{"reclaim", required_argument, 0, OPT_RECLAIM},
+		{"gdb", required_argument, 0, OPT_GDB},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
@@ -294,6 +302,18 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 					   optarg);
 			c->cfg.reclaim_policy = optarg;
 			break;
+		case OPT_GDB: {
+			char why[128];
+			if (gdb_parse_spec(optarg, why, sizeof(why))) {
+				fprintf(stderr,
+					"memu: bad --gdb %s: %s (want "
+					"[HOST:]PORT or unix:PATH)\n",
+					optarg, why);
+				return EXIT_USAGE;
+			}
+			c->gdb = optarg;
+			break;
+		}
 		case OPT_INSN_LIMIT: {
 			char *end;
 			errno = 0;
@@ -406,11 +426,14 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		snprintf(err, sizeof(err), "cannot count instructions");
 		failed = true;
 	}
+
 	for (size_t i = 0; i < c->nimports && !failed; i++)
 		failed = memu_import(m, c->imports[i].spec, c->imports[i].tree,
 				     err, sizeof(err)) != 0;
-	if (failed || memu_load(m, argv[0], argc, (const char *const *)argv,
-				err, sizeof(err))) {
+	if (failed ||
+	    memu_load(m, argv[0], argc, (const char *const *)argv, err,
+		      sizeof(err)) ||
+	    (c->gdb && gdb_attach(m, c->gdb, err, sizeof(err)))) {
 		if (what)
 			fprintf(stderr, "memu: --inject %s: %s\n", what, err);
 		else
@@ -434,6 +457,7 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 			fflush(stdout);
 		}
 	}
+	gdb_end(m);
 	fflush(stdout);
 	memu_print_death(m, &r, stderr);
 	if (c->vga)

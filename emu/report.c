@@ -23,6 +23,11 @@ static const char *const frame_names[FRAME_KINDS] = {
 	"anon", "page table", "shared", "driver", "page cache",
 };
 
+const char *frame_kind_name(unsigned kind)
+{
+	return kind < FRAME_KINDS ? frame_names[kind] : "?";
+}
+
 static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8]);
 
 /* What the fault-injection primitives did (docs/inject.md), when any was

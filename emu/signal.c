@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gdbstub.h"
 #include "machine.h"
 
 /* What a process holds ends with it. */
@@ -146,6 +147,17 @@ static void handle_signal(struct memu *m, int sig,
 void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
 		     const struct sigframe_regs *fr, const char *reason)
 {
+	if (m->gdb) {
+		/* gdb sees it first (docs/gdb.md, "Signals"); without it
+		 * the instruction runs again. */
+		struct guest_siginfo gi = {.signo = sig, .code = code};
+		gi.u.addr = addr;
+		if (sig == SIGBUS &&
+		    (code == BUS_MCEERR_AR || code == BUS_MCEERR_AO))
+			gi.u.mce.addr_lsb = PAGE_SHIFT;
+		if (!(sig = gdb_signal(m, sig, &gi)) || m->stop)
+			return;
+	}
 	struct guest_sigaction *ka = &m->proc->sigactions[sig];
 	/* A fault the guest blocked or ignores cannot be ignored: the
 	 * default action runs (force_sig_info_to_task). */
@@ -288,6 +300,14 @@ static int get_signal(struct memu *m, struct guest_siginfo *info)
 		int sig = dequeue_signal(m, m->proc->sigmask, info);
 		if (!sig)
 			return 0;
+		/* A debugger's signal stop (docs/gdb.md, "Signals"). */
+		if (m->gdb) {
+			sig = gdb_signal(m, sig, info);
+			if (m->stop)
+				return 0;
+			if (!sig)
+				continue;
+		}
 		const struct guest_sigaction *ka = &m->proc->sigactions[sig];
 		if (ka->handler == GUEST_SIG_IGN)
 			continue;

@@ -554,6 +554,58 @@ fault:
 	return -1;
 }
 
+int pt_peek(struct mm *mm, uint64_t va, struct pt_level lv[4],
+	    struct pt_peek_out *out)
+{
+	pte_t rights = RIGHTS_MASK;
+	uint64_t pfn = mm->pml4_pfn;
+	*out = (struct pt_peek_out){PT_PEEK_NONE, false, false, false};
+	for (int level = LEVELS, n = 0; level >= 1; level--, n++) {
+		struct cpu_slot slot;
+		unsigned i = index_at(va, level);
+		cpu_read(mm, pfn, i, &slot);
+		pte_t e = slot.e;
+		bool leaf = level == 1 || (level < LEVELS && (e & PTE_PS));
+		lv[n] = (struct pt_level){level, i,	     pfn << PAGE_SHIFT,
+					  e,	 pte_pfn(e), leaf};
+		if (!(e & PTE_P) || reserved_bits(e, level))
+			return n + 1;
+		rights &= e;
+		if (leaf) {
+			uint64_t span =
+				(1ULL << (PAGE_SHIFT + 9 * (level - 1))) - 1;
+			out->pa = (e & PTE_ADDR & ~span) | (va & span);
+			out->user = (rights & PTE_U) != 0;
+			out->writable = (rights & PTE_W) != 0;
+			out->dirty = (e & PTE_D) != 0;
+			return n + 1;
+		}
+		pfn = pte_pfn(e);
+	}
+	return LEVELS;
+}
+
+static void walk_tree(struct mm *mm, uint64_t pfn, int level, pt_tree_fn fn,
+		      void *arg)
+{
+	for (unsigned i = 0; i < 512; i++) {
+		struct cpu_slot slot;
+		cpu_read(mm, pfn, i, &slot);
+		pte_t e = slot.e;
+		if (!(e & PTE_P))
+			continue;
+		fn(level, i, e, e & PTE_ADDR, arg);
+		bool leaf = level == 1 || (level < LEVELS && (e & PTE_PS));
+		if (!leaf && !reserved_bits(e, level))
+			walk_tree(mm, pte_pfn(e), level - 1, fn, arg);
+	}
+}
+
+void pt_walk_tree(struct mm *mm, pt_tree_fn fn, void *arg)
+{
+	walk_tree(mm, mm->pml4_pfn, LEVELS, fn, arg);
+}
+
 const char *const pt_bit_names[64] = {
 	[0] = "p", [1] = "rw", [2] = "us", [3] = "pwt", [4] = "pcd",
 	[5] = "a", [6] = "d",  [7] = "ps", [8] = "g",	[63] = "nx",

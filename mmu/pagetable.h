@@ -156,6 +156,37 @@ struct pt_walk {
 int pt_walk(struct mm *mm, uint64_t va, enum pt_access access, bool user,
 	    struct pt_walk *w);
 
+/* A debugger's look at the walk for va (docs/gdb.md): each level's
+ * entry as the CPU would read it, from the PML4 down to the leaf or to
+ * the first entry that is not present (or has reserved bits set).  No A
+ * or D bit changes, no event, no fault.  Returns the number of levels
+ * filled in lv (lv[0] is the PML4's entry).  When the last one maps va,
+ * out->pa is the physical address of va's byte, with the rights of the
+ * whole walk and the leaf's D bit; else out->pa is PT_PEEK_NONE. */
+#define PT_PEEK_NONE UINT64_MAX
+struct pt_level {
+	int level;	   /* 4: PML4 ... 1: PT */
+	unsigned index;	   /* the entry's slot in its table */
+	uint64_t table_pa; /* physical address of the table */
+	pte_t entry;	   /* raw: its bits by number, pt_bit_names */
+	uint64_t next_pfn; /* the table or frame it points to */
+	bool leaf;	   /* maps a page (PT entry, or PS above it) */
+};
+struct pt_peek_out {
+	uint64_t pa;
+	bool user, writable, dirty;
+};
+int pt_peek(struct mm *mm, uint64_t va, struct pt_level lv[4],
+	    struct pt_peek_out *out);
+
+/* Every present entry of every table, depth first from the PML4 (xv6's
+ * vmprint order), read as pt_peek reads: fn gets the entry's level (4:
+ * PML4 ... 1: PT), its index, the raw entry and the physical address it
+ * points to. */
+typedef void (*pt_tree_fn)(int level, unsigned index, pte_t entry,
+			   uint64_t next_pa, void *arg);
+void pt_walk_tree(struct mm *mm, pt_tree_fn fn, void *arg);
+
 /* The physical address of the PML4, for CR3. */
 uint64_t pt_root(struct mm *mm);
 

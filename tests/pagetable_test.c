@@ -768,3 +768,89 @@ Test(pagetable, neighbour_pfn_skips_special_absent_and_low_pfns)
 	pt_set_protnone(mm, page(300), true, false);
 	cr_assert_eq(pt_neighbour_pfn(mm, page(301)), PFN_NONE);
 }
+
+/* ------------------------------------------------ the debugger's walk */
+
+Test(pagetable, peek_reads_every_level_and_changes_nothing)
+{
+	uint64_t pfn = enter_user(USER_VA, PTF_WRITE);
+	pte_t before[5];
+	for (int l = 1; l <= 4; l++)
+		before[l] = hand_entry(USER_VA, l);
+	uint64_t sets = pte_sets();
+	struct pt_level lv[4];
+	struct pt_peek_out o;
+
+	cr_assert_eq(pt_peek(mm, USER_VA + 0x123, lv, &o), 4);
+	for (int i = 0; i < 4; i++) {
+		int l = 4 - i;
+		cr_assert_eq(lv[i].level, l);
+		cr_assert_eq(lv[i].entry, before[l]);
+		cr_assert_eq(lv[i].index,
+			     (USER_VA >> (PAGE_SHIFT + 9 * (l - 1))) & 511);
+		cr_assert_eq(lv[i].next_pfn,
+			     (before[l] & PTE_ADDR) >> PAGE_SHIFT);
+		cr_assert_eq(lv[i].leaf, l == 1);
+	}
+	cr_assert_eq(lv[0].table_pa, mm->pml4_pfn << PAGE_SHIFT);
+	cr_assert_eq(o.pa, (pfn << PAGE_SHIFT) + 0x123);
+	cr_assert(o.user && o.writable && !o.dirty);
+	/* No A, no D, no event: pt_walk would have set A on every level. */
+	for (int l = 1; l <= 4; l++)
+		cr_assert_eq(hand_entry(USER_VA, l), before[l]);
+	cr_assert_eq(before[1] & (PTE_A | PTE_D), 0);
+	cr_assert_eq(pte_sets(), sets);
+}
+
+Test(pagetable, peek_stops_at_the_first_absent_entry)
+{
+	enter_user(USER_VA, 0);
+	struct pt_level lv[4];
+	struct pt_peek_out o;
+
+	/* The next page: same tables, an empty PT slot. */
+	cr_assert_eq(pt_peek(mm, USER_VA + PAGE_SIZE, lv, &o), 4);
+	cr_assert_eq(lv[3].entry, 0);
+	cr_assert_eq(o.pa, PT_PEEK_NONE);
+	/* 512 GiB away: no PDPT there. */
+	cr_assert_eq(pt_peek(mm, USER_VA ^ (1ULL << 39), lv, &o), 1);
+	cr_assert_eq(lv[0].entry, 0);
+	cr_assert_eq(o.pa, PT_PEEK_NONE);
+	/* Read-only, user. */
+	cr_assert_eq(pt_peek(mm, USER_VA, lv, &o), 4);
+	cr_assert(o.user && !o.writable);
+}
+
+struct tree_seen {
+	unsigned leaves, index;
+	pte_t entry;
+	uint64_t pa;
+};
+
+static void tree_visit(int level, unsigned index, pte_t entry, uint64_t next_pa,
+		       void *arg)
+{
+	struct tree_seen *t = arg;
+	if (level != 1)
+		return;
+	t->leaves++;
+	t->index = index;
+	t->entry = entry;
+	t->pa = next_pa;
+}
+
+Test(pagetable, walk_tree_visits_each_present_leaf_once)
+{
+	uint64_t pfn = enter_user(USER_VA, PTF_WRITE);
+	pte_t before = hand_entry(USER_VA, 1);
+	uint64_t sets = pte_sets();
+	struct tree_seen t = {0};
+
+	pt_walk_tree(mm, tree_visit, &t);
+	cr_assert_eq(t.leaves, 1);
+	cr_assert_eq(t.index, (USER_VA >> PAGE_SHIFT) & 511);
+	cr_assert_eq(t.entry, before);
+	cr_assert_eq(t.pa, pfn << PAGE_SHIFT);
+	cr_assert_eq(hand_entry(USER_VA, 1), before); /* no A set */
+	cr_assert_eq(pte_sets(), sets);
+}

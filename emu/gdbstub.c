@@ -1,0 +1,951 @@
+/* memu run --gdb: the stub's stops and packets (docs/gdb.md).
+ *
+ * Synchronous: a stop is a call to gdb_stop, from an instruction hook
+ * (before the instruction at RIP runs: a breakpoint, the very first user
+ * instruction), from the debug trap (a step's end: the trap flag, set as
+ * ptrace sets it), from the block hook (after a watched access, Ctrl-C)
+ * or from signal delivery (gdb_signal: Linux's ptrace signal stop).  gdb_stop
+ * talks to gdb until gdb resumes, and returns; the machine runs on from where
+ * it stood.  It is the one place that stops and resumes, where reverse
+ * execution will hook in.
+ *
+ * Nothing runs per instruction: a breakpoint is an instruction hook on
+ * its one address (Unicorn decides which instructions call hooks as it
+ * translates them, so the code of the page is translated again); guest
+ * memory is never written, so the guest reads its own code unchanged.
+ * Watchpoints are a memory hook, put in at the first one; the stop comes
+ * after the accessing instruction, as on x86.  Memory is read through pt_peek,
+ * the page walk without side effects.  Without --gdb none of this is installed
+ * and nothing here runs.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../mmu/pagetable.h"
+#include "../mmu/tlb.h"
+#include "gdbstub.h"
+#include "machine.h"
+
+#define MAX_BPS		64
+#define MAX_WATCH	4
+#define POLL_EVERY	(1u << 12) /* blocks between Ctrl-C checks */
+#define EFLAGS_TF	(1ULL << 8)
+#define GDB_THREAD	"1"
+#define SIGINFO_BYTES	128
+#define RESUME_GONE	-1 /* gdb went away or detached */
+#define ORIG_RAX_NOCALL UINT64_MAX
+
+enum watch_type { WATCH_WRITE = 2, WATCH_READ = 3, WATCH_ACCESS = 4 };
+
+struct gdbstub {
+	struct gdb_conn conn;
+	bool connected, detached, ended;
+	bool waiting;  /* gdb resumed us and waits for a stop reply */
+	bool stepping; /* the trap flag is ours: stop after one instruction */
+	bool watching; /* the memory hook is in */
+	bool flush_pending; /* drop all translated code (gdb_after_run) */
+	bool watch_pending; /* a watched access: stop at the block's end */
+	uc_hook entry_hook;
+	bool in_insn_hook; /* the stop is in the instruction hook */
+	/* A resume from where no instruction hook stands (a signal stop, a
+	 * changed RIP): the next hook call at skip is the instruction the
+	 * guest stopped at, not one more. */
+	bool skip_valid;
+	uint64_t skip;
+	struct {
+		uint64_t addr;
+		bool hw;
+		uc_hook h;
+	} bps[MAX_BPS];
+	unsigned nbps;
+	struct {
+		uint64_t addr, len;
+		enum watch_type type;
+	} watch[MAX_WATCH];
+	unsigned nwatch;
+	bool watch_hit;
+	uint64_t watch_addr;
+	enum watch_type watch_hit_type;
+	uint32_t polls;
+	uint64_t orig_rax;
+	struct guest_siginfo siginfo; /* the last signal stop's */
+	uint64_t pass;		      /* QPassSignals, Linux numbering */
+	char stop_reply[96];
+	char pkt[GDB_BUF];
+	char out[2 * GDB_BUF + 16];
+};
+
+/* The process the debugger looks at: the one place that names it. */
+struct process *gdb_process(struct memu *m)
+{
+	return m->proc;
+}
+
+/* ---- signal numbers: gdb's (gdb/signals.def) for Linux x86-64's */
+
+static const unsigned char linux_to_gdb[32] = {
+	0,   1,	 2,  3,	 4,  5,	 6,  10, 8,  9,	 30, 11, 31, 13, 14, 15,
+	143, 20, 19, 17, 18, 21, 22, 16, 24, 25, 26, 27, 28, 23, 32, 12};
+
+int gdb_signal_from_linux(int sig)
+{
+	if (sig > 0 && sig < 32)
+		return linux_to_gdb[sig];
+	if (sig == 32)
+		return 77; /* GDB_SIGNAL_REALTIME_32 */
+	if (sig > 32 && sig < 64)
+		return sig + 12; /* REALTIME_33 is 45 */
+	if (sig == 64)
+		return 78;
+	return 143; /* GDB_SIGNAL_UNKNOWN */
+}
+
+int gdb_signal_to_linux(int gsig)
+{
+	for (int s = 1; s <= 64; s++)
+		if (gdb_signal_from_linux(s) == gsig)
+			return s;
+	return 0;
+}
+
+/* ---- memory */
+
+static bool peek(struct memu *m, uint64_t va, struct pt_peek_out *o)
+{
+	struct pt_level lv[4];
+	if (va >= USER_VA_END)
+		return false;
+	pt_peek(gdb_process(m)->mm, va, lv, o);
+	return o->pa != PT_PEEK_NONE && o->user;
+}
+
+size_t gdb_read_mem(struct memu *m, uint64_t va, uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		struct pt_peek_out o;
+		uint64_t a = va + done;
+		if (a < va || !peek(m, a, &o))
+			break;
+		size_t n = PAGE_SIZE - (a & ~PAGE_MASK);
+		if (n > len - done)
+			n = len - done;
+		/* RAM only: a device's registers are not read behind the
+		 * guest's back. */
+		if (memu_read_phys(m, o.pa, buf + done, n))
+			break;
+		done += n;
+	}
+	return done;
+}
+
+/* Writes go where the guest could write itself without a fault: a
+ * present, writable, dirty page (no copy-on-write, no A/D change). */
+static bool write_mem(struct memu *m, uint64_t va, const uint8_t *buf,
+		      size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		struct pt_peek_out o;
+		uint64_t a = va + done;
+		if (a < va || !peek(m, a, &o) || !o.writable || !o.dirty)
+			return false;
+		size_t n = PAGE_SIZE - (a & ~PAGE_MASK);
+		if (n > len - done)
+			n = len - done;
+		uint8_t probe;
+		if (memu_read_phys(m, o.pa, &probe, 1))
+			return false;
+		mmu_phys_write(&m->mmu, o.pa, buf + done, n);
+		done += n;
+	}
+	return true;
+}
+
+/* ---- encoding */
+
+static const char hexd[] = "0123456789abcdef";
+
+static char *put_hex(char *p, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		*p++ = hexd[b[i] >> 4];
+		*p++ = hexd[b[i] & 15];
+	}
+	*p = '\0';
+	return p;
+}
+
+static int hexv(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Hex bytes from s into b (at most n); the count, or -1. */
+static long get_hex(const char *s, uint8_t *b, size_t n)
+{
+	size_t i = 0;
+	while (s[0] && s[1] && i < n) {
+		int h = hexv(s[0]), l = hexv(s[1]);
+		if (h < 0 || l < 0)
+			return -1;
+		b[i++] = (uint8_t)(h << 4 | l);
+		s += 2;
+	}
+	return *s && i < n ? -1 : (long)i;
+}
+
+/* A hex number at *s, which moves past it; false if there is none. */
+static bool get_num(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+	*v = 0;
+	if (hexv(*p) < 0)
+		return false;
+	while (hexv(*p) >= 0) {
+		if (*v >> 60)
+			return false;
+		*v = *v << 4 | (uint64_t)hexv(*p++);
+	}
+	*s = p;
+	return true;
+}
+
+static int reply(struct gdbstub *g, const char *s)
+{
+	return gdb_put_str(&g->conn, s);
+}
+
+/* qXfer's answer: m or l, then the bytes from offset, binary-escaped. */
+static int xfer(struct gdbstub *g, const void *data, size_t size,
+		const char *args)
+{
+	uint64_t off, len;
+	const char *p = args;
+	if (!get_num(&p, &off) || *p++ != ',' || !get_num(&p, &len))
+		return reply(g, "E01");
+	if (off > size)
+		return reply(g, "E01");
+	if (len > GDB_BUF / 2 - 8)
+		len = GDB_BUF / 2 - 8;
+	size_t n = size - off < len ? size - off : len;
+	char *o = g->out;
+	*o++ = off + n < size ? 'm' : 'l';
+	const uint8_t *b = (const uint8_t *)data + off;
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] == '#' || b[i] == '$' || b[i] == '}' || b[i] == '*') {
+			*o++ = '}';
+			*o++ = (char)(b[i] ^ 0x20);
+		} else
+			*o++ = (char)b[i];
+	}
+	return gdb_put_packet(&g->conn, g->out, (size_t)(o - g->out));
+}
+
+/* ---- packets */
+
+static int read_registers(struct memu *m, struct gdbstub *g)
+{
+	char *o = g->out;
+	for (int n = 0; n < GDB_NREGS; n++) {
+		uint8_t b[16];
+		int sz = gdb_reg_read(m, n, b, g->orig_rax);
+		o = put_hex(o, b, (size_t)sz);
+	}
+	return reply(g, g->out);
+}
+
+static int write_registers(struct memu *m, struct gdbstub *g, const char *s)
+{
+	uint8_t b[16];
+	for (int n = 0; n < GDB_NREGS && *s; n++) {
+		uint8_t tmp[16];
+		int sz = gdb_reg_read(m, n, tmp, g->orig_rax);
+		if (strlen(s) < (size_t)sz * 2)
+			return reply(g, "E01");
+		char part[33];
+		memcpy(part, s, (size_t)sz * 2);
+		part[sz * 2] = '\0';
+		if (get_hex(part, b, (size_t)sz) != sz)
+			return reply(g, "E01");
+		gdb_reg_write(m, n, b, &g->orig_rax);
+		s += sz * 2;
+	}
+	return reply(g, "OK");
+}
+
+static int read_memory(struct memu *m, struct gdbstub *g, const char *s)
+{
+	uint64_t addr, len;
+	if (!get_num(&s, &addr) || *s++ != ',' || !get_num(&s, &len))
+		return reply(g, "E01");
+	if (len > GDB_BUF / 2 - 8)
+		len = GDB_BUF / 2 - 8;
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		return reply(g, "E0c");
+	size_t n = gdb_read_mem(m, addr, buf, len);
+	if (!n && len)
+		reply(g, "E14"); /* EFAULT */
+	else {
+		put_hex(g->out, buf, n);
+		reply(g, g->out);
+	}
+	free(buf);
+	return 0;
+}
+
+static int write_memory(struct memu *m, struct gdbstub *g, const char *s,
+			size_t plen, bool binary)
+{
+	const char *start = s;
+	uint64_t addr, len;
+	if (!get_num(&s, &addr) || *s++ != ',' || !get_num(&s, &len) ||
+	    *s++ != ':' || len > GDB_BUF)
+		return reply(g, "E01");
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		return reply(g, "E0c");
+	size_t n = 0;
+	if (binary) {
+		const char *end = start + plen;
+		while (s < end && n < len) {
+			uint8_t c = (uint8_t)*s++;
+			if (c == '}' && s < end)
+				c = (uint8_t)(*s++ ^ 0x20);
+			buf[n++] = c;
+		}
+	} else {
+		long got = get_hex(s, buf, len);
+		n = got < 0 ? len + 1 : (size_t)got;
+	}
+	int rc = reply(g,
+		       n == len && write_mem(m, addr, buf, len) ? "OK" : "E14");
+	free(buf);
+	return rc;
+}
+
+static void insn_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		      void *user);
+static void watch_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *user);
+static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t pa, int size,
+		     int64_t value, void *user);
+
+/* Drop the translated code of va's page, so that a hook added or removed
+ * there takes effect (code_invalidate: no TLB fill, no fault). */
+static void retranslate(struct memu *m, uint64_t va)
+{
+	struct pt_peek_out o;
+	if (peek(m, va, &o))
+		code_invalidate(&m->mmu, o.pa >> PAGE_SHIFT);
+}
+
+static int breakpoint(struct memu *m, struct gdbstub *g, const char *s,
+		      bool insert)
+{
+	uint64_t type, addr, kind;
+	if (!get_num(&s, &type) || *s++ != ',' || !get_num(&s, &addr) ||
+	    *s++ != ',' || !get_num(&s, &kind))
+		return reply(g, "E01");
+	if (type <= 1) {
+		for (unsigned i = 0; i < g->nbps; i++)
+			if (g->bps[i].addr == addr &&
+			    g->bps[i].hw == (type == 1)) {
+				if (!insert) {
+					uc_hook_del(m->uc, g->bps[i].h);
+					g->bps[i] = g->bps[--g->nbps];
+					retranslate(m, addr);
+				}
+				return reply(g, "OK");
+			}
+		if (!insert)
+			return reply(g, "OK");
+		if (g->nbps == MAX_BPS)
+			return reply(g, "E1c"); /* ENOSPC */
+		if (uc_hook_add(m->uc, &g->bps[g->nbps].h, UC_HOOK_CODE,
+				(void *)insn_hook, m, addr, addr))
+			return reply(g, "E0c");
+		g->bps[g->nbps].addr = addr;
+		g->bps[g->nbps++].hw = type == 1;
+		retranslate(m, addr);
+		return reply(g, "OK");
+	}
+	if (!g->watching && insert && type <= 4) {
+		/* Unicorn builds the memory hook into code as it translates
+		 * it: all of it again, once. */
+		uc_hook h;
+		if (uc_hook_add(m->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+				(void *)mem_hook, m, 0,
+				m->mmu.phys.ram_top - 1))
+			return reply(g, "E0c");
+		if (uc_hook_add(m->uc, &h, UC_HOOK_CODE, (void *)watch_hook, m,
+				0, USER_VA_END - 1))
+			return reply(g, "E0c");
+		/* Not while a block runs: the run loop drops them all
+		 * (gdb_after_run). */
+		g->flush_pending = true;
+		uc_emu_stop(m->uc);
+		g->watching = true;
+	}
+	if (type > 4 || !kind || kind > 8)
+		return reply(g, "");
+	for (unsigned i = 0; i < g->nwatch; i++)
+		if (g->watch[i].addr == addr && g->watch[i].len == kind &&
+		    g->watch[i].type == (enum watch_type)type) {
+			if (!insert)
+				g->watch[i] = g->watch[--g->nwatch];
+			return reply(g, "OK");
+		}
+	if (!insert)
+		return reply(g, "OK");
+	if (g->nwatch == MAX_WATCH) /* x86 has four debug registers */
+		return reply(g, "E1c");
+	g->watch[g->nwatch].addr = addr;
+	g->watch[g->nwatch].len = kind;
+	g->watch[g->nwatch++].type = (enum watch_type)type;
+	return reply(g, "OK");
+}
+
+static int query(struct memu *m, struct gdbstub *g, const char *p)
+{
+	if (!strncmp(p, "qSupported", 10))
+		return reply(g, "PacketSize=3ff0;qXfer:features:read+;"
+				"qXfer:auxv:read+;qXfer:exec-file:read+;"
+				"qXfer:siginfo:read+;QStartNoAckMode+;"
+				"QPassSignals+;swbreak+;hwbreak+;"
+				"vContSupported+");
+	if (!strncmp(p, "qXfer:features:read:target.xml:", 31))
+		return xfer(g, gdb_target_xml, strlen(gdb_target_xml), p + 31);
+	if (!strncmp(p, "qXfer:auxv:read::", 17)) {
+		const struct proc_task *t = &gdb_process(m)->task;
+		return xfer(g, t->auxv, t->auxv_words * sizeof(uint64_t),
+			    p + 17);
+	}
+	if (!strncmp(p, "qXfer:exec-file:read:", 21)) {
+		const char *args = strchr(p + 21, ':');
+		const char *exe = gdb_process(m)->exe;
+		return args ? xfer(g, exe, strlen(exe), args + 1)
+			    : reply(g, "E01");
+	}
+	if (!strncmp(p, "qXfer:siginfo:read::", 20))
+		return xfer(g, &g->siginfo, SIGINFO_BYTES, p + 20);
+	if (!strncmp(p, "qXfer:", 6))
+		return reply(g, "E00");
+	if (!strcmp(p, "qAttached"))
+		return reply(g, "0"); /* memu made the process */
+	if (!strcmp(p, "qC"))
+		return reply(g, "QC" GDB_THREAD);
+	if (!strcmp(p, "qfThreadInfo"))
+		return reply(g, "m" GDB_THREAD);
+	if (!strcmp(p, "qsThreadInfo"))
+		return reply(g, "l");
+	if (!strncmp(p, "qSymbol", 7))
+		return reply(g, "OK");
+	if (!strncmp(p, "qRcmd,", 6)) {
+		size_t hl = strlen(p + 6) / 2;
+		char *cmd = calloc(1, hl + 1);
+		if (!cmd || get_hex(p + 6, (uint8_t *)cmd, hl) < 0) {
+			free(cmd);
+			return reply(g, "E01");
+		}
+		char *text = gdb_monitor(m, cmd);
+		free(cmd);
+		int rc = 0;
+		/* O packets of output, then OK. */
+		for (size_t i = 0, n = text ? strlen(text) : 0; i < n && !rc;
+		     i += 1024) {
+			size_t k = n - i < 1024 ? n - i : 1024;
+			g->out[0] = 'O';
+			put_hex(g->out + 1, (const uint8_t *)text + i, k);
+			rc = reply(g, g->out);
+		}
+		free(text);
+		return rc ? rc : reply(g, "OK");
+	}
+	return reply(g, "");
+}
+
+static void pass_signals(struct gdbstub *g, const char *p)
+{
+	g->pass = 0;
+	while (*p) {
+		uint64_t s;
+		if (!get_num(&p, &s))
+			break;
+		int sig = gdb_signal_to_linux((int)s);
+		if (sig)
+			g->pass |= SIGBIT(sig);
+		if (*p == ';')
+			p++;
+	}
+}
+
+/* A resume command: step or not, and the signal to deliver (gdb's
+ * numbering, 0 for none).  vCont's first action applies: there is one
+ * thread. */
+static bool parse_resume(const char *p, bool *step, int *gsig)
+{
+	uint64_t s = 0;
+	*gsig = 0;
+	if (!strncmp(p, "vCont;", 6))
+		p += 6;
+	switch (*p) {
+	case 'c':
+	case 's':
+		*step = *p == 's';
+		return true;
+	case 'C':
+	case 'S': {
+		*step = *p == 'S';
+		const char *q = p + 1;
+		if (!get_num(&q, &s))
+			return false;
+		*gsig = (int)s;
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+static void kill_guest(struct memu *m, struct gdbstub *g)
+{
+	g->ended = true;
+	force_sig(m, SIGKILL, SI_USER, 0, 0, "killed by gdb");
+	gdb_close(&g->conn);
+}
+
+/* Talk to gdb while the guest stands still, until a resume: the Linux
+ * signal to deliver (0: none), or RESUME_GONE. */
+static int serve(struct memu *m, struct gdbstub *g)
+{
+	for (;;) {
+		size_t len;
+		if (gdb_get_packet(&g->conn, g->pkt, sizeof(g->pkt), &len)) {
+			g->detached = true; /* gdb went away: run on */
+			gdb_close(&g->conn);
+			return RESUME_GONE;
+		}
+		const char *p = g->pkt;
+		bool step;
+		int gsig;
+		switch (p[0]) {
+		case '?':
+			reply(g, g->stop_reply);
+			continue;
+		case 'g':
+			read_registers(m, g);
+			continue;
+		case 'G':
+			write_registers(m, g, p + 1);
+			continue;
+		case 'p': {
+			uint64_t n;
+			uint8_t b[16];
+			const char *q = p + 1;
+			int sz = get_num(&q, &n) && n < GDB_NREGS
+					 ? gdb_reg_read(m, (int)n, b,
+							g->orig_rax)
+					 : -1;
+			if (sz < 0)
+				reply(g, "E01");
+			else {
+				put_hex(g->out, b, (size_t)sz);
+				reply(g, g->out);
+			}
+			continue;
+		}
+		case 'P': {
+			uint64_t n;
+			uint8_t b[16];
+			const char *q = p + 1;
+			if (!get_num(&q, &n) || n >= GDB_NREGS || *q++ != '=') {
+				reply(g, "E01");
+				continue;
+			}
+			int sz = gdb_reg_read(m, (int)n, b, g->orig_rax);
+			reply(g, get_hex(q, b, (size_t)sz) == sz &&
+						 gdb_reg_write(m, (int)n, b,
+							       &g->orig_rax) > 0
+					 ? "OK"
+					 : "E01");
+			continue;
+		}
+		case 'm':
+			read_memory(m, g, p + 1);
+			continue;
+		case 'M':
+		case 'X':
+			write_memory(m, g, p + 1, len - 1, p[0] == 'X');
+			continue;
+		case 'Z':
+		case 'z':
+			breakpoint(m, g, p + 1, p[0] == 'Z');
+			continue;
+		case 'H':
+		case 'T':
+			reply(g, "OK");
+			continue;
+		case 'q':
+			query(m, g, p);
+			continue;
+		case 'Q':
+			if (!strcmp(p, "QStartNoAckMode")) {
+				reply(g, "OK");
+				g->conn.noack = true;
+			} else if (!strncmp(p, "QPassSignals:", 13)) {
+				pass_signals(g, p + 13);
+				reply(g, "OK");
+			} else
+				reply(g, "");
+			continue;
+		case 'D':
+			reply(g, "OK");
+			g->detached = true;
+			gdb_close(&g->conn);
+			return RESUME_GONE;
+		case 'k':
+			kill_guest(m, g);
+			return RESUME_GONE;
+		default:
+			break;
+		}
+		if (!strncmp(p, "vKill", 5)) {
+			reply(g, "OK");
+			kill_guest(m, g);
+			return RESUME_GONE;
+		}
+		if (!strcmp(p, "vCont?")) {
+			reply(g, "vCont;c;C;s;S");
+			continue;
+		}
+		if ((p[0] == 'c' || p[0] == 's' || p[0] == 'C' || p[0] == 'S' ||
+		     !strncmp(p, "vCont;", 6)) &&
+		    parse_resume(p, &step, &gsig)) {
+			/* c ADDR / s ADDR: resume elsewhere (rarely used). */
+			if ((p[0] == 'c' || p[0] == 's') && p[1]) {
+				uint64_t a;
+				const char *q = p + 1;
+				if (get_num(&q, &a))
+					uc_reg_write(m->uc, UC_X86_REG_RIP, &a);
+			}
+			g->stepping = step;
+			g->waiting = true;
+			return gdb_signal_to_linux(gsig);
+		}
+		reply(g, "");
+	}
+}
+
+static uint64_t rip_now(struct memu *m)
+{
+	uint64_t rip = 0;
+	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
+	return rip;
+}
+
+/* x86's trap flag: a debug trap after the next instruction. */
+static void set_trap_flag(struct memu *m, bool on)
+{
+	uint64_t fl = 0;
+	uc_reg_read(m->uc, UC_X86_REG_EFLAGS, &fl);
+	uint64_t want = on ? fl | EFLAGS_TF : fl & ~EFLAGS_TF;
+	if (want != fl)
+		uc_reg_write(m->uc, UC_X86_REG_EFLAGS, &want);
+}
+
+/* The one place the guest stops for gdb and resumes: sig (Linux
+ * numbering) and the stop's reason for the T reply.  Returns the
+ * signal gdb resumes with, or RESUME_GONE. */
+static int gdb_stop(struct memu *m, int sig, const char *why)
+{
+	struct gdbstub *g = m->gdb;
+	uint64_t rip = rip_now(m);
+	snprintf(g->stop_reply, sizeof(g->stop_reply), "T%02x%sthread:%s;",
+		 gdb_signal_from_linux(sig), why, GDB_THREAD);
+	if (g->waiting && reply(g, g->stop_reply)) {
+		g->detached = true;
+		gdb_close(&g->conn);
+		return RESUME_GONE;
+	}
+	g->waiting = false;
+	g->stepping = false;
+	int r = serve(m, g);
+	set_trap_flag(m, g->stepping);
+	uint64_t now = rip_now(m);
+	/* A step from an instruction hook: the trap flag counts from the
+	 * next translation block, so the instruction's block starts again
+	 * (a write of RIP restarts it). */
+	bool restart = g->in_insn_hook && now == rip &&
+		       (g->stepping || g->flush_pending);
+	if (restart && !g->flush_pending)
+		uc_reg_write(m->uc, UC_X86_REG_RIP, &now);
+	/* Where no instruction hook stands, where the block starts again,
+	 * where gdb moved RIP, or where another hook is called for the same
+	 * instruction (the watch hook), the next hook call at RIP is the
+	 * instruction the guest stopped at. */
+	g->skip = now;
+	g->skip_valid =
+		!g->in_insn_hook || now != rip || restart || g->watching;
+	return r;
+}
+
+/* ---- the hooks */
+
+static bool on_breakpoint(struct gdbstub *g, uint64_t address, bool *hw)
+{
+	for (unsigned i = 0; i < g->nbps; i++)
+		if (g->bps[i].addr == address) {
+			*hw = g->bps[i].hw;
+			return true;
+		}
+	return false;
+}
+
+static void stop_in_hook(struct memu *m, int sig, const char *why)
+{
+	struct gdbstub *g = m->gdb;
+	g->in_insn_hook = true;
+	gdb_stop(m, sig, why);
+	g->in_insn_hook = false;
+}
+
+/* Whether a hook call at address is to be skipped (see gdb_stop). */
+static bool skipped(struct memu *m, struct gdbstub *g, uint64_t address)
+{
+	if (g->detached || g->ended || m->probe.active || m->stop)
+		return true;
+	if (g->skip_valid) {
+		g->skip_valid = false;
+		if (address == g->skip)
+			return true;
+	}
+	return false;
+}
+
+/* A breakpoint's hook, on its one address. */
+static void insn_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		      void *user)
+{
+	(void)uc;
+	(void)size;
+	struct memu *m = user;
+	struct gdbstub *g = m->gdb;
+	bool hw;
+	if (!skipped(m, g, address) && on_breakpoint(g, address, &hw))
+		stop_in_hook(m, SIGTRAP, hw ? "hwbreak:;" : "swbreak:;");
+}
+
+/* The first user instruction: gdb connects, and finds the guest there. */
+static void entry_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *user)
+{
+	(void)uc;
+	(void)address;
+	(void)size;
+	struct memu *m = user;
+	struct gdbstub *g = m->gdb;
+	if (g->connected || m->probe.active)
+		return;
+	uc_hook_del(m->uc, g->entry_hook);
+	if (gdb_accept(&g->conn)) {
+		g->detached = true;
+		return;
+	}
+	g->connected = true;
+	stop_in_hook(m, SIGTRAP, "");
+}
+
+/* Every instruction once a watchpoint was set: the one after a watched
+ * access stops, as x86 stops after it. */
+static void watch_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *user)
+{
+	(void)uc;
+	(void)size;
+	struct memu *m = user;
+	struct gdbstub *g = m->gdb;
+	if (skipped(m, g, address) || !g->watch_hit)
+		return;
+	static const char *const kind[] = {"", "", "watch", "rwatch", "awatch"};
+	char why[48];
+	g->watch_hit = false;
+	snprintf(why, sizeof(why), "%s:%llx;", kind[g->watch_hit_type],
+		 (unsigned long long)g->watch_addr);
+	stop_in_hook(m, SIGTRAP, why);
+}
+
+/* Ctrl-C: a look at the connection every POLL_EVERY blocks. */
+static void block_hook(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *user)
+{
+	(void)uc;
+	(void)size;
+	struct memu *m = user;
+	struct gdbstub *g = m->gdb;
+	if (++g->polls % POLL_EVERY || !g->connected || g->detached ||
+	    g->ended || m->probe.active || m->stop)
+		return;
+	if (gdb_poll_byte(&g->conn) != 0x03)
+		return;
+	/* Before the block's first instruction: as a hook stop. */
+	g->skip_valid = false;
+	stop_in_hook(m, SIGINT, "");
+	(void)address;
+}
+
+void gdb_after_run(struct memu *m)
+{
+	struct gdbstub *g = m->gdb;
+	if (g->flush_pending) {
+		g->flush_pending = false;
+		uc_ctl_flush_tb(m->uc);
+	}
+}
+
+bool gdb_debug_trap(struct memu *m)
+{
+	struct gdbstub *g = m->gdb;
+	if (!g || !g->stepping || g->detached || g->ended)
+		return false;
+	g->watch_hit = false; /* the step's stop says it all */
+	gdb_stop(m, SIGTRAP, "");
+	return true;
+}
+
+/* Does [pa, pa + size) touch the watched [va, va + len)?  The hook sees
+ * physical addresses (memu's TLB hands Unicorn the frames), so the watch
+ * is walked now, after any copy-on-write the access itself caused. */
+static bool touches(struct memu *m, uint64_t va, uint64_t len, uint64_t pa,
+		    uint64_t size)
+{
+	while (len) {
+		uint64_t n = PAGE_SIZE - (va & ~PAGE_MASK);
+		if (n > len)
+			n = len;
+		struct pt_peek_out o;
+		if (peek(m, va, &o) && pa < o.pa + n && o.pa < pa + size)
+			return true;
+		va += n;
+		len -= n;
+	}
+	return false;
+}
+
+static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t pa, int size,
+		     int64_t value, void *user)
+{
+	(void)uc;
+	(void)value;
+	struct memu *m = user;
+	struct gdbstub *g = m->gdb;
+	if (!g->nwatch || g->detached || m->probe.active || size <= 0)
+		return;
+	bool write = type == UC_MEM_WRITE;
+	for (unsigned i = 0; i < g->nwatch; i++) {
+		enum watch_type t = g->watch[i].type;
+		if ((t == WATCH_WRITE && !write) ||
+		    (t == WATCH_READ && write) ||
+		    !touches(m, g->watch[i].addr, g->watch[i].len, pa,
+			     (uint64_t)size))
+			continue;
+		g->watch_hit = true;
+		g->watch_addr = g->watch[i].addr;
+		g->watch_hit_type = t;
+		return;
+	}
+}
+
+int gdb_signal(struct memu *m, int sig, struct guest_siginfo *info)
+{
+	struct gdbstub *g = m->gdb;
+	if (!g || !g->connected || g->detached || g->ended ||
+	    (g->pass & SIGBIT(sig)) || sig == SIGKILL)
+		return sig;
+	g->watch_hit = false; /* the access did not happen */
+	memset(&g->siginfo, 0, sizeof(g->siginfo));
+	memcpy(&g->siginfo, info, KERNEL_SIGINFO_SIZE);
+	int r = gdb_stop(m, sig, "");
+	if (r == RESUME_GONE)
+		return m->stop ? 0 : sig;
+	if (r && r != sig) {
+		/* Another signal: sent by the tracer (Linux ptrace_signal). */
+		memset(info, 0, sizeof(*info));
+		info->signo = r;
+		info->code = SI_USER;
+	}
+	return r;
+}
+
+int gdb_attach(struct memu *m, const char *spec, char *err, size_t errlen)
+{
+	if (!m->loaded || m->started) {
+		snprintf(err, errlen,
+			 "--gdb needs a loaded program that has "
+			 "not started");
+		return -1;
+	}
+	struct gdbstub *g = calloc(1, sizeof(*g));
+	if (!g) {
+		snprintf(err, errlen, "out of host memory");
+		return -1;
+	}
+	g->orig_rax = ORIG_RAX_NOCALL;
+	if (gdb_listen(&g->conn, spec, err, errlen)) {
+		free(g);
+		return -1;
+	}
+	uc_hook h;
+	/* Installed before any user code is translated: all of it calls
+	 * them (icount.c does the same). */
+	uint64_t entry = gdb_process(m)->entry;
+	if (uc_hook_add(m->uc, &g->entry_hook, UC_HOOK_CODE, (void *)entry_hook,
+			m, entry, entry) ||
+	    uc_hook_add(m->uc, &h, UC_HOOK_BLOCK, (void *)block_hook, m, 0,
+			USER_VA_END - 1)) {
+		snprintf(err, errlen, "cannot set the debugger's hooks");
+		gdb_close(&g->conn);
+		free(g);
+		return -1;
+	}
+	m->gdb = g;
+	return 0;
+}
+
+void gdb_end(struct memu *m)
+{
+	struct gdbstub *g = m->gdb;
+	if (!g || !g->connected || g->detached || g->ended)
+		return;
+	g->ended = true;
+	const struct memu_result *r = &m->result;
+	char s[16];
+	if (r->stop == MEMU_STOP_EXIT)
+		snprintf(s, sizeof(s), "W%02x", r->exit_status & 0xff);
+	else if (r->stop == MEMU_STOP_SIGNAL)
+		snprintf(s, sizeof(s), "X%02x",
+			 gdb_signal_from_linux(r->signal));
+	else
+		snprintf(s, sizeof(s), "X%02x", 143);
+	reply(g, s);
+	gdb_close(&g->conn);
+}
+
+void gdb_free(struct memu *m)
+{
+	if (!m->gdb)
+		return;
+	gdb_close(&m->gdb->conn);
+	free(m->gdb);
+	m->gdb = NULL;
+}

@@ -1,0 +1,515 @@
+/* memu run --gdb with Debian's gdb in batch mode (docs/gdb.md): the test
+ * starts memu on a Unix socket, runs `gdb -batch -nx` against it, and
+ * checks what gdb printed against the guest's ELF file, the guest's own
+ * output, the machine's page tables and Linux. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+extern char **environ;
+
+#define GUEST "gdb_target"
+
+struct session {
+	char *gdb_out;	 /* what gdb printed, stdout and stderr */
+	char *out, *err; /* memu's */
+	int status;	 /* memu's exit status */
+	char sock[64];
+};
+
+static char *slurp(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *b = malloc(cap);
+	cr_assert_not_null(b);
+	for (;;) {
+		if (len + 1024 > cap)
+			cr_assert_not_null(b = realloc(b, cap *= 2));
+		ssize_t n = read(fd, b + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	b[len] = '\0';
+	return b;
+}
+
+static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	pid_t pid;
+	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
+			      environ);
+	posix_spawn_file_actions_destroy(&fa);
+	cr_assert_eq(rc, 0, "cannot start %s: %s", argv[0], strerror(rc));
+	return pid;
+}
+
+/* memu run --gdb unix:SOCKET GUEST [arg], then gdb with the commands
+ * (NULL-terminated), each as -ex; both run to their end. */
+static void session_at(struct session *s, const char *tcp, const char *arg,
+		       const char *const *cmds)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->sock, sizeof(s->sock), "/tmp/memu-gdb-test-%d.sock",
+		 (int)getpid());
+	unlink(s->sock);
+	char spec[80];
+	snprintf(spec, sizeof(spec), "unix:%s", s->sock);
+	if (tcp)
+		snprintf(spec, sizeof(spec), "%s", tcp);
+	int mo[2], me[2];
+	cr_assert(pipe2(mo, O_CLOEXEC) == 0 && pipe2(me, O_CLOEXEC) == 0);
+	const char *margv[] = {MEMU_BIN,	  "run", "--gdb", spec,
+			       guest_path(GUEST), arg,	 NULL};
+	pid_t memu = spawn(margv, mo[1], me[1]);
+	close(mo[1]);
+	close(me[1]);
+	/* memu says where it listens once it does: read up to that line. */
+	char line[256];
+	size_t n = 0;
+	while (n + 1 < sizeof(line) && read(me[0], line + n, 1) == 1 &&
+	       line[n] != '\n')
+		n++;
+	line[n] = '\0';
+	char want[128];
+	snprintf(want, sizeof(want), "memu: waiting for gdb on %s", spec);
+	cr_assert_str_eq(line, want);
+
+	const char *gargv[64] = {
+		"gdb", "-batch", "-nx", "-iex", "set debuginfod enabled off",
+		"-ex"};
+	char target[96];
+	snprintf(target, sizeof(target), "target remote %s",
+		 tcp ? tcp : s->sock);
+	int k = 6;
+	gargv[k++] = target;
+	for (int i = 0; cmds[i] && k < 60; i++) {
+		gargv[k++] = "-ex";
+		gargv[k++] = cmds[i];
+	}
+	gargv[k++] = guest_path(GUEST);
+	int go[2];
+	cr_assert(pipe2(go, O_CLOEXEC) == 0);
+	pid_t gdb = spawn(gargv, go[1], go[1]);
+	close(go[1]);
+	s->gdb_out = slurp(go[0]);
+	close(go[0]);
+	int ws;
+	cr_assert_eq(waitpid(gdb, &ws, 0), gdb);
+	s->out = slurp(mo[0]);
+	char *rest = slurp(me[0]);
+	close(mo[0]);
+	close(me[0]);
+	cr_assert_eq(waitpid(memu, &ws, 0), memu);
+	cr_assert(WIFEXITED(ws), "memu died of signal %d", WTERMSIG(ws));
+	s->status = WEXITSTATUS(ws);
+	s->err = rest;
+}
+
+static void session(struct session *s, const char *arg, const char *const *cmds)
+{
+	session_at(s, NULL, arg, cmds);
+}
+
+#define SESSION(s, arg, ...)                                                   \
+	session((s), (arg), (const char *const[]){__VA_ARGS__, NULL})
+
+static void session_free(struct session *s)
+{
+	free(s->gdb_out);
+	free(s->out);
+	free(s->err);
+	unlink(s->sock);
+}
+
+/* The value gdb printed after `prefix` (a hex or decimal number). */
+static uint64_t number_after(const char *text, const char *prefix)
+{
+	const char *p = strstr(text, prefix);
+	cr_assert_not_null(p, "no \"%s\" in gdb's output:\n%s", prefix, text);
+	return strtoull(p + strlen(prefix), NULL, 0);
+}
+
+Test(gdb, breakpoint_registers_variable_stepi)
+{
+	uint64_t bump = guest_symbol(GUEST, "bump");
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "info registers rip",
+		"print counter", "x/2i $pc", "stepi",
+		"printf \"pc=%#lx\\n\", $pc", "delete", "continue");
+	char want[64];
+	snprintf(want, sizeof(want), "rip            0x%" PRIx64, bump);
+	cr_assert(strstr(s.gdb_out, want), "want %s in:\n%s", want, s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "$1 = 7\n"), "%s", s.gdb_out);
+	/* x/2i: gdb's disassembler says where the next instruction is. */
+	char at[64];
+	snprintf(at, sizeof(at), "=> 0x%" PRIx64 " <bump>:", bump);
+	cr_assert(strstr(s.gdb_out, at), "%s", s.gdb_out);
+	const char *second = strstr(strstr(s.gdb_out, at), "\n   0x");
+	cr_assert_not_null(second, "%s", s.gdb_out);
+	uint64_t next = strtoull(second + 4, NULL, 16);
+	cr_assert_gt(next, bump);
+	cr_assert_leq(next - bump, 15);
+	cr_assert_eq(number_after(s.gdb_out, "pc="), next, "%s", s.gdb_out);
+	/* The guest ran on to its end, as without gdb. */
+	cr_assert_str_eq(s.out, "counter 13 total 31\n");
+	cr_assert_eq(s.status, 0, "%s", s.err);
+	cr_assert(strstr(s.gdb_out, "exited normally"), "%s", s.gdb_out);
+	session_free(&s);
+}
+
+Test(gdb, watchpoint_old_and_new_value)
+{
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "delete", "watch counter",
+		"continue", "continue", "delete", "continue");
+	cr_assert(strstr(s.gdb_out, "Hardware watchpoint 2: counter\n\n"
+				    "Old value = 7\nNew value = 8\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "Old value = 8\nNew value = 10\n"), "%s",
+		  s.gdb_out);
+	/* Stopped after the writing instruction: in bump, at line 15. */
+	cr_assert(strstr(s.gdb_out, "gdb_target.c:15\n"), "%s", s.gdb_out);
+	cr_assert_str_eq(s.out, "counter 13 total 31\n");
+	cr_assert_eq(s.status, 0);
+	session_free(&s);
+}
+
+Test(gdb, catch_signal_of_guard_page)
+{
+	int lstatus;
+	const char *linux_out = native_stdout(GUEST, "x", &lstatus);
+	cr_assert(strstr(linux_out, "signal 11 code 2 addr 0x"), "%s",
+		  linux_out);
+	struct session s;
+	SESSION(&s, "x", "catch signal SIGSEGV", "continue",
+		"printf \"addr=%#lx\\n\", "
+		"$_siginfo._sifields._sigfault.si_addr",
+		"printf \"code=%d signo=%d\\n\", $_siginfo.si_code, "
+		"$_siginfo.si_signo",
+		"continue");
+	cr_assert(strstr(s.gdb_out, "Catchpoint 1 (signal SIGSEGV), main"),
+		  "%s", s.gdb_out);
+	/* The handler ran after the stop and printed what it was given. */
+	const char *g = strstr(s.out, "guard 0x");
+	cr_assert_not_null(g, "%s", s.out);
+	uint64_t guard = strtoull(g + 6, NULL, 16);
+	char handler[96];
+	snprintf(handler, sizeof(handler), "signal 11 code 2 addr 0x%" PRIx64,
+		 guard + 8);
+	cr_assert(strstr(s.out, handler), "%s", s.out);
+	cr_assert_eq(number_after(s.gdb_out, "addr="), guard + 8, "%s",
+		     s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "code=2 signo=11\n"), "%s", s.gdb_out);
+	cr_assert_eq(s.status, 3);
+	cr_assert_eq(WEXITSTATUS(lstatus), 3);
+	session_free(&s);
+}
+
+Test(gdb, monitor_pt_exact_entry)
+{
+	uint64_t bump = guest_symbol(GUEST, "bump");
+	uint64_t page = bump & ~0xfffULL;
+	/* The machine's own view of the same page at the end of a run
+	 * without gdb: runs are deterministic, so the same frame, and a
+	 * text page's bits (P, U, A; not W, not D, not NX) do not change. */
+	struct guest gr;
+	guest_open(&gr, GUEST, NULL);
+	guest_finish(&gr);
+	struct memu_pte pte;
+	memu_pte(gr.m, page, &pte);
+	guest_close(&gr);
+	cr_assert(pte.present && pte.user && pte.accessed && !pte.writable);
+
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "monitor pt %#" PRIx64, page);
+	struct session s;
+	char fcmd[64];
+	snprintf(fcmd, sizeof(fcmd), "monitor frame %#" PRIx64, pte.pfn);
+	SESSION(&s, NULL, "break bump", "continue", cmd, fcmd,
+		"monitor vmprint");
+	/* vmprint: the same entry, four levels deep. */
+	char vwant[128];
+	snprintf(vwant, sizeof(vwant),
+		 "\n .. .. .. ..%u: pte 0x%" PRIx64 " pa 0x%" PRIx64 "\n",
+		 (unsigned)((page >> 12) & 511), pte.raw, pte.pfn << 12);
+	cr_assert(strstr(s.gdb_out, vwant), "want %s in:\n%s", vwant,
+		  s.gdb_out);
+	/* The program's text: a page of its file, mapped once. */
+	char fwant[64];
+	snprintf(fwant, sizeof(fwant), "pfn 0x%" PRIx64 ": file, mapcount 1\n",
+		 pte.pfn);
+	cr_assert(strstr(s.gdb_out, fwant), "want %s in:\n%s", fwant,
+		  s.gdb_out);
+	/* The table's address is the machine's: match around it. */
+	char head[32], tail[96];
+	snprintf(head, sizeof(head), "PT[%u] at 0x",
+		 (unsigned)((page >> 12) & 511));
+	snprintf(tail, sizeof(tail),
+		 " = 0x%016" PRIx64 " p us a -> frame pfn 0x%" PRIx64 "\n",
+		 pte.raw, pte.pfn);
+	const char *h = strstr(s.gdb_out, head);
+	cr_assert_not_null(h, "%s", s.gdb_out);
+	const char *t = strstr(h, tail);
+	cr_assert(t && !memchr(h, '\n', (size_t)(t - h)),
+		  "want %s...%s in:\n%s", head, tail, s.gdb_out);
+	cr_assert_eq(pte.raw & 0xfff, 0x025); /* P, U/S, A */
+	cr_assert_eq(pte.raw >> 63, 0);	      /* executable */
+	session_free(&s);
+}
+
+Test(gdb, unmapped_memory_is_an_error)
+{
+	struct session s;
+	SESSION(&s, NULL, "x/4xb 0", "x/4xb 0x7fff00000000",
+		"print *(long *)0xffffffff80000000", "continue");
+	cr_assert(strstr(s.gdb_out, "Cannot access memory at address 0x0\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out,
+			 "Cannot access memory at address 0x7fff00000000\n"),
+		  "%s", s.gdb_out);
+	/* The kernel half is not the process's to read. */
+	cr_assert(strstr(s.gdb_out, "Cannot access memory at address "
+				    "0xffffffff80000000\n"),
+		  "%s", s.gdb_out);
+	/* No fault reached the guest, which ran on unharmed. */
+	cr_assert_str_eq(s.out, "counter 13 total 31\n");
+	cr_assert_eq(s.status, 0);
+	session_free(&s);
+}
+
+Test(gdb, memory_writes_where_the_guest_could)
+{
+	uint64_t bump = guest_symbol(GUEST, "bump");
+	char text[96];
+	snprintf(text, sizeof(text), "set var *(char *)%#" PRIx64 " = 0", bump);
+	struct session s;
+	/* .data is written (copy-on-write done) by the time bump runs; the
+	 * text is read-only. */
+	SESSION(&s, NULL, "break bump", "continue", "set var counter = 100",
+		text, "delete", "continue");
+	char want[96];
+	snprintf(want, sizeof(want),
+		 "Cannot access memory at address %#" PRIx64, bump);
+	cr_assert(strstr(s.gdb_out, want), "%s", s.gdb_out);
+	/* 100 + 1 + 2 + 3; bump returned 101, 103, 106. */
+	cr_assert_str_eq(s.out, "counter 106 total 310\n");
+	cr_assert_eq(s.status, 0);
+	session_free(&s);
+}
+
+Test(gdb, continue_is_the_same_run)
+{
+	for (int with_arg = 0; with_arg < 2; with_arg++) {
+		struct guest g;
+		if (with_arg)
+			guest_open(&g, GUEST, "x", NULL);
+		else
+			guest_open(&g, GUEST, NULL);
+		guest_finish(&g);
+		int code = memu_exit_code(&g.r);
+		char *plain = strdup(guest_stdout(&g));
+		guest_close(&g);
+		struct session s;
+		/* With x the guest takes a SIGSEGV: gdb stops there, and the
+		 * second continue passes the signal on. */
+		if (with_arg)
+			SESSION(&s, "x", "continue", "continue");
+		else
+			SESSION(&s, NULL, "continue");
+		cr_assert_str_eq(s.out, plain);
+		cr_assert_eq(s.status, code);
+		cr_assert_eq(code, with_arg ? 3 : 0);
+		free(plain);
+		session_free(&s);
+	}
+}
+
+static void bad_value(const char *value)
+{
+	int e[2];
+	cr_assert(pipe2(e, O_CLOEXEC) == 0);
+	const char *argv[] = {MEMU_BIN,		 "run", "--gdb", value,
+			      guest_path(GUEST), NULL};
+	pid_t pid = spawn(argv, e[1], e[1]);
+	close(e[1]);
+	char *err = slurp(e[0]);
+	close(e[0]);
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 2, "%s: %s", value, err);
+	char want[128];
+	snprintf(want, sizeof(want), "memu: bad --gdb %s: ", value);
+	cr_assert_eq(strncmp(err, want, strlen(want)), 0, "%s", err);
+	/* One line. */
+	cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "%s", err);
+	free(err);
+}
+
+Test(gdb, bad_values)
+{
+	bad_value("0");
+	bad_value("65536");
+	bad_value("12x");
+	bad_value("-1");
+	bad_value("unix:");
+	bad_value("example.com:1234");
+	bad_value(":1234");
+}
+
+/* ---- the protocol by hand: Ctrl-C */
+
+static void raw_put(int fd, const char *data)
+{
+	char buf[256];
+	unsigned sum = 0;
+	for (const char *p = data; *p; p++)
+		sum += (unsigned char)*p;
+	int n = snprintf(buf, sizeof(buf), "$%s#%02x", data, sum & 0xff);
+	cr_assert_eq(write(fd, buf, (size_t)n), n);
+}
+
+/* The next packet's payload (acks skipped). */
+static void raw_get(int fd, char *out, size_t size)
+{
+	char c;
+	size_t n = 0;
+	do
+		cr_assert_eq(read(fd, &c, 1), 1);
+	while (c != '$');
+	while (read(fd, &c, 1) == 1 && c != '#')
+		if (n + 1 < size)
+			out[n++] = c;
+	out[n] = '\0';
+	char cs[2];
+	cr_assert_eq(read(fd, cs, 2), 2);
+}
+
+Test(gdb, ctrl_c_stops_a_running_guest)
+{
+	char sock[64], spec[80];
+	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.raw",
+		 (int)getpid());
+	unlink(sock);
+	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	int me[2], mo[2];
+	cr_assert(pipe2(me, O_CLOEXEC) == 0 && pipe2(mo, O_CLOEXEC) == 0);
+	/* checksum of its own ELF file, a million rounds: it runs until
+	 * stopped. */
+	char file[PATH_MAX + 8];
+	snprintf(file, sizeof(file), "%s:/in", guest_path("checksum"));
+	const char *argv[] = {MEMU_BIN,
+			      "run",
+			      "--gdb",
+			      spec,
+			      "--file",
+			      file,
+			      guest_path("checksum"),
+			      "/in",
+			      "1000000",
+			      NULL};
+	pid_t pid = spawn(argv, mo[1], me[1]);
+	close(mo[1]);
+	close(me[1]);
+	char line[256];
+	size_t n = 0;
+	while (n + 1 < sizeof(line) && read(me[0], line + n, 1) == 1 &&
+	       line[n] != '\n')
+		n++;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	char r[512];
+	raw_put(fd, "QStartNoAckMode");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "OK");
+	cr_assert_eq(write(fd, "+", 1), 1);
+	raw_put(fd, "?");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05thread:1;");
+	raw_put(fd, "vCont;c");
+	cr_assert_eq(write(fd, "\003", 1), 1);
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T02thread:1;"); /* SIGINT */
+	/* Stopped in the guest's code, below the kernel half. */
+	raw_put(fd, "p10");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_eq(strlen(r), 16, "%s", r);
+	raw_put(fd, "vKill;1");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "OK");
+	close(fd);
+	char *out = slurp(mo[0]), *err = slurp(me[0]);
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 128 + SIGKILL, "%s", err);
+	cr_assert(strstr(err, "killed by SIGKILL"), "%s", err);
+	cr_assert_str_eq(out, ""); /* it never got to print */
+	free(out);
+	free(err);
+	close(mo[0]);
+	close(me[0]);
+	unlink(sock);
+}
+
+/* A free TCP port on 127.0.0.1, as the kernel picks one. */
+static unsigned free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(a);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+Test(gdb, tcp_hbreak_rwatch_awatch)
+{
+	char tcp[32];
+	snprintf(tcp, sizeof(tcp), "127.0.0.1:%u", free_port());
+	struct session s;
+	session_at(&s, tcp, NULL,
+		   (const char *const[]){"hbreak bump", "continue", "delete",
+					 "rwatch counter", "continue", "delete",
+					 "awatch counter", "continue", "delete",
+					 "continue", NULL});
+	cr_assert(strstr(s.gdb_out, "Hardware assisted breakpoint 1 at"), "%s",
+		  s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "Breakpoint 1, bump (by=by@entry=1)"), "%s",
+		  s.gdb_out);
+	/* The read of counter by bump's first instruction, then its
+	 * write by the third. */
+	cr_assert(strstr(s.gdb_out, "Hardware read watchpoint 2: counter\n\n"
+				    "Value = 7\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "Hardware access (read/write) watchpoint "
+				    "3: counter\n\nOld value = 7\nNew value = "
+				    "8\n"),
+		  "%s", s.gdb_out);
+	cr_assert_str_eq(s.out, "counter 13 total 31\n");
+	cr_assert_eq(s.status, 0);
+	session_free(&s);
+}
