@@ -5,6 +5,7 @@
  * posix_spawn must print the same bytes, for musl and glibc guests. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +84,11 @@ static void unlink_link(void)
 }
 
 /* exec_lab's output natively and under memu: the same, exit status 7
- * (the exec_child that replaced pid 1). */
-static void same_as_linux(const char *lab, const char *child)
+ * (the exec_child that replaced pid 1).  With interp, a file is put at
+ * the dynamically linked program's interpreter path in the guest only:
+ * memu runs static programs only, so that exec is ENOEXEC there where
+ * Linux would run the interpreter (docs/processes.md). */
+static void run_lab(const char *lab, const char *child, bool interp)
 {
 	make_dir(child);
 	int status;
@@ -123,6 +127,16 @@ static void same_as_linux(const char *lab, const char *child)
 	snprintf(spec, sizeof(spec), "%s:%s", dir, dir);
 	cr_assert_eq(memu_import(g.m, spec, true, err, sizeof(err)), 0, "%s",
 		     err);
+	if (interp) {
+		snprintf(spec, sizeof(spec),
+			 "%s/text:/nonexistent/ld-memu.so.2", dir);
+		cr_assert_eq(memu_import(g.m, spec, false, err, sizeof(err)), 0,
+			     "%s", err);
+		const char *from = "interpreter missing: -1 errno 2\n";
+		char *at = strstr(linux_out, from);
+		cr_assert(at);
+		memcpy(at, "interpreter missing: -1 errno 8\n", strlen(from));
+	}
 	guest_finish(&g);
 	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT, "%s",
 		     g.r.reason ? g.r.reason : "");
@@ -135,10 +149,15 @@ static void same_as_linux(const char *lab, const char *child)
 
 Test(exec, errnos_exec_fork_spawn_and_scripts_are_linux_s)
 {
-	same_as_linux("exec_lab", "exec_child");
+	run_lab("exec_lab", "exec_child", false);
 }
 
 Test(exec, the_same_with_glibc_s_posix_spawn_and_stdio)
 {
-	same_as_linux("exec_lab_glibc", "exec_child_glibc");
+	run_lab("exec_lab_glibc", "exec_child_glibc", false);
+}
+
+Test(exec, a_dynamic_program_whose_interpreter_is_there_is_enoexec)
+{
+	run_lab("exec_lab", "exec_child", true);
 }
