@@ -1,7 +1,7 @@
 /* /proc/self/comm (and /proc/1/comm), as Linux 6.1's comm_show and
  * comm_write: the process's name (exec sets it to the basename of the
  * path it was given, cut to 15 bytes) and a newline; a write sets it to
- * the first 15 bytes written, as they are (docs/files.md). */
+ * the first 15 bytes written, as they are (docs/memory.md, "/proc"). */
 #include <errno.h>
 #include <string.h>
 

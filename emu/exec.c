@@ -178,7 +178,11 @@ static int open_exec(struct memu *m, uint64_t dirfd, const char *path,
 		return -ELOOP;
 	if (!S_ISREG(i->mode) || !i->shm || !(i->mode & 0111))
 		return -EACCES;
-	/* Its bytes now: nothing can change them before the load. */
+	/* Its bytes now: nothing can change them before the load.  A file
+	 * larger than RAM (sparse: ftruncate) would make memu hold that
+	 * much host memory: ENOMEM (docs/processes.md). */
+	if (i->size > m->cfg.ram_bytes)
+		return -ENOMEM;
 	uint8_t *bytes = malloc(i->size ? i->size : 1);
 	if (!bytes)
 		return -ENOMEM;

@@ -161,3 +161,28 @@ Test(exec, a_dynamic_program_whose_interpreter_is_there_is_enoexec)
 {
 	run_lab("exec_lab", "exec_child", true);
 }
+
+/* memu reads an exec'd file whole: one larger than RAM is ENOMEM, not a
+ * host allocation of its size (Linux, reading only the header: ENOEXEC). */
+Test(exec, a_file_larger_than_ram_is_enomem_not_a_host_allocation)
+{
+	make_dir("exec_child");
+	int status;
+	char arg[96];
+	snprintf(arg, sizeof(arg), "%s sparse", dir);
+	cr_assert_str_eq(native_stdout("exec_lab", arg, &status),
+			 "sparse 1 GiB: -1 errno 8\n");
+	cr_assert_eq(status, 0);
+	struct guest g;
+	guest_open(&g, "exec_lab", dir, "sparse", NULL);
+	char spec[160], err[256] = "";
+	snprintf(spec, sizeof(spec), "%s:%s", dir, dir);
+	cr_assert_eq(memu_import(g.m, spec, true, err, sizeof(err)), 0, "%s",
+		     err);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
+	cr_assert_eq(g.r.exit_status, 0);
+	cr_assert_str_eq(guest_stdout(&g), "sparse 1 GiB: -1 errno 12\n");
+	guest_close(&g);
+	remove_dir();
+}

@@ -52,6 +52,17 @@ int main(int argc, char **argv)
 	dir = argv[1];
 	char *args[] = {"exec_child", NULL};
 	char *env[] = {"A=1", NULL};
+	if (argc > 2 && !strcmp(argv[2], "sparse")) {
+		/* 1 GiB of hole: ENOEXEC on Linux (no ELF header), ENOMEM
+		 * under memu, which reads an exec'd file whole */
+		int fd = open(at("sparse"), O_CREAT | O_WRONLY, 0755);
+		if (fd < 0 || ftruncate(fd, 1L << 30))
+			return 3;
+		close(fd);
+		try("sparse 1 GiB", at("sparse"), args, env);
+		unlink(at("sparse"));
+		return 0;
+	}
 	try("missing", at("missing"), args, env);
 	try("directory", at("dir"), args, env);
 	try("no x bit", at("noexec"), args, env);
