@@ -46,6 +46,7 @@ struct binprm {
 			 * interpreter after the script) */
 	struct inode *inode;
 	struct dentry *dentry; /* NULL for an fd with no name */
+	const char *noname;    /* then its inode's name ("memfd:NAME") */
 	char comm[PROC_COMM_LEN];
 	uint8_t *bytes; /* the file's contents */
 	size_t size;
@@ -162,6 +163,7 @@ static int open_exec(struct memu *m, uint64_t dirfd, const char *path,
 		d = f->dentry;
 		if (!i)
 			return -EACCES; /* a pipe, a device */
+		b->noname = d ? NULL : i->name;
 	} else {
 		struct walk w;
 		int err = walk_path_at(
@@ -313,13 +315,17 @@ static void exec_commit(struct memu *m, struct binprm *b, struct mm *mm)
 	struct process *p = m->proc;
 	struct mm *old = p->mm;
 	char exe[FS_PATH_MAX];
-	if (!b->dentry || d_path(b->dentry, exe, sizeof(exe)) < 0)
+	if (b->noname)
+		snprintf(exe, sizeof(exe), "/%s (deleted)", b->noname);
+	else if (!b->dentry || d_path(b->dentry, exe, sizeof(exe)) < 0)
 		snprintf(exe, sizeof(exe), "%s", b->filename);
 	/* comm is the name the caller gave (Linux __set_task_comm with
 	 * kbasename(filename)); an fd's is its file's. */
 	const char *name = b->filename;
 	if (!strncmp(name, "/dev/fd/", 8) && b->dentry)
 		name = b->dentry->name;
+	else if (!strncmp(name, "/dev/fd/", 8) && b->noname)
+		name = b->noname;
 	const char *base = strrchr(name, '/');
 	base = base ? base + 1 : name;
 	size_t n = strnlen(base, sizeof(b->comm) - 1); /* TASK_COMM_LEN */

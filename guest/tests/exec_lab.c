@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -143,6 +144,21 @@ int main(int argc, char **argv)
 	}
 	waitpid(pid, &st, 0);
 	status("execveat dirfd, no argv", st);
+
+	/* fexecve of a memfd holding exec_child */
+	pid = fork();
+	if (pid == 0) {
+		int in = open(at("exec_child"), O_RDONLY);
+		int fd = memfd_create("prog", MFD_CLOEXEC);
+		static char buf[65536];
+		ssize_t n;
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			write(fd, buf, (size_t)n);
+		syscall(SYS_execveat, fd, "", args, env, AT_EMPTY_PATH);
+		_exit(100 + errno);
+	}
+	waitpid(pid, &st, 0);
+	status("memfd", st);
 
 	/* a script: #!DIR/exec_child arg1 */
 	pid = fork();
