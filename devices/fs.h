@@ -182,6 +182,10 @@ int shmem_fallocate(struct device_context *ctx, struct inode *i, int mode,
 /* Write bytes from the host into a regular file at off (--file). */
 int shmem_write_kernel(struct device_context *ctx, struct inode *i,
 		       uint64_t off, const void *buf, uint64_t n);
+/* Read n bytes of a regular file at off into the host buffer buf, as
+ * read(2) would (exec's image): 0, -EINVAL past the end, -EIO for a
+ * poisoned page. */
+int shmem_read_kernel(struct inode *i, uint64_t off, void *buf, uint64_t n);
 /* The path an open file shows in /proc (" (deleted)" once unlinked; a
  * memfd's "/memfd:NAME (deleted)"): its length or -errno. */
 int file_path(const struct file *f, char *buf, int size);

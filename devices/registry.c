@@ -16,7 +16,7 @@ extern const struct chardev PROC_PID(clear_refs), PROC_PID(status);
 extern const struct chardev PROC_PID(stat), PROC_PID(statm);
 extern const struct chardev PROC_PID(cmdline), PROC_PID(environ);
 extern const struct chardev PROC_PID(auxv), PROC_PID(exe);
-extern const struct chardev PROC_PID(mountinfo);
+extern const struct chardev PROC_PID(mountinfo), PROC_PID(comm);
 extern const struct chardev proc_meminfo_dev, proc_iomem_dev;
 extern const struct chardev proc_sys_vm_mmap_min_addr_dev;
 extern const struct chardev proc_sys_vm_overcommit_memory_dev;
@@ -46,6 +46,7 @@ static const struct chardev *const devices[] = {
 	PROC_PID(auxv),
 	PROC_PID(exe),
 	PROC_PID(mountinfo),
+	PROC_PID(comm),
 #undef PROC_PID
 	&proc_meminfo_dev,
 	&proc_iomem_dev,

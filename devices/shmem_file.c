@@ -90,6 +90,33 @@ static int64_t read_file(struct file *f, uint64_t ubuf, uint64_t count,
 	return (int64_t)done;
 }
 
+int shmem_read_kernel(struct inode *i, uint64_t off, void *buf, uint64_t n)
+{
+	struct mmu *m = i->fs->mmu;
+	uint8_t *dst = buf;
+	if (off > i->size || n > i->size - off)
+		return -EINVAL;
+	for (uint64_t done = 0; done < n;) {
+		uint64_t at = off + done, idx = at >> PAGE_SHIFT;
+		uint64_t k = PAGE_SIZE - (at & ~PAGE_MASK);
+		if (k > n - done)
+			k = n - done;
+		if (shmem_page_hwpoison(m, i->shm, idx))
+			return -EIO;
+		uint64_t pfn = shmem_find_page(i->shm, idx);
+		if (pfn == PFN_NONE)
+			memset(dst + done, 0, k);
+		else
+			memcpy(dst + done,
+			       (const uint8_t *)mmu_pfn_host(m, pfn) +
+				       (at & ~PAGE_MASK),
+			       k);
+		done += k;
+	}
+	file_accessed(i);
+	return 0;
+}
+
 /* Zero the bytes of the page holding `from` past it (a partial page at a
  * new end of file, or at a hole's edges). */
 static void zero_tail(struct mmu *m, struct inode *i, uint64_t from,

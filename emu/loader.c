@@ -35,7 +35,8 @@ struct elf_file {
 	GElf_Ehdr ehdr;
 	struct segment seg[MAX_SEGMENTS];
 	int nseg;
-	uint64_t phdr_vaddr; /* PT_PHDR, or 0 */
+	uint64_t phdr_vaddr;		 /* PT_PHDR, or 0 */
+	uint64_t interp_off, interp_len; /* PT_INTERP's bytes, or 0 */
 };
 
 static int read_file(const char *path, struct elf_file *f, char *err,
@@ -131,6 +132,8 @@ static int parse(const char *path, struct elf_file *f, char *err, size_t errlen)
 			break;
 		}
 		if (ph.p_type == PT_INTERP) {
+			f->interp_off = ph.p_offset;
+			f->interp_len = ph.p_filesz;
 			snprintf(why, sizeof(why),
 				 "dynamically linked (it has an "
 				 "interpreter); build it with "
@@ -299,40 +302,82 @@ static uint64_t find_phdr(const struct elf_file *f, uint64_t bias)
 	return 0;
 }
 
+/* Map and fill the parsed program into the current mm. */
+static int load_parsed(struct memu *m, const char *path, struct elf_file *f,
+		       struct exec_image *img, char *err, size_t errlen)
+{
+	int64_t bias = choose_bias(m, f);
+	if (bias < 0 ||
+	    !mm_range_usable((f->seg[0].vaddr + (uint64_t)bias) & PAGE_MASK,
+			     PAGE_ALIGN(f->seg[f->nseg - 1].vaddr +
+					(uint64_t)bias +
+					f->seg[f->nseg - 1].memsz))) {
+		snprintf(err, errlen, "%s: no room for the segments", path);
+		return -1;
+	}
+	if (map_segments(m, f, (uint64_t)bias) ||
+	    copy_segments(m, f, (uint64_t)bias)) {
+		snprintf(err, errlen,
+			 "%s: out of emulated memory while loading", path);
+		return -1;
+	}
+	const struct segment *last = &f->seg[f->nseg - 1];
+	img->load_bias = (uint64_t)bias;
+	img->entry = f->ehdr.e_entry + (uint64_t)bias;
+	img->phdr = find_phdr(f, (uint64_t)bias);
+	img->phent = f->ehdr.e_phentsize;
+	img->phnum = f->ehdr.e_phnum;
+	img->brk = PAGE_ALIGN(last->vaddr + last->memsz + (uint64_t)bias);
+	code_and_data(f, (uint64_t)bias, img);
+	return 0;
+}
+
 int load_elf(struct memu *m, const char *path, struct exec_image *img,
 	     char *err, size_t errlen)
 {
 	struct elf_file f;
 	memset(&f, 0, sizeof(f));
-	int rc = -1;
 	elf_version(EV_CURRENT);
-	if (read_file(path, &f, err, errlen) || parse(path, &f, err, errlen))
-		goto out;
-	int64_t bias = choose_bias(m, &f);
-	if (bias < 0 ||
-	    !mm_range_usable((f.seg[0].vaddr + (uint64_t)bias) & PAGE_MASK,
-			     PAGE_ALIGN(f.seg[f.nseg - 1].vaddr +
-					(uint64_t)bias +
-					f.seg[f.nseg - 1].memsz))) {
-		snprintf(err, errlen, "%s: no room for the segments", path);
-		goto out;
-	}
-	if (map_segments(m, &f, (uint64_t)bias) ||
-	    copy_segments(m, &f, (uint64_t)bias)) {
-		snprintf(err, errlen,
-			 "%s: out of emulated memory while loading", path);
-		goto out;
-	}
-	const struct segment *last = &f.seg[f.nseg - 1];
-	img->load_bias = (uint64_t)bias;
-	img->entry = f.ehdr.e_entry + (uint64_t)bias;
-	img->phdr = find_phdr(&f, (uint64_t)bias);
-	img->phent = f.ehdr.e_phentsize;
-	img->phnum = f.ehdr.e_phnum;
-	img->brk = PAGE_ALIGN(last->vaddr + last->memsz + (uint64_t)bias);
-	code_and_data(&f, (uint64_t)bias, img);
-	rc = 0;
-out:
+	int rc = -1;
+	if (!read_file(path, &f, err, errlen) && !parse(path, &f, err, errlen))
+		rc = load_parsed(m, path, &f, img, err, errlen);
 	free(f.bytes);
 	return rc;
+}
+
+int elf_exec_check(const uint8_t *bytes, size_t size, char *interp,
+		   size_t interp_size)
+{
+	struct elf_file f;
+	memset(&f, 0, sizeof(f));
+	char err[256];
+	elf_version(EV_CURRENT);
+	f.bytes = (uint8_t *)bytes;
+	f.size = size;
+	if (!parse("", &f, err, sizeof(err)))
+		return 0;
+	if (!f.interp_len)
+		return -1;
+	/* Linux load_elf_binary: ENOEXEC for an interpreter's name longer
+	 * than PATH_MAX, shorter than 2, or without its NUL. */
+	if (f.interp_len < 2 || f.interp_len > interp_size ||
+	    f.interp_off > size || f.interp_len > size - f.interp_off ||
+	    bytes[f.interp_off + f.interp_len - 1] != 0)
+		return -1;
+	memcpy(interp, bytes + f.interp_off, f.interp_len);
+	return 1;
+}
+
+int load_elf_memory(struct memu *m, const char *name, const uint8_t *bytes,
+		    size_t size, struct exec_image *img, char *err,
+		    size_t errlen)
+{
+	struct elf_file f;
+	memset(&f, 0, sizeof(f));
+	elf_version(EV_CURRENT);
+	f.bytes = (uint8_t *)bytes;
+	f.size = size;
+	if (parse(name, &f, err, errlen))
+		return -1;
+	return load_parsed(m, name, &f, img, err, errlen);
 }

@@ -197,7 +197,8 @@ int memu_load(struct memu *m, const char *path, int argc,
 	m->proc->comm = slash ? slash + 1 : m->proc->exe;
 	struct exec_image img;
 	if (load_elf(m, path, &img, err, errlen) ||
-	    build_stack(m, &img, argc, argv, err, errlen))
+	    build_stack(m, &img, argc, argv, (const char *const *)m->envp,
+			m->proc->exe, err, errlen))
 		return -1;
 	m->proc->mm->start_brk = m->proc->mm->brk = img.brk;
 	m->proc->entry = img.entry;

@@ -279,6 +279,9 @@ struct memu {
 	 * memu_poison_pfn): deliver it as the run resumes. */
 	bool signal_on_resume;
 	struct gdbstub *gdb; /* memu run --gdb (gdbstub.c), NULL: none */
+	/* execve succeeded: the syscall returns to this new entry point
+	 * with RCX and R11 zero (exec.c), or 0. */
+	uint64_t exec_entry;
 };
 
 /* sched.c: the task table and the scheduler (docs/processes.md). */
@@ -451,8 +454,19 @@ struct exec_image {
 };
 int load_elf(struct memu *m, const char *path, struct exec_image *img,
 	     char *err, size_t errlen);
+/* The same from a program's bytes (a guest file: exec.c). */
+int load_elf_memory(struct memu *m, const char *name, const uint8_t *bytes,
+		    size_t size, struct exec_image *img, char *err,
+		    size_t errlen);
+/* exec's check before its point of no return: 0 for a static program
+ * load_elf_memory can load, 1 for one with an interpreter (its path,
+ * NUL-terminated, in interp), -1 for anything else (ENOEXEC). */
+int elf_exec_check(const uint8_t *bytes, size_t size, char *interp,
+		   size_t interp_size);
+/* The initial stack: argv, envp, and execfn for AT_EXECFN. */
 int build_stack(struct memu *m, const struct exec_image *img, int argc,
-		const char *const *argv, char *err, size_t errlen);
+		const char *const *argv, const char *const *envp,
+		const char *execfn, char *err, size_t errlen);
 
 /* proc_task.c: the process as /proc shows it (devices/proc_task.h). */
 void proc_task_init(struct memu *m);

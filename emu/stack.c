@@ -55,12 +55,12 @@ static int count(const char *const *v)
 }
 
 int build_stack(struct memu *m, const struct exec_image *img, int argc,
-		const char *const *argv, char *err, size_t errlen)
+		const char *const *argv, const char *const *envp,
+		const char *execfn_str, char *err, size_t errlen)
 {
-	const char *const *envp = (const char *const *)m->envp;
 	int envc = count(envp);
 	size_t need = strings_size(argc, argv) + strings_size(envc, envp) +
-		      strlen(m->proc->exe) + 1024;
+		      strlen(execfn_str) + 1024;
 	if (need > MAX_ARG_BYTES) {
 		snprintf(err, errlen, "argument list too long");
 		return -1;
@@ -76,7 +76,7 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 	struct stack_builder b = {m->proc->mm, STACK_TOP, 0};
 	uint64_t zero = 0;
 	push_bytes(&b, &zero, sizeof(zero));
-	uint64_t execfn = push_string(&b, m->proc->exe);
+	uint64_t execfn = push_string(&b, execfn_str);
 	uint64_t *envs = calloc((size_t)envc + 1, sizeof(uint64_t));
 	uint64_t *args = calloc((size_t)argc + 1, sizeof(uint64_t));
 	if (!envs || !args) {

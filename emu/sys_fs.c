@@ -72,16 +72,21 @@ static int base_dir(struct memu *m, uint64_t dirfd, const char *path,
 	return 0;
 }
 
+int walk_path_at(struct memu *m, uint64_t dirfd, const char *path,
+		 unsigned flags, struct walk *w)
+{
+	struct dentry *base;
+	int err = path[0] ? base_dir(m, dirfd, path, &base) : -ENOENT;
+	return err ? err : fs_walk(&m->fs, base, path, flags, w);
+}
+
 /* Read and walk the path at upath relative to dirfd. */
 static int walk_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 		   unsigned flags, struct walk *w)
 {
 	struct path_buf p;
 	int err = get_path(m, upath, &p);
-	struct dentry *base;
-	if (!err)
-		err = p.s[0] ? base_dir(m, dirfd, p.s, &base) : -ENOENT;
-	return err ? err : fs_walk(&m->fs, base, p.s, flags, w);
+	return err ? err : walk_path_at(m, dirfd, p.s, flags, w);
 }
 
 /* The entry a path names, which must exist. */

@@ -47,6 +47,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[150] = sys_munlock,
 	[151] = sys_mlockall,
 	[152] = sys_munlockall,
+	[322] = sys_execveat,
 	[325] = sys_mlock2,
 	[32] = sys_dup,
 	[33] = sys_dup2,
@@ -57,6 +58,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[56] = sys_clone,
 	[57] = sys_fork,
 	[58] = sys_vfork,
+	[59] = sys_execve,
 	[61] = sys_wait4,
 	[247] = sys_waitid,
 	[109] = sys_setpgid,
@@ -249,6 +251,13 @@ void handle_syscall(uc_engine *uc, void *user)
 	/* What the syscall instruction itself does: RCX = return address,
 	 * R11 = RFLAGS. */
 	uint64_t rcx = v[7] + SYSCALL_INSN_LEN, r11 = v[8], rax = (uint64_t)ret;
+	uint64_t resume = rcx;
+	if (m->exec_entry) {
+		/* execve: the new program's registers (exec.c) */
+		resume = m->exec_entry;
+		rcx = r11 = 0;
+		m->exec_entry = 0;
+	}
 	uc_reg_write(uc, UC_X86_REG_RAX, &rax);
 	uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
 	uc_reg_write(uc, UC_X86_REG_R11, &r11);
@@ -260,7 +269,7 @@ void handle_syscall(uc_engine *uc, void *user)
 	bool restart = ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK;
 	if ((timer || restart || m->proc->restore_mask || signal_pending(m)) &&
 	    !m->stop) {
-		uc_reg_write(uc, UC_X86_REG_RIP, &rcx);
+		uc_reg_write(uc, UC_X86_REG_RIP, &resume);
 		signal_exit(m,
 			    (int64_t)v[0]); /* orig_ax, as the guest set it */
 		redirect(uc);

@@ -130,6 +130,13 @@ int64_t sys_setsid(struct memu *m, const uint64_t *a);
 int64_t sys_fork(struct memu *m, const uint64_t *a);
 int64_t sys_vfork(struct memu *m, const uint64_t *a);
 int64_t sys_clone(struct memu *m, const uint64_t *a);
+int64_t sys_execve(struct memu *m, const uint64_t *a);
+int64_t sys_execveat(struct memu *m, const uint64_t *a);
+struct walk;
+/* sys_fs.c: walk path (a host string) from dirfd's directory or the
+ * cwd, as the *at calls do; -ENOENT for "". */
+int walk_path_at(struct memu *m, uint64_t dirfd, const char *path,
+		 unsigned flags, struct walk *w);
 int64_t sys_exit(struct memu *m, const uint64_t *a);
 int64_t sys_wait4(struct memu *m, const uint64_t *a);
 int64_t sys_waitid(struct memu *m, const uint64_t *a);
