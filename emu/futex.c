@@ -120,8 +120,16 @@ static int64_t futex_requeue(struct memu *m, uint64_t uaddr, uint64_t uaddr2,
 		if (cur != *val3)
 			return -EAGAIN;
 	}
-	int n = futex_wake(m, mm, uaddr, nr_wake, FUTEX_BITSET_MATCH_ANY);
+	int n = 0;
 	struct process *w;
+	/* Exactly nr_wake here (0 wakes none), unlike FUTEX_WAKE. */
+	for (; n < nr_wake &&
+	       (w = first_waiter(m, mm, uaddr, FUTEX_BITSET_MATCH_ANY));
+	     n++) {
+		w->futex_waiting = false;
+		w->futex_woken = true;
+		wake_task(w);
+	}
 	for (int k = 0;
 	     k < nr_requeue && uaddr != uaddr2 &&
 	     (w = first_waiter(m, mm, uaddr, FUTEX_BITSET_MATCH_ANY));

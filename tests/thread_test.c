@@ -187,3 +187,19 @@ Test(thread, the_leader_leaving_first_leaves_the_process_to_the_others)
 		guest_close(&g);
 	}
 }
+
+Test(thread, futex_waiters_wake_requeue_time_out_and_take_signals_in_order)
+{
+	guest_open(&g, "futex_ops", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
+	cr_assert_eq(g.r.exit_status, 0);
+	cr_assert_str_eq(guest_stdout(&g),
+			 "wake 1: 1\n"
+			 "cmp_requeue 1, move 2: 3\n"
+			 "wake on the old word: 0\n"
+			 "wake on the new word: 2\n"
+			 "woken in order: ABCD\n"
+			 "a signal ends the wait: -4\n"
+			 "timed wait: -110 after >= 5 ms: 1\n");
+}
