@@ -203,3 +203,23 @@ Test(thread, futex_waiters_wake_requeue_time_out_and_take_signals_in_order)
 			 "a signal ends the wait: -4\n"
 			 "timed wait: -110 after >= 5 ms: 1\n");
 }
+
+Test(thread, a_child_whose_leader_left_first_is_reaped_after_its_last_thread)
+{
+	const char *guests[] = {"threads_sched", "threads_sched_glibc"};
+	const char *out = "thread: pid 1\n"
+			  "parent: waitpid pid, exited 1 status 3\n";
+	for (size_t i = 0; i < 2; i++) {
+		int status;
+		const char *native =
+			native_stdout(guests[i], "forkleader", &status);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		cr_assert_str_eq(native, out);
+		guest_open(&g, guests[i], "forkleader", NULL);
+		guest_finish(&g);
+		cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
+		cr_assert_eq(g.r.exit_status, 0);
+		cr_assert_str_eq(guest_stdout(&g), out);
+		guest_close(&g);
+	}
+}

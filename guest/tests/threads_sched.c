@@ -5,7 +5,9 @@
  *             the process;
  *   deadlock  every thread blocks on a mutex nobody unlocks;
  *   leader    main leaves with pthread_exit, the other thread ends the
- *             process with exit(3). */
+ *             process with exit(3);
+ *   forkleader  the same in a child: its parent's waitpid sees the
+ *             child's pid with status 3 once the last thread is gone. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile long counter;
@@ -84,6 +87,19 @@ int main(int argc, char **argv)
 		pthread_create(&a, NULL, locker, NULL);
 		pthread_join(a, NULL);
 		printf("not reached\n");
+	} else if (!strcmp(mode, "forkleader")) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			pthread_create(&a, NULL, survivor,
+				       (void *)(intptr_t)getpid());
+			started = 1;
+			pthread_exit(NULL);
+		}
+		int status = 0;
+		pid_t w = waitpid(pid, &status, 0);
+		printf("parent: waitpid %s, exited %d status %d\n",
+		       w == pid ? "pid" : "?", WIFEXITED(status),
+		       WEXITSTATUS(status));
 	} else if (!strcmp(mode, "leader")) {
 		pthread_create(&a, NULL, survivor, (void *)(intptr_t)getpid());
 		started = 1;
