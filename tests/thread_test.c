@@ -33,6 +33,7 @@ TestSuite(thread, .fini = teardown);
 	"tgkill: 0, handled by thread 1\n"                                     \
 	"tgkill to another tgid: -1 errno 3\n"                                 \
 	"SIGSEGV handled by thread 2\n"                                        \
+	"munmap in a thread: read 42 before, then SIGSEGV in thread 0\n"       \
 	"futex wait, word differs: -11\n"                                      \
 	"futex wait, 1 ms: -110\n"                                             \
 	"futex wake, nobody: 0\n"                                              \

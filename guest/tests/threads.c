@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +127,35 @@ static void *faulter(void *arg)
 	return NULL;
 }
 
+static char *volatile shared_page;
+
+static void *unmapper(void *arg)
+{
+	(void)arg;
+	munmap(shared_page, 4096);
+	return NULL;
+}
+
+/* One address space: a page another thread unmaps is gone for main at
+ * once, though main's TLB had it. */
+static void unmapped(void)
+{
+	shared_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	shared_page[0] = 42;
+	int before = shared_page[0];
+	pthread_t t;
+	segv_by = -1;
+	pthread_create(&t, NULL, unmapper, NULL);
+	pthread_join(t, NULL);
+	if (!sigsetjmp(segv_jmp, 1))
+		printf("after munmap: %d\n", shared_page[0]);
+	else
+		printf("munmap in a thread: read %d before, then SIGSEGV in "
+		       "thread %d\n",
+		       before, segv_by);
+}
+
 static void signals(void)
 {
 	signal(SIGUSR1, on_usr1);
@@ -145,6 +175,7 @@ static void signals(void)
 	pthread_create(&t, NULL, faulter, (void *)2);
 	pthread_join(t, NULL);
 	printf("SIGSEGV handled by thread %d\n", segv_by);
+	unmapped();
 }
 
 /* ---- futex errnos */
