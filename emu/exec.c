@@ -339,9 +339,14 @@ static void exec_commit(struct memu *m, struct binprm *b, struct mm *mm)
 		wake_task(p->vfork_parent);
 		p->vfork_parent = NULL;
 	}
+	/* de_thread: the process's other threads end here (the caller
+	 * keeps its own tid, where Linux gives it the leader's: not yet,
+	 * docs/processes.md). */
+	zap_other_threads(m);
 	sched_account(m);
 	mm_flush_tlb(old);
 	p->mm = mm;
+	p->group_leader->mm = mm;
 	m->devices.mm = mm;
 	uint64_t cr3 = pt_root(mm);
 	uc_reg_write(m->uc, UC_X86_REG_CR3, &cr3);
@@ -354,10 +359,10 @@ static void exec_commit(struct memu *m, struct binprm *b, struct mm *mm)
 
 	/* do_close_on_exec, flush_signal_handlers, the alternate stack */
 	for (int fd = 0; fd < PROC_FDS; fd++)
-		if (p->fds[fd] && p->cloexec[fd])
+		if (p->files->fds[fd] && p->files->cloexec[fd])
 			fd_close(m, (uint64_t)fd);
 	for (int sig = 1; sig <= 64; sig++) {
-		struct guest_sigaction *ka = &p->sigactions[sig];
+		struct guest_sigaction *ka = &p->sighand->action[sig];
 		uint64_t h = ka->handler == GUEST_SIG_IGN ? GUEST_SIG_IGN
 							  : GUEST_SIG_DFL;
 		*ka = (struct guest_sigaction){h, 0, 0, 0};

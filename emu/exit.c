@@ -52,45 +52,58 @@ static bool notify_parent(struct memu *m, struct process *c)
 	struct process *p = c->parent;
 	if (!p)
 		return false;
-	const struct guest_sigaction *ka = &p->sigactions[SIGCHLD];
+	const struct guest_sigaction *ka = &p->sighand->action[SIGCHLD];
 	bool autoreap = c->exit_signal == SIGCHLD &&
 			(ka->handler == GUEST_SIG_IGN ||
 			 (ka->flags & 0x00000002 /* SA_NOCLDWAIT */));
-	if (c->exit_signal && p->state != TASK_ZOMBIE) {
+	struct process *t = signal_target(m, p);
+	if (c->exit_signal && t) {
 		struct guest_siginfo info;
 		child_info(c, &info);
 		struct process *cur = m->proc;
-		m->proc = p; /* send_signal queues to m->proc: data only */
+		m->proc = t; /* send_signal queues to m->proc: data only */
 		send_signal(m, c->exit_signal, &info, false);
 		m->proc = cur;
+		complete_signal(m, t, c->exit_signal);
 	}
-	if (p->state == TASK_BLOCKED && p->wait_child)
-		wake_task(p);
-	signal_wake(p);
+	/* Any thread of the parent may wait for it (Linux do_wait's
+	 * thread-group walk). */
+	for (unsigned i = 0; i < m->ntasks; i++) {
+		struct process *w = m->tasks[i];
+		if (same_thread_group(w, p) && w->state == TASK_BLOCKED &&
+		    w->wait_child)
+			wake_task(w);
+	}
 	return autoreap;
 }
 
 void do_exit(struct memu *m, int code)
 {
-	struct process *p = m->proc;
+	/* The last thread of the process: the process ends, and the zombie
+	 * its parent sees is its leader (docs/processes.md, "Threads"). */
+	struct process *cur = m->proc, *p = cur->group_leader;
 	memrange_release(&m->mmu.memrange, (uint64_t)p->task.pid);
-	if (p->clear_child_tid) {
-		uint32_t zero = 0; /* then a futex wake: nobody waits yet */
-		copy_to_user(p->mm, p->clear_child_tid, &zero, sizeof(zero));
-	}
+	mm_release(m, cur);
 	files_close_all(m);
 	sigqueue_release(m);
 	sched_account(m);
-	mm_flush_tlb(p->mm);
-	mm_destroy(p->mm);
-	p->mm = NULL;
+	mm_flush_tlb(cur->mm);
+	mm_destroy(cur->mm);
+	cur->mm = p->mm = NULL;
 	m->devices.mm = NULL;
+	if (cur->cwd)
+		dput(cur->cwd);
+	cur->cwd = NULL;
 	if (p->cwd)
 		dput(p->cwd);
 	p->cwd = NULL;
+	if (cur != p) {
+		cur->state = TASK_ZOMBIE;
+		cur->exit_signal = -1; /* freed once off the CPU */
+	}
 	p->state = TASK_ZOMBIE;
 	p->exit_code = code;
-	p->itimer.expires = 0;
+	p->signal->itimer.expires = 0;
 	/* Orphans go to pid 1 (Linux forget_original_parent); their
 	 * PR_SET_PDEATHSIG signal comes now. */
 	struct process *init = find_task(m, GUEST_PID);
@@ -113,7 +126,9 @@ void do_exit(struct memu *m, int code)
 	m->stop_task = true;
 	m->resched = true;
 	uc_emu_stop(m->uc);
-	if (reap) {
+	if (reap && p != cur) {
+		task_free(m, p); /* off the CPU already */
+	} else if (reap) {
 		/* Nobody waits for it: gone now.  m->proc stays valid for
 		 * the run loop until the switch. */
 		p->parent = NULL;
@@ -121,17 +136,13 @@ void do_exit(struct memu *m, int code)
 	}
 }
 
-int64_t sys_exit(struct memu *m, const uint64_t *a)
-{
-	/* One thread per process: exit is exit_group. */
-	return sys_exit_group(m, a);
-}
-
 /* Does child c match wait4's pid (Linux eligible_pid, eligible_child)? */
 static bool eligible(const struct process *c, int type, int id, int options)
 {
 	if (c->exit_signal == -1)
 		return false; /* reaped, awaiting the switch */
+	if (c != c->group_leader)
+		return false; /* a thread is not a child */
 	switch (type) {
 	case P_PID_:
 		if (c->task.pid != id)
@@ -159,10 +170,14 @@ static int64_t do_wait(struct memu *m, int type, int id, int options,
 	bool any = false;
 	for (unsigned i = 0; i < m->ntasks; i++) {
 		struct process *c = m->tasks[i];
-		if (c->parent != p || !eligible(c, type, id, options))
+		if (c->parent != p->group_leader ||
+		    !eligible(c, type, id, options))
 			continue;
 		any = true;
-		if (c->state == TASK_ZOMBIE && (options & WEXITED_)) {
+		/* A leader is reported once its last thread is gone
+		 * (Linux delay_group_leader). */
+		if (c->state == TASK_ZOMBIE && !thread_group_live(m, c) &&
+		    (options & WEXITED_)) {
 			*out = c;
 			return c->task.pid;
 		}

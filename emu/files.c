@@ -111,8 +111,8 @@ int files_init(struct memu *m)
 int fd_install(struct memu *m, struct file *f)
 {
 	for (int fd = 0; fd < PROC_FDS; fd++)
-		if (!m->proc->fds[fd]) {
-			m->proc->fds[fd] = f;
+		if (!m->proc->files->fds[fd]) {
+			m->proc->files->fds[fd] = f;
 			return fd;
 		}
 	file_put(f); /* the caller's reference: nowhere to keep it */
@@ -123,7 +123,7 @@ struct file *fd_file(struct memu *m, uint64_t fd)
 {
 	/* Descriptors are (unsigned) ints: Linux ignores the high half. */
 	uint32_t n = (uint32_t)fd;
-	return n < PROC_FDS ? m->proc->fds[n] : NULL;
+	return n < PROC_FDS ? m->proc->files->fds[n] : NULL;
 }
 
 int fd_close(struct memu *m, uint64_t fd)
@@ -131,8 +131,8 @@ int fd_close(struct memu *m, uint64_t fd)
 	struct file *f = fd_file(m, fd);
 	if (!f)
 		return -EBADF;
-	m->proc->fds[(uint32_t)fd] = NULL;
-	m->proc->cloexec[(uint32_t)fd] = false;
+	m->proc->files->fds[(uint32_t)fd] = NULL;
+	m->proc->files->cloexec[(uint32_t)fd] = false;
 	file_put(f);
 	wake_file_waiters(m); /* a pipe end may have closed */
 	return 0;
@@ -141,6 +141,6 @@ int fd_close(struct memu *m, uint64_t fd)
 void files_close_all(struct memu *m)
 {
 	for (int fd = 0; fd < PROC_FDS; fd++)
-		if (m->proc->fds[fd])
+		if (m->proc->files->fds[fd])
 			fd_close(m, (uint64_t)fd);
 }

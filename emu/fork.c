@@ -23,6 +23,7 @@
 #define CLONE_PARENT	     0x00008000ULL
 #define CLONE_THREAD	     0x00010000ULL
 #define CLONE_NEWNS	     0x00020000ULL
+#define CLONE_SYSVSEM	     0x00040000ULL
 #define CLONE_SETTLS	     0x00080000ULL
 #define CLONE_PARENT_SETTID  0x00100000ULL
 #define CLONE_CHILD_CLEARTID 0x00200000ULL
@@ -30,14 +31,24 @@
 #define CLONE_UNTRACED	     0x00800000ULL
 #define CLONE_CHILD_SETTID   0x01000000ULL
 #define CLONE_NEWUSER	     0x10000000ULL
+#define CLONE_NEWPID	     0x20000000ULL
 
 /* What memu does: fork, vfork, and the clone flags glibc and musl pass
- * for them and for posix_spawn.  The rest (threads, shared tables,
- * namespaces) is not done yet: ENOSYS. */
+ * for them and for posix_spawn; and threads (below).  The rest (shared
+ * tables without CLONE_THREAD, namespaces) is not done yet: ENOSYS. */
 #define CLONE_SUPPORTED                                                        \
 	(CSIGNAL | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID |          \
 	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED |              \
 	 CLONE_PTRACE | CLONE_CHILD_SETTID)
+
+/* A thread: what musl's and glibc's pthread_create pass, every table
+ * shared (docs/processes.md, "Threads"). */
+#define CLONE_THREAD_NEEDS                                                     \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+#define CLONE_THREAD_SUPPORTED                                                 \
+	(CLONE_THREAD_NEEDS | CLONE_SYSVSEM | CLONE_SETTLS |                   \
+	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID |     \
+	 CLONE_DETACHED | CLONE_UNTRACED | CLONE_PTRACE | CSIGNAL)
 
 /* Linux fork_init: max_threads, from RAM (8 kernel stacks' worth of RAM
  * per thread), at least 20: fork fails with EAGAIN at that many tasks,
@@ -59,7 +70,12 @@ static int clone_flags_valid(uint64_t f)
 		return -EINVAL;
 	if ((f & CLONE_SIGHAND) && !(f & CLONE_VM))
 		return -EINVAL;
+	if ((f & CLONE_THREAD) && (f & (CLONE_NEWUSER | CLONE_NEWPID)))
+		return -EINVAL;
 	if ((f & CLONE_PIDFD) && (f & CLONE_DETACHED))
+		return -EINVAL;
+	/* clone(2)'s pidfd is parent_tid: both cannot be written. */
+	if ((f & CLONE_PIDFD) && (f & CLONE_PARENT_SETTID))
 		return -EINVAL;
 	return 0;
 }
@@ -67,10 +83,10 @@ static int clone_flags_valid(uint64_t f)
 static int copy_files(struct process *c, const struct process *p)
 {
 	for (int fd = 0; fd < PROC_FDS; fd++) {
-		c->fds[fd] = p->fds[fd];
-		c->cloexec[fd] = p->cloexec[fd];
-		if (c->fds[fd])
-			file_get(c->fds[fd]);
+		c->files->fds[fd] = p->files->fds[fd];
+		c->files->cloexec[fd] = p->files->cloexec[fd];
+		if (c->files->fds[fd])
+			file_get(c->files->fds[fd]);
 	}
 	return 0;
 }
@@ -79,13 +95,19 @@ static void copy_identity(struct memu *m, struct process *c,
 			  const struct process *p)
 {
 	int pid = c->task.pid;
+	bool thread = same_thread_group(c, p);
 	c->entry = p->entry;
 	c->initial_rsp = p->initial_rsp;
 	c->sigmask = p->sigmask;
-	c->rlim_sigpending[0] = p->rlim_sigpending[0];
-	c->rlim_sigpending[1] = p->rlim_sigpending[1];
-	memcpy(c->sigactions, p->sigactions, sizeof(c->sigactions));
-	c->altstack = p->altstack;
+	if (!thread) {
+		c->signal->rlim_sigpending[0] = p->signal->rlim_sigpending[0];
+		c->signal->rlim_sigpending[1] = p->signal->rlim_sigpending[1];
+		memcpy(c->sighand->action, p->sighand->action,
+		       sizeof(c->sighand->action));
+		/* A thread starts with no alternate stack (Linux
+		 * copy_process, CLONE_VM without CLONE_VFORK). */
+		c->altstack = p->altstack;
+	}
 	c->cwd = p->cwd;
 	dget(c->cwd);
 	c->exe = p->exe ? strdup(p->exe) : NULL;
@@ -93,13 +115,15 @@ static void copy_identity(struct memu *m, struct process *c,
 	c->comm = slash ? slash + 1 : c->exe;
 	c->task = p->task;
 	c->task.pid = pid;
-	c->task.ppid = p->task.pid;
+	c->task.ppid = thread ? p->task.ppid : p->group_leader->task.pid;
 	c->task.exe = c->exe;
 	c->task.start_ns = m->clock.ns;
 	c->vm = p->vm;
 	c->mce_process = p->mce_process;
 	c->mce_early = p->mce_early;
-	c->parent = (struct process *)p;
+	/* A process's parent is the caller's process (its leader); a
+	 * thread's is its process's. */
+	c->parent = thread ? p->parent : p->group_leader;
 }
 
 /* The child's registers: the caller's, returning 0 from the call. */
@@ -127,19 +151,26 @@ int64_t do_fork(struct memu *m, uint64_t flags, uint64_t child_stack,
 	int err = clone_flags_valid(flags);
 	if (err)
 		return err;
-	if ((flags & ~CLONE_SUPPORTED) &&
+	bool thread = flags & CLONE_THREAD;
+	if (thread && ((flags & CLONE_THREAD_NEEDS) != CLONE_THREAD_NEEDS ||
+		       (flags & ~CLONE_THREAD_SUPPORTED)))
+		return -ENOSYS; /* a thread sharing less: not yet */
+	if (!thread && (flags & ~CLONE_SUPPORTED) &&
 	    (flags & ~CLONE_SUPPORTED) != CLONE_VM)
-		return -ENOSYS; /* threads and the rest: not yet */
-	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
-		return -ENOSYS; /* a shared address space: threads, not yet */
+		return -ENOSYS; /* shared tables, namespaces: not yet */
+	if (!thread && (flags & CLONE_VM) && !(flags & CLONE_VFORK))
+		return -ENOSYS; /* a shared address space without a thread */
 	if (m->ntasks >= max_threads(m))
 		return -EAGAIN;
 	struct process *p = m->proc;
 	struct process *c = task_alloc(m);
 	if (!c)
 		return -ENOMEM;
-	c->mm = mm_fork(p->mm, NULL);
-	for (unsigned i = 0; c->mm && i < KERNEL_PAGES; i++)
+	if (thread)
+		thread_share(c, p);
+	else
+		c->mm = mm_fork(p->mm, NULL);
+	for (unsigned i = 0; !thread && c->mm && i < KERNEL_PAGES; i++)
 		if (pt_enter_kernel(c->mm, KERNEL_BASE + i * PAGE_SIZE,
 				    m->kernel_pfn + i)) {
 			mm_destroy(c->mm);
@@ -150,8 +181,9 @@ int64_t do_fork(struct memu *m, uint64_t flags, uint64_t child_stack,
 		return -ENOMEM;
 	}
 	copy_identity(m, c, p);
-	copy_files(c, p);
-	c->exit_signal = (int)(flags & CSIGNAL);
+	if (!thread)
+		copy_files(c, p);
+	c->exit_signal = thread ? 0 : (int)(flags & CSIGNAL);
 	child_regs(m, c, flags, child_stack, tls);
 	int pid = c->task.pid;
 	if (flags & CLONE_CHILD_CLEARTID)

@@ -112,6 +112,8 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 	m->cfg = *cfg;
 	m->envp = copy_env(cfg->envp);
 	rng_seed(&m->rng, cfg->seed);
+	rng_seed(&m->sched_rng, cfg->sched_seed);
+	m->slice_blocks = SCHED_SLICE_BLOCKS;
 	uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc);
 	if (e) {
 		snprintf(err, errlen, "cannot start Unicorn: %s",
@@ -132,8 +134,9 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 		memu_free(m);
 		return NULL;
 	}
-	m->proc->rlim_sigpending[0] = m->proc->rlim_sigpending[1] =
-		rlimit_sigpending_default(cfg->ram_bytes);
+	m->proc->signal->rlim_sigpending[0] =
+		m->proc->signal->rlim_sigpending[1] =
+			rlimit_sigpending_default(cfg->ram_bytes);
 	return m;
 }
 
@@ -150,6 +153,15 @@ void memu_free(struct memu *m)
 		struct process *p = m->tasks[m->ntasks - 1];
 		m->proc = p; /* files_close_all and sigqueue_release */
 		if (p->state != TASK_ZOMBIE) {
+			p->state = TASK_ZOMBIE;
+			if (thread_group_live(m, p)) {
+				/* Its process's tables go with the last. */
+				sigqueue_release_thread(m);
+				if (p->cwd)
+					dput(p->cwd);
+				task_free(m, p);
+				continue;
+			}
 			files_close_all(m);
 			sigqueue_release(m);
 			mm_destroy(p->mm); /* drops the VMAs' files */

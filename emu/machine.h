@@ -135,20 +135,48 @@ enum task_state {
 	TASK_ZOMBIE,  /* exited, not yet reaped */
 };
 
-/* A guest process (Linux task_struct with its mm, files, sighand and
- * signal: one thread per process for now, docs/processes.md). */
+/* What the threads of a process share (Linux files_struct,
+ * sighand_struct, signal_struct; docs/processes.md, "Threads"). */
+struct files_struct {
+	unsigned refs;
+	struct file *fds[PROC_FDS]; /* open files by descriptor, NULL: closed */
+	bool cloexec[PROC_FDS];	    /* FD_CLOEXEC, by descriptor */
+};
+
+struct sighand_struct {
+	unsigned refs;
+	struct guest_sigaction action[65]; /* by signal number */
+};
+
+struct signal_struct {
+	unsigned refs;
+	/* Sent to the process (kill, sigqueue, timers), not delivered. */
+	struct sigpending shared_pending;
+	/* Queued siginfos of the process's threads, against
+	 * RLIMIT_SIGPENDING (docs/signals.md, "Queued signals"). */
+	uint64_t sigqueued;
+	uint64_t rlim_sigpending[2]; /* soft, hard */
+	/* ITIMER_REAL (alarm, setitimer) on the virtual clock: expires at
+	 * clock ns `expires` (0: not armed), then every `interval` ns. */
+	struct {
+		uint64_t expires, interval;
+	} itimer;
+	/* exit_group (or a fatal signal) under way: the status every
+	 * thread exits with (Linux SIGNAL_GROUP_EXIT). */
+	bool group_exit;
+	int group_exit_code;
+};
+
+/* A guest task (Linux task_struct): a process's thread. */
 struct process {
 	struct mm *mm;	/* NULL once exited */
 	uint64_t entry; /* first user instruction */
 	uint64_t initial_rsp;
 	uint64_t tid_address;
 	uint64_t sigmask; /* blocked signals */
-	/* Sent, not delivered: to the thread (tkill, tgkill), to the
-	 * process (kill, sigqueue, timers); their queued siginfos count
-	 * against RLIMIT_SIGPENDING (docs/signals.md, "Queued signals"). */
-	struct sigpending pending, shared_pending;
-	uint64_t sigqueued;
-	uint64_t rlim_sigpending[2]; /* soft, hard */
+	/* Sent to this thread (tkill, tgkill, its own faults), not
+	 * delivered; the process's set is signal->shared_pending. */
+	struct sigpending pending;
 	/* rt_sigtimedwait's caller mask while it waits with the set it
 	 * waits for unblocked (Linux real_blocked): such signals are
 	 * blocked, so never dropped as ignored. */
@@ -157,22 +185,30 @@ struct process {
 	 * set_restore_sigmask); restored after the call otherwise. */
 	bool restore_mask;
 	uint64_t saved_mask;
-	struct guest_sigaction sigactions[65]; /* by signal number */
 	struct restart_block restart;
 	struct {
 		uint64_t sp, size; /* size 0: none (SS_DISABLE) */
 	} altstack;
-	/* ITIMER_REAL (alarm, setitimer) on the virtual clock: expires at
-	 * clock ns `expires` (0: not armed), then every `interval` ns. */
-	struct {
-		uint64_t expires, interval;
-	} itimer;
-	struct file *fds[PROC_FDS]; /* open files by descriptor, NULL: closed */
-	bool cloexec[PROC_FDS];	    /* FD_CLOEXEC, by descriptor */
-	struct dentry *cwd;	    /* the working directory */
-	char *exe;		    /* path, for VMA names and reports */
-	const char *comm;	    /* basename */
-	struct proc_task task;	    /* what /proc shows (proc_task.c) */
+	/* Shared by the threads of a process (docs/processes.md,
+	 * "Threads"): the descriptor table, the signal actions, and the
+	 * process-wide signal state; each reference-counted. */
+	struct files_struct *files;
+	struct sighand_struct *sighand;
+	struct signal_struct *signal;
+	struct process *group_leader; /* itself for a process's first task */
+	uint64_t robust_list, robust_len; /* set_robust_list */
+	/* Blocked in futex wait: the word's key (its mm and address) and
+	 * the bitset; futex_woken: a FUTEX_WAKE ended the wait. */
+	struct mm *futex_mm;
+	uint64_t futex_uaddr;
+	uint32_t futex_bitset;
+	bool futex_waiting, futex_woken;
+	uint64_t futex_seq;    /* the order waiters came in */
+	uint64_t futex_until;  /* a timed wait's deadline, across retries */
+	struct dentry *cwd;    /* the working directory */
+	char *exe;	       /* path, for VMA names and reports */
+	const char *comm;      /* basename */
+	struct proc_task task; /* what /proc shows (proc_task.c) */
 	struct {
 		bool valid;		  /* total is total_vm */
 		uint64_t total;		  /* pages */
@@ -233,12 +269,16 @@ struct memu {
 	 * the order they were made, which is the round robin's order. */
 	struct process **tasks;
 	unsigned ntasks, tasks_cap;
-	int last_pid;	      /* the last pid given out */
-	bool resched;	      /* a hook asked the run loop to switch tasks */
-	bool preempt_on;      /* the time-slice hook is installed (sched.c) */
-	bool preempt_setup;   /* install it with the CPU stopped */
-	bool stop_task;	      /* stop: only the current task ended */
-	uint64_t switches;    /* context switches */
+	int last_pid;	    /* the last pid given out */
+	bool resched;	    /* a hook asked the run loop to switch tasks */
+	bool preempt_on;    /* the time-slice hook is installed (sched.c) */
+	bool preempt_setup; /* install it with the CPU stopped */
+	bool stop_task;	    /* stop: only the current task ended */
+	uint64_t switches;  /* context switches */
+	uint64_t futex_seq; /* futex waiters so far (futex.c) */
+	/* --sched-seed: the order and slices of the scheduler (sched.c) */
+	struct rng sched_rng;
+	uint64_t slice_blocks; /* this slice's length */
 	uint64_t forks;	      /* fork, vfork and clone calls that made a task */
 	uint64_t cow_base[2]; /* FAULT_COW, FAULT_WP_REUSE at the last switch */
 	/* Each task's COW counts once it is reaped (--stats). */
@@ -313,6 +353,35 @@ bool sched_multi(const struct memu *m);
 void sched_preempt_start(struct memu *m);
 /* Fold the COW counters of the time slice into the current task. */
 void sched_account(struct memu *m);
+
+/* thread.c: what threads share, their exit (docs/processes.md,
+ * "Threads"). */
+int task_shared_alloc(struct process *p);
+void task_shared_put(struct process *p);
+/* c becomes a thread of p's process: p's mm, tables and leader. */
+void thread_share(struct process *c, struct process *p);
+bool same_thread_group(const struct process *a, const struct process *b);
+/* Live threads of p's process other than p. */
+unsigned thread_group_live(const struct memu *m, const struct process *p);
+/* CLONE_CHILD_CLEARTID at exit: clear the word, wake one waiter. */
+void mm_release(struct memu *m, struct process *p);
+/* exit_group: the other threads of the current process end. */
+void zap_other_threads(struct memu *m);
+/* A signal to process p: wake a thread of it that takes it. */
+void complete_signal(struct memu *m, struct process *p, int sig);
+/* The live task of p's process a signal to it is queued for, or NULL. */
+struct process *signal_target(struct memu *m, struct process *p);
+/* tkill, tgkill: sig to thread t's own pending set. */
+int64_t send_sig_thread(struct memu *m, struct process *t, int sig);
+
+/* futex.c */
+#define FUTEX_BITSET_MATCH_ANY 0xffffffffU
+/* Wake up to nr (at least one) waiters on (mm, uaddr) whose bitset
+ * meets bitset, first come first; how many. */
+int futex_wake(struct memu *m, struct mm *mm, uint64_t uaddr, int nr,
+	       uint32_t bitset);
+int64_t futex_wait(struct memu *m, uint64_t uaddr, uint32_t val, bool timeout,
+		   uint64_t until, uint32_t bitset);
 
 /* fork.c, exit.c */
 int64_t do_fork(struct memu *m, uint64_t flags, uint64_t child_stack,
@@ -416,6 +485,8 @@ void flush_sigqueue_mask(struct memu *m, uint64_t mask);
 uint64_t sigpending_set(const struct memu *m); /* both sets */
 bool signal_pending(const struct memu *m);     /* pending and unblocked */
 void sigqueue_release(struct memu *m);
+/* The current thread's own set only (a thread exits, its process not). */
+void sigqueue_release_thread(struct memu *m);
 /* sigframe.c: build the handler's frame and registers, or undo it. */
 int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
 		   const struct sigframe_regs *fr);

@@ -41,6 +41,8 @@ static const char usage[] =
 	"  --stats           print fault, frame, TLB, memory-type and syscall\n"
 	"                    counts on stderr when the guest ends\n"
 	"  --seed N          seed for AT_RANDOM and getrandom(2) (default 0)\n"
+	"  --sched-seed N    permute the order threads and processes run in,\n"
+	"                    reproducibly (default 0: round robin)\n"
 	"  --devmem POLICY   what /dev/mem may reach: strict (default; Linux\n"
 	"                    STRICT_DEVMEM: no RAM above 1 MiB), io-strict\n"
 	"                    (also no driver-claimed ranges above 1 MiB), open\n"
@@ -137,6 +139,7 @@ enum {
 	OPT_RAM = 1000,
 	OPT_STATS,
 	OPT_SEED,
+	OPT_SCHED_SEED,
 	OPT_ENV,
 	OPT_DEVMEM,
 	OPT_VGA,
@@ -175,6 +178,7 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"ram", required_argument, 0, OPT_RAM},
 		{"stats", no_argument, 0, OPT_STATS},
 		{"seed", required_argument, 0, OPT_SEED},
+		{"sched-seed", required_argument, 0, OPT_SCHED_SEED},
 		{"env", required_argument, 0, OPT_ENV},
 		{"devmem", required_argument, 0, OPT_DEVMEM},
 		{"vga", no_argument, 0, OPT_VGA},
@@ -215,6 +219,14 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 			/* strtoull takes "-1" and wraps; ERANGE past 2^64. */
 			if (!*optarg || *end || *optarg == '-' || errno)
 				return bad("bad --seed", optarg);
+			break;
+		}
+		case OPT_SCHED_SEED: {
+			char *end;
+			errno = 0;
+			c->cfg.sched_seed = strtoull(optarg, &end, 0);
+			if (!*optarg || *end || *optarg == '-' || errno)
+				return bad("bad --sched-seed", optarg);
 			break;
 		}
 		case OPT_DEVMEM:

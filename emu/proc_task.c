@@ -23,13 +23,13 @@ static void refresh(struct proc_task *t)
 	/* tkill and tgkill queue for the thread; kill and the timer for
 	 * the process (Linux's shared pending set). */
 	t->sig_private = p->pending.signal;
-	t->sig_shared = p->shared_pending.signal;
-	t->sig_queued = p->sigqueued;
-	t->rlim_sigpending = p->rlim_sigpending[0];
+	t->sig_shared = p->signal->shared_pending.signal;
+	t->sig_queued = p->signal->sigqueued;
+	t->rlim_sigpending = p->signal->rlim_sigpending[0];
 	t->sig_ignored = t->sig_caught = 0;
 	for (int sig = 1; sig <= 64; sig++) {
 		uint64_t bit = SIGBIT(sig);
-		uint64_t h = p->sigactions[sig].handler;
+		uint64_t h = p->sighand->action[sig].handler;
 		if (h == GUEST_SIG_IGN)
 			t->sig_ignored |= bit;
 		else if (h != GUEST_SIG_DFL)

@@ -34,10 +34,12 @@ struct process *task_alloc(struct memu *m)
 	struct process *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	if (uc_context_alloc(m->uc, &p->ctx)) {
+	if (task_shared_alloc(p) || uc_context_alloc(m->uc, &p->ctx)) {
+		task_shared_put(p);
 		free(p);
 		return NULL;
 	}
+	p->group_leader = p;
 	/* Linux alloc_pid: the next number after the last one, wrapping
 	 * to 300 past PID_MAX, skipping those in use. */
 	int pid = m->last_pid;
@@ -81,8 +83,12 @@ void task_free(struct memu *m, struct process *p)
 	for (unsigned i = 0; i < m->ntasks; i++)
 		if (m->tasks[i]->vfork_parent == p)
 			m->tasks[i]->vfork_parent = NULL;
+	for (unsigned i = 0; i < m->ntasks; i++)
+		if (m->tasks[i]->group_leader == p)
+			m->tasks[i]->group_leader = m->tasks[i];
 	if (p->ctx)
 		uc_context_free(p->ctx);
+	task_shared_put(p);
 	free(p->exe);
 	free(p);
 }
@@ -115,6 +121,7 @@ void sched_account(struct memu *m)
 void switch_to(struct memu *m, struct process *next)
 {
 	struct process *prev = m->proc;
+	next->run_blocks = 0;
 	if (prev == next)
 		return;
 	sched_account(m);
@@ -122,9 +129,13 @@ void switch_to(struct memu *m, struct process *next)
 		uc_context_save(m->uc, prev->ctx);
 	m->proc = next;
 	uc_context_restore(m->uc, next->ctx);
-	uint64_t cr3 = pt_root(next->mm);
-	uc_reg_write(m->uc, UC_X86_REG_CR3, &cr3);
-	tlb_switch_mm(&m->mmu);
+	if (prev->mm != next->mm) {
+		/* Threads of one process share the address space: no CR3
+		 * write, no flush (docs/processes.md, "Threads"). */
+		uint64_t cr3 = pt_root(next->mm);
+		uc_reg_write(m->uc, UC_X86_REG_CR3, &cr3);
+		tlb_switch_mm(&m->mmu);
+	}
 	m->devices.mm = next->mm;
 	m->devices.task = &next->task;
 	next->run_blocks = 0;
@@ -157,6 +168,7 @@ void block_current(struct memu *m, const char *what, uint64_t wake_at)
 {
 	struct process *p = m->proc;
 	p->state = TASK_BLOCKED;
+	p->futex_waiting = false; /* futex.c sets it after */
 	p->wait_what = what;
 	p->wake_at = wake_at;
 	p->woken = false;
@@ -172,7 +184,7 @@ void block_current(struct memu *m, const char *what, uint64_t wake_at)
  * unblocked included: rt_sigtimedwait's, sigsuspend's), and SIGKILL. */
 static bool signal_wakes(const struct process *p)
 {
-	uint64_t pending = p->pending.signal | p->shared_pending.signal;
+	uint64_t pending = p->pending.signal | p->signal->shared_pending.signal;
 	uint64_t wakes = p->wake_mask;
 	if (p->vfork_wait)
 		wakes = SIGBIT(SIGKILL); /* a vfork parent is killable only */
@@ -188,7 +200,8 @@ void signal_wake(struct process *p)
 /* A blocked task's ITIMER_REAL fires on the way (the clock passed it). */
 static void task_timers(struct memu *m, struct process *p)
 {
-	if (!p->itimer.expires || m->clock.ns < p->itimer.expires)
+	if (!p->signal->itimer.expires ||
+	    m->clock.ns < p->signal->itimer.expires)
 		return;
 	struct process *cur = m->proc;
 	m->proc = p; /* run_timers queues to m->proc: data only, no CPU */
@@ -201,10 +214,11 @@ static void task_timers(struct memu *m, struct process *p)
 static uint64_t wake_time(const struct process *p)
 {
 	uint64_t t = p->wake_at;
-	uint64_t h = p->sigactions[SIGALRM].handler;
-	if (p->itimer.expires && h != GUEST_SIG_IGN && !p->vfork_wait &&
-	    (p->wake_mask & SIGBIT(SIGALRM)) && (!t || p->itimer.expires < t))
-		t = p->itimer.expires;
+	uint64_t h = p->sighand->action[SIGALRM].handler;
+	if (p->signal->itimer.expires && h != GUEST_SIG_IGN && !p->vfork_wait &&
+	    (p->wake_mask & SIGBIT(SIGALRM)) &&
+	    (!t || p->signal->itimer.expires < t))
+		t = p->signal->itimer.expires;
 	return t;
 }
 
@@ -223,8 +237,31 @@ static void wake_due(struct memu *m)
 	}
 }
 
+/* With --sched-seed, the next task is one of the runnable ones drawn
+ * from the seeded generator, and its slice a length drawn from
+ * [SCHED_SLICE_BLOCKS / 16, SCHED_SLICE_BLOCKS]: the same seed, the same
+ * choices. */
+static struct process *pick_seeded(struct memu *m)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < m->ntasks; i++)
+		n += m->tasks[i]->state == TASK_RUNNING;
+	if (!n)
+		return NULL;
+	unsigned k = (unsigned)(rng_next(&m->sched_rng) % n);
+	uint64_t min = SCHED_SLICE_BLOCKS / 16;
+	m->slice_blocks =
+		min + rng_next(&m->sched_rng) % (SCHED_SLICE_BLOCKS - min + 1);
+	for (unsigned i = 0; i < m->ntasks; i++)
+		if (m->tasks[i]->state == TASK_RUNNING && !k--)
+			return m->tasks[i];
+	return NULL;
+}
+
 static struct process *pick_next(struct memu *m)
 {
+	if (m->cfg.sched_seed)
+		return pick_seeded(m);
 	unsigned at = 0;
 	for (unsigned i = 0; i < m->ntasks; i++)
 		if (m->tasks[i] == m->proc)
@@ -301,7 +338,7 @@ static void slice_block(uc_engine *uc, uint64_t address, uint32_t size,
 	(void)address;
 	(void)size;
 	struct memu *m = user;
-	if (m->probe.active || ++m->proc->run_blocks < SCHED_SLICE_BLOCKS)
+	if (m->probe.active || ++m->proc->run_blocks < m->slice_blocks)
 		return;
 	m->proc->run_blocks = 0;
 	/* A slice is time on the virtual clock too, so that a task

@@ -142,7 +142,7 @@ static bool on_altstack(struct memu *m, uint64_t sp)
 int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
 		   const struct sigframe_regs *fr)
 {
-	const struct guest_sigaction *ka = &m->proc->sigactions[sig];
+	const struct guest_sigaction *ka = &m->proc->sighand->action[sig];
 	if (!(ka->flags & GUEST_SA_RESTORER))
 		return -EFAULT; /* x86-64 has no stub in the kernel */
 	uint64_t sp = reg(m, UC_X86_REG_RSP);

@@ -12,14 +12,16 @@
 /* What a process holds ends with it. */
 static void process_ended(struct memu *m)
 {
-	memrange_release(&m->mmu.memrange, (uint64_t)m->proc->task.pid);
+	memrange_release(&m->mmu.memrange,
+			 (uint64_t)m->proc->group_leader->task.pid);
 }
 
 /* pid 1's end is the machine's (docs/processes.md); another process
  * becomes a zombie. */
 void machine_exit(struct memu *m, int status)
 {
-	if (m->proc->task.pid != GUEST_PID) {
+	zap_other_threads(m); /* exit_group: every thread */
+	if (m->proc->group_leader->task.pid != GUEST_PID) {
 		do_exit(m, (status & 0xff) << 8);
 		return;
 	}
@@ -46,7 +48,8 @@ void force_sig(struct memu *m, int sig, int code, uint64_t addr,
 	if (m->stop && !icount_resumable(m->result.stop))
 		return; /* the first fatal event wins */
 	signal_event(m, sig, code, addr, 0);
-	if (m->proc->task.pid != GUEST_PID) {
+	zap_other_threads(m); /* the whole process dies */
+	if (m->proc->group_leader->task.pid != GUEST_PID) {
 		do_exit(m, sig); /* no core dumps: RLIMIT_CORE is 0 */
 		return;
 	}
@@ -74,7 +77,7 @@ static bool default_ignored(int sig)
 
 bool sig_handler_ignored(const struct memu *m, int sig)
 {
-	uint64_t h = m->proc->sigactions[sig].handler;
+	uint64_t h = m->proc->sighand->action[sig].handler;
 	return h == GUEST_SIG_IGN ||
 	       (h == GUEST_SIG_DFL && default_ignored(sig));
 }
@@ -107,7 +110,7 @@ static void handle_signal(struct memu *m, int sig,
 			  const struct guest_siginfo *info,
 			  const struct sigframe_regs *fr, int64_t nr)
 {
-	struct guest_sigaction *ka = &m->proc->sigactions[sig];
+	struct guest_sigaction *ka = &m->proc->sighand->action[sig];
 	if (nr != -1) {
 		switch ((int64_t)reg(m, UC_X86_REG_RAX)) {
 		case -ERESTART_RESTARTBLOCK:
@@ -158,7 +161,7 @@ void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
 		if (!(sig = gdb_signal(m, sig, &gi)) || m->stop)
 			return;
 	}
-	struct guest_sigaction *ka = &m->proc->sigactions[sig];
+	struct guest_sigaction *ka = &m->proc->sighand->action[sig];
 	/* A fault the guest blocked or ignores cannot be ignored: the
 	 * default action runs (force_sig_info_to_task). */
 	if ((m->proc->sigmask & SIGBIT(sig)) || ka->handler == GUEST_SIG_IGN) {
@@ -192,29 +195,33 @@ int64_t send_sig_self(struct memu *m, int sig, int code, bool thread)
 	info.signo = sig;
 	info.code = code;
 	if (code != SI_KERNEL) /* kill, tkill: the sender's pid and uid */
-		info.u.kill.pid = m->proc->task.pid;
-	return send_signal(m, sig, &info, thread);
+		info.u.kill.pid = m->proc->group_leader->task.pid;
+	int r = send_signal(m, sig, &info, thread);
+	if (!thread && !r)
+		complete_signal(m, m->proc, sig);
+	return r;
 }
 
 int64_t send_sig_to(struct memu *m, struct process *p, int sig, int code)
 {
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
-	if (p == m->proc)
+	if (same_thread_group(p, m->proc) && m->proc->state != TASK_ZOMBIE)
 		return send_sig_self(m, sig, code, false);
-	if (sig == 0 || p->state == TASK_ZOMBIE)
+	p = signal_target(m, p);
+	if (sig == 0 || !p)
 		return 0;
 	struct guest_siginfo info;
 	memset(&info, 0, sizeof(info));
 	info.signo = sig;
 	info.code = code;
 	if (code != SI_KERNEL)
-		info.u.kill.pid = m->proc->task.pid;
+		info.u.kill.pid = m->proc->group_leader->task.pid;
 	struct process *cur = m->proc;
 	m->proc = p; /* the pending sets are m->proc's: data only */
 	int64_t r = send_signal(m, sig, &info, false);
 	m->proc = cur;
-	signal_wake(p);
+	complete_signal(m, p, sig);
 	return r;
 }
 
@@ -222,14 +229,16 @@ int64_t send_sig_to(struct memu *m, struct process *p, int sig, int code)
  * it_real_fn sends it as SEND_SIG_PRIV: si_code SI_KERNEL). */
 void run_timers(struct memu *m)
 {
-	if (!m->proc->itimer.expires || m->clock.ns < m->proc->itimer.expires)
+	if (!m->proc->signal->itimer.expires ||
+	    m->clock.ns < m->proc->signal->itimer.expires)
 		return;
-	m->proc->itimer.expires =
-		m->proc->itimer.interval
-			? m->proc->itimer.expires +
-				  (m->proc->itimer.interval > UINT64_MAX / 4
+	m->proc->signal->itimer.expires =
+		m->proc->signal->itimer.interval
+			? m->proc->signal->itimer.expires +
+				  (m->proc->signal->itimer.interval >
+						   UINT64_MAX / 4
 					   ? UINT64_MAX / 4
-					   : m->proc->itimer.interval)
+					   : m->proc->signal->itimer.interval)
 			: 0;
 	send_sig_self(m, SIGALRM, SI_KERNEL, false);
 }
@@ -239,11 +248,12 @@ void run_timers(struct memu *m)
  * expiry at or after it. */
 static void timer_skip_to(struct memu *m, uint64_t until)
 {
-	uint64_t e = m->proc->itimer.expires, iv = m->proc->itimer.interval;
+	uint64_t e = m->proc->signal->itimer.expires,
+		 iv = m->proc->signal->itimer.interval;
 	if (!e || !iv || e >= until)
 		return;
 	uint64_t d = until - e, n = d / iv + (d % iv != 0);
-	m->proc->itimer.expires =
+	m->proc->signal->itimer.expires =
 		n > (UINT64_MAX - e) / iv ? UINT64_MAX : e + n * iv;
 }
 
@@ -265,7 +275,7 @@ bool wait_interruptible(struct memu *m, bool timeout, uint64_t until)
 	for (;;) {
 		if (signal_pending(m))
 			return true;
-		uint64_t t = m->proc->itimer.expires;
+		uint64_t t = m->proc->signal->itimer.expires;
 		if (!t || (timeout && t >= end))
 			break;
 		if (m->clock.ns < t)
@@ -308,7 +318,8 @@ static int get_signal(struct memu *m, struct guest_siginfo *info)
 			if (!sig)
 				continue;
 		}
-		const struct guest_sigaction *ka = &m->proc->sigactions[sig];
+		const struct guest_sigaction *ka =
+			&m->proc->sighand->action[sig];
 		if (ka->handler == GUEST_SIG_IGN)
 			continue;
 		if (ka->handler != GUEST_SIG_DFL)
@@ -340,7 +351,7 @@ void signal_exit(struct memu *m, int64_t nr)
 			break;
 		const struct sigframe_regs none = {0, 0, 0};
 		signal_event(m, sig, info.code, 0,
-			     m->proc->sigactions[sig].handler);
+			     m->proc->sighand->action[sig].handler);
 		handle_signal(m, sig, &info, &none, nr);
 		if (m->stop)
 			return;

@@ -29,7 +29,7 @@ uint64_t rlimit_sigpending_default(uint64_t ram_bytes)
 
 uint64_t sigpending_set(const struct memu *m)
 {
-	return m->proc->pending.signal | m->proc->shared_pending.signal;
+	return m->proc->pending.signal | m->proc->signal->shared_pending.signal;
 }
 
 bool signal_pending(const struct memu *m)
@@ -43,7 +43,7 @@ static void flush_one(struct memu *m, struct sigpending *p, int sig)
 	while (q) {
 		struct sigqueue *next = q->next;
 		free(q);
-		m->proc->sigqueued--;
+		m->proc->signal->sigqueued--;
 		q = next;
 	}
 	p->head[sig] = p->tail[sig] = NULL;
@@ -56,7 +56,7 @@ void flush_sigqueue_mask(struct memu *m, uint64_t mask)
 		if (!(mask & SIGBIT(sig)))
 			continue;
 		flush_one(m, &m->proc->pending, sig);
-		flush_one(m, &m->proc->shared_pending, sig);
+		flush_one(m, &m->proc->signal->shared_pending, sig);
 	}
 }
 
@@ -81,7 +81,7 @@ int send_signal(struct memu *m, int sig, const struct guest_siginfo *info,
 	if (!prepare_signal(m, sig))
 		return 0;
 	struct sigpending *p =
-		thread ? &m->proc->pending : &m->proc->shared_pending;
+		thread ? &m->proc->pending : &m->proc->signal->shared_pending;
 	/* legacy_queue: one instance of a standard signal. */
 	if (sig < GUEST_SIGRTMIN && (p->signal & SIGBIT(sig)))
 		return 0;
@@ -90,9 +90,9 @@ int send_signal(struct memu *m, int sig, const struct guest_siginfo *info,
 	bool override = sig < GUEST_SIGRTMIN && info->code >= 0;
 	struct sigqueue *q = NULL;
 	if (sig != SIGKILL && /* never queued: nobody reads its siginfo */
-	    (override ||
-	     m->proc->sigqueued + 1 <= m->proc->rlim_sigpending[0]) &&
-	    m->proc->sigqueued < SIGQUEUE_MAX)
+	    (override || m->proc->signal->sigqueued + 1 <=
+				 m->proc->signal->rlim_sigpending[0]) &&
+	    m->proc->signal->sigqueued < SIGQUEUE_MAX)
 		q = malloc(sizeof(*q));
 	if (q) {
 		q->next = NULL;
@@ -104,7 +104,7 @@ int send_signal(struct memu *m, int sig, const struct guest_siginfo *info,
 		else
 			p->head[sig] = q;
 		p->tail[sig] = q;
-		m->proc->sigqueued++;
+		m->proc->signal->sigqueued++;
 	} else if (sig >= GUEST_SIGRTMIN && info->code != SI_USER) {
 		return -EAGAIN; /* a real-time signal from other than kill */
 	}
@@ -144,13 +144,13 @@ static void collect_signal(struct memu *m, int sig, struct sigpending *p,
 		p->tail[sig] = NULL;
 	*info = q->info;
 	free(q);
-	m->proc->sigqueued--;
+	m->proc->signal->sigqueued--;
 }
 
 int dequeue_signal(struct memu *m, uint64_t blocked, struct guest_siginfo *info)
 {
 	struct sigpending *sets[2] = {&m->proc->pending,
-				      &m->proc->shared_pending};
+				      &m->proc->signal->shared_pending};
 	for (int i = 0; i < 2; i++) {
 		int sig = next_signal(sets[i], blocked);
 		if (sig) {
@@ -164,4 +164,10 @@ int dequeue_signal(struct memu *m, uint64_t blocked, struct guest_siginfo *info)
 void sigqueue_release(struct memu *m)
 {
 	flush_sigqueue_mask(m, ~0ULL);
+}
+
+void sigqueue_release_thread(struct memu *m)
+{
+	for (int sig = 1; sig <= 64; sig++)
+		flush_one(m, &m->proc->pending, sig);
 }

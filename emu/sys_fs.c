@@ -107,7 +107,7 @@ int64_t fd_install_flags(struct memu *m, struct file *f, int flags)
 {
 	int fd = fd_install(m, f);
 	if (fd >= 0)
-		m->proc->cloexec[fd] = (flags & O_CLOEXEC) != 0;
+		m->proc->files->cloexec[fd] = (flags & O_CLOEXEC) != 0;
 	return fd;
 }
 

@@ -228,10 +228,10 @@ int64_t sys_close(struct memu *m, const uint64_t *a)
 static int64_t dup_to(struct memu *m, struct file *f, uint64_t min)
 {
 	for (uint64_t fd = min; fd < PROC_FDS; fd++)
-		if (!m->proc->fds[fd]) {
+		if (!m->proc->files->fds[fd]) {
 			file_get(f);
-			m->proc->fds[fd] = f;
-			m->proc->cloexec[fd] = false;
+			m->proc->files->fds[fd] = f;
+			m->proc->files->cloexec[fd] = false;
 			return (int64_t)fd;
 		}
 	return -EMFILE;
@@ -255,11 +255,11 @@ int64_t sys_dup3(struct memu *m, const uint64_t *a)
 		return -EINVAL;
 	if (newfd >= PROC_FDS)
 		return -EBADF;
-	if (m->proc->fds[newfd])
+	if (m->proc->files->fds[newfd])
 		fd_close(m, newfd);
 	file_get(f);
-	m->proc->fds[newfd] = f;
-	m->proc->cloexec[newfd] = (a[2] & O_CLOEXEC) != 0;
+	m->proc->files->fds[newfd] = f;
+	m->proc->files->cloexec[newfd] = (a[2] & O_CLOEXEC) != 0;
 	return newfd;
 }
 
@@ -362,13 +362,13 @@ int64_t sys_fcntl(struct memu *m, const uint64_t *a)
 			return -EINVAL;
 		int64_t fd = dup_to(m, f, a[2]);
 		if (fd >= 0)
-			m->proc->cloexec[fd] = a[1] == F_DUPFD_CLOEXEC;
+			m->proc->files->cloexec[fd] = a[1] == F_DUPFD_CLOEXEC;
 		return fd;
 	}
 	case F_GETFD:
-		return m->proc->cloexec[(uint32_t)a[0]] ? FD_CLOEXEC : 0;
+		return m->proc->files->cloexec[(uint32_t)a[0]] ? FD_CLOEXEC : 0;
 	case F_SETFD:
-		m->proc->cloexec[(uint32_t)a[0]] = a[2] & FD_CLOEXEC;
+		m->proc->files->cloexec[(uint32_t)a[0]] = a[2] & FD_CLOEXEC;
 		return 0;
 	case F_GETFL:
 		return f->flags;

@@ -85,13 +85,7 @@ int64_t sys_set_tid_address(struct memu *m, const uint64_t *a)
 {
 	m->proc->tid_address = a[0];
 	m->proc->clear_child_tid = a[0];
-	return m->proc->task.pid;
-}
-
-int64_t sys_getpid(struct memu *m, const uint64_t *a)
-{
-	(void)a;
-	return m->proc->task.pid;
+	return m->proc->task.pid; /* the tid */
 }
 
 int64_t sys_getppid(struct memu *m, const uint64_t *a)
@@ -150,8 +144,8 @@ static struct rlimit limit_of(struct memu *m, unsigned res)
 			rlimit_sigpending_default(m->cfg.ram_bytes);
 		break;
 	case RLIMIT_SIGPENDING:
-		r.rlim_cur = m->proc->rlim_sigpending[0];
-		r.rlim_max = m->proc->rlim_sigpending[1];
+		r.rlim_cur = m->proc->signal->rlim_sigpending[0];
+		r.rlim_max = m->proc->signal->rlim_sigpending[1];
 		break;
 	default:
 		break;
@@ -180,8 +174,8 @@ int64_t sys_prlimit64(struct memu *m, const uint64_t *a)
 	if (a[2] && res == RLIMIT_STACK)
 		m->proc->mm->stack_rlimit = new.rlim_cur;
 	if (a[2] && res == RLIMIT_SIGPENDING) {
-		m->proc->rlim_sigpending[0] = new.rlim_cur;
-		m->proc->rlim_sigpending[1] = new.rlim_max;
+		m->proc->signal->rlim_sigpending[0] = new.rlim_cur;
+		m->proc->signal->rlim_sigpending[1] = new.rlim_max;
 	}
 	return 0;
 }
@@ -204,12 +198,12 @@ int64_t sys_rt_sigaction(struct memu *m, const uint64_t *a)
 	struct guest_sigaction act;
 	if (a[1] && copy_from_user(m->proc->mm, &act, a[1], sizeof(act)))
 		return -EFAULT;
-	if (a[2] && copy_to_user(m->proc->mm, a[2], &m->proc->sigactions[sig],
-				 sizeof(act)))
+	if (a[2] && copy_to_user(m->proc->mm, a[2],
+				 &m->proc->sighand->action[sig], sizeof(act)))
 		return -EFAULT;
 	if (a[1]) {
 		act.mask &= ~GUEST_UNBLOCKABLE;
-		m->proc->sigactions[sig] = act;
+		m->proc->sighand->action[sig] = act;
 		/* Ignoring a pending signal discards it, every instance
 		 * (POSIX; Linux do_sigaction). */
 		if (sig_handler_ignored(m, (int)sig))
@@ -344,9 +338,10 @@ int64_t sys_rt_sigqueueinfo(struct memu *m, const uint64_t *a)
 	int err = siginfo_from_user(m, sig, a[2], &info);
 	if (err)
 		return err;
-	if (impersonates(&info, pid, m->proc->task.pid))
+	int32_t tgid = m->proc->group_leader->task.pid;
+	if (impersonates(&info, pid, tgid))
 		return -EPERM;
-	if (pid != m->proc->task.pid)
+	if (pid != tgid)
 		return -ESRCH;
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
@@ -364,7 +359,7 @@ int64_t sys_rt_tgsigqueueinfo(struct memu *m, const uint64_t *a)
 		return -EINVAL;
 	if (impersonates(&info, tid, m->proc->task.pid))
 		return -EPERM;
-	if (tid != m->proc->task.pid || tgid != m->proc->task.pid)
+	if (tid != m->proc->task.pid || tgid != m->proc->group_leader->task.pid)
 		return -ESRCH;
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
@@ -439,7 +434,7 @@ int64_t sys_sigaltstack(struct memu *m, const uint64_t *a)
 
 /* kill: to a process, to a process group (0: the caller's, -PGID), or
  * to every process but pid 1 and the caller (-1); tkill and tgkill to a
- * thread, which is its process (docs/processes.md). */
+ * thread (docs/processes.md). */
 int64_t sys_kill(struct memu *m, const uint64_t *a)
 {
 	int32_t pid = (int32_t)a[0], sig = (int32_t)a[1];
@@ -454,11 +449,14 @@ int64_t sys_kill(struct memu *m, const uint64_t *a)
 	bool any = false, self = false;
 	for (unsigned i = 0; i < m->ntasks; i++) {
 		struct process *p = m->tasks[i];
-		bool hit = pid == -1 ? p->task.pid != GUEST_PID && p != m->proc
+		if (p != p->group_leader)
+			continue; /* a process is its leader */
+		bool mine = same_thread_group(p, m->proc);
+		bool hit = pid == -1 ? p->task.pid != GUEST_PID && !mine
 				     : p->task.pgid == pgid;
 		if (!hit)
 			continue;
-		if (p == m->proc) {
+		if (mine) {
 			self = true; /* the caller's own, last */
 			continue;
 		}
@@ -475,30 +473,28 @@ int64_t sys_kill(struct memu *m, const uint64_t *a)
 	return ret;
 }
 
-static int64_t thread_kill(struct memu *m, int32_t tid, int32_t sig)
+static int64_t thread_kill(struct memu *m, int32_t tgid, int32_t tid,
+			   int32_t sig)
 {
 	struct process *p = find_task(m, tid);
-	if (!p || p->state == TASK_ZOMBIE)
+	if (!p || p->state == TASK_ZOMBIE ||
+	    (tgid > 0 && p->group_leader->task.pid != tgid))
 		return -ESRCH;
-	if (p == m->proc)
-		return send_sig_self(m, sig, SI_TKILL, true);
-	return send_sig_to(m, p, sig, SI_TKILL);
+	return send_sig_thread(m, p, sig);
 }
 
 int64_t sys_tkill(struct memu *m, const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0)
 		return -EINVAL;
-	return thread_kill(m, (int32_t)a[0], (int32_t)a[1]);
+	return thread_kill(m, 0, (int32_t)a[0], (int32_t)a[1]);
 }
 
 int64_t sys_tgkill(struct memu *m, const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0 || (int32_t)a[1] <= 0)
 		return -EINVAL;
-	if ((int32_t)a[0] != (int32_t)a[1])
-		return -ESRCH; /* one thread a process: tid is the tgid */
-	return thread_kill(m, (int32_t)a[1], (int32_t)a[2]);
+	return thread_kill(m, (int32_t)a[0], (int32_t)a[1], (int32_t)a[2]);
 }
 
 /* ---- process groups and sessions (Linux kernel/sys.c) */
@@ -564,12 +560,6 @@ int64_t sys_setsid(struct memu *m, const uint64_t *a)
 	return p->task.sid;
 }
 
-int64_t sys_set_robust_list(struct memu *m, const uint64_t *a)
-{
-	(void)m;
-	return a[1] == 24 ? 0 : -EINVAL;
-}
-
 int64_t sys_getrusage(struct memu *m, const uint64_t *a)
 {
 	int64_t who = (int32_t)a[0];
@@ -601,83 +591,6 @@ int64_t sys_sched_getaffinity(struct memu *m, const uint64_t *a)
 	uint64_t mask = 1; /* one CPU */
 	return copy_to_user(m->proc->mm, a[2], &mask, sizeof(mask)) ? -EFAULT
 								    : 8;
-}
-
-#define FUTEX_WAIT	       0
-#define FUTEX_WAKE	       1
-#define FUTEX_WAIT_BITSET      9
-#define FUTEX_WAKE_BITSET      10
-#define FUTEX_PRIVATE_FLAG     128
-#define FUTEX_CLOCK_REALTIME   256
-#define FUTEX_BITSET_MATCH_ANY 0xffffffffU
-
-/* Linux futex_wait with one thread: nobody can wake it, so only a
- * signal (ERESTARTSYS, or with a timeout ERESTART_RESTARTBLOCK: EINTR
- * even with SA_RESTART) or the timeout ends it. */
-static int64_t futex_wait(struct memu *m, uint64_t uaddr, uint32_t val,
-			  bool timeout, uint64_t until, uint32_t bitset)
-{
-	uint32_t cur;
-	if (!bitset || (uaddr & 3))
-		return -EINVAL;
-	if (copy_from_user(m->proc->mm, &cur, uaddr, sizeof(cur)))
-		return -EFAULT;
-	if (cur != val)
-		return -EAGAIN;
-	if (!wait_interruptible(m, timeout, until))
-		return -ETIMEDOUT;
-	if (!timeout)
-		return -ERESTARTSYS;
-	struct restart_block *r = &m->proc->restart;
-	r->fn = RESTART_FUTEX_WAIT;
-	r->uaddr = uaddr;
-	r->val = val;
-	r->expires = until;
-	r->bitset = bitset;
-	r->timeout = true;
-	return -ERESTART_RESTARTBLOCK;
-}
-
-int64_t sys_futex(struct memu *m, const uint64_t *a)
-{
-	int op = (int)a[1];
-	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-	bool timeout = false;
-	uint64_t until = 0;
-	if (a[3] && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)) {
-		/* futex_init_timeout: FUTEX_WAIT's is relative, the
-		 * others' absolute on CLOCK_MONOTONIC or
-		 * CLOCK_REALTIME. */
-		int err = get_timespec(m, a[3], &until);
-		if (err)
-			return err;
-		if (cmd == FUTEX_WAIT)
-			until = vclock_after(&m->clock, until);
-		else if (op & FUTEX_CLOCK_REALTIME)
-			until = until > VCLOCK_EPOCH * 1000000000ULL
-					? until - VCLOCK_EPOCH * 1000000000ULL
-					: 0;
-		timeout = true;
-	}
-	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
-		return -ENOSYS;
-	switch (cmd) {
-	case FUTEX_WAIT:
-		return futex_wait(m, a[0], (uint32_t)a[2], timeout, until,
-				  FUTEX_BITSET_MATCH_ANY);
-	case FUTEX_WAIT_BITSET:
-		return futex_wait(m, a[0], (uint32_t)a[2], timeout, until,
-				  (uint32_t)a[5]);
-	case FUTEX_WAKE_BITSET:
-		if (!(uint32_t)a[5])
-			return -EINVAL;
-		/* fallthrough */
-	case FUTEX_WAKE:
-		/* get_futex_key: the word must be aligned; nobody waits. */
-		return (a[0] & 3) ? -EINVAL : 0;
-	default:
-		return -ENOSYS;
-	}
 }
 
 /* Linux restart_syscall: carry on with what the last interrupted call

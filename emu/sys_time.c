@@ -190,10 +190,14 @@ int64_t sys_getrandom(struct memu *m, const uint64_t *a)
 	return (int64_t)done;
 }
 
+/* The next runnable task's turn (sched.c), if there is another. */
 int64_t sys_sched_yield(struct memu *m, const uint64_t *a)
 {
-	(void)m;
 	(void)a;
+	if (sched_multi(m)) {
+		m->resched = true;
+		uc_emu_stop(m->uc);
+	}
 	return 0;
 }
 
@@ -207,15 +211,15 @@ struct guest_itimerval {
 
 static uint64_t itimer_remaining(struct memu *m)
 {
-	uint64_t e = m->proc->itimer.expires;
+	uint64_t e = m->proc->signal->itimer.expires;
 	/* An expired timer whose signal is not out yet reads 1 us (Linux). */
 	return !e ? 0 : e > m->clock.ns ? e - m->clock.ns : USEC;
 }
 
 static void itimer_arm(struct memu *m, uint64_t value, uint64_t interval)
 {
-	m->proc->itimer.expires = value ? later(m->clock.ns, value) : 0;
-	m->proc->itimer.interval = value ? interval : 0;
+	m->proc->signal->itimer.expires = value ? later(m->clock.ns, value) : 0;
+	m->proc->signal->itimer.interval = value ? interval : 0;
 }
 
 static struct guest_itimerval itimer_now(struct memu *m, int which)
@@ -223,7 +227,8 @@ static struct guest_itimerval itimer_now(struct memu *m, int which)
 	struct guest_itimerval v = {0, 0, 0, 0};
 	if (which != 0)
 		return v; /* the CPU-time timers never run down here */
-	uint64_t rem = itimer_remaining(m), iv = m->proc->itimer.interval;
+	uint64_t rem = itimer_remaining(m),
+		 iv = m->proc->signal->itimer.interval;
 	v.interval_sec = (int64_t)(iv / NSEC);
 	v.interval_usec = (int64_t)(iv % NSEC / USEC);
 	v.value_sec = (int64_t)(rem / NSEC);

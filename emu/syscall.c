@@ -81,7 +81,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[131] = sys_sigaltstack,
 	[157] = sys_prctl,
 	[158] = sys_arch_prctl,
-	[186] = sys_getpid,
+	[186] = sys_gettid,
 	[200] = sys_tkill,
 	[201] = sys_time,
 	[202] = sys_futex,
@@ -98,6 +98,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[267] = sys_readlinkat,
 	[269] = sys_faccessat,
 	[273] = sys_set_robust_list,
+	[274] = sys_get_robust_list,
 	[85] = sys_creat,
 	[4] = sys_stat,
 	[6] = sys_lstat,
@@ -264,8 +265,8 @@ void handle_syscall(uc_engine *uc, void *user)
 	/* A signal the call sent, unblocked or was interrupted by runs on
 	 * the way out, with the frame holding the return to the next
 	 * instruction, or to the syscall again if it restarts. */
-	bool timer = m->proc->itimer.expires &&
-		     m->clock.ns >= m->proc->itimer.expires;
+	bool timer = m->proc->signal->itimer.expires &&
+		     m->clock.ns >= m->proc->signal->itimer.expires;
 	bool restart = ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK;
 	if ((timer || restart || m->proc->restore_mask || signal_pending(m)) &&
 	    !m->stop) {

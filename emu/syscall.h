@@ -146,6 +146,8 @@ int64_t sys_set_robust_list(struct memu *m, const uint64_t *a);
 int64_t sys_getrusage(struct memu *m, const uint64_t *a);
 int64_t sys_sched_getaffinity(struct memu *m, const uint64_t *a);
 int64_t sys_futex(struct memu *m, const uint64_t *a);
+int64_t sys_gettid(struct memu *m, const uint64_t *a);
+int64_t sys_get_robust_list(struct memu *m, const uint64_t *a);
 
 /* sys_time.c */
 int64_t sys_clock_gettime(struct memu *m, const uint64_t *a);

@@ -49,6 +49,10 @@ struct memu_config {
 	uint64_t swap_bytes;
 	const char *swap_path;
 	const char *reclaim_policy;
+	/* --sched-seed: 0 runs tasks round robin; any other value permutes
+	 * the scheduler's choices and slices reproducibly
+	 * (docs/processes.md, "The scheduler"). */
+	uint64_t sched_seed;
 };
 
 void memu_config_init(struct memu_config *cfg);

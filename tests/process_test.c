@@ -277,7 +277,7 @@ Test(process, vfork_and_clone_s_flag_checks_are_linux_s)
 			     "clone(CLONE_SIGHAND): -1 Invalid argument\n");
 }
 
-Test(process, threads_are_not_done_yet_enosys)
+Test(process, clones_sharing_less_than_a_thread_are_not_done_yet_enosys)
 {
 	guest_open(&g, "fork_vfork", "threads", NULL);
 	guest_finish(&g);

@@ -32,6 +32,9 @@
  *                                 back ROUNDS times in order: with N
  *                                 pages twice RAM, one major fault per
  *                                 page read (docs/reclaim.md)
+ *   bench_guest pingpong N        N futex round trips between two threads:
+ *                                 each wakes the other and waits for it
+ *                                 (two context switches a round trip)
  *
  * Every mode prints "checksum X" so bench/run can check that native,
  * qemu-x86_64 and memu computed the same thing; X depends only on the
@@ -45,12 +48,14 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* MAP_NORESERVE, MAP_FIXED_NOREPLACE */
 #endif
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,6 +157,46 @@ static uint64_t touch(uint64_t n)
 	uint64_t t1 = now_ns();
 	printf("elapsed_ns %llu\n", (unsigned long long)(t1 - t0));
 	return read_back(p, n, PAGE);
+}
+
+#define FUTEX_WAIT_PRIVATE_ 128
+#define FUTEX_WAKE_PRIVATE_ 129
+static uint32_t pp_word;
+
+static void pp_wait(uint32_t busy)
+{
+	while (__atomic_load_n(&pp_word, __ATOMIC_ACQUIRE) == busy)
+		syscall(SYS_futex, &pp_word, FUTEX_WAIT_PRIVATE_, busy, 0, 0,
+			0);
+}
+
+static void pp_set(uint32_t v)
+{
+	__atomic_store_n(&pp_word, v, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &pp_word, FUTEX_WAKE_PRIVATE_, 1, 0, 0, 0);
+}
+
+static void *pong(void *arg)
+{
+	uint64_t n = *(uint64_t *)arg;
+	for (uint64_t i = 0; i < n; i++) {
+		pp_wait(0); /* until main sets 1 */
+		pp_set(0);
+	}
+	return NULL;
+}
+
+static uint64_t pingpong(uint64_t n)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, pong, &n))
+		return 0;
+	for (uint64_t i = 0; i < n; i++) {
+		pp_set(1);
+		pp_wait(1); /* until the thread sets 0 */
+	}
+	pthread_join(t, NULL);
+	return n;
 }
 
 static uint64_t swapscan(uint64_t n, uint64_t rounds)
@@ -479,7 +524,7 @@ static const char usage[] =
 	"       load ITER | store ITER | chase ITER [NODES] | mprotect N |\n"
 	"       sigsegv N | mapunmap N | getppid N | sparse N STRIDE |\n"
 	"       farmaps N | nearmaps N | fileprep N | fileread N |\n"
-	"       swapscan N ROUNDS\n";
+	"       swapscan N ROUNDS | pingpong N\n";
 
 int main(int argc, char **argv)
 {
@@ -528,6 +573,8 @@ int main(int argc, char **argv)
 		sum = file_pages(a, 1);
 	else if (IS("swapscan", 2, 2))
 		sum = swapscan(a, b);
+	else if (IS("pingpong", 1, 1))
+		sum = pingpong(a);
 	else
 		goto bad;
 #undef IS
