@@ -296,3 +296,20 @@ void cmd_expect_status(const struct cmd *c, int status)
 		     "exit status %d, want %d; stdout:\n%s\nstderr:\n%s",
 		     c->status, status, c->out, c->err);
 }
+
+char *shell_output(const char *cmd, int *status)
+{
+	FILE *p = popen(cmd, "r");
+	cr_assert(p, "%s", cmd);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&out, &len);
+	cr_assert(o);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		fwrite(buf, 1, n, o);
+	fclose(o);
+	*status = pclose(p);
+	return out;
+}

@@ -82,6 +82,9 @@ void cmd_run(struct cmd *c, const char *dir, const char *const *argv,
 	     char *const *envp);
 void cmd_free(struct cmd *c);
 void cmd_expect_status(const struct cmd *c, int status);
+/* What a shell command line writes on stdout (malloc'd), and its wait
+ * status in *status. */
+char *shell_output(const char *cmd, int *status);
 /* A whole file, NUL-terminated (malloc'd); the file must exist. */
 char *slurp_path(const char *path);
 

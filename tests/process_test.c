@@ -206,18 +206,7 @@ static char *memu_run_stats(const char *guest, int *status)
 	char cmd[1024];
 	snprintf(cmd, sizeof(cmd), "%s run --stats %s 2>&1", MEMU_BIN,
 		 guest_path(guest));
-	FILE *p = popen(cmd, "r");
-	cr_assert(p);
-	char *out = NULL;
-	size_t len = 0;
-	FILE *o = open_memstream(&out, &len);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		fwrite(buf, 1, n, o);
-	fclose(o);
-	*status = pclose(p);
-	return out;
+	return shell_output(cmd, status);
 }
 
 Test(process, time_slices_let_a_spinning_parent_see_its_child)

@@ -107,18 +107,7 @@ static char *memu_run_stats(const char *opts, const char *guest,
 	char cmd[1024];
 	snprintf(cmd, sizeof(cmd), "%s run --stats %s %s %s 2>&1", MEMU_BIN,
 		 opts, guest_path(guest), args);
-	FILE *p = popen(cmd, "r");
-	cr_assert(p);
-	char *out = NULL;
-	size_t len = 0;
-	FILE *o = open_memstream(&out, &len);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		fwrite(buf, 1, n, o);
-	fclose(o);
-	*status = pclose(p);
-	return out;
+	return shell_output(cmd, status);
 }
 
 Test(thread, two_runs_with_one_seed_are_byte_identical_output_and_stats)
