@@ -291,6 +291,11 @@ struct sbuf {
 void sb_printf(struct sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void sb_json_string(struct sbuf *b, const char *s);
+/* A result line's first fields ("index", "specs"), and its last
+ * ("command") with the line closed: the line (malloc'd), or NULL. */
+void result_line_begin(struct sbuf *b, uint64_t index, const char *specs);
+char *result_line_end(struct sbuf *b, const struct campaign *c,
+		      const struct golden *g, const char *specs);
 /* A blank, then w as one shell word (quoted when it needs to be). */
 void shell_word(struct sbuf *b, const char *w);
 

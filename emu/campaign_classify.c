@@ -212,13 +212,9 @@ static enum cclass class_of(const struct campaign *c, const struct golden *g,
 	return out && err ? CLASS_MASKED : CLASS_SDC;
 }
 
-char *classify(const struct campaign *c, const struct golden *g, uint64_t index,
-	       const char *specs, const struct crun *r)
+void result_line_begin(struct sbuf *b, uint64_t index, const char *specs)
 {
-	const struct crule *rule;
-	enum cclass k = class_of(c, g, r, &rule);
-	struct sbuf b = {0};
-	sb_printf(&b, "{\"index\":%" PRIu64 ",\"specs\":[", index);
+	sb_printf(b, "{\"index\":%" PRIu64 ",\"specs\":[", index);
 	char buf[4096 * 2];
 	snprintf(buf, sizeof(buf), "%s", specs);
 	int n = 0;
@@ -227,10 +223,35 @@ char *classify(const struct campaign *c, const struct golden *g, uint64_t index,
 		if (e)
 			*e = '\0';
 		if (n)
-			sb_printf(&b, ",");
-		sb_json_string(&b, s);
+			sb_printf(b, ",");
+		sb_json_string(b, s);
 	}
-	sb_printf(&b, "],\"class\":\"%s\",\"exit\":%d", class_names[k],
+	sb_printf(b, "]");
+}
+
+char *result_line_end(struct sbuf *b, const struct campaign *c,
+		      const struct golden *g, const char *specs)
+{
+	char *cmd = repro_command(c, g, specs);
+	sb_printf(b, ",\"command\":");
+	sb_json_string(b, cmd ? cmd : "");
+	free(cmd);
+	sb_printf(b, "}");
+	if (b->oom || !cmd) {
+		free(b->s);
+		return NULL;
+	}
+	return b->s;
+}
+
+char *classify(const struct campaign *c, const struct golden *g, uint64_t index,
+	       const char *specs, const struct crun *r)
+{
+	const struct crule *rule;
+	enum cclass k = class_of(c, g, r, &rule);
+	struct sbuf b = {0};
+	result_line_begin(&b, index, specs);
+	sb_printf(&b, ",\"class\":\"%s\",\"exit\":%d", class_names[k],
 		  r->exit_code);
 	if (r->stop == MEMU_STOP_SIGNAL) {
 		char name[32];
@@ -262,14 +283,5 @@ char *classify(const struct campaign *c, const struct golden *g, uint64_t index,
 			  same(r->err, r->errlen, g->run.err, g->run.errlen)
 				  ? "same"
 				  : "different");
-	char *cmd = repro_command(c, g, specs);
-	sb_printf(&b, ",\"command\":");
-	sb_json_string(&b, cmd ? cmd : "");
-	free(cmd);
-	sb_printf(&b, "}");
-	if (b.oom || !cmd) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return result_line_end(&b, c, g, specs);
 }

@@ -658,29 +658,9 @@ char *prune_line(const struct campaign *c, const struct golden *g,
 		 uint64_t index, const char *specs, const char *why)
 {
 	struct sbuf b = {0};
-	sb_printf(&b, "{\"index\":%" PRIu64 ",\"specs\":[", index);
-	char buf[SPECS_LEN];
-	snprintf(buf, sizeof(buf), "%s", specs);
-	int n = 0;
-	for (char *s = buf, *e; *s; s = e ? e + 1 : s + strlen(s), n++) {
-		e = strchr(s, ' ');
-		if (e)
-			*e = '\0';
-		if (n)
-			sb_printf(&b, ",");
-		sb_json_string(&b, s);
-	}
+	result_line_begin(&b, index, specs);
 	sb_printf(&b,
-		  "],\"class\":\"%s\",\"pruned\":", class_names[CLASS_MASKED]);
+		  ",\"class\":\"%s\",\"pruned\":", class_names[CLASS_MASKED]);
 	sb_json_string(&b, why);
-	char *cmd = repro_command(c, g, specs);
-	sb_printf(&b, ",\"command\":");
-	sb_json_string(&b, cmd ? cmd : "");
-	free(cmd);
-	sb_printf(&b, "}");
-	if (b.oom || !cmd) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return result_line_end(&b, c, g, specs);
 }
