@@ -345,19 +345,25 @@ static void filter_add(struct golden *g, const struct inject_spec *s)
 	g->nfilters++;
 }
 
-/* How many events a trigger of s counted in the golden run's first n
- * events. */
-static uint64_t filter_before(const struct cfilter *f, uint64_t n)
+/* How many of the len ascending values a[] are below n. */
+static uint64_t count_below(const uint64_t *a, uint64_t len, uint64_t n)
 {
-	uint64_t lo = 0, hi = f->n;
+	uint64_t lo = 0, hi = len;
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		if (f->pos[mid] < n)
+		if (a[mid] < n)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* How many events a trigger of s counted in the golden run's first n
+ * events. */
+static uint64_t filter_before(const struct cfilter *f, uint64_t n)
+{
+	return count_below(f->pos, f->n, n);
 }
 
 /* The executions of the instruction at `at` in the golden run, if
@@ -379,15 +385,7 @@ static void rip_add(struct golden *g, uint64_t at)
 /* How many executions came with fewer than n instructions retired. */
 static uint64_t rip_before(const struct crip *r, uint64_t n)
 {
-	uint64_t lo = 0, hi = r->n;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (r->insns[mid] < n)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return count_below(r->insns, r->n, n);
 }
 
 /* Split specs at blanks and parse each: how many, or -1. */
