@@ -62,24 +62,6 @@ static void pt(struct memu *m, FILE *f, uint64_t va)
 		fprintf(f, "not mapped\n");
 }
 
-static void vmprint_entry(int level, unsigned index, pte_t entry,
-			  uint64_t next_pa, void *arg)
-{
-	FILE *f = arg;
-	for (int d = 4; d >= level; d--)
-		fputs(" ..", f);
-	fprintf(f, "%u: pte 0x%llx pa 0x%llx\n", index,
-		(unsigned long long)entry, (unsigned long long)next_pa);
-}
-
-/* xv6's vmprint: the whole tree, each present entry indented by its
- * depth. */
-static void vmprint(struct memu *m, FILE *f)
-{
-	fprintf(f, "page table 0x%llx\n", (unsigned long long)memu_cr3(m));
-	pt_walk_tree(gdb_process(m)->mm, vmprint_entry, f);
-}
-
 static void phys(struct memu *m, FILE *f, uint64_t pa, uint64_t len)
 {
 	if (len > PHYS_MAX)
@@ -142,7 +124,7 @@ char *gdb_monitor(struct memu *m, const char *cmd)
 	else if (!strcmp(word, "pt") && number(a1, &x))
 		pt(m, f, x);
 	else if (!strcmp(word, "vmprint"))
-		vmprint(m, f);
+		pagetable_vmprint(gdb_process(m)->mm, f);
 	else if (!strcmp(word, "vmas"))
 		memu_print_maps(m, f);
 	else if (!strcmp(word, "phys") && number(a1, &x) && number(a2, &y))

@@ -513,6 +513,10 @@ int64_t nanosleep_restart(struct memu *m);
 
 /* report.c: a frame kind's name, as --stats prints it. */
 const char *frame_kind_name(unsigned kind);
+/* Present user pages by effective memory type (pagetable_view.c). */
+void pagetable_count_types(struct memu *m, uint64_t by_type[8]);
+/* One address space's tree in xv6's vmprint format (pagetable_view.c). */
+void pagetable_vmprint(struct mm *mm, FILE *out);
 
 /* loader.c, stack.c */
 struct exec_image {

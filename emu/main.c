@@ -49,11 +49,14 @@ static const char usage[] =
 	"  --vga             print the VGA text screen (0xB8000) on stdout\n"
 	"                    when the guest ends\n"
 	"  --pagetables[=WHEN]  print the guest's address space on stdout:\n"
-	"                    its page tables, with each page's effective\n"
-	"                    memory type; WHEN is end (the default: when the\n"
-	"                    guest ends) or probe (also at every\n"
-	"                    memu_probe() stop, with the VMAs as\n"
+	"                    each VMA, then the runs of page-table entries\n"
+	"                    under it (frame, A/D and PROT_NONE bits,\n"
+	"                    effective memory type); WHEN is end (the\n"
+	"                    default: when the guest ends) or probe (also at\n"
+	"                    every memu_probe() stop, after the VMAs as\n"
 	"                    /proc/self/maps shows them)\n"
+	"  --vmprint[=WHEN]  print the whole page-table tree on stdout in\n"
+	"                    xv6's vmprint format; WHEN as for --pagetables\n"
 	"  --file HOST[:GUEST]  copy a host file into the guest's file system\n"
 	"                    before it starts (repeatable; GUEST defaults to\n"
 	"                    HOST as written, relative to /)\n"
@@ -110,6 +113,8 @@ struct cli {
 	bool vga;
 	bool pagetables;
 	bool pagetables_probe;
+	bool vmprint;
+	bool vmprint_probe;
 	const char **env;
 	size_t nenv;
 	struct {
@@ -146,6 +151,7 @@ enum {
 	OPT_MTRR,
 	OPT_MTRR_VAR,
 	OPT_PAGETABLES,
+	OPT_VMPRINT,
 	OPT_NUMA,
 	OPT_FILE,
 	OPT_DIR,
@@ -185,6 +191,7 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"mtrr", required_argument, 0, OPT_MTRR},
 		{"mtrr-var", required_argument, 0, OPT_MTRR_VAR},
 		{"pagetables", optional_argument, 0, OPT_PAGETABLES},
+		{"vmprint", optional_argument, 0, OPT_VMPRINT},
 		{"file", required_argument, 0, OPT_FILE},
 		{"dir", required_argument, 0, OPT_DIR},
 		{"numa", required_argument, 0, OPT_NUMA},
@@ -251,6 +258,14 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 				c->pagetables_probe = true;
 			else if (optarg && strcmp(optarg, "end"))
 				return bad("--pagetables takes end or probe",
+					   optarg);
+			break;
+		case OPT_VMPRINT:
+			c->vmprint = true;
+			if (optarg && !strcmp(optarg, "probe"))
+				c->vmprint_probe = true;
+			else if (optarg && strcmp(optarg, "end"))
+				return bad("--vmprint takes end or probe",
 					   optarg);
 			break;
 		case OPT_FILE:
@@ -460,14 +475,18 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		memu_run(m, &r);
 		if (r.stop != MEMU_STOP_PROBE)
 			break;
-		if (c->pagetables_probe) {
+		if (c->pagetables_probe || c->vmprint_probe) {
 			fflush(stdout);
 			printf("memu: probe %llu\n",
 			       (unsigned long long)r.probe_tag);
+		}
+		if (c->pagetables_probe) {
 			memu_print_maps(m, stdout);
 			memu_print_pagetables(m, stdout);
-			fflush(stdout);
 		}
+		if (c->vmprint_probe)
+			memu_print_vmprint(m, stdout);
+		fflush(stdout);
 	}
 	gdb_end(m);
 	fflush(stdout);
@@ -476,6 +495,8 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		memu_print_vga(m, stdout);
 	if (c->pagetables)
 		memu_print_pagetables(m, stdout);
+	if (c->vmprint)
+		memu_print_vmprint(m, stdout);
 	if (c->stats)
 		memu_print_stats(m, stderr);
 	int code = memu_exit_code(&r);

@@ -28,8 +28,6 @@ const char *frame_kind_name(unsigned kind)
 	return kind < FRAME_KINDS ? frame_names[kind] : "?";
 }
 
-static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8]);
-
 /* What the fault-injection primitives did (docs/inject.md), when any was
  * used. */
 static void print_injected(struct memu *m, FILE *out)
@@ -129,7 +127,7 @@ void memu_print_stats(struct memu *m, FILE *out)
 	print_injected(m, out);
 	inject_report(m, out);
 	uint64_t by_type[8];
-	walk_pagetables(m, NULL, by_type);
+	pagetable_count_types(m, by_type);
 	fprintf(out, "  mapped pages by memory type:");
 	for (int t = 0; t < 8; t++)
 		if (by_type[t])
@@ -225,96 +223,4 @@ void memu_print_vga(struct memu *m, FILE *out)
 	for (int c = 0; c < VGA_COLS; c++)
 		fputc('-', out);
 	fprintf(out, "+\n");
-}
-
-/* ---- the page-table dump */
-
-struct pt_run {
-	uint64_t start, end, pfn;
-	struct pt_entry e; /* the first entry's bits stand for the run */
-	enum mem_type type;
-};
-
-struct pt_dump {
-	FILE *out;
-	const struct memtype *types;
-	struct pt_run run;
-	uint64_t by_type[8]; /* present pages by effective type */
-};
-
-static void flush_run(struct pt_dump *d)
-{
-	const struct pt_run *r = &d->run;
-	if (!d->out || r->end == r->start)
-		return;
-	const struct pt_entry *e = &r->e;
-	fprintf(d->out,
-		"  %012" PRIx64 "-%012" PRIx64 " -> pfn %#" PRIx64
-		" %c%c%c%c%s%s %s\n",
-		r->start, r->end - 1, r->pfn, e->present ? 'r' : '-',
-		e->writable ? 'w' : '-', e->user ? 'u' : '-',
-		e->special ? 's' : '-', e->nocache ? " pcd" : "",
-		e->writethru ? " pwt" : "", mem_type_name(r->type));
-}
-
-/* Entries that print alike and select the same PAT entry (A, D, NX and
- * PROT_NONE do not split a run). */
-static bool same_bits(const struct pt_entry *a, const struct pt_entry *b)
-{
-	return a->present == b->present && a->writable == b->writable &&
-	       a->user == b->user && a->nocache == b->nocache &&
-	       a->writethru == b->writethru && a->pat == b->pat &&
-	       a->special == b->special;
-}
-
-static void dump_pte(struct mm *mm, uint64_t va, pte_t pte, void *arg)
-{
-	struct pt_dump *d = arg;
-	struct pt_run *r = &d->run;
-	struct pt_entry e;
-	pte_decode(pte, &e);
-	if (e.swapped && d->out && swap_entry_count(mm->mmu, &e)) {
-		/* A page on swap (docs/reclaim.md): where it is. */
-		flush_run(d);
-		r->start = r->end = 0;
-		fprintf(d->out,
-			"  %012" PRIx64 "-%012" PRIx64
-			" -> swap type %u slot %" PRIu64 "\n",
-			va, (uint64_t)(va + PAGE_SIZE - 1), e.swap_type,
-			e.swap_offset);
-		return;
-	}
-	if (!e.has_frame)
-		return; /* a hwpoison entry, or a flipped bit: no frame */
-	enum mem_type type = effective_type(
-		mtrr_type_of(d->types, e.pfn << PAGE_SHIFT),
-		pat_type_of(d->types, e.pat, e.nocache, e.writethru));
-	if (e.present)
-		d->by_type[type & 7]++;
-	bool extends = r->end > r->start && va == r->end &&
-		       e.pfn == r->pfn + ((va - r->start) >> PAGE_SHIFT) &&
-		       same_bits(&e, &r->e) && type == r->type;
-	if (!extends) {
-		flush_run(d);
-		*r = (struct pt_run){va, va, e.pfn, e, type};
-	}
-	r->end = va + PAGE_SIZE;
-}
-
-static void walk_pagetables(struct memu *m, FILE *out, uint64_t by_type[8])
-{
-	struct pt_dump d = {out, &m->mmu.memtype, {0, 0, 0, {0}, MT_UC}, {0}};
-	pt_for_each(m->proc->mm, 0, USER_VA_END, dump_pte, &d);
-	flush_run(&d);
-	memcpy(by_type, d.by_type, sizeof(d.by_type));
-}
-
-void memu_print_pagetables(struct memu *m, FILE *out)
-{
-	uint64_t by_type[8];
-	fprintf(out,
-		"page tables (CR3 %#" PRIx64 "): address range -> first pfn, "
-		"r=present w=writable u=user s=special, memory type\n",
-		memu_cr3(m));
-	walk_pagetables(m, out, by_type);
 }

@@ -289,8 +289,13 @@ int memu_read_phys(struct memu *m, uint64_t pa, void *buf, size_t len);
 void memu_vga_text(struct memu *m, char rows[25][81]);
 void memu_print_vga(struct memu *m, FILE *out);
 
-/* Every present user page: runs of address, frame, bits, memory type. */
+/* The address space: each VMA, then the runs of entries under it
+ * (address, frame, bits with Accessed, Dirty and PROT_NONE, memory type);
+ * docs/cli.md, "--pagetables". */
 void memu_print_pagetables(struct memu *m, FILE *out);
+/* The whole page-table tree in xv6's vmprint format (docs/cli.md,
+ * "--vmprint"). */
+void memu_print_vmprint(struct memu *m, FILE *out);
 /* The guest's VMAs as /proc/self/maps shows them. */
 void memu_print_maps(struct memu *m, FILE *out);
 

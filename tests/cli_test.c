@@ -664,8 +664,105 @@ Test(cli, pagetables_show_frames_bits_and_memory_types)
 	struct proc p;
 	MEMU(&p, "run", "--pagetables", guest_path("devmem_map"), "8");
 	expect_status(&p, 0);
-	cr_assert(strstr(p.out, "-> pfn 0xb8 rwus UC\n"), "stdout:\n%s", p.out);
+	/* /dev/mem's VGA window, 8 pages from pfn 0xb8: present, writable,
+	 * user, special (a PFN map), read (A, not D), not executable;
+	 * uncached. */
+	cr_assert(strstr(p.out, "-> pfn 0xb8 rwu-a-s- UC\n"), "stdout:\n%s",
+		  p.out);
 	cr_assert(strstr(p.out, "page tables (CR3 0xf000000000)"));
+	proc_free(&p);
+}
+
+/* The guest's anonymous region, as ptview.c leaves it: its address and
+ * the frames pagemap gave for pages 0, 1, 2 and 5. */
+struct ptview {
+	unsigned long long va, pfn0, pfn1, zero, pfn5;
+};
+
+static void run_ptview(struct proc *p, const char *opt, struct ptview *v)
+{
+	MEMU(p, "run", opt, guest_path("ptview"));
+	expect_status(p, 0);
+	cr_assert_eq(sscanf(p->out, "%llx %llx %llx %llx %llx", &v->va,
+			    &v->pfn0, &v->pfn1, &v->zero, &v->pfn5),
+		     5, "stdout:\n%s", p->out);
+	/* The zero frame, the first frame of RAM above the ISA hole. */
+	cr_assert_eq(v->zero, 0x100);
+	cr_assert_eq(v->pfn1, v->pfn0 + 1, "stdout:\n%s", p->out);
+}
+
+Test(cli, pagetables_show_vmas_runs_accessed_dirty_and_protnone)
+{
+	struct proc p;
+	struct ptview v;
+	run_ptview(&p, "--pagetables", &v);
+	/* mprotect split the region: 5 pages rw-p, 1 ---p, 2 rw-p.  Under
+	 * the first, pages 0-1 written (consecutive frames, one run), pages
+	 * 2-4 read (the zero frame three times: special, read-only,
+	 * accessed); under the second, page 5's frame kept with P clear and
+	 * PROT_NONE set; under the third, nothing (never touched). */
+	unsigned long long a = v.va, pg = 4096;
+	char want[1024];
+	snprintf(want, sizeof(want),
+		 "  vma %012llx-%012llx rw-p\n"
+		 "    %012llx-%012llx -> pfn %#llx rwu-ad-- WB\n"
+		 "    %012llx-%012llx -> pfn 0x100 x3 r-u-a-s- WB\n"
+		 "  vma %012llx-%012llx ---p\n"
+		 "    %012llx-%012llx -> pfn %#llx --u-ad-p WB\n"
+		 "  vma %012llx-%012llx rw-p\n",
+		 a, a + 5 * pg, a, a + 2 * pg - 1, v.pfn0, a + 2 * pg,
+		 a + 5 * pg - 1, a + 5 * pg, a + 6 * pg, a + 5 * pg,
+		 a + 6 * pg - 1, v.pfn5, a + 6 * pg, a + 8 * pg);
+	cr_assert(strstr(p.out, want), "want:\n%s\nin:\n%s", want, p.out);
+	/* The program's text: executable, read-only, its file named. */
+	cr_assert(strstr(p.out, " r-xp /"), "stdout:\n%s", p.out);
+	cr_assert(strstr(p.out, " r-uxa--- WB\n"), "stdout:\n%s", p.out);
+	proc_free(&p);
+}
+
+/* xv6's vmprint: "page table" and the root, then each present entry,
+ * depth first, " .." per level, the index, the raw entry and the
+ * address it points to, both as 16 hex digits. */
+Test(cli, vmprint_prints_the_tree_in_xv6_format)
+{
+	struct proc p;
+	struct ptview v;
+	run_ptview(&p, "--vmprint", &v);
+	const char *tree = strstr(p.out, "\npage table 0x000000f000000000\n");
+	cr_assert(tree, "stdout:\n%s", p.out);
+	/* The walk to page 0, each level's index read off the address. */
+	const char *at = tree;
+	for (int level = 4; level >= 1; level--) {
+		unsigned idx = (unsigned)(v.va >> (12 + 9 * (level - 1))) & 511;
+		char want[128] = "\n";
+		for (int d = 4; d >= level; d--)
+			strcat(want, " ..");
+		char *end = want + strlen(want);
+		snprintf(end, sizeof(want) - (size_t)(end - want), "%u: pte 0x",
+			 idx);
+		at = strstr(at, want);
+		cr_assert(at,
+			  "level %d: want %s after the previous level in:\n%s",
+			  level, want, p.out);
+	}
+	/* The leaf: NX, soft-dirty (bit 11, written since exec), D, A, U,
+	 * W, P, and the frame pagemap gave. */
+	char leaf[128];
+	snprintf(leaf, sizeof(leaf), "%u: pte 0x%016llx pa 0x%016llx\n",
+		 (unsigned)(v.va >> 12) & 511,
+		 (1ULL << 63) | v.pfn0 << 12 | 0x867, v.pfn0 << 12);
+	cr_assert(!strncmp(strchr(at, '.') + 11, leaf, strlen(leaf)),
+		  "want %s at:\n%.200s", leaf, at);
+	/* The zero frame's entries: special (bit 9), read-only, accessed. */
+	char zero[96];
+	snprintf(zero, sizeof(zero),
+		 "%u: pte 0x%016llx pa 0x0000000000100000\n",
+		 (unsigned)((v.va >> 12) + 2) & 511,
+		 (1ULL << 63) | 0x100000ULL | 0x225);
+	cr_assert(strstr(tree, zero), "want %s in:\n%s", zero, p.out);
+	proc_free(&p);
+	MEMU(&p, "run", "--vmprint=sometimes", guest_path("hello"));
+	expect_usage_error(&p, "--vmprint");
 	proc_free(&p);
 }
 

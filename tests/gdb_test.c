@@ -251,7 +251,7 @@ Test(gdb, monitor_pt_exact_entry)
 	/* vmprint: the same entry, four levels deep. */
 	char vwant[128];
 	snprintf(vwant, sizeof(vwant),
-		 "\n .. .. .. ..%u: pte 0x%" PRIx64 " pa 0x%" PRIx64 "\n",
+		 "\n .. .. .. ..%u: pte 0x%016" PRIx64 " pa 0x%016" PRIx64 "\n",
 		 (unsigned)((page >> 12) & 511), pte.raw, pte.pfn << 12);
 	cr_assert(strstr(s.gdb_out, vwant), "want %s in:\n%s", vwant,
 		  s.gdb_out);
