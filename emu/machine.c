@@ -184,6 +184,7 @@ void memu_free(struct memu *m)
 		free(m->envp[i]);
 	free(m->envp);
 	inject_log_free(&m->inject.log);
+	report_free(m);
 	free(m);
 }
 
@@ -193,6 +194,8 @@ static void machine_event(void *ctx, const struct event *e)
 {
 	struct memu *m = ctx;
 	trace_event(m, e);
+	if (m->report.on)
+		report_event(m, e);
 	if (m->inject.events)
 		inject_event(m, e);
 }
@@ -223,7 +226,7 @@ int memu_load(struct memu *m, const char *path, int argc,
 	m->loaded = true;
 	trace_begin(m);
 	/* The event point's sink: the trace and the fault triggers. */
-	if (m->trace.started || m->inject.events) {
+	if (m->trace.started || m->inject.events || m->report.on) {
 		m->mmu.events.sink = machine_event;
 		m->mmu.events.sink_ctx = m;
 	}

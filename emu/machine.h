@@ -258,6 +258,21 @@ struct bus_window {
 	uint64_t base; /* physical address of the region's first byte */
 };
 
+/* What --report's timeline keeps of one event (report_html.c). */
+struct report_mark {
+	uint64_t seq; /* the event's number */
+	uint8_t row;  /* enum fault_kind, or FAULT_KINDS: a TLB flush */
+};
+
+struct html_report {
+	bool on;
+	uint64_t seq; /* events so far, TLB fills left out */
+	uint64_t rows[FAULT_KINDS + 1];
+	struct report_mark *marks;
+	size_t n, cap;
+	uint64_t dropped; /* marks past the cap */
+};
+
 struct memu {
 	struct memu_config cfg;
 	uc_engine *uc;
@@ -312,7 +327,8 @@ struct memu {
 	char **envp;	      /* owned copy of cfg.envp */
 	struct icount icount; /* while tracing (icount.c) */
 	struct trace trace;
-	struct injector inject; /* --inject (inject.c) */
+	struct html_report report; /* --report (report_html.c) */
+	struct injector inject;	   /* --inject (inject.c) */
 	/* vm.memory_failure_early_kill (docs/inject.md) */
 	bool memory_failure_early_kill;
 	/* A signal was sent while the guest was stopped (an early kill from
@@ -513,6 +529,10 @@ int64_t nanosleep_restart(struct memu *m);
 
 /* report.c: a frame kind's name, as --stats prints it. */
 const char *frame_kind_name(unsigned kind);
+const char *fault_kind_name(unsigned kind);
+/* --report's record of the run (report_html.c). */
+void report_event(struct memu *m, const struct event *e);
+void report_free(struct memu *m);
 /* Present user pages by effective memory type (pagetable_view.c). */
 void pagetable_count_types(struct memu *m, uint64_t by_type[8]);
 /* One address space's tree in xv6's vmprint format (pagetable_view.c). */

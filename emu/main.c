@@ -81,6 +81,10 @@ static const char usage[] =
 	"                    guest's instruction count and RIP at each\n"
 	"                    (docs/trace.md); counting instructions slows\n"
 	"                    the guest while it is on\n"
+	"  --report FILE.html  write one self-contained HTML page about the\n"
+	"                    run when the guest ends: the address space, the\n"
+	"                    frames by kind, the page-table tree, a timeline\n"
+	"                    of faults and TLB flushes (docs/report.md)\n"
 	"  --trace-events LIST  only these kinds, comma-separated: fault,\n"
 	"                    pte, frame, tlb, syscall, signal, inject\n"
 	"                    (default: all)\n"
@@ -103,8 +107,8 @@ static const char usage[] =
 	"\n"
 	"exit status: the guest's; 128+N if signal N killed it; 2 for bad\n"
 	"usage or a program memu cannot load; 70 for a machine error; 74 if\n"
-	"the trace could not be written; 75 if every guest process waits\n"
-	"for another (a deadlock); 124 at --insn-limit.\n";
+	"the trace or the report could not be written; 75 if every guest\n"
+	"process waits for another (a deadlock); 124 at --insn-limit.\n";
 /* clang-format on */
 
 struct cli {
@@ -123,6 +127,7 @@ struct cli {
 	} * imports; /* --file and --dir, in order */
 	size_t nimports;
 	const char *trace;     /* --trace FILE */
+	const char *report;    /* --report FILE */
 	unsigned trace_events; /* 0: not given (all) */
 	const char **injects;  /* --inject specs, in order */
 	uint64_t insn_limit;   /* --insn-limit, 0: none */
@@ -151,6 +156,7 @@ enum {
 	OPT_MTRR,
 	OPT_MTRR_VAR,
 	OPT_PAGETABLES,
+	OPT_REPORT,
 	OPT_VMPRINT,
 	OPT_NUMA,
 	OPT_FILE,
@@ -192,6 +198,7 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"mtrr-var", required_argument, 0, OPT_MTRR_VAR},
 		{"pagetables", optional_argument, 0, OPT_PAGETABLES},
 		{"vmprint", optional_argument, 0, OPT_VMPRINT},
+		{"report", required_argument, 0, OPT_REPORT},
 		{"file", required_argument, 0, OPT_FILE},
 		{"dir", required_argument, 0, OPT_DIR},
 		{"numa", required_argument, 0, OPT_NUMA},
@@ -259,6 +266,9 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 			else if (optarg && strcmp(optarg, "end"))
 				return bad("--pagetables takes end or probe",
 					   optarg);
+			break;
+		case OPT_REPORT:
+			c->report = optarg;
 			break;
 		case OPT_VMPRINT:
 			c->vmprint = true;
@@ -443,6 +453,22 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		memu_free(m);
 		return EXIT_USAGE;
 	}
+	FILE *report = NULL;
+	if (c->report) {
+		/* Opened now, so that a path memu cannot write is said
+		 * before the guest runs. */
+		report = fopen(c->report, "w");
+		if (!report) {
+			fprintf(stderr,
+				"memu: cannot write the report: %s: %s\n",
+				c->report, strerror(errno));
+			memu_free(m);
+			if (trace)
+				fclose(trace);
+			return EXIT_USAGE;
+		}
+		memu_report_begin(m);
+	}
 	const char *what = NULL; /* the --inject that failed */
 	for (size_t i = 0; i < c->ninjects && !what; i++)
 		if (memu_inject(m, c->injects[i], err, sizeof(err)))
@@ -468,6 +494,8 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		memu_free(m);
 		if (trace)
 			fclose(trace);
+		if (report)
+			fclose(report);
 		return EXIT_USAGE;
 	}
 	struct memu_result r;
@@ -504,6 +532,11 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 	if (trace && (memu_trace_end(m) | fclose(trace))) {
 		fprintf(stderr, "memu: cannot write the trace: %s: %s\n",
 			c->trace, strerror(errno));
+		code = EXIT_TRACE;
+	}
+	if (report && (memu_write_report(m, &r, report) | fclose(report))) {
+		fprintf(stderr, "memu: cannot write the report: %s: %s\n",
+			c->report, strerror(errno));
 		code = EXIT_TRACE;
 	}
 	memu_free(m);

@@ -23,6 +23,11 @@ static const char *const frame_names[FRAME_KINDS] = {
 	"anon", "page table", "shared", "driver", "page cache",
 };
 
+const char *fault_kind_name(unsigned kind)
+{
+	return kind < FAULT_KINDS ? fault_names[kind] : "?";
+}
+
 const char *frame_kind_name(unsigned kind)
 {
 	return kind < FRAME_KINDS ? frame_names[kind] : "?";

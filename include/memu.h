@@ -293,6 +293,11 @@ void memu_print_vga(struct memu *m, FILE *out);
  * (address, frame, bits with Accessed, Dirty and PROT_NONE, memory type);
  * docs/cli.md, "--pagetables". */
 void memu_print_pagetables(struct memu *m, FILE *out);
+/* memu run --report (docs/report.md): memu_report_begin before
+ * memu_load records the run's timeline; memu_write_report writes the
+ * self-contained HTML page once the guest has ended (0, or -errno). */
+void memu_report_begin(struct memu *m);
+int memu_write_report(struct memu *m, const struct memu_result *r, FILE *out);
 /* The whole page-table tree in xv6's vmprint format (docs/cli.md,
  * "--vmprint"). */
 void memu_print_vmprint(struct memu *m, FILE *out);
