@@ -27,9 +27,11 @@ enum devmem_policy {
 	DEVMEM_OPEN,	  /* no STRICT_DEVMEM and no PAT: anything valid */
 };
 
-#define DEVICE_STATE_MAX 16
+#define DEVICE_STATE_MAX   16
+#define DEVICE_MODULES_MAX 8
 
 struct proc_task;
+struct memu_device;
 
 /* What drivers may use of the machine. */
 struct device_context {
@@ -43,6 +45,9 @@ struct device_context {
 	} state[DEVICE_STATE_MAX]; /* each driver's data in this machine */
 	int nstate;
 	struct fs *fs; /* the file system (fs.h) */
+	/* Driver modules loaded with --driver (module.h) */
+	struct memu_device *modules[DEVICE_MODULES_MAX];
+	int nmodules;
 };
 
 struct file;

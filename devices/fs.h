@@ -97,6 +97,8 @@ struct fs {
 int fs_init(struct fs *fs, struct mmu *mmu, const uint64_t *clock_ns,
 	    uint64_t epoch_ns);
 void fs_destroy(struct fs *fs);
+/* A node for dev at its path (/dev/NAME, a /proc file): 0 or -ENOMEM. */
+int fs_add_chardev(struct fs *fs, const struct chardev *dev);
 uint64_t fs_now(const struct fs *fs);
 
 /* A new inode on the root tmpfs (inode_new) or the mount dev. */

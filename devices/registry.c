@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "module.h"
 
 extern const struct chardev mem_dev, kmem_dev, zero_dev, null_dev;
 extern const struct chardev contig_dev, scatter_dev, lazy_dev;
@@ -87,6 +88,7 @@ void devices_remove(struct device_context *ctx)
 	for (int i = 0; i < ctx->nstate; i++)
 		free(ctx->state[i].data);
 	ctx->nstate = 0;
+	modules_remove(ctx);
 }
 
 void *device_data(struct device_context *ctx, const struct chardev *dev)

@@ -424,7 +424,7 @@ static struct dentry *mkdir_p(struct fs *fs, const char *path, unsigned mode)
 }
 
 /* A node for a device or /proc file at its path. */
-static int add_chardev(struct fs *fs, const struct chardev *dev)
+int fs_add_chardev(struct fs *fs, const struct chardev *dev)
 {
 	char path[FS_PATH_MAX];
 	if (!strncmp(dev->path, "/proc/self/", 11))
@@ -513,7 +513,7 @@ int fs_init(struct fs *fs, struct mmu *mmu, const uint64_t *clock_ns,
 	    !mkdir_p(fs, "/proc/1", 0555))
 		return -ENOMEM;
 	for (const struct chardev *const *d = chardev_all(); *d; d++)
-		if ((*d)->path && add_chardev(fs, *d))
+		if ((*d)->path && fs_add_chardev(fs, *d))
 			return -ENOMEM;
 	/* /proc/self: the link Linux shows for the calling process. */
 	if (fs_symlink(fs, proc, "self", "1"))

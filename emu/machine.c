@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../devices/module.h"
 #include "../mmu/mmap.h"
 #include "../mmu/pagetable.h"
 #include "../mmu/rmap.h"
@@ -186,6 +187,16 @@ void memu_free(struct memu *m)
 	inject_log_free(&m->inject.log);
 	report_free(m);
 	free(m);
+}
+
+int memu_load_driver(struct memu *m, const char *path, char *err, size_t errlen)
+{
+	if (m->loaded) {
+		snprintf(err, errlen, "%s: load drivers before the program",
+			 path);
+		return -1;
+	}
+	return module_insert(&m->devices, path, err, errlen);
 }
 
 /* ---- the event point's sink */

@@ -81,6 +81,9 @@ static const char usage[] =
 	"                    guest's instruction count and RIP at each\n"
 	"                    (docs/trace.md); counting instructions slows\n"
 	"                    the guest while it is on\n"
+	"  --driver PATH.so  load a driver module (include/memu_driver.h) as\n"
+	"                    /dev/NAME before the guest starts; repeatable\n"
+	"                    (docs/drivers.md)\n"
 	"  --report FILE.html  write one self-contained HTML page about the\n"
 	"                    run when the guest ends: the address space, the\n"
 	"                    frames by kind, the page-table tree, a timeline\n"
@@ -126,8 +129,10 @@ struct cli {
 		bool tree;
 	} * imports; /* --file and --dir, in order */
 	size_t nimports;
-	const char *trace;     /* --trace FILE */
-	const char *report;    /* --report FILE */
+	const char *trace;	/* --trace FILE */
+	const char *report;	/* --report FILE */
+	const char *drivers[8]; /* --driver PATH.so */
+	size_t ndrivers;
 	unsigned trace_events; /* 0: not given (all) */
 	const char **injects;  /* --inject specs, in order */
 	uint64_t insn_limit;   /* --insn-limit, 0: none */
@@ -157,6 +162,7 @@ enum {
 	OPT_MTRR_VAR,
 	OPT_PAGETABLES,
 	OPT_REPORT,
+	OPT_DRIVER,
 	OPT_VMPRINT,
 	OPT_NUMA,
 	OPT_FILE,
@@ -199,6 +205,7 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"pagetables", optional_argument, 0, OPT_PAGETABLES},
 		{"vmprint", optional_argument, 0, OPT_VMPRINT},
 		{"report", required_argument, 0, OPT_REPORT},
+		{"driver", required_argument, 0, OPT_DRIVER},
 		{"file", required_argument, 0, OPT_FILE},
 		{"dir", required_argument, 0, OPT_DIR},
 		{"numa", required_argument, 0, OPT_NUMA},
@@ -266,6 +273,13 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 			else if (optarg && strcmp(optarg, "end"))
 				return bad("--pagetables takes end or probe",
 					   optarg);
+			break;
+		case OPT_DRIVER:
+			if (c->ndrivers ==
+			    sizeof(c->drivers) / sizeof(*c->drivers))
+				return bad("--driver: at most 8 modules",
+					   optarg);
+			c->drivers[c->ndrivers++] = optarg;
 			break;
 		case OPT_REPORT:
 			c->report = optarg;
@@ -480,6 +494,9 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		failed = true;
 	}
 
+	for (size_t i = 0; i < c->ndrivers && !failed; i++)
+		failed = memu_load_driver(m, c->drivers[i], err, sizeof(err)) !=
+			 0;
 	for (size_t i = 0; i < c->nimports && !failed; i++)
 		failed = memu_import(m, c->imports[i].spec, c->imports[i].tree,
 				     err, sizeof(err)) != 0;

@@ -293,6 +293,12 @@ void memu_print_vga(struct memu *m, FILE *out);
  * (address, frame, bits with Accessed, Dirty and PROT_NONE, memory type);
  * docs/cli.md, "--pagetables". */
 void memu_print_pagetables(struct memu *m, FILE *out);
+/* Load a driver module (include/memu_driver.h, docs/drivers.md
+ * "Modules") as /dev/NAME, before memu_load: 0, or -1 with the reason in
+ * err. */
+int memu_load_driver(struct memu *m, const char *path, char *err,
+		     size_t errlen);
+
 /* memu run --report (docs/report.md): memu_report_begin before
  * memu_load records the run's timeline; memu_write_report writes the
  * self-contained HTML page once the guest has ended (0, or -errno). */
