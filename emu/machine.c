@@ -97,19 +97,27 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 			 "512 GiB");
 		return NULL;
 	}
-	const struct reclaim_policy *policy =
-		cfg->reclaim_policy ? reclaim_policy_find(cfg->reclaim_policy)
-				    : &reclaim_lru;
-	if (!policy) {
+	/* A policy by name, or a module by its path (reclaim_module.c). */
+	void *policy_module = NULL;
+	const struct reclaim_policy *policy = &reclaim_lru;
+	if (cfg->reclaim_policy && strchr(cfg->reclaim_policy, '/')) {
+		policy = reclaim_module_load(cfg->reclaim_policy,
+					     &policy_module, err, errlen);
+		if (!policy)
+			return NULL;
+	} else if (cfg->reclaim_policy &&
+		   !(policy = reclaim_policy_find(cfg->reclaim_policy))) {
 		snprintf(err, errlen, "unknown reclaim policy %s",
 			 cfg->reclaim_policy);
 		return NULL;
 	}
 	struct memu *m = calloc(1, sizeof(*m));
 	if (!m) {
+		reclaim_module_free(policy_module);
 		snprintf(err, errlen, "out of host memory");
 		return NULL;
 	}
+	m->policy_module = policy_module;
 	m->cfg = *cfg;
 	m->envp = copy_env(cfg->envp);
 	rng_seed(&m->rng, cfg->seed);
@@ -181,6 +189,7 @@ void memu_free(struct memu *m)
 	if (m->uc)
 		uc_close(m->uc);
 	mmu_destroy(&m->mmu);
+	reclaim_module_free(m->policy_module); /* after the lists it ran */
 	for (size_t i = 0; m->envp && m->envp[i]; i++)
 		free(m->envp[i]);
 	free(m->envp);

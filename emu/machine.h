@@ -328,6 +328,7 @@ struct memu {
 	struct icount icount; /* while tracing (icount.c) */
 	struct trace trace;
 	struct html_report report; /* --report (report_html.c) */
+	void *policy_module;	   /* --reclaim PATH.so (reclaim_module.c) */
 	struct injector inject;	   /* --inject (inject.c) */
 	/* vm.memory_failure_early_kill (docs/inject.md) */
 	bool memory_failure_early_kill;
@@ -533,6 +534,11 @@ const char *fault_kind_name(unsigned kind);
 /* --report's record of the run (report_html.c). */
 void report_event(struct memu *m, const struct event *e);
 void report_free(struct memu *m);
+/* --reclaim PATH.so (reclaim_module.c): the module's policy wrapped as
+ * memu's own, *handle for reclaim_module_free; NULL with err said. */
+const struct reclaim_policy *
+reclaim_module_load(const char *path, void **handle, char *err, size_t errlen);
+void reclaim_module_free(void *handle);
 /* Present user pages by effective memory type (pagetable_view.c). */
 void pagetable_count_types(struct memu *m, uint64_t by_type[8]);
 /* One address space's tree in xv6's vmprint format (pagetable_view.c). */

@@ -72,8 +72,9 @@ static const char usage[] =
 	"                    anonymous pages are reclaimed to it when RAM\n"
 	"                    runs low (docs/reclaim.md)\n"
 	"  --reclaim POLICY  the page-replacement policy with --swap: lru\n"
-	"                    (default; Linux's active/inactive lists), clock\n"
-	"                    or fifo\n"
+	"                    (default; Linux's active/inactive lists), clock,\n"
+	"                    fifo, or a policy module's path, with a /\n"
+	"                    (include/memu_policy.h, docs/reclaim.md)\n"
 	"  --env VAR=VALUE   add to the guest's environment (repeatable; the\n"
 	"                    host environment is never passed through)\n"
 	"  --trace FILE      write every event (faults, PTE writes, frames,\n"
@@ -348,9 +349,11 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 			break;
 		case OPT_RECLAIM:
 			if (strcmp(optarg, "lru") && strcmp(optarg, "clock") &&
-			    strcmp(optarg, "fifo"))
-				return bad("--reclaim takes lru, clock or fifo",
-					   optarg);
+			    strcmp(optarg, "fifo") && !strchr(optarg, '/'))
+				return bad(
+					"--reclaim takes lru, clock, fifo or "
+					"a module's path (with a /)",
+					optarg);
 			c->cfg.reclaim_policy = optarg;
 			break;
 		case OPT_GDB: {

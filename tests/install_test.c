@@ -115,6 +115,7 @@ Test(install, a_program_builds_against_the_installed_tree)
 	cr_assert(exists(prefix, "bin/memu"));
 	cr_assert(exists(prefix, "include/memu.h"));
 	cr_assert(exists(prefix, "include/memu_driver.h"));
+	cr_assert(exists(prefix, "include/memu_policy.h"));
 	cr_assert(exists(prefix, "share/man/man1/memu.1"));
 	cr_assert(exists(libdir, "libmemu.so"));
 	cr_assert(exists(libdir, "libmemu.a"));

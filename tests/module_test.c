@@ -31,14 +31,15 @@ static void remove_dir(void)
 
 TestSuite(module, .init = make_dir, .fini = remove_dir);
 
-/* Build tests/drivers/SRC.c (with -DDEFINE when given) into DIR/OUT.so;
- * its path. */
-static const char *build(const char *src, const char *define, const char *out)
+/* Build tests/SRC.c (with -DDEFINE when given) into DIR/OUT.so; its
+ * path. */
+static const char *build_in(const char *src, const char *define,
+			    const char *out)
 {
 	static char so[160];
 	char c[200], inc[200], def[64];
 	snprintf(so, sizeof(so), "%s/%s.so", dir, out);
-	snprintf(c, sizeof(c), "%s/tests/drivers/%s.c", SOURCE_DIR, src);
+	snprintf(c, sizeof(c), "%s/tests/%s.c", SOURCE_DIR, src);
 	snprintf(inc, sizeof(inc), "-I%s/include", SOURCE_DIR);
 	snprintf(def, sizeof(def), "-D%s", define ? define : "MEMU_MODULE");
 	const char *argv[] = {"/usr/bin/cc", "-shared", "-fPIC", "-Wall",
@@ -49,6 +50,14 @@ static const char *build(const char *src, const char *define, const char *out)
 	cr_assert_eq(r.status, 0, "cc %s: %s", src, r.err);
 	cmd_free(&r);
 	return so;
+}
+
+/* A driver module of tests/drivers. */
+static const char *build(const char *src, const char *define, const char *out)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "drivers/%s", src);
+	return build_in(path, define, out);
 }
 
 /* memu run ARGS... (NULL-terminated, at most 12). */
@@ -251,4 +260,72 @@ Test(module, a_fault_handing_back_a_foreign_frame_is_sigbus)
 	nonsense("2", "mmap 2: ok\n",
 		 "memu: driver nonsense: fault handed back pfn 0x100, not "
 		 "its own: SIGBUS\n");
+}
+
+/* ---- page-replacement policies as modules (include/memu_policy.h) */
+
+/* CLOCK written as a module gives what memu's own clock gives: the same
+ * guest output, the same counts; only the policy's name differs. */
+Test(module, a_clock_policy_module_runs_as_the_builtin_clock)
+{
+	const char *so = build_in("policies/clock", NULL, "myclock");
+	struct cmd a, b;
+	MEMU(&a, "--ram", "8M", "--swap", "32M", "--stats", "--reclaim",
+	     "clock", guest_path("reclaim"), "hot", "2048", "2", "64");
+	MEMU(&b, "--ram", "8M", "--swap", "32M", "--stats", "--reclaim", so,
+	     guest_path("reclaim"), "hot", "2048", "2", "64");
+	cmd_expect_status(&a, 0);
+	cmd_expect_status(&b, 0);
+	cr_assert_str_eq(b.out, a.out);
+	cr_assert(strstr(a.out, "checksum "), "%s", a.out);
+	char *named = strstr(a.err, "  reclaim (clock):\n");
+	cr_assert(named, "%s", a.err);
+	/* Swap the name, then every byte of --stats is the same. */
+	char *want = malloc(strlen(a.err) + 8);
+	sprintf(want, "%.*s  reclaim (myclock):\n%s", (int)(named - a.err),
+		a.err, named + strlen("  reclaim (clock):\n"));
+	cr_assert_str_eq(b.err, want);
+	/* It did reclaim: thousands of major faults. */
+	cr_assert(!strstr(a.err, "\n  major faults: 0\n"), "%s", a.err);
+	free(want);
+	cmd_free(&a);
+	cmd_free(&b);
+}
+
+/* A policy that hands back frames it was never given: ignored, said
+ * (at most 8 lines), and the guest runs out of memory. */
+Test(module, a_wrong_policy_module_ends_in_oom_not_a_crash)
+{
+	const char *so = build_in("policies/wrong", NULL, "wrong");
+	struct cmd r;
+	MEMU(&r, "--ram", "8M", "--swap", "32M", "--reclaim", so,
+	     guest_path("reclaim"), "hot", "2048", "2", "64");
+	cmd_expect_status(&r, 128 + 9);
+	const char *line = "memu: policy wrong: lru_add_tail of pfn "
+			   "0x10000000000, not a frame of RAM: ignored\n";
+	const char *at = r.err;
+	for (int i = 0; i < 8; i++, at += strlen(line))
+		cr_assert(!strncmp(at, line, strlen(line)), "line %d: %s", i,
+			  r.err);
+	cr_assert(!strncmp(at, "memu: policy wrong: more mistakes, not said\n",
+			   44),
+		  "%s", r.err);
+	cr_assert(strstr(r.err, "killed by the OOM killer"), "%s", r.err);
+	cmd_free(&r);
+}
+
+Test(module, a_policy_module_without_an_entry_is_refused)
+{
+	const char *so = build("counter", NULL, "notapolicy");
+	struct cmd r;
+	MEMU(&r, "--swap", "8M", "--reclaim", so, guest_path("hello"));
+	cmd_expect_status(&r, 2);
+	char want[256];
+	snprintf(want, sizeof(want),
+		 "memu: --reclaim %s: no memu_policy_init: not a policy "
+		 "module (MEMU_POLICY_MODULE)\n",
+		 so);
+	cr_assert_str_eq(r.err, want);
+	cr_assert_str_eq(r.out, "");
+	cmd_free(&r);
 }
