@@ -693,13 +693,14 @@ Test(cli, bad_swap_sizes_are_usage_errors)
 	}
 }
 
-Test(cli, reclaim_takes_three_policies_and_needs_swap)
+Test(cli, reclaim_takes_three_policies_or_a_module_and_needs_swap)
 {
 	char err[4096], args[256];
 	snprintf(args, sizeof(args), "run --swap 8M --reclaim lfu %s",
 		 guest_path("hello"));
 	cr_assert_eq(memu_cli(args, err, sizeof(err)), 2, "%s", err);
-	cr_assert(strstr(err, "memu: --reclaim takes lru, clock or fifo: lfu"),
+	cr_assert(strstr(err, "memu: --reclaim takes lru, clock, fifo or a "
+			      "module's path (with a /): lfu"),
 		  "%s", err);
 	snprintf(args, sizeof(args), "run --reclaim lru %s",
 		 guest_path("hello"));
