@@ -29,13 +29,13 @@
 
 static struct {
 	int sig, code, value, self;
-} seen[64];
+} seen[128];
 static volatile int nseen;
 
 static void on_signal(int sig, siginfo_t *si, void *ctx)
 {
 	(void)ctx;
-	if (nseen < 64) {
+	if (nseen < 128) {
 		seen[nseen].sig = sig;
 		seen[nseen].code = si->si_code;
 		seen[nseen].value = si->si_value.sival_int;
