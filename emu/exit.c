@@ -87,6 +87,7 @@ void do_exit(struct memu *m, int code)
 	files_close_all(m);
 	sigqueue_release(m);
 	sched_account(m);
+	usage_exit(m);
 	mm_flush_tlb(cur->mm);
 	mm_destroy(cur->mm);
 	cur->mm = p->mm = NULL;
@@ -220,10 +221,12 @@ int64_t sys_wait4(struct memu *m, const uint64_t *a)
 	/* Reaped first: a bad pointer loses the status, as in Linux's
 	 * kernel_wait4. */
 	int status = c->exit_code;
+	uint8_t ru[GUEST_RUSAGE_SIZE];
+	usage_child(m, c, ru);
+	usage_reap(m, m->proc, c);
 	reap(m, c);
 	if (a[1] && copy_to_user(m->proc->mm, a[1], &status, sizeof(status)))
 		return -EFAULT;
-	uint8_t ru[144] = {0}; /* struct rusage: memu keeps none */
 	if (a[3] && copy_to_user(m->proc->mm, a[3], ru, sizeof(ru)))
 		return -EFAULT;
 	return ret;
@@ -274,10 +277,13 @@ int64_t sys_waitid(struct memu *m, const uint64_t *a)
 	memset(&info, 0, sizeof(info));
 	if (ret > 0) {
 		child_info(c, &info);
-		if (!((int)a[3] & WNOWAIT_))
+		uint8_t ru[GUEST_RUSAGE_SIZE];
+		usage_child(m, c, ru);
+		if (!((int)a[3] & WNOWAIT_)) {
+			usage_reap(m, m->proc, c);
 			reap(m, c);
+		}
 		ret = 0;
-		uint8_t ru[144] = {0}; /* struct rusage: memu keeps none */
 		if (a[4] && copy_to_user(m->proc->mm, a[4], ru, sizeof(ru)))
 			return -EFAULT;
 	}

@@ -102,6 +102,7 @@ static void copy_identity(struct memu *m, struct process *c,
 	if (!thread) {
 		c->signal->rlim_sigpending[0] = p->signal->rlim_sigpending[0];
 		c->signal->rlim_sigpending[1] = p->signal->rlim_sigpending[1];
+		c->signal->oom_score_adj = p->signal->oom_score_adj;
 		memcpy(c->sighand->action, p->sighand->action,
 		       sizeof(c->sighand->action));
 		/* A thread starts with no alternate stack (Linux

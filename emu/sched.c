@@ -88,6 +88,7 @@ void task_free(struct memu *m, struct process *p)
 			m->tasks[i]->group_leader = m->tasks[i];
 	if (p->ctx)
 		uc_context_free(p->ctx);
+	usage_task_gone(m, p);
 	task_shared_put(p);
 	free(p->exe);
 	free(p);
@@ -116,6 +117,7 @@ void sched_account(struct memu *m)
 	m->proc->cow_reuses += ev->faults[FAULT_WP_REUSE] - m->cow_base[1];
 	m->cow_base[0] = ev->faults[FAULT_COW];
 	m->cow_base[1] = ev->faults[FAULT_WP_REUSE];
+	usage_account(m);
 }
 
 void switch_to(struct memu *m, struct process *next)
@@ -317,11 +319,18 @@ bool schedule(struct memu *m)
 			deadlock(m);
 			return false;
 		}
-		if (m->clock.ns < t)
-			m->clock.ns = t; /* nobody runs: waiting is instant */
+		if (m->clock.ns < t) {
+			/* nobody runs: waiting is instant, nobody's time */
+			sched_account(m);
+			m->clock.ns = t;
+			usage_idle(m);
+		}
 	}
 	struct process *p = m->proc;
 	m->stop = false;
+	/* Chosen by the OOM killer while off the CPU: it dies now. */
+	if (oom_victim_dies(m))
+		return true;
 	/* A signal sent while it was preempted is taken now, as on the
 	 * return to user mode; a woken call runs again and sees it. */
 	if (!p->woken && p->state == TASK_RUNNING && m->cpl3 &&
