@@ -385,6 +385,8 @@ bool oom_victim_dies(struct memu *m);
 /* rusage.c: getrusage's counts (docs/processes.md, "Resource usage"). */
 /* Fold the counters since the last switch into the current task. */
 void usage_account(struct memu *m);
+/* The same for task t instead (a write the kernel makes for it). */
+void usage_account_to(struct memu *m, struct process *t);
 /* The clock jumped with nobody running: nobody's time. */
 void usage_idle(struct memu *m);
 /* A task leaves the table: its counts go to its process's. */

@@ -33,6 +33,14 @@ void usage_account(struct memu *m)
 	m->usage_base[2] = m->clock.ns;
 }
 
+void usage_account_to(struct memu *m, struct process *t)
+{
+	struct process *cur = m->proc;
+	m->proc = t; /* its counters: data only */
+	usage_account(m);
+	m->proc = cur;
+}
+
 void usage_idle(struct memu *m)
 {
 	m->usage_base[2] = m->clock.ns;
