@@ -171,6 +171,11 @@ struct signal_struct {
 	 * thread exits with (Linux SIGNAL_GROUP_EXIT). */
 	bool group_exit;
 	int group_exit_code;
+	/* Job control (job_control.c): stopped by stop_code (Linux
+	 * SIGNAL_STOP_STOPPED and group_exit_code, 0 once reported), or
+	 * continued and not yet reported (SIGNAL_STOP_CONTINUED). */
+	bool stopped, continued;
+	int stop_code;
 	/* The OOM killer (oom.c): /proc/PID/oom_score_adj; chosen, the
 	 * process dies of SIGKILL when it next runs, with these words. */
 	int oom_score_adj;
@@ -381,6 +386,17 @@ void oom_task_init(struct proc_task *t);
 uint64_t oom_score(struct memu *m, const struct process *t);
 /* The current task's process was chosen: it dies now (true). */
 bool oom_victim_dies(struct memu *m);
+
+/* job_control.c: stop and continue (docs/processes.md, "Job
+ * control"). */
+bool sig_kernel_stop(int sig);
+/* p's process is stopped, and no SIGKILL is there to end it. */
+bool task_stopped(const struct process *p);
+/* The current task took stop signal sig with its default action: its
+ * process stops (true), or not in an orphaned group (false). */
+bool do_signal_stop(struct memu *m, int sig);
+/* Linux prepare_signal's job control for a signal sent to m->proc. */
+void job_control_prepare(struct memu *m, int sig);
 
 /* rusage.c: getrusage's counts (docs/processes.md, "Resource usage"). */
 /* Fold the counters since the last switch into the current task. */

@@ -215,6 +215,8 @@ static void task_timers(struct memu *m, struct process *p)
  * whose SIGALRM would wake it; 0: nothing. */
 static uint64_t wake_time(const struct process *p)
 {
+	if (task_stopped(p))
+		return 0; /* waking would not make it run */
 	uint64_t t = p->wake_at;
 	uint64_t h = p->sighand->action[SIGALRM].handler;
 	if (p->signal->itimer.expires && h != GUEST_SIG_IGN && !p->vfork_wait &&
@@ -243,11 +245,17 @@ static void wake_due(struct memu *m)
  * from the seeded generator, and its slice a length drawn from
  * [SCHED_SLICE_BLOCKS / 16, SCHED_SLICE_BLOCKS]: the same seed, the same
  * choices. */
+/* Runnable: not blocked, and not in a stopped process. */
+static bool runnable(const struct process *p)
+{
+	return p->state == TASK_RUNNING && !task_stopped(p);
+}
+
 static struct process *pick_seeded(struct memu *m)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < m->ntasks; i++)
-		n += m->tasks[i]->state == TASK_RUNNING;
+		n += runnable(m->tasks[i]);
 	if (!n)
 		return NULL;
 	unsigned k = (unsigned)(rng_next(&m->sched_rng) % n);
@@ -255,7 +263,7 @@ static struct process *pick_seeded(struct memu *m)
 	m->slice_blocks =
 		min + rng_next(&m->sched_rng) % (SCHED_SLICE_BLOCKS - min + 1);
 	for (unsigned i = 0; i < m->ntasks; i++)
-		if (m->tasks[i]->state == TASK_RUNNING && !k--)
+		if (runnable(m->tasks[i]) && !k--)
 			return m->tasks[i];
 	return NULL;
 }
@@ -270,7 +278,7 @@ static struct process *pick_next(struct memu *m)
 			at = i + 1;
 	for (unsigned k = 0; k < m->ntasks; k++) {
 		struct process *p = m->tasks[(at + k) % m->ntasks];
-		if (p->state == TASK_RUNNING)
+		if (runnable(p))
 			return p;
 	}
 	return NULL;
@@ -280,11 +288,13 @@ static void deadlock(struct memu *m)
 {
 	static char reason[160];
 	struct process *init = find_task(m, GUEST_PID);
+	const char *what =
+		init && init->state == TASK_BLOCKED ? init->wait_what : "-";
 	snprintf(reason, sizeof(reason),
 		 "deadlock: every process is blocked and nothing can wake "
-		 "them (%u processes, pid 1 in %s)",
-		 m->ntasks,
-		 init && init->state == TASK_BLOCKED ? init->wait_what : "-");
+		 "them (%u processes, pid 1 %s%s)",
+		 m->ntasks, init && task_stopped(init) ? "stopped" : "in ",
+		 init && task_stopped(init) ? "" : what);
 	m->result.stop = MEMU_STOP_DEADLOCK;
 	m->result.reason = reason;
 	m->stop = true;
@@ -357,7 +367,7 @@ static void slice_block(uc_engine *uc, uint64_t address, uint32_t size,
 	bool due = false;
 	for (unsigned i = 0; i < m->ntasks; i++) {
 		struct process *p = m->tasks[i];
-		runnable += p->state == TASK_RUNNING;
+		runnable += !task_stopped(p) && p->state == TASK_RUNNING;
 		uint64_t t = p->state == TASK_BLOCKED ? wake_time(p) : 0;
 		due |= t && t <= m->clock.ns;
 	}
