@@ -144,6 +144,24 @@ Test(oom, oom_score_adj_1000_picks_the_smaller_glibc)
 	family("oom_kill_glibc");
 }
 
+/* Two children of equal badness (1222 pages each): the one found last,
+ * the younger, dies (Linux's oom_evaluate_task passes over a lower score
+ * only). */
+Test(oom, a_tie_goes_to_the_younger)
+{
+	static const char *const args[] = {"tie", "1200", "2000", NULL};
+	const char *guests[] = {"oom_kill", "oom_kill_glibc"};
+	for (int i = 0; i < 2; i++) {
+		run(guests[i], 16ULL << 20, 0, args);
+		exits_0();
+		cr_assert_str_eq(guest_stdout(&g),
+				 "parent: all 2000 written\n"
+				 "first child: exit 0\n"
+				 "second child: killed by signal 9\n");
+		teardown();
+	}
+}
+
 /* With swap the kill waits until swap is full too, and is counted. */
 Test(oom, with_swap_the_kill_is_counted)
 {

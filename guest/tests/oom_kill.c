@@ -15,6 +15,8 @@
  *                                reports both
  *   oom_kill score               oom_score and oom_score_adj of pid 1 and
  *                                of a child
+ *   oom_kill tie A P             two children write A pages each and
+ *                                wait; the parent writes P: which dies
  *   oom_kill init A              a child with oom_score_adj -1000 holds
  *                                memory; pid 1 writes A pages
  *
@@ -244,6 +246,34 @@ static int score(void)
 	return 0;
 }
 
+static int tie(size_t a, size_t p)
+{
+	int fds[2];
+	pid_t pid[2];
+	if (pipe(fds))
+		return 1;
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			char c;
+			close(fds[1]);
+			touch(a);
+			_exit(read(fds[0], &c, 1) == 0 ? 0 : 1);
+		}
+		usleep(1000); /* it writes its pages now */
+	}
+	close(fds[0]);
+	touch(p);
+	say("parent: all %zu written\n", p);
+	close(fds[1]);
+	for (int i = 0; i < 2; i++) {
+		int status;
+		waitpid(pid[i], &status, 0);
+		report(i ? "second child" : "first child", status);
+	}
+	return 0;
+}
+
 static int init(size_t a)
 {
 	int fds[2];
@@ -278,6 +308,9 @@ int main(int argc, char **argv)
 			      strtoul(argv[4], NULL, 0));
 	if (argc >= 2 && !strcmp(argv[1], "score"))
 		return score();
+	if (argc >= 4 && !strcmp(argv[1], "tie"))
+		return tie(strtoul(argv[2], NULL, 0),
+			   strtoul(argv[3], NULL, 0));
 	if (argc >= 3 && !strcmp(argv[1], "init"))
 		return init(strtoul(argv[2], NULL, 0));
 	fprintf(stderr, "usage: oom_kill adj|child|bigchild|family|score|"
