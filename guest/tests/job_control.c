@@ -218,6 +218,18 @@ static int controller(void)
 	sa.sa_flags = 0;
 	sigaction(SIGCHLD, &sa, NULL);
 
+	/* SIGTTIN and SIGTTOU stop it as SIGTSTP does. */
+	const int tty[] = {SIGTTIN, SIGTTOU};
+	for (int i = 0; i < 2; i++) {
+		kill(t, tty[i]);
+		sigchld(t);
+		show_status("waitpid WUNTRACED", t, WUNTRACED);
+		kill(t, SIGCONT);
+		sigchld(t);
+		show_status("waitpid WCONTINUED", t, WCONTINUED);
+	}
+	ask('c');
+
 	/* The end of its input: it exits. */
 	close(to_t[1]);
 	show_status("waitpid", t, 0);
@@ -240,8 +252,11 @@ static int controller(void)
 	}
 	ask('o');
 	kill(o, SIGTSTP);
-	ask('p'); /* it took SIGTSTP first: it would not answer stopped */
-	show_status("orphaned group, SIGTSTP", o, WUNTRACED | WNOHANG);
+	kill(o, SIGTTIN);
+	kill(o, SIGTTOU);
+	ask('p'); /* it took them first: it would not answer stopped */
+	show_status("orphaned group, SIGTSTP, SIGTTIN, SIGTTOU", o,
+		    WUNTRACED | WNOHANG);
 	kill(o, SIGSTOP);
 	sigchld(o);
 	show_status("orphaned group, SIGSTOP", o, WUNTRACED);
