@@ -241,16 +241,16 @@ static void wake_due(struct memu *m)
 	}
 }
 
-/* With --sched-seed, the next task is one of the runnable ones drawn
- * from the seeded generator, and its slice a length drawn from
- * [SCHED_SLICE_BLOCKS / 16, SCHED_SLICE_BLOCKS]: the same seed, the same
- * choices. */
 /* Runnable: not blocked, and not in a stopped process. */
 static bool runnable(const struct process *p)
 {
 	return p->state == TASK_RUNNING && !task_stopped(p);
 }
 
+/* With --sched-seed, the next task is one of the runnable ones drawn
+ * from the seeded generator, and its slice a length drawn from
+ * [SCHED_SLICE_BLOCKS / 16, SCHED_SLICE_BLOCKS]: the same seed, the same
+ * choices. */
 static struct process *pick_seeded(struct memu *m)
 {
 	unsigned n = 0;
@@ -363,15 +363,15 @@ static void slice_block(uc_engine *uc, uint64_t address, uint32_t size,
 	/* A slice is time on the virtual clock too, so that a task
 	 * spinning without syscalls lets a sleeping one wake. */
 	vclock_advance(&m->clock, SCHED_SLICE_NS);
-	unsigned runnable = 0;
+	unsigned ready = 0;
 	bool due = false;
 	for (unsigned i = 0; i < m->ntasks; i++) {
 		struct process *p = m->tasks[i];
-		runnable += !task_stopped(p) && p->state == TASK_RUNNING;
+		ready += runnable(p);
 		uint64_t t = p->state == TASK_BLOCKED ? wake_time(p) : 0;
 		due |= t && t <= m->clock.ns;
 	}
-	if (runnable > 1 || due) {
+	if (ready > 1 || due) {
 		m->resched = true;
 		uc_emu_stop(uc);
 	}
