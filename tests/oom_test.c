@@ -105,6 +105,23 @@ Test(oom, the_faulting_process_goes_on)
 					   "child: killed by signal 9\n");
 }
 
+/* The same with a victim of two threads, both waiting: the whole
+ * thread group dies. */
+Test(oom, every_thread_of_the_victim_dies)
+{
+	static const char *const args[] = {"threadchild", "2000", "2500", NULL};
+	const char *guests[] = {"oom_kill", "oom_kill_glibc"};
+	for (int i = 0; i < 2; i++) {
+		run(guests[i], 16ULL << 20, 0, args);
+		exits_0();
+		cr_assert_str_eq(guest_stdout(&g),
+				 "child: 2500 written, waits\n"
+				 "parent: all 2000 written\n"
+				 "child: killed by signal 9\n");
+		teardown();
+	}
+}
+
 /* pid 1 forks P, P forks C: with oom_score_adj 1000, P (blocked in
  * waitpid, the smaller) dies instead of C, whose write goes on; C, an
  * orphan, is pid 1's.  With 0, C, the bigger, dies. */

@@ -15,6 +15,8 @@
  *                                reports both
  *   oom_kill score               oom_score and oom_score_adj of pid 1 and
  *                                of a child
+ *   oom_kill threadchild A B     bigchild with a child of two threads,
+ *                                both waiting
  *   oom_kill tie A P             two children write A pages each and
  *                                wait; the parent writes P: which dies
  *   oom_kill init A              a child with oom_score_adj -1000 holds
@@ -25,8 +27,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,7 +171,15 @@ static int child(size_t pages)
 	return 0;
 }
 
-static int bigchild(size_t a, size_t b)
+static void *waiter(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int bigchild(size_t a, size_t b, bool threaded)
 {
 	int fds[2];
 	if (pipe(fds))
@@ -176,6 +188,9 @@ static int bigchild(size_t a, size_t b)
 	if (pid == 0) {
 		char c;
 		close(fds[1]);
+		pthread_t t;
+		if (threaded && pthread_create(&t, NULL, waiter, NULL))
+			_exit(97);
 		touch(b);
 		say("child: %zu written, waits\n", b);
 		_exit(read(fds[0], &c, 1) == 0 ? 0 : 1);
@@ -302,7 +317,10 @@ int main(int argc, char **argv)
 		return child(strtoul(argv[2], NULL, 0));
 	if (argc >= 4 && !strcmp(argv[1], "bigchild"))
 		return bigchild(strtoul(argv[2], NULL, 0),
-				strtoul(argv[3], NULL, 0));
+				strtoul(argv[3], NULL, 0), false);
+	if (argc >= 4 && !strcmp(argv[1], "threadchild"))
+		return bigchild(strtoul(argv[2], NULL, 0),
+				strtoul(argv[3], NULL, 0), true);
 	if (argc >= 5 && !strcmp(argv[1], "family"))
 		return family(argv[2], strtoul(argv[3], NULL, 0),
 			      strtoul(argv[4], NULL, 0));
