@@ -208,7 +208,7 @@ Test(oom, oom_score)
 					   "write \"-1000\": 5\n"
 					   "child oom_score 0 at -1000\n"
 					   "write \"-999\": 4\n"
-					   "child oom_score 61 at -999\n"
+					   "child oom_score 62 at -999\n"
 					   "child: exit 0\n");
 }
 
