@@ -184,13 +184,13 @@ static void show_stat(struct proc_text *t, struct file *f)
 		    task->ppid, task->pgid, task->sid);
 	const unsigned long long fields[] = {
 		task->min_flt,		   /* minflt */
-		0,			   /* cminflt */
+		task->cmin_flt,		   /* cminflt */
 		task->maj_flt,		   /* majflt */
-		0,			   /* cmajflt */
+		task->cmaj_flt,		   /* cmajflt */
 		task->utime_ns / tick,	   /* utime */
 		task->stime_ns / tick,	   /* stime */
-		0,			   /* cutime */
-		0,			   /* cstime */
+		task->cutime_ns / tick,	   /* cutime */
+		task->cstime_ns / tick,	   /* cstime */
 		PRIO_NORMAL,		   /* priority */
 		0,			   /* nice */
 		1,			   /* num_threads */

@@ -34,9 +34,11 @@ struct proc_task {
 	uint64_t rlim_sigpending;
 	uint64_t rlim_rss;
 
-	/* counters and times (refreshed) */
+	/* counters and times (refreshed): the process's, its reaped
+	 * children's */
 	uint64_t min_flt, maj_flt;
 	uint64_t utime_ns, stime_ns;
+	uint64_t cmin_flt, cmaj_flt, cutime_ns, cstime_ns;
 	uint64_t start_ns; /* since boot */
 
 	/* exec's layout (Linux mm->start_code ... env_end) */
@@ -51,6 +53,12 @@ struct proc_task {
 	/* peaks in pages (Linux mm->hiwater_vm, hiwater_rss): noted before
 	 * every syscall, as Linux notes them before memory is unmapped */
 	uint64_t hiwater_vm, hiwater_rss;
+
+	/* the OOM killer (refreshed; emu/oom.c): oom_score_adj, and the
+	 * write of it: 0 or -EINVAL */
+	int oom_score_adj;
+	uint64_t oom_score;
+	int (*set_oom_score_adj)(struct proc_task *t, int adj);
 };
 
 #endif

@@ -18,6 +18,7 @@ extern const struct chardev PROC_PID(stat), PROC_PID(statm);
 extern const struct chardev PROC_PID(cmdline), PROC_PID(environ);
 extern const struct chardev PROC_PID(auxv), PROC_PID(exe);
 extern const struct chardev PROC_PID(mountinfo), PROC_PID(comm);
+extern const struct chardev PROC_PID(oom_score), PROC_PID(oom_score_adj);
 extern const struct chardev proc_meminfo_dev, proc_iomem_dev;
 extern const struct chardev proc_sys_vm_mmap_min_addr_dev;
 extern const struct chardev proc_sys_vm_overcommit_memory_dev;
@@ -48,6 +49,8 @@ static const struct chardev *const devices[] = {
 	PROC_PID(exe),
 	PROC_PID(mountinfo),
 	PROC_PID(comm),
+	PROC_PID(oom_score),
+	PROC_PID(oom_score_adj),
 #undef PROC_PID
 	&proc_meminfo_dev,
 	&proc_iomem_dev,

@@ -10,22 +10,24 @@
 #include "machine.h"
 #include "syscall.h"
 
-#define WNOHANG_     0x00000001
-#define WUNTRACED_   0x00000002
-#define WSTOPPED_    WUNTRACED_
-#define WEXITED_     0x00000004
-#define WCONTINUED_  0x00000008
-#define WNOWAIT_     0x01000000
-#define __WNOTHREAD_ 0x20000000
-#define __WALL_	     0x40000000
-#define __WCLONE_    0x80000000
-#define CLD_EXITED_  1
-#define CLD_KILLED_  2
-#define CLD_DUMPED_  3
-#define P_ALL_	     0
-#define P_PID_	     1
-#define P_PGID_	     2
-#define P_PIDFD_     3
+#define WNOHANG_       0x00000001
+#define WUNTRACED_     0x00000002
+#define WSTOPPED_      WUNTRACED_
+#define WEXITED_       0x00000004
+#define WCONTINUED_    0x00000008
+#define WNOWAIT_       0x01000000
+#define __WNOTHREAD_   0x20000000
+#define __WALL_	       0x40000000
+#define __WCLONE_      0x80000000
+#define CLD_EXITED_    1
+#define CLD_KILLED_    2
+#define CLD_DUMPED_    3
+#define CLD_STOPPED_   5
+#define CLD_CONTINUED_ 6
+#define P_ALL_	       0
+#define P_PID_	       1
+#define P_PGID_	       2
+#define P_PIDFD_       3
 
 /* The wait status's siginfo (Linux wait_task_zombie, do_notify_parent). */
 static void child_info(const struct process *c, struct guest_siginfo *info)
@@ -83,10 +85,16 @@ void do_exit(struct memu *m, int code)
 	 * its parent sees is its leader (docs/processes.md, "Threads"). */
 	struct process *cur = m->proc, *p = cur->group_leader;
 	memrange_release(&m->mmu.memrange, (uint64_t)p->task.pid);
-	mm_release(m, cur);
+	/* Linux mm_release clears CLONE_CHILD_CLEARTID's word only while
+	 * another task uses the address space: the last one leaves it
+	 * (and takes no fault for it). */
+	if (thread_group_live(m, cur))
+		mm_release(m, cur);
+	cur->clear_child_tid = 0;
 	files_close_all(m);
 	sigqueue_release(m);
 	sched_account(m);
+	usage_exit(m);
 	mm_flush_tlb(cur->mm);
 	mm_destroy(cur->mm);
 	cur->mm = p->mm = NULL;
@@ -160,11 +168,13 @@ static bool eligible(const struct process *c, int type, int id, int options)
 	return (c->exit_signal != SIGCHLD) == !!(options & __WCLONE_);
 }
 
-/* Linux do_wait: the first zombie child that matches, reaped unless
- * WNOWAIT; 0 with WNOHANG and none; -ECHILD with no such child; else the
+/* Linux do_wait: the first child that matches and has something to
+ * report - its exit (*why 0: reaped unless WNOWAIT), with WSTOPPED its
+ * stop (CLD_STOPPED), with WCONTINUED its continuation (CLD_CONTINUED)
+ * - or 0 with WNOHANG and none; -ECHILD with no such child; else the
  * caller blocks (-ERESTARTSYS: the call runs again when woken). */
 static int64_t do_wait(struct memu *m, int type, int id, int options,
-		       struct process **out)
+		       struct process **out, int *why)
 {
 	struct process *p = m->proc;
 	bool any = false;
@@ -174,11 +184,23 @@ static int64_t do_wait(struct memu *m, int type, int id, int options,
 		    !eligible(c, type, id, options))
 			continue;
 		any = true;
+		*out = c;
 		/* A leader is reported once its last thread is gone
 		 * (Linux delay_group_leader). */
-		if (c->state == TASK_ZOMBIE && !thread_group_live(m, c) &&
-		    (options & WEXITED_)) {
-			*out = c;
+		if (c->state == TASK_ZOMBIE && !thread_group_live(m, c)) {
+			if (!(options & WEXITED_))
+				continue;
+			*why = 0;
+			return c->task.pid;
+		}
+		/* wait_task_stopped, then wait_task_continued. */
+		if ((options & WSTOPPED_) && c->signal->stopped &&
+		    c->signal->stop_code) {
+			*why = CLD_STOPPED_;
+			return c->task.pid;
+		}
+		if ((options & WCONTINUED_) && c->signal->continued) {
+			*why = CLD_CONTINUED_;
 			return c->task.pid;
 		}
 	}
@@ -214,16 +236,27 @@ int64_t sys_wait4(struct memu *m, const uint64_t *a)
 	else if (pid > 0)
 		type = P_PID_, id = pid;
 	struct process *c = NULL;
-	int64_t ret = do_wait(m, type, id, options | WEXITED_, &c);
+	int why = 0;
+	int64_t ret = do_wait(m, type, id, options | WEXITED_, &c, &why);
 	if (ret <= 0)
 		return ret;
 	/* Reaped first: a bad pointer loses the status, as in Linux's
 	 * kernel_wait4. */
 	int status = c->exit_code;
-	reap(m, c);
+	uint8_t ru[GUEST_RUSAGE_SIZE];
+	usage_child(m, c, ru);
+	if (why == CLD_STOPPED_) {
+		status = (c->signal->stop_code << 8) | 0x7f;
+		c->signal->stop_code = 0; /* reported */
+	} else if (why == CLD_CONTINUED_) {
+		status = 0xffff;
+		c->signal->continued = false;
+	} else {
+		usage_reap(m, m->proc, c);
+		reap(m, c);
+	}
 	if (a[1] && copy_to_user(m->proc->mm, a[1], &status, sizeof(status)))
 		return -EFAULT;
-	uint8_t ru[144] = {0}; /* struct rusage: memu keeps none */
 	if (a[3] && copy_to_user(m->proc->mm, a[3], ru, sizeof(ru)))
 		return -EFAULT;
 	return ret;
@@ -231,7 +264,7 @@ int64_t sys_wait4(struct memu *m, const uint64_t *a)
 
 /* Linux kernel_waitid: the checks, then do_wait. */
 static int64_t kernel_waitid(struct memu *m, const uint64_t *a,
-			     struct process **c)
+			     struct process **c, int *why)
 {
 	int type = (int)a[0], id = (int)a[1], options = (int)a[3];
 	if (options & ~(WNOHANG_ | WNOWAIT_ | WEXITED_ | WSTOPPED_ |
@@ -257,27 +290,43 @@ static int64_t kernel_waitid(struct memu *m, const uint64_t *a,
 	default:
 		return -EINVAL;
 	}
-	return do_wait(m, type, id, options, c);
+	return do_wait(m, type, id, options, c, why);
 }
 
 /* Linux's waitid: the rusage of a reaped child, then, whatever the
  * outcome (an error included), si_signo (SIGCHLD or 0), si_errno,
  * si_code, si_pid, si_uid and si_status; the rest of the siginfo stays
- * as it was. */
+ * as it was.  A stop or continuation is reported as CLD_STOPPED with the
+ * signal, or CLD_CONTINUED with SIGCONT. */
 int64_t sys_waitid(struct memu *m, const uint64_t *a)
 {
 	struct process *c = NULL;
-	int64_t ret = kernel_waitid(m, a, &c);
+	int why = 0;
+	int64_t ret = kernel_waitid(m, a, &c, &why);
 	if (m->proc->state == TASK_BLOCKED)
 		return ret; /* runs again when woken */
 	struct guest_siginfo info;
 	memset(&info, 0, sizeof(info));
 	if (ret > 0) {
 		child_info(c, &info);
-		if (!((int)a[3] & WNOWAIT_))
+		uint8_t ru[GUEST_RUSAGE_SIZE];
+		usage_child(m, c, ru);
+		bool keep = (int)a[3] & WNOWAIT_;
+		if (why) {
+			/* wait_task_stopped, wait_task_continued */
+			int status = why == CLD_STOPPED_ ? c->signal->stop_code
+							 : SIGCONT;
+			info.code = why;
+			memcpy(&info.u.fields[8], &status, sizeof(status));
+			if (why == CLD_STOPPED_ && !keep)
+				c->signal->stop_code = 0;
+			else if (!keep)
+				c->signal->continued = false;
+		} else if (!keep) {
+			usage_reap(m, m->proc, c);
 			reap(m, c);
+		}
 		ret = 0;
-		uint8_t ru[144] = {0}; /* struct rusage: memu keeps none */
 		if (a[4] && copy_to_user(m->proc->mm, a[4], ru, sizeof(ru)))
 			return -EFAULT;
 	}

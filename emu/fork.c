@@ -102,6 +102,7 @@ static void copy_identity(struct memu *m, struct process *c,
 	if (!thread) {
 		c->signal->rlim_sigpending[0] = p->signal->rlim_sigpending[0];
 		c->signal->rlim_sigpending[1] = p->signal->rlim_sigpending[1];
+		c->signal->oom_score_adj = p->signal->oom_score_adj;
 		memcpy(c->sighand->action, p->sighand->action,
 		       sizeof(c->sighand->action));
 		/* A thread starts with no alternate stack (Linux
@@ -188,8 +189,12 @@ int64_t do_fork(struct memu *m, uint64_t flags, uint64_t child_stack,
 	int pid = c->task.pid;
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = ctid;
-	if (flags & CLONE_CHILD_SETTID)
+	if (flags & CLONE_CHILD_SETTID) {
+		/* The child's own write (Linux schedule_tail): its fault. */
+		usage_account(m);
 		copy_to_user(c->mm, ctid, &pid, sizeof(pid));
+		usage_account_to(m, c);
+	}
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_user(p->mm, ptid, &pid, sizeof(pid));
 	m->forks++;

@@ -146,6 +146,7 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 	m->proc->signal->rlim_sigpending[0] =
 		m->proc->signal->rlim_sigpending[1] =
 			rlimit_sigpending_default(cfg->ram_bytes);
+	oom_init(m);
 	return m;
 }
 

@@ -135,6 +135,12 @@ enum task_state {
 	TASK_ZOMBIE,  /* exited, not yet reaped */
 };
 
+/* What getrusage counts (rusage.c): faults and virtual-clock time, and
+ * the peak RSS in pages. */
+struct task_usage {
+	uint64_t min_flt, maj_flt, utime_ns, stime_ns, maxrss;
+};
+
 /* What the threads of a process share (Linux files_struct,
  * sighand_struct, signal_struct; docs/processes.md, "Threads"). */
 struct files_struct {
@@ -165,6 +171,20 @@ struct signal_struct {
 	 * thread exits with (Linux SIGNAL_GROUP_EXIT). */
 	bool group_exit;
 	int group_exit_code;
+	/* Job control (job_control.c): stopped by stop_code (Linux
+	 * SIGNAL_STOP_STOPPED and group_exit_code, 0 once reported), or
+	 * continued and not yet reported (SIGNAL_STOP_CONTINUED). */
+	bool stopped, continued;
+	int stop_code;
+	/* The OOM killer (oom.c): /proc/PID/oom_score_adj; chosen, the
+	 * process dies of SIGKILL when it next runs, with these words. */
+	int oom_score_adj;
+	bool oom_victim;
+	char oom_reason[160];
+	/* getrusage (rusage.c): the threads that have gone, and the
+	 * children reaped with wait (Linux signal_struct's min_flt, cmin_flt,
+	 * ...). */
+	struct task_usage dead, children;
 };
 
 /* A guest task (Linux task_struct): a process's thread. */
@@ -237,7 +257,8 @@ struct process {
 	uint64_t run_blocks;	      /* blocks run in this time slice */
 	/* COW faults taken while this process ran (docs/processes.md) */
 	uint64_t cow_copies, cow_reuses;
-	uint64_t syscall_nr;  /* the call it is in (or was last) */
+	struct task_usage usage; /* this thread's (rusage.c) */
+	uint64_t syscall_nr;	 /* the call it is in (or was last) */
 	uint64_t retry_until; /* rt_sigtimedwait's end, kept across a retry */
 	uint64_t rw_done; /* a pipe write's bytes written before it blocked */
 };
@@ -296,6 +317,8 @@ struct memu {
 	uint64_t slice_blocks; /* this slice's length */
 	uint64_t forks;	      /* fork, vfork and clone calls that made a task */
 	uint64_t cow_base[2]; /* FAULT_COW, FAULT_WP_REUSE at the last switch */
+	/* minflt, majflt and the clock at the last switch (rusage.c) */
+	uint64_t usage_base[3];
 	/* Each task's COW counts once it is reaped (--stats). */
 	struct task_record {
 		int pid;
@@ -370,6 +393,47 @@ bool sched_multi(const struct memu *m);
 void sched_preempt_start(struct memu *m);
 /* Fold the COW counters of the time slice into the current task. */
 void sched_account(struct memu *m);
+
+/* oom.c: the OOM killer's choice (docs/reclaim.md). */
+#define OOM_SCORE_ADJ_MIN (-1000)
+#define OOM_SCORE_ADJ_MAX 1000
+void oom_init(struct memu *m);
+void oom_task_init(struct proc_task *t);
+/* /proc/PID/oom_score of task t's process (0 for one never chosen). */
+uint64_t oom_score(struct memu *m, const struct process *t);
+/* The current task's process was chosen: it dies now (true). */
+bool oom_victim_dies(struct memu *m);
+
+/* job_control.c: stop and continue (docs/processes.md, "Job
+ * control"). */
+bool sig_kernel_stop(int sig);
+/* p's process is stopped, and no SIGKILL is there to end it. */
+bool task_stopped(const struct process *p);
+/* The current task took stop signal sig with its default action: its
+ * process stops (true), or not in an orphaned group (false). */
+bool do_signal_stop(struct memu *m, int sig);
+/* Linux prepare_signal's job control for a signal sent to m->proc. */
+void job_control_prepare(struct memu *m, int sig);
+
+/* rusage.c: getrusage's counts (docs/processes.md, "Resource usage"). */
+/* Fold the counters since the last switch into the current task. */
+void usage_account(struct memu *m);
+/* The same for task t instead (a write the kernel makes for it). */
+void usage_account_to(struct memu *m, struct process *t);
+/* The clock jumped with nobody running: nobody's time. */
+void usage_idle(struct memu *m);
+/* A task leaves the table: its counts go to its process's. */
+void usage_task_gone(struct memu *m, struct process *t);
+/* Child c is reaped by p's process: its counts go to p's children's. */
+void usage_reap(struct memu *m, struct process *p, struct process *c);
+/* wait4's and waitid's struct rusage (ru, 144 bytes) of zombie c
+ * (RUSAGE_BOTH). */
+#define GUEST_RUSAGE_SIZE 144
+void usage_child(struct memu *m, struct process *c, void *ru);
+/* The current task's process ends: its peak RSS is kept. */
+void usage_exit(struct memu *m);
+/* /proc's counters of p's process (proc_task.c). */
+void usage_refresh(struct memu *m, struct process *p, struct proc_task *t);
 
 /* thread.c: what threads share, their exit (docs/processes.md,
  * "Threads"). */

@@ -36,11 +36,9 @@ static void refresh(struct proc_task *t)
 			t->sig_caught |= bit;
 	}
 	t->sig_blocked = p->sigmask;
-	t->min_flt = m->mmu.events.minflt;
-	t->maj_flt = m->mmu.events.majflt;
-	/* the virtual clock, as getrusage reports it */
-	t->utime_ns = m->clock.ns;
-	t->stime_ns = 0;
+	usage_refresh(m, (struct process *)p, t);
+	t->oom_score_adj = p->signal->oom_score_adj;
+	t->oom_score = oom_score(m, p);
 }
 
 void proc_task_init(struct memu *m)
@@ -54,6 +52,7 @@ void proc_task_init(struct memu *m)
 	t->max_fds = PROC_FDS;
 	t->rlim_rss = RLIM_INFINITY_;
 	t->start_ns = 0; /* the guest starts as the machine boots */
+	oom_task_init(t);
 	m->devices.task = t;
 }
 

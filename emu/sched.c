@@ -88,6 +88,7 @@ void task_free(struct memu *m, struct process *p)
 			m->tasks[i]->group_leader = m->tasks[i];
 	if (p->ctx)
 		uc_context_free(p->ctx);
+	usage_task_gone(m, p);
 	task_shared_put(p);
 	free(p->exe);
 	free(p);
@@ -116,6 +117,7 @@ void sched_account(struct memu *m)
 	m->proc->cow_reuses += ev->faults[FAULT_WP_REUSE] - m->cow_base[1];
 	m->cow_base[0] = ev->faults[FAULT_COW];
 	m->cow_base[1] = ev->faults[FAULT_WP_REUSE];
+	usage_account(m);
 }
 
 void switch_to(struct memu *m, struct process *next)
@@ -213,6 +215,8 @@ static void task_timers(struct memu *m, struct process *p)
  * whose SIGALRM would wake it; 0: nothing. */
 static uint64_t wake_time(const struct process *p)
 {
+	if (task_stopped(p))
+		return 0; /* waking would not make it run */
 	uint64_t t = p->wake_at;
 	uint64_t h = p->sighand->action[SIGALRM].handler;
 	if (p->signal->itimer.expires && h != GUEST_SIG_IGN && !p->vfork_wait &&
@@ -237,6 +241,12 @@ static void wake_due(struct memu *m)
 	}
 }
 
+/* Runnable: not blocked, and not in a stopped process. */
+static bool runnable(const struct process *p)
+{
+	return p->state == TASK_RUNNING && !task_stopped(p);
+}
+
 /* With --sched-seed, the next task is one of the runnable ones drawn
  * from the seeded generator, and its slice a length drawn from
  * [SCHED_SLICE_BLOCKS / 16, SCHED_SLICE_BLOCKS]: the same seed, the same
@@ -245,7 +255,7 @@ static struct process *pick_seeded(struct memu *m)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < m->ntasks; i++)
-		n += m->tasks[i]->state == TASK_RUNNING;
+		n += runnable(m->tasks[i]);
 	if (!n)
 		return NULL;
 	unsigned k = (unsigned)(rng_next(&m->sched_rng) % n);
@@ -253,7 +263,7 @@ static struct process *pick_seeded(struct memu *m)
 	m->slice_blocks =
 		min + rng_next(&m->sched_rng) % (SCHED_SLICE_BLOCKS - min + 1);
 	for (unsigned i = 0; i < m->ntasks; i++)
-		if (m->tasks[i]->state == TASK_RUNNING && !k--)
+		if (runnable(m->tasks[i]) && !k--)
 			return m->tasks[i];
 	return NULL;
 }
@@ -268,7 +278,7 @@ static struct process *pick_next(struct memu *m)
 			at = i + 1;
 	for (unsigned k = 0; k < m->ntasks; k++) {
 		struct process *p = m->tasks[(at + k) % m->ntasks];
-		if (p->state == TASK_RUNNING)
+		if (runnable(p))
 			return p;
 	}
 	return NULL;
@@ -278,11 +288,13 @@ static void deadlock(struct memu *m)
 {
 	static char reason[160];
 	struct process *init = find_task(m, GUEST_PID);
+	const char *what =
+		init && init->state == TASK_BLOCKED ? init->wait_what : "-";
 	snprintf(reason, sizeof(reason),
 		 "deadlock: every process is blocked and nothing can wake "
-		 "them (%u processes, pid 1 in %s)",
-		 m->ntasks,
-		 init && init->state == TASK_BLOCKED ? init->wait_what : "-");
+		 "them (%u processes, pid 1 %s%s)",
+		 m->ntasks, init && task_stopped(init) ? "stopped" : "in ",
+		 init && task_stopped(init) ? "" : what);
 	m->result.stop = MEMU_STOP_DEADLOCK;
 	m->result.reason = reason;
 	m->stop = true;
@@ -317,11 +329,18 @@ bool schedule(struct memu *m)
 			deadlock(m);
 			return false;
 		}
-		if (m->clock.ns < t)
-			m->clock.ns = t; /* nobody runs: waiting is instant */
+		if (m->clock.ns < t) {
+			/* nobody runs: waiting is instant, nobody's time */
+			sched_account(m);
+			m->clock.ns = t;
+			usage_idle(m);
+		}
 	}
 	struct process *p = m->proc;
 	m->stop = false;
+	/* Chosen by the OOM killer while off the CPU: it dies now. */
+	if (oom_victim_dies(m))
+		return true;
 	/* A signal sent while it was preempted is taken now, as on the
 	 * return to user mode; a woken call runs again and sees it. */
 	if (!p->woken && p->state == TASK_RUNNING && m->cpl3 &&
@@ -344,15 +363,15 @@ static void slice_block(uc_engine *uc, uint64_t address, uint32_t size,
 	/* A slice is time on the virtual clock too, so that a task
 	 * spinning without syscalls lets a sleeping one wake. */
 	vclock_advance(&m->clock, SCHED_SLICE_NS);
-	unsigned runnable = 0;
+	unsigned ready = 0;
 	bool due = false;
 	for (unsigned i = 0; i < m->ntasks; i++) {
 		struct process *p = m->tasks[i];
-		runnable += p->state == TASK_RUNNING;
+		ready += runnable(p);
 		uint64_t t = p->state == TASK_BLOCKED ? wake_time(p) : 0;
 		due |= t && t <= m->clock.ns;
 	}
-	if (runnable > 1 || due) {
+	if (ready > 1 || due) {
 		m->resched = true;
 		uc_emu_stop(uc);
 	}

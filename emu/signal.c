@@ -326,6 +326,13 @@ static int get_signal(struct memu *m, struct guest_siginfo *info)
 			return sig;
 		if (default_ignored(sig))
 			continue;
+		/* Stop the process (docs/processes.md, "Job control"); a
+		 * job-control signal in an orphaned group does nothing. */
+		if (sig_kernel_stop(sig)) {
+			if (do_signal_stop(m, sig))
+				return 0;
+			continue;
+		}
 		if (sig == SIGBUS && info->code == BUS_MCEERR_AO)
 			force_sig(m, sig, info->code, info->u.addr, 0,
 				  "hardware memory corruption (early kill)");

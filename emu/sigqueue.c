@@ -66,6 +66,7 @@ void flush_sigqueue_mask(struct memu *m, uint64_t mask)
  * dropped. */
 static bool prepare_signal(struct memu *m, int sig)
 {
+	job_control_prepare(m, sig);
 	if (STOP_MASK & SIGBIT(sig))
 		flush_sigqueue_mask(m, SIGBIT(SIGCONT));
 	else if (sig == SIGCONT)

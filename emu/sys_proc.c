@@ -560,28 +560,6 @@ int64_t sys_setsid(struct memu *m, const uint64_t *a)
 	return p->task.sid;
 }
 
-int64_t sys_getrusage(struct memu *m, const uint64_t *a)
-{
-	int64_t who = (int32_t)a[0];
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN &&
-	    who != RUSAGE_THREAD)
-		return -EINVAL;
-	struct rusage ru;
-	memset(&ru, 0, sizeof(ru));
-	if (who != RUSAGE_CHILDREN) {
-		ru.ru_utime.tv_sec = (time_t)(m->clock.ns / 1000000000ULL);
-		ru.ru_utime.tv_usec =
-			(suseconds_t)(m->clock.ns / 1000 % 1000000);
-		ru.ru_minflt = (long)m->mmu.events.minflt;
-		ru.ru_majflt = (long)m->mmu.events.majflt;
-		struct mm *mm = m->proc->mm;
-		ru.ru_maxrss =
-			(long)((mm->rss_anon + mm->rss_file + mm->rss_shmem) *
-			       4);
-	}
-	return copy_to_user(m->proc->mm, a[1], &ru, sizeof(ru)) ? -EFAULT : 0;
-}
-
 int64_t sys_sched_getaffinity(struct memu *m, const uint64_t *a)
 {
 	if (a[0] != 0 && !find_task(m, (int32_t)a[0]))

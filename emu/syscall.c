@@ -217,6 +217,7 @@ void handle_syscall(uc_engine *uc, void *user)
 	int64_t ret;
 	struct process *p = m->proc;
 	p->syscall_nr = nr;
+	m->mmu.oom_kill_pending = false; /* a fault's, its process gone */
 	proc_task_before_call(m, nr, a);
 	if ((m->inject.n || m->inject.log.on) && inject_syscall(m, nr, &ret))
 		; /* answered by an injected fault (strace -e inject) */
@@ -241,6 +242,7 @@ void handle_syscall(uc_engine *uc, void *user)
 	/* The OOM killer chose the guest during the call (docs/reclaim.md):
 	 * SIGKILL, which nothing catches, as the call returns. */
 	if (m->mmu.oom_kill_pending) {
+		m->mmu.oom_kill_pending = false;
 		force_sig(m, SIGKILL, 0, 0, 0, m->mmu.oom_reason);
 		return;
 	}

@@ -18,6 +18,8 @@
 #include "phys.h"
 #include "reclaim.h"
 
+struct mm;
+
 struct mmu {
 	uc_engine *uc;
 	struct phys phys;
@@ -50,6 +52,12 @@ struct mmu {
 	 * with SIGKILL as the call returns, as on Linux. */
 	char oom_reason[160];
 	bool oom_kill_pending;
+	/* The OOM killer's choice among the machine's processes
+	 * (emu/oom.c, docs/reclaim.md): with no frame left for mm, kill
+	 * the worst process and free its memory: true when that was
+	 * another process (the allocation is tried again), false when mm's
+	 * own is the one (its words in oom_reason).  NULL: mm's own. */
+	bool (*out_of_memory)(struct mmu *m, struct mm *mm);
 };
 
 int mmu_init(struct mmu *m, uc_engine *uc, uint64_t ram_bytes,

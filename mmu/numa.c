@@ -75,19 +75,28 @@ uint64_t alloc_user_frame(struct mm *mm, enum frame_kind kind, uint64_t want,
 	if (mm->mmu->reclaim)
 		mm->mmu->reclaim->balance(mm->mmu);
 	int node = pick_node(mm);
-	uint64_t pfn = frame_alloc_node(z, kind, want, colour, node);
-	if (pfn != PFN_NONE)
-		return pfn;
-	/* Fall back to the other nodes, lowest first; BIND only to its own. */
-	for (unsigned i = 0; i < z->nr_nodes; i++) {
-		if ((int)i == node || (mm->policy.mode == MPOL_BIND_MODE &&
-				       !(mm->policy.nodes & (1ULL << i))))
-			continue;
-		pfn = frame_alloc_node(z, kind, PFN_NONE, colour, (int)i);
+	for (;;) {
+		uint64_t pfn = frame_alloc_node(z, kind, want, colour, node);
 		if (pfn != PFN_NONE)
 			return pfn;
+		/* Fall back to the other nodes, lowest first; BIND only to
+		 * its own. */
+		for (unsigned i = 0; i < z->nr_nodes; i++) {
+			if ((int)i == node ||
+			    (mm->policy.mode == MPOL_BIND_MODE &&
+			     !(mm->policy.nodes & (1ULL << i))))
+				continue;
+			pfn = frame_alloc_node(z, kind, PFN_NONE, colour,
+					       (int)i);
+			if (pfn != PFN_NONE)
+				return pfn;
+		}
+		/* __alloc_pages_may_oom: another process killed and its
+		 * memory freed, try again (docs/reclaim.md). */
+		if (!mm->mmu->out_of_memory ||
+		    !mm->mmu->out_of_memory(mm->mmu, mm))
+			return PFN_NONE;
 	}
-	return PFN_NONE;
 }
 
 uint64_t alloc_migration_target(struct mmu *m, enum frame_kind kind,

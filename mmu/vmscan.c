@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "pagetable.h"
 #include "rmap.h"
 #include "shmem.h"
@@ -250,22 +251,37 @@ uint64_t oom_badness(struct mm *mm)
 	       pt_table_pages(mm);
 }
 
+uint64_t oom_totalpages(struct mmu *m)
+{
+	return m->ram.nr + (m->reclaim ? swap_total(&m->reclaim->swap) : 0);
+}
+
 void oom_kill_process(struct mm *mm)
 {
 	struct mmu *m = mm->mmu;
-	uint64_t total =
-		m->ram.nr + (m->reclaim ? swap_total(&m->reclaim->swap) : 0);
-	uint64_t points = oom_badness(mm);
 	if (m->reclaim)
 		m->reclaim->oom_kills++;
 	m->oom_kill_pending = true;
+	if (m->out_of_memory)
+		return; /* its words are the chooser's (out_of_memory) */
 	/* /proc/PID/oom_score: the badness per mille of RAM and swap. */
+	uint64_t points = oom_badness(mm);
 	snprintf(m->oom_reason, sizeof(m->oom_reason),
 		 "killed by the OOM killer (out of memory: oom_score %llu, "
 		 "rss %llu, swap %llu, page tables %llu pages)",
-		 (unsigned long long)(points * 1000 / total),
+		 (unsigned long long)(points * 1000 / oom_totalpages(m)),
 		 (unsigned long long)(mm->rss_anon + mm->rss_file +
 				      mm->rss_shmem),
 		 (unsigned long long)mm->swap_ents,
 		 (unsigned long long)pt_table_pages(mm));
+}
+
+void oom_reap(struct mm *mm)
+{
+	for (struct vma *v = vma_first(&mm->vmas); v;
+	     v = vma_next(&mm->vmas, v))
+		if (!(v->flags & (VM_SHARED | VM_PFNMAP)))
+			zap_range(mm, v->start, v->end);
+	if (mm->mmu->reclaim)
+		mm->mmu->reclaim->oom_kills++;
 }

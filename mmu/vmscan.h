@@ -43,11 +43,19 @@ void reclaim_madvise_pageout(struct mm *mm, struct vma *v, uint64_t va);
  * marker, a flipped bit). */
 unsigned swap_entry_count(struct mmu *m, const struct pt_entry *e);
 
-/* The OOM killer has chosen mm's process (the only one): note why, in
- * mm->mmu->oom_reason, with its badness (Linux oom_badness, simplified:
- * RSS + swap entries + page-table pages) and oom_score. */
+/* The OOM killer has chosen mm's process, whose fault or call found no
+ * frame: count it, and have the call end with SIGKILL.  Without a
+ * chooser (mmu->out_of_memory) note why in mm->mmu->oom_reason, with
+ * its badness (Linux oom_badness, simplified: RSS + swap entries +
+ * page-table pages) and oom_score; with one, the chooser wrote them. */
 void oom_kill_process(struct mm *mm);
-/* Linux's oom_badness for mm, in pages. */
+/* Linux's oom_badness for mm, in pages, before oom_score_adj. */
 uint64_t oom_badness(struct mm *mm);
+/* RAM and swap in pages (Linux oc->totalpages). */
+uint64_t oom_totalpages(struct mmu *m);
+/* The OOM reaper (Linux __oom_reap_task_mm): free now the pages of the
+ * private VMAs of a victim that has not run yet; its page tables stay,
+ * and the kill is counted. */
+void oom_reap(struct mm *mm);
 
 #endif

@@ -594,8 +594,9 @@ Test(swap, no_swap_means_the_oom_killer)
 			     47),
 		     0, "%s", line);
 	cr_assert(strstr(line, " error 6: killed by the OOM killer (out of "
-			       "memory: oom_score 938, rss 1912, swap 0, "
-			       "page tables 10 pages)\n"),
+			       "memory: pid 1, badness 1922, oom_score_adj "
+			       "0, rss 1912, swap 0, page tables 10 "
+			       "pages)\n"),
 		  "%s", line);
 	/* The badness is the process's pages: RSS, swap, page tables, of
 	 * the (8 MiB - 640 KiB reserved) / 4 KiB frames and no swap. */
@@ -614,7 +615,7 @@ Test(swap, oom_in_a_syscall_kills_as_it_returns)
 	cr_assert_eq(g.r.signal, SIGKILL);
 	cr_assert_eq(memu_exit_code(&g.r), 137);
 	cr_assert(strstr(death_line(), " error 0: killed by the OOM killer "
-				       "(out of memory: oom_score "),
+				       "(out of memory: pid 1, badness "),
 		  "%s", death_line());
 	cr_assert_str_empty(guest_stdout(&g));
 }
@@ -626,8 +627,9 @@ Test(swap, full_swap_means_the_oom_killer)
 	run(8ULL << 20, 1ULL << 20, NULL, args);
 	cr_assert_eq(g.r.signal, SIGKILL);
 	cr_assert(strstr(death_line(), "killed by the OOM killer (out of "
-				       "memory: oom_score 945, rss 1912, swap "
-				       "255, page tables 11 pages)\n"),
+				       "memory: pid 1, badness 2178, "
+				       "oom_score_adj 0, rss 1912, swap 255, "
+				       "page tables 11 pages)\n"),
 		  "%s", death_line());
 	struct memu_stats s;
 	guest_stats(&g, &s);

@@ -1,0 +1,237 @@
+#define _GNU_SOURCE
+/* getrusage per process and thread, wait4's rusage and /proc/self/stat's
+ * fault and time fields (docs/processes.md, "Resource usage").  With no
+ * argument it prints what holds on Linux too (relations between the
+ * counts); "exact" prints the counts themselves, which memu makes the
+ * same on every run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAGE 4096
+
+static int exact;
+
+static void touch(size_t pages)
+{
+	char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(98);
+	for (size_t i = 0; i < pages; i++)
+		p[i * PAGE] = 1;
+}
+
+static long usec(struct timeval tv)
+{
+	return tv.tv_sec * 1000000L + tv.tv_usec;
+}
+
+static struct rusage ru(int who)
+{
+	struct rusage r;
+	memset(&r, 0xff, sizeof(r));
+	if (getrusage(who, &r))
+		printf("getrusage(%d): %s\n", who, strerror(errno));
+	return r;
+}
+
+/* /proc/self/stat's fields 10 to 17: minflt cminflt majflt cmajflt
+ * utime stime cutime cstime. */
+static void stat_fields(long f[8])
+{
+	char buf[1024] = "";
+	int fd = open("/proc/self/stat", O_RDONLY);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	char *s = n > 0 ? strrchr(buf, ')') : NULL;
+	for (int i = 0; i < 8; i++)
+		f[i] = -1;
+	if (!s)
+		return;
+	/* ") S ppid pgrp session tty tpgid flags minflt ..." */
+	s += 2;
+	for (int field = 3; field < 10 && s; field++)
+		s = strchr(s, ' ') ? strchr(s, ' ') + 1 : NULL;
+	for (int i = 0; i < 8 && s; i++) {
+		f[i] = strtol(s, &s, 10);
+		s++;
+	}
+}
+
+/* A child that writes pages pages (and, with grand, has a child of its
+ * own write grand pages, reaped): its RUSAGE_SELF as it exits. */
+static pid_t spawn(size_t pages, size_t grand, int fd)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid)
+		return pid;
+	if (grand) {
+		pid_t g = fork();
+		if (g == 0) {
+			touch(grand);
+			_exit(0);
+		}
+		waitpid(g, NULL, 0);
+	}
+	touch(pages);
+	/* No page touched for the first time after the count: the same
+	 * calls once before it. */
+	static struct rusage r[2];
+	getrusage(RUSAGE_CHILDREN, &r[1]);
+	getrusage(RUSAGE_SELF, &r[0]);
+	getrusage(RUSAGE_CHILDREN, &r[1]);
+	if (write(fd, r, sizeof(r)) != sizeof(r))
+		_exit(1);
+	_exit(0);
+}
+
+static void children(void)
+{
+	int fds[2];
+	if (pipe(fds))
+		exit(1);
+	struct rusage before = ru(RUSAGE_CHILDREN);
+	pid_t pid = spawn(100, 0, fds[1]);
+	struct rusage self[2], waited;
+	int status;
+	if (read(fds[0], self, sizeof(self)) != sizeof(self) ||
+	    wait4(pid, &status, 0, &waited) != pid)
+		exit(1);
+	struct rusage after = ru(RUSAGE_CHILDREN);
+	long grew = after.ru_minflt - before.ru_minflt;
+	printf("child wrote 100 pages: minflt >= 100 %d\n",
+	       self[0].ru_minflt >= 100);
+	printf("RUSAGE_CHILDREN minflt grew by the child's own: %d\n",
+	       grew == self[0].ru_minflt);
+	printf("wait4's rusage minflt is the child's: %d, majflt %ld\n",
+	       waited.ru_minflt == self[0].ru_minflt, waited.ru_majflt);
+	printf("RUSAGE_CHILDREN utime grew at least by the child's: %d\n",
+	       usec(after.ru_utime) - usec(before.ru_utime) >=
+		       usec(self[0].ru_utime));
+	if (exact)
+		printf("exact: child minflt %ld utime %ld us maxrss %ld; "
+		       "children minflt %ld utime %ld us maxrss %ld\n",
+		       self[0].ru_minflt, usec(self[0].ru_utime),
+		       self[0].ru_maxrss, after.ru_minflt, usec(after.ru_utime),
+		       after.ru_maxrss);
+
+	/* A grandchild reaped by the child counts for the child's
+	 * children, and both for ours once we reap the child. */
+	before = after;
+	pid = spawn(50, 200, fds[1]);
+	if (read(fds[0], self, sizeof(self)) != sizeof(self) ||
+	    wait4(pid, &status, 0, &waited) != pid)
+		exit(1);
+	after = ru(RUSAGE_CHILDREN);
+	grew = after.ru_minflt - before.ru_minflt;
+	printf("grandchild in the child's children: %d\n",
+	       self[1].ru_minflt >= 200);
+	printf("our children grew by the child's own and its children's: "
+	       "%d\n",
+	       grew == self[0].ru_minflt + self[1].ru_minflt);
+	printf("wait4's rusage is both: %d\n",
+	       waited.ru_minflt == self[0].ru_minflt + self[1].ru_minflt);
+	if (exact)
+		printf("exact: child minflt %ld, its children's %ld; ours "
+		       "grew %ld, wait4's %ld\n",
+		       self[0].ru_minflt, self[1].ru_minflt, grew,
+		       waited.ru_minflt);
+
+	long f[8];
+	stat_fields(f);
+	printf("/proc/self/stat cminflt is RUSAGE_CHILDREN's: %d, "
+	       "cmajflt %ld\n",
+	       f[1] == after.ru_minflt, f[3]);
+	printf("/proc/self/stat cutime is RUSAGE_CHILDREN's in ticks: %d\n",
+	       f[6] == usec(after.ru_utime) / 10000);
+	if (exact)
+		printf("exact: stat minflt %ld cminflt %ld utime %ld cutime "
+		       "%ld\n",
+		       f[0], f[1], f[4], f[6]);
+
+	/* waitid with WNOWAIT leaves it unreaped: not counted yet. */
+	before = after;
+	pid = spawn(30, 0, fds[1]);
+	if (read(fds[0], self, sizeof(self)) != sizeof(self))
+		exit(1);
+	siginfo_t si;
+	waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT);
+	after = ru(RUSAGE_CHILDREN);
+	printf("WNOWAIT: not counted %d\n",
+	       after.ru_minflt == before.ru_minflt);
+	waitpid(pid, &status, 0);
+	after = ru(RUSAGE_CHILDREN);
+	printf("reaped: counted %d\n",
+	       after.ru_minflt - before.ru_minflt == self[0].ru_minflt);
+
+	/* A child nobody waits for (SIGCHLD ignored): never counted. */
+	before = after;
+	signal(SIGCHLD, SIG_IGN);
+	pid = spawn(30, 0, fds[1]);
+	if (read(fds[0], self, sizeof(self)) != sizeof(self))
+		exit(1);
+	int w = (int)waitpid(pid, &status, 0);
+	printf("autoreaped: wait %d %s\n", w, strerror(errno));
+	signal(SIGCHLD, SIG_DFL);
+	after = ru(RUSAGE_CHILDREN);
+	printf("autoreaped: not counted %d\n",
+	       after.ru_minflt == before.ru_minflt);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static struct rusage thread_ru;
+
+static void *thread_main(void *arg)
+{
+	(void)arg;
+	touch(64);
+	thread_ru = ru(RUSAGE_THREAD);
+	return NULL;
+}
+
+static void threads(void)
+{
+	struct rusage self0 = ru(RUSAGE_SELF);
+	struct rusage main0 = ru(RUSAGE_THREAD);
+	pthread_t t;
+	if (pthread_create(&t, NULL, thread_main, NULL) ||
+	    pthread_join(t, NULL))
+		exit(1);
+	struct rusage self1 = ru(RUSAGE_SELF);
+	struct rusage main1 = ru(RUSAGE_THREAD);
+	printf("the thread's own: minflt >= 64 %d\n",
+	       thread_ru.ru_minflt >= 64);
+	printf("RUSAGE_SELF counts the thread's: %d\n",
+	       self1.ru_minflt - self0.ru_minflt >= thread_ru.ru_minflt);
+	printf("the main thread's does not: %d\n",
+	       main1.ru_minflt - main0.ru_minflt < 64);
+	if (exact)
+		printf("exact: thread minflt %ld; self grew %ld, main "
+		       "thread's %ld\n",
+		       thread_ru.ru_minflt, self1.ru_minflt - self0.ru_minflt,
+		       main1.ru_minflt - main0.ru_minflt);
+	printf("RUSAGE_BOTH (-2): %s\n",
+	       getrusage(-2, &self1) ? strerror(errno) : "ok");
+	printf("who 5: %s\n", getrusage(5, &self1) ? strerror(errno) : "ok");
+}
+
+int main(int argc, char **argv)
+{
+	exact = argc > 1 && !strcmp(argv[1], "exact");
+	setvbuf(stdout, NULL, _IONBF, 0);
+	children();
+	threads();
+	return 0;
+}

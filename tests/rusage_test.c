@@ -1,0 +1,72 @@
+/* getrusage per task, process and reaped children, wait4's rusage and
+ * /proc/self/stat's counts (docs/processes.md, "Resource usage"):
+ * guest/tests/rusage.c with musl and glibc, the same as on Linux, and
+ * its exact counts under memu. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "harness.h"
+
+Test(rusage, the_same_as_linux_musl)
+{
+	same_output_as_linux("rusage",
+			     "RUSAGE_CHILDREN minflt grew by the child's "
+			     "own: 1\n");
+}
+
+Test(rusage, the_same_as_linux_glibc)
+{
+	same_output_as_linux("rusage_glibc",
+			     "our children grew by the child's own and its "
+			     "children's: 1\n");
+}
+
+/* The lines with the counts themselves: memu's, the same every run. */
+static void exact(const char *guest, const char *want)
+{
+	for (int run = 0; run < 2; run++) {
+		struct guest g;
+		guest_open(&g, guest, "exact", NULL);
+		guest_finish(&g);
+		cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
+		cr_assert_eq(g.r.exit_status, 0);
+		char got[1024] = "";
+		for (const char *l = guest_stdout(&g); l && *l;) {
+			const char *end = strchr(l, '\n');
+			size_t n = end ? (size_t)(end - l + 1) : strlen(l);
+			if (!strncmp(l, "exact: ", 7))
+				strncat(got, l, n);
+			l += n;
+		}
+		cr_assert_str_eq(got, want);
+		guest_close(&g);
+	}
+}
+
+/* A child writing 100 pages takes 102 faults (its stack and data
+ * pages too), all of them in wait4's rusage and the parent's
+ * RUSAGE_CHILDREN; a grandchild's 202 count for the child's children
+ * and then for ours; /proc/self/stat's cminflt is the sum; a thread's
+ * 64 faults are its RUSAGE_THREAD, in RUSAGE_SELF, not in the main
+ * thread's.  Times are the virtual clock's. */
+Test(rusage, exact_counts_musl)
+{
+	exact("rusage",
+	      "exact: child minflt 102 utime 104 us maxrss 456; children "
+	      "minflt 102 utime 106 us maxrss 456\n"
+	      "exact: child minflt 54, its children's 202; ours grew 256, "
+	      "wait4's 256\n"
+	      "exact: stat minflt 5 cminflt 358 utime 0 cutime 0\n"
+	      "exact: thread minflt 64; self grew 65, main thread's 1\n");
+}
+
+Test(rusage, exact_counts_glibc)
+{
+	exact("rusage_glibc",
+	      "exact: child minflt 106 utime 105 us maxrss 1204; children "
+	      "minflt 106 utime 107 us maxrss 1204\n"
+	      "exact: child minflt 57, its children's 205; ours grew 262, "
+	      "wait4's 262\n"
+	      "exact: stat minflt 21 cminflt 368 utime 0 cutime 0\n"
+	      "exact: thread minflt 64; self grew 68, main thread's 4\n");
+}
