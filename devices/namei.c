@@ -20,10 +20,12 @@ static int follow(struct fs *fs, struct dentry *dir, struct dentry *d,
 {
 	if (++*links > FS_MAXLINKS)
 		return -ELOOP;
-	if (!d->inode->target)
-		return -ENOENT; /* /proc/self/exe: the program is not here */
+	char buf[PROC_LINK_MAX];
+	const char *target = fs_link_target(fs, d->inode, buf, sizeof(buf));
+	if (!target)
+		return -ENOENT; /* /proc/PID/exe: not followed */
 	struct walk sub;
-	int err = walk(fs, dir, d->inode->target, WALK_FOLLOW, links, &sub);
+	int err = walk(fs, dir, target, WALK_FOLLOW, links, &sub);
 	if (err)
 		return err;
 	if (!sub.d)
@@ -79,9 +81,12 @@ static int walk(struct fs *fs, struct dentry *base, const char *path,
 				 * (open(O_CREAT) through a dangling link). */
 				if (++*links > FS_MAXLINKS)
 					return -ELOOP;
-				if (!d->inode->target)
-					return -ENOENT; /* /proc/self/exe */
-				int err = walk(fs, cur, d->inode->target,
+				char buf[PROC_LINK_MAX];
+				const char *target = fs_link_target(
+					fs, d->inode, buf, sizeof(buf));
+				if (!target)
+					return -ENOENT; /* /proc/PID/exe */
+				int err = walk(fs, cur, target,
 					       flags | WALK_FOLLOW, links, w);
 				if (err)
 					return err;

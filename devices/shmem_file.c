@@ -430,7 +430,7 @@ static void cursor_move_after(struct dentry *cur, struct dentry *d)
 static struct dentry *next_entry(struct dentry *from)
 {
 	struct dentry *d = TAILQ_NEXT(from, sibling);
-	while (d && !d->inode)
+	while (d && (!d->inode || d->inode->proc_hidden))
 		d = TAILQ_NEXT(d, sibling);
 	return d;
 }
@@ -495,6 +495,8 @@ int64_t dir_getdents64(struct file *f, uint64_t ubuf, uint64_t count)
 	struct dentry *dir = cur->parent;
 	if (dir->unlinked)
 		return -ENOENT;
+	if (dir->inode->proc_kind == PROC_PID_UNFILLED)
+		proc_pid_fill(dir);
 	if (!access_ok(ubuf, count))
 		return -EFAULT;
 	struct dirent_buf b = {.cap = count < GETDENTS_CHUNK ? count

@@ -36,6 +36,24 @@ static void refresh(struct proc_task *t)
 			t->sig_caught |= bit;
 	}
 	t->sig_blocked = p->sigmask;
+	/* the task among the others (docs/processes.md, "/proc") */
+	const struct process *leader = p->group_leader;
+	t->tgid = leader->task.pid;
+	t->threads = 0;
+	for (unsigned i = 0; i < m->ntasks; i++) {
+		const struct process *o = m->tasks[i];
+		/* a thread that has exited is gone (it reaps itself); a
+		 * leader stays a zombie while its process lives */
+		if (o->group_leader == leader &&
+		    (o->state != TASK_ZOMBIE || o == leader))
+			t->threads++;
+	}
+	t->state = p->state == TASK_ZOMBIE    ? 'Z'
+		   : p->state == TASK_RUNNING ? 'R'
+		   : p->vfork_wait	      ? 'D'
+					      : 'S';
+	t->exit_code = p->state == TASK_ZOMBIE ? p->exit_code : 0;
+	t->mm = p->state == TASK_ZOMBIE ? NULL : p->mm;
 	t->min_flt = m->mmu.events.minflt;
 	t->maj_flt = m->mmu.events.majflt;
 	/* the virtual clock, as getrusage reports it */
@@ -55,6 +73,8 @@ void proc_task_init(struct memu *m)
 	t->rlim_rss = RLIM_INFINITY_;
 	t->start_ns = 0; /* the guest starts as the machine boots */
 	m->devices.task = t;
+	m->fs.current = &m->devices.task;
+	proc_pid_register(m, m->proc); /* out of memory: no /proc/1 */
 }
 
 void proc_task_exec(struct memu *m, const struct exec_image *img)
