@@ -91,7 +91,10 @@ struct dentry *proc_pid_mkdir(struct fs *fs, struct dentry *dir, int nr,
 void proc_pid_fill(struct dentry *dir)
 {
 	struct inode *di = dir->inode;
-	if (di->proc_kind != PROC_PID_UNFILLED)
+	/* a reaped task's directory (a cwd, an open descriptor) stays
+	 * empty: its names are ENOENT */
+	if (di->proc_kind != PROC_PID_UNFILLED || dir->unlinked ||
+	    !di->pid->task)
 		return;
 	di->proc_kind = PROC_PID_FILLED;
 	/* newest first in a listing: the last made is listed first */
@@ -130,9 +133,10 @@ const char *fs_link_target(const struct fs *fs, const struct inode *i,
 	if (i->proc_kind != PROC_LINK_SELF &&
 	    i->proc_kind != PROC_LINK_THREAD_SELF)
 		return i->target;
-	const struct proc_task *t = fs->current ? *fs->current : NULL;
+	struct proc_task *t = fs->current ? *fs->current : NULL;
 	if (!t)
 		return NULL;
+	t->refresh(t); /* its tgid */
 	if (i->proc_kind == PROC_LINK_SELF)
 		snprintf(buf, size, "%d", t->tgid);
 	else
