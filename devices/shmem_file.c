@@ -495,8 +495,6 @@ int64_t dir_getdents64(struct file *f, uint64_t ubuf, uint64_t count)
 	struct dentry *dir = cur->parent;
 	if (dir->unlinked)
 		return -ENOENT;
-	if (dir->inode->proc_kind == PROC_PID_UNFILLED)
-		proc_pid_fill(dir);
 	if (!access_ok(ubuf, count))
 		return -EFAULT;
 	struct dirent_buf b = {.cap = count < GETDENTS_CHUNK ? count
@@ -597,6 +595,9 @@ int fs_open_inode(struct device_context *ctx, struct inode *inode,
 	bool dir = S_ISDIR(inode->mode);
 	struct dentry *cur = NULL;
 	if (dir) {
+		/* /proc/PID's files, before the cursor that lists them */
+		if (inode->proc_kind == PROC_PID_UNFILLED)
+			proc_pid_fill(inode->dir);
 		cur = calloc(1, sizeof(*cur));
 		if (!cur)
 			return -ENOMEM;

@@ -3,7 +3,8 @@
  * guest/tests/procpid.c, with musl and glibc, natively and under memu: a
  * parent reads its child's status, stat, maps, cmdline, comm, task/ and
  * pagemap, its own task/ with a second thread (per-thread status and
- * stat, /proc/thread-self), a zombie's files, and files opened on the
+ * stat, /proc/thread-self, /proc/TID found but not listed), a
+ * /proc/self file the child inherits, a zombie's files, and files opened on the
  * zombie read again once it is reaped (ESRCH, without touching freed
  * memory: this test runs under ASan).  The output must be the host's,
  * line for line, but for the few lines where Linux 6.1, memu's
@@ -49,10 +50,16 @@ TestSuite(procpid, .fini = teardown);
 	"tid, PPid parent, Threads 2, FDSize some, Umask yes, VmRSS yes, "     \
 	"SigQ yes\n"                                                           \
 	"task/tid comm: %2$d bytes: %1$s\n"                                    \
+	"/proc/tid status: Name %1$s, State S (sleeping), Tgid self, Pid "     \
+	"tid, "                                                                \
+	"PPid parent, Threads 2, FDSize some, Umask yes, VmRSS yes, SigQ "     \
+	"yes\n"                                                                \
+	"/proc lists tid: 0\n"                                                 \
 	"joined tid status: errno 2\n"                                         \
 	"self after join status: Name %1$s, State R (running), Tgid self, "    \
 	"Pid self, PPid parent, Threads 1, FDSize some, Umask yes, VmRSS "     \
 	"yes, SigQ yes\n"                                                      \
+	"inherited /proc/self/stat in the child shows: the parent\n"           \
 	"child status: Name kid, State S (sleeping), Tgid child, Pid child, "  \
 	"PPid self, Threads 1, FDSize some, Umask yes, VmRSS yes, SigQ yes\n"  \
 	"child stat: child (kid) S ppid self threads 1 vsize set startcode "   \
@@ -164,8 +171,8 @@ Test(procpid, glibc_child_thread_and_zombie_as_on_linux)
 }
 
 /* getdents64 on /proc: a directory for each live process, zombies
- * included, none once reaped (pid 1 the guest, 2 its child); a reaped
- * pid's directory is ENOENT. */
+ * included, none once reaped (pid 1 the guest, 2 its child); what a
+ * process's directory lists; a reaped pid's directory is ENOENT. */
 Test(procpid, proc_lists_the_live_pids)
 {
 	guest_open(&g, "procpid", "list", NULL);
@@ -174,6 +181,11 @@ Test(procpid, proc_lists_the_live_pids)
 	cr_assert_eq(g.r.exit_status, 0);
 	cr_assert_str_eq(guest_stdout(&g), "alone: 1\n"
 					   "child: 1 2\n"
+					   "/proc/child: . .. auxv clear_refs "
+					   "cmdline comm environ exe maps "
+					   "mountinfo pagemap smaps "
+					   "smaps_rollup stat statm status "
+					   "task\n"
 					   "zombie: 1 2\n"
 					   "reaped: 1\n"
 					   "open reaped status: -1 errno 2\n");

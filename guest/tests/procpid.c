@@ -333,12 +333,40 @@ static void threads(void)
 	show_status("pid/task/tid", path);
 	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
 	show_bytes("task/tid comm", path);
+	/* /proc/TID: there to open, not listed */
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	show_status("/proc/tid", path);
+	int listed = 0;
+	d = opendir("/proc");
+	for (struct dirent *e; d && (e = readdir(d));)
+		listed |= atol(e->d_name) == tid;
+	if (d)
+		closedir(d);
+	printf("/proc lists tid: %d\n", listed);
 	close(thread_pipe[1]);
 	pthread_join(th, NULL);
 	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
 	show_status("joined tid", path);
 	show_status("self after join", "/proc/self/status");
 	tid = 0;
+}
+
+/* A /proc/self file opened before fork shows the parent to the child. */
+static void inherited(void)
+{
+	int fd = open("/proc/self/stat", O_RDONLY);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[512];
+		long n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		printf("inherited /proc/self/stat in the child shows: %s\n",
+		       atol(buf) == self ? "the parent" : "another");
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	close(fd);
 }
 
 static void live_child(void)
@@ -503,6 +531,33 @@ static void list_pids(const char *when)
 	printf("\n");
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* memu only: what /proc/PID lists, in order of name. */
+static void list_dir(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	DIR *d = opendir(path);
+	char *names[64];
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (n < 64)
+			names[n++] = strdup(e->d_name);
+	if (d)
+		closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), by_name);
+	printf("/proc/child:");
+	for (int i = 0; i < n; i++) {
+		printf(" %s", names[i]);
+		free(names[i]);
+	}
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	self = getpid();
@@ -511,6 +566,7 @@ int main(int argc, char **argv)
 		list_pids("alone");
 		child = fork_child();
 		list_pids("child");
+		list_dir(child);
 		close(hold_pipe[1]);
 		siginfo_t si;
 		waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT);
@@ -537,6 +593,7 @@ int main(int argc, char **argv)
 	}
 	listing();
 	threads();
+	inherited();
 	live_child();
 	zombie();
 	return 0;
