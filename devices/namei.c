@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "fs.h"
+#include "proc_task.h"
 
 static int walk(struct fs *fs, struct dentry *base, const char *path,
 		unsigned flags, int *links, struct walk *w);
@@ -62,6 +63,9 @@ static int walk(struct fs *fs, struct dentry *base, const char *path,
 		bool last = !*path;
 		if (!S_ISDIR(cur->inode->mode))
 			return -ENOTDIR;
+		/* a reaped task's /proc/PID: proc_pid_permission's ESRCH */
+		if (cur->inode->pid && !cur->inode->pid->task)
+			return -ESRCH;
 		int dots = !strcmp(name, ".") ? 1 : !strcmp(name, "..") ? 2 : 0;
 		struct dentry *d = dots == 1   ? cur
 				   : dots == 2 ? cur->parent

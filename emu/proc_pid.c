@@ -31,6 +31,7 @@ int proc_pid_register(struct memu *m, struct process *p)
 		if (!p->proc_task_dir)
 			return -ENOMEM;
 		dget(p->proc_task_dir);
+		p->proc_task_dir->inode->pid = proc_pid_get(p->pid_ref);
 	}
 	if (!leader->proc_task_dir)
 		return 0;

@@ -4,9 +4,10 @@
  * parent reads its child's status, stat, maps, cmdline, comm, task/ and
  * pagemap, its own task/ with a second thread (per-thread status and
  * stat, /proc/thread-self, /proc/TID found but not listed), a
- * /proc/self file the child inherits, a zombie's files, and files opened on the
- * zombie read again once it is reaped (ESRCH, without touching freed
- * memory: this test runs under ASan).  The output must be the host's,
+ * /proc/self file the child inherits, a zombie's files, and files opened
+ * on the zombie read again once it is reaped (ESRCH, without touching
+ * freed memory: this test runs under ASan), with its directory held open
+ * and as the working directory.  The output must be the host's,
  * line for line, but for the few lines where Linux 6.1, memu's
  * reference, and the newer host kernel differ; memu's is held to 6.1's
  * exactly.  memu alone: what /proc lists, and the frame /proc/CHILD/
@@ -89,6 +90,10 @@ TestSuite(procpid, .fini = teardown);
 	"zombie exe: -1 errno 2\n"                                             \
 	"zombie pagemap: err -1\n"                                             \
 	"reaped, exit 3\n"                                                     \
+	"reaped dir, openat status: -1 errno 3\n"                              \
+	"reaped dir, getdents: -1 errno 2\n"                                   \
+	"reaped cwd, open stat: -1 errno 3\n"                                  \
+	"reaped cwd, getcwd: failed errno 2\n"                                 \
 	"reaped status: -1 errno 3\n"                                          \
 	"reaped stat: -1 errno 3\n"                                            \
 	"reaped statm: -1 errno 3\n"                                           \

@@ -435,6 +435,7 @@ static void zombie(void)
 	enum { N = sizeof(names) / sizeof(names[0]) };
 	char path[64], label[64];
 	int fds[N];
+	static char buf[8192];
 	for (unsigned i = 0; i < N; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/%s", child, names[i]);
 		fds[i] = open(path, O_RDONLY);
@@ -462,10 +463,29 @@ static void zombie(void)
 	long err;
 	pagemap_entry(child, CHILD_PAGE, &err);
 	printf("zombie pagemap: err %ld\n", err);
+	snprintf(path, sizeof(path), "/proc/%d", child);
+	int dfd = open(path, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0 || chdir(path))
+		printf("zombie dir: errno %d\n", errno);
 	int status;
 	waitpid(child, &status, 0);
 	printf("reaped, exit %d\n", WEXITSTATUS(status));
-	static char buf[8192];
+	/* its directory, held open and as the cwd */
+	int r = openat(dfd, "status", O_RDONLY);
+	printf("reaped dir, openat status: %d errno %d\n", r < 0 ? -1 : 0,
+	       r < 0 ? errno : 0);
+	long got = syscall(SYS_getdents64, dfd, buf, sizeof(buf));
+	printf("reaped dir, getdents: %ld errno %d\n", got,
+	       got < 0 ? errno : 0);
+	r = open("stat", O_RDONLY);
+	printf("reaped cwd, open stat: %d errno %d\n", r < 0 ? -1 : 0,
+	       r < 0 ? errno : 0);
+	char *cwd = getcwd(buf, sizeof(buf));
+	printf("reaped cwd, getcwd: %s errno %d\n", cwd ? "ok" : "failed",
+	       cwd ? 0 : errno);
+	if (chdir("/"))
+		printf("chdir /: errno %d\n", errno);
+	close(dfd);
 	for (unsigned i = 0; i < N; i++) {
 		if (fds[i] < 0)
 			continue;
@@ -480,7 +500,7 @@ static void zombie(void)
 	       fd < 0 ? errno : 0);
 	struct stat st;
 	snprintf(path, sizeof(path), "/proc/%d", child);
-	int r = stat(path, &st);
+	r = stat(path, &st);
 	printf("stat reaped dir: %d errno %d\n", r, r ? errno : 0);
 }
 
