@@ -175,6 +175,47 @@ Test(procpid, glibc_child_thread_and_zombie_as_on_linux)
 	as_on_linux("procpid_glibc");
 }
 
+/* main leaves with pthread_exit: the process's directory shows its
+ * leader, a zombie with no address space, descriptors or fs, and the
+ * thread still running sees its own through /proc/thread-self. */
+#define LEADER_OUT                                                             \
+	"leader status: Name %1$s, State Z (zombie), Tgid self, Pid self, "    \
+	"PPid parent, Threads 2, FDSize 0, Umask no, VmRSS no, SigQ yes\n"     \
+	"leader stat: self (%1$s) Z ppid parent threads 2 vsize 0 startcode "  \
+	"0 "                                                                   \
+	"exit_code 0 fields 52\n"                                              \
+	"leader maps: empty, no child page\n"                                  \
+	"thread status: Name %1$s, State R (running), Tgid self, Pid tid, "    \
+	"PPid parent, Threads 2, FDSize some, Umask yes, VmRSS yes, SigQ "     \
+	"yes\n"                                                                \
+	"thread maps: lines, no child page\n"
+
+static void leader_as_on_linux(const char *name)
+{
+	static char want[2048];
+	snprintf(want, sizeof(want), LEADER_OUT, name);
+	int status;
+	const char *host = native_stdout(name, "leader", &status);
+	cr_assert_eq(status, 0, "%s", host);
+	cr_assert_str_eq(host, want);
+	guest_open(&g, name, "leader", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT, "%s",
+		     g.r.reason ? g.r.reason : "");
+	cr_assert_eq(g.r.exit_status, 0);
+	cr_assert_str_eq(guest_stdout(&g), want);
+}
+
+Test(procpid, musl_zombie_leader_as_on_linux)
+{
+	leader_as_on_linux("procpid");
+}
+
+Test(procpid, glibc_zombie_leader_as_on_linux)
+{
+	leader_as_on_linux("procpid_glibc");
+}
+
 /* getdents64 on /proc: a directory for each live process, zombies
  * included, none once reaped (pid 1 the guest, 2 its child); what a
  * process's directory lists; a reaped pid's directory is ENOENT. */

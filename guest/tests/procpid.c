@@ -7,6 +7,10 @@
  *                    line is one Linux prints the same (pids are shown
  *                    as who they are: "child", "self", "tid"), for
  *                    tests/procpid_test.c to compare with the host's.
+ *   procpid leader   main leaves with pthread_exit: its other thread
+ *                    reads the zombie leader's status, stat and maps
+ *                    through /proc/self, and its own through
+ *                    /proc/thread-self (compared with the host's).
  *   procpid list     memu only: the names /proc lists, with a child
  *                    alive, a zombie, and once reaped.
  *   procpid pagemap  memu only: the frame the child's page is in, by
@@ -578,6 +582,21 @@ static void list_dir(pid_t pid)
 	printf("\n");
 }
 
+/* The leader has left with pthread_exit: the other thread reads the
+ * process's files, which show the leader, a zombie, and its own. */
+static void *after_leader(void *arg)
+{
+	(void)arg;
+	tid = (pid_t)syscall(SYS_gettid);
+	await_state(self, 'Z');
+	show_status("leader", "/proc/self/status");
+	show_stat("leader", "/proc/self/stat");
+	show_maps("leader", "/proc/self/maps");
+	show_status("thread", "/proc/thread-self/status");
+	show_maps("thread", "/proc/thread-self/maps");
+	exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	self = getpid();
@@ -599,6 +618,12 @@ int main(int argc, char **argv)
 		printf("open reaped status: %d errno %d\n", fd < 0 ? -1 : 0,
 		       fd < 0 ? errno : 0);
 		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "leader")) {
+		pthread_t th;
+		if (pthread_create(&th, NULL, after_leader, NULL))
+			return 5;
+		pthread_exit(NULL);
 	}
 	if (argc > 1 && !strcmp(argv[1], "pagemap")) {
 		child = fork_child();
