@@ -35,6 +35,7 @@ TestSuite(procpid, .fini = teardown);
 	"thread-self reads self/task/self: 1\n"                                \
 	"stat /proc/self: dir 1 mode 555\n"                                    \
 	"thread-self status of the thread: Pid is its tid: 1\n"                \
+	"self status of the thread: Pid is the tgid: 1\n"                      \
 	"task/: self tid\n"                                                    \
 	"self status: Name %1$s, State R (running), Tgid self, Pid self, "     \
 	"PPid parent, Threads 2, FDSize some, Umask yes, VmRSS yes, SigQ "     \

@@ -283,6 +283,10 @@ static void *thread_main(void *arg)
 	long n = slurp("/proc/thread-self/status", buf, sizeof(buf));
 	const char *pid = n > 0 ? field(buf, "Pid") : NULL;
 	int mine = pid && atol(pid) == me;
+	/* and through /proc/self: its process's directory, the leader's */
+	n = slurp("/proc/self/status", buf, sizeof(buf));
+	pid = n > 0 ? field(buf, "Pid") : NULL;
+	mine |= (pid && atol(pid) == getpid()) << 1;
 	if (write(thread_ready[1], &mine, sizeof(mine)) != sizeof(mine))
 		return NULL;
 	char c;
@@ -309,7 +313,9 @@ static void threads(void)
 	if (read(thread_ready[0], &tid, sizeof(tid)) != sizeof(tid) ||
 	    read(thread_ready[0], &mine, sizeof(mine)) != sizeof(mine))
 		exit(6);
-	printf("thread-self status of the thread: Pid is its tid: %d\n", mine);
+	printf("thread-self status of the thread: Pid is its tid: %d\n",
+	       mine & 1);
+	printf("self status of the thread: Pid is the tgid: %d\n", mine >> 1);
 	char path[128];
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", self, tid);
 	await_state(tid, 'S');
