@@ -32,6 +32,7 @@ enum devmem_policy {
 
 struct proc_task;
 struct memu_device;
+struct proc_pid;
 
 /* What drivers may use of the machine. */
 struct device_context {
@@ -80,9 +81,10 @@ struct chardev {
 	const struct file_operations *fops;
 	/* Claim device ranges at machine start (may be NULL). */
 	int (*probe)(struct device_context *ctx);
-	/* A symbolic link (/proc/self/exe): write its target, NUL-ended,
-	 * to buf; its length, or -errno.  NULL for every other file. */
-	int (*readlink)(struct device_context *ctx, char *buf, size_t size);
+	/* A symbolic link (/proc/PID/exe) of the process pid: write its
+	 * target, NUL-ended, to buf; its length, or -errno.  NULL for every
+	 * other file. */
+	int (*readlink)(struct proc_pid *pid, char *buf, size_t size);
 };
 
 /* File mode bits, as the kernel keeps them. */
@@ -99,6 +101,7 @@ struct file {
 	struct inode *inode;   /* a file of the file system (fs.h), or NULL */
 	struct dentry *dentry; /* the name it was opened by, or NULL */
 	int refs;	       /* fds and VMAs holding it */
+	struct proc_pid *pid;  /* a /proc/PID file: the process it shows */
 };
 
 /* The table of devices (devices/registry.c). */
@@ -116,6 +119,10 @@ int device_set_data(struct device_context *ctx, const struct chardev *dev,
 /* Open a device: 0 or -errno; *out holds one reference. */
 int file_open(const struct chardev *dev, struct device_context *ctx, int flags,
 	      struct file **out);
+/* The same for a file of /proc/PID: the file holds a reference to pid
+ * (NULL: none) from before the driver's open. */
+int file_open_pid(const struct chardev *dev, struct device_context *ctx,
+		  int flags, struct proc_pid *pid, struct file **out);
 void file_get(struct file *f);
 void file_put(struct file *f);
 

@@ -5,9 +5,16 @@
 #include <stdlib.h>
 
 #include "device.h"
+#include "proc_task.h"
 
 int file_open(const struct chardev *dev, struct device_context *ctx, int flags,
 	      struct file **out)
+{
+	return file_open_pid(dev, ctx, flags, NULL, out);
+}
+
+int file_open_pid(const struct chardev *dev, struct device_context *ctx,
+		  int flags, struct proc_pid *pid, struct file **out)
 {
 	struct file *f = calloc(1, sizeof(*f));
 	if (!f)
@@ -30,9 +37,12 @@ int file_open(const struct chardev *dev, struct device_context *ctx, int flags,
 		break;
 	}
 	f->refs = 1;
+	if (pid)
+		f->pid = proc_pid_get(pid);
 	if (dev->fops->open) {
 		int err = dev->fops->open(f);
 		if (err) {
+			proc_pid_put(f->pid);
 			free(f);
 			return err;
 		}
@@ -52,6 +62,7 @@ void file_put(struct file *f)
 		return;
 	if (f->dev->fops->release)
 		f->dev->fops->release(f);
+	proc_pid_put(f->pid);
 	free(f);
 }
 

@@ -66,6 +66,11 @@ struct inode {
 	bool proc;	    /* a directory of /proc: no new names */
 	char *name;	    /* a file with no entry: "memfd:NAME" */
 	bool linkable;	    /* O_TMPFILE without O_EXCL: linkat may name it */
+	/* /proc/PID and what is under it: the task it shows (the inode
+	 * holds a reference), and what kind of /proc entry it is */
+	struct proc_pid *pid;
+	unsigned char proc_kind; /* enum proc_kind (proc_pid.c) */
+	bool proc_hidden; /* /proc/TID of a thread: found, never listed */
 	uint64_t atime, mtime, ctime; /* ns since the epoch */
 };
 
@@ -88,6 +93,10 @@ struct fs {
 	const uint64_t *clock_ns;   /* the machine's virtual clock */
 	uint64_t epoch_ns;	    /* the realtime clock at boot */
 	uint64_t ninodes;	    /* live, for the tests' leak checks */
+	struct dentry *proc;	    /* /proc */
+	/* The calling task as /proc/self sees it (the machine's
+	 * device_context.task), NULL: none yet. */
+	struct proc_task *const *current;
 };
 
 /* ---- tmpfs.c */
@@ -139,6 +148,42 @@ int fs_rename(struct dentry *odir, struct dentry *old, struct dentry *ndir,
 
 /* What stat(2) shows of an inode. */
 void inode_stat(const struct inode *i, struct stat *st);
+
+/* An entry of /proc that the kernel makes, not the guest (fs_mknod
+ * refuses names there): a directory (cdev NULL) or a node for cdev, with
+ * mode; NULL when out of memory. */
+struct dentry *fs_proc_entry(struct fs *fs, struct dentry *dir,
+			     const char *name, unsigned mode,
+			     const struct chardev *cdev);
+/* Take d and everything under it out of the tree (a reaped process's
+ * /proc/PID); open files and working directories keep what they hold. */
+void fs_proc_remove(struct dentry *d);
+
+/* ---- proc_pid.c: /proc/PID, /proc/self, /proc/thread-self */
+
+enum proc_kind {
+	PROC_ENTRY_NONE,
+	PROC_PID_UNFILLED,     /* /proc/PID, task/TID: files not made yet */
+	PROC_PID_FILLED,       /* ... made */
+	PROC_LINK_SELF,	       /* /proc/self: "TGID" */
+	PROC_LINK_THREAD_SELF, /* /proc/thread-self: "TGID/task/TID" */
+};
+
+#define PROC_LINK_MAX 32 /* "32767/task/32767" and its NUL fit */
+
+/* The directory /proc/NR or /proc/TGID/task/NR under dir for pid; its
+ * files are made when it is first looked into. */
+struct dentry *proc_pid_mkdir(struct fs *fs, struct dentry *dir, int nr,
+			      struct proc_pid *pid);
+/* Make the files of such a directory, once (lookup and getdents). */
+void proc_pid_fill(struct dentry *dir);
+/* /proc/self and /proc/thread-self. */
+int proc_self_links(struct fs *fs);
+/* The target of symbolic link i: its text, or for /proc/self and
+ * thread-self the calling task's, in buf; NULL if it has none to
+ * follow (/proc/PID/exe). */
+const char *fs_link_target(const struct fs *fs, const struct inode *i,
+			   char *buf, size_t size);
 
 /* ---- namei.c */
 

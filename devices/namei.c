@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "fs.h"
+#include "proc_task.h"
 
 static int walk(struct fs *fs, struct dentry *base, const char *path,
 		unsigned flags, int *links, struct walk *w);
@@ -20,10 +21,12 @@ static int follow(struct fs *fs, struct dentry *dir, struct dentry *d,
 {
 	if (++*links > FS_MAXLINKS)
 		return -ELOOP;
-	if (!d->inode->target)
-		return -ENOENT; /* /proc/self/exe: the program is not here */
+	char buf[PROC_LINK_MAX];
+	const char *target = fs_link_target(fs, d->inode, buf, sizeof(buf));
+	if (!target)
+		return -ENOENT; /* /proc/PID/exe: not followed */
 	struct walk sub;
-	int err = walk(fs, dir, d->inode->target, WALK_FOLLOW, links, &sub);
+	int err = walk(fs, dir, target, WALK_FOLLOW, links, &sub);
 	if (err)
 		return err;
 	if (!sub.d)
@@ -60,6 +63,9 @@ static int walk(struct fs *fs, struct dentry *base, const char *path,
 		bool last = !*path;
 		if (!S_ISDIR(cur->inode->mode))
 			return -ENOTDIR;
+		/* a reaped task's /proc/PID: proc_pid_permission's ESRCH */
+		if (cur->inode->pid && !cur->inode->pid->task)
+			return -ESRCH;
 		int dots = !strcmp(name, ".") ? 1 : !strcmp(name, "..") ? 2 : 0;
 		struct dentry *d = dots == 1   ? cur
 				   : dots == 2 ? cur->parent
@@ -79,9 +85,12 @@ static int walk(struct fs *fs, struct dentry *base, const char *path,
 				 * (open(O_CREAT) through a dangling link). */
 				if (++*links > FS_MAXLINKS)
 					return -ELOOP;
-				if (!d->inode->target)
-					return -ENOENT; /* /proc/self/exe */
-				int err = walk(fs, cur, d->inode->target,
+				char buf[PROC_LINK_MAX];
+				const char *target = fs_link_target(
+					fs, d->inode, buf, sizeof(buf));
+				if (!target)
+					return -ENOENT; /* /proc/PID/exe */
+				int err = walk(fs, cur, target,
 					       flags | WALK_FOLLOW, links, w);
 				if (err)
 					return err;

@@ -1,5 +1,6 @@
-/* What exec gave the process, as Linux 6.1's /proc shows it
- * (docs/memory.md, "/proc"), /proc/self/... and /proc/1/...:
+/* What exec gave the process, as Linux 6.1's /proc/PID shows it
+ * (docs/memory.md, "/proc"), read from the task's address space into the
+ * reader's:
  *
  *   cmdline  the argument strings, read from the guest's memory at each
  *            read (get_mm_cmdline, with setproctitle's rule: if the last
@@ -7,15 +8,19 @@
  *            into the environment up to the first NUL, within a page)
  *   environ  the environment strings, from the guest's memory (mode 0400)
  *   auxv     the auxiliary vector exec put on the stack, AT_NULL pair
- *            included, as the kernel saved it (binary, mode 0400)
+ *            included, as the kernel saved it (binary, mode 0400), as it
+ *            was when the file was opened (Linux keeps the mm it opened)
  *   exe      a symbolic link to the program's path (readlink); memu's
  *            file system does not hold the program, so opening it is
  *            ENOENT
  *
  * lseek on the first three is generic_file_llseek on a file of size 0.
+ * A zombie has no address space: nothing to read (and no exe); once it
+ * is reaped cmdline is ESRCH, environ and auxv read nothing.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../mmu/uaccess.h"
@@ -39,8 +44,8 @@ static uint64_t read_guest(struct mm *mm, void *dst, uint64_t src, uint64_t n)
 }
 
 /* get_mm_proctitle: the first string from arg_start, within a page. */
-static int64_t read_proctitle(struct mm *mm, uint64_t ubuf, uint64_t count,
-			      uint64_t pos, uint64_t arg_start)
+static int64_t read_proctitle(struct mm *mm, struct mm *reader, uint64_t ubuf,
+			      uint64_t count, uint64_t pos, uint64_t arg_start)
 {
 	char page[PAGE_SIZE];
 	if (pos >= PAGE_SIZE)
@@ -56,14 +61,18 @@ static int64_t read_proctitle(struct mm *mm, uint64_t ubuf, uint64_t count,
 	len -= pos;
 	if (len > count)
 		len = count;
-	return proc_copy_out(mm, ubuf, page + pos, len);
+	return proc_copy_out(reader, ubuf, page + pos, len);
 }
 
 static int64_t read_cmdline(struct file *f, uint64_t ubuf, uint64_t count,
 			    uint64_t *ppos)
 {
-	struct mm *mm = f->ctx->mm;
-	const struct proc_task *task = f->ctx->task;
+	const struct proc_task *task = proc_file_task(f);
+	if (!task)
+		return -ESRCH;
+	struct mm *mm = task->mm, *reader = f->ctx->mm;
+	if (!mm)
+		return 0;
 	uint64_t arg_start = task->arg_start, arg_end = task->arg_end;
 	uint64_t env_start = task->env_start, env_end = task->env_end;
 	if (!env_end || arg_start >= arg_end)
@@ -80,7 +89,7 @@ static int64_t read_cmdline(struct file *f, uint64_t ubuf, uint64_t count,
 	char c;
 	int64_t ret;
 	if (read_guest(mm, &c, arg_end - 1, 1) == 1 && c) {
-		ret = read_proctitle(mm, ubuf, count, pos, arg_start);
+		ret = read_proctitle(mm, reader, ubuf, count, pos, arg_start);
 	} else {
 		pos += arg_start;
 		if (pos < arg_start || pos >= arg_end)
@@ -94,7 +103,7 @@ static int64_t read_cmdline(struct file *f, uint64_t ubuf, uint64_t count,
 			uint64_t got = read_guest(mm, page, pos, n);
 			if (!got)
 				break;
-			int64_t out = proc_copy_out(mm, ubuf, page, got);
+			int64_t out = proc_copy_out(reader, ubuf, page, got);
 			if (out < 0) {
 				if (!ret)
 					ret = out;
@@ -116,8 +125,10 @@ static int64_t read_cmdline(struct file *f, uint64_t ubuf, uint64_t count,
 static int64_t read_environ(struct file *f, uint64_t ubuf, uint64_t count,
 			    uint64_t *ppos)
 {
-	struct mm *mm = f->ctx->mm;
-	const struct proc_task *task = f->ctx->task;
+	const struct proc_task *task = proc_file_task(f);
+	struct mm *mm = task ? task->mm : NULL;
+	if (!mm)
+		return 0;
 	uint64_t env_start = task->env_start, env_end = task->env_end;
 	uint64_t src = *ppos;
 	char page[CHUNK];
@@ -136,7 +147,7 @@ static int64_t read_environ(struct file *f, uint64_t ubuf, uint64_t count,
 			ret = 0; /* as Linux: what was read is not reported */
 			break;
 		}
-		if (copy_to_user(mm, ubuf, page, got)) {
+		if (copy_to_user(f->ctx->mm, ubuf, page, got)) {
 			ret = -EFAULT;
 			break;
 		}
@@ -149,12 +160,38 @@ static int64_t read_environ(struct file *f, uint64_t ubuf, uint64_t count,
 	return ret;
 }
 
+/* auxv_open keeps the vector of the address space it finds (none for a
+ * zombie): the file reads that one whatever happens to the task. */
+struct auxv_copy {
+	unsigned words;
+	uint64_t auxv[PROC_AUXV_WORDS];
+};
+
+static int open_auxv(struct file *f)
+{
+	struct auxv_copy *a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	const struct proc_task *task = proc_file_task(f);
+	if (task && task->mm) {
+		a->words = task->auxv_words;
+		memcpy(a->auxv, task->auxv, sizeof(a->auxv));
+	}
+	f->private_data = a;
+	return 0;
+}
+
+static void release_auxv(struct file *f)
+{
+	free(f->private_data);
+}
+
 static int64_t read_auxv(struct file *f, uint64_t ubuf, uint64_t count,
 			 uint64_t *pos)
 {
-	const struct proc_task *task = f->ctx->task;
-	return proc_read_buffer(f->ctx->mm, ubuf, count, pos, task->auxv,
-				task->auxv_words * sizeof(uint64_t));
+	const struct auxv_copy *a = f->private_data;
+	return proc_read_buffer(f->ctx->mm, ubuf, count, pos, a->auxv,
+				a->words * sizeof(uint64_t));
 }
 
 static const struct file_operations cmdline_fops = {
@@ -168,6 +205,8 @@ static const struct file_operations environ_fops = {
 };
 
 static const struct file_operations auxv_fops = {
+	.open = open_auxv,
+	.release = release_auxv,
 	.read = read_auxv,
 	.llseek = proc_lseek_empty,
 };
@@ -192,25 +231,21 @@ static const struct file_operations exe_fops = {
  * guest's first working directory, /: an absolute path, as Linux's
  * d_path gives (glibc's static start-up asserts it), and nothing of the
  * host's beyond what the command line said. */
-static int readlink_exe(struct device_context *ctx, char *buf, size_t size)
+static int readlink_exe(struct proc_pid *pid, char *buf, size_t size)
 {
-	const char *exe = ctx->task->exe ? ctx->task->exe : "";
+	/* get_task_exe_file: none without an address space */
+	const struct proc_task *task = proc_pid_task(pid);
+	if (!task || !task->mm)
+		return -ENOENT;
+	const char *exe = task->exe ? task->exe : "";
 	while (exe[0] == '.' && exe[1] == '/')
 		exe += 2;
 	int n = snprintf(buf, size, "%s%s", exe[0] == '/' ? "" : "/", exe);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
 }
 
-const struct chardev proc_self_exe_dev = {
-	.path = "/proc/self/exe",
-	.mode = 0777,
-	.regular = true,
-	.fops = &exe_fops,
-	.readlink = readlink_exe,
-};
-
-const struct chardev proc_1_exe_dev = {
-	.path = "/proc/1/exe",
+const struct chardev proc_pid_exe_dev = {
+	.path = "exe",
 	.mode = 0777,
 	.regular = true,
 	.fops = &exe_fops,

@@ -1,4 +1,4 @@
-/* /proc/self/clear_refs (and /proc/1/clear_refs), write-only, as Linux
+/* /proc/PID/clear_refs, write-only, as Linux
  * 6.1's clear_refs_write (fs/proc/task_mmu.c; docs/memory.md, "/proc"):
  *
  *   1  clear the accessed bit of every page (Referenced in smaps)
@@ -77,12 +77,11 @@ static int64_t write_clear_refs(struct file *f, uint64_t ubuf, uint64_t count,
 				uint64_t *pos)
 {
 	(void)pos;
-	struct mm *mm = f->ctx->mm;
 	char buffer[PROC_NUMBUF];
 	memset(buffer, 0, sizeof(buffer));
 	if (count > sizeof(buffer) - 1)
 		count = sizeof(buffer) - 1;
-	if (copy_from_user(mm, buffer, ubuf, count))
+	if (copy_from_user(f->ctx->mm, buffer, ubuf, count))
 		return -EFAULT;
 	int type;
 	int err = kstrtoint(strstrip(buffer), &type);
@@ -90,10 +89,18 @@ static int64_t write_clear_refs(struct file *f, uint64_t ubuf, uint64_t count,
 		return err;
 	if (type < CLEAR_REFS_ALL || type >= CLEAR_REFS_LAST)
 		return -EINVAL;
+	/* The task's address space: ESRCH once reaped, nothing to clear
+	 * for a zombie. */
+	struct proc_task *task = proc_file_task(f);
+	if (!task)
+		return -ESRCH;
+	struct mm *mm = task->mm;
+	if (!mm)
+		return (int64_t)count;
 	if (type == CLEAR_REFS_MM_HIWATER_RSS) {
 		struct proc_rss rss;
 		proc_rss_count(mm, &rss);
-		f->ctx->task->hiwater_rss = proc_rss_total(&rss);
+		task->hiwater_rss = proc_rss_total(&rss);
 		return (int64_t)count;
 	}
 	if (type == CLEAR_REFS_SOFT_DIRTY) {
@@ -102,7 +109,7 @@ static int64_t write_clear_refs(struct file *f, uint64_t ubuf, uint64_t count,
 	}
 	struct vma_tree *t = &mm->vmas;
 	for (struct vma *v = vma_first(t); v; v = vma_next(t, v)) {
-		bool file = proc_vma_has_file(f->ctx->task, v);
+		bool file = proc_vma_has_file(task, v);
 		if ((v->flags & VM_PFNMAP) ||
 		    (type == CLEAR_REFS_ANON && file) ||
 		    (type == CLEAR_REFS_MAPPED && !file))

@@ -1,6 +1,7 @@
-/* /proc/self/maps (and /proc/1/maps): the address space's VMAs in Linux
- * 6.1's format (show_map_vma), built when the file is read, as seq_file
- * builds it (devices/proc_text.h; docs/memory.md, "/proc").
+/* /proc/PID/maps: the address space's VMAs in Linux 6.1's format
+ * (show_map_vma), built when the file is read, as seq_file builds it
+ * (devices/proc_text.h; docs/memory.md, "/proc").  A zombie's is empty,
+ * a reaped task's ESRCH (m_start).
  *
  *   start-end perms offset major:minor inode   name
  *
@@ -10,12 +11,14 @@
  * program's image is private memory, not a file on a disk, so its lines
  * name the program with device 00:00, inode 0 and offset 0.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "../mmu/shmem.h"
 #include "fs.h"
 #include "proc_maps.h"
+#include "proc_task.h"
 
 /* Device, inode and offset of what backs v, as Linux shows them. */
 static void backing_of(const struct vma *v, unsigned *major, unsigned *minor,
@@ -79,7 +82,14 @@ const struct vma vsyscall_gate = {
 
 static void show_maps(struct proc_text *t, struct file *f)
 {
-	struct vma_tree *vmas = &f->ctx->mm->vmas;
+	struct proc_task *task = proc_file_task(f);
+	if (!task) {
+		t->err = -ESRCH;
+		return;
+	}
+	if (!task->mm)
+		return;
+	struct vma_tree *vmas = &task->mm->vmas;
 	for (struct vma *v = vma_first(vmas); v; v = vma_next(vmas, v))
 		show_map_vma(t, v);
 	show_map_vma(t, &vsyscall_gate);

@@ -1,4 +1,4 @@
-/* /proc/self/mountinfo (and /proc/1/mountinfo) in Linux 6.1's format
+/* /proc/PID/mountinfo in Linux 6.1's format
  * (show_mountinfo): the mounts memu's file system has, with the device
  * numbers fstat gives their files (docs/files.md):
  *
@@ -10,7 +10,12 @@
  *   /dev/shm   tmpfs, 0:23
  *
  * No mount is shared or a slave: there is no systemd to make them so.
+ * A zombie has no mount namespace left: opening its mountinfo is EINVAL
+ * (mounts_open_common).
  */
+#include <errno.h>
+
+#include "proc_task.h"
 #include "proc_text.h"
 
 static const char *const mounts[] = {
@@ -29,5 +34,18 @@ static void show_mountinfo(struct proc_text *t, struct file *f)
 		text_puts(t, mounts[i]);
 }
 
-PROC_TEXT_FOPS(mountinfo_fops, show_mountinfo);
+static int open_mountinfo(struct file *f)
+{
+	const struct proc_task *task = proc_file_task(f);
+	if (!task || task->state == 'Z')
+		return -EINVAL;
+	return proc_text_open(f, show_mountinfo);
+}
+
+static const struct file_operations mountinfo_fops = {
+	.open = open_mountinfo,
+	.release = proc_text_release,
+	.read = proc_text_read,
+	.llseek = proc_seq_lseek,
+};
 PROC_PID_FILE(mountinfo, 0444, &mountinfo_fops);

@@ -1,5 +1,4 @@
-/* /proc/self/oom_score and /proc/self/oom_score_adj (and their /proc/1
- * pair), as Linux 6.1's proc_oom_score and oom_score_adj_read/write
+/* /proc/PID/oom_score and /proc/PID/oom_score_adj, as Linux 6.1's proc_oom_score and oom_score_adj_read/write
  * (docs/reclaim.md, "The OOM killer"): the score the OOM killer would
  * give the process, scaled to 0..2000, and the adjustment it adds, which
  * a write sets within -1000..1000.  The scores are emu/'s (oom.c),
@@ -15,16 +14,13 @@
 
 #define PROC_NUMBUF 13
 
-static struct proc_task *task_of(struct file *f)
-{
-	struct proc_task *t = f->ctx->task;
-	t->refresh(t);
-	return t;
-}
-
 static void show_oom_score(struct proc_text *t, struct file *f)
 {
-	text_printf(t, "%llu\n", (unsigned long long)task_of(f)->oom_score);
+	struct proc_task *task = proc_file_task(f);
+	if (!task)
+		t->err = -ESRCH; /* reaped */
+	else
+		text_printf(t, "%llu\n", (unsigned long long)task->oom_score);
 }
 
 PROC_TEXT_FOPS(oom_score_fops, show_oom_score);
@@ -33,9 +29,11 @@ PROC_PID_FILE(oom_score, 0444, &oom_score_fops);
 static int64_t read_adj(struct file *f, uint64_t ubuf, uint64_t count,
 			uint64_t *pos)
 {
+	struct proc_task *task = proc_file_task(f);
+	if (!task)
+		return -ESRCH;
 	char buf[PROC_NUMBUF];
-	int n = snprintf(buf, sizeof(buf), "%hd\n",
-			 (short)task_of(f)->oom_score_adj);
+	int n = snprintf(buf, sizeof(buf), "%hd\n", (short)task->oom_score_adj);
 	return proc_read_buffer(f->ctx->mm, ubuf, count, pos, buf, (uint64_t)n);
 }
 
@@ -108,7 +106,9 @@ static int64_t write_adj(struct file *f, uint64_t ubuf, uint64_t count,
 	int err = kstrtoint(strip(buf), &adj);
 	if (err)
 		return err;
-	struct proc_task *t = f->ctx->task;
+	struct proc_task *t = proc_file_task(f);
+	if (!t)
+		return -ESRCH;
 	err = t->set_oom_score_adj(t, adj);
 	return err ? err : (int64_t)count;
 }

@@ -1,4 +1,4 @@
-/* /proc/self/pagemap (and /proc/1/pagemap): one 64-bit entry per virtual
+/* /proc/PID/pagemap: one 64-bit entry per virtual
  * page, read at offset (address / 4096) * 8, as Linux 6.1's pagemap_read
  * fills it (docs/memory.md, "/proc"):
  *   bits 0-54  the page frame number (the guest is root: it is shown)
@@ -16,6 +16,7 @@
 #include "../mmu/pagetable.h"
 #include "../mmu/uaccess.h"
 #include "../mmu/vmscan.h"
+#include "proc_task.h"
 #include "proc_text.h"
 
 #define PM_ENTRY_BYTES	    8
@@ -68,7 +69,12 @@ static uint64_t entry_of(struct mm *mm, const struct vma *v, uint64_t va)
 static int64_t read_pagemap(struct file *f, uint64_t ubuf, uint64_t count,
 			    uint64_t *pos)
 {
-	struct mm *mm = f->ctx->mm;
+	/* The task's entries, into the reader's buffer: a zombie or a
+	 * reaped task has none to read (0 bytes). */
+	struct proc_task *task = proc_file_task(f);
+	struct mm *mm = task ? task->mm : NULL;
+	if (!mm)
+		return 0;
 	if ((*pos % PM_ENTRY_BYTES) || (count % PM_ENTRY_BYTES))
 		return -EINVAL;
 	uint64_t vpn = *pos / PM_ENTRY_BYTES;
@@ -83,7 +89,8 @@ static int64_t read_pagemap(struct file *f, uint64_t ubuf, uint64_t count,
 			buf[n++] = entry_of(mm, vma_lookup(&mm->vmas, va), va);
 			va += PAGE_SIZE;
 		}
-		if (copy_to_user(mm, ubuf + done, buf, n * PM_ENTRY_BYTES))
+		if (copy_to_user(f->ctx->mm, ubuf + done, buf,
+				 n * PM_ENTRY_BYTES))
 			return done ? (int64_t)done : -EFAULT;
 		done += n * PM_ENTRY_BYTES;
 	}

@@ -1,4 +1,4 @@
-/* /proc/self/smaps and /proc/self/smaps_rollup (and /proc/1/...): each
+/* /proc/PID/smaps and /proc/PID/smaps_rollup: each
  * VMA's maps line and what its pages are, in Linux 6.1's format
  * (show_smap, show_smaps_rollup), from the page tables as they are when
  * the file is read (docs/memory.md, "/proc"):
@@ -18,8 +18,10 @@
  *
  * memu has no swap, no THP (a kernel with it set to "never": THPeligible
  * is 0), no hugetlb pages, no lazily freed pages and no protection keys
- * (so no ProtectionKey line).
+ * (so no ProtectionKey line).  A zombie's smaps is empty and its
+ * smaps_rollup ESRCH; a reaped task's are ESRCH.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "../mmu/pagetable.h"
@@ -179,7 +181,14 @@ static void show_smap(struct proc_text *t, struct mm *mm, const struct vma *v)
 
 static void show_smaps(struct proc_text *t, struct file *f)
 {
-	struct mm *mm = f->ctx->mm;
+	struct proc_task *task = proc_file_task(f);
+	if (!task) {
+		t->err = -ESRCH;
+		return;
+	}
+	struct mm *mm = task->mm;
+	if (!mm)
+		return;
 	struct vma_tree *vmas = &mm->vmas;
 	for (struct vma *v = vma_first(vmas); v; v = vma_next(vmas, v))
 		show_smap(t, mm, v);
@@ -190,7 +199,13 @@ static void show_smaps(struct proc_text *t, struct file *f)
  * offset, device and inode 0), then the pad and "[rollup]". */
 static void show_smaps_rollup(struct proc_text *t, struct file *f)
 {
-	struct mm *mm = f->ctx->mm;
+	/* a zombie's, with no address space, is ESRCH too */
+	struct proc_task *task = proc_file_task(f);
+	struct mm *mm = task ? task->mm : NULL;
+	if (!mm) {
+		t->err = -ESRCH;
+		return;
+	}
 	struct vma_tree *vmas = &mm->vmas;
 	struct mem_size_stats mss;
 	memset(&mss, 0, sizeof(mss));

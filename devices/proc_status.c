@@ -1,15 +1,19 @@
-/* /proc/self/status, stat and statm (and /proc/1/...), in Linux 6.1's
+/* /proc/PID/status, stat and statm (and task/TID's), in Linux 6.1's
  * formats (proc_pid_status, do_task_stat, task_mem, task_statm), from
- * the process as emu/ keeps it (proc_task.h) and the address space as it
- * is when the file is read (proc_mm.h; docs/memory.md, "/proc").
+ * the task as emu/ keeps it (proc_task.h) and the address space as it
+ * is when the file is read (proc_mm.h; docs/memory.md, "/proc").  A
+ * zombie has no address space, descriptors or fs: status leaves out
+ * Umask and the Vm lines, FDSize is 0, stat's and statm's memory fields
+ * are 0; a reaped task reads ESRCH (docs/processes.md, "/proc").
  *
- * The machine they describe: one CPU, the guest is pid 1, root with every
+ * The machine they describe: one CPU, root with every
  * capability, in a session and process group of its own, with no
  * controlling terminal and no tracer, no seccomp; its CPU has the
  * speculative-execution bugs and none of their mitigations; a kernel
  * with CONFIG_NUMA (1024 nodes possible), CONFIG_CPUSETS, CONFIG_PID_NS,
  * CONFIG_SECCOMP_FILTER, hugetlb pages (none in use) and THP compiled in.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "../mmu/pagetable.h"
@@ -24,11 +28,30 @@
 #define PRIO_NORMAL   20
 #define SIGCHLD_NR    17
 
-static struct proc_task *task_of(struct file *f)
+/* The task shown, or NULL with the read's error set (ESRCH). */
+static struct proc_task *task_of(struct proc_text *t, struct file *f)
 {
-	struct proc_task *t = f->ctx->task;
-	t->refresh(t);
-	return t;
+	struct proc_task *task = proc_file_task(f);
+	if (!task)
+		t->err = -ESRCH;
+	return task;
+}
+
+/* get_task_state's words. */
+static const char *state_name(char state)
+{
+	switch (state) {
+	case 'S':
+		return "S (sleeping)";
+	case 'D':
+		return "D (disk sleep)";
+	case 'Z':
+		return "Z (zombie)";
+	case 'T':
+		return "T (stopped)";
+	default:
+		return "R (running)";
+	}
 }
 
 /* Name: the comm, with \n and \ escaped (seq_escape_str). */
@@ -127,20 +150,26 @@ static void show_bitmap_list(struct proc_text *t, unsigned n)
 
 static void show_status(struct proc_text *t, struct file *f)
 {
-	struct proc_task *task = task_of(f);
-	struct mm *mm = f->ctx->mm;
+	struct proc_task *task = task_of(t, f);
+	if (!task)
+		return;
+	struct mm *mm = task->mm;
+	bool zombie = task->state == 'Z';
 	show_name(t, task->comm);
-	text_printf(t, "Umask:\t%#04o\n", task->umask);
-	text_puts(t, "State:\tR (running)\n");
-	text_printf(t, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n", task->pid,
+	if (!zombie) /* exit_fs: no umask to show */
+		text_printf(t, "Umask:\t%#04o\n", task->umask);
+	text_printf(t, "State:\t%s\n", state_name(task->state));
+	text_printf(t, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n", task->tgid,
 		    task->pid, task->ppid);
 	text_puts(t, "TracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
-	text_printf(t, "FDSize:\t%u\nGroups:\t \n", task->max_fds);
+	text_printf(t, "FDSize:\t%u\nGroups:\t \n", zombie ? 0 : task->max_fds);
 	text_printf(t, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-		    task->pid, task->pid, task->pgid, task->sid);
-	show_task_mem(t, mm, task);
-	text_puts(t, "CoreDumping:\t0\nTHP_enabled:\t1\n");
-	text_printf(t, "Threads:\t1\nSigQ:\t%llu/%llu\n",
+		    task->tgid, task->pid, task->pgid, task->sid);
+	if (mm) {
+		show_task_mem(t, mm, task);
+		text_puts(t, "CoreDumping:\t0\nTHP_enabled:\t1\n");
+	}
+	text_printf(t, "Threads:\t%u\nSigQ:\t%llu/%llu\n", task->threads,
 		    (unsigned long long)task->sig_queued,
 		    (unsigned long long)task->rlim_sigpending);
 	show_sigset(t, "SigPnd:\t", task->sig_private);
@@ -172,16 +201,37 @@ static void show_status(struct proc_text *t, struct file *f)
 /* do_task_stat: 52 fields on one line. */
 static void show_stat(struct proc_text *t, struct file *f)
 {
-	struct proc_task *task = task_of(f);
-	struct mm *mm = f->ctx->mm;
-	struct proc_vm vm;
-	struct proc_rss rss;
-	proc_vm_count(mm, &vm);
-	proc_rss_count(mm, &rss);
+	struct proc_task *task = task_of(t, f);
+	if (!task)
+		return;
+	struct mm *mm = task->mm;
+	struct proc_vm vm = {0};
+	struct proc_rss rss = {0};
+	if (mm) {
+		proc_vm_count(mm, &vm);
+		proc_rss_count(mm, &rss);
+	}
+	/* what only a task with an address space shows */
+	uint64_t code[3] = {0}, data[7] = {0};
+	if (mm) {
+		code[0] = task->start_code;
+		code[1] = task->end_code;
+		code[2] = task->start_stack;
+		data[0] = task->start_data;
+		data[1] = task->end_data;
+		data[2] = mm->start_brk;
+		data[3] = task->arg_start;
+		data[4] = task->arg_end;
+		data[5] = task->env_start;
+		data[6] = task->env_end;
+	}
+	/* wchan: whether it sleeps (not shown for a process of threads) */
+	bool sleeping = task->state == 'S' || task->state == 'D';
+	bool wchan = sleeping && (task->pid != task->tgid || task->threads < 2);
 	const uint64_t tick = 1000000000ULL / USER_HZ;
 	const uint64_t low31 = 0x7fffffffULL;
-	text_printf(t, "%d (%.64s) R %d %d %d 0 -1 0", task->pid, task->comm,
-		    task->ppid, task->pgid, task->sid);
+	text_printf(t, "%d (%.64s) %c %d %d %d 0 -1 0", task->pid, task->comm,
+		    task->state, task->ppid, task->pgid, task->sid);
 	const unsigned long long fields[] = {
 		task->min_flt,		   /* minflt */
 		task->cmin_flt,		   /* cminflt */
@@ -193,22 +243,22 @@ static void show_stat(struct proc_text *t, struct file *f)
 		task->cstime_ns / tick,	   /* cstime */
 		PRIO_NORMAL,		   /* priority */
 		0,			   /* nice */
-		1,			   /* num_threads */
+		task->threads,		   /* num_threads */
 		0,			   /* itrealvalue */
 		task->start_ns / tick,	   /* starttime */
 		vm.total << PAGE_SHIFT,	   /* vsize */
 		proc_rss_total(&rss),	   /* rss */
 		task->rlim_rss,		   /* rsslim */
-		task->start_code,	   /* startcode */
-		task->end_code,		   /* endcode */
-		task->start_stack,	   /* startstack */
+		code[0],		   /* startcode */
+		code[1],		   /* endcode */
+		code[2],		   /* startstack */
 		0,			   /* kstkesp */
 		0,			   /* kstkeip */
 		task->sig_private & low31, /* signal: the thread's */
 		task->sig_blocked & low31, /* blocked */
 		task->sig_ignored & low31, /* sigignore */
 		task->sig_caught & low31,  /* sigcatch */
-		0,			   /* wchan: running */
+		wchan,			   /* wchan: sleeping */
 		0,			   /* nswap */
 		0,			   /* cnswap */
 		SIGCHLD_NR,		   /* exit_signal */
@@ -218,14 +268,14 @@ static void show_stat(struct proc_text *t, struct file *f)
 		0,			   /* delayacct_blkio_ticks */
 		0,			   /* guest_time */
 		0,			   /* cguest_time */
-		task->start_data,	   /* start_data */
-		task->end_data,		   /* end_data */
-		mm->start_brk,		   /* start_brk */
-		task->arg_start,	   /* arg_start */
-		task->arg_end,		   /* arg_end */
-		task->env_start,	   /* env_start */
-		task->env_end,		   /* env_end */
-		0,			   /* exit_code */
+		data[0],		   /* start_data */
+		data[1],		   /* end_data */
+		data[2],		   /* start_brk */
+		data[3],		   /* arg_start */
+		data[4],		   /* arg_end */
+		data[5],		   /* env_start */
+		data[6],		   /* env_end */
+		(unsigned)task->exit_code, /* exit_code */
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		text_printf(t, " %llu", fields[i]);
@@ -235,8 +285,14 @@ static void show_stat(struct proc_text *t, struct file *f)
 /* task_statm: size resident shared text lib data dt, in pages. */
 static void show_statm(struct proc_text *t, struct file *f)
 {
-	struct proc_task *task = task_of(f);
-	struct mm *mm = f->ctx->mm;
+	struct proc_task *task = task_of(t, f);
+	if (!task)
+		return;
+	struct mm *mm = task->mm;
+	if (!mm) {
+		text_puts(t, "0 0 0 0 0 0 0\n");
+		return;
+	}
 	struct proc_vm vm;
 	struct proc_rss rss;
 	proc_vm_count(mm, &vm);

@@ -8,7 +8,11 @@
 #ifndef MEMU_DEVICES_PROC_TASK_H
 #define MEMU_DEVICES_PROC_TASK_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+struct file;
+struct mm;
 
 #define PROC_AUXV_WORDS 64
 #define PROC_COMM_LEN	16 /* TASK_COMM_LEN, the NUL included */
@@ -17,12 +21,20 @@ struct proc_task {
 	void (*refresh)(struct proc_task *t);
 	void *owner; /* emu/'s struct memu */
 
-	/* identity (fixed) */
+	/* identity (fixed but ppid, which reparenting changes); pid is the
+	 * task's own id (the tid) */
 	int pid, ppid, pgid, sid;
 	char comm[PROC_COMM_LEN]; /* the program's basename, cut to 15 */
 	const char *exe;	  /* the program's path */
 	unsigned umask;
 	unsigned max_fds;
+
+	/* the task among others (refreshed) */
+	int tgid;	  /* its process: the group leader's pid */
+	unsigned threads; /* the process's tasks (Linux nr_threads) */
+	char state;	  /* 'R' running, 'S' sleeping, 'D', 'Z' zombie */
+	int exit_code;	  /* a zombie's wait status, else 0 */
+	struct mm *mm;	  /* its address space, NULL for a zombie */
 
 	/* signals, bit n - 1 for signal n (refreshed) */
 	uint64_t sig_private; /* pending for the thread (tkill) */
@@ -60,5 +72,23 @@ struct proc_task {
 	uint64_t oom_score;
 	int (*set_oom_score_adj)(struct proc_task *t, int adj);
 };
+
+/* Linux's struct pid: what a /proc/PID entry and a file open on it hold
+ * of a task, which may be reaped while they live.  emu/ makes one per
+ * task and sets task to NULL when it frees the task; the last put frees
+ * it (docs/processes.md, "/proc"). */
+struct proc_pid {
+	unsigned refs;
+	struct proc_task *task; /* NULL once reaped */
+};
+
+/* devices/proc_pid.c */
+struct proc_pid *proc_pid_alloc(struct proc_task *task); /* one ref */
+struct proc_pid *proc_pid_get(struct proc_pid *pid);
+void proc_pid_put(struct proc_pid *pid); /* NULL: nothing */
+/* The task pid names, brought up to date (refresh); NULL once reaped. */
+struct proc_task *proc_pid_task(struct proc_pid *pid);
+/* The same for the task a /proc/PID file shows. */
+struct proc_task *proc_file_task(struct file *f);
 
 #endif

@@ -89,9 +89,14 @@ static int rebuild(struct proc_text *t, struct file *f)
 {
 	t->len = 0;
 	t->failed = false;
+	t->err = 0;
 	if (t->buf)
 		t->buf[0] = '\0';
 	t->show(t, f);
+	if (t->err) {
+		t->built = false;
+		return t->err;
+	}
 	t->built = true;
 	return t->failed ? -ENOMEM : 0;
 }

@@ -6,8 +6,10 @@
  * size in sequence see one consistent text and a reread from 0 sees the
  * current state.  lseek is seq_lseek: SEEK_SET and SEEK_CUR.
  *
- * PROC_PID_FILE makes the /proc/self/NAME and /proc/1/NAME pair (the guest
- * is pid 1) that devices/registry.c lists.
+ * PROC_PID_FILE makes a file of /proc/PID (devices/proc_pid.c), which
+ * shows the task proc_file_task gives: a show function that finds it
+ * reaped, or that Linux would refuse, sets err (-ESRCH) and the read
+ * returns it.
  */
 #ifndef MEMU_DEVICES_PROC_TEXT_H
 #define MEMU_DEVICES_PROC_TEXT_H
@@ -26,6 +28,7 @@ struct proc_text {
 	char *buf;
 	size_t len, cap;
 	bool built, failed; /* failed: out of host memory */
+	int err;	    /* the show's -errno, or 0 */
 	uint64_t read_pos;  /* where the last read ended */
 };
 
@@ -87,17 +90,11 @@ int64_t proc_read_buffer(struct mm *mm, uint64_t ubuf, uint64_t count,
 		.llseek = proc_seq_lseek,                                      \
 	}
 
-/* /proc/self/NAME and /proc/1/NAME, regular files with these operations:
- * proc_self_NAME_dev and proc_1_NAME_dev. */
+/* The file NAME of every /proc/PID (and /proc/PID/task/TID), a regular
+ * file with these operations: proc_pid_NAME_dev (devices/proc_pid.c). */
 #define PROC_PID_FILE(name, mode_, fops_)                                      \
-	const struct chardev proc_self_##name##_dev = {                        \
-		.path = "/proc/self/" #name,                                   \
-		.mode = (mode_),                                               \
-		.regular = true,                                               \
-		.fops = (fops_),                                               \
-	};                                                                     \
-	const struct chardev proc_1_##name##_dev = {                           \
-		.path = "/proc/1/" #name,                                      \
+	const struct chardev proc_pid_##name##_dev = {                         \
+		.path = #name,                                                 \
 		.mode = (mode_),                                               \
 		.regular = true,                                               \
 		.fops = (fops_),                                               \

@@ -9,22 +9,12 @@
 extern const struct chardev mem_dev, kmem_dev, zero_dev, null_dev;
 extern const struct chardev contig_dev, scatter_dev, lazy_dev;
 extern const struct chardev vga_dev, bios_rom_dev, memu_id_dev;
-/* /proc: each /proc/self file and its /proc/1 alias (the guest is pid 1) */
-#define PROC_PID(name) proc_self_##name##_dev, proc_1_##name##_dev
-extern const struct chardev PROC_PID(maps), PROC_PID(smaps);
-extern const struct chardev PROC_PID(smaps_rollup), PROC_PID(pagemap);
-extern const struct chardev PROC_PID(clear_refs), PROC_PID(status);
-extern const struct chardev PROC_PID(stat), PROC_PID(statm);
-extern const struct chardev PROC_PID(cmdline), PROC_PID(environ);
-extern const struct chardev PROC_PID(auxv), PROC_PID(exe);
-extern const struct chardev PROC_PID(mountinfo), PROC_PID(comm);
-extern const struct chardev PROC_PID(oom_score), PROC_PID(oom_score_adj);
+/* /proc (the files of /proc/PID are devices/proc_pid.c's) */
 extern const struct chardev proc_meminfo_dev, proc_iomem_dev;
 extern const struct chardev proc_sys_vm_mmap_min_addr_dev;
 extern const struct chardev proc_sys_vm_overcommit_memory_dev;
 extern const struct chardev proc_sys_vm_overcommit_ratio_dev;
 extern const struct chardev proc_sys_vm_max_map_count_dev;
-#undef PROC_PID
 
 static const struct chardev *const devices[] = {
 	&mem_dev,
@@ -34,24 +24,6 @@ static const struct chardev *const devices[] = {
 	&contig_dev,
 	&scatter_dev,
 	&lazy_dev,
-#define PROC_PID(name) &proc_self_##name##_dev, &proc_1_##name##_dev
-	PROC_PID(maps),
-	PROC_PID(smaps),
-	PROC_PID(smaps_rollup),
-	PROC_PID(pagemap),
-	PROC_PID(clear_refs),
-	PROC_PID(status),
-	PROC_PID(stat),
-	PROC_PID(statm),
-	PROC_PID(cmdline),
-	PROC_PID(environ),
-	PROC_PID(auxv),
-	PROC_PID(exe),
-	PROC_PID(mountinfo),
-	PROC_PID(comm),
-	PROC_PID(oom_score),
-	PROC_PID(oom_score_adj),
-#undef PROC_PID
 	&proc_meminfo_dev,
 	&proc_iomem_dev,
 	&proc_sys_vm_mmap_min_addr_dev,

@@ -430,7 +430,7 @@ static void cursor_move_after(struct dentry *cur, struct dentry *d)
 static struct dentry *next_entry(struct dentry *from)
 {
 	struct dentry *d = TAILQ_NEXT(from, sibling);
-	while (d && !d->inode)
+	while (d && (!d->inode || d->inode->proc_hidden))
 		d = TAILQ_NEXT(d, sibling);
 	return d;
 }
@@ -595,6 +595,9 @@ int fs_open_inode(struct device_context *ctx, struct inode *inode,
 	bool dir = S_ISDIR(inode->mode);
 	struct dentry *cur = NULL;
 	if (dir) {
+		/* /proc/PID's files, before the cursor that lists them */
+		if (inode->proc_kind == PROC_PID_UNFILLED)
+			proc_pid_fill(inode->dir);
 		cur = calloc(1, sizeof(*cur));
 		if (!cur)
 			return -ENOMEM;

@@ -13,6 +13,7 @@
 
 #include "../mmu/shmem.h"
 #include "fs.h"
+#include "proc_task.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1u << 0)
@@ -84,6 +85,7 @@ void inode_put(struct inode *i)
 	if (i->shm)
 		shmem_put(i->fs->mmu, i->shm);
 	i->fs->ninodes--;
+	proc_pid_put(i->pid);
 	free(i->target);
 	free(i->name);
 	free(i);
@@ -113,6 +115,8 @@ static bool is_cursor(const struct dentry *d)
 struct dentry *d_lookup(struct dentry *dir, const char *name)
 {
 	struct dentry *d;
+	if (dir->inode->proc_kind == PROC_PID_UNFILLED)
+		proc_pid_fill(dir);
 	TAILQ_FOREACH(d, &dir->children, sibling)
 	if (!is_cursor(d) && !strcmp(d->name, name))
 		return d;
@@ -423,40 +427,79 @@ static struct dentry *mkdir_p(struct fs *fs, const char *path, unsigned mode)
 	return d;
 }
 
+/* A node for cdev in dir as name (NULL when out of memory). */
+static struct dentry *add_node(struct fs *fs, struct dentry *dir,
+			       const char *name, const struct chardev *dev,
+			       unsigned mode)
+{
+	unsigned type = dev->readlink  ? S_IFLNK
+			: dev->regular ? S_IFREG
+				       : S_IFCHR;
+	struct inode *i = inode_new_on(
+		fs, type | (mode & 07777) | INODE_NO_PAGES, dir->inode->dev);
+	if (!i)
+		return NULL;
+	i->mode &= ~INODE_NO_PAGES;
+	i->cdev = dev;
+	i->nlink = 1;
+	struct dentry *d = d_add(dir, name, i);
+	if (!d) {
+		i->refs = 1;
+		inode_put(i);
+	}
+	return d;
+}
+
 /* A node for a device or /proc file at its path. */
 int fs_add_chardev(struct fs *fs, const struct chardev *dev)
 {
 	char path[FS_PATH_MAX];
-	if (!strncmp(dev->path, "/proc/self/", 11))
-		snprintf(path, sizeof(path), "/proc/1/%s", dev->path + 11);
-	else
-		snprintf(path, sizeof(path), "%s", dev->path);
+	snprintf(path, sizeof(path), "%s", dev->path);
 	char *slash = strrchr(path, '/');
 	*slash = '\0';
 	bool proc = !strncmp(path, "/proc", 5);
 	struct dentry *dir = mkdir_p(fs, path, proc ? 0555 : 0755);
 	if (!dir)
 		return -ENOMEM;
-	if (d_lookup(dir, slash + 1))
-		return 0; /* /proc/self/X and /proc/1/X are one file */
-	unsigned type = dev->readlink  ? S_IFLNK
-			: dev->regular ? S_IFREG
-				       : S_IFCHR;
-	struct inode *i =
-		inode_new_on(fs, type | (dev->mode & 07777) | INODE_NO_PAGES,
-			     dir->inode->dev);
-	if (!i)
+	struct dentry *d = add_node(fs, dir, slash + 1, dev, dev->mode);
+	if (!d)
 		return -ENOMEM;
-	i->mode &= ~INODE_NO_PAGES;
-	i->ino = 1000 + dev->major * 256 + dev->minor; /* as stat shows */
-	i->cdev = dev;
-	i->nlink = 1;
-	if (!d_add(dir, slash + 1, i)) {
-		i->refs = 1;
-		inode_put(i);
-		return -ENOMEM;
-	}
+	d->inode->ino = 1000 + dev->major * 256 + dev->minor; /* as stat */
 	return 0;
+}
+
+struct dentry *fs_proc_entry(struct fs *fs, struct dentry *dir,
+			     const char *name, unsigned mode,
+			     const struct chardev *cdev)
+{
+	if (cdev)
+		return add_node(fs, dir, name, cdev, mode);
+	struct dentry *d = add_new(
+		dir, name,
+		inode_new_on(fs, S_IFDIR | (mode & 07777), FS_PROC_DEV));
+	if (d)
+		d->inode->proc = true;
+	return d;
+}
+
+void fs_proc_remove(struct dentry *d)
+{
+	if (d->unlinked)
+		return;
+	struct dentry *c, *next;
+	for (c = TAILQ_FIRST(&d->children); c; c = next) {
+		next = TAILQ_NEXT(c, sibling);
+		if (!is_cursor(c))
+			fs_proc_remove(c);
+	}
+	struct dentry *dir = d->parent;
+	if (S_ISDIR(d->inode->mode)) {
+		d->inode->nlink = 0;
+		dir->inode->nlink--;
+	} else {
+		d->inode->nlink--;
+	}
+	d_delete(d);
 }
 
 /* The root directory of another mount at dir/name: inode 1 of st_dev
@@ -509,14 +552,14 @@ int fs_init(struct fs *fs, struct mmu *mmu, const uint64_t *clock_ns,
 	if (fs_mknod(fs, fs->root, "tmp", S_IFDIR | 01777, &tmp) ||
 	    mount_dir(fs, fs->root, "dev", 0755, FS_DEVTMPFS_DEV, &dev) ||
 	    mount_dir(fs, dev, "shm", 01777, FS_DEVSHM_DEV, NULL) ||
-	    mount_dir(fs, fs->root, "proc", 0555, FS_PROC_DEV, &proc) ||
-	    !mkdir_p(fs, "/proc/1", 0555))
+	    mount_dir(fs, fs->root, "proc", 0555, FS_PROC_DEV, &proc))
 		return -ENOMEM;
+	fs->proc = proc;
 	for (const struct chardev *const *d = chardev_all(); *d; d++)
 		if ((*d)->path && fs_add_chardev(fs, *d))
 			return -ENOMEM;
-	/* /proc/self: the link Linux shows for the calling process. */
-	if (fs_symlink(fs, proc, "self", "1"))
+	/* /proc/self, /proc/thread-self: the calling process and thread. */
+	if (proc_self_links(fs))
 		return -ENOMEM;
 	mark_proc(proc);
 	return 0;

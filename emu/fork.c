@@ -182,6 +182,10 @@ int64_t do_fork(struct memu *m, uint64_t flags, uint64_t child_stack,
 		return -ENOMEM;
 	}
 	copy_identity(m, c, p);
+	if (proc_pid_register(m, c)) {
+		task_free(m, c);
+		return -ENOMEM;
+	}
 	if (!thread)
 		copy_files(c, p);
 	c->exit_signal = thread ? 0 : (int)(flags & CSIGNAL);

@@ -229,6 +229,10 @@ struct process {
 	char *exe;	       /* path, for VMA names and reports */
 	const char *comm;      /* basename */
 	struct proc_task task; /* what /proc shows (proc_task.c) */
+	/* Its /proc entries (proc_pid.c): the struct pid they hold,
+	 * /proc/PID, its task/ (a leader's), /proc/TGID/task/TID. */
+	struct proc_pid *pid_ref;
+	struct dentry *proc_dir, *proc_task_dir, *proc_tid_dir;
 	struct {
 		bool valid;		  /* total is total_vm */
 		uint64_t total;		  /* pages */
@@ -637,6 +641,11 @@ int build_stack(struct memu *m, const struct exec_image *img, int argc,
 void proc_task_init(struct memu *m);
 /* exec's layout, once the program is loaded and its stack built. */
 void proc_task_exec(struct memu *m, const struct exec_image *img);
+/* proc_pid.c: /proc/PID of task p, made once its process is known (a
+ * leader: /proc/PID; every task: /proc/TGID/task/TID); 0 or -ENOMEM.
+ * unregister, as p is freed: the entries go, open files see it reaped. */
+int proc_pid_register(struct memu *m, struct process *p);
+void proc_pid_unregister(struct memu *m, struct process *p);
 /* Around syscall nr: note the peaks (VmPeak, VmHWM) as Linux notes them
  * before memory is unmapped. */
 void proc_task_before_call(struct memu *m, uint64_t nr, const uint64_t *a);

@@ -36,6 +36,26 @@ static void refresh(struct proc_task *t)
 			t->sig_caught |= bit;
 	}
 	t->sig_blocked = p->sigmask;
+	/* the task among the others (docs/processes.md, "/proc") */
+	const struct process *leader = p->group_leader;
+	t->tgid = leader->task.pid;
+	t->threads = 0;
+	for (unsigned i = 0; i < m->ntasks; i++) {
+		const struct process *o = m->tasks[i];
+		/* a thread that has exited is gone (it reaps itself); a
+		 * leader stays a zombie while its process lives */
+		if (o->group_leader == leader &&
+		    (o->state != TASK_ZOMBIE || o == leader))
+			t->threads++;
+	}
+	t->state = p->state == TASK_ZOMBIE    ? 'Z'
+		   : task_stopped(p)	      ? 'T'
+		   : p->state == TASK_RUNNING ? 'R'
+		   : p->vfork_wait	      ? 'D'
+					      : 'S';
+	t->exit_code = p->state == TASK_ZOMBIE ? p->exit_code : 0;
+	t->mm = p->state == TASK_ZOMBIE ? NULL : p->mm;
+	/* its own counts, and its reaped children's (rusage.c) */
 	usage_refresh(m, (struct process *)p, t);
 	t->oom_score_adj = p->signal->oom_score_adj;
 	t->oom_score = oom_score(m, p);
@@ -54,6 +74,8 @@ void proc_task_init(struct memu *m)
 	t->start_ns = 0; /* the guest starts as the machine boots */
 	oom_task_init(t);
 	m->devices.task = t;
+	m->fs.current = &m->devices.task;
+	proc_pid_register(m, m->proc); /* out of memory: no /proc/1 */
 }
 
 void proc_task_exec(struct memu *m, const struct exec_image *img)

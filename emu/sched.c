@@ -72,6 +72,7 @@ void task_free(struct memu *m, struct process *p)
 {
 	if (p == m->proc && m->ntasks > 0)
 		sched_account(m);
+	proc_pid_unregister(m, p);
 	task_record(m, p);
 	for (unsigned i = 0; i < m->ntasks; i++)
 		if (m->tasks[i] == p) {

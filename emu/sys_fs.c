@@ -208,10 +208,10 @@ static int64_t do_open(struct memu *m, uint64_t dirfd, uint64_t upath,
 	if ((flags & O_DIRECTORY) && !S_ISDIR(i->mode))
 		return -ENOTDIR;
 	if (i->cdev && !(flags & O_PATH)) {
-		err = file_open(i->cdev, &m->devices,
-				flags & ~(O_CREAT | O_EXCL | O_NOCTTY |
-					  O_TRUNC | O_CLOEXEC),
-				&f);
+		err = file_open_pid(i->cdev, &m->devices,
+				    flags & ~(O_CREAT | O_EXCL | O_NOCTTY |
+					      O_TRUNC | O_CLOEXEC),
+				    i->pid, &f);
 	} else if (S_ISREG(i->mode) || S_ISDIR(i->mode) || (flags & O_PATH)) {
 		if ((flags & O_TRUNC) && S_ISREG(i->mode) && !created &&
 		    !(flags & O_PATH) && i->size) {
@@ -272,7 +272,7 @@ static void chardev_stat(const struct chardev *dev, struct stat *st)
 
 static void stat_inode(const struct inode *i, struct stat *st)
 {
-	if (i->cdev)
+	if (i->cdev && !i->pid) /* a /proc/PID file is an inode of its own */
 		chardev_stat(i->cdev, st);
 	else
 		inode_stat(i, st);
@@ -398,9 +398,10 @@ static int64_t readlink_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 		return -EINVAL;
 	const struct chardev *dev = d->inode->cdev;
 	char dyn[FS_PATH_MAX];
-	const char *t = d->inode->target;
-	if (dev && dev->readlink) { /* /proc/self/exe */
-		int k = dev->readlink(&m->devices, dyn, sizeof(dyn));
+	/* a link's text, or /proc/self's and thread-self's */
+	const char *t = fs_link_target(&m->fs, d->inode, dyn, sizeof(dyn));
+	if (dev && dev->readlink) { /* /proc/PID/exe */
+		int k = dev->readlink(d->inode->pid, dyn, sizeof(dyn));
 		if (k < 0)
 			return k;
 		dyn[k < (int)sizeof(dyn) ? k : (int)sizeof(dyn) - 1] = '\0';

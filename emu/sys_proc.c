@@ -72,6 +72,21 @@ int64_t sys_prctl(struct memu *m, const uint64_t *a)
 			       ? -EFAULT
 			       : 0;
 	}
+	case 15: { /* PR_SET_NAME: the first 15 bytes, /proc/PID/comm's */
+		char comm[PROC_COMM_LEN] = "";
+		for (size_t i = 0; i < PROC_COMM_LEN - 1; i++)
+			if (copy_from_user(m->proc->mm, &comm[i], a[1] + i, 1))
+				return -EFAULT;
+			else if (!comm[i])
+				break;
+		memcpy(m->proc->task.comm, comm, sizeof(comm));
+		return 0;
+	}
+	case 16: /* PR_GET_NAME */
+		return copy_to_user(m->proc->mm, a[1], m->proc->task.comm,
+				    PROC_COMM_LEN)
+			       ? -EFAULT
+			       : 0;
 	case 33: /* PR_MCE_KILL */
 		return prctl_mce_kill(m, a);
 	case 34: /* PR_MCE_KILL_GET */
