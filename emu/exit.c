@@ -83,6 +83,7 @@ void do_exit(struct memu *m, int code)
 	 * its parent sees is its leader (docs/processes.md, "Threads"). */
 	struct process *cur = m->proc, *p = cur->group_leader;
 	memrange_release(&m->mmu.memrange, (uint64_t)p->task.pid);
+	futex_exit_release(m, cur);
 	mm_release(m, cur);
 	files_close_all(m);
 	sigqueue_release(m);
