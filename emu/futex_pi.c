@@ -31,6 +31,14 @@ bool futex_pi_hand_over(struct memu *m, struct mm *mm, uint64_t uaddr,
 	if (copy_to_user(mm, uaddr, &newval, sizeof(newval)))
 		return false;
 	futex_wake_waiter(w);
+	/* The others wait behind the new owner now. */
+	for (unsigned i = 0; i < m->ntasks; i++) {
+		struct process *t = m->tasks[i];
+		if (t->state == TASK_BLOCKED && t->futex_waiting &&
+		    t->futex_pi && t->futex_key.obj == key->obj &&
+		    t->futex_key.off == key->off)
+			t->futex_pi_owner = w->task.pid;
+	}
 	return true;
 }
 
@@ -80,9 +88,11 @@ int64_t futex_lock_pi(struct memu *m, uint64_t uaddr, bool shared, bool timeout,
 		return -EAGAIN; /* EWOULDBLOCK */
 	if (timeout && m->clock.ns >= until)
 		return -ETIMEDOUT;
-	if (!signal_pending(m))
+	if (!signal_pending(m)) {
 		futex_queue(m, &key, uaddr, FUTEX_BITSET_MATCH_ANY, true,
 			    timeout ? until : 0);
+		p->futex_pi_owner = owner->task.pid;
+	}
 	return -ERESTARTNOINTR; /* rewound: runs again when woken */
 }
 
@@ -107,18 +117,18 @@ int64_t futex_unlock_pi(struct memu *m, uint64_t uaddr, bool shared)
 	return 0;
 }
 
-/* Linux exit_pi_state_list: a PI word that still holds p's tid, with
- * waiters, goes to the first of them. */
+/* Linux exit_pi_state_list: each PI futex whose waiters wait behind p
+ * goes to the first of them, whatever its word says now (a robust
+ * list's walk may have marked it FUTEX_OWNER_DIED, kept). */
 void futex_pi_exit(struct memu *m, struct process *p)
 {
 	for (unsigned i = 0; i < m->ntasks; i++) {
 		struct process *w = m->tasks[i];
 		uint32_t uval;
 		if (w->state != TASK_BLOCKED || !w->futex_waiting ||
-		    !w->futex_pi || !w->mm ||
-		    copy_from_user(w->mm, &uval, w->futex_uaddr,
-				   sizeof(uval)) ||
-		    (uval & FUTEX_TID_MASK) != (uint32_t)p->task.pid)
+		    !w->futex_pi || w->futex_pi_owner != p->task.pid ||
+		    !w->mm ||
+		    copy_from_user(w->mm, &uval, w->futex_uaddr, sizeof(uval)))
 			continue;
 		struct futex_key key = w->futex_key;
 		futex_pi_hand_over(m, w->mm, w->futex_uaddr, &key, uval);

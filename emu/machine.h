@@ -212,6 +212,7 @@ struct process {
 	struct futex_key futex_key;
 	uint64_t futex_uaddr;
 	bool futex_pi;
+	int futex_pi_owner; /* the tid it waits behind (Linux pi_state) */
 	uint32_t futex_bitset;
 	bool futex_waiting, futex_woken;
 	uint64_t futex_seq;    /* the order waiters came in */
