@@ -3,9 +3,10 @@
  * with musl and glibc: the robust list walked at a thread's and a
  * process's exit, FUTEX_WAKE_OP, shared futexes across fork and memfd
  * mappings, PI futexes and a PTHREAD_PRIO_INHERIT mutex, CLONE_FS, and a
- * process-directed signal taken by one thread.  Each output is Linux's,
- * byte for byte. */
+ * process-directed signal taken by one thread, and exec in a thread.  Each
+ * output is Linux's, byte for byte. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <sys/wait.h>
 
 #include "harness.h"
@@ -19,8 +20,10 @@ static void teardown(void)
 
 TestSuite(futex, .fini = teardown);
 
-/* mode's output natively and under memu, musl and glibc: exactly out. */
-static void same_as_linux(const char *mode, const char *out)
+/* mode's output natively and under memu, musl and glibc: exactly out;
+ * with self, the guest's own file is in the guest's file system at its
+ * host path, for exec. */
+static void run_both(const char *mode, const char *out, bool self)
 {
 	const char *guests[] = {"futexes", "futexes_glibc"};
 	for (size_t i = 0; i < 2; i++) {
@@ -31,6 +34,14 @@ static void same_as_linux(const char *mode, const char *out)
 		cr_assert_str_eq(native, out, "%s %s natively", guests[i],
 				 mode);
 		guest_open(&g, guests[i], mode, NULL);
+		if (self) {
+			char spec[512], err[256] = "";
+			snprintf(spec, sizeof(spec), "%s:%s",
+				 guest_path(guests[i]), guest_path(guests[i]));
+			cr_assert_eq(
+				memu_import(g.m, spec, false, err, sizeof(err)),
+				0, "%s", err);
+		}
 		guest_finish(&g);
 		cr_assert_eq(g.r.stop, MEMU_STOP_EXIT, "%s %s: %s", guests[i],
 			     mode, g.r.reason ? g.r.reason : "");
@@ -39,6 +50,11 @@ static void same_as_linux(const char *mode, const char *out)
 				 mode);
 		guest_close(&g);
 	}
+}
+
+static void same_as_linux(const char *mode, const char *out)
+{
+	run_both(mode, out, false);
 }
 
 static const char robust_out[] =
@@ -135,9 +151,19 @@ Test(futex, chdir_and_umask_are_shared_by_threads_not_by_a_child)
 }
 
 static const char signal_out[] =
-	"one signal, two waiting threads: interrupted 1, read 1\n";
+	"a signal to the process while the leader and a thread wait: taken by "
+	"the leader 1, the leader read 1, the thread read 1\n";
 
 Test(futex, a_signal_to_the_process_interrupts_one_waiting_thread)
 {
 	same_as_linux("signal", signal_out);
+}
+
+static const char exec_out[] =
+	"after exec in a thread: the pid 1, tid is pid 1, the parent 1\n"
+	"parent: waitpid the child's pid 1, exited 1 status 5\n";
+
+Test(futex, a_thread_that_execs_takes_the_leader_s_pid)
+{
+	run_both("exec", exec_out, true);
 }

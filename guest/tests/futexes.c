@@ -14,6 +14,7 @@
  *   fs      chdir and umask in one thread are the others', not a child's
  *   signal  a signal to the process wakes one of the threads waiting
  *           for it
+ *   exec    a thread other than the leader execs: it takes the pid
  * A waiter is known to be queued when FUTEX_CMP_REQUEUE can move it to
  * another word: no mode depends on timing. */
 #define _GNU_SOURCE
@@ -35,35 +36,35 @@
 #include <unistd.h>
 
 /* linux/futex.h, which musl-gcc does not see */
-#define FUTEX_WAIT		0
-#define FUTEX_WAKE		1
-#define FUTEX_CMP_REQUEUE	4
-#define FUTEX_WAKE_OP		5
-#define FUTEX_LOCK_PI		6
-#define FUTEX_UNLOCK_PI		7
-#define FUTEX_TRYLOCK_PI	8
-#define FUTEX_PRIVATE_FLAG	128
-#define FUTEX_CLOCK_REALTIME	256
-#define FUTEX_WAIT_PRIVATE	(FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
-#define FUTEX_WAKE_PRIVATE	(FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
-#define FUTEX_WAKE_OP_PRIVATE	(FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG)
-#define FUTEX_LOCK_PI_PRIVATE	(FUTEX_LOCK_PI | FUTEX_PRIVATE_FLAG)
-#define FUTEX_UNLOCK_PI_PRIVATE (FUTEX_UNLOCK_PI | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAIT		 0
+#define FUTEX_WAKE		 1
+#define FUTEX_CMP_REQUEUE	 4
+#define FUTEX_WAKE_OP		 5
+#define FUTEX_LOCK_PI		 6
+#define FUTEX_UNLOCK_PI		 7
+#define FUTEX_TRYLOCK_PI	 8
+#define FUTEX_PRIVATE_FLAG	 128
+#define FUTEX_CLOCK_REALTIME	 256
+#define FUTEX_WAIT_PRIVATE	 (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_PRIVATE	 (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_OP_PRIVATE	 (FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG)
+#define FUTEX_LOCK_PI_PRIVATE	 (FUTEX_LOCK_PI | FUTEX_PRIVATE_FLAG)
+#define FUTEX_UNLOCK_PI_PRIVATE	 (FUTEX_UNLOCK_PI | FUTEX_PRIVATE_FLAG)
 #define FUTEX_TRYLOCK_PI_PRIVATE (FUTEX_TRYLOCK_PI | FUTEX_PRIVATE_FLAG)
-#define FUTEX_WAITERS		0x80000000U
-#define FUTEX_OWNER_DIED	0x40000000U
-#define FUTEX_OP_SET		0
-#define FUTEX_OP_ADD		1
-#define FUTEX_OP_OR		2
-#define FUTEX_OP_ANDN		3
-#define FUTEX_OP_XOR		4
-#define FUTEX_OP_OPARG_SHIFT	8
-#define FUTEX_OP_CMP_EQ		0
-#define FUTEX_OP_CMP_NE		1
-#define FUTEX_OP_CMP_LT		2
-#define FUTEX_OP_CMP_LE		3
-#define FUTEX_OP_CMP_GT		4
-#define FUTEX_OP_CMP_GE		5
+#define FUTEX_WAITERS		 0x80000000U
+#define FUTEX_OWNER_DIED	 0x40000000U
+#define FUTEX_OP_SET		 0
+#define FUTEX_OP_ADD		 1
+#define FUTEX_OP_OR		 2
+#define FUTEX_OP_ANDN		 3
+#define FUTEX_OP_XOR		 4
+#define FUTEX_OP_OPARG_SHIFT	 8
+#define FUTEX_OP_CMP_EQ		 0
+#define FUTEX_OP_CMP_NE		 1
+#define FUTEX_OP_CMP_LT		 2
+#define FUTEX_OP_CMP_LE		 3
+#define FUTEX_OP_CMP_GT		 4
+#define FUTEX_OP_CMP_GE		 5
 #define FUTEX_OP(op, oparg, cmp, cmparg)                                       \
 	((((op)&0xfu) << 28) | (((cmp)&0xfu) << 24) |                          \
 	 (((oparg)&0xfffu) << 12) | ((cmparg)&0xfffu))
@@ -259,8 +260,8 @@ static void *wait_on(void *arg)
 
 static long wake_op(uint32_t *w1, int nr, int nr2, uint32_t *w2, uint32_t op)
 {
-	return futex(w1, FUTEX_WAKE_OP_PRIVATE, (uint32_t)nr,
-		     (void *)(long)nr2, w2, op);
+	return futex(w1, FUTEX_WAKE_OP_PRIVATE, (uint32_t)nr, (void *)(long)nr2,
+		     w2, op);
 }
 
 static int wakeop(void)
@@ -272,10 +273,10 @@ static int wakeop(void)
 	} ops[] = {
 		{"SET 7, EQ 3", FUTEX_OP(FUTEX_OP_SET, 7, FUTEX_OP_CMP_EQ, 3),
 		 3},
-		{"ADD -2, LT 0", FUTEX_OP(FUTEX_OP_ADD, 0xffe, FUTEX_OP_CMP_LT, 0),
-		 10},
-		{"OR 0x30, NE 1", FUTEX_OP(FUTEX_OP_OR, 0x30, FUTEX_OP_CMP_NE, 1),
-		 1},
+		{"ADD -2, LT 0",
+		 FUTEX_OP(FUTEX_OP_ADD, 0xffe, FUTEX_OP_CMP_LT, 0), 10},
+		{"OR 0x30, NE 1",
+		 FUTEX_OP(FUTEX_OP_OR, 0x30, FUTEX_OP_CMP_NE, 1), 1},
 		{"ANDN 6, GE -1",
 		 FUTEX_OP(FUTEX_OP_ANDN, 6, FUTEX_OP_CMP_GE, 0xfff), 0xf},
 		{"XOR 0xff, LE 5",
@@ -305,11 +306,11 @@ static int wakeop(void)
 	printf("misaligned uaddr: %ld\n",
 	       wake_op((uint32_t *)((char *)&w[0] + 2), 1, 1, &w[1], op));
 	printf("uaddr2 NULL: %ld\n", wake_op(&w[0], 1, 1, NULL, op));
-	void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			0);
+	void *ro =
+		mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	printf("uaddr2 read-only: %ld\n", wake_op(&w[0], 1, 1, ro, op));
-	void *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-			  -1, 0);
+	void *none =
+		mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	printf("uaddr2 PROT_NONE: %ld\n", wake_op(&w[0], 1, 1, none, op));
 
 	/* Waiters: one on each word, the comparison true. */
@@ -389,8 +390,8 @@ static int shared(void)
 	int fd = memfd_create("futex", 0);
 	if (ftruncate(fd, 8192))
 		return 1;
-	uint32_t *a = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			   0);
+	uint32_t *a =
+		mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	*a = 0;
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -408,8 +409,8 @@ static int shared(void)
 
 	/* Two mappings of one memfd in one process: a thread waits on
 	 * one, the wake comes through the other. */
-	uint32_t *c = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			   0);
+	uint32_t *c =
+		mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	c[8] = 0;
 	pthread_t t;
 	void *rt;
@@ -464,8 +465,8 @@ static int shared(void)
 	while (s->flag != 2)
 		pthread_cond_wait(&s->cv, &s->mu);
 	pthread_mutex_unlock(&s->mu);
-	printf("process-shared mutex and condvar: flag %d, child %d\n",
-	       s->flag, child_status(pid));
+	printf("process-shared mutex and condvar: flag %d, child %d\n", s->flag,
+	       child_status(pid));
 	/* Unmapped: EFAULT for a shared key, nothing for a private one. */
 	munmap(page, 4096);
 	printf("unmapped word: shared wake %ld, private wake %ld\n",
@@ -533,8 +534,8 @@ static int pi(void)
 	printf("misaligned: %ld\n",
 	       futex((char *)&piw + 1, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL,
 		     0));
-	printf("NULL: %ld\n", futex(NULL, FUTEX_LOCK_PI_PRIVATE, 0, NULL,
-				     NULL, 0));
+	printf("NULL: %ld\n",
+	       futex(NULL, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0));
 	printf("CLOCK_REALTIME flag: %ld\n",
 	       futex(&piw, FUTEX_LOCK_PI_PRIVATE | FUTEX_CLOCK_REALTIME, 0,
 		     NULL, NULL, 0));
@@ -617,9 +618,9 @@ static int fs(void)
 
 /* ---- signal */
 
-static volatile int handled_by;
-static sem_t sig_ready;
+static volatile pid_t handled_by;
 static int sig_pipe[2];
+static long reader_read;
 
 static void on_usr1(int sig)
 {
@@ -627,17 +628,35 @@ static void on_usr1(int sig)
 	handled_by = gettid_();
 }
 
-/* Waits in read() on a pipe nobody writes until the end: a signal it
- * takes ends the read with EINTR. */
-static void *sig_waiter(void *arg)
+/* Waits in read() on a pipe nobody writes until the end. */
+static void *sig_reader(void *arg)
 {
+	(void)arg;
 	char c;
-	sem_post(&sig_ready);
 	long r = read(sig_pipe[0], &c, 1);
-	*(long *)arg = r < 0 ? -errno : r;
+	reader_read = r < 0 ? -errno : r;
 	return NULL;
 }
 
+/* Blocks SIGUSR1 itself and sends it to the process. */
+static void *sig_sender(void *arg)
+{
+	(void)arg;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	usleep(20000);
+	kill(getpid(), SIGUSR1);
+	usleep(20000);
+	if (write(sig_pipe[1], "xx", 2) != 2)
+		return (void *)1;
+	return NULL;
+}
+
+/* The leader and a thread wait in read(), a third thread sends SIGUSR1
+ * to the process: Linux's complete_signal wakes the leader, which takes
+ * it; the other reader is never interrupted. */
 static int signal_mode(void)
 {
 	struct sigaction sa;
@@ -646,32 +665,65 @@ static int signal_mode(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	if (pipe(sig_pipe))
 		return 1;
-	sem_init(&sig_ready, 0, 0);
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	static long res[2];
-	pthread_t t[2];
-	pid_t tid[2];
-	for (int i = 0; i < 2; i++) {
-		pthread_create(&t[i], NULL, sig_waiter, &res[i]);
-		sem_wait(&sig_ready);
-	}
-	(void)tid;
-	/* main blocks it: one of the two takes it */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	usleep(20000);
-	kill(getpid(), SIGUSR1);
-	usleep(20000);
-	long r0 = res[0], r1 = res[1];
-	if (write(sig_pipe[1], "xx", 2) != 2)
-		return 1;
-	for (int i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
-	printf("one signal, two waiting threads: interrupted %d, read %d\n",
-	       (r0 == -EINTR) + (r1 == -EINTR),
-	       (res[0] == 1) + (res[1] == 1));
+	pthread_t reader, sender;
+	/* The sender first: under a round robin the reader would run next
+	 * after it. */
+	pthread_create(&sender, NULL, sig_sender, NULL);
+	pthread_create(&reader, NULL, sig_reader, NULL);
+	char c;
+	long r;
+	while ((r = read(sig_pipe[0], &c, 1)) < 0 && errno == EINTR)
+		;
+	pthread_join(sender, NULL);
+	pthread_join(reader, NULL);
+	printf("a signal to the process while the leader and a thread wait: "
+	       "taken by the leader %d, the leader read %ld, the thread read "
+	       "%ld\n",
+	       handled_by == getpid(), r, reader_read);
 	return 0;
+}
+
+/* ---- exec */
+
+static char **exec_argv;
+
+static void *exec_thread(void *arg)
+{
+	char pid[16], ppid[16];
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(ppid, sizeof(ppid), "%d", (int)getppid());
+	char *args[] = {exec_argv[0], "exec2", pid, ppid, arg, NULL};
+	execv(exec_argv[0], args);
+	perror("execv");
+	_exit(99);
+}
+
+/* A child's second thread execs: it takes the leader's pid (Linux's
+ * de_thread), and its parent reaps the pid it knew. */
+static int exec_mode(char **argv)
+{
+	exec_argv = argv;
+	pid_t pid = fork();
+	if (pid == 0) {
+		pthread_t t;
+		pthread_create(&t, NULL, exec_thread, NULL);
+		for (;;)
+			pause();
+	}
+	int status;
+	pid_t r = waitpid(pid, &status, 0);
+	printf("parent: waitpid the child's pid %d, exited %d status %d\n",
+	       r == pid, WIFEXITED(status), WEXITSTATUS(status));
+	return 0;
+}
+
+static int exec2(char **argv)
+{
+	pid_t pid = (pid_t)atoi(argv[2]), ppid = (pid_t)atoi(argv[3]);
+	printf("after exec in a thread: the pid %d, tid is pid %d, the "
+	       "parent %d\n",
+	       getpid() == pid, gettid_() == getpid(), getppid() == ppid);
+	return 5;
 }
 
 int main(int argc, char **argv)
@@ -690,6 +742,11 @@ int main(int argc, char **argv)
 		return fs();
 	if (!strcmp(mode, "signal"))
 		return signal_mode();
-	fprintf(stderr, "usage: futexes robust|wakeop|shared|pi|fs|signal\n");
+	if (!strcmp(mode, "exec"))
+		return exec_mode(argv);
+	if (!strcmp(mode, "exec2") && argc > 3)
+		return exec2(argv);
+	fprintf(stderr,
+		"usage: futexes robust|wakeop|shared|pi|fs|signal|exec\n");
 	return 2;
 }
