@@ -66,6 +66,8 @@ static const char robust_out[] =
 	"lock 0, unlock 0\n"
 	"PI: lock, then owner died: lock EOWNERDEAD, consistent 0, unlock 0, "
 	"lock 0, unlock 0\n"
+	"three threads with bad lists exited, the looping list's word "
+	"0x40000000\n"
 	"not made consistent: lock EOWNERDEAD, unlock 0, lock ENOTRECOVERABLE\n"
 	"a child's thread held it at exit_group: lock EOWNERDEAD, consistent "
 	"0, unlock 0\n"

@@ -159,6 +159,43 @@ static void *hold_forever(void *arg)
 	return NULL;
 }
 
+static struct {
+	void *next;
+	uint32_t lock;
+} loop;
+
+/* A list the kernel cannot walk: a bad head, an entry that points at
+ * itself forever (the walk stops at 2048), a bad futex_offset. */
+static void *bad_list(void *arg)
+{
+	static struct {
+		void *next;
+		long offset;
+		void *pending;
+	} heads[3];
+	int i = (int)(long)arg;
+	switch (i) {
+	case 0:
+		syscall(SYS_set_robust_list, (void *)16, sizeof(heads[0]));
+		break;
+	case 1:
+		loop.next = &loop;
+		loop.lock = (uint32_t)gettid_();
+		heads[1].next = &loop;
+		heads[1].offset = sizeof(void *);
+		heads[1].pending = &loop;
+		syscall(SYS_set_robust_list, &heads[1], sizeof(heads[1]));
+		break;
+	default:
+		heads[2].next = &heads[2].pending;
+		heads[2].offset = -(1L << 47);
+		heads[2].pending = &heads[2];
+		syscall(SYS_set_robust_list, &heads[2], sizeof(heads[2]));
+		break;
+	}
+	return NULL;
+}
+
 static void robust_thread_dies(const char *what, int pi, int wait_first)
 {
 	pthread_mutex_t mu;
@@ -189,10 +226,18 @@ static int robust(void)
 	robust_thread_dies("lock, then owner died", 0, 1);
 	robust_thread_dies("PI: owner died, then lock", 1, 0);
 	robust_thread_dies("PI: lock, then owner died", 1, 1);
-
-	/* Unlocked without pthread_mutex_consistent: unrecoverable. */
 	pthread_mutex_t mu;
 	pthread_t t;
+
+	for (long i = 0; i < 3; i++) {
+		pthread_create(&t, NULL, bad_list, (void *)i);
+		pthread_join(t, NULL);
+	}
+	printf("three threads with bad lists exited, the looping list's word "
+	       "%#x\n",
+	       loop.lock & 0xc0000000);
+
+	/* Unlocked without pthread_mutex_consistent: unrecoverable. */
 	robust_init(&mu, 0, 0);
 	robust_mu = &mu;
 	pthread_create(&t, NULL, die_holding, NULL);
