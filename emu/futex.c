@@ -5,8 +5,9 @@
  * private word's key is its address space and address; a shared one in a
  * MAP_SHARED mapping of a shared object (anonymous shared memory, a
  * memfd, a file) is the object and the offset, so that every mapping of
- * it, in any process, meets the same waiters.  With one task left nobody
- * can wake it: the single-process wait (signals.md, "Timers and
+ * it, in any process, meets the same waiters; a shared word elsewhere is
+ * keyed by mm and address, but apart from a private one.  With one task left
+ * nobody can wake it: the single-process wait (signals.md, "Timers and
  * waiting"). */
 #include <errno.h>
 #include <stdint.h>
@@ -16,6 +17,10 @@
 #include "futex.h"
 #include "machine.h"
 #include "syscall.h"
+
+/* Linux's mark of a shared key on a private page: the address space and
+ * the address, like a private key, but a different key. */
+#define FUT_OFF_MMSHARED (1ULL << 63)
 
 int get_futex_key(struct mm *mm, uint64_t uaddr, bool shared,
 		  struct futex_key *key)
@@ -35,6 +40,8 @@ int get_futex_key(struct mm *mm, uint64_t uaddr, bool shared,
 	if (v->shm && (v->flags & VM_SHARED)) {
 		key->obj = v->shm;
 		key->off = v->pgoff * PAGE_SIZE + (uaddr - v->start);
+	} else {
+		key->off |= FUT_OFF_MMSHARED; /* never a private key's */
 	}
 	return 0;
 }
@@ -214,6 +221,8 @@ static int futex_atomic_op_inuser(struct mm *mm, uint32_t encoded_op,
 	if (encoded_op & 0x80000000U)
 		oparg = (int32_t)(1U << (oparg & 31)); /* Linux warns, masks */
 	int32_t oldval, newval;
+	if (op > 4)
+		return -ENOSYS; /* before the word is touched */
 	if (copy_from_user(mm, &oldval, uaddr, sizeof(oldval)))
 		return -EFAULT;
 	switch (op) {
@@ -229,11 +238,9 @@ static int futex_atomic_op_inuser(struct mm *mm, uint32_t encoded_op,
 	case 3: /* FUTEX_OP_ANDN */
 		newval = oldval & ~oparg;
 		break;
-	case 4: /* FUTEX_OP_XOR */
+	default: /* FUTEX_OP_XOR */
 		newval = oldval ^ oparg;
 		break;
-	default:
-		return -ENOSYS;
 	}
 	if (copy_to_user(mm, uaddr, &newval, sizeof(newval)))
 		return -EFAULT;

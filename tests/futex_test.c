@@ -93,6 +93,7 @@ static const char wakeop_out[] =
 	"misaligned uaddr2: -22\n"
 	"misaligned uaddr: -22\n"
 	"uaddr2 NULL: -14\n"
+	"uaddr2 NULL, op 6: -38\n"
 	"uaddr2 read-only: -14\n"
 	"uaddr2 PROT_NONE: -14\n"
 	"both words' waiters: 2, word 1, waits 0 0\n"
@@ -110,6 +111,8 @@ static const char shared_out[] =
 	"two mappings in one process: woken 1 through the other, wait 0\n"
 	"a private wait in the child: private wake 0, shared wake 0, the child "
 	"timed out: 1\n"
+	"a private wait on private memory: shared wake 0, private wake 1\n"
+	"a shared wait on private memory: private wake 0, shared wake 1\n"
 	"process-shared mutex and condvar: flag 2, child 0\n"
 	"unmapped word: shared wake -14, private wake 0\n";
 

@@ -351,6 +351,8 @@ static int wakeop(void)
 	printf("misaligned uaddr: %ld\n",
 	       wake_op((uint32_t *)((char *)&w[0] + 2), 1, 1, &w[1], op));
 	printf("uaddr2 NULL: %ld\n", wake_op(&w[0], 1, 1, NULL, op));
+	printf("uaddr2 NULL, op 6: %ld\n",
+	       wake_op(&w[0], 1, 1, NULL, (6u << 28) | 1));
 	void *ro =
 		mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	printf("uaddr2 read-only: %ld\n", wake_op(&w[0], 1, 1, ro, op));
@@ -483,6 +485,25 @@ static int shared(void)
 	printf("a private wait in the child: private wake %ld, shared wake "
 	       "%ld, the child timed out: %d\n",
 	       p1, p2, child_status(pid) == 0);
+
+	/* Private memory: a private key and a shared one are two keys. */
+	static uint32_t pw[2];
+	pthread_create(&t, NULL, wait_on, &pw[0]);
+	await_waiter(&pw[0], &pw[1], 1);
+	p1 = futex(&pw[1], FUTEX_WAKE, 1, NULL, NULL, 0);
+	p2 = futex(&pw[1], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	pthread_join(t, &rt);
+	printf("a private wait on private memory: shared wake %ld, private "
+	       "wake %ld\n",
+	       p1, p2);
+	pthread_create(&t, NULL, wait_on_shared_thread, &pw[0]);
+	await_waiter(&pw[0], &pw[1], 0);
+	p1 = futex(&pw[1], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	p2 = futex(&pw[1], FUTEX_WAKE, 1, NULL, NULL, 0);
+	pthread_join(t, &rt);
+	printf("a shared wait on private memory: private wake %ld, shared "
+	       "wake %ld\n",
+	       p1, p2);
 
 	/* A process-shared mutex and condition variable. */
 	struct pshared *s = shared_page();
