@@ -166,7 +166,9 @@ Test(futex, a_signal_to_the_process_interrupts_one_waiting_thread)
 
 static const char exec_out[] =
 	"after exec in a thread: the pid 1, tid is pid 1, the parent 1\n"
-	"parent: waitpid the child's pid 1, exited 1 status 5\n";
+	"parent: waitpid the child's pid 1, exited 1 status 5\n"
+	"robust mutexes the leader and the exec'ing thread held: EOWNERDEAD, "
+	"EBUSY\n";
 
 Test(futex, a_thread_that_execs_takes_the_leader_s_pid)
 {

@@ -14,7 +14,8 @@
  *   fs      chdir and umask in one thread are the others', not a child's
  *   signal  a signal to the process wakes one of the threads waiting
  *           for it
- *   exec    a thread other than the leader execs: it takes the pid
+ *   exec    a thread other than the leader execs: it takes the pid; the
+ *           robust mutex the leader held is EOWNERDEAD, its own is not
  * A waiter is known to be queued when FUTEX_CMP_REQUEUE can move it to
  * another word: no mode depends on timing. */
 #define _GNU_SOURCE
@@ -753,8 +754,11 @@ static int signal_mode(void)
 
 static char **exec_argv;
 
+static pthread_mutex_t *exec_mu; /* two, in shared memory */
+
 static void *exec_thread(void *arg)
 {
+	pthread_mutex_lock(&exec_mu[1]); /* held across the exec */
 	char pid[16], ppid[16];
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	snprintf(ppid, sizeof(ppid), "%d", (int)getppid());
@@ -769,9 +773,13 @@ static void *exec_thread(void *arg)
 static int exec_mode(char **argv)
 {
 	exec_argv = argv;
+	exec_mu = shared_page();
+	robust_init(&exec_mu[0], 1, 0);
+	robust_init(&exec_mu[1], 1, 0);
 	pid_t pid = fork();
 	if (pid == 0) {
 		pthread_t t;
+		pthread_mutex_lock(&exec_mu[0]); /* the leader's */
 		pthread_create(&t, NULL, exec_thread, NULL);
 		for (;;)
 			pause();
@@ -780,6 +788,13 @@ static int exec_mode(char **argv)
 	pid_t r = waitpid(pid, &status, 0);
 	printf("parent: waitpid the child's pid %d, exited %d status %d\n",
 	       r == pid, WIFEXITED(status), WEXITSTATUS(status));
+	/* The exec'ing thread's list is walked with the leader's pid, which
+	 * is its own by then: its mutex stays held (Linux 6.1). */
+	int l0 = pthread_mutex_trylock(&exec_mu[0]);
+	int l1 = pthread_mutex_trylock(&exec_mu[1]);
+	printf("robust mutexes the leader and the exec'ing thread held: %s, "
+	       "%s\n",
+	       err_name(l0), err_name(l1));
 	return 0;
 }
 
