@@ -147,7 +147,6 @@ void de_thread(struct memu *m)
 	p->task.start_ns = leader->task.start_ns;
 	p->parent = leader->parent;
 	p->exit_signal = leader->exit_signal;
-	p->pdeath_signal = leader->pdeath_signal;
 	leader->task.pid = tid;
 	for (unsigned i = 0; i < m->ntasks; i++) {
 		struct process *t = m->tasks[i];
