@@ -174,3 +174,35 @@ Test(futex, a_thread_that_execs_takes_the_leader_s_pid)
 {
 	run_both("exec", exec_out, true);
 }
+
+/* Under other interleavings (--sched-seed) the same bytes: each mode's
+ * outcome depends on no scheduling. */
+Test(futex, every_scheduler_seed_gives_linux_s_output)
+{
+	static const struct {
+		const char *mode, *out;
+	} modes[] = {
+		{"robust", robust_out}, {"shared", shared_out}, {"pi", pi_out},
+		{"wakeop", wakeop_out}, {"signal", signal_out},
+	};
+	const char *guests[] = {"futexes", "futexes_glibc"};
+	for (uint64_t seed = 1; seed <= 2; seed++)
+		for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+			for (size_t k = 0; k < 2; k++) {
+				struct memu_config cfg;
+				memu_config_init(&cfg);
+				cfg.sched_seed = seed;
+				const char *args[] = {modes[i].mode, NULL};
+				guest_open_cfg(&g, &cfg, guests[k], args);
+				guest_finish(&g);
+				cr_assert_eq(g.r.stop, MEMU_STOP_EXIT,
+					     "%s %s seed %lu", guests[k],
+					     modes[i].mode,
+					     (unsigned long)seed);
+				cr_assert_str_eq(guest_stdout(&g), modes[i].out,
+						 "%s %s seed %lu", guests[k],
+						 modes[i].mode,
+						 (unsigned long)seed);
+				guest_close(&g);
+			}
+}
