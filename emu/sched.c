@@ -197,9 +197,9 @@ static bool signal_wakes(const struct process *p)
 
 /* Does a signal pending for p's process end p's wait?  Linux's
  * complete_signal wakes one thread for it (docs/processes.md, "Signals
- * to threads"): none while a runnable thread of the process takes it
- * (it will, on its way back to user mode), else the first blocked one in
- * table order - the leader first - whose wait it ends. */
+ * to threads"): none while a runnable thread of the process does not
+ * block it (it takes it on its way back to user mode), else the first
+ * blocked one in table order - the leader first - whose wait it ends. */
 static bool shared_signal_wakes(const struct memu *m, const struct process *p)
 {
 	uint64_t pending = p->signal->shared_pending.signal & wake_set(p);
@@ -209,18 +209,19 @@ static bool shared_signal_wakes(const struct memu *m, const struct process *p)
 			continue;
 		pending &= ~bit;
 		const struct process *pick = NULL;
-		for (unsigned i = 0; i < m->ntasks; i++) {
+		bool taken = false;
+		for (unsigned i = 0; i < m->ntasks && !taken; i++) {
 			const struct process *t = m->tasks[i];
 			if (!same_thread_group(t, p))
 				continue;
-			if (t->state == TASK_RUNNING && !(t->sigmask & bit))
-				break; /* it takes it */
-			if (t->state == TASK_BLOCKED && (wake_set(t) & bit)) {
+			/* A runnable one takes it (complete_signal may have
+			 * woken it: kill to a thread's tid). */
+			taken = t->state == TASK_RUNNING && !(t->sigmask & bit);
+			if (!pick && t->state == TASK_BLOCKED &&
+			    (wake_set(t) & bit))
 				pick = t;
-				break;
-			}
 		}
-		if (pick == p)
+		if (!taken && pick == p)
 			return true;
 	}
 	return false;

@@ -157,7 +157,9 @@ Test(futex, chdir_and_umask_are_shared_by_threads_not_by_a_child)
 
 static const char signal_out[] =
 	"a signal to the process while the leader and a thread wait: taken by "
-	"the leader 1, the leader read 1, the thread read 1\n";
+	"the leader 1, the leader read 1, the thread read 1\n"
+	"kill() with a waiting thread's tid: taken by that thread 1, the "
+	"leader interrupted 0\n";
 
 Test(futex, a_signal_to_the_process_interrupts_one_waiting_thread)
 {

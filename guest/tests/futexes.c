@@ -13,7 +13,7 @@
  *           PTHREAD_PRIO_INHERIT mutex under contention
  *   fs      chdir and umask in one thread are the others', not a child's
  *   signal  a signal to the process wakes one of the threads waiting
- *           for it
+ *           for it: the leader, or the thread whose tid kill() named
  *   exec    a thread other than the leader execs: it takes the pid; the
  *           robust mutex the leader held is EOWNERDEAD, its own is not
  * A waiter is known to be queued when FUTEX_CMP_REQUEUE can move it to
@@ -705,16 +705,29 @@ static void *sig_reader(void *arg)
 	return NULL;
 }
 
-/* Blocks SIGUSR1 itself and sends it to the process. */
-static void *sig_sender(void *arg)
+static volatile pid_t reader_tid;
+
+/* Waits in read() until a byte comes, through signals. */
+static void *sig_reader2(void *arg)
 {
 	(void)arg;
+	char c;
+	reader_tid = gettid_();
+	while (read(sig_pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* Blocks SIGUSR1 itself and sends it to the process: with kill(pid), or
+ * (arg) with kill(tid of the reader). */
+static void *sig_sender(void *arg)
+{
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	usleep(20000);
-	kill(getpid(), SIGUSR1);
+	kill(arg ? reader_tid : getpid(), SIGUSR1);
 	usleep(20000);
 	if (write(sig_pipe[1], "xx", 2) != 2)
 		return (void *)1;
@@ -747,6 +760,20 @@ static int signal_mode(void)
 	       "taken by the leader %d, the leader read %ld, the thread read "
 	       "%ld\n",
 	       handled_by == getpid(), r, reader_read);
+
+	/* kill() with a thread's tid: to the process, but that thread is
+	 * the one complete_signal tries first. */
+	handled_by = 0;
+	int leader_intr = 0;
+	pthread_create(&sender, NULL, sig_sender, (void *)1);
+	pthread_create(&reader, NULL, sig_reader2, NULL);
+	while ((r = read(sig_pipe[0], &c, 1)) < 0 && errno == EINTR)
+		leader_intr++;
+	pthread_join(sender, NULL);
+	pthread_join(reader, NULL);
+	printf("kill() with a waiting thread's tid: taken by that thread %d, "
+	       "the leader interrupted %d\n",
+	       handled_by == reader_tid, leader_intr);
 	return 0;
 }
 
