@@ -339,10 +339,12 @@ static void exec_commit(struct memu *m, struct binprm *b, struct mm *mm)
 		wake_task(p->vfork_parent);
 		p->vfork_parent = NULL;
 	}
-	/* de_thread: the process's other threads end here (the caller
-	 * keeps its own tid, where Linux gives it the leader's: not yet,
-	 * docs/processes.md). */
+	/* de_thread: the process's other threads end here, and a caller
+	 * other than the leader takes its place and its pid; then
+	 * exec_mm_release: the caller's robust and PI futexes. */
 	zap_other_threads(m);
+	de_thread(m);
+	futex_exit_release(m, p);
 	sched_account(m);
 	mm_flush_tlb(old);
 	p->mm = mm;

@@ -85,6 +85,7 @@ void do_exit(struct memu *m, int code)
 	 * its parent sees is its leader (docs/processes.md, "Threads"). */
 	struct process *cur = m->proc, *p = cur->group_leader;
 	memrange_release(&m->mmu.memrange, (uint64_t)p->task.pid);
+	futex_exit_release(m, cur);
 	/* Linux mm_release clears CLONE_CHILD_CLEARTID's word only while
 	 * another task uses the address space: the last one leaves it
 	 * (and takes no fault for it). */

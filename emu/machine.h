@@ -112,6 +112,7 @@ struct restart_block {
 	uint64_t uaddr;	  /* futex */
 	uint32_t val, bitset;
 	bool timeout; /* futex: expires is set */
+	bool shared;  /* futex: keyed by its object, not the mm */
 };
 
 /* The kernel's restart codes: a syscall's result never seen by the guest
@@ -187,6 +188,14 @@ struct signal_struct {
 	struct task_usage dead, children;
 };
 
+/* A futex word's key (Linux get_futex_key, emu/futex.c): its address
+ * space and address, or the shared object it lies in and its offset
+ * there. */
+struct futex_key {
+	const void *obj;
+	uint64_t off;
+};
+
 /* A guest task (Linux task_struct): a process's thread. */
 struct process {
 	struct mm *mm;	/* NULL once exited */
@@ -217,10 +226,13 @@ struct process {
 	struct signal_struct *signal;
 	struct process *group_leader; /* itself for a process's first task */
 	uint64_t robust_list, robust_len; /* set_robust_list */
-	/* Blocked in futex wait: the word's key (its mm and address) and
-	 * the bitset; futex_woken: a FUTEX_WAKE ended the wait. */
-	struct mm *futex_mm;
+	/* Blocked in futex wait: the word's key and address and the
+	 * bitset; futex_woken: a FUTEX_WAKE ended the wait; futex_pi: in
+	 * FUTEX_LOCK_PI (futex_pi.c), woken as the new owner. */
+	struct futex_key futex_key;
 	uint64_t futex_uaddr;
+	bool futex_pi;
+	int futex_pi_owner; /* the tid it waits behind (Linux pi_state) */
 	uint32_t futex_bitset;
 	bool futex_waiting, futex_woken;
 	uint64_t futex_seq;    /* the order waiters came in */
@@ -452,6 +464,12 @@ unsigned thread_group_live(const struct memu *m, const struct process *p);
 void mm_release(struct memu *m, struct process *p);
 /* exit_group: the other threads of the current process end. */
 void zap_other_threads(struct memu *m);
+/* execve in a thread other than the leader: it becomes the leader. */
+void de_thread(struct memu *m);
+/* CLONE_FS: chdir and umask in one thread are every thread's (Linux's
+ * shared fs_struct; fork copies it). */
+void fs_set_cwd(struct memu *m, struct dentry *d);
+void fs_set_umask(struct memu *m, unsigned umask);
 /* A signal to process p: wake a thread of it that takes it. */
 void complete_signal(struct memu *m, struct process *p, int sig);
 /* The live task of p's process a signal to it is queued for, or NULL. */
@@ -461,12 +479,17 @@ int64_t send_sig_thread(struct memu *m, struct process *t, int sig);
 
 /* futex.c */
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffU
-/* Wake up to nr (at least one) waiters on (mm, uaddr) whose bitset
- * meets bitset, first come first; how many. */
-int futex_wake(struct memu *m, struct mm *mm, uint64_t uaddr, int nr,
-	       uint32_t bitset);
-int64_t futex_wait(struct memu *m, uint64_t uaddr, uint32_t val, bool timeout,
-		   uint64_t until, uint32_t bitset);
+/* Wake up to nr (at least one) waiters on the word at uaddr of mm (keyed
+ * as shared or private) whose bitset meets bitset, first come first; how
+ * many, or an errno. */
+int futex_wake(struct memu *m, struct mm *mm, uint64_t uaddr, bool shared,
+	       int nr, uint32_t bitset);
+int64_t futex_wait(struct memu *m, uint64_t uaddr, bool shared, uint32_t val,
+		   bool timeout, uint64_t until, uint32_t bitset);
+/* robust_list.c: at a task's exit or exec, its robust futexes are marked
+ * FUTEX_OWNER_DIED (Linux exit_robust_list), then its PI futexes passed
+ * on (futex_pi.c). */
+void futex_exit_release(struct memu *m, struct process *p);
 
 /* fork.c, exit.c */
 int64_t do_fork(struct memu *m, uint64_t flags, uint64_t child_stack,

@@ -185,13 +185,49 @@ void block_current(struct memu *m, const char *what, uint64_t wake_at)
 
 /* Signals that end p's wait: any it does not block (the set its call
  * unblocked included: rt_sigtimedwait's, sigsuspend's), and SIGKILL. */
+static uint64_t wake_set(const struct process *p)
+{
+	if (p->vfork_wait)
+		return SIGBIT(SIGKILL); /* a vfork parent is killable only */
+	return p->wake_mask;
+}
+
 static bool signal_wakes(const struct process *p)
 {
 	uint64_t pending = p->pending.signal | p->signal->shared_pending.signal;
-	uint64_t wakes = p->wake_mask;
-	if (p->vfork_wait)
-		wakes = SIGBIT(SIGKILL); /* a vfork parent is killable only */
-	return (pending & wakes) != 0;
+	return (pending & wake_set(p)) != 0;
+}
+
+/* Does a signal pending for p's process end p's wait?  Linux's
+ * complete_signal wakes one thread for it (docs/processes.md, "Signals
+ * to threads"): none while a runnable thread of the process does not
+ * block it (it takes it on its way back to user mode), else the first
+ * blocked one in table order - the leader first - whose wait it ends. */
+static bool shared_signal_wakes(const struct memu *m, const struct process *p)
+{
+	uint64_t pending = p->signal->shared_pending.signal & wake_set(p);
+	for (int sig = 1; pending && sig <= 64; sig++) {
+		uint64_t bit = SIGBIT(sig);
+		if (!(pending & bit))
+			continue;
+		pending &= ~bit;
+		const struct process *pick = NULL;
+		bool taken = false;
+		for (unsigned i = 0; i < m->ntasks && !taken; i++) {
+			const struct process *t = m->tasks[i];
+			if (!same_thread_group(t, p))
+				continue;
+			/* A runnable one takes it (complete_signal may have
+			 * woken it: kill to a thread's tid). */
+			taken = t->state == TASK_RUNNING && !(t->sigmask & bit);
+			if (!pick && t->state == TASK_BLOCKED &&
+			    (wake_set(t) & bit))
+				pick = t;
+		}
+		if (!taken && pick == p)
+			return true;
+	}
+	return false;
 }
 
 void signal_wake(struct process *p)
@@ -236,7 +272,8 @@ static void wake_due(struct memu *m)
 			continue;
 		task_timers(m, p);
 		if ((p->wake_at && m->clock.ns >= p->wake_at) ||
-		    signal_wakes(p)) {
+		    (p->pending.signal & wake_set(p)) ||
+		    shared_signal_wakes(m, p)) {
 			wake_task(p);
 		}
 	}

@@ -184,7 +184,11 @@ void force_sig_fault(struct memu *m, int sig, int code, uint64_t addr,
 	handle_signal(m, sig, &info, fr, -1);
 }
 
-int64_t send_sig_self(struct memu *m, int sig, int code, bool thread)
+/* sig to the current process (or thread); for the process,
+ * complete_signal tries target first: Linux's p, the task the pid named
+ * (docs/processes.md, "Signals to threads"). */
+static int64_t send_sig_current(struct memu *m, int sig, int code, bool thread,
+				struct process *target)
 {
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
@@ -198,8 +202,13 @@ int64_t send_sig_self(struct memu *m, int sig, int code, bool thread)
 		info.u.kill.pid = m->proc->group_leader->task.pid;
 	int r = send_signal(m, sig, &info, thread);
 	if (!thread && !r)
-		complete_signal(m, m->proc, sig);
+		complete_signal(m, target, sig);
 	return r;
+}
+
+int64_t send_sig_self(struct memu *m, int sig, int code, bool thread)
+{
+	return send_sig_current(m, sig, code, thread, m->proc);
 }
 
 int64_t send_sig_to(struct memu *m, struct process *p, int sig, int code)
@@ -207,7 +216,8 @@ int64_t send_sig_to(struct memu *m, struct process *p, int sig, int code)
 	if (sig < 0 || sig > 64)
 		return -EINVAL;
 	if (same_thread_group(p, m->proc) && m->proc->state != TASK_ZOMBIE)
-		return send_sig_self(m, sig, code, false);
+		return send_sig_current(m, sig, code, false,
+					p->state != TASK_ZOMBIE ? p : m->proc);
 	p = signal_target(m, p);
 	if (sig == 0 || !p)
 		return 0;

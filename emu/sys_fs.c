@@ -657,9 +657,7 @@ static int64_t set_cwd(struct memu *m, struct dentry *d)
 {
 	if (!S_ISDIR(d->inode->mode))
 		return -ENOTDIR;
-	dget(d);
-	dput(m->proc->cwd);
-	m->proc->cwd = d;
+	fs_set_cwd(m, d);
 	return 0;
 }
 

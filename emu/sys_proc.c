@@ -113,7 +113,7 @@ int64_t sys_getppid(struct memu *m, const uint64_t *a)
 int64_t sys_umask(struct memu *m, const uint64_t *a)
 {
 	unsigned old = m->proc->task.umask;
-	m->proc->task.umask = (unsigned)a[0] & 0777;
+	fs_set_umask(m, (unsigned)a[0] & 0777);
 	return old;
 }
 
@@ -598,8 +598,8 @@ int64_t sys_restart_syscall(struct memu *m, const uint64_t *a)
 		return nanosleep_restart(m);
 	case RESTART_FUTEX_WAIT:
 		r->fn = RESTART_NONE; /* futex_wait_restart */
-		return futex_wait(m, r->uaddr, r->val, r->timeout, r->expires,
-				  r->bitset);
+		return futex_wait(m, r->uaddr, r->shared, r->val, r->timeout,
+				  r->expires, r->bitset);
 	default:
 		return -EINTR;
 	}

@@ -73,7 +73,7 @@ void mm_release(struct memu *m, struct process *p)
 		return;
 	uint32_t zero = 0;
 	if (!copy_to_user(p->mm, p->clear_child_tid, &zero, sizeof(zero)))
-		futex_wake(m, p->mm, p->clear_child_tid, 1,
+		futex_wake(m, p->mm, p->clear_child_tid, true, 1,
 			   FUTEX_BITSET_MATCH_ANY);
 	p->clear_child_tid = 0;
 }
@@ -85,6 +85,7 @@ void mm_release(struct memu *m, struct process *p)
 static void exit_thread(struct memu *m, int code)
 {
 	struct process *p = m->proc;
+	futex_exit_release(m, p);
 	mm_release(m, p);
 	sigqueue_release_thread(m);
 	sched_account(m);
@@ -111,6 +112,10 @@ void zap_other_threads(struct memu *m)
 		if (t == cur || !same_thread_group(t, cur) ||
 		    t->state == TASK_ZOMBIE)
 			continue;
+		/* Its robust and PI futexes, its join word, as its own
+		 * exit would (Linux: each runs do_exit). */
+		futex_exit_release(m, t);
+		mm_release(m, t);
 		m->proc = t; /* its own pending set: data only */
 		sigqueue_release_thread(m);
 		m->proc = cur;
@@ -123,6 +128,70 @@ void zap_other_threads(struct memu *m)
 			i--;
 		}
 	}
+}
+
+/* Linux de_thread, once the other threads are gone: an exec'ing thread
+ * other than the leader becomes the leader - its pid (the tgid), parent,
+ * group, session, start time and exit signal - and the old leader, a
+ * zombie now, is released; the process's children are its. */
+void de_thread(struct memu *m)
+{
+	struct process *p = m->proc, *leader = p->group_leader;
+	if (leader == p)
+		return;
+	/* Its /proc entries go under the pid it takes (below). */
+	proc_pid_unregister(m, p);
+	int tid = p->task.pid;
+	p->task.pid = leader->task.pid;
+	p->task.ppid = leader->task.ppid;
+	p->task.pgid = leader->task.pgid;
+	p->task.sid = leader->task.sid;
+	p->task.start_ns = leader->task.start_ns;
+	p->parent = leader->parent;
+	p->exit_signal = leader->exit_signal;
+	leader->task.pid = tid;
+	for (unsigned i = 0; i < m->ntasks; i++) {
+		struct process *t = m->tasks[i];
+		if (t->parent == leader)
+			t->parent = p;
+		if (t->group_leader == leader)
+			t->group_leader = p;
+	}
+	/* It takes the leader's place in the table (the round robin's
+	 * order) too. */
+	for (unsigned i = 0, at = 0; i < m->ntasks; i++) {
+		if (m->tasks[i] == leader)
+			at = i;
+		if (m->tasks[i] == p) {
+			m->tasks[i] = leader;
+			m->tasks[at] = p;
+			break;
+		}
+	}
+	task_free(m, leader);
+	proc_pid_register(m, p); /* out of memory: no /proc/PID */
+}
+
+/* A thread always shares its fs_struct (CLONE_FS is one of the flags a
+ * thread needs, and nothing else shares it): what chdir and umask change
+ * is every live thread's of the process. */
+void fs_set_cwd(struct memu *m, struct dentry *d)
+{
+	for (unsigned i = 0; i < m->ntasks; i++) {
+		struct process *t = m->tasks[i];
+		if (!same_thread_group(t, m->proc) || !t->cwd)
+			continue;
+		dget(d);
+		dput(t->cwd);
+		t->cwd = d;
+	}
+}
+
+void fs_set_umask(struct memu *m, unsigned umask)
+{
+	for (unsigned i = 0; i < m->ntasks; i++)
+		if (same_thread_group(m->tasks[i], m->proc))
+			m->tasks[i]->task.umask = umask;
 }
 
 int64_t sys_exit(struct memu *m, const uint64_t *a)
@@ -199,30 +268,4 @@ int64_t send_sig_thread(struct memu *m, struct process *t, int sig)
 	m->proc = cur;
 	signal_wake(t);
 	return r;
-}
-
-/* set_robust_list, get_robust_list: the list is kept, and given back;
- * memu does not walk it at exit (docs/processes.md). */
-int64_t sys_set_robust_list(struct memu *m, const uint64_t *a)
-{
-	if (a[1] != 24)
-		return -EINVAL;
-	m->proc->robust_list = a[0];
-	m->proc->robust_len = a[1];
-	return 0;
-}
-
-int64_t sys_get_robust_list(struct memu *m, const uint64_t *a)
-{
-	int32_t pid = (int32_t)a[0];
-	struct process *p = pid ? find_task(m, pid) : m->proc;
-	if (!p || p->state == TASK_ZOMBIE)
-		return -ESRCH;
-	uint64_t len = 24;
-	if (copy_to_user(m->proc->mm, a[2], &len, sizeof(len)))
-		return -EFAULT;
-	if (copy_to_user(m->proc->mm, a[1], &p->robust_list,
-			 sizeof(p->robust_list)))
-		return -EFAULT;
-	return 0;
 }
