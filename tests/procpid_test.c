@@ -226,16 +226,17 @@ Test(procpid, proc_lists_the_live_pids)
 	guest_finish(&g);
 	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
 	cr_assert_eq(g.r.exit_status, 0);
-	cr_assert_str_eq(guest_stdout(&g), "alone: 1\n"
-					   "child: 1 2\n"
-					   "/proc/child: . .. auxv clear_refs "
-					   "cmdline comm environ exe maps "
-					   "mountinfo pagemap smaps "
-					   "smaps_rollup stat statm status "
-					   "task\n"
-					   "zombie: 1 2\n"
-					   "reaped: 1\n"
-					   "open reaped status: -1 errno 2\n");
+	cr_assert_str_eq(guest_stdout(&g),
+			 "alone: 1\n"
+			 "child: 1 2\n"
+			 "/proc/child: . .. auxv clear_refs "
+			 "cmdline comm environ exe maps "
+			 "mountinfo oom_score oom_score_adj pagemap smaps "
+			 "smaps_rollup stat statm status "
+			 "task\n"
+			 "zombie: 1 2\n"
+			 "reaped: 1\n"
+			 "open reaped status: -1 errno 2\n");
 }
 
 /* The parent reads the frame of its child's page from
