@@ -106,6 +106,7 @@ int64_t sys_getuid(struct memu *m, const uint64_t *a);
 int64_t sys_uname(struct memu *m, const uint64_t *a);
 int64_t sys_prlimit64(struct memu *m, const uint64_t *a);
 int64_t sys_getrlimit(struct memu *m, const uint64_t *a);
+int64_t sys_setrlimit(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigaction(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigpending(struct memu *m, const uint64_t *a);

@@ -465,6 +465,14 @@ Test(mm, mlock_and_mincore_as_on_linux)
 	same_output_as_linux("mlock_mincore", "after_mlock 1111\n");
 }
 
+/* capget/capset, and RLIMIT_MEMLOCK without CAP_IPC_LOCK */
+Test(mm, capset_and_memlock_as_on_linux)
+{
+	same_output_as_linux("capset_memlock",
+			     "mlock 4k more ENOMEM\n"
+			     "mlock the first 64k again ok\n");
+}
+
 /* ---- /proc/self/maps, against Linux */
 
 Test(mm, proc_self_maps_as_on_linux)

@@ -237,6 +237,10 @@ SAME(virtual_address_range_musl, "virtual_address_range-musl", 0)
 /* Both need /proc/self/smaps (VmFlags lo, Size, Rss). */
 SAME(mlock2_tests_glibc, "mlock2-tests-glibc", 0)
 SAME(mlock2_tests_musl, "mlock2-tests-musl", 0)
+/* capset(2) drops every capability, CAP_IPC_LOCK too: RLIMIT_MEMLOCK
+ * then binds mlock and mlock2 (ENOMEM beyond it); VmLck. */
+SAME(mlock_random_test_glibc, "mlock-random-test-glibc", 0)
+SAME(mlock_random_test_musl, "mlock-random-test-musl", 0)
 /* They need /proc/sys/vm/mmap_min_addr; the musl build's "mremap expand
  * merge" needs /proc/self/maps built at the first read(2), after musl's
  * fopen has mapped its FILE (Linux's seq_file), as memu's is. */
@@ -250,14 +254,6 @@ SAME(soft_dirty_musl, "soft-dirty-musl", 1)
 
 /* ---- known to differ, and why */
 
-DIFFERS(mlock_random_test_glibc, "mlock-random-test-glibc", 0,
-	"needs capset(2) to drop CAP_IPC_LOCK, then RLIMIT_MEMLOCK on "
-	"mlock/mlock2",
-	255, "cap_set_proc() returns error\n: Function not implemented")
-DIFFERS(mlock_random_test_musl, "mlock-random-test-musl", 0,
-	"needs capset(2) to drop CAP_IPC_LOCK, then RLIMIT_MEMLOCK on "
-	"mlock/mlock2",
-	255, "cap_set_proc() returns error\n: Function not implemented")
 /* The host's kernel has no CONFIG_MEM_SOFT_DIRTY (no "sd" in VmFlags):
  * Linux runs the 16 tests without the soft-dirty ones. memu is Debian's
  * 6.1 (soft-dirty) and runs all 21, passing them. */
