@@ -140,6 +140,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[302] = sys_prlimit64,
 	[318] = sys_getrandom,
 	[125] = sys_capget,
+	[53] = sys_socketpair,
 	[126] = sys_capset,
 };
 

@@ -56,6 +56,7 @@ int64_t sys_dup(struct memu *m, const uint64_t *a);
 int64_t sys_dup2(struct memu *m, const uint64_t *a);
 int64_t sys_dup3(struct memu *m, const uint64_t *a);
 int64_t sys_readlinkat(struct memu *m, const uint64_t *a);
+int64_t sys_socketpair(struct memu *m, const uint64_t *a);
 
 /* sys_fs.c */
 int64_t sys_creat(struct memu *m, const uint64_t *a);
