@@ -38,9 +38,13 @@ static void errnos(void)
 	show("bad type", pair(AF_UNIX, 12, 0, sv));
 	show("bad protocol", pair(AF_UNIX, SOCK_STREAM, 5, sv));
 	show("rdm", pair(AF_UNIX, SOCK_RDM, 0, sv));
-	/* the failed calls closed what they made: the next is 3 and 4 */
+	/* the failed calls closed what they made: the lowest free
+	 * descriptor is the first socket's again */
+	int lowest = dup(0);
+	close(lowest);
 	show("stream", pair(AF_UNIX, SOCK_STREAM, AF_UNIX, sv));
-	printf("fds %d %d\n", sv[0], sv[1]);
+	printf("first is the lowest free %d, two %d\n", sv[0] == lowest,
+	       sv[1] > sv[0]);
 	struct stat st;
 	fstat(sv[0], &st);
 	printf("socket %d mode %o\n", S_ISSOCK(st.st_mode), st.st_mode & 07777);
