@@ -1,8 +1,10 @@
 /* socketpair(AF_UNIX): two connected sockets, each reading what the other
  * writes (Linux net/unix/af_unix.c, docs/files.md "Socket pairs").  Each
  * direction is a queue of the records written, with Linux's default
- * send buffer as its room: SOCK_STREAM reads run across records,
- * SOCK_SEQPACKET reads take one record and drop what does not fit.
+ * send buffer as its room, each record charged Linux's truesize for its
+ * buffer, so a peer that never reads holds a bounded amount of host
+ * memory: SOCK_STREAM reads run across records, SOCK_SEQPACKET reads
+ * take one record and drop what does not fit.
  * Like a pipe (pipe.c), a read of an empty queue whose peer is open and
  * a write that does not fit return -EAGAIN and the system call decides
  * (emu/sys_io.c); a write whose peer is closed is EPIPE, a read of an
@@ -21,6 +23,10 @@
 #define SNDBUF	     212992 /* net.core.wmem_default */
 #define SOCKFS_DEV   8	    /* 00:08 */
 #define SEQPACKET_HR 32	    /* unix_dgram_sendmsg: len > sk_sndbuf - 32 */
+#define SHINFO	     320    /* skb_shared_info, cache-aligned */
+#define SKB_SIZE     256    /* struct sk_buff, cache-aligned */
+/* unix_stream_sendmsg: a stream write goes out in records of this */
+#define STREAM_CHUNK ((SNDBUF >> 1) - 64)
 
 struct record {
 	struct record *next;
@@ -28,10 +34,11 @@ struct record {
 	uint8_t data[];
 };
 
-/* What one end has been sent, not yet read. */
+/* What one end has been sent, not yet read; charged: the records'
+ * truesize, against SNDBUF. */
 struct queue {
 	struct record *head, **tail;
-	uint64_t bytes;
+	uint64_t charged;
 };
 
 struct unix_pair {
@@ -54,13 +61,23 @@ static struct unix_pair *pair_of(struct file *f, int *i)
 	return e->p;
 }
 
+/* An skb's truesize for len bytes: the head (the data, cache-aligned,
+ * and skb_shared_info) as kmalloc rounds it, and the sk_buff. */
+static uint64_t truesize(uint64_t len)
+{
+	uint64_t head = ((len + 63) & ~63ULL) + SHINFO, size = 512;
+	while (size < head)
+		size *= 2; /* at least 320 bytes: kmalloc's powers of two */
+	return size + SKB_SIZE;
+}
+
 static void drop_record(struct queue *q)
 {
 	struct record *r = q->head;
 	q->head = r->next;
 	if (!q->head)
 		q->tail = &q->head;
-	q->bytes -= r->len - r->off;
+	q->charged -= truesize(r->len);
 	free(r);
 }
 
@@ -90,7 +107,6 @@ static int64_t unix_read(struct file *f, uint64_t ubuf, uint64_t count,
 		if (copy_to_user(f->ctx->mm, ubuf + done, r->data + r->off, n))
 			return done ? (int64_t)done : -EFAULT;
 		r->off += n;
-		q->bytes -= n;
 		done += n;
 		if (r->off == r->len)
 			drop_record(q);
@@ -111,24 +127,32 @@ static int64_t unix_write(struct file *f, uint64_t ubuf, uint64_t count,
 		return -EPIPE;
 	if (!p->seqpacket && !count)
 		return 0;
-	uint64_t room = SNDBUF > q->bytes ? SNDBUF - q->bytes : 0;
-	if (!room || (p->seqpacket && room < count))
-		return -EAGAIN;
-	uint64_t n = count < room ? count : room;
-	struct record *r = malloc(sizeof(*r) + n);
-	if (!r)
-		return -ENOMEM;
-	if (copy_from_user(f->ctx->mm, r->data, ubuf, n)) {
-		free(r);
-		return -EFAULT;
-	}
-	r->next = NULL;
-	r->len = n;
-	r->off = 0;
-	*q->tail = r;
-	q->tail = &r->next;
-	q->bytes += n;
-	return (int64_t)n;
+	/* A record goes out while less than the buffer is charged, and may
+	 * pass it (Linux sock_alloc_send_pskb); a stream write goes out in
+	 * records of up to STREAM_CHUNK bytes, as many as go. */
+	uint64_t done = 0;
+	do {
+		if (q->charged >= SNDBUF)
+			return done ? (int64_t)done : -EAGAIN;
+		uint64_t n = count - done;
+		if (!p->seqpacket && n > STREAM_CHUNK)
+			n = STREAM_CHUNK;
+		struct record *r = malloc(sizeof(*r) + n);
+		if (!r)
+			return done ? (int64_t)done : -ENOMEM;
+		if (copy_from_user(f->ctx->mm, r->data, ubuf + done, n)) {
+			free(r);
+			return done ? (int64_t)done : -EFAULT;
+		}
+		r->next = NULL;
+		r->len = n;
+		r->off = 0;
+		*q->tail = r;
+		q->tail = &r->next;
+		q->charged += truesize(n);
+		done += n;
+	} while (done < count);
+	return (int64_t)done;
 }
 
 static void unix_release(struct file *f)

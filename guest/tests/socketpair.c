@@ -107,6 +107,20 @@ static void seqpacket(void)
 	close(sv[0]);
 }
 
+/* Nobody reads: non-blocking writes end in EAGAIN. */
+static void fill(int type, const char *name, long size)
+{
+	int sv[2];
+	pair(AF_UNIX, type | SOCK_NONBLOCK, 0, sv);
+	long r = 0, n = 0;
+	while (n < 100000 &&
+	       (r = sc(SYS_write, sv[0], (long)big, size, 0, 0, 0)) >= 0)
+		n++;
+	printf("%s fills up: %s after %ld\n", name, name_of(r), n);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void with_a_child(void)
 {
 	int sv[2];
@@ -139,6 +153,11 @@ int main(void)
 	errnos();
 	stream();
 	seqpacket();
+	fill(SOCK_SEQPACKET, "seqpacket of 1 byte", 1);
+	fill(SOCK_SEQPACKET, "seqpacket of nothing", 0);
+	fill(SOCK_STREAM, "stream of 1000 bytes", 1000);
+	fill(SOCK_STREAM, "stream of 3000 bytes", 3000);
+	fill(SOCK_SEQPACKET, "seqpacket of 5000 bytes", 5000);
 	with_a_child();
 	return 0;
 }
