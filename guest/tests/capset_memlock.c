@@ -1,7 +1,7 @@
 /* capget(2), capset(2), and RLIMIT_MEMLOCK once CAP_IPC_LOCK is gone:
  * errnos in Linux 6.1's order, the sets capget and /proc/self/status
  * show, what mlock, mlock2, mlockall, MAP_LOCKED and brk may lock within
- * the limit, and what a child inherits.  One line a case;
+ * the limit (mremap too), and what a child inherits.  One line a case;
  * tests/mm_test.c compares the whole output with the same program run
  * natively (as root).  Only sets the program chose are printed: root's
  * full set differs between hosts.  Raw syscalls: libc checks nothing
@@ -158,6 +158,26 @@ static void cap_checks(void)
 	sc(SYS_munmap, lock, 32 * PAGE, 0, 0, 0, 0);
 }
 
+/* mremap of a locked mapping: where it grows it is populated, within
+ * the limit (nothing else locked). */
+static void mremap_checks(void)
+{
+	long m = map(PAGE, 0);
+	show("mlock a page", sc(SYS_mlock, m, PAGE, 0, 0, 0, 0));
+	long g = sc(SYS_mremap, m, PAGE, 8 * PAGE, MREMAP_MAYMOVE, 0, 0);
+	show("mremap it to 32k", g < 0 && g > -4096 ? g : 0);
+	unsigned char vec[8] = {0};
+	sc(SYS_mincore, g, 8 * PAGE, (long)vec, 0, 0, 0);
+	printf("resident");
+	for (int i = 0; i < 8; i++)
+		printf("%d", vec[i] & 1);
+	printf("\n");
+	status_line("VmLck");
+	long r = sc(SYS_mremap, g, 8 * PAGE, 17 * PAGE, MREMAP_MAYMOVE, 0, 0);
+	show("mremap it past 64k", r < 0 && r > -4096 ? r : 0);
+	sc(SYS_munmap, g, 8 * PAGE, 0, 0, 0, 0);
+}
+
 /* Without CAP_IPC_LOCK, with RLIMIT_MEMLOCK 64 KiB. */
 static void limit_checks(void)
 {
@@ -193,6 +213,7 @@ static void limit_checks(void)
 	show("mmap 128k onfault", map_ok(32 * PAGE, 0));
 	show("munlockall", sc(SYS_munlockall, 0, 0, 0, 0, 0, 0));
 	show("mmap 128k", map_ok(32 * PAGE, 0));
+	mremap_checks();
 	show("setrlimit 0", set_memlock(0, 16 * PAGE));
 	show("mlock", sc(SYS_mlock, p + 20 * PAGE, PAGE, 0, 0, 0, 0));
 	show("mlock2", sc(MLOCK2_NR, p + 20 * PAGE, PAGE, 0, 0, 0, 0));
