@@ -99,8 +99,8 @@ int64_t sys_capget(struct memu *m, const uint64_t *a)
 		return -EINVAL;
 	const struct process *t = m->proc;
 	if (pid && pid != m->proc->task.pid) {
-		t = find_task(m, pid);
-		if (!t || t->state == TASK_ZOMBIE)
+		t = find_task(m, pid); /* a zombie too, until it is reaped */
+		if (!t)
 			return -ESRCH;
 	}
 	struct cap_data d[2];

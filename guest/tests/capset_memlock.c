@@ -7,6 +7,7 @@
  * full set differs between hosts.  Raw syscalls: libc checks nothing
  * first. */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -242,8 +243,19 @@ int main(void)
 		     sc(SYS_mlock, (long)&r & -PAGE, PAGE, 0, 0, 0, 0));
 		return 3;
 	}
+	/* capget of another process: the child, a zombie not yet reaped */
+	siginfo_t si;
+	waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+	struct header h = {V3, pid};
+	struct data d[2] = {{1, 1, 1}, {1, 1, 1}};
+	long got = sc(SYS_capget, (long)&h, (long)d, 0, 0, 0, 0);
+	printf("capget of the zombie child %s, eff %x prm %x\n", name_of(got),
+	       d[0].effective, d[0].permitted);
 	int status;
 	waitpid(pid, &status, 0);
+	h.pid = pid;
+	show("capget once reaped",
+	     sc(SYS_capget, (long)&h, (long)d, 0, 0, 0, 0));
 	printf("child exited %d\n", WEXITSTATUS(status));
 	return 0;
 }
