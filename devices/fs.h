@@ -13,6 +13,8 @@
  *                 fallocate, seals (Linux mm/shmem.c)
  *   memfd.c       memfd_create: a regular file with no name
  *   pipe.c        pipes
+ *   unix_pair.c   socketpair(AF_UNIX): connected stream and seqpacket
+ *                 sockets
  *
  * Nothing here is visible from the host: files the user names with
  * --file/--dir are copied in before the guest starts (emu/import.c).
@@ -248,5 +250,14 @@ int pipe_new(struct device_context *ctx, int flags, struct file **rd,
 	     struct file **wr);
 /* Whether a read of f would wait: an empty pipe with a writer. */
 bool pipe_would_block(struct file *f, bool write);
+
+/* ---- unix_pair.c */
+
+extern const struct chardev unix_pair_dev;
+
+/* Two connected AF_UNIX sockets of type SOCK_STREAM or SOCK_SEQPACKET;
+ * flags O_NONBLOCK. */
+int unix_pair_new(struct device_context *ctx, int type, int flags,
+		  struct file *ends[2]);
 
 #endif

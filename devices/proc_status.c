@@ -75,10 +75,10 @@ static void show_sigset(struct proc_text *t, const char *name, uint64_t set)
 	text_printf(t, "%s%016llx\n", name, (unsigned long long)set);
 }
 
-static void show_caps(struct proc_text *t, const char *name, bool full)
+/* A set, bit n for capability n: capset(2) may have dropped some. */
+static void show_caps(struct proc_text *t, const char *name, uint64_t caps)
 {
-	text_printf(t, "%s%08x%08x\n", name, full ? CAP_FULL_HIGH : 0,
-		    full ? CAP_FULL_LOW : 0);
+	text_printf(t, "%s%016llx\n", name, (unsigned long long)caps);
 }
 
 /* task_mem: the address space's sizes, in kB, 8 wide. */
@@ -177,11 +177,11 @@ static void show_status(struct proc_text *t, struct file *f)
 	show_sigset(t, "SigBlk:\t", task->sig_blocked);
 	show_sigset(t, "SigIgn:\t", task->sig_ignored);
 	show_sigset(t, "SigCgt:\t", task->sig_caught);
-	show_caps(t, "CapInh:\t", false);
-	show_caps(t, "CapPrm:\t", true);
-	show_caps(t, "CapEff:\t", true);
-	show_caps(t, "CapBnd:\t", true);
-	show_caps(t, "CapAmb:\t", false);
+	show_caps(t, "CapInh:\t", task->cap_inheritable);
+	show_caps(t, "CapPrm:\t", task->cap_permitted);
+	show_caps(t, "CapEff:\t", task->cap_effective);
+	show_caps(t, "CapBnd:\t", (uint64_t)CAP_FULL_HIGH << 32 | CAP_FULL_LOW);
+	show_caps(t, "CapAmb:\t", 0);
 	text_puts(t, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
 		     "Speculation_Store_Bypass:\tvulnerable\n"
 		     "SpeculationIndirectBranch:\talways enabled\n");

@@ -45,6 +45,8 @@ struct proc_task {
 	uint64_t sig_queued;  /* queued siginfos (SigQ) */
 	uint64_t rlim_sigpending;
 	uint64_t rlim_rss;
+	/* capabilities, bit n for capability n (refreshed) */
+	uint64_t cap_inheritable, cap_permitted, cap_effective;
 
 	/* counters and times (refreshed): the process's, its reaped
 	 * children's */

@@ -370,6 +370,7 @@ static void exec_commit(struct memu *m, struct binprm *b, struct mm *mm)
 		*ka = (struct guest_sigaction){h, 0, 0, 0};
 	}
 	p->altstack.sp = p->altstack.size = 0;
+	cap_exec(p);
 	b->dentry = NULL; /* an fd's entry may be gone with the fd */
 	memset(&p->vm, 0, sizeof(p->vm));
 	p->task.hiwater_vm = p->task.hiwater_rss = 0;

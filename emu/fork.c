@@ -103,6 +103,8 @@ static void copy_identity(struct memu *m, struct process *c,
 		c->signal->rlim_sigpending[0] = p->signal->rlim_sigpending[0];
 		c->signal->rlim_sigpending[1] = p->signal->rlim_sigpending[1];
 		c->signal->oom_score_adj = p->signal->oom_score_adj;
+		c->signal->rlim_memlock[0] = p->signal->rlim_memlock[0];
+		c->signal->rlim_memlock[1] = p->signal->rlim_memlock[1];
 		memcpy(c->sighand->action, p->sighand->action,
 		       sizeof(c->sighand->action));
 		/* A thread starts with no alternate stack (Linux
@@ -120,6 +122,7 @@ static void copy_identity(struct memu *m, struct process *c,
 	c->task.exe = c->exe;
 	c->task.start_ns = m->clock.ns;
 	c->vm = p->vm;
+	c->cap = p->cap;
 	c->mce_process = p->mce_process;
 	c->mce_early = p->mce_early;
 	/* A process's parent is the caller's process (its leader); a

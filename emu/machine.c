@@ -147,6 +147,9 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 		m->proc->signal->rlim_sigpending[1] =
 			rlimit_sigpending_default(cfg->ram_bytes);
 	oom_init(m);
+	m->proc->signal->rlim_memlock[0] = m->proc->signal->rlim_memlock[1] =
+		MLOCK_LIMIT;
+	cap_set_root(m->proc);
 	return m;
 }
 

@@ -16,6 +16,7 @@
 #include "../mmu/mm.h"
 #include "../mmu/mmu.h"
 #include "../mmu/pagetable.h"
+#include "capability.h"
 #include "clock.h"
 #include "inject.h"
 #include "latch.h"
@@ -163,6 +164,7 @@ struct signal_struct {
 	 * RLIMIT_SIGPENDING (docs/signals.md, "Queued signals"). */
 	uint64_t sigqueued;
 	uint64_t rlim_sigpending[2]; /* soft, hard */
+	uint64_t rlim_memlock[2];    /* soft, hard (capability.c) */
 	/* ITIMER_REAL (alarm, setitimer) on the virtual clock: expires at
 	 * clock ns `expires` (0: not armed), then every `interval` ns. */
 	struct {
@@ -250,7 +252,8 @@ struct process {
 		uint64_t total;		  /* pages */
 		uint64_t stack_grows;	  /* stack growths when counted */
 		uint64_t inside, old_brk; /* around a call */
-	} vm; /* total_vm for VmPeak, kept by proc_task.c */
+	} vm;		      /* total_vm for VmPeak, kept by proc_task.c */
+	struct task_caps cap; /* capability.c */
 	/* prctl(PR_MCE_KILL): Linux's PF_MCE_PROCESS and PF_MCE_EARLY */
 	bool mce_process, mce_early;
 

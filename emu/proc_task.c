@@ -26,6 +26,9 @@ static void refresh(struct proc_task *t)
 	t->sig_shared = p->signal->shared_pending.signal;
 	t->sig_queued = p->signal->sigqueued;
 	t->rlim_sigpending = p->signal->rlim_sigpending[0];
+	t->cap_inheritable = p->cap.inheritable;
+	t->cap_permitted = p->cap.permitted;
+	t->cap_effective = p->cap.effective;
 	t->sig_ignored = t->sig_caught = 0;
 	for (int sig = 1; sig <= 64; sig++) {
 		uint64_t bit = SIGBIT(sig);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -58,10 +59,10 @@ static int64_t do_rw(struct memu *m, struct file *f, uint64_t buf,
 		count = MAX_RW_COUNT;
 	int64_t r = write ? ops->write(f, buf, count, pos)
 			  : ops->read(f, buf, count, pos);
-	if (f->dev != &pipe_dev)
+	if (f->dev != &pipe_dev && f->dev != &unix_pair_dev)
 		return r;
-	/* A pipe that would wait: EAGAIN when non-blocking; else the
-	 * process sleeps until a signal comes, or with other processes
+	/* A pipe (or a socket) that would wait: EAGAIN when non-blocking; else
+	 * the process sleeps until a signal comes, or with other processes
 	 * until one of them reads, writes or closes (docs/processes.md). */
 	if (r == -EAGAIN && !(f->flags & O_NONBLOCK)) {
 		wait_interruptible(m, false, 0);
@@ -124,7 +125,8 @@ int64_t sys_write(struct memu *m, const uint64_t *a)
 	struct file *f = fd_file(m, a[0]);
 	if (!f)
 		return -EBADF;
-	if (f->dev == &pipe_dev && !(f->flags & O_NONBLOCK) && sched_multi(m))
+	if ((f->dev == &pipe_dev || f->dev == &unix_pair_dev) &&
+	    !(f->flags & O_NONBLOCK) && sched_multi(m))
 		return pipe_write_all(m, f, a[1], a[2]);
 	return do_write(m, f, a[1], a[2], &f->pos);
 }
@@ -335,6 +337,59 @@ int64_t sys_pipe(struct memu *m, const uint64_t *a)
 int64_t sys_pipe2(struct memu *m, const uint64_t *a)
 {
 	return do_pipe2(m, a[0], (int)a[1]);
+}
+
+/* ---- socketpair (devices/unix_pair.c) */
+
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_MAX       11 /* SOCK_PACKET + 1 */
+#define NPROTO	       46 /* AF_MAX, Linux 6.1 */
+
+/* Linux __sys_socketpair: the flags, the descriptors (written before the
+ * sockets exist), then the family, type and protocol. */
+int64_t sys_socketpair(struct memu *m, const uint64_t *a)
+{
+	int family = (int)a[0], type = (int)a[1], protocol = (int)a[2];
+	int flags = type & ~SOCK_TYPE_MASK;
+	if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
+		return -EINVAL;
+	type &= SOCK_TYPE_MASK;
+	struct file *ends[2];
+	m->devices.mm = m->proc->mm;
+	int err = unix_pair_new(&m->devices, type, flags, ends);
+	if (err)
+		return err;
+	int64_t fds[2] = {fd_install_flags(m, ends[0], flags), -1};
+	if (fds[0] < 0) {
+		file_put(ends[1]);
+		return fds[0];
+	}
+	fds[1] = fd_install_flags(m, ends[1], flags);
+	if (fds[1] < 0) {
+		fd_close(m, (uint64_t)fds[0]);
+		return fds[1];
+	}
+	int32_t out[2] = {(int32_t)fds[0], (int32_t)fds[1]};
+	if (copy_to_user(m->proc->mm, a[3], out, sizeof(out)))
+		err = -EFAULT;
+	else if (family < 0 || family >= NPROTO)
+		err = -EAFNOSUPPORT;
+	else if (type >= SOCK_MAX)
+		err = -EINVAL;
+	else if (family != AF_UNIX)
+		err = -EAFNOSUPPORT; /* memu has no other family */
+	else if (protocol && protocol != AF_UNIX)
+		err = -EPROTONOSUPPORT;
+	else if (type == SOCK_DGRAM || type == SOCK_RAW)
+		err = -ENOSYS; /* not yet (docs/files.md) */
+	else if (type != SOCK_STREAM && type != SOCK_SEQPACKET)
+		err = -ESOCKTNOSUPPORT;
+	if (err) {
+		fd_close(m, (uint64_t)fds[0]);
+		fd_close(m, (uint64_t)fds[1]);
+		return err;
+	}
+	return 0;
 }
 
 int64_t sys_ioctl(struct memu *m, const uint64_t *a)

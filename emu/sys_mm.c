@@ -24,17 +24,36 @@ static int file_mmap(struct vma *vma, void *cookie)
 	 MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |           \
 	 MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | (0x3fULL << 26))
 
+/* MAP_HUGETLB's size, log2 in bits 26-31 (0: the default, 2 MiB): the
+ * huge page sizes of x86-64 (Linux hstate_sizelog). */
+static bool hugetlb_size_ok(uint64_t flags)
+{
+	unsigned log = (flags >> 26) & 0x3f;
+	return !log || log == 21 || log == 30;
+}
+
 int64_t sys_mmap(struct memu *m, const uint64_t *a)
 {
 	uint64_t addr = a[0], len = a[1], prot = a[2], flags = a[3];
 	uint64_t off = a[5];
 	if (off & 0xfff)
 		return -EINVAL;
+	/* Anonymous huge pages come from the hugetlb pool, which is empty
+	 * (HugePages_Total 0): reserving them is ENOMEM, as on Linux
+	 * (ksys_mmap_pgoff, hugetlb_reserve_pages; docs/memory.md). */
+	if ((flags & MAP_ANONYMOUS) && (flags & MAP_HUGETLB)) {
+		if (!hugetlb_size_ok(flags))
+			return -EINVAL;
+		if (!(flags & MAP_NORESERVE))
+			return len ? -ENOMEM : -EINVAL;
+	}
 	if (flags & MAP_ANONYMOUS)
 		return do_mmap(m->proc->mm, addr, len, prot, flags, off, NULL);
 	struct file *f = fd_file(m, a[4]);
 	if (!f)
 		return -EBADF;
+	if (flags & MAP_HUGETLB)
+		return -EINVAL; /* no file is on hugetlbfs */
 	/* No driver here takes flags beyond the legacy set. */
 	if ((flags & 0xf) == MAP_SHARED_VALIDATE &&
 	    (flags & ~(uint64_t)LEGACY_MAP_MASK))

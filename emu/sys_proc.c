@@ -149,7 +149,8 @@ static struct rlimit limit_of(struct memu *m, unsigned res)
 		r.rlim_max = PROC_FDS;
 		break;
 	case RLIMIT_MEMLOCK:
-		r.rlim_cur = r.rlim_max = 8ULL << 20;
+		r.rlim_cur = m->proc->signal->rlim_memlock[0];
+		r.rlim_max = m->proc->signal->rlim_memlock[1];
 		break;
 	case RLIMIT_CORE:
 		r.rlim_cur = 0;
@@ -179,15 +180,22 @@ int64_t sys_prlimit64(struct memu *m, const uint64_t *a)
 	if (a[2]) {
 		if (copy_from_user(m->proc->mm, &new, a[2], sizeof(new)))
 			return -EFAULT;
-		/* The guest is root (CAP_SYS_RESOURCE): it may raise a
-		 * hard limit, so only the ordering is checked. */
 		if (new.rlim_cur > new.rlim_max)
 			return -EINVAL;
+		/* Raising a hard limit takes CAP_SYS_RESOURCE (the guest
+		 * starts with it; capability.c). */
+		if (new.rlim_max > old.rlim_max &&
+		    !capable(m->proc, CAP_SYS_RESOURCE))
+			return -EPERM;
 	}
 	if (a[3] && copy_to_user(m->proc->mm, a[3], &old, sizeof(old)))
 		return -EFAULT;
 	if (a[2] && res == RLIMIT_STACK)
 		m->proc->mm->stack_rlimit = new.rlim_cur;
+	if (a[2] && res == RLIMIT_MEMLOCK) {
+		m->proc->signal->rlim_memlock[0] = new.rlim_cur;
+		m->proc->signal->rlim_memlock[1] = new.rlim_max;
+	}
 	if (a[2] && res == RLIMIT_SIGPENDING) {
 		m->proc->signal->rlim_sigpending[0] = new.rlim_cur;
 		m->proc->signal->rlim_sigpending[1] = new.rlim_max;
@@ -198,6 +206,15 @@ int64_t sys_prlimit64(struct memu *m, const uint64_t *a)
 int64_t sys_getrlimit(struct memu *m, const uint64_t *a)
 {
 	uint64_t args[4] = {0, a[0], 0, a[1]};
+	return sys_prlimit64(m, args);
+}
+
+int64_t sys_setrlimit(struct memu *m, const uint64_t *a)
+{
+	struct rlimit r;
+	if (copy_from_user(m->proc->mm, &r, a[1], sizeof(r)))
+		return -EFAULT;
+	uint64_t args[4] = {0, a[0], a[1], 0};
 	return sys_prlimit64(m, args);
 }
 

@@ -72,6 +72,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[89] = sys_readlink,
 	[96] = sys_gettimeofday,
 	[97] = sys_getrlimit,
+	[160] = sys_setrlimit,
 	[98] = sys_getrusage,
 	[102] = sys_getuid,
 	[104] = sys_getuid,
@@ -138,6 +139,9 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[280] = sys_utimensat,
 	[302] = sys_prlimit64,
 	[318] = sys_getrandom,
+	[125] = sys_capget,
+	[53] = sys_socketpair,
+	[126] = sys_capset,
 };
 
 const char *memu_syscall_name(unsigned nr)
@@ -219,6 +223,9 @@ void handle_syscall(uc_engine *uc, void *user)
 	p->syscall_nr = nr;
 	m->mmu.oom_kill_pending = false; /* a fault's, its process gone */
 	proc_task_before_call(m, nr, a);
+	/* RLIMIT_MEMLOCK as it binds this task, for mmu/'s checks */
+	p->mm->memlock_limit = p->signal->rlim_memlock[0];
+	p->mm->cap_ipc_lock = capable(p, CAP_IPC_LOCK);
 	if ((m->inject.n || m->inject.log.on) && inject_syscall(m, nr, &ret))
 		; /* answered by an injected fault (strace -e inject) */
 	else if (nr == MEMU_SYS_PROBE)

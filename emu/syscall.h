@@ -56,6 +56,7 @@ int64_t sys_dup(struct memu *m, const uint64_t *a);
 int64_t sys_dup2(struct memu *m, const uint64_t *a);
 int64_t sys_dup3(struct memu *m, const uint64_t *a);
 int64_t sys_readlinkat(struct memu *m, const uint64_t *a);
+int64_t sys_socketpair(struct memu *m, const uint64_t *a);
 
 /* sys_fs.c */
 int64_t sys_creat(struct memu *m, const uint64_t *a);
@@ -106,6 +107,7 @@ int64_t sys_getuid(struct memu *m, const uint64_t *a);
 int64_t sys_uname(struct memu *m, const uint64_t *a);
 int64_t sys_prlimit64(struct memu *m, const uint64_t *a);
 int64_t sys_getrlimit(struct memu *m, const uint64_t *a);
+int64_t sys_setrlimit(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigaction(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigpending(struct memu *m, const uint64_t *a);

@@ -1,8 +1,9 @@
 /* mlock(2), mlock2, munlock, mlockall, munlockall (Linux mm/mlock.c), and
- * populating a range (Linux __mm_populate, mm/gup.c).  memu never
- * reclaims, so a lock changes what is populated and what MADV_DONTNEED
- * may drop; the guest is root, so RLIMIT_MEMLOCK does not bind it, as on
- * Linux with CAP_IPC_LOCK.
+ * populating a range (Linux __mm_populate, mm/gup.c).  A lock changes
+ * what is populated, what MADV_DONTNEED may drop and what reclaim may
+ * take.  RLIMIT_MEMLOCK binds a task without CAP_IPC_LOCK (the guest
+ * starts as root with it; capset(2) can drop it): mm->memlock_limit
+ * (docs/memory.md, "Locked memory and its limit").
  */
 #include "mmap.h"
 
@@ -67,6 +68,75 @@ static int apply_vma_lock_flags(struct mm *mm, uint64_t start, uint64_t len,
 	}
 }
 
+uint64_t mm_locked_vm(struct mm *mm)
+{
+	uint64_t pages = 0;
+	struct vma_tree *t = &mm->vmas;
+	for (struct vma *v = vma_first(t); v; v = vma_next(t, v))
+		if (v->flags & VM_LOCKED)
+			pages += (v->end - v->start) >> PAGE_SHIFT;
+	return pages;
+}
+
+/* Linux's mm->total_vm: the pages of every VMA. */
+static uint64_t mm_total_vm(struct mm *mm)
+{
+	uint64_t pages = 0;
+	struct vma_tree *t = &mm->vmas;
+	for (struct vma *v = vma_first(t); v; v = vma_next(t, v))
+		pages += (v->end - v->start) >> PAGE_SHIFT;
+	return pages;
+}
+
+bool can_do_mlock(const struct mm *mm)
+{
+	return mm->cap_ipc_lock || mm->memlock_limit != 0;
+}
+
+int mlock_future_check(struct mm *mm, uint64_t vm_flags, uint64_t len)
+{
+	if (!(vm_flags & VM_LOCKED) || mm->cap_ipc_lock)
+		return 0;
+	uint64_t locked = (len >> PAGE_SHIFT) + mm_locked_vm(mm);
+	return locked > mm->memlock_limit >> PAGE_SHIFT ? -EAGAIN : 0;
+}
+
+/* Linux count_mm_mlocked_page_nr: the locked pages of [start, start +
+ * len) that mm->locked_vm already counts, by its arithmetic (a locked
+ * VMA that begins before start gives back the part before start). */
+static uint64_t count_mm_mlocked_page_nr(struct mm *mm, uint64_t start,
+					 uint64_t len)
+{
+	int64_t count = 0;
+	struct vma_tree *t = &mm->vmas;
+	for (struct vma *v = vma_find(t, start); v; v = vma_next(t, v)) {
+		if (start + len <= v->start)
+			break;
+		if (!(v->flags & VM_LOCKED))
+			continue;
+		if (start > v->start)
+			count -= (int64_t)(start - v->start);
+		if (start + len < v->end) {
+			count += (int64_t)(start + len - v->start);
+			break;
+		}
+		count += (int64_t)(v->end - v->start);
+	}
+	return (uint64_t)count >> PAGE_SHIFT;
+}
+
+/* Linux do_mlock's limit check: may [start, start + len) be locked? */
+static bool mlock_within_limit(struct mm *mm, uint64_t start, uint64_t len)
+{
+	if (mm->cap_ipc_lock)
+		return true;
+	uint64_t lock_limit = mm->memlock_limit >> PAGE_SHIFT;
+	uint64_t locked = (len >> PAGE_SHIFT) + mm_locked_vm(mm);
+	if (locked > lock_limit)
+		locked -= count_mm_mlocked_page_nr(mm, start, len);
+	return locked <= lock_limit;
+}
+
 int mm_populate(struct mm *mm, uint64_t start, uint64_t end, bool ignore_errors)
 {
 	for (uint64_t at = start; at < end;) {
@@ -97,8 +167,12 @@ int mm_populate(struct mm *mm, uint64_t start, uint64_t end, bool ignore_errors)
 int do_mlock(struct mm *mm, uint64_t start, uint64_t len, uint64_t vm_lock,
 	     bool populate)
 {
+	if (vm_lock && !can_do_mlock(mm))
+		return -EPERM;
 	len = PAGE_ALIGN(len + (start & ~PAGE_MASK));
 	start &= PAGE_MASK;
+	if (vm_lock && !mlock_within_limit(mm, start, len))
+		return -ENOMEM;
 	int err = apply_vma_lock_flags(mm, start, len, vm_lock);
 	if (err || !populate)
 		return err;
@@ -148,6 +222,11 @@ int do_mlockall(struct mm *mm, uint64_t flags)
 	    (flags & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) ||
 	    flags == MCL_ONFAULT)
 		return -EINVAL;
+	if (!can_do_mlock(mm))
+		return -EPERM;
+	if ((flags & MCL_CURRENT) && !mm->cap_ipc_lock &&
+	    mm_total_vm(mm) > mm->memlock_limit >> PAGE_SHIFT)
+		return -ENOMEM;
 	apply_mlockall_flags(mm, flags);
 	if (flags & MCL_CURRENT)
 		mm_populate(mm, 0, TASK_SIZE, true);

@@ -17,6 +17,8 @@ struct mm *mm_create(struct mmu *mmu)
 	vma_tree_init(&mm->vmas);
 	mm->mmap_base = MMAP_BASE;
 	mm->stack_rlimit = STACK_RLIMIT;
+	mm->memlock_limit = 8ULL << 20; /* MLOCK_LIMIT */
+	mm->cap_ipc_lock = true;	/* root */
 	mm->flush_page = NO_PAGE;
 	if (pt_create(mm)) {
 		free(mm);

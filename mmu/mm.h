@@ -39,6 +39,12 @@ struct mm {
 	uint64_t start_brk, brk;
 	uint64_t mmap_base;
 	uint64_t stack_rlimit;
+	/* RLIMIT_MEMLOCK in bytes, and whether the task has CAP_IPC_LOCK
+	 * (then the limit does not bind): emu/ sets both before each
+	 * syscall from the calling task (docs/memory.md, "Locked memory
+	 * and its limit"). */
+	uint64_t memlock_limit;
+	bool cap_ipc_lock;
 	uint64_t def_flags; /* VM_LOCKED(ONFAULT) for new mappings: mlockall */
 	bool flush_pending; /* a PTE lost rights: flush before returning */
 	unsigned flush_reasons; /* why a flush is owed: TLB_FLUSH_* */

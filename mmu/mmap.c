@@ -246,6 +246,12 @@ int64_t do_mmap(struct mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	if ((flags & MAP_FIXED_NOREPLACE) &&
 	    !vma_range_free(&mm->vmas, addr, addr + len))
 		return -EEXIST;
+	/* MAP_LOCKED, or mlockall(MCL_FUTURE): RLIMIT_MEMLOCK (mlock.c) */
+	if ((flags & MAP_LOCKED) && !can_do_mlock(mm))
+		return -EPERM;
+	if (mlock_future_check(
+		    mm, mmap_vm_flags(prot, flags, file) | mm->def_flags, len))
+		return -EAGAIN;
 	int err = check_file_access(prot, flags, file);
 	if (!err)
 		err = check_mmap_type(flags, file);
@@ -282,9 +288,14 @@ uint64_t do_brk(struct mm *mm, uint64_t brk)
 	if ((next && new_end + PAGE_SIZE > vm_start_gap(next)) ||
 	    !mm_range_usable(old_end, new_end))
 		return mm->brk;
+	/* after mlockall(MCL_FUTURE) the heap is locked too, within
+	 * RLIMIT_MEMLOCK (Linux check_brk_limits, do_brk_flags) */
+	if (mlock_future_check(mm, mm->def_flags, new_end - old_end))
+		return mm->brk;
 	struct vma *v = vma_new(mm, old_end, new_end,
 				VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE |
-					VM_MAYEXEC | VM_ACCOUNT | VM_SOFTDIRTY,
+					VM_MAYEXEC | VM_ACCOUNT | VM_SOFTDIRTY |
+					mm->def_flags,
 				old_end >> PAGE_SHIFT);
 	if (!v)
 		return mm->brk;
@@ -292,5 +303,7 @@ uint64_t do_brk(struct mm *mm, uint64_t brk)
 	vma_tree_insert(&mm->vmas, v);
 	merge_neighbours(mm, v);
 	mm->brk = brk;
+	if (mm->def_flags & VM_LOCKED)
+		mm_populate(mm, old_end, new_end, true);
 	return brk;
 }

@@ -41,6 +41,13 @@ int do_mlock(struct mm *mm, uint64_t start, uint64_t len, uint64_t vm_lock,
 int do_mlock2(struct mm *mm, uint64_t start, uint64_t len, uint64_t flags);
 int do_mlockall(struct mm *mm, uint64_t flags);
 int do_munlockall(struct mm *mm);
+/* Linux's mm->locked_vm: the pages of the VM_LOCKED VMAs. */
+uint64_t mm_locked_vm(struct mm *mm);
+/* Linux mlock_future_check: -EAGAIN if vm_flags lock len more bytes
+ * than mm->memlock_limit allows (without CAP_IPC_LOCK), else 0. */
+int mlock_future_check(struct mm *mm, uint64_t vm_flags, uint64_t len);
+/* Linux can_do_mlock: CAP_IPC_LOCK, or a limit that is not 0. */
+bool can_do_mlock(const struct mm *mm);
 /* Fault in [start, end) as mlock and MAP_POPULATE do (Linux
  * __mm_populate): 0, or -EFAULT / -ENOMEM unless ignore_errors. */
 int mm_populate(struct mm *mm, uint64_t start, uint64_t end,

@@ -43,11 +43,21 @@ static int move_ptes(struct mm *mm, uint64_t from, uint64_t len, uint64_t to)
 	return err;
 }
 
+/* A locked mapping that grew is populated where it grew, as mlock would
+ * (Linux's mremap: mm_populate). */
+static void populate_grown(struct mm *mm, uint64_t vm_flags, uint64_t addr,
+			   uint64_t old_len, uint64_t new_len)
+{
+	if ((vm_flags & VM_LOCKED) && new_len > old_len)
+		mm_populate(mm, addr + old_len, addr + new_len, true);
+}
+
 static int64_t move_vma(struct mm *mm, struct vma *v, uint64_t old_addr,
 			uint64_t old_len, uint64_t new_len, uint64_t new_addr,
 			bool dontunmap)
 {
 	uint64_t pgoff = v->pgoff + ((old_addr - v->start) >> PAGE_SHIFT);
+	uint64_t vm_flags = v->flags;
 	struct vma *n = vma_copy(mm, v, new_addr, new_addr + new_len, pgoff);
 	if (!n)
 		return -ENOMEM;
@@ -67,6 +77,7 @@ static int64_t move_vma(struct mm *mm, struct vma *v, uint64_t old_addr,
 	n = vma_find(&mm->vmas, new_addr);
 	if (n && !n->ops)
 		merge_neighbours(mm, n);
+	populate_grown(mm, vm_flags, new_addr, old_len, new_len);
 	return (int64_t)new_addr;
 }
 
@@ -83,6 +94,11 @@ static int64_t vma_to_resize(struct mm *mm, uint64_t addr, uint64_t old_len,
 		return -EINVAL;
 	if (new_len > old_len && (v->flags & (VM_DONTEXPAND | VM_PFNMAP)))
 		return -EFAULT;
+	/* RLIMIT_MEMLOCK for a locked mapping that grows (docs/memory.md,
+	 * "Locked memory and its limit") */
+	if (new_len > old_len &&
+	    mlock_future_check(mm, v->flags, new_len - old_len))
+		return -EAGAIN;
 	*out = v;
 	return 0;
 }
@@ -166,10 +182,12 @@ int64_t do_mremap(struct mm *mm, uint64_t addr, uint64_t old_len,
 	uint64_t delta = new_len - old_len;
 	if (old_len == v->end - addr && vma_expandable(mm, v, delta)) {
 		uint64_t end = v->end + delta;
+		uint64_t vm_flags = v->flags;
 		vma_tree_remove(&mm->vmas, v);
 		v->end = end;
 		vma_tree_insert(&mm->vmas, v);
 		merge_neighbours(mm, v);
+		populate_grown(mm, vm_flags, addr, old_len, new_len);
 		return (int64_t)addr;
 	}
 	if (!(flags & MREMAP_MAYMOVE))

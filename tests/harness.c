@@ -189,7 +189,15 @@ const char *native_stdout(const char *name, const char *arg, int *status)
 		 arg ? arg : "");
 	FILE *p = popen(cmd, "r");
 	cr_assert_not_null(p, "%s", cmd);
-	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	/* all of it: a signal to this process may cut a read short */
+	size_t n = 0;
+	while (n < sizeof(out) - 1) {
+		size_t got = fread(out + n, 1, sizeof(out) - 1 - n, p);
+		n += got;
+		if (!got && (feof(p) || errno != EINTR))
+			break;
+		clearerr(p);
+	}
 	out[n] = '\0';
 	*status = pclose(p);
 	return out;

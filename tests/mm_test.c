@@ -388,6 +388,11 @@ static const char expected_errnos[] = "mmap_len0 EINVAL\n"
 				      "mmap_noreplace_overlap_end EEXIST\n"
 				      "mmap_noreplace_inside EEXIST\n"
 				      "mmap_noreplace_adjacent ok\n"
+				      "mmap_hugetlb_no_pool ENOMEM\n"
+				      "mmap_hugetlb_1g_no_pool ENOMEM\n"
+				      "mmap_hugetlb_bad_size EINVAL\n"
+				      "mmap_hugetlb_len0 EINVAL\n"
+				      "mmap_hugetlb_file EINVAL\n"
 				      "mmap_low_hint raised\n"
 				      "munmap_unaligned EINVAL\n"
 				      "munmap_len0 EINVAL\n"
@@ -463,6 +468,14 @@ Test(mm, mremap_moves_frames_without_copying)
 Test(mm, mlock_and_mincore_as_on_linux)
 {
 	same_output_as_linux("mlock_mincore", "after_mlock 1111\n");
+}
+
+/* capget/capset, and RLIMIT_MEMLOCK without CAP_IPC_LOCK */
+Test(mm, capset_and_memlock_as_on_linux)
+{
+	same_output_as_linux("capset_memlock",
+			     "mlock 4k more ENOMEM\n"
+			     "mlock the first 64k again ok\n");
 }
 
 /* ---- /proc/self/maps, against Linux */

@@ -75,6 +75,13 @@ Test(process, a_pipe_between_glibc_processes_too)
 			     "read 1048576 bytes, 0 wrong, end 0, child 0\n");
 }
 
+/* socketpair(AF_UNIX): stream and seqpacket, and a child at the other
+ * end */
+Test(process, a_socketpair_is_linux_s)
+{
+	same_output_as_linux("socketpair", "read 2 of abc 2\ngot ab\n");
+}
+
 /* ---- copy-on-write, seen from inside */
 
 static uint64_t stage(uint64_t *va)

@@ -11,8 +11,11 @@
  *            feature landing moves the entry to SAME.
  *
  * Both assert Linux's exit status first: a host that gives another is
- * not the Linux the table was made on.  docs/guests.md, "Linux mm
- * selftests", says which tests qualify and why the others do not. */
+ * not the Linux the table was made on.  A selftest runs with no
+ * arguments, except userfaultfd (DIFFERS_ARGS: run_vmtests.sh's "anon 20
+ * 16" made "anon 4 4", 4 MiB and 4 bounces, to save 2 s natively).
+ * docs/guests.md, "Linux mm selftests", says which tests qualify and why the
+ * others do not. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -46,9 +49,10 @@ static char *read_all(int fd)
 	return s;
 }
 
-/* The selftest natively, as memu runs it: no arguments, an empty
- * environment, stdin from /dev/null. */
-static void run_native(const char *name, struct outcome *o)
+/* The selftest natively, as memu runs it: the arguments (NULL: none), an
+ * empty environment, stdin from /dev/null. */
+static void run_native(const char *name, const char *const *args,
+		       struct outcome *o)
 {
 	int out = memfd_create("native-stdout", MFD_CLOEXEC);
 	int err = memfd_create("native-stderr", MFD_CLOEXEC);
@@ -59,7 +63,9 @@ static void run_native(const char *name, struct outcome *o)
 	posix_spawn_file_actions_adddup2(&fa, out, 1);
 	posix_spawn_file_actions_adddup2(&fa, err, 2);
 	const char *path = guest_path(name);
-	char *const argv[] = {(char *)path, NULL};
+	char *argv[8] = {(char *)path};
+	for (int i = 0; args && args[i] && i < 6; i++)
+		argv[i + 1] = (char *)args[i];
 	char *const envp[] = {NULL};
 	pid_t pid;
 	int rc = posix_spawn(&pid, path, &fa, NULL, argv, envp);
@@ -75,10 +81,13 @@ static void run_native(const char *name, struct outcome *o)
 	close(err);
 }
 
-static void run_memu(const char *name, struct outcome *o)
+static void run_memu(const char *name, const char *const *args,
+		     struct outcome *o)
 {
 	struct guest g;
-	guest_open(&g, name, NULL);
+	struct memu_config cfg;
+	memu_config_init(&cfg);
+	guest_open_cfg(&g, &cfg, name, args);
 	guest_finish(&g);
 	cr_assert(g.r.stop == MEMU_STOP_EXIT || g.r.stop == MEMU_STOP_SIGNAL,
 		  "%s: the machine stopped: %s", name,
@@ -149,10 +158,11 @@ static void show(const char *who, const struct outcome *o)
 }
 
 /* Run natively; Linux must end with linux_status. */
-static void run_linux(const char *name, int linux_status, struct outcome *o)
+static void run_linux(const char *name, const char *const *args,
+		      int linux_status, struct outcome *o)
 {
 	cr_assert_str_empty(SELFTESTS_MISSING, "%s", SELFTESTS_MISSING);
-	run_native(name, o);
+	run_native(name, args, o);
 	if (o->signalled || o->status != linux_status)
 		show("Linux", o);
 	cr_assert(!o->signalled && o->status == linux_status,
@@ -165,8 +175,8 @@ static void run_linux(const char *name, int linux_status, struct outcome *o)
 static void expect_same(const char *name, int linux_status)
 {
 	struct outcome lx, mu;
-	run_linux(name, linux_status, &lx);
-	run_memu(name, &mu);
+	run_linux(name, NULL, linux_status, &lx);
+	run_memu(name, NULL, &mu);
 	bool eq = same(&lx, &mu);
 	if (!eq) {
 		show("Linux", &lx);
@@ -178,12 +188,13 @@ static void expect_same(const char *name, int linux_status)
 	outcome_free(&mu);
 }
 
-static void expect_differs(const char *name, int linux_status, const char *why,
-			   int memu_status, const char *memu_says)
+static void expect_differs(const char *name, const char *const *args,
+			   int linux_status, const char *why, int memu_status,
+			   const char *memu_says)
 {
 	struct outcome lx, mu;
-	run_linux(name, linux_status, &lx);
-	run_memu(name, &mu);
+	run_linux(name, args, linux_status, &lx);
+	run_memu(name, args, &mu);
 	bool says = strstr(mu.out, memu_says) || strstr(mu.err, memu_says);
 	if (mu.signalled || mu.status != memu_status || !says || same(&lx, &mu))
 		show("memu", &mu);
@@ -213,7 +224,16 @@ TestSuite(selftests);
 #define DIFFERS(id, name, linux_status, why, memu_status, memu_says)           \
 	Test(selftests, id)                                                    \
 	{                                                                      \
-		expect_differs("selftests/" name, linux_status, why,           \
+		expect_differs("selftests/" name, NULL, linux_status, why,     \
+			       memu_status, memu_says);                        \
+	}
+
+/* DIFFERS, for a selftest run with the arguments that follow. */
+#define DIFFERS_ARGS(id, name, linux_status, why, memu_status, memu_says, ...) \
+	Test(selftests, id)                                                    \
+	{                                                                      \
+		static const char *const argv[] = {__VA_ARGS__, NULL};         \
+		expect_differs("selftests/" name, argv, linux_status, why,     \
 			       memu_status, memu_says);                        \
 	}
 
@@ -237,6 +257,10 @@ SAME(virtual_address_range_musl, "virtual_address_range-musl", 0)
 /* Both need /proc/self/smaps (VmFlags lo, Size, Rss). */
 SAME(mlock2_tests_glibc, "mlock2-tests-glibc", 0)
 SAME(mlock2_tests_musl, "mlock2-tests-musl", 0)
+/* capset(2) drops every capability, CAP_IPC_LOCK too: RLIMIT_MEMLOCK
+ * then binds mlock and mlock2 (ENOMEM beyond it); VmLck. */
+SAME(mlock_random_test_glibc, "mlock-random-test-glibc", 0)
+SAME(mlock_random_test_musl, "mlock-random-test-musl", 0)
 /* They need /proc/sys/vm/mmap_min_addr; the musl build's "mremap expand
  * merge" needs /proc/self/maps built at the first read(2), after musl's
  * fopen has mapped its FILE (Linux's seq_file), as memu's is. */
@@ -248,16 +272,76 @@ SAME(mremap_test_musl, "mremap_test-musl", 0)
 SAME(madv_populate_musl, "madv_populate-musl", 1)
 SAME(soft_dirty_musl, "soft-dirty-musl", 1)
 
+/* fork after a MAP_SHARED write, then MAP_PRIVATE | MAP_POPULATE in the
+ * child, over socketpair(AF_UNIX, SOCK_SEQPACKET): the child's populated
+ * page is its own copy. */
+SAME(map_populate_glibc, "map_populate-glibc", 0)
+SAME(map_populate_musl, "map_populate-musl", 0)
+/* This host's kernel answers process_mrelease(2) with ENOSYS, and so
+ * does memu (no pidfd_open or process_mrelease yet): both skip (4) at
+ * the test's first call. */
+SAME(mrelease_test_glibc, "mrelease_test-glibc", 4)
+SAME(mrelease_test_musl, "mrelease_test-musl", 4)
+/* musl's headers have no __NR_memfd_secret: the test is built as its
+ * skip, and says so on both. */
+SAME(memfd_secret_musl, "memfd_secret-musl", 4)
+/* No hugetlbfs mounted at /huge: open fails (ENOENT) on both. */
+SAME(hugepage_mmap_glibc, "hugepage-mmap-glibc", 1)
+SAME(hugepage_mmap_musl, "hugepage-mmap-musl", 1)
+/* 256 MiB of MAP_HUGETLB: more than the hugetlb pool holds (memu's is
+ * empty; this host's has at most a few pages), so ENOMEM on both. */
+SAME(map_hugetlb_glibc, "map_hugetlb-glibc", 1)
+SAME(map_hugetlb_musl, "map_hugetlb-musl", 1)
+
 /* ---- known to differ, and why */
 
-DIFFERS(mlock_random_test_glibc, "mlock-random-test-glibc", 0,
-	"needs capset(2) to drop CAP_IPC_LOCK, then RLIMIT_MEMLOCK on "
-	"mlock/mlock2",
-	255, "cap_set_proc() returns error\n: Function not implemented")
-DIFFERS(mlock_random_test_musl, "mlock-random-test-musl", 0,
-	"needs capset(2) to drop CAP_IPC_LOCK, then RLIMIT_MEMLOCK on "
-	"mlock/mlock2",
-	255, "cap_set_proc() returns error\n: Function not implemented")
+/* memu models a kernel without CONFIG_SECRETMEM: memfd_secret(2) is
+ * ENOSYS and the test skips; on this host it runs its three tests. */
+DIFFERS(memfd_secret_glibc, "memfd_secret-glibc", 0,
+	"memu has no memfd_secret(2) (no CONFIG_SECRETMEM; the test would "
+	"also need process_vm_readv and ptrace)",
+	4, "ok 2 # SKIP memfd_secret is not supported")
+/* memu's CPU has no protection keys (CPUID OSPKE clear, pkey_alloc
+ * ENOSYS): the test takes its unsupported-CPU path; this host has PKU. */
+DIFFERS(protection_keys_glibc, "protection_keys-glibc", 0,
+	"memu's CPU has no PKU", 0,
+	"has pkeys: 0\nrunning PKEY tests for unsupported CPU/OS\n")
+DIFFERS(protection_keys_musl, "protection_keys-musl", 0,
+	"memu's CPU has no PKU", 0,
+	"has pkeys: 0\nrunning PKEY tests for unsupported CPU/OS\n")
+/* memu models a kernel without CONFIG_USERFAULTFD: userfaultfd(2) is
+ * ENOSYS and the test skips (4); this host runs the anonymous tests. */
+DIFFERS_ARGS(userfaultfd_glibc, "userfaultfd-glibc", 0,
+	     "memu has no userfaultfd(2) (no CONFIG_USERFAULTFD)", 4,
+	     "creating userfaultfd failed (errno=38", "anon", "4", "4")
+DIFFERS_ARGS(userfaultfd_musl, "userfaultfd-musl", 0,
+	     "memu has no userfaultfd(2) (no CONFIG_USERFAULTFD)", 4,
+	     "creating userfaultfd failed (errno=38", "anon", "4", "4")
+/* Both skip (4): this host has /sys/kernel/debug but no gup_test in it
+ * (no CONFIG_GUP_TEST); memu has no /sys at all, so the test's hint
+ * differs. */
+DIFFERS(gup_test_glibc, "gup_test-glibc", 4, "memu has no /sys", 4,
+	"mount debugfs at /sys/kernel/debug\n")
+DIFFERS(gup_test_musl, "gup_test-musl", 4, "memu has no /sys", 4,
+	"mount debugfs at /sys/kernel/debug\n")
+/* Both fail (1) at shmget(SHM_HUGETLB): ENOMEM on this host (no huge
+ * pages), ENOSYS in memu, which has no System V shared memory. */
+DIFFERS(hugepage_shm_glibc, "hugepage-shm-glibc", 1,
+	"memu has no System V shared memory (shmget)", 1,
+	"shmget: Function not implemented")
+DIFFERS(hugepage_shm_musl, "hugepage-shm-musl", 1,
+	"memu has no System V shared memory (shmget)", 1,
+	"shmget: Function not implemented")
+/* Both fail (1): this host's THP is "madvise" but gives the test no huge
+ * page ("No THP is allocated"); memu has no THP and no
+ * /sys/kernel/mm/transparent_hugepage. */
+DIFFERS(split_huge_page_test_glibc, "split_huge_page_test-glibc", 1,
+	"memu has no THP (/sys/kernel/mm/transparent_hugepage)", 1,
+	"Bail out! Open hpage_pmd_size failed")
+DIFFERS(split_huge_page_test_musl, "split_huge_page_test-musl", 1,
+	"memu has no THP (/sys/kernel/mm/transparent_hugepage)", 1,
+	"Bail out! Open hpage_pmd_size failed")
+
 /* The host's kernel has no CONFIG_MEM_SOFT_DIRTY (no "sd" in VmFlags):
  * Linux runs the 16 tests without the soft-dirty ones. memu is Debian's
  * 6.1 (soft-dirty) and runs all 21, passing them. */

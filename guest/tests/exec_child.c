@@ -1,16 +1,18 @@
 /* The program exec_lab.c runs with execve and posix_spawn: it prints
  * what it got across the exec (docs/processes.md, "execve"): its
  * arguments and environment, AT_EXECFN, which descriptors stayed open,
- * the signal dispositions, mask and alternate stack, its comm and exe,
- * and exits with status 7. */
+ * the signal dispositions, mask and alternate stack, CAP_IPC_LOCK (back
+ * after an execve as root), its comm and exe, and exits with status 7. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -46,6 +48,11 @@ int main(int argc, char **argv)
 	stack_t ss;
 	sigaltstack(NULL, &ss);
 	printf(" altstack disabled %d\n", (ss.ss_flags & SS_DISABLE) != 0);
+	/* capget: CAP_IPC_LOCK (14) effective and permitted, as root */
+	uint32_t header[2] = {0x20080522, 0}, caps[6] = {0};
+	syscall(SYS_capget, header, caps);
+	printf("ipc_lock effective %u permitted %u\n", (caps[0] >> 14) & 1,
+	       (caps[1] >> 14) & 1);
 	char comm[64] = "", exe[4096] = "";
 	int fd = open("/proc/self/comm", O_RDONLY);
 	if (fd >= 0) {

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,9 @@ int main(int argc, char **argv)
 		snprintf(num, sizeof(num), "%d", getpid());
 		char *cargs[] = {"child name", "pid", num, "a b", "", NULL};
 		char *cenv[] = {"FOO=bar", "EMPTY=", NULL};
+		/* no capabilities left: execve as root gives them back */
+		uint32_t header[2] = {0x20080522, 0}, data[6] = {0};
+		syscall(SYS_capset, header, data);
 		execve(at("exec_child"), cargs, cenv);
 		_exit(100 + errno);
 	}

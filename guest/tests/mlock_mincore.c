@@ -2,8 +2,9 @@
  * errnos in Linux 6.1's order and the residency mincore reports after
  * each.  Prints one line a case; tests/mm_test.c compares the whole
  * output with the same program run natively.  Raw syscalls: libc checks
- * nothing first.  (The guest is root, as memu's is: RLIMIT_MEMLOCK does
- * not bind it.) */
+ * nothing first.  (The guest is root, as memu's starts, with
+ * CAP_IPC_LOCK: RLIMIT_MEMLOCK does not bind it; capset_memlock.c drops
+ * it.) */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>

@@ -62,6 +62,18 @@ static void mmap_cases(void)
 	CHECK("mmap_noreplace_adjacent",
 	      MMAP(base + 3 * PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1,
 		   0));
+	/* the hugetlb pool is empty (or, natively, smaller than 1 GiB) */
+	CHECK("mmap_hugetlb_no_pool",
+	      MMAP(0, 1L << 30, RW, ANON | MAP_HUGETLB, -1, 0));
+	CHECK("mmap_hugetlb_1g_no_pool",
+	      MMAP(0, 1L << 30, RW, ANON | MAP_HUGETLB | (30 << 26), -1, 0));
+	CHECK("mmap_hugetlb_bad_size",
+	      MMAP(0, 1L << 30, RW, ANON | MAP_HUGETLB | (25 << 26), -1, 0));
+	CHECK("mmap_hugetlb_len0", MMAP(0, 0, RW, ANON | MAP_HUGETLB, -1, 0));
+	long memfd = sc(SYS_memfd_create, (long)"hugetlb", 0, 0, 0, 0, 0);
+	CHECK("mmap_hugetlb_file",
+	      MMAP(0, PAGE, RW, MAP_PRIVATE | MAP_HUGETLB, memfd, 0));
+	close((int)memfd);
 	long hinted = MMAP(0x1000, PAGE, RW, ANON, -1, 0);
 	printf("mmap_low_hint %s\n", hinted == 0x10000 ? "raised" : "other");
 }
