@@ -1,8 +1,8 @@
-/* /proc/PID/oom_score and /proc/PID/oom_score_adj, as Linux 6.1's proc_oom_score and oom_score_adj_read/write
- * (docs/reclaim.md, "The OOM killer"): the score the OOM killer would
- * give the process, scaled to 0..2000, and the adjustment it adds, which
- * a write sets within -1000..1000.  The scores are emu/'s (oom.c),
- * through struct proc_task. */
+/* /proc/PID/oom_score and /proc/PID/oom_score_adj, as Linux 6.1's
+ * proc_oom_score and oom_score_adj_read/write (docs/reclaim.md, "The OOM
+ * killer"): the score the OOM killer would give the process, scaled to 0..2000,
+ * and the adjustment it adds, which a write sets within -1000..1000.  The
+ * scores are emu/'s (oom.c), through struct proc_task. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
