@@ -433,6 +433,11 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		if (memu_inject(m, c->injects[i], err, sizeof(err)))
 			what = c->injects[i];
 	bool failed = what != NULL;
+	/* --gdb: reverse execution counts instructions (docs/gdb.md). */
+	if (!failed && c->gdb && memu_count_instructions(m)) {
+		snprintf(err, sizeof(err), "cannot count instructions");
+		failed = true;
+	}
 	if (!failed && c->insn_limit &&
 	    (memu_count_instructions(m) || memu_insn_limit(m, c->insn_limit))) {
 		snprintf(err, sizeof(err), "cannot count instructions");
