@@ -4,6 +4,7 @@
  * output, the machine's page tables and Linux. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -511,5 +513,333 @@ Test(gdb, tcp_hbreak_rwatch_awatch)
 		  "%s", s.gdb_out);
 	cr_assert_str_eq(s.out, "counter 13 total 31\n");
 	cr_assert_eq(s.status, 0);
+	session_free(&s);
+}
+
+/* ---- reverse execution (docs/gdb.md, "Reverse execution") */
+
+/* The straight run's output and exit status, without gdb. */
+static char *plain_run(const char *arg, int *code)
+{
+	struct guest g;
+	if (arg)
+		guest_open(&g, GUEST, arg, NULL);
+	else
+		guest_open(&g, GUEST, NULL);
+	guest_finish(&g);
+	*code = memu_exit_code(&g.r);
+	char *out = strdup(guest_stdout(&g));
+	guest_close(&g);
+	return out;
+}
+
+/* The run under gdb went on to the same end as the straight run. */
+static void same_end(const struct session *s, const char *arg)
+{
+	int code;
+	char *plain = plain_run(arg, &code);
+	cr_assert_str_eq(s->out, plain);
+	cr_assert_eq(s->status, code, "%s", s->err);
+	free(plain);
+}
+
+Test(gdb, reverse_stepi_back_over_a_store)
+{
+	uint64_t bump = guest_symbol(GUEST, "bump");
+	struct session s;
+	/* The watchpoint stops after the store of 8; one instruction back
+	 * is the store itself, not yet made. */
+	SESSION(&s, NULL, "break bump", "continue", "delete", "watch counter",
+		"continue", "delete", "print counter", "reverse-stepi",
+		"print counter", "printf \"pc=%#lx\\n\", $pc", "x/i $pc",
+		"stepi", "print counter", "continue");
+	/* reverse-stepi shows where it stopped: mid-line 14. */
+	char line[96];
+	snprintf(line, sizeof(line), "$1 = 8\n0x%016" PRIx64 "\t14\t",
+		 number_after(s.gdb_out, "pc="));
+	cr_assert(strstr(s.gdb_out, line), "want %s in:\n%s", line, s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "counter += by;\n$2 = 7\n"), "%s",
+		  s.gdb_out);
+	uint64_t pc = number_after(s.gdb_out, "pc=");
+	cr_assert(pc > bump && pc < bump + 32, "%s", s.gdb_out);
+	char store[96];
+	snprintf(store, sizeof(store),
+		 "=> %#" PRIx64 " <bump+%" PRIu64 ">:\tmov ", pc, pc - bump);
+	cr_assert(strstr(s.gdb_out, store), "want %s in:\n%s", store,
+		  s.gdb_out);
+	cr_assert(strstr(s.gdb_out, " <counter>\n"), "%s", s.gdb_out);
+	/* Forward again: the store is made. */
+	cr_assert(strstr(s.gdb_out, "$3 = 8\n"), "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, reverse_continue_to_breakpoints)
+{
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "continue", "continue",
+		"reverse-continue", "print by", "print counter",
+		"reverse-continue", "print by", "print counter", "delete",
+		"continue");
+	/* Back from the third call to the second, then the first, with
+	 * counter as it was at each. */
+	cr_assert(strstr(s.gdb_out, "$1 = 2\n$2 = 8\n"), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "$3 = 1\n$4 = 7\n"), "%s", s.gdb_out);
+	const char *second =
+		strstr(s.gdb_out, "Breakpoint 1, bump (by=by@entry=2)");
+	cr_assert_not_null(second, "%s", s.gdb_out);
+	cr_assert(strstr(second + 1, "Breakpoint 1, bump (by=by@entry=2)"),
+		  "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, reverse_continue_to_a_watchpoint)
+{
+	uint64_t bump = guest_symbol(GUEST, "bump");
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "continue", "continue",
+		"delete", "watch counter", "reverse-continue", "print counter",
+		"print by", "printf \"pc=%#lx\\n\", $pc", "delete", "continue");
+	/* The last write before the third call: the second call's store,
+	 * stopped before it (counter 8, about to be 10). */
+	cr_assert(strstr(s.gdb_out, "Hardware watchpoint 2: counter\n\n"
+				    "Old value = 10\nNew value = 8\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "$1 = 8\n$2 = 2\n"), "%s", s.gdb_out);
+	uint64_t pc = number_after(s.gdb_out, "pc=");
+	cr_assert(pc > bump && pc < bump + 32, "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, reverse_finish_and_reverse_step)
+{
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "continue", "delete",
+		"reverse-finish", "print i", "print total", "reverse-step",
+		"reverse-step", "print counter", "continue");
+	/* Out of the second call, back to its call in main (i is 2, the
+	 * first call's 8 added), then back into the first call's end. */
+	cr_assert(strstr(s.gdb_out, "main (argc=1, argv="), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "gdb_target.c:33\n33\t\t\ttotal += "
+				    "bump(i);\n$1 = 2\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "$1 = 2\n$2 = 8\n"), "%s", s.gdb_out);
+	const char *back = strstr(s.gdb_out, "$2 = 8\n");
+	cr_assert(strstr(back, "bump (by=by@entry=1) at "), "%s", s.gdb_out);
+	cr_assert(strstr(back, "gdb_target.c:16\n16\t}\n15\t\treturn "
+			       "counter;\n$3 = 8\n"),
+		  "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, reverse_to_the_start)
+{
+	uint64_t start = guest_symbol(GUEST, "_start");
+	struct session s;
+	SESSION(&s, NULL, "reverse-stepi", "break bump", "continue", "delete",
+		"reverse-continue", "printf \"pc=%#lx\\n\", $pc",
+		"reverse-stepi", "continue");
+	/* At the first instruction there is nothing before; back from
+	 * bump with no breakpoint, the first instruction again. */
+	const char *no = "\nNo more reverse-execution history.\n";
+	const char *first = strstr(s.gdb_out, no);
+	cr_assert_not_null(first, "%s", s.gdb_out);
+	const char *second = strstr(first + 1, no);
+	cr_assert_not_null(second, "%s", s.gdb_out);
+	cr_assert(strstr(second + 1, no), "%s", s.gdb_out);
+	cr_assert_eq(number_after(s.gdb_out, "pc="), start, "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, forward_after_reverse_prints_once)
+{
+	/* With x the guest prints, then faults: back to the start over
+	 * its writes and its signal, and forward again - each written
+	 * once, as in the straight run. */
+	struct session s;
+	SESSION(&s, "x", "catch signal SIGSEGV", "continue", "reverse-continue",
+		"continue", "reverse-stepi", "reverse-stepi", "stepi",
+		"continue", "continue");
+	cr_assert(strstr(s.gdb_out, "No more reverse-execution history."), "%s",
+		  s.gdb_out);
+	const char *c = "Catchpoint 1 (signal SIGSEGV), main";
+	const char *first = strstr(s.gdb_out, c);
+	cr_assert(first && strstr(first + 1, c), "%s", s.gdb_out);
+	same_end(&s, "x");
+	session_free(&s);
+}
+
+/* The pids `monitor history` printed. */
+static int history_pids(const char *text, pid_t *pids, int max)
+{
+	int n = 0;
+	for (const char *p = text; n < max && (p = strstr(p, ": pid "));) {
+		p += 6;
+		pids[n++] = (pid_t)strtol(p, NULL, 10);
+	}
+	return n;
+}
+
+Test(gdb, no_snapshot_left_behind)
+{
+	/* A snapshot memu left would be killed as memu ends
+	 * (PR_SET_PDEATHSIG) and come to this process, the subreaper, to
+	 * be reaped: memu must have reaped them all itself. */
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "reverse-stepi",
+		"monitor history", "continue", "reverse-continue",
+		"monitor history", "delete", "continue");
+	pid_t pids[16];
+	int n = history_pids(s.gdb_out, pids, 16);
+	cr_assert_geq(n, 2, "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "snapshot at insn 0: pid "), "%s",
+		  s.gdb_out);
+	for (int i = 0; i < n; i++) {
+		cr_assert_gt(pids[i], 0);
+		cr_assert_eq(waitpid(pids[i], NULL, WNOHANG), -1);
+		cr_assert_eq(errno, ECHILD, "snapshot %d", (int)pids[i]);
+		cr_assert_eq(kill(pids[i], 0), -1);
+		cr_assert_eq(errno, ESRCH, "snapshot %d", (int)pids[i]);
+	}
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+/* A packet's payload as hex (qRcmd's command). */
+static void hex_of(const char *s, char *out)
+{
+	for (; *s; s++, out += 2)
+		sprintf(out, "%02x", (unsigned char)*s);
+	*out = '\0';
+}
+
+Test(gdb, memu_killed_takes_its_snapshots)
+{
+	/* memu dies without a word (SIGKILL): its snapshots die with it
+	 * (PR_SET_PDEATHSIG) and come here, the subreaper, killed. */
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	char sock[64], spec[80];
+	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.kill",
+		 (int)getpid());
+	unlink(sock);
+	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	int me[2];
+	cr_assert(pipe2(me, O_CLOEXEC) == 0);
+	const char *argv[] = {MEMU_BIN,		 "run", "--gdb", spec,
+			      guest_path(GUEST), NULL};
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	pid_t pid = spawn(argv, devnull, me[1]);
+	close(me[1]);
+	close(devnull);
+	char c;
+	while (read(me[0], &c, 1) == 1 && c != '\n')
+		;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	char r[2048], cmd[64] = "qRcmd,";
+	raw_put(fd, "QStartNoAckMode");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "OK");
+	cr_assert_eq(write(fd, "+", 1), 1);
+	/* One step forward and one back: the snapshot stays, the present
+	 * is a process forked from it. */
+	raw_put(fd, "vCont;s");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05thread:1;");
+	raw_put(fd, "bs");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05thread:1;");
+	raw_put(fd, "bs");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05replaylog:begin;thread:1;");
+	hex_of("history", cmd + 6);
+	raw_put(fd, cmd);
+	raw_get(fd, r, sizeof(r)); /* O + hex of the text */
+	cr_assert_eq(r[0], 'O', "%s", r);
+	char text[1024];
+	size_t k = 0;
+	for (const char *p = r + 1; p[0] && p[1] && k + 1 < sizeof(text);
+	     p += 2) {
+		unsigned v;
+		sscanf(p, "%2x", &v);
+		text[k++] = (char)v;
+	}
+	text[k] = '\0';
+	pid_t snap[4];
+	cr_assert_eq(history_pids(text, snap, 4), 1, "%s", text);
+	cr_assert(strstr(text, "snapshot at insn 0: pid "), "%s", text);
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "OK");
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	/* The snapshot, and the present forked from it: both children of
+	 * memu, both killed with it. */
+	cr_assert_eq(waitpid(snap[0], &ws, 0), snap[0]);
+	cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	pid_t other = waitpid(-1, &ws, 0);
+	cr_assert_gt(other, 0);
+	cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	cr_assert_eq(waitpid(-1, &ws, WNOHANG), -1);
+	close(fd);
+	close(me[0]);
+	unlink(sock);
+}
+
+Test(gdb, monitor_events_are_the_trace)
+{
+	/* The same events, as --trace writes them, of a run without gdb:
+	 * before bump is first called, the guest has made two system
+	 * calls and nothing else the trace shows but TLB fills. */
+	FILE *t = tmpfile();
+	cr_assert_not_null(t);
+	struct guest g;
+	guest_open_traced(&g, t, MEMU_TRACE_ALL & ~MEMU_TRACE_TLB,
+			  MEMU_TRACE_JSONL, GUEST, NULL);
+	guest_finish(&g);
+	guest_close(&g);
+	rewind(t);
+	char header[512], l1[512], l2[512], l3[512];
+	cr_assert(fgets(header, sizeof(header), t) &&
+		  fgets(l1, sizeof(l1), t) && fgets(l2, sizeof(l2), t) &&
+		  fgets(l3, sizeof(l3), t));
+	fclose(t);
+	cr_assert(strstr(l1, "\"name\":\"arch_prctl\""), "%s", l1);
+	cr_assert(strstr(l2, "\"name\":\"set_tid_address\""), "%s", l2);
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "monitor events 1",
+		"monitor events 100", "delete", "continue");
+	char want[2048];
+	snprintf(want, sizeof(want), "14\t\tcounter += by;\n%s%s%s", l2, l1,
+		 l2);
+	cr_assert(strstr(s.gdb_out, want), "want %s in:\n%s", want, s.gdb_out);
+	/* and nothing after them: the third came later */
+	cr_assert_null(strstr(s.gdb_out, l3), "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, monitor_inject_arms_a_fault_now)
+{
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "monitor inject bogus",
+		"monitor inject syscall:errno=EIO@event=syscall.writev#1",
+		"delete", "continue");
+	cr_assert(strstr(s.gdb_out, "inject: 'bogus': no @WHEN\n"), "%s",
+		  s.gdb_out);
+	const char *armed = "armed syscall:errno=EIO@event=syscall.writev#1 "
+			    "at insn ";
+	cr_assert(strstr(s.gdb_out, armed), "%s", s.gdb_out);
+	/* printf's one writev failed: nothing printed; main returns 0. */
+	cr_assert_str_eq(s.out, "");
+	cr_assert_eq(s.status, 0, "%s", s.err);
 	session_free(&s);
 }
