@@ -212,7 +212,7 @@ char *gdb_monitor(struct memu *m, const char *cmd)
 	else if (!strcmp(word, "inject") && a1 && !a2)
 		inject_now(m, f, a1);
 	else if (!strcmp(word, "history"))
-		rev_print(gdb_rev_of(m), f);
+		rev_print(gdb_rev_of(m), memu_instructions(m), f);
 	else
 		fprintf(f, "unknown monitor command: %s (monitor help)\n", cmd);
 	free(line);

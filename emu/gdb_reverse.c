@@ -418,13 +418,35 @@ void rev_end(struct gdb_rev *r)
 	free(r);
 }
 
-void rev_print(struct gdb_rev *r, FILE *f)
+/* What a snapshot costs the host: its proportional share of the pages
+ * it has (Pss) and those only it has (Private), kB. */
+static void host_memory(pid_t pid, uint64_t *pss, uint64_t *priv)
+{
+	char path[64], line[256];
+	*pss = *priv = 0;
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		if (sscanf(line, "Pss: %llu kB", &v) == 1)
+			*pss = v;
+		else if (sscanf(line, "Private_Clean: %llu kB", &v) == 1 ||
+			 sscanf(line, "Private_Dirty: %llu kB", &v) == 1)
+			*priv += v;
+	}
+	fclose(f);
+}
+
+void rev_print(struct gdb_rev *r, uint64_t pos, FILE *f)
 {
 	if (!r) {
 		fputs("no history\n", f);
 		return;
 	}
-	for (uint64_t at = 0, n = 0;; at++, n++) {
+	uint64_t all_pss = 0, all_priv = 0;
+	for (uint64_t at = 0;; at++) {
 		struct rev_slot *s = NULL;
 		for (int i = 0; i < REV_SNAPS; i++)
 			if (r->sh->slot[i].pid && r->sh->slot[i].pos >= at &&
@@ -432,12 +454,21 @@ void rev_print(struct gdb_rev *r, FILE *f)
 				s = &r->sh->slot[i];
 		if (!s)
 			break;
-		fprintf(f, "snapshot at insn %" PRIu64 ": pid %d\n", s->pos,
-			(int)s->pid);
+		uint64_t pss, priv;
+		host_memory(s->pid, &pss, &priv);
+		all_pss += pss;
+		all_priv += priv;
+		fprintf(f,
+			"snapshot at insn %" PRIu64 ": pid %d, pss %" PRIu64
+			" kB, private %" PRIu64 " kB\n",
+			s->pos, (int)s->pid, pss, priv);
 		at = s->pos;
 	}
-	fprintf(f, "interval %" PRIu64 " insns, next at %" PRIu64 "\n",
-		r->sh->interval, r->sh->next_at);
+	fprintf(f,
+		"present at insn %" PRIu64 "; snapshots every %" PRIu64
+		" insns, the next at %" PRIu64 "; pss %" PRIu64
+		" kB, private %" PRIu64 " kB in all\n",
+		pos, r->sh->interval, r->sh->next_at, all_pss, all_priv);
 }
 
 /* The host I/O log: a live call is made and logged; one the log has

@@ -145,7 +145,7 @@ void rev_forget(struct gdb_rev *r, uint64_t pos);
 /* Kill every snapshot (the end, a detach), and free. */
 void rev_end(struct gdb_rev *r);
 /* `monitor history`. */
-void rev_print(struct gdb_rev *r, FILE *f);
+void rev_print(struct gdb_rev *r, uint64_t pos, FILE *f);
 long rev_host_io(struct gdb_rev *r, bool write, int fd, void *buf, size_t len);
 
 /* gdb_events.c: the last events of the event point, for `monitor
