@@ -585,6 +585,8 @@ static int serve(struct memu *m, struct gdbstub *g)
 	for (;;) {
 		size_t len;
 		if (gdb_get_packet(&g->conn, g->pkt, sizeof(g->pkt), &len)) {
+			rev_end(g->rev);
+			g->rev = NULL;
 			g->detached = true; /* gdb went away: run on */
 			gdb_close(&g->conn);
 			return RESUME_GONE;
@@ -762,6 +764,8 @@ static int gdb_stop(struct memu *m, int sig, const char *why)
 	snprintf(g->stop_reply, sizeof(g->stop_reply), "T%02x%sthread:%s;",
 		 gdb_signal_from_linux(sig), why, GDB_THREAD);
 	if (g->waiting && reply(g, g->stop_reply)) {
+		rev_end(g->rev);
+		g->rev = NULL;
 		g->detached = true;
 		gdb_close(&g->conn);
 		return RESUME_GONE;
@@ -895,7 +899,7 @@ static void block_hook(uc_engine *uc, uint64_t address, uint32_t size,
 	/* A block starts: the instruction before it has retired. */
 	icount_fetch(m);
 	/* A snapshot is due: taken between two runs (gdb_after_run). */
-	if (rev_due(g->rev, m->icount.n))
+	if (!m->probe.active && rev_due(g->rev, m->icount.n))
 		uc_emu_stop(m->uc);
 	if (++g->polls % POLL_EVERY || !g->connected || g->detached ||
 	    g->ended || m->probe.active || m->stop ||
