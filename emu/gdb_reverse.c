@@ -43,7 +43,10 @@
 #define REV_IO_MAX   65536	/* host reads and writes logged */
 #define REV_IO_BYTES (1u << 20) /* bytes read logged */
 #define REV_NONE     UINT64_MAX
-#define BEGIN	     "replaylog:begin;"
+/* A replay longer than this makes a snapshot this far before its
+ * target, on its way: the next steps back replay no more than it. */
+#define REV_NEAR 65536
+#define BEGIN	 "replaylog:begin;"
 /* The host's futex operations (linux/futex.h, whose names memu's own
  * futex.c has for the guest). */
 #define HOST_FUTEX_WAIT 0
@@ -91,7 +94,8 @@ struct gdb_rev {
 	bool found;
 	uint64_t hit;
 	char hit_why[GDB_WHY];
-	char why[GDB_WHY]; /* a replay's stop reason */
+	char why[GDB_WHY];	   /* a replay's stop reason */
+	uint64_t target, waypoint; /* a replay's; waypoint 0: none */
 };
 
 static long futex(uint32_t *w, int op, uint32_t val)
@@ -182,7 +186,25 @@ static void take_command(struct memu *m, struct gdb_rev *r)
 	if (r->mode == REV_REPLAY)
 		sh->present = getpid();
 	gdb_state_load(m, &sh->state);
-	m->icount.gdb_at = sh->target;
+	r->target = sh->target;
+	r->waypoint = 0;
+	if (r->mode == REV_REPLAY && sh->target - m->icount.n > REV_NEAR)
+		r->waypoint = sh->target - REV_NEAR;
+	m->icount.gdb_at = r->waypoint ? r->waypoint : r->target;
+}
+
+bool rev_waypoint(struct memu *m, struct gdb_rev *r)
+{
+	if (!r || !r->waypoint || m->icount.n != r->waypoint)
+		return false;
+	/* Stop before this instruction, snapshot between two runs
+	 * (gdb_after_run), and run on to the target. */
+	icount_fetch(m);
+	r->waypoint = 0;
+	r->due = true;
+	m->icount.gdb_at = r->target;
+	uc_emu_stop(m->uc);
+	return true;
 }
 
 /* Take a snapshot at n (outside the run): the child sleeps as it. */

@@ -435,13 +435,16 @@ static int breakpoint(struct memu *m, struct gdbstub *g, const char *s,
 
 static int query(struct memu *m, struct gdbstub *g, const char *p)
 {
-	if (!strncmp(p, "qSupported", 10))
-		return reply(g, "PacketSize=3ff0;qXfer:features:read+;"
-				"qXfer:auxv:read+;qXfer:exec-file:read+;"
-				"qXfer:siginfo:read+;QStartNoAckMode+;"
-				"QPassSignals+;swbreak+;hwbreak+;"
-				"vContSupported+;ReverseStep+;"
-				"ReverseContinue+");
+	if (!strncmp(p, "qSupported", 10)) {
+		snprintf(g->out, sizeof(g->out),
+			 "PacketSize=3ff0;qXfer:features:read+;"
+			 "qXfer:auxv:read+;qXfer:exec-file:read+;"
+			 "qXfer:siginfo:read+;QStartNoAckMode+;"
+			 "QPassSignals+;swbreak+;hwbreak+;"
+			 "vContSupported+%s",
+			 g->rev ? ";ReverseStep+;ReverseContinue+" : "");
+		return reply(g, g->out);
+	}
 	if (!strncmp(p, "qXfer:features:read:target.xml:", 31))
 		return xfer(g, gdb_target_xml, strlen(gdb_target_xml), p + 31);
 	if (!strncmp(p, "qXfer:auxv:read::", 17)) {
@@ -928,6 +931,8 @@ bool gdb_arrive(struct memu *m, uint64_t address)
 {
 	struct gdbstub *g = m->gdb;
 	(void)address;
+	if (g && rev_waypoint(m, g->rev))
+		return true; /* the instruction runs after the snapshot */
 	m->icount.gdb_at = UINT64_MAX;
 	if (!g || rev_mode(g->rev) == REV_LIVE)
 		return false;
@@ -1127,7 +1132,8 @@ int gdb_signal(struct memu *m, int sig, struct guest_siginfo *info)
 	return r;
 }
 
-int gdb_attach(struct memu *m, const char *spec, char *err, size_t errlen)
+int gdb_attach(struct memu *m, const char *spec, bool reverse, char *err,
+	       size_t errlen)
 {
 	if (!m->loaded || m->started) {
 		snprintf(err, errlen,
@@ -1166,7 +1172,8 @@ int gdb_attach(struct memu *m, const char *spec, char *err, size_t errlen)
 		return 0;
 	}
 	g->events = gdb_events_start(m);
-	g->rev = rev_init(m);
+	if (reverse && m->icount.on)
+		g->rev = rev_init(m);
 	return 0;
 }
 

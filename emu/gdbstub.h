@@ -20,8 +20,10 @@ struct guest_siginfo;
 int gdb_parse_spec(const char *spec, char *why, size_t whylen);
 /* Listen on spec, say where on stderr, and set the hooks: after
  * memu_load, before memu_run.  gdb connects before the first user
- * instruction runs. */
-int gdb_attach(struct memu *m, const char *spec, char *err, size_t errlen);
+ * instruction runs.  reverse: snapshots for going back (the instruction
+ * counter must be on: memu_count_instructions before memu_load). */
+int gdb_attach(struct memu *m, const char *spec, bool reverse, char *err,
+	       size_t errlen);
 /* The guest has ended (r: memu_run's result): tell gdb (W or X). */
 void gdb_end(struct memu *m);
 /* Free the stub (memu_free). */
@@ -134,6 +136,9 @@ void rev_step(struct memu *m, struct gdb_rev *r, uint64_t pos,
 	      const struct gdb_state *st);
 void rev_continue(struct memu *m, struct gdb_rev *r, uint64_t pos,
 		  const struct gdb_state *st);
+/* icount.c's stop at a replay's waypoint: true if it is one (the CPU
+ * stops before the instruction; a snapshot follows). */
+bool rev_waypoint(struct memu *m, struct gdb_rev *r);
 /* A scan's hit at pos (the stop's reason). */
 void rev_hit(struct gdb_rev *r, uint64_t pos, const char *why);
 /* At the target: a scan reports and ends; a replay is the present now

@@ -66,10 +66,10 @@ static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
 	return pid;
 }
 
-/* memu run --gdb unix:SOCKET GUEST [arg], then gdb with the commands
- * (NULL-terminated), each as -ex; both run to their end. */
-static void session_at(struct session *s, const char *tcp, const char *arg,
-		       const char *const *cmds)
+/* memu run [flag] --gdb unix:SOCKET GUEST [arg], then gdb with the
+ * commands (NULL-terminated), each as -ex; both run to their end. */
+static void session_at(struct session *s, const char *tcp, const char *flag,
+		       const char *arg, const char *const *cmds)
 {
 	memset(s, 0, sizeof(*s));
 	snprintf(s->sock, sizeof(s->sock), "/tmp/memu-gdb-test-%d.sock",
@@ -81,8 +81,14 @@ static void session_at(struct session *s, const char *tcp, const char *arg,
 		snprintf(spec, sizeof(spec), "%s", tcp);
 	int mo[2], me[2];
 	cr_assert(pipe2(mo, O_CLOEXEC) == 0 && pipe2(me, O_CLOEXEC) == 0);
-	const char *margv[] = {MEMU_BIN,	  "run", "--gdb", spec,
-			       guest_path(GUEST), arg,	 NULL};
+	const char *margv[8] = {MEMU_BIN, "run"};
+	int mk = 2;
+	if (flag)
+		margv[mk++] = flag;
+	margv[mk++] = "--gdb";
+	margv[mk++] = spec;
+	margv[mk++] = guest_path(GUEST);
+	margv[mk++] = arg;
 	pid_t memu = spawn(margv, mo[1], me[1]);
 	close(mo[1]);
 	close(me[1]);
@@ -130,7 +136,7 @@ static void session_at(struct session *s, const char *tcp, const char *arg,
 
 static void session(struct session *s, const char *arg, const char *const *cmds)
 {
-	session_at(s, NULL, arg, cmds);
+	session_at(s, NULL, NULL, arg, cmds);
 }
 
 #define SESSION(s, arg, ...)                                                   \
@@ -493,7 +499,7 @@ Test(gdb, tcp_hbreak_rwatch_awatch)
 	char tcp[32];
 	snprintf(tcp, sizeof(tcp), "127.0.0.1:%u", free_port());
 	struct session s;
-	session_at(&s, tcp, NULL,
+	session_at(&s, tcp, NULL, NULL,
 		   (const char *const[]){"hbreak bump", "continue", "delete",
 					 "rwatch counter", "continue", "delete",
 					 "awatch counter", "continue", "delete",
@@ -841,5 +847,21 @@ Test(gdb, monitor_inject_arms_a_fault_now)
 	/* printf's one writev failed: nothing printed; main returns 0. */
 	cr_assert_str_eq(s.out, "");
 	cr_assert_eq(s.status, 0, "%s", s.err);
+	session_free(&s);
+}
+
+Test(gdb, no_reverse_without_snapshots)
+{
+	struct session s;
+	session_at(&s, NULL, "--gdb-no-reverse", NULL,
+		   (const char *const[]){"break bump", "continue",
+					 "reverse-stepi", "monitor history",
+					 "delete", "continue", NULL});
+	/* Not announced: gdb does not even ask. */
+	cr_assert(strstr(s.gdb_out, "Target remote does not support this "
+				    "command.\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "no history\n"), "%s", s.gdb_out);
+	same_end(&s, NULL);
 	session_free(&s);
 }
