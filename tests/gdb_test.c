@@ -51,11 +51,13 @@ static char *slurp(int fd)
 	return b;
 }
 
-static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
+/* argv with stdin from the file in, stdout and stderr to the fds. */
+static pid_t spawn_in(const char *const *argv, const char *in, int out_fd,
+		      int err_fd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
 	pid_t pid;
@@ -66,11 +68,28 @@ static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
 	return pid;
 }
 
+static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
+{
+	return spawn_in(argv, "/dev/null", out_fd, err_fd);
+}
+
+/* What a session runs besides its gdb commands; NULL: the default. */
+struct run {
+	const char *tcp;   /* --gdb HOST:PORT (default: a Unix socket) */
+	const char *flag;  /* an option of memu run before --gdb */
+	const char *guest; /* default GUEST */
+	const char *arg;   /* the guest's one argument */
+	const char *arg2;  /* and a second */
+	const char *in;	   /* memu's stdin (default /dev/null) */
+};
+
 /* memu run [flag] --gdb unix:SOCKET GUEST [arg], then gdb with the
  * commands (NULL-terminated), each as -ex; both run to their end. */
-static void session_at(struct session *s, const char *tcp, const char *flag,
-		       const char *arg, const char *const *cmds)
+static void session_run(struct session *s, const struct run *run,
+			const char *const *cmds)
 {
+	const char *tcp = run->tcp, *flag = run->flag, *arg = run->arg;
+	const char *guest = run->guest ? run->guest : GUEST;
 	memset(s, 0, sizeof(*s));
 	snprintf(s->sock, sizeof(s->sock), "/tmp/memu-gdb-test-%d.sock",
 		 (int)getpid());
@@ -81,15 +100,18 @@ static void session_at(struct session *s, const char *tcp, const char *flag,
 		snprintf(spec, sizeof(spec), "%s", tcp);
 	int mo[2], me[2];
 	cr_assert(pipe2(mo, O_CLOEXEC) == 0 && pipe2(me, O_CLOEXEC) == 0);
-	const char *margv[8] = {MEMU_BIN, "run"};
+	const char *margv[9] = {MEMU_BIN, "run"};
 	int mk = 2;
 	if (flag)
 		margv[mk++] = flag;
 	margv[mk++] = "--gdb";
 	margv[mk++] = spec;
-	margv[mk++] = guest_path(GUEST);
+	margv[mk++] = guest_path(guest);
 	margv[mk++] = arg;
-	pid_t memu = spawn(margv, mo[1], me[1]);
+	if (arg)
+		margv[mk++] = run->arg2;
+	pid_t memu =
+		spawn_in(margv, run->in ? run->in : "/dev/null", mo[1], me[1]);
 	close(mo[1]);
 	close(me[1]);
 	/* memu says where it listens once it does: read up to that line. */
@@ -115,7 +137,7 @@ static void session_at(struct session *s, const char *tcp, const char *flag,
 		gargv[k++] = "-ex";
 		gargv[k++] = cmds[i];
 	}
-	gargv[k++] = guest_path(GUEST);
+	gargv[k++] = guest_path(guest);
 	int go[2];
 	cr_assert(pipe2(go, O_CLOEXEC) == 0);
 	pid_t gdb = spawn(gargv, go[1], go[1]);
@@ -136,7 +158,7 @@ static void session_at(struct session *s, const char *tcp, const char *flag,
 
 static void session(struct session *s, const char *arg, const char *const *cmds)
 {
-	session_at(s, NULL, NULL, arg, cmds);
+	session_run(s, &(struct run){.arg = arg}, cmds);
 }
 
 #define SESSION(s, arg, ...)                                                   \
@@ -499,11 +521,12 @@ Test(gdb, tcp_hbreak_rwatch_awatch)
 	char tcp[32];
 	snprintf(tcp, sizeof(tcp), "127.0.0.1:%u", free_port());
 	struct session s;
-	session_at(&s, tcp, NULL, NULL,
-		   (const char *const[]){"hbreak bump", "continue", "delete",
-					 "rwatch counter", "continue", "delete",
-					 "awatch counter", "continue", "delete",
-					 "continue", NULL});
+	session_run(&s, &(struct run){.tcp = tcp},
+		    (const char *const[]){"hbreak bump", "continue", "delete",
+					  "rwatch counter", "continue",
+					  "delete", "awatch counter",
+					  "continue", "delete", "continue",
+					  NULL});
 	cr_assert(strstr(s.gdb_out, "Hardware assisted breakpoint 1 at"), "%s",
 		  s.gdb_out);
 	cr_assert(strstr(s.gdb_out, "Breakpoint 1, bump (by=by@entry=1)"), "%s",
@@ -853,15 +876,51 @@ Test(gdb, monitor_inject_arms_a_fault_now)
 Test(gdb, no_reverse_without_snapshots)
 {
 	struct session s;
-	session_at(&s, NULL, "--gdb-no-reverse", NULL,
-		   (const char *const[]){"break bump", "continue",
-					 "reverse-stepi", "monitor history",
-					 "delete", "continue", NULL});
+	session_run(&s, &(struct run){.flag = "--gdb-no-reverse"},
+		    (const char *const[]){"break bump", "continue",
+					  "reverse-stepi", "monitor history",
+					  "delete", "continue", NULL});
 	/* Not announced: gdb does not even ask. */
 	cr_assert(strstr(s.gdb_out, "Target remote does not support this "
 				    "command.\n"),
 		  "%s", s.gdb_out);
 	cr_assert(strstr(s.gdb_out, "no history\n"), "%s", s.gdb_out);
 	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, stdin_read_once_replayed)
+{
+	/* checksum reads its stdin, prints, exits: back to the start and
+	 * forward again, the replay reads the same bytes from memu's log
+	 * (the host's stdin is at its end by then) and prints nothing
+	 * twice. */
+	char in[64];
+	snprintf(in, sizeof(in), "/tmp/memu-gdb-test-%d.in", (int)getpid());
+	FILE *f = fopen(in, "w");
+	cr_assert_not_null(f);
+	fputs("hello stdin world\n", f);
+	fclose(f);
+	struct session s;
+	session_run(
+		&s,
+		&(struct run){
+			.guest = "checksum", .arg = "-", .arg2 = "3", .in = in},
+		(const char *const[]){"break exit", "continue",
+				      "reverse-continue", "continue",
+				      "x/s (char *)&input", "continue", NULL});
+	cr_assert(strstr(s.gdb_out, "No more reverse-execution history."), "%s",
+		  s.gdb_out);
+	cr_assert(strstr(s.gdb_out, " <input>:\t\"hello stdin world\\n\"\n"),
+		  "%s", s.gdb_out);
+	int status;
+	char cmd[PATH_MAX + 128];
+	snprintf(cmd, sizeof(cmd), "%s run %s - 3 < %s", MEMU_BIN,
+		 guest_path("checksum"), in);
+	char *plain = shell_output(cmd, &status);
+	cr_assert_str_eq(s.out, plain);
+	cr_assert_eq(s.status, 0, "%s", s.err);
+	free(plain);
+	unlink(in);
 	session_free(&s);
 }
