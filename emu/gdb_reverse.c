@@ -219,7 +219,7 @@ static void snapshot_at(struct memu *m, struct gdb_rev *r, uint64_t n)
 		/* Full: every other one goes but the oldest, and they come
 		 * half as often from now on. */
 		uint64_t first = oldest(r);
-		bool keep = false;
+		bool odd = false; /* the 2nd, 4th, ... go */
 		for (uint64_t at = first; at != REV_NONE;) {
 			uint64_t next = REV_NONE;
 			struct rev_slot *t = NULL;
@@ -234,9 +234,9 @@ static void snapshot_at(struct memu *m, struct gdb_rev *r, uint64_t n)
 				    sh->slot[i].pos > t->pos &&
 				    sh->slot[i].pos < next)
 					next = sh->slot[i].pos;
-			if (keep && t->pos != first)
+			if (odd && t->pos != first)
 				drop(r, t);
-			keep = !keep;
+			odd = !odd;
 			at = next;
 		}
 		sh->interval *= 2;
