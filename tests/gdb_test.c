@@ -924,3 +924,62 @@ Test(gdb, stdin_read_once_replayed)
 	unlink(in);
 	session_free(&s);
 }
+
+Test(gdb, long_run_thinned_history)
+{
+	/* checksum over 64 KiB, 28 rounds: about 35M instructions (19 a
+	 * byte), so the 33rd snapshot is due at 32M and every other one
+	 * goes (the interval doubles).  Going back still works, near the
+	 * end and all the way to the start. */
+	char in[64], file[96];
+	snprintf(in, sizeof(in), "/tmp/memu-gdb-test-%d.big", (int)getpid());
+	FILE *f = fopen(in, "w");
+	cr_assert_not_null(f);
+	for (int i = 0; i < 65536; i++)
+		fputc(32 + (i * 37) % 95, f);
+	fclose(f);
+	snprintf(file, sizeof(file), "--file=%s:/in", in);
+	struct session s;
+	session_run(&s,
+		    &(struct run){.flag = file,
+				  .guest = "checksum",
+				  .arg = "/in",
+				  .arg2 = "28"},
+		    (const char *const[]){
+			    "break printf", "continue", "monitor history",
+			    "reverse-stepi", "printf \"back=%#lx\\n\", $pc",
+			    "reverse-stepi", "stepi", "stepi",
+			    "printf \"again=%#lx\\n\", $pc", "reverse-continue",
+			    "continue", "continue", NULL});
+	/* 32 snapshots about 1M apart (each at the first block after its
+	 * due count), thinned to 16 about 2M apart, then 2M apart. */
+	cr_assert(strstr(s.gdb_out, "snapshots every 2097152 insns"), "%s",
+		  s.gdb_out);
+	pid_t pids[64];
+	int n = history_pids(s.gdb_out, pids, 64);
+	cr_assert(n >= 17 && n <= 19, "%d snapshots:\n%s", n, s.gdb_out);
+	const char *at = strstr(s.gdb_out, "snapshot at insn 0: pid ");
+	cr_assert_not_null(at, "%s", s.gdb_out);
+	uint64_t second = number_after(at + 1, "snapshot at insn ");
+	cr_assert(second >= 2 * 1048576 && second < 2 * 1048576 + 4096, "%s",
+		  s.gdb_out);
+	/* Two back and two forward: where the first step back was, and
+	 * one more forward. */
+	uint64_t printf_at = guest_symbol("checksum", "printf");
+	uint64_t back = number_after(s.gdb_out, "back=");
+	cr_assert_neq(back, printf_at, "%s", s.gdb_out);
+	cr_assert_eq(number_after(s.gdb_out, "again="), printf_at, "%s",
+		     s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "No more reverse-execution history."), "%s",
+		  s.gdb_out);
+	int status;
+	char cmd[PATH_MAX + 160];
+	snprintf(cmd, sizeof(cmd), "%s run %s %s /in 28", MEMU_BIN, file,
+		 guest_path("checksum"));
+	char *plain = shell_output(cmd, &status);
+	cr_assert_str_eq(s.out, plain);
+	cr_assert_eq(s.status, 0, "%s", s.err);
+	free(plain);
+	unlink(in);
+	session_free(&s);
+}
