@@ -33,6 +33,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gdbstub.h"
@@ -46,7 +47,9 @@
 /* A replay longer than this makes a snapshot this far before its
  * target, on its way: the next steps back replay no more than it. */
 #define REV_NEAR 65536
-#define BEGIN	 "replaylog:begin;"
+/* How often a present waiting for a scan looks for Ctrl-C. */
+#define SCAN_TICK_NS 20000000
+#define BEGIN	     "replaylog:begin;"
 /* The host's futex operations (linux/futex.h, whose names memu's own
  * futex.c has for the guest). */
 #define HOST_FUTEX_WAIT 0
@@ -170,8 +173,10 @@ static void sleep_as_snapshot(struct gdb_rev *r, struct rev_slot *s)
 {
 	for (;;) {
 		wait_for(&s->wake);
-		if (spawn(r) == 0)
+		pid_t pid = spawn(r);
+		if (pid == 0)
 			return;
+		r->sh->scanner = pid; /* for the present, to watch */
 	}
 }
 
@@ -363,12 +368,59 @@ void rev_step(struct memu *m, struct gdb_rev *r, uint64_t pos,
 	replay(r, pos - 1, "", st);
 }
 
-void rev_continue(struct memu *m, struct gdb_rev *r, uint64_t pos,
-		  const struct gdb_state *st)
+/* Whether process pid (a child of the root) has ended. */
+static bool ended(struct gdb_rev *r, pid_t pid)
+{
+	if (r->root)
+		return waitpid(pid, NULL, WNOHANG) == pid;
+	return kill(pid, 0) && errno == ESRCH; /* the root reaped it */
+}
+
+/* Wait for a scan's answer while gdb may interrupt (0x03 on the
+ * connection) and the scan may die: REV_BACK_* or -1 for the answer. */
+static int wait_scan(struct gdb_rev *r, struct gdb_conn *c)
+{
+	struct rev_shared *sh = r->sh;
+	const struct timespec tick = {0, SCAN_TICK_NS};
+	while (!__atomic_load_n(&sh->scan_done, __ATOMIC_SEQ_CST)) {
+		pid_t scanner = sh->scanner;
+		/* Ctrl-C sent with the packet counts too: looked for
+		 * first. */
+		if (c && gdb_poll_byte(c) == 0x03) {
+			while (scanner <= 0 &&
+			       !__atomic_load_n(&sh->scan_done,
+						__ATOMIC_SEQ_CST))
+				scanner = __atomic_load_n(&sh->scanner,
+							  __ATOMIC_SEQ_CST);
+			if (scanner > 0) {
+				kill(scanner, SIGKILL);
+				if (r->root)
+					waitpid(scanner, NULL, 0);
+			}
+			return REV_BACK_INTERRUPTED;
+		}
+		syscall(SYS_futex, &sh->scan_done, HOST_FUTEX_WAIT, 0, &tick,
+			NULL, 0);
+		if (__atomic_load_n(&sh->scan_done, __ATOMIC_SEQ_CST))
+			break;
+		if (scanner > 0 && ended(r, scanner)) {
+			/* Reaped: it answered first, or died. */
+			if (__atomic_load_n(&sh->scan_done, __ATOMIC_SEQ_CST))
+				return -1;
+			return REV_BACK_FAILED;
+		}
+	}
+	if (r->root)
+		waitpid(sh->scanner, NULL, 0);
+	return -1;
+}
+
+int rev_continue(struct memu *m, struct gdb_rev *r, uint64_t pos,
+		 const struct gdb_state *st, struct gdb_conn *c)
 {
 	(void)m;
 	if (!r || oldest(r) >= pos)
-		return;
+		return REV_BACK_NONE;
 	struct rev_shared *sh = r->sh;
 	/* Each interval, latest first: a copy of its snapshot runs to its
 	 * end and notes the last hit. */
@@ -376,17 +428,17 @@ void rev_continue(struct memu *m, struct gdb_rev *r, uint64_t pos,
 		struct rev_slot *s = before(r, end - 1);
 		sh->scan_done = 0;
 		sh->found = false;
+		sh->scanner = 0;
 		command(r, s, REV_SCAN, end, "", st);
-		wait_for(&sh->scan_done);
-		if (r->root)
-			waitpid(sh->scanner, NULL, 0);
-		if (sh->found) {
+		int why = wait_scan(r, c);
+		if (why >= 0)
+			return why;
+		if (sh->found)
 			replay(r, sh->hit, sh->hit_why, st);
-			return;
-		}
 		end = s->pos;
 	}
 	replay(r, oldest(r), BEGIN, st);
+	return REV_BACK_NONE; /* not reached */
 }
 
 void rev_hit(struct gdb_rev *r, uint64_t pos, const char *why)

@@ -666,13 +666,22 @@ static int serve(struct memu *m, struct gdbstub *g)
 			}
 			g->waiting = true;
 			gdb_state_save(m, &st);
+			int back = REV_BACK_NONE;
 			if (p[1] == 's')
 				rev_step(m, g->rev, g->pos, &st);
 			else
-				rev_continue(m, g->rev, g->pos, &st);
+				back = rev_continue(m, g->rev, g->pos, &st,
+						    &g->conn);
 			g->waiting = false;
+			if (back == REV_BACK_FAILED) {
+				reply(g, "E05"); /* EIO */
+				continue;
+			}
 			snprintf(g->stop_reply, sizeof(g->stop_reply),
-				 "T05replaylog:begin;thread:%s;", GDB_THREAD);
+				 back == REV_BACK_INTERRUPTED
+					 ? "T02thread:%s;"
+					 : "T05replaylog:begin;thread:%s;",
+				 GDB_THREAD);
 			reply(g, g->stop_reply);
 			continue;
 		}

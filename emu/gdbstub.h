@@ -130,12 +130,19 @@ bool rev_due(struct gdb_rev *r, uint64_t n);
 void rev_snapshot(struct memu *m, struct gdb_rev *r, uint64_t n);
 /* bs, bc at position pos with the stub's state st: they return only
  * when there is no history to go back to (the stop is here:
- * replaylog:begin); otherwise another copy of the machine answers gdb
- * and this one ends. */
+ * replaylog:begin), or bc when gdb interrupts it (connection c) or it
+ * fails; otherwise another copy of the machine answers gdb and this one
+ * ends. */
 void rev_step(struct memu *m, struct gdb_rev *r, uint64_t pos,
 	      const struct gdb_state *st);
-void rev_continue(struct memu *m, struct gdb_rev *r, uint64_t pos,
-		  const struct gdb_state *st);
+/* rev_continue's answer when it returns: */
+enum {
+	REV_BACK_NONE,	      /* no history before: replaylog:begin */
+	REV_BACK_INTERRUPTED, /* gdb sent Ctrl-C: stopped where it stands */
+	REV_BACK_FAILED,      /* a copy died on the way */
+};
+int rev_continue(struct memu *m, struct gdb_rev *r, uint64_t pos,
+		 const struct gdb_state *st, struct gdb_conn *c);
 /* icount.c's stop at a replay's waypoint: true if it is one (the CPU
  * stops before the instruction; a snapshot follows). */
 bool rev_waypoint(struct memu *m, struct gdb_rev *r);

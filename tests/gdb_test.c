@@ -983,3 +983,61 @@ Test(gdb, long_run_thinned_history)
 	unlink(in);
 	session_free(&s);
 }
+
+Test(gdb, ctrl_c_stops_a_reverse_continue)
+{
+	/* Ctrl-C sent right behind bc: looked for before the first scan
+	 * has answered, so the stop is T02 where gdb stood, and the
+	 * history is still there. */
+	char sock[64], spec[80];
+	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.cc", (int)getpid());
+	unlink(sock);
+	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	int me[2], mo[2];
+	cr_assert(pipe2(me, O_CLOEXEC) == 0 && pipe2(mo, O_CLOEXEC) == 0);
+	const char *argv[] = {MEMU_BIN,		 "run", "--gdb", spec,
+			      guest_path(GUEST), NULL};
+	pid_t pid = spawn(argv, mo[1], me[1]);
+	close(mo[1]);
+	close(me[1]);
+	char c;
+	while (read(me[0], &c, 1) == 1 && c != '\n')
+		;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	char r[512];
+	raw_put(fd, "QStartNoAckMode");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "OK");
+	cr_assert_eq(write(fd, "+", 1), 1);
+	for (int i = 0; i < 3; i++) {
+		raw_put(fd, "vCont;s");
+		raw_get(fd, r, sizeof(r));
+		cr_assert_str_eq(r, "T05thread:1;");
+	}
+	/* $bc#c5 and 0x03 in one write */
+	cr_assert_eq(write(fd, "$bc#c5\003", 7), 7);
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T02thread:1;");
+	raw_put(fd, "bs");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05thread:1;");
+	raw_put(fd, "bc");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05replaylog:begin;thread:1;");
+	raw_put(fd, "vCont;c");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "W00");
+	close(fd);
+	char *out = slurp(mo[0]);
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	cr_assert_str_eq(out, "counter 13 total 31\n");
+	free(out);
+	close(mo[0]);
+	close(me[0]);
+	unlink(sock);
+}
