@@ -4,12 +4,16 @@
  * (before the instruction at RIP runs: a breakpoint, the very first user
  * instruction), from the debug trap (a step's end: the trap flag, set as
  * ptrace sets it), from the block hook (after a watched access, Ctrl-C)
- * or from signal delivery (gdb_signal: Linux's ptrace signal stop).  gdb_stop
- * talks to gdb until gdb resumes, and returns; the machine runs on from where
- * it stood.  It is the one place that stops and resumes, where reverse
- * execution will hook in.
+ * or from signal delivery (gdb_signal: Linux's ptrace signal stop), or
+ * from the instruction counter where a replay arrives (gdb_arrive).
+ * gdb_stop talks to gdb until gdb resumes, and returns; the machine runs
+ * on from where it stood.  A stop's position is the count of retired
+ * instructions (icount.c); bs and bc go back to another one
+ * (gdb_reverse.c), and a copy of the machine that runs there answers.
  *
- * Nothing runs per instruction: a breakpoint is an instruction hook on
+ * Nothing of the stub runs per instruction but the instruction counter
+ * reverse execution needs (none with --gdb-no-reverse): a breakpoint is
+ * an instruction hook on
  * its one address (Unicorn decides which instructions call hooks as it
  * translates them, so the code of the page is translated again); guest
  * memory is never written, so the guest reads its own code unchanged.
@@ -550,8 +554,10 @@ static void kill_guest(struct memu *m, struct gdbstub *g)
 static size_t all_registers(struct memu *m, struct gdbstub *g, uint8_t *b)
 {
 	size_t n = 0;
-	for (int r = 0; r < GDB_NREGS; r++)
-		n += (size_t)gdb_reg_read(m, r, b + n, g->orig_rax);
+	for (int r = 0; r < GDB_NREGS; r++) {
+		int sz = gdb_reg_read(m, r, b + n, g->orig_rax);
+		n += sz > 0 ? (size_t)sz : 0;
+	}
 	return n;
 }
 
