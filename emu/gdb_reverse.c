@@ -382,10 +382,10 @@ static int wait_scan(struct gdb_rev *r, struct gdb_conn *c)
 {
 	struct rev_shared *sh = r->sh;
 	const struct timespec tick = {0, SCAN_TICK_NS};
-	while (!__atomic_load_n(&sh->scan_done, __ATOMIC_SEQ_CST)) {
+	for (;;) {
 		pid_t scanner = sh->scanner;
 		/* Ctrl-C sent with the packet counts too: looked for
-		 * first. */
+		 * first, even if the scan is over. */
 		if (c && gdb_poll_byte(c) == 0x03) {
 			while (scanner <= 0 &&
 			       !__atomic_load_n(&sh->scan_done,
@@ -399,10 +399,12 @@ static int wait_scan(struct gdb_rev *r, struct gdb_conn *c)
 			}
 			return REV_BACK_INTERRUPTED;
 		}
+		if (__atomic_load_n(&sh->scan_done, __ATOMIC_SEQ_CST))
+			break;
 		syscall(SYS_futex, &sh->scan_done, HOST_FUTEX_WAIT, 0, &tick,
 			NULL, 0);
 		if (__atomic_load_n(&sh->scan_done, __ATOMIC_SEQ_CST))
-			break;
+			continue;
 		if (scanner > 0 && ended(r, scanner)) {
 			/* Reaped: it answered first, or died. */
 			if (__atomic_load_n(&sh->scan_done, __ATOMIC_SEQ_CST))
