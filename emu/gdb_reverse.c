@@ -173,10 +173,8 @@ static void sleep_as_snapshot(struct gdb_rev *r, struct rev_slot *s)
 {
 	for (;;) {
 		wait_for(&s->wake);
-		pid_t pid = spawn(r);
-		if (pid == 0)
+		if (spawn(r) == 0)
 			return;
-		r->sh->scanner = pid; /* for the present, to watch */
 	}
 }
 
@@ -190,6 +188,8 @@ static void take_command(struct memu *m, struct gdb_rev *r)
 	snprintf(r->why, sizeof(r->why), "%s", sh->why);
 	if (r->mode == REV_REPLAY)
 		sh->present = getpid();
+	else /* for the present, to watch (before the answer) */
+		__atomic_store_n(&sh->scanner, getpid(), __ATOMIC_SEQ_CST);
 	gdb_state_load(m, &sh->state);
 	r->target = sh->target;
 	r->waypoint = 0;
