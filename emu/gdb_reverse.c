@@ -50,8 +50,8 @@
 /* How often a present waiting for a scan looks for Ctrl-C. */
 #define SCAN_TICK_NS 20000000
 #define BEGIN	     "replaylog:begin;"
-/* The host's futex operations (linux/futex.h, whose names memu's own
- * futex.c has for the guest). */
+/* The host's futex operations, by number: the usual names are the
+ * guest's in memu (futex.c, machine.h). */
 #define HOST_FUTEX_WAIT 0
 #define HOST_FUTEX_WAKE 1
 
