@@ -3,10 +3,12 @@
  * open(2) of a device path adds a struct file from devices/. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "../mmu/uaccess.h"
+#include "gdbstub.h"
 #include "machine.h"
 
 /* ---- host streams: stdin, stdout, stderr */
@@ -14,6 +16,13 @@
 struct host_stream {
 	int fd; /* -1: no input (end of file) */
 };
+
+/* The machine a host stream's file belongs to. */
+static struct memu *stream_machine(struct file *f)
+{
+	return (struct memu *)(void *)((char *)f->ctx -
+				       offsetof(struct memu, devices));
+}
 
 /* On the stack: machines in different threads never share it. */
 #define BOUNCE 16384
@@ -29,9 +38,10 @@ static int64_t stream_write(struct file *f, uint64_t buf, uint64_t count,
 		size_t k = count - done < BOUNCE ? count - done : BOUNCE;
 		if (copy_from_user(f->ctx->mm, bounce, buf + done, k))
 			return done ? (int64_t)done : -EFAULT;
-		ssize_t w = write(s->fd, bounce, k);
+		/* Once, however often gdb replays it (docs/gdb.md). */
+		long w = gdb_host_write(stream_machine(f), s->fd, bounce, k);
 		if (w < 0)
-			return done ? (int64_t)done : -errno;
+			return done ? (int64_t)done : w;
 		done += (uint64_t)w;
 		if ((size_t)w < k)
 			break;
@@ -50,9 +60,9 @@ static int64_t stream_read(struct file *f, uint64_t buf, uint64_t count,
 		return 0;
 	if (!access_ok(buf, k))
 		return -EFAULT;
-	ssize_t r = read(s->fd, bounce, k);
+	long r = gdb_host_read(stream_machine(f), s->fd, bounce, k);
 	if (r < 0)
-		return -errno;
+		return r;
 	if (copy_to_user(f->ctx->mm, buf, bounce, (size_t)r))
 		return -EFAULT;
 	return r;

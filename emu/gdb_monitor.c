@@ -21,6 +21,11 @@ static const char help[] =
 	"  mtrr         the physical map, NUMA domains and MTRRs, as\n"
 	"               memu machine prints them\n"
 	"  stats        the counters of --stats\n"
+	"  events N     the last N events (at most 4096), as --trace\n"
+	"               writes them\n"
+	"  inject SPEC  arm a fault now, as --inject SPEC would have\n"
+	"               (docs/inject.md)\n"
+	"  history      the snapshots reverse execution goes back to\n"
 	"  help         this text\n";
 
 static bool number(const char *s, uint64_t *v)
@@ -107,6 +112,54 @@ static void frame(struct memu *m, FILE *f, uint64_t pfn)
 		fprintf(f, "  ... %zu mappings in all\n", n);
 }
 
+/* How many events a trigger of s has seen so far: the event point's
+ * counters (docs/inject.md, "Triggers"). */
+static uint64_t seen_so_far(struct memu *m, const struct inject_spec *s)
+{
+	const struct events *ev = &m->mmu.events;
+	if (s->when != WHEN_EVENT)
+		return 0;
+	switch (s->ev) {
+	case IEV_FAULT:
+		return s->ev_kind < 0 ? ev->count[EV_FAULT]
+				      : ev->faults[s->ev_kind];
+	case IEV_SYSCALL:
+		return s->ev_kind < 0
+			       ? ev->count[EV_SYSCALL]
+			       : ev->syscalls[s->ev_kind < SYSCALL_SLOTS
+						      ? s->ev_kind
+						      : SYSCALL_SLOTS - 1];
+	case IEV_TLB_FLUSH:
+		return ev->count[EV_TLB_FLUSH];
+	case IEV_FRAME_ALLOC:
+		return ev->count[EV_FRAME_ALLOC];
+	case IEV_SIGNAL:
+		return ev->count[EV_SIGNAL];
+	}
+	return 0;
+}
+
+/* Arm SPEC where the guest stands (inject_add_now). */
+static void inject_now(struct memu *m, FILE *f, const char *text)
+{
+	struct inject_spec spec;
+	char err[256];
+	if (inject_parse(text, &spec, err, sizeof(err))) {
+		fprintf(f, "inject: %s\n", err);
+		return;
+	}
+	if (inject_add_now(m, text, seen_so_far(m, &spec), err, sizeof(err))) {
+		fprintf(f, "inject: %s\n", err);
+		return;
+	}
+	char canon[INJECT_SPEC_MAX];
+	inject_format(&spec, canon, sizeof(canon));
+	fprintf(f, "armed %s at insn %llu\n", canon,
+		(unsigned long long)memu_instructions(m));
+	/* The future changed: the history before would not replay it. */
+	rev_forget(gdb_rev_of(m), memu_instructions(m));
+}
+
 char *gdb_monitor(struct memu *m, const char *cmd)
 {
 	char *text = NULL;
@@ -135,6 +188,13 @@ char *gdb_monitor(struct memu *m, const char *cmd)
 		memu_print_machine(m, f);
 	else if (!strcmp(word, "stats"))
 		memu_print_stats(m, f);
+	else if (!strcmp(word, "events") && number(a1, &x) && !a2)
+		gdb_events_print(gdb_events_of(m),
+				 x > 4096 ? 4096 : (unsigned)x, f);
+	else if (!strcmp(word, "inject") && a1 && !a2)
+		inject_now(m, f, a1);
+	else if (!strcmp(word, "history"))
+		rev_print(gdb_rev_of(m), memu_instructions(m), f);
 	else
 		fprintf(f, "unknown monitor command: %s (monitor help)\n", cmd);
 	free(line);

@@ -4,12 +4,16 @@
  * (before the instruction at RIP runs: a breakpoint, the very first user
  * instruction), from the debug trap (a step's end: the trap flag, set as
  * ptrace sets it), from the block hook (after a watched access, Ctrl-C)
- * or from signal delivery (gdb_signal: Linux's ptrace signal stop).  gdb_stop
- * talks to gdb until gdb resumes, and returns; the machine runs on from where
- * it stood.  It is the one place that stops and resumes, where reverse
- * execution will hook in.
+ * or from signal delivery (gdb_signal: Linux's ptrace signal stop), or
+ * from the instruction counter where a replay arrives (gdb_arrive).
+ * gdb_stop talks to gdb until gdb resumes, and returns; the machine runs
+ * on from where it stood.  A stop's position is the count of retired
+ * instructions (icount.c); bs and bc go back to another one
+ * (gdb_reverse.c), and a copy of the machine that runs there answers.
  *
- * Nothing runs per instruction: a breakpoint is an instruction hook on
+ * Nothing of the stub runs per instruction but the instruction counter
+ * reverse execution needs (none with --gdb-no-reverse): a breakpoint is
+ * an instruction hook on
  * its one address (Unicorn decides which instructions call hooks as it
  * translates them, so the code of the page is translated again); guest
  * memory is never written, so the guest reads its own code unchanged.
@@ -23,14 +27,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../mmu/pagetable.h"
 #include "../mmu/tlb.h"
 #include "gdbstub.h"
 #include "machine.h"
 
-#define MAX_BPS		64
-#define MAX_WATCH	4
+#define MAX_BPS		GDB_MAX_BPS
+#define MAX_WATCH	GDB_MAX_WATCH
 #define POLL_EVERY	(1u << 12) /* blocks between Ctrl-C checks */
 #define EFLAGS_TF	(1ULL << 8)
 #define GDB_THREAD	"1"
@@ -50,11 +55,17 @@ struct gdbstub {
 	bool watch_pending; /* a watched access: stop at the block's end */
 	uc_hook entry_hook;
 	bool in_insn_hook; /* the stop is in the instruction hook */
-	/* A resume from where no instruction hook stands (a signal stop, a
-	 * changed RIP): the next hook call at skip is the instruction the
-	 * guest stopped at, not one more. */
+	/* After a stop: the hook calls at skip while skip_pos instructions
+	 * have retired are the instruction the guest stopped at, not one
+	 * more (a block that starts again, another hook, a resume from a
+	 * signal stop or a changed RIP). */
 	bool skip_valid;
-	uint64_t skip;
+	uint64_t skip, skip_pos;
+	uint64_t pos;	     /* instructions retired at the stop */
+	bool arriving;	     /* the stop is a replay's arrival (gdb_arrive) */
+	bool restarted;	     /* the stop wrote RIP: the block starts again */
+	struct gdb_rev *rev; /* reverse execution, NULL: none */
+	struct gdb_events *events; /* `monitor events` */
 	struct {
 		uint64_t addr;
 		bool hw;
@@ -82,6 +93,16 @@ struct gdbstub {
 struct process *gdb_process(struct memu *m)
 {
 	return m->proc;
+}
+
+struct gdb_rev *gdb_rev_of(struct memu *m)
+{
+	return m->gdb ? m->gdb->rev : NULL;
+}
+
+struct gdb_events *gdb_events_of(struct memu *m)
+{
+	return m->gdb ? m->gdb->events : NULL;
 }
 
 /* ---- signal numbers: gdb's (gdb/signals.def) for Linux x86-64's */
@@ -418,12 +439,16 @@ static int breakpoint(struct memu *m, struct gdbstub *g, const char *s,
 
 static int query(struct memu *m, struct gdbstub *g, const char *p)
 {
-	if (!strncmp(p, "qSupported", 10))
-		return reply(g, "PacketSize=3ff0;qXfer:features:read+;"
-				"qXfer:auxv:read+;qXfer:exec-file:read+;"
-				"qXfer:siginfo:read+;QStartNoAckMode+;"
-				"QPassSignals+;swbreak+;hwbreak+;"
-				"vContSupported+");
+	if (!strncmp(p, "qSupported", 10)) {
+		snprintf(g->out, sizeof(g->out),
+			 "PacketSize=3ff0;qXfer:features:read+;"
+			 "qXfer:auxv:read+;qXfer:exec-file:read+;"
+			 "qXfer:siginfo:read+;QStartNoAckMode+;"
+			 "QPassSignals+;swbreak+;hwbreak+;"
+			 "vContSupported+%s",
+			 g->rev ? ";ReverseStep+;ReverseContinue+" : "");
+		return reply(g, g->out);
+	}
 	if (!strncmp(p, "qXfer:features:read:target.xml:", 31))
 		return xfer(g, gdb_target_xml, strlen(gdb_target_xml), p + 31);
 	if (!strncmp(p, "qXfer:auxv:read::", 17)) {
@@ -525,13 +550,52 @@ static void kill_guest(struct memu *m, struct gdbstub *g)
 	gdb_close(&g->conn);
 }
 
+/* All registers' bytes, to tell whether gdb changed one. */
+static size_t all_registers(struct memu *m, struct gdbstub *g, uint8_t *b)
+{
+	size_t n = 0;
+	for (int r = 0; r < GDB_NREGS; r++) {
+		int sz = gdb_reg_read(m, r, b + n, g->orig_rax);
+		n += sz > 0 ? (size_t)sz : 0;
+	}
+	return n;
+}
+
+/* gdb changed the machine: the history before now would not replay it
+ * (gdb_reverse.c). */
+static void changed(struct gdbstub *g)
+{
+	rev_forget(g->rev, g->pos);
+}
+
+/* A memory write (M, X) that changes bytes forgets the history. */
+static void write_memory_tracked(struct memu *m, struct gdbstub *g,
+				 const char *s, size_t plen, bool binary)
+{
+	uint64_t addr, len;
+	const char *q = s;
+	uint8_t before[256], after[256];
+	size_t n = 0;
+	bool known = get_num(&q, &addr) && *q++ == ',' && get_num(&q, &len) &&
+		     len <= sizeof(before);
+	if (known)
+		n = gdb_read_mem(m, addr, before, len);
+	write_memory(m, g, s, plen, binary);
+	if (!known || gdb_read_mem(m, addr, after, n) != n ||
+	    memcmp(before, after, n))
+		changed(g);
+}
+
 /* Talk to gdb while the guest stands still, until a resume: the Linux
  * signal to deliver (0: none), or RESUME_GONE. */
 static int serve(struct memu *m, struct gdbstub *g)
 {
+	uint8_t regs_before[GDB_NREGS * 16], regs_after[GDB_NREGS * 16];
 	for (;;) {
 		size_t len;
 		if (gdb_get_packet(&g->conn, g->pkt, sizeof(g->pkt), &len)) {
+			rev_end(g->rev);
+			g->rev = NULL;
 			g->detached = true; /* gdb went away: run on */
 			gdb_close(&g->conn);
 			return RESUME_GONE;
@@ -546,9 +610,14 @@ static int serve(struct memu *m, struct gdbstub *g)
 		case 'g':
 			read_registers(m, g);
 			continue;
-		case 'G':
+		case 'G': {
+			size_t n = all_registers(m, g, regs_before);
 			write_registers(m, g, p + 1);
+			if (all_registers(m, g, regs_after) != n ||
+			    memcmp(regs_before, regs_after, n))
+				changed(g);
 			continue;
+		}
 		case 'p': {
 			uint64_t n;
 			uint8_t b[16];
@@ -573,12 +642,16 @@ static int serve(struct memu *m, struct gdbstub *g)
 				reply(g, "E01");
 				continue;
 			}
+			size_t all = all_registers(m, g, regs_before);
 			int sz = gdb_reg_read(m, (int)n, b, g->orig_rax);
 			reply(g, get_hex(q, b, (size_t)sz) == sz &&
 						 gdb_reg_write(m, (int)n, b,
 							       &g->orig_rax) > 0
 					 ? "OK"
 					 : "E01");
+			if (all_registers(m, g, regs_after) != all ||
+			    memcmp(regs_before, regs_after, all))
+				changed(g);
 			continue;
 		}
 		case 'm':
@@ -586,8 +659,38 @@ static int serve(struct memu *m, struct gdbstub *g)
 			continue;
 		case 'M':
 		case 'X':
-			write_memory(m, g, p + 1, len - 1, p[0] == 'X');
+			write_memory_tracked(m, g, p + 1, len - 1, p[0] == 'X');
 			continue;
+		case 'b': {
+			/* bs, bc: back one instruction, back to the last
+			 * breakpoint or watched access.  They return only
+			 * where there is no history before (gdb_reverse.c). */
+			struct gdb_state st;
+			if (p[1] != 's' && p[1] != 'c') {
+				reply(g, "");
+				continue;
+			}
+			g->waiting = true;
+			gdb_state_save(m, &st);
+			int back = REV_BACK_NONE;
+			if (p[1] == 's')
+				rev_step(m, g->rev, g->pos, &st);
+			else
+				back = rev_continue(m, g->rev, g->pos, &st,
+						    &g->conn);
+			g->waiting = false;
+			if (back == REV_BACK_FAILED) {
+				reply(g, "E05"); /* EIO */
+				continue;
+			}
+			snprintf(g->stop_reply, sizeof(g->stop_reply),
+				 back == REV_BACK_INTERRUPTED
+					 ? "T02thread:%s;"
+					 : "T05replaylog:begin;thread:%s;",
+				 GDB_THREAD);
+			reply(g, g->stop_reply);
+			continue;
+		}
 		case 'Z':
 		case 'z':
 			breakpoint(m, g, p + 1, p[0] == 'Z');
@@ -611,6 +714,8 @@ static int serve(struct memu *m, struct gdbstub *g)
 			continue;
 		case 'D':
 			reply(g, "OK");
+			rev_end(g->rev); /* no one to go back for */
+			g->rev = NULL;
 			g->detached = true;
 			gdb_close(&g->conn);
 			return RESUME_GONE;
@@ -636,8 +741,10 @@ static int serve(struct memu *m, struct gdbstub *g)
 			if ((p[0] == 'c' || p[0] == 's') && p[1]) {
 				uint64_t a;
 				const char *q = p + 1;
-				if (get_num(&q, &a))
+				if (get_num(&q, &a)) {
 					uc_reg_write(m->uc, UC_X86_REG_RIP, &a);
+					changed(g);
+				}
 			}
 			g->stepping = step;
 			g->waiting = true;
@@ -671,9 +778,12 @@ static int gdb_stop(struct memu *m, int sig, const char *why)
 {
 	struct gdbstub *g = m->gdb;
 	uint64_t rip = rip_now(m);
+	g->pos = memu_instructions(m);
 	snprintf(g->stop_reply, sizeof(g->stop_reply), "T%02x%sthread:%s;",
 		 gdb_signal_from_linux(sig), why, GDB_THREAD);
 	if (g->waiting && reply(g, g->stop_reply)) {
+		rev_end(g->rev);
+		g->rev = NULL;
 		g->detached = true;
 		gdb_close(&g->conn);
 		return RESUME_GONE;
@@ -688,15 +798,19 @@ static int gdb_stop(struct memu *m, int sig, const char *why)
 	 * (a write of RIP restarts it). */
 	bool restart = g->in_insn_hook && now == rip &&
 		       (g->stepping || g->flush_pending);
-	if (restart && !g->flush_pending)
+	g->restarted = restart && !g->flush_pending;
+	if (g->restarted)
 		uc_reg_write(m->uc, UC_X86_REG_RIP, &now);
-	/* Where no instruction hook stands, where the block starts again,
-	 * where gdb moved RIP, or where another hook is called for the same
-	 * instruction (the watch hook), the next hook call at RIP is the
-	 * instruction the guest stopped at. */
+	/* The instruction starts again: counted then (icount.c). */
+	if (restart)
+		icount_settle(m);
+	/* The hook calls at RIP before an instruction more retires are
+	 * the instruction the guest stopped at (see skipped). */
 	g->skip = now;
-	g->skip_valid =
-		!g->in_insn_hook || now != rip || restart || g->watching;
+	g->skip_pos = memu_instructions(m);
+	if (g->arriving || !g->in_insn_hook)
+		g->skip_pos = g->pos;
+	g->skip_valid = true;
 	return r;
 }
 
@@ -725,11 +839,12 @@ static bool skipped(struct memu *m, struct gdbstub *g, uint64_t address)
 {
 	if (g->detached || g->ended || m->probe.active || m->stop)
 		return true;
-	if (g->skip_valid) {
-		g->skip_valid = false;
-		if (address == g->skip)
-			return true;
-	}
+	/* The hook runs after icount.c's, which counted the instruction
+	 * as started. */
+	if (g->skip_valid && address == g->skip &&
+	    memu_instructions(m) == g->skip_pos)
+		return true;
+	g->skip_valid = g->skip_valid && memu_instructions(m) <= g->skip_pos;
 	return false;
 }
 
@@ -742,6 +857,12 @@ static void insn_hook(uc_engine *uc, uint64_t address, uint32_t size,
 	struct memu *m = user;
 	struct gdbstub *g = m->gdb;
 	bool hw;
+	enum rev_mode mode = rev_mode(g->rev);
+	if (mode == REV_SCAN && on_breakpoint(g, address, &hw))
+		rev_hit(g->rev, memu_instructions(m),
+			hw ? "hwbreak:;" : "swbreak:;");
+	if (mode != REV_LIVE)
+		return;
 	if (!skipped(m, g, address) && on_breakpoint(g, address, &hw))
 		stop_in_hook(m, SIGTRAP, hw ? "hwbreak:;" : "swbreak:;");
 }
@@ -758,10 +879,6 @@ static void entry_hook(uc_engine *uc, uint64_t address, uint32_t size,
 	if (g->connected || m->probe.active)
 		return;
 	uc_hook_del(m->uc, g->entry_hook);
-	if (gdb_accept(&g->conn)) {
-		g->detached = true;
-		return;
-	}
 	g->connected = true;
 	stop_in_hook(m, SIGTRAP, "");
 }
@@ -775,6 +892,10 @@ static void watch_hook(uc_engine *uc, uint64_t address, uint32_t size,
 	(void)size;
 	struct memu *m = user;
 	struct gdbstub *g = m->gdb;
+	if (rev_mode(g->rev) != REV_LIVE) {
+		g->watch_hit = false; /* a scan notes it in mem_hook */
+		return;
+	}
 	if (skipped(m, g, address) || !g->watch_hit)
 		return;
 	static const char *const kind[] = {"", "", "watch", "rwatch", "awatch"};
@@ -793,8 +914,14 @@ static void block_hook(uc_engine *uc, uint64_t address, uint32_t size,
 	(void)size;
 	struct memu *m = user;
 	struct gdbstub *g = m->gdb;
+	/* A block starts: the instruction before it has retired. */
+	icount_fetch(m);
+	/* A snapshot is due: taken between two runs (gdb_after_run). */
+	if (!m->probe.active && rev_due(g->rev, m->icount.n))
+		uc_emu_stop(m->uc);
 	if (++g->polls % POLL_EVERY || !g->connected || g->detached ||
-	    g->ended || m->probe.active || m->stop)
+	    g->ended || m->probe.active || m->stop ||
+	    rev_mode(g->rev) != REV_LIVE)
 		return;
 	if (gdb_poll_byte(&g->conn) != 0x03)
 		return;
@@ -811,6 +938,120 @@ void gdb_after_run(struct memu *m)
 		g->flush_pending = false;
 		uc_ctl_flush_tb(m->uc);
 	}
+	if (!m->stop && !g->stepping && !g->detached && !g->ended)
+		rev_snapshot(m, g->rev, m->icount.n);
+}
+
+bool gdb_arrive(struct memu *m, uint64_t address)
+{
+	struct gdbstub *g = m->gdb;
+	(void)address;
+	if (g && rev_waypoint(m, g->rev))
+		return true; /* the instruction runs after the snapshot */
+	m->icount.gdb_at = UINT64_MAX;
+	if (!g || rev_mode(g->rev) == REV_LIVE)
+		return false;
+	icount_fetch(m); /* the one before retired: n are */
+	const char *why = rev_arrived(m, g->rev); /* a scan ends here */
+	char reason[GDB_WHY];
+	snprintf(reason, sizeof(reason), "%s", why);
+	g->arriving = true;
+	stop_in_hook(m, SIGTRAP, reason);
+	g->arriving = false;
+	return g->restarted;
+}
+
+void gdb_state_save(struct memu *m, struct gdb_state *s)
+{
+	struct gdbstub *g = m->gdb;
+	memset(s, 0, sizeof(*s));
+	s->noack = g->conn.noack;
+	s->pass = g->pass;
+	s->orig_rax = g->orig_rax;
+	s->nbps = g->nbps;
+	for (unsigned i = 0; i < g->nbps; i++) {
+		s->bps[i].addr = g->bps[i].addr;
+		s->bps[i].hw = g->bps[i].hw;
+	}
+	s->nwatch = g->nwatch;
+	for (unsigned i = 0; i < g->nwatch; i++) {
+		s->watch[i].addr = g->watch[i].addr;
+		s->watch[i].len = g->watch[i].len;
+		s->watch[i].type = (int)g->watch[i].type;
+	}
+	s->in_len = g->conn.in_len - g->conn.in_pos;
+	memcpy(s->in, g->conn.in + g->conn.in_pos, s->in_len);
+}
+
+void gdb_state_load(struct memu *m, const struct gdb_state *s)
+{
+	struct gdbstub *g = m->gdb;
+	if (!g->connected) {
+		uc_hook_del(m->uc, g->entry_hook);
+		g->connected = true;
+	}
+	g->conn.noack = s->noack;
+	g->pass = s->pass;
+	g->orig_rax = s->orig_rax;
+	g->waiting = true;
+	g->stepping = false;
+	g->watch_hit = false;
+	g->skip_valid = false;
+	/* The breakpoints gdb has now, as hooks here. */
+	for (unsigned i = 0; i < g->nbps; i++) {
+		uc_hook_del(m->uc, g->bps[i].h);
+		retranslate(m, g->bps[i].addr);
+	}
+	g->nbps = 0;
+	for (unsigned i = 0; i < s->nbps; i++) {
+		if (uc_hook_add(m->uc, &g->bps[g->nbps].h, UC_HOOK_CODE,
+				(void *)insn_hook, m, s->bps[i].addr,
+				s->bps[i].addr))
+			continue;
+		g->bps[g->nbps].addr = s->bps[i].addr;
+		g->bps[g->nbps++].hw = s->bps[i].hw;
+		retranslate(m, s->bps[i].addr);
+	}
+	g->nwatch = s->nwatch;
+	for (unsigned i = 0; i < s->nwatch; i++) {
+		g->watch[i].addr = s->watch[i].addr;
+		g->watch[i].len = s->watch[i].len;
+		g->watch[i].type = (enum watch_type)s->watch[i].type;
+	}
+	if (s->nwatch && !g->watching) {
+		uc_hook h;
+		/* Outside the run (a snapshot sleeps between two): the
+		 * translated code goes now. */
+		if (!uc_hook_add(
+			    m->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+			    (void *)mem_hook, m, 0, m->mmu.phys.ram_top - 1) &&
+		    !uc_hook_add(m->uc, &h, UC_HOOK_CODE, (void *)watch_hook, m,
+				 0, USER_VA_END - 1)) {
+			g->watching = true;
+			uc_ctl_flush_tb(m->uc);
+		}
+	}
+	g->conn.in_pos = 0;
+	g->conn.in_len = s->in_len;
+	memcpy(g->conn.in, s->in, s->in_len);
+}
+
+long gdb_host_read(struct memu *m, int fd, void *buf, size_t len)
+{
+	if (!m->gdb || !m->gdb->rev) {
+		ssize_t r = read(fd, buf, len);
+		return r < 0 ? -errno : (long)r;
+	}
+	return rev_host_io(m->gdb->rev, false, fd, buf, len);
+}
+
+long gdb_host_write(struct memu *m, int fd, const void *buf, size_t len)
+{
+	if (!m->gdb || !m->gdb->rev) {
+		ssize_t r = write(fd, buf, len);
+		return r < 0 ? -errno : (long)r;
+	}
+	return rev_host_io(m->gdb->rev, true, fd, (void *)buf, len);
 }
 
 bool gdb_debug_trap(struct memu *m)
@@ -818,6 +1059,13 @@ bool gdb_debug_trap(struct memu *m)
 	struct gdbstub *g = m->gdb;
 	if (!g || !g->stepping || g->detached || g->ended)
 		return false;
+	icount_fetch(m); /* the stepped instruction retired */
+	if (rev_mode(g->rev) != REV_LIVE) {
+		/* A snapshot taken during a step: a replay runs on. */
+		g->stepping = false;
+		set_trap_flag(m, false);
+		return true;
+	}
 	g->watch_hit = false; /* the step's stop says it all */
 	gdb_stop(m, SIGTRAP, "");
 	return true;
@@ -851,6 +1099,8 @@ static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t pa, int size,
 	struct gdbstub *g = m->gdb;
 	if (!g->nwatch || g->detached || m->probe.active || size <= 0)
 		return;
+	static const char *const kind[] = {"", "", "watch", "rwatch", "awatch"};
+	bool scan = rev_mode(g->rev) == REV_SCAN;
 	bool write = type == UC_MEM_WRITE;
 	for (unsigned i = 0; i < g->nwatch; i++) {
 		enum watch_type t = g->watch[i].type;
@@ -862,6 +1112,13 @@ static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t pa, int size,
 		g->watch_hit = true;
 		g->watch_addr = g->watch[i].addr;
 		g->watch_hit_type = t;
+		if (scan) {
+			/* Going back, the stop is before the access. */
+			char why[GDB_WHY];
+			snprintf(why, sizeof(why), "%s:%llx;", kind[t],
+				 (unsigned long long)g->watch_addr);
+			rev_hit(g->rev, memu_instructions(m), why);
+		}
 		return;
 	}
 }
@@ -870,7 +1127,8 @@ int gdb_signal(struct memu *m, int sig, struct guest_siginfo *info)
 {
 	struct gdbstub *g = m->gdb;
 	if (!g || !g->connected || g->detached || g->ended ||
-	    (g->pass & SIGBIT(sig)) || sig == SIGKILL)
+	    (g->pass & SIGBIT(sig)) || sig == SIGKILL ||
+	    rev_mode(g->rev) != REV_LIVE)
 		return sig;
 	g->watch_hit = false; /* the access did not happen */
 	memset(&g->siginfo, 0, sizeof(g->siginfo));
@@ -878,6 +1136,8 @@ int gdb_signal(struct memu *m, int sig, struct guest_siginfo *info)
 	int r = gdb_stop(m, sig, "");
 	if (r == RESUME_GONE)
 		return m->stop ? 0 : sig;
+	if (r != sig)
+		changed(g); /* a replay would deliver sig */
 	if (r && r != sig) {
 		/* Another signal: sent by the tracer (Linux ptrace_signal). */
 		memset(info, 0, sizeof(*info));
@@ -887,7 +1147,8 @@ int gdb_signal(struct memu *m, int sig, struct guest_siginfo *info)
 	return r;
 }
 
-int gdb_attach(struct memu *m, const char *spec, char *err, size_t errlen)
+int gdb_attach(struct memu *m, const char *spec, bool reverse, char *err,
+	       size_t errlen)
 {
 	if (!m->loaded || m->started) {
 		snprintf(err, errlen,
@@ -919,15 +1180,30 @@ int gdb_attach(struct memu *m, const char *spec, char *err, size_t errlen)
 		return -1;
 	}
 	m->gdb = g;
+	/* gdb connects now, before the run: the first snapshot, at
+	 * instruction 0, has the connection (gdb_reverse.c). */
+	if (gdb_accept(&g->conn)) {
+		g->detached = true;
+		return 0;
+	}
+	g->events = gdb_events_start(m);
+	if (reverse && m->icount.on)
+		g->rev = rev_init(m);
 	return 0;
 }
 
 void gdb_end(struct memu *m)
 {
 	struct gdbstub *g = m->gdb;
+	/* A copy that runs to a target ends first (never: the first run
+	 * got there): a scan reports, a replay is the present. */
+	if (g && rev_mode(g->rev) != REV_LIVE)
+		rev_arrived(m, g->rev);
 	if (!g || !g->connected || g->detached || g->ended)
 		return;
 	g->ended = true;
+	rev_end(g->rev); /* nothing to go back to */
+	g->rev = NULL;
 	const struct memu_result *r = &m->result;
 	char s[16];
 	if (r->stop == MEMU_STOP_EXIT)
@@ -945,6 +1221,8 @@ void gdb_free(struct memu *m)
 {
 	if (!m->gdb)
 		return;
+	rev_end(m->gdb->rev);
+	gdb_events_free(m, m->gdb->events);
 	gdb_close(&m->gdb->conn);
 	free(m->gdb);
 	m->gdb = NULL;

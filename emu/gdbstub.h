@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct memu;
 struct guest_siginfo;
@@ -19,8 +20,10 @@ struct guest_siginfo;
 int gdb_parse_spec(const char *spec, char *why, size_t whylen);
 /* Listen on spec, say where on stderr, and set the hooks: after
  * memu_load, before memu_run.  gdb connects before the first user
- * instruction runs. */
-int gdb_attach(struct memu *m, const char *spec, char *err, size_t errlen);
+ * instruction runs.  reverse: snapshots for going back (the instruction
+ * counter must be on: memu_count_instructions before memu_load). */
+int gdb_attach(struct memu *m, const char *spec, bool reverse, char *err,
+	       size_t errlen);
 /* The guest has ended (r: memu_run's result): tell gdb (W or X). */
 void gdb_end(struct memu *m);
 /* Free the stub (memu_free). */
@@ -33,8 +36,17 @@ int gdb_signal(struct memu *m, int sig, struct guest_siginfo *info);
  * stopped; false if it is the guest's own. */
 bool gdb_debug_trap(struct memu *m);
 /* The run loop, between two uc_emu_start calls: what cannot be done
- * while code runs (dropping all translated code). */
+ * while code runs (dropping all translated code, a snapshot). */
 void gdb_after_run(struct memu *m);
+/* icount.c, before an instruction starts with n retired, n the target
+ * of a replay (docs/gdb.md, "Reverse execution"): the stop there.  True
+ * if the instruction's block starts again (RIP written): not counted. */
+bool gdb_arrive(struct memu *m, uint64_t address);
+/* The guest's host streams (files.c) under reverse execution: read(2)
+ * and write(2) on the host, done once; a replay gets what the first
+ * run got (docs/gdb.md, "Reverse execution"). */
+long gdb_host_read(struct memu *m, int fd, void *buf, size_t len);
+long gdb_host_write(struct memu *m, int fd, const void *buf, size_t len);
 
 /* ---- inside the stub */
 
@@ -73,6 +85,89 @@ int gdb_reg_read(struct memu *m, int n, uint8_t *buf, uint64_t orig_rax);
  * (a write would restart the translation block). */
 int gdb_reg_write(struct memu *m, int n, const uint8_t *buf,
 		  uint64_t *orig_rax);
+
+/* What a replaying copy of the machine takes over from the stub that
+ * stood in the present (gdb_reverse.c): the connection's state and
+ * gdb's breakpoints, watchpoints and settings. */
+#define GDB_MAX_BPS   64
+#define GDB_MAX_WATCH 4
+#define GDB_WHY	      48 /* a stop reply's reason */
+struct gdb_state {
+	bool noack;
+	uint64_t pass, orig_rax;
+	unsigned nbps, nwatch;
+	struct {
+		uint64_t addr;
+		bool hw;
+	} bps[GDB_MAX_BPS];
+	struct {
+		uint64_t addr, len;
+		int type;
+	} watch[GDB_MAX_WATCH];
+	size_t in_len; /* bytes gdb sent that were not read yet */
+	unsigned char in[4096];
+};
+void gdb_state_save(struct memu *m, struct gdb_state *s);
+/* In a copy woken from a snapshot: take the state over; gdb waits for
+ * a stop reply. */
+void gdb_state_load(struct memu *m, const struct gdb_state *s);
+
+/* gdb_reverse.c: snapshots and re-execution (docs/gdb.md, "Reverse
+ * execution"). */
+struct gdb_rev;
+enum rev_mode {
+	REV_LIVE,   /* the present: talks to gdb */
+	REV_REPLAY, /* runs to a target, then is the present */
+	REV_SCAN,   /* runs to a target noting the hits on the way */
+};
+/* Shared memory and the first snapshot, at instruction 0 (gdb_attach,
+ * outside the run): NULL if it cannot be made (no time travel). */
+struct gdb_rev *rev_init(struct memu *m);
+enum rev_mode rev_mode(const struct gdb_rev *r);
+/* The block hook: a snapshot is due (then the CPU stops). */
+bool rev_due(struct gdb_rev *r, uint64_t n);
+/* Between two runs, at n: take the snapshot that is due. */
+void rev_snapshot(struct memu *m, struct gdb_rev *r, uint64_t n);
+/* bs, bc at position pos with the stub's state st: they return only
+ * when there is no history to go back to (the stop is here:
+ * replaylog:begin), or bc when gdb interrupts it (connection c) or it
+ * fails; otherwise another copy of the machine answers gdb and this one
+ * ends. */
+void rev_step(struct memu *m, struct gdb_rev *r, uint64_t pos,
+	      const struct gdb_state *st);
+/* rev_continue's answer when it returns: */
+enum {
+	REV_BACK_NONE,	      /* no history before: replaylog:begin */
+	REV_BACK_INTERRUPTED, /* gdb sent Ctrl-C: stopped where it stands */
+	REV_BACK_FAILED,      /* a copy died on the way */
+};
+int rev_continue(struct memu *m, struct gdb_rev *r, uint64_t pos,
+		 const struct gdb_state *st, struct gdb_conn *c);
+/* icount.c's stop at a replay's waypoint: true if it is one (the CPU
+ * stops before the instruction; a snapshot follows). */
+bool rev_waypoint(struct memu *m, struct gdb_rev *r);
+/* A scan's hit at pos (the stop's reason). */
+void rev_hit(struct gdb_rev *r, uint64_t pos, const char *why);
+/* At the target: a scan reports and ends; a replay is the present now
+ * and gives the stop's reason. */
+const char *rev_arrived(struct memu *m, struct gdb_rev *r);
+/* gdb changed the machine (memory, registers, a signal): the history
+ * before it would not replay it; it starts again here. */
+void rev_forget(struct gdb_rev *r, uint64_t pos);
+/* Kill every snapshot (the end, a detach), and free. */
+void rev_end(struct gdb_rev *r);
+/* `monitor history`. */
+void rev_print(struct gdb_rev *r, uint64_t pos, FILE *f);
+long rev_host_io(struct gdb_rev *r, bool write, int fd, void *buf, size_t len);
+
+/* gdb_events.c: the last events of the event point, for `monitor
+ * events N`. */
+struct gdb_events;
+struct gdb_events *gdb_events_start(struct memu *m);
+void gdb_events_print(struct gdb_events *ev, unsigned n, FILE *f);
+void gdb_events_free(struct memu *m, struct gdb_events *ev);
+struct gdb_events *gdb_events_of(struct memu *m);
+struct gdb_rev *gdb_rev_of(struct memu *m);
 
 /* gdb_monitor.c: `monitor CMD`; the output, malloc'd. */
 char *gdb_monitor(struct memu *m, const char *cmd);

@@ -35,6 +35,7 @@
 
 #include "../mmu/mm.h"
 #include "../mmu/pagetable.h"
+#include "gdbstub.h"
 #include "machine.h"
 
 #define X86_MAX_INSN 15
@@ -118,6 +119,8 @@ static void count_insn(uc_engine *uc, uint64_t address, uint32_t size,
 		m->icount.in_insn = true; /* the next iteration */
 		return;
 	}
+	if (m->icount.n == m->icount.gdb_at && gdb_arrive(m, address))
+		return; /* it starts again: counted then */
 	if (m->icount.n >= m->icount.stop_at) {
 		stop_here(m, address);
 		return;
@@ -145,6 +148,7 @@ int icount_start(struct memu *m)
 	 * touches the whole 1 GiB translation buffer, 0.2 s and 1 GiB of
 	 * host memory.) */
 	m->icount.on = true;
+	m->icount.gdb_at = UINT64_MAX;
 	update_stop(&m->icount);
 	return 0;
 }

@@ -105,7 +105,10 @@ static const char usage[] =
 	"  --gdb [HOST:]PORT|unix:PATH  wait for gdb on a TCP port (HOST\n"
 	"                    defaults to 127.0.0.1) or a Unix socket before\n"
 	"                    the first instruction, and let it debug the\n"
-	"                    guest (docs/gdb.md)\n"
+	"                    guest (docs/gdb.md); it can go back too, from\n"
+	"                    snapshots (counting instructions slows the run)\n"
+	"  --gdb-no-reverse  --gdb without going back: no counting, no\n"
+	"                    snapshots\n"
 	"  -h, --help        this text\n"
 	"  -V, --version     memu's version\n"
 	"\n"
@@ -142,6 +145,7 @@ struct cli {
 	enum memu_trace_format trace_format;
 	char *swap_path; /* --swap FILE:SIZE's FILE */
 	const char *gdb; /* --gdb */
+	bool gdb_no_reverse;
 };
 
 static int bad(const char *msg, const char *arg)
@@ -176,6 +180,7 @@ enum {
 	OPT_SWAP,
 	OPT_RECLAIM,
 	OPT_GDB,
+	OPT_GDB_NO_REVERSE,
 };
 
 /* --swap SIZE or FILE:SIZE (the last colon splits them). */
@@ -218,6 +223,7 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 		{"swap", required_argument, 0, OPT_SWAP},
 		{"reclaim", required_argument, 0, OPT_RECLAIM},
 		{"gdb", required_argument, 0, OPT_GDB},
+		{"gdb-no-reverse", no_argument, 0, OPT_GDB_NO_REVERSE},
 		{"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
@@ -368,6 +374,9 @@ static int parse_options(int argc, char **argv, struct cli *c, int *next)
 			c->gdb = optarg;
 			break;
 		}
+		case OPT_GDB_NO_REVERSE:
+			c->gdb_no_reverse = true;
+			break;
 		case OPT_INSN_LIMIT: {
 			char *end;
 			errno = 0;
@@ -491,6 +500,12 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 		if (memu_inject(m, c->injects[i], err, sizeof(err)))
 			what = c->injects[i];
 	bool failed = what != NULL;
+	/* --gdb: reverse execution counts instructions (docs/gdb.md). */
+	if (!failed && c->gdb && !c->gdb_no_reverse &&
+	    memu_count_instructions(m)) {
+		snprintf(err, sizeof(err), "cannot count instructions");
+		failed = true;
+	}
 	if (!failed && c->insn_limit &&
 	    (memu_count_instructions(m) || memu_insn_limit(m, c->insn_limit))) {
 		snprintf(err, sizeof(err), "cannot count instructions");
@@ -506,7 +521,8 @@ static int cmd_run(struct cli *c, int argc, char **argv)
 	if (failed ||
 	    memu_load(m, argv[0], argc, (const char *const *)argv, err,
 		      sizeof(err)) ||
-	    (c->gdb && gdb_attach(m, c->gdb, err, sizeof(err)))) {
+	    (c->gdb &&
+	     gdb_attach(m, c->gdb, !c->gdb_no_reverse, err, sizeof(err)))) {
 		if (what)
 			fprintf(stderr, "memu: --inject %s: %s\n", what, err);
 		else

@@ -152,7 +152,7 @@ static void hex(FILE *f, const char *key, uint64_t v)
 
 /* The fields of each kind after the common ones, as docs/trace.md lists
  * them: shared by both formats (Chrome's "args"). */
-static void fields(struct memu *m, FILE *f, const struct event *e)
+static void fields(FILE *f, const struct event *e, uint64_t in_use)
 {
 	char name[32];
 	switch (e->kind) {
@@ -177,9 +177,7 @@ static void fields(struct memu *m, FILE *f, const struct event *e)
 			e->kind == EV_FRAME_ALLOC ? "alloc" : "free");
 		hex(f, "pfn", e->a);
 		fprintf(f, ",\"kind\":\"%s\",\"in_use\":%" PRIu64,
-			NAME(frame_names, e->b),
-			e->b < FRAME_KINDS ? m->mmu.events.frames_now[e->b]
-					   : 0);
+			NAME(frame_names, e->b), in_use);
 		break;
 	case EV_TLB_FLUSH: {
 		char r[32];
@@ -224,15 +222,25 @@ static const char *event_name(enum event_kind k)
 	return "unknown";
 }
 
-static void jsonl_event(struct memu *m, const struct event *e, uint64_t n,
-			uint64_t rip)
+uint64_t trace_in_use(struct memu *m, const struct event *e)
 {
-	FILE *f = m->trace.out;
+	return e->b < FRAME_KINDS ? m->mmu.events.frames_now[e->b] : 0;
+}
+
+void trace_jsonl_line(FILE *f, const struct event *e, uint64_t n, uint64_t rip,
+		      uint64_t in_use)
+{
 	fprintf(f, "{\"n\":%" PRIu64, n);
 	hex(f, "rip", rip);
 	fprintf(f, ",\"ev\":\"%s\"", event_name(e->kind));
-	fields(m, f, e);
+	fields(f, e, in_use);
 	fputs("}\n", f);
+}
+
+static void jsonl_event(struct memu *m, const struct event *e, uint64_t n,
+			uint64_t rip)
+{
+	trace_jsonl_line(m->trace.out, e, n, rip, trace_in_use(m, e));
 }
 
 /* One trace event: faults, PTE writes, flushes, signals and injections
@@ -296,7 +304,7 @@ static void chrome_event(struct memu *m, const struct event *e, uint64_t n,
 	}
 	fprintf(f, ",\"args\":{\"n\":%" PRIu64, n);
 	hex(f, "rip", rip);
-	fields(m, f, e);
+	fields(f, e, trace_in_use(m, e));
 	fputs("}}", f);
 }
 

@@ -22,6 +22,9 @@ struct icount {
 	bool limit_set, pause_set;
 	uint64_t limit; /* memu_insn_limit: MEMU_STOP_LIMIT, for good */
 	uint64_t pause; /* memu_pause_at: MEMU_STOP_PAUSE, run again */
+	/* A replay's target (docs/gdb.md): gdb_arrive before instruction
+	 * gdb_at + 1 starts; UINT64_MAX: none. */
+	uint64_t gdb_at;
 };
 
 struct trace {
@@ -53,5 +56,10 @@ void icount_position(struct memu *m, uint64_t *n, uint64_t *rip);
 void trace_begin(struct memu *m);
 struct event;
 void trace_event(struct memu *m, const struct event *e);
+/* One event as a JSON Lines trace writes it, to f (gdb_events.c), with
+ * the frames of its kind in use then (trace_in_use when it comes). */
+uint64_t trace_in_use(struct memu *m, const struct event *e);
+void trace_jsonl_line(FILE *f, const struct event *e, uint64_t n, uint64_t rip,
+		      uint64_t in_use);
 
 #endif

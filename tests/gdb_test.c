@@ -4,6 +4,7 @@
  * output, the machine's page tables and Linux. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -49,11 +51,13 @@ static char *slurp(int fd)
 	return b;
 }
 
-static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
+/* argv with stdin from the file in, stdout and stderr to the fds. */
+static pid_t spawn_in(const char *const *argv, const char *in, int out_fd,
+		      int err_fd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
 	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
 	pid_t pid;
@@ -64,11 +68,28 @@ static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
 	return pid;
 }
 
-/* memu run --gdb unix:SOCKET GUEST [arg], then gdb with the commands
- * (NULL-terminated), each as -ex; both run to their end. */
-static void session_at(struct session *s, const char *tcp, const char *arg,
-		       const char *const *cmds)
+static pid_t spawn(const char *const *argv, int out_fd, int err_fd)
 {
+	return spawn_in(argv, "/dev/null", out_fd, err_fd);
+}
+
+/* What a session runs besides its gdb commands; NULL: the default. */
+struct run {
+	const char *tcp;   /* --gdb HOST:PORT (default: a Unix socket) */
+	const char *flag;  /* an option of memu run before --gdb */
+	const char *guest; /* default GUEST */
+	const char *arg;   /* the guest's one argument */
+	const char *arg2;  /* and a second */
+	const char *in;	   /* memu's stdin (default /dev/null) */
+};
+
+/* memu run [flag] --gdb unix:SOCKET GUEST [arg], then gdb with the
+ * commands (NULL-terminated), each as -ex; both run to their end. */
+static void session_run(struct session *s, const struct run *run,
+			const char *const *cmds)
+{
+	const char *tcp = run->tcp, *flag = run->flag, *arg = run->arg;
+	const char *guest = run->guest ? run->guest : GUEST;
 	memset(s, 0, sizeof(*s));
 	snprintf(s->sock, sizeof(s->sock), "/tmp/memu-gdb-test-%d.sock",
 		 (int)getpid());
@@ -79,9 +100,18 @@ static void session_at(struct session *s, const char *tcp, const char *arg,
 		snprintf(spec, sizeof(spec), "%s", tcp);
 	int mo[2], me[2];
 	cr_assert(pipe2(mo, O_CLOEXEC) == 0 && pipe2(me, O_CLOEXEC) == 0);
-	const char *margv[] = {MEMU_BIN,	  "run", "--gdb", spec,
-			       guest_path(GUEST), arg,	 NULL};
-	pid_t memu = spawn(margv, mo[1], me[1]);
+	const char *margv[9] = {MEMU_BIN, "run"};
+	int mk = 2;
+	if (flag)
+		margv[mk++] = flag;
+	margv[mk++] = "--gdb";
+	margv[mk++] = spec;
+	margv[mk++] = guest_path(guest);
+	margv[mk++] = arg;
+	if (arg)
+		margv[mk++] = run->arg2;
+	pid_t memu =
+		spawn_in(margv, run->in ? run->in : "/dev/null", mo[1], me[1]);
 	close(mo[1]);
 	close(me[1]);
 	/* memu says where it listens once it does: read up to that line. */
@@ -107,7 +137,7 @@ static void session_at(struct session *s, const char *tcp, const char *arg,
 		gargv[k++] = "-ex";
 		gargv[k++] = cmds[i];
 	}
-	gargv[k++] = guest_path(GUEST);
+	gargv[k++] = guest_path(guest);
 	int go[2];
 	cr_assert(pipe2(go, O_CLOEXEC) == 0);
 	pid_t gdb = spawn(gargv, go[1], go[1]);
@@ -128,7 +158,7 @@ static void session_at(struct session *s, const char *tcp, const char *arg,
 
 static void session(struct session *s, const char *arg, const char *const *cmds)
 {
-	session_at(s, NULL, arg, cmds);
+	session_run(s, &(struct run){.arg = arg}, cmds);
 }
 
 #define SESSION(s, arg, ...)                                                   \
@@ -491,11 +521,12 @@ Test(gdb, tcp_hbreak_rwatch_awatch)
 	char tcp[32];
 	snprintf(tcp, sizeof(tcp), "127.0.0.1:%u", free_port());
 	struct session s;
-	session_at(&s, tcp, NULL,
-		   (const char *const[]){"hbreak bump", "continue", "delete",
-					 "rwatch counter", "continue", "delete",
-					 "awatch counter", "continue", "delete",
-					 "continue", NULL});
+	session_run(&s, &(struct run){.tcp = tcp},
+		    (const char *const[]){"hbreak bump", "continue", "delete",
+					  "rwatch counter", "continue",
+					  "delete", "awatch counter",
+					  "continue", "delete", "continue",
+					  NULL});
 	cr_assert(strstr(s.gdb_out, "Hardware assisted breakpoint 1 at"), "%s",
 		  s.gdb_out);
 	cr_assert(strstr(s.gdb_out, "Breakpoint 1, bump (by=by@entry=1)"), "%s",
@@ -512,4 +543,501 @@ Test(gdb, tcp_hbreak_rwatch_awatch)
 	cr_assert_str_eq(s.out, "counter 13 total 31\n");
 	cr_assert_eq(s.status, 0);
 	session_free(&s);
+}
+
+/* ---- reverse execution (docs/gdb.md, "Reverse execution") */
+
+/* The straight run's output and exit status, without gdb. */
+static char *plain_run(const char *arg, int *code)
+{
+	struct guest g;
+	if (arg)
+		guest_open(&g, GUEST, arg, NULL);
+	else
+		guest_open(&g, GUEST, NULL);
+	guest_finish(&g);
+	*code = memu_exit_code(&g.r);
+	char *out = strdup(guest_stdout(&g));
+	guest_close(&g);
+	return out;
+}
+
+/* The run under gdb went on to the same end as the straight run. */
+static void same_end(const struct session *s, const char *arg)
+{
+	int code;
+	char *plain = plain_run(arg, &code);
+	cr_assert_str_eq(s->out, plain);
+	cr_assert_eq(s->status, code, "%s", s->err);
+	free(plain);
+}
+
+Test(gdb, reverse_stepi_back_over_a_store)
+{
+	uint64_t bump = guest_symbol(GUEST, "bump");
+	struct session s;
+	/* The watchpoint stops after the store of 8; one instruction back
+	 * is the store itself, not yet made. */
+	SESSION(&s, NULL, "break bump", "continue", "delete", "watch counter",
+		"continue", "delete", "print counter", "reverse-stepi",
+		"print counter", "printf \"pc=%#lx\\n\", $pc", "x/i $pc",
+		"stepi", "print counter", "continue");
+	/* reverse-stepi shows where it stopped: mid-line 14. */
+	char line[96];
+	snprintf(line, sizeof(line), "$1 = 8\n0x%016" PRIx64 "\t14\t",
+		 number_after(s.gdb_out, "pc="));
+	cr_assert(strstr(s.gdb_out, line), "want %s in:\n%s", line, s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "counter += by;\n$2 = 7\n"), "%s",
+		  s.gdb_out);
+	uint64_t pc = number_after(s.gdb_out, "pc=");
+	cr_assert(pc > bump && pc < bump + 32, "%s", s.gdb_out);
+	char store[96];
+	snprintf(store, sizeof(store),
+		 "=> %#" PRIx64 " <bump+%" PRIu64 ">:\tmov ", pc, pc - bump);
+	cr_assert(strstr(s.gdb_out, store), "want %s in:\n%s", store,
+		  s.gdb_out);
+	cr_assert(strstr(s.gdb_out, " <counter>\n"), "%s", s.gdb_out);
+	/* Forward again: the store is made. */
+	cr_assert(strstr(s.gdb_out, "$3 = 8\n"), "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, reverse_continue_to_breakpoints)
+{
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "continue", "continue",
+		"reverse-continue", "print by", "print counter",
+		"reverse-continue", "print by", "print counter", "delete",
+		"continue");
+	/* Back from the third call to the second, then the first, with
+	 * counter as it was at each. */
+	cr_assert(strstr(s.gdb_out, "$1 = 2\n$2 = 8\n"), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "$3 = 1\n$4 = 7\n"), "%s", s.gdb_out);
+	const char *second =
+		strstr(s.gdb_out, "Breakpoint 1, bump (by=by@entry=2)");
+	cr_assert_not_null(second, "%s", s.gdb_out);
+	cr_assert(strstr(second + 1, "Breakpoint 1, bump (by=by@entry=2)"),
+		  "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, reverse_continue_to_a_watchpoint)
+{
+	uint64_t bump = guest_symbol(GUEST, "bump");
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "continue", "continue",
+		"delete", "watch counter", "reverse-continue", "print counter",
+		"print by", "printf \"pc=%#lx\\n\", $pc", "delete", "continue");
+	/* The last write before the third call: the second call's store,
+	 * stopped before it (counter 8, about to be 10). */
+	cr_assert(strstr(s.gdb_out, "Hardware watchpoint 2: counter\n\n"
+				    "Old value = 10\nNew value = 8\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "$1 = 8\n$2 = 2\n"), "%s", s.gdb_out);
+	uint64_t pc = number_after(s.gdb_out, "pc=");
+	cr_assert(pc > bump && pc < bump + 32, "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, reverse_finish_and_reverse_step)
+{
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "continue", "delete",
+		"reverse-finish", "print i", "print total", "reverse-step",
+		"reverse-step", "print counter", "continue");
+	/* Out of the second call, back to its call in main (i is 2, the
+	 * first call's 8 added), then back into the first call's end. */
+	cr_assert(strstr(s.gdb_out, "main (argc=1, argv="), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "gdb_target.c:33\n33\t\t\ttotal += "
+				    "bump(i);\n$1 = 2\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "$1 = 2\n$2 = 8\n"), "%s", s.gdb_out);
+	const char *back = strstr(s.gdb_out, "$2 = 8\n");
+	cr_assert(strstr(back, "bump (by=by@entry=1) at "), "%s", s.gdb_out);
+	cr_assert(strstr(back, "gdb_target.c:16\n16\t}\n15\t\treturn "
+			       "counter;\n$3 = 8\n"),
+		  "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, reverse_to_the_start)
+{
+	uint64_t start = guest_symbol(GUEST, "_start");
+	struct session s;
+	SESSION(&s, NULL, "reverse-stepi", "break bump", "continue", "delete",
+		"reverse-continue", "printf \"pc=%#lx\\n\", $pc",
+		"reverse-stepi", "continue");
+	/* At the first instruction there is nothing before; back from
+	 * bump with no breakpoint, the first instruction again. */
+	const char *no = "\nNo more reverse-execution history.\n";
+	const char *first = strstr(s.gdb_out, no);
+	cr_assert_not_null(first, "%s", s.gdb_out);
+	const char *second = strstr(first + 1, no);
+	cr_assert_not_null(second, "%s", s.gdb_out);
+	cr_assert(strstr(second + 1, no), "%s", s.gdb_out);
+	cr_assert_eq(number_after(s.gdb_out, "pc="), start, "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, forward_after_reverse_prints_once)
+{
+	/* With x the guest prints, then faults: back to the start over
+	 * its writes and its signal, and forward again - each written
+	 * once, as in the straight run. */
+	struct session s;
+	SESSION(&s, "x", "catch signal SIGSEGV", "continue", "reverse-continue",
+		"continue", "reverse-stepi", "reverse-stepi", "stepi",
+		"continue", "continue");
+	cr_assert(strstr(s.gdb_out, "No more reverse-execution history."), "%s",
+		  s.gdb_out);
+	const char *c = "Catchpoint 1 (signal SIGSEGV), main";
+	const char *first = strstr(s.gdb_out, c);
+	cr_assert(first && strstr(first + 1, c), "%s", s.gdb_out);
+	same_end(&s, "x");
+	session_free(&s);
+}
+
+/* The pids `monitor history` printed. */
+static int history_pids(const char *text, pid_t *pids, int max)
+{
+	int n = 0;
+	for (const char *p = text; n < max && (p = strstr(p, ": pid "));) {
+		p += 6;
+		pids[n++] = (pid_t)strtol(p, NULL, 10);
+	}
+	return n;
+}
+
+Test(gdb, no_snapshot_left_behind)
+{
+	/* A snapshot memu left would be killed as memu ends
+	 * (PR_SET_PDEATHSIG) and come to this process, the subreaper, to
+	 * be reaped: memu must have reaped them all itself. */
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "reverse-stepi",
+		"monitor history", "continue", "reverse-continue",
+		"monitor history", "delete", "continue");
+	pid_t pids[16];
+	int n = history_pids(s.gdb_out, pids, 16);
+	cr_assert_geq(n, 2, "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "snapshot at insn 0: pid "), "%s",
+		  s.gdb_out);
+	for (int i = 0; i < n; i++) {
+		cr_assert_gt(pids[i], 0);
+		cr_assert_eq(waitpid(pids[i], NULL, WNOHANG), -1);
+		cr_assert_eq(errno, ECHILD, "snapshot %d", (int)pids[i]);
+		cr_assert_eq(kill(pids[i], 0), -1);
+		cr_assert_eq(errno, ESRCH, "snapshot %d", (int)pids[i]);
+	}
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+/* A packet's payload as hex (qRcmd's command). */
+static void hex_of(const char *s, char *out)
+{
+	for (; *s; s++, out += 2)
+		sprintf(out, "%02x", (unsigned char)*s);
+	*out = '\0';
+}
+
+Test(gdb, memu_killed_takes_its_snapshots)
+{
+	/* memu dies without a word (SIGKILL): its snapshots die with it
+	 * (PR_SET_PDEATHSIG) and come here, the subreaper, killed. */
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	char sock[64], spec[80];
+	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.kill",
+		 (int)getpid());
+	unlink(sock);
+	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	int me[2];
+	cr_assert(pipe2(me, O_CLOEXEC) == 0);
+	const char *argv[] = {MEMU_BIN,		 "run", "--gdb", spec,
+			      guest_path(GUEST), NULL};
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	pid_t pid = spawn(argv, devnull, me[1]);
+	close(me[1]);
+	close(devnull);
+	char c;
+	while (read(me[0], &c, 1) == 1 && c != '\n')
+		;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	char r[2048], cmd[64] = "qRcmd,";
+	raw_put(fd, "QStartNoAckMode");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "OK");
+	cr_assert_eq(write(fd, "+", 1), 1);
+	/* One step forward and one back: the snapshot stays, the present
+	 * is a process forked from it. */
+	raw_put(fd, "vCont;s");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05thread:1;");
+	raw_put(fd, "bs");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05thread:1;");
+	raw_put(fd, "bs");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05replaylog:begin;thread:1;");
+	hex_of("history", cmd + 6);
+	raw_put(fd, cmd);
+	raw_get(fd, r, sizeof(r)); /* O + hex of the text */
+	cr_assert_eq(r[0], 'O', "%s", r);
+	char text[1024];
+	size_t k = 0;
+	for (const char *p = r + 1; p[0] && p[1] && k + 1 < sizeof(text);
+	     p += 2) {
+		unsigned v;
+		sscanf(p, "%2x", &v);
+		text[k++] = (char)v;
+	}
+	text[k] = '\0';
+	pid_t snap[4];
+	cr_assert_eq(history_pids(text, snap, 4), 1, "%s", text);
+	cr_assert(strstr(text, "snapshot at insn 0: pid "), "%s", text);
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "OK");
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	/* The snapshot, and the present forked from it: both children of
+	 * memu, both killed with it. */
+	cr_assert_eq(waitpid(snap[0], &ws, 0), snap[0]);
+	cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	pid_t other = waitpid(-1, &ws, 0);
+	cr_assert_gt(other, 0);
+	cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	cr_assert_eq(waitpid(-1, &ws, WNOHANG), -1);
+	close(fd);
+	close(me[0]);
+	unlink(sock);
+}
+
+Test(gdb, monitor_events_are_the_trace)
+{
+	/* The same events, as --trace writes them, of a run without gdb:
+	 * before bump is first called, the guest has made two system
+	 * calls and nothing else the trace shows but TLB fills. */
+	FILE *t = tmpfile();
+	cr_assert_not_null(t);
+	struct guest g;
+	guest_open_traced(&g, t, MEMU_TRACE_ALL & ~MEMU_TRACE_TLB,
+			  MEMU_TRACE_JSONL, GUEST, NULL);
+	guest_finish(&g);
+	guest_close(&g);
+	rewind(t);
+	char header[512], l1[512], l2[512], l3[512];
+	cr_assert(fgets(header, sizeof(header), t) &&
+		  fgets(l1, sizeof(l1), t) && fgets(l2, sizeof(l2), t) &&
+		  fgets(l3, sizeof(l3), t));
+	fclose(t);
+	cr_assert(strstr(l1, "\"name\":\"arch_prctl\""), "%s", l1);
+	cr_assert(strstr(l2, "\"name\":\"set_tid_address\""), "%s", l2);
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "monitor events 1",
+		"monitor events 100", "delete", "continue");
+	char want[2048];
+	snprintf(want, sizeof(want), "14\t\tcounter += by;\n%s%s%s", l2, l1,
+		 l2);
+	cr_assert(strstr(s.gdb_out, want), "want %s in:\n%s", want, s.gdb_out);
+	/* and nothing after them: the third came later */
+	cr_assert_null(strstr(s.gdb_out, l3), "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, monitor_inject_arms_a_fault_now)
+{
+	struct session s;
+	SESSION(&s, NULL, "break bump", "continue", "monitor inject bogus",
+		"monitor inject syscall:errno=EIO@event=syscall.writev#1",
+		"delete", "continue");
+	cr_assert(strstr(s.gdb_out, "inject: 'bogus': no @WHEN\n"), "%s",
+		  s.gdb_out);
+	const char *armed = "armed syscall:errno=EIO@event=syscall.writev#1 "
+			    "at insn ";
+	cr_assert(strstr(s.gdb_out, armed), "%s", s.gdb_out);
+	/* printf's one writev failed: nothing printed; main returns 0. */
+	cr_assert_str_eq(s.out, "");
+	cr_assert_eq(s.status, 0, "%s", s.err);
+	session_free(&s);
+}
+
+Test(gdb, no_reverse_without_snapshots)
+{
+	struct session s;
+	session_run(&s, &(struct run){.flag = "--gdb-no-reverse"},
+		    (const char *const[]){"break bump", "continue",
+					  "reverse-stepi", "monitor history",
+					  "delete", "continue", NULL});
+	/* Not announced: gdb does not even ask. */
+	cr_assert(strstr(s.gdb_out, "Target remote does not support this "
+				    "command.\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "no history\n"), "%s", s.gdb_out);
+	same_end(&s, NULL);
+	session_free(&s);
+}
+
+Test(gdb, stdin_read_once_replayed)
+{
+	/* checksum reads its stdin, prints, exits: back to the start and
+	 * forward again, the replay reads the same bytes from memu's log
+	 * (the host's stdin is at its end by then) and prints nothing
+	 * twice. */
+	char in[64];
+	snprintf(in, sizeof(in), "/tmp/memu-gdb-test-%d.in", (int)getpid());
+	FILE *f = fopen(in, "w");
+	cr_assert_not_null(f);
+	fputs("hello stdin world\n", f);
+	fclose(f);
+	struct session s;
+	session_run(
+		&s,
+		&(struct run){
+			.guest = "checksum", .arg = "-", .arg2 = "3", .in = in},
+		(const char *const[]){"break exit", "continue",
+				      "reverse-continue", "continue",
+				      "x/s (char *)&input", "continue", NULL});
+	cr_assert(strstr(s.gdb_out, "No more reverse-execution history."), "%s",
+		  s.gdb_out);
+	cr_assert(strstr(s.gdb_out, " <input>:\t\"hello stdin world\\n\"\n"),
+		  "%s", s.gdb_out);
+	int status;
+	char cmd[PATH_MAX + 128];
+	snprintf(cmd, sizeof(cmd), "%s run %s - 3 < %s", MEMU_BIN,
+		 guest_path("checksum"), in);
+	char *plain = shell_output(cmd, &status);
+	cr_assert_str_eq(s.out, plain);
+	cr_assert_eq(s.status, 0, "%s", s.err);
+	free(plain);
+	unlink(in);
+	session_free(&s);
+}
+
+Test(gdb, long_run_thinned_history)
+{
+	/* checksum over 64 KiB, 28 rounds: about 35M instructions (19 a
+	 * byte), so the 33rd snapshot is due at 32M and every other one
+	 * goes (the interval doubles).  Going back still works, near the
+	 * end and all the way to the start. */
+	char in[64], file[96];
+	snprintf(in, sizeof(in), "/tmp/memu-gdb-test-%d.big", (int)getpid());
+	FILE *f = fopen(in, "w");
+	cr_assert_not_null(f);
+	for (int i = 0; i < 65536; i++)
+		fputc(32 + (i * 37) % 95, f);
+	fclose(f);
+	snprintf(file, sizeof(file), "--file=%s:/in", in);
+	struct session s;
+	session_run(&s,
+		    &(struct run){.flag = file,
+				  .guest = "checksum",
+				  .arg = "/in",
+				  .arg2 = "28"},
+		    (const char *const[]){
+			    "break printf", "continue", "monitor history",
+			    "reverse-stepi", "printf \"back=%#lx\\n\", $pc",
+			    "reverse-stepi", "stepi", "stepi",
+			    "printf \"again=%#lx\\n\", $pc", "reverse-continue",
+			    "continue", "continue", NULL});
+	/* 32 snapshots about 1M apart (each at the first block after its
+	 * due count), thinned to 16 about 2M apart, then 2M apart. */
+	cr_assert(strstr(s.gdb_out, "snapshots every 2097152 insns"), "%s",
+		  s.gdb_out);
+	pid_t pids[64];
+	int n = history_pids(s.gdb_out, pids, 64);
+	cr_assert(n >= 17 && n <= 19, "%d snapshots:\n%s", n, s.gdb_out);
+	const char *at = strstr(s.gdb_out, "snapshot at insn 0: pid ");
+	cr_assert_not_null(at, "%s", s.gdb_out);
+	uint64_t second = number_after(at + 1, "snapshot at insn ");
+	cr_assert(second >= 2 * 1048576 && second < 2 * 1048576 + 4096, "%s",
+		  s.gdb_out);
+	/* Two back and two forward: where the first step back was, and
+	 * one more forward. */
+	uint64_t printf_at = guest_symbol("checksum", "printf");
+	uint64_t back = number_after(s.gdb_out, "back=");
+	cr_assert_neq(back, printf_at, "%s", s.gdb_out);
+	cr_assert_eq(number_after(s.gdb_out, "again="), printf_at, "%s",
+		     s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "No more reverse-execution history."), "%s",
+		  s.gdb_out);
+	int status;
+	char cmd[PATH_MAX + 160];
+	snprintf(cmd, sizeof(cmd), "%s run %s %s /in 28", MEMU_BIN, file,
+		 guest_path("checksum"));
+	char *plain = shell_output(cmd, &status);
+	cr_assert_str_eq(s.out, plain);
+	cr_assert_eq(s.status, 0, "%s", s.err);
+	free(plain);
+	unlink(in);
+	session_free(&s);
+}
+
+Test(gdb, ctrl_c_stops_a_reverse_continue)
+{
+	/* Ctrl-C sent right behind bc: looked for before the first scan
+	 * has answered, so the stop is T02 where gdb stood, and the
+	 * history is still there. */
+	char sock[64], spec[80];
+	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.cc", (int)getpid());
+	unlink(sock);
+	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	int me[2], mo[2];
+	cr_assert(pipe2(me, O_CLOEXEC) == 0 && pipe2(mo, O_CLOEXEC) == 0);
+	const char *argv[] = {MEMU_BIN,		 "run", "--gdb", spec,
+			      guest_path(GUEST), NULL};
+	pid_t pid = spawn(argv, mo[1], me[1]);
+	close(mo[1]);
+	close(me[1]);
+	char c;
+	while (read(me[0], &c, 1) == 1 && c != '\n')
+		;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	char r[512];
+	raw_put(fd, "QStartNoAckMode");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "OK");
+	cr_assert_eq(write(fd, "+", 1), 1);
+	for (int i = 0; i < 3; i++) {
+		raw_put(fd, "vCont;s");
+		raw_get(fd, r, sizeof(r));
+		cr_assert_str_eq(r, "T05thread:1;");
+	}
+	/* $bc#c5 and 0x03 in one write */
+	cr_assert_eq(write(fd, "$bc#c5\003", 7), 7);
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T02thread:1;");
+	raw_put(fd, "bs");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05thread:1;");
+	raw_put(fd, "bc");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "T05replaylog:begin;thread:1;");
+	raw_put(fd, "vCont;c");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_str_eq(r, "W00");
+	close(fd);
+	char *out = slurp(mo[0]);
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	cr_assert_str_eq(out, "counter 13 total 31\n");
+	free(out);
+	close(mo[0]);
+	close(me[0]);
+	unlink(sock);
 }

@@ -6,6 +6,9 @@
  *                                 each, in address order
  *   bench_guest touchrand N       the same in a fixed pseudo-random order
  *   bench_guest alu ITER          ITER rounds of register-only arithmetic
+ *   bench_guest halves ITER       alu ITER/2, midpoint(), alu ITER/2: a
+ *                                 place for gdb to stop half-way
+ *                                 (bench/run ONLY=gdb)
  *   bench_guest load ITER         ITER loads from a 16 KiB array (in L1)
  *   bench_guest store ITER        ITER stores to a 16 KiB array
  *   bench_guest chase ITER [NODES]  ITER dependent loads around a random
@@ -270,6 +273,13 @@ static uint64_t alu(uint64_t iter)
 	return a ^ b ^ c;
 }
 
+/* Half-way through halves: gdb's breakpoint. */
+__attribute__((noinline)) uint64_t midpoint(uint64_t sum)
+{
+	OPAQUE(sum);
+	return sum;
+}
+
 static uint64_t load(uint64_t iter)
 {
 	const volatile uint64_t *v = array;
@@ -521,6 +531,7 @@ static uint64_t file_pages(uint64_t n, int touch)
 
 static const char usage[] =
 	"usage: bench_guest nop | map N | touch N | touchrand N | alu ITER |\n"
+	"       halves ITER |\n"
 	"       load ITER | store ITER | chase ITER [NODES] | mprotect N |\n"
 	"       sigsegv N | mapunmap N | getppid N | sparse N STRIDE |\n"
 	"       farmaps N | nearmaps N | fileprep N | fileread N |\n"
@@ -547,6 +558,8 @@ int main(int argc, char **argv)
 		sum = touchrand(a);
 	else if (IS("alu", 1, 1))
 		sum = alu(a);
+	else if (IS("halves", 1, 1))
+		sum = alu(a / 2) ^ midpoint(alu(a / 2 + 1));
 	else if (IS("load", 1, 1))
 		sum = load(a);
 	else if (IS("store", 1, 1))
