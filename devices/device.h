@@ -124,6 +124,10 @@ int file_open(const struct chardev *dev, struct device_context *ctx, int flags,
 int file_open_pid(const struct chardev *dev, struct device_context *ctx,
 		  int flags, struct proc_pid *pid, struct file **out);
 void file_get(struct file *f);
+/* What fstat shows of a file with no inode of the file system (a pipe, a
+ * socket): one link, 4 KiB blocks, the three times at time_ns. */
+void pseudo_file_stat(struct stat *st, uint64_t dev, uint64_t ino,
+		      unsigned mode, uint64_t time_ns);
 void file_put(struct file *f);
 
 /* /proc/self/maps's text for mm, NUL-terminated (malloc'd; NULL when out

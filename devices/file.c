@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "device.h"
 #include "proc_task.h"
@@ -83,4 +85,19 @@ void file_vma_attach(struct vma *vma, struct file *f)
 	vma->vm_file = f;
 	vma->vm_file_ops = &vma_file_refs;
 	file_get(f);
+}
+
+void pseudo_file_stat(struct stat *st, uint64_t dev, uint64_t ino,
+		      unsigned mode, uint64_t time_ns)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = dev;
+	st->st_ino = ino;
+	st->st_mode = mode;
+	st->st_nlink = 1;
+	st->st_blksize = 4096;
+	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
+		(time_t)(time_ns / 1000000000ULL);
+	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec =
+		(long)(time_ns % 1000000000ULL);
 }

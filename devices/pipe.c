@@ -98,16 +98,7 @@ static void pipe_release(struct file *f)
 static void pipe_stat(struct file *f, struct stat *st)
 {
 	struct pipe *p = ((struct pipe_end *)f->private_data)->p;
-	memset(st, 0, sizeof(*st));
-	st->st_dev = PIPEFS_DEV;
-	st->st_ino = p->ino;
-	st->st_mode = S_IFIFO | 0600;
-	st->st_nlink = 1;
-	st->st_blksize = 4096;
-	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
-		(time_t)(p->time / 1000000000ULL);
-	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec =
-		(long)(p->time % 1000000000ULL);
+	pseudo_file_stat(st, PIPEFS_DEV, p->ino, S_IFIFO | 0600, p->time);
 }
 
 static const struct file_operations pipe_fops = {

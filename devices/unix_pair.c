@@ -171,16 +171,7 @@ static void unix_stat(struct file *f, struct stat *st)
 {
 	int i;
 	struct unix_pair *p = pair_of(f, &i);
-	memset(st, 0, sizeof(*st));
-	st->st_dev = SOCKFS_DEV;
-	st->st_ino = p->ino[i];
-	st->st_mode = S_IFSOCK | 0777;
-	st->st_nlink = 1;
-	st->st_blksize = 4096;
-	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
-		(time_t)(p->time / 1000000000ULL);
-	st->st_atim.tv_nsec = st->st_mtim.tv_nsec = st->st_ctim.tv_nsec =
-		(long)(p->time % 1000000000ULL);
+	pseudo_file_stat(st, SOCKFS_DEV, p->ino[i], S_IFSOCK | 0777, p->time);
 }
 
 static const struct file_operations unix_fops = {

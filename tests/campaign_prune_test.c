@@ -36,15 +36,12 @@ static char dir[64];
 
 static void make_dir(void)
 {
-	strcpy(dir, "/tmp/memu-prune-XXXXXX");
-	cr_assert(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	scratch_make(dir, "prune");
 }
 
 static void remove_dir(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	scratch_remove(dir);
 }
 
 TestSuite(prune, .init = make_dir, .fini = remove_dir);

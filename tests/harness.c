@@ -321,3 +321,18 @@ char *shell_output(const char *cmd, int *status)
 	*status = pclose(p);
 	return out;
 }
+
+void scratch_make(char dir[64], const char *name)
+{
+	snprintf(dir, 64, "/tmp/memu-%s-XXXXXX", name);
+	cr_assert(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+}
+
+void scratch_remove(const char *dir)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	int status;
+	free(shell_output(cmd, &status));
+	cr_assert_eq(status, 0, "%s", cmd);
+}

@@ -85,6 +85,10 @@ void cmd_expect_status(const struct cmd *c, int status);
 /* What a shell command line writes on stdout (malloc'd), and its wait
  * status in *status. */
 char *shell_output(const char *cmd, int *status);
+/* A scratch directory for a suite: /tmp/memu-NAME-XXXXXX made into dir
+ * (64 bytes), and removed with everything in it. */
+void scratch_make(char dir[64], const char *name);
+void scratch_remove(const char *dir);
 /* A whole file, NUL-terminated (malloc'd); the file must exist. */
 char *slurp_path(const char *path);
 

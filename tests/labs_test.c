@@ -14,16 +14,12 @@ static char dir[64];
 
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/memu-labs-XXXXXX");
-	cr_assert(mkdtemp(dir));
+	scratch_make(dir, "labs");
 }
 
 static void remove_dir(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	int status;
-	free(shell_output(cmd, &status));
+	scratch_remove(dir);
 }
 
 TestSuite(labs, .init = make_dir, .fini = remove_dir);

@@ -17,16 +17,12 @@ static char dir[64];
 
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/memu-module-XXXXXX");
-	cr_assert(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	scratch_make(dir, "module");
 }
 
 static void remove_dir(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	int status;
-	free(shell_output(cmd, &status));
+	scratch_remove(dir);
 }
 
 TestSuite(module, .init = make_dir, .fini = remove_dir);
