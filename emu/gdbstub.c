@@ -653,6 +653,15 @@ static bool parse_resume(struct memu *m, const char *p, bool *step, int *gsig,
 	return true;
 }
 
+/* A live task of another process than tgid. */
+static bool others_live(struct memu *m, int tgid)
+{
+	for (unsigned i = 0; i < m->ntasks; i++)
+		if (gdb_task_live(m->tasks[i]) && gdb_tgid(m->tasks[i]) != tgid)
+			return true;
+	return false;
+}
+
 static void kill_guest(struct memu *m, struct gdbstub *g)
 {
 	g->ended = true;
@@ -851,7 +860,19 @@ static int serve(struct memu *m, struct gdbstub *g)
 			break;
 		}
 		if (!strncmp(p, "vKill", 5)) {
+			/* vKill;PID of one process while others live: its
+			 * SIGKILL is queued, gdb goes on with the others. */
+			uint64_t pid;
+			const char *q = p + 6;
+			struct process *t =
+				p[5] == ';' && get_num(&q, &pid)
+					? gdb_find_thread(m, (int)pid, -1)
+					: NULL;
 			reply(g, "OK");
+			if (t && others_live(m, gdb_tgid(t))) {
+				send_sig_to(m, t, SIGKILL, SI_KERNEL);
+				continue;
+			}
 			kill_guest(m, g);
 			return RESUME_GONE;
 		}
