@@ -605,6 +605,32 @@ Test(gdb, threads_listed_selected_stepped)
 	session_free(&s);
 }
 
+/* Going back from the second thread's breakpoint: the instruction
+ * before (the call in worker) ran in that thread, and the stop names it;
+ * forward again, the breakpoint stops it as before. */
+Test(gdb, threads_reverse_stepi)
+{
+	struct session s;
+	session_run(&s, &(struct run){.guest = THREADS},
+		    (const char *const[]){"break only_in_thread", "continue",
+					  "reverse-stepi", "info threads",
+					  "stepi", NULL});
+	const char *back = strstr(s.gdb_out, "Thread 2 hit Breakpoint 1");
+	cr_assert_not_null(back, "%s", s.gdb_out);
+	const char *cur = strstr(back, "* 2    Thread 1.2 (gdb_threads, "
+				       "running)          0x");
+	cr_assert_not_null(cur, "%s", s.gdb_out);
+	const char *eol = strchr(cur, '\n'), *in = strstr(cur, " in worker (");
+	cr_assert(eol && in && in < eol, "%s", s.gdb_out);
+	cr_assert(strstr(back, "  1    Thread 1.1 (gdb_threads, blocked in "
+			       "futex) 0x"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(eol, "Thread 2 hit Breakpoint 1, only_in_thread "
+			      "(v=42)"),
+		  "%s", s.gdb_out);
+	session_free(&s);
+}
+
 /* A forked child is a new process: gdb makes it an inferior.  The
  * breakpoint gdb set in the parent is in the child's copy of memory, as
  * on Linux; it stops in the child's one thread. */
