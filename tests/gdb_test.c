@@ -631,6 +631,28 @@ Test(gdb, threads_reverse_stepi)
 	session_free(&s);
 }
 
+/* Each inferior reads its own process's memory (Hg selects the task,
+ * and with it the page tables): after the child's only_in_child
+ * returned, its `seen` is 5, the parent's still the 42 its thread wrote.
+ * finish's breakpoint is set with the child selected: the child's. */
+Test(gdb, inferiors_have_their_own_memory)
+{
+	struct session s;
+	session_run(&s, &(struct run){.guest = THREADS},
+		    (const char *const[]){"break only_in_child", "continue",
+					  "finish", "print seen", "inferior 1",
+					  "print seen", NULL});
+	cr_assert(strstr(s.gdb_out, "Value returned is $1 = 5\n$2 = 5\n"
+				    "[Switching to inferior 1 [process 1]"),
+		  "%s", s.gdb_out);
+	const char *in1 = strstr(s.gdb_out, "[Switching to thread 1.1 (Thread "
+					    "1.1)]\n#0  0x");
+	cr_assert_not_null(in1, "%s", s.gdb_out);
+	cr_assert(strstr(in1, " in __syscall_cp_c ()\n$3 = 42\n"), "%s",
+		  s.gdb_out);
+	session_free(&s);
+}
+
 /* A forked child is a new process: gdb makes it an inferior.  The
  * breakpoint gdb set in the parent is in the child's copy of memory, as
  * on Linux; it stops in the child's one thread. */
