@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../mmu/uaccess.h"
+#include "gdbstub.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -193,6 +194,8 @@ int64_t do_fork(struct memu *m, uint64_t flags, uint64_t child_stack,
 		copy_files(c, p);
 	c->exit_signal = thread ? 0 : (int)(flags & CSIGNAL);
 	child_regs(m, c, flags, child_stack, tls);
+	if (!thread && m->gdb) /* docs/gdb.md */
+		gdb_fork(m, p, c);
 	int pid = c->task.pid;
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = ctid;

@@ -191,16 +191,37 @@ static struct gdb_reg reg_of(int n)
 	return (struct gdb_reg){UC_X86_REG_GS_BASE, 8};
 }
 
+/* The task's register: the CPU's, or its saved context's (sched.c). */
+static void reg_get(struct memu *m, const struct process *t, int id, void *v)
+{
+	if (t == m->proc)
+		uc_reg_read(m->uc, id, v);
+	else
+		uc_context_reg_read(t->ctx, id, v);
+}
+
+static void reg_set(struct memu *m, const struct process *t, int id,
+		    const void *v)
+{
+	if (t == m->proc)
+		uc_reg_write(m->uc, id, v);
+	else
+		uc_context_reg_write(t->ctx, id, v);
+}
+
 int gdb_reg_read(struct memu *m, int n, uint8_t *buf, uint64_t orig_rax)
 {
 	if (n < 0 || n >= GDB_NREGS)
 		return -1;
+	const struct process *t = gdb_process(m);
 	struct gdb_reg r = reg_of(n);
 	uint8_t v[64] = {0};
-	if (r.uc == ORIG_RAX)
+	if (r.uc == ORIG_RAX) {
+		if (t != m->proc)
+			orig_rax = UINT64_MAX;
 		memcpy(v, &orig_rax, 8);
-	else if (r.uc != NONE)
-		uc_reg_read(m->uc, r.uc, v);
+	} else if (r.uc != NONE)
+		reg_get(m, t, r.uc, v);
 	memcpy(buf, v, (size_t)r.size);
 	return r.size;
 }
@@ -209,21 +230,23 @@ int gdb_reg_write(struct memu *m, int n, const uint8_t *buf, uint64_t *orig_rax)
 {
 	if (n < 0 || n >= GDB_NREGS)
 		return -1;
+	const struct process *t = gdb_process(m);
 	struct gdb_reg r = reg_of(n);
 	uint8_t v[64] = {0}, old[64] = {0};
 	memcpy(v, buf, (size_t)r.size);
 	if (r.uc == ORIG_RAX) {
-		memcpy(orig_rax, v, 8);
+		if (t == m->proc)
+			memcpy(orig_rax, v, 8);
 		return r.size;
 	}
 	/* The selectors stay as Linux sets them for a 64-bit process. */
 	if (r.uc == NONE || (n >= 18 && n < 24))
 		return r.size;
-	uc_reg_read(m->uc, r.uc, old);
+	reg_get(m, t, r.uc, old);
 	if (memcmp(old, v, (size_t)r.size)) {
 		if (n == 17) /* eflags: the upper half stays */
 			memcpy(v + 4, old + 4, 4);
-		uc_reg_write(m->uc, r.uc, v);
+		reg_set(m, t, r.uc, v);
 	}
 	return r.size;
 }

@@ -38,7 +38,6 @@
 #define MAX_WATCH	GDB_MAX_WATCH
 #define POLL_EVERY	(1u << 12) /* blocks between Ctrl-C checks */
 #define EFLAGS_TF	(1ULL << 8)
-#define GDB_THREAD	"1"
 #define SIGINFO_BYTES	128
 #define RESUME_GONE	-1 /* gdb went away or detached */
 #define ORIG_RAX_NOCALL UINT64_MAX
@@ -48,6 +47,11 @@ enum watch_type { WATCH_WRITE = 2, WATCH_READ = 3, WATCH_ACCESS = 4 };
 struct gdbstub {
 	struct gdb_conn conn;
 	bool connected, detached, ended;
+	bool multi;    /* gdb speaks the multiprocess extension */
+	int sel_tid;   /* Hg's task while stopped, 0: the CPU's */
+	int stop_tid;  /* the task that stopped */
+	int step_tid;  /* a step of a task off the CPU: its pid */
+	int first_pid; /* the machine's first process */
 	bool waiting;  /* gdb resumed us and waits for a stop reply */
 	bool stepping; /* the trap flag is ours: stop after one instruction */
 	bool watching; /* the memory hook is in */
@@ -69,7 +73,8 @@ struct gdbstub {
 	struct {
 		uint64_t addr;
 		bool hw;
-		uc_hook h;
+		int tgid;  /* the process whose address space it is in */
+		uc_hook h; /* shared by those at one address */
 	} bps[MAX_BPS];
 	unsigned nbps;
 	struct {
@@ -84,7 +89,7 @@ struct gdbstub {
 	uint64_t orig_rax;
 	struct guest_siginfo siginfo; /* the last signal stop's */
 	uint64_t pass;		      /* QPassSignals, Linux numbering */
-	char stop_reply[96];
+	char stop_reply[96]; /* T, signal and reason: thread:ID follows */
 	char pkt[GDB_BUF];
 	char out[2 * GDB_BUF + 16];
 };
@@ -92,7 +97,9 @@ struct gdbstub {
 /* The process the debugger looks at: the one place that names it. */
 struct process *gdb_process(struct memu *m)
 {
-	return m->proc;
+	struct gdbstub *g = m->gdb;
+	struct process *t = g && g->sel_tid ? find_task(m, g->sel_tid) : NULL;
+	return t && gdb_task_live(t) ? t : m->proc;
 }
 
 struct gdb_rev *gdb_rev_of(struct memu *m)
@@ -246,6 +253,16 @@ static int reply(struct gdbstub *g, const char *s)
 	return gdb_put_str(&g->conn, s);
 }
 
+/* The stop reply: stop_reply and the thread that stopped. */
+static int send_stop(struct memu *m, struct gdbstub *g)
+{
+	struct process *t = find_task(m, g->stop_tid);
+	char id[32];
+	gdb_thread_id(id, sizeof(id), t ? t : m->proc, g->multi);
+	snprintf(g->out, sizeof(g->out), "%sthread:%s;", g->stop_reply, id);
+	return reply(g, g->out);
+}
+
 /* qXfer's answer: m or l, then the bytes from offset, binary-escaped. */
 static int xfer(struct gdbstub *g, const void *data, size_t size,
 		const char *args)
@@ -366,9 +383,64 @@ static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t pa, int size,
  * there takes effect (code_invalidate: no TLB fill, no fault). */
 static void retranslate(struct memu *m, uint64_t va)
 {
-	struct pt_peek_out o;
-	if (peek(m, va, &o))
-		code_invalidate(&m->mmu, o.pa >> PAGE_SHIFT);
+	/* In every address space: a breakpoint's hook is on a virtual
+	 * address, whatever process it is for. */
+	for (unsigned i = 0; va < USER_VA_END && i < m->ntasks; i++) {
+		struct pt_level lv[4];
+		struct pt_peek_out o;
+		if (!m->tasks[i]->mm)
+			continue;
+		pt_peek(m->tasks[i]->mm, va, lv, &o);
+		if (o.pa != PT_PEEK_NONE)
+			code_invalidate(&m->mmu, o.pa >> PAGE_SHIFT);
+	}
+}
+
+/* A breakpoint of process tgid at addr: one instruction hook for all
+ * those at one address.  -1 if there is no room (ENOSPC) or no hook. */
+static int bp_add(struct memu *m, struct gdbstub *g, uint64_t addr, bool hw,
+		  int tgid)
+{
+	if (g->nbps == MAX_BPS)
+		return -1;
+	unsigned i = 0;
+	while (i < g->nbps && g->bps[i].addr != addr)
+		i++;
+	if (i < g->nbps)
+		g->bps[g->nbps].h = g->bps[i].h;
+	else if (uc_hook_add(m->uc, &g->bps[g->nbps].h, UC_HOOK_CODE,
+			     (void *)insn_hook, m, addr, addr))
+		return -1;
+	g->bps[g->nbps].addr = addr;
+	g->bps[g->nbps].hw = hw;
+	g->bps[g->nbps++].tgid = tgid;
+	return 0;
+}
+
+static void bp_remove(struct memu *m, struct gdbstub *g, unsigned i)
+{
+	uint64_t addr = g->bps[i].addr;
+	uc_hook h = g->bps[i].h;
+	g->bps[i] = g->bps[--g->nbps];
+	for (unsigned k = 0; k < g->nbps; k++)
+		if (g->bps[k].addr == addr)
+			return; /* the hook stays for them */
+	uc_hook_del(m->uc, h);
+}
+
+void gdb_fork(struct memu *m, const struct process *parent,
+	      const struct process *child)
+{
+	struct gdbstub *g = m->gdb;
+	if (!g || g->detached || g->ended)
+		return;
+	/* The child's memory is a copy: breakpoints in it as well, as the
+	 * breakpoint instructions gdb writes on Linux are copied. */
+	int from = gdb_tgid(parent);
+	for (unsigned i = 0, n = g->nbps; i < n; i++)
+		if (g->bps[i].tgid == from)
+			bp_add(m, g, g->bps[i].addr, g->bps[i].hw,
+			       child->task.pid);
 }
 
 static int breakpoint(struct memu *m, struct gdbstub *g, const char *s,
@@ -379,25 +451,23 @@ static int breakpoint(struct memu *m, struct gdbstub *g, const char *s,
 	    *s++ != ',' || !get_num(&s, &kind))
 		return reply(g, "E01");
 	if (type <= 1) {
+		/* The selected task's process (docs/gdb.md, "Threads and
+		 * processes"). */
+		int tgid = gdb_tgid(gdb_process(m));
 		for (unsigned i = 0; i < g->nbps; i++)
 			if (g->bps[i].addr == addr &&
-			    g->bps[i].hw == (type == 1)) {
+			    g->bps[i].hw == (type == 1) &&
+			    g->bps[i].tgid == tgid) {
 				if (!insert) {
-					uc_hook_del(m->uc, g->bps[i].h);
-					g->bps[i] = g->bps[--g->nbps];
+					bp_remove(m, g, i);
 					retranslate(m, addr);
 				}
 				return reply(g, "OK");
 			}
 		if (!insert)
 			return reply(g, "OK");
-		if (g->nbps == MAX_BPS)
-			return reply(g, "E1c"); /* ENOSPC */
-		if (uc_hook_add(m->uc, &g->bps[g->nbps].h, UC_HOOK_CODE,
-				(void *)insn_hook, m, addr, addr))
-			return reply(g, "E0c");
-		g->bps[g->nbps].addr = addr;
-		g->bps[g->nbps++].hw = type == 1;
+		if (bp_add(m, g, addr, type == 1, tgid))
+			return reply(g, g->nbps == MAX_BPS ? "E1c" : "E0c");
 		retranslate(m, addr);
 		return reply(g, "OK");
 	}
@@ -440,12 +510,14 @@ static int breakpoint(struct memu *m, struct gdbstub *g, const char *s,
 static int query(struct memu *m, struct gdbstub *g, const char *p)
 {
 	if (!strncmp(p, "qSupported", 10)) {
+		g->multi = strstr(p, "multiprocess+") != NULL;
 		snprintf(g->out, sizeof(g->out),
 			 "PacketSize=3ff0;qXfer:features:read+;"
 			 "qXfer:auxv:read+;qXfer:exec-file:read+;"
 			 "qXfer:siginfo:read+;QStartNoAckMode+;"
 			 "QPassSignals+;swbreak+;hwbreak+;"
-			 "vContSupported+%s",
+			 "vContSupported+%s%s",
+			 g->multi ? ";multiprocess+" : "",
 			 g->rev ? ";ReverseStep+;ReverseContinue+" : "");
 		return reply(g, g->out);
 	}
@@ -457,23 +529,51 @@ static int query(struct memu *m, struct gdbstub *g, const char *p)
 			    p + 17);
 	}
 	if (!strncmp(p, "qXfer:exec-file:read:", 21)) {
-		const char *args = strchr(p + 21, ':');
-		const char *exe = gdb_process(m)->exe;
-		return args ? xfer(g, exe, strlen(exe), args + 1)
+		/* The annex: a process's pid, or none (the selected one). */
+		const char *args = strchr(p + 21, ':'), *a = p + 21;
+		uint64_t pid = 0;
+		struct process *t = gdb_process(m);
+		if (a != args && get_num(&a, &pid))
+			t = gdb_find_thread(m, (int)pid, -1);
+		if (!t || !t->exe)
+			return reply(g, "E01");
+		return args ? xfer(g, t->exe, strlen(t->exe), args + 1)
 			    : reply(g, "E01");
 	}
 	if (!strncmp(p, "qXfer:siginfo:read::", 20))
 		return xfer(g, &g->siginfo, SIGINFO_BYTES, p + 20);
 	if (!strncmp(p, "qXfer:", 6))
 		return reply(g, "E00");
-	if (!strcmp(p, "qAttached"))
-		return reply(g, "0"); /* memu made the process */
-	if (!strcmp(p, "qC"))
-		return reply(g, "QC" GDB_THREAD);
-	if (!strcmp(p, "qfThreadInfo"))
-		return reply(g, "m" GDB_THREAD);
+	if (!strncmp(p, "qAttached", 9))
+		return reply(g, "0"); /* memu made the processes */
+	if (!strcmp(p, "qC")) {
+		struct process *t = find_task(m, g->stop_tid);
+		g->out[0] = 'Q';
+		g->out[1] = 'C';
+		gdb_thread_id(g->out + 2, sizeof(g->out) - 2, t ? t : m->proc,
+			      g->multi);
+		return reply(g, g->out);
+	}
+	if (!strcmp(p, "qfThreadInfo")) {
+		gdb_thread_list(m, g->multi, g->out, sizeof(g->out));
+		return reply(g, g->out);
+	}
 	if (!strcmp(p, "qsThreadInfo"))
-		return reply(g, "l");
+		return reply(g, "l"); /* all came in the first answer */
+	if (!strncmp(p, "qThreadExtraInfo,", 17)) {
+		const char *q = p + 17;
+		int pid, tid;
+		struct process *t = gdb_parse_thread(&q, &pid, &tid)
+					    ? gdb_find_thread(m, pid, tid)
+					    : NULL;
+		char text[128];
+		if (!t)
+			return reply(g, "E01");
+		int n = gdb_thread_extra(m, t, text, sizeof(text));
+		put_hex(g->out, (const uint8_t *)text,
+			n < (int)sizeof(text) ? (size_t)n : sizeof(text) - 1);
+		return reply(g, g->out);
+	}
 	if (!strncmp(p, "qSymbol", 7))
 		return reply(g, "OK");
 	if (!strncmp(p, "qRcmd,", 6)) {
@@ -515,32 +615,51 @@ static void pass_signals(struct gdbstub *g, const char *p)
 	}
 }
 
-/* A resume command: step or not, and the signal to deliver (gdb's
- * numbering, 0 for none).  vCont's first action applies: there is one
- * thread. */
-static bool parse_resume(const char *p, bool *step, int *gsig)
+/* A resume command: step or not, the signal to deliver (gdb's
+ * numbering, 0 for none), and the task a step is for (vCont's thread,
+ * else the one on the CPU).  vCont's first action applies: the machine
+ * runs as a whole (docs/gdb.md, "Threads and processes"). */
+static bool parse_resume(struct memu *m, const char *p, bool *step, int *gsig,
+			 struct process **who)
 {
 	uint64_t s = 0;
 	*gsig = 0;
-	if (!strncmp(p, "vCont;", 6))
+	*who = m->proc;
+	bool vcont = !strncmp(p, "vCont;", 6);
+	if (vcont)
 		p += 6;
+	const char *q = p + 1;
 	switch (*p) {
 	case 'c':
 	case 's':
 		*step = *p == 's';
-		return true;
+		break;
 	case 'C':
-	case 'S': {
+	case 'S':
 		*step = *p == 'S';
-		const char *q = p + 1;
 		if (!get_num(&q, &s))
 			return false;
 		*gsig = (int)s;
-		return true;
-	}
+		break;
 	default:
 		return false;
 	}
+	int pid, tid;
+	if (vcont && *q == ':' && (q++, gdb_parse_thread(&q, &pid, &tid))) {
+		struct process *t = gdb_find_thread(m, pid, tid);
+		if (t)
+			*who = t;
+	}
+	return true;
+}
+
+/* A live task of another process than tgid. */
+static bool others_live(struct memu *m, int tgid)
+{
+	for (unsigned i = 0; i < m->ntasks; i++)
+		if (gdb_task_live(m->tasks[i]) && gdb_tgid(m->tasks[i]) != tgid)
+			return true;
+	return false;
 }
 
 static void kill_guest(struct memu *m, struct gdbstub *g)
@@ -605,7 +724,7 @@ static int serve(struct memu *m, struct gdbstub *g)
 		int gsig;
 		switch (p[0]) {
 		case '?':
-			reply(g, g->stop_reply);
+			send_stop(m, g);
 			continue;
 		case 'g':
 			read_registers(m, g);
@@ -683,12 +802,12 @@ static int serve(struct memu *m, struct gdbstub *g)
 				reply(g, "E05"); /* EIO */
 				continue;
 			}
-			snprintf(g->stop_reply, sizeof(g->stop_reply),
+			snprintf(g->stop_reply, sizeof(g->stop_reply), "%s",
 				 back == REV_BACK_INTERRUPTED
-					 ? "T02thread:%s;"
-					 : "T05replaylog:begin;thread:%s;",
-				 GDB_THREAD);
-			reply(g, g->stop_reply);
+					 ? "T02"
+					 : "T05replaylog:begin;");
+			g->stop_tid = m->proc->task.pid;
+			send_stop(m, g);
 			continue;
 		}
 		case 'Z':
@@ -696,9 +815,24 @@ static int serve(struct memu *m, struct gdbstub *g)
 			breakpoint(m, g, p + 1, p[0] == 'Z');
 			continue;
 		case 'H':
-		case 'T':
-			reply(g, "OK");
+		case 'T': {
+			/* Hg: the task g, p, m, Z0 and the others are for;
+			 * Hc: resumes name their thread in vCont; T: alive? */
+			const char *q = p[0] == 'H' ? p + 2 : p + 1;
+			int pid, tid;
+			struct process *t =
+				gdb_parse_thread(&q, &pid, &tid)
+					? gdb_find_thread(m, pid, tid)
+					: NULL;
+			if (!t)
+				reply(g, "E01"); /* ESRCH */
+			else {
+				if (p[0] == 'H' && p[1] == 'g')
+					g->sel_tid = t->task.pid;
+				reply(g, "OK");
+			}
 			continue;
+		}
 		case 'q':
 			query(m, g, p);
 			continue;
@@ -726,7 +860,19 @@ static int serve(struct memu *m, struct gdbstub *g)
 			break;
 		}
 		if (!strncmp(p, "vKill", 5)) {
+			/* vKill;PID of one process while others live: its
+			 * SIGKILL is queued, gdb goes on with the others. */
+			uint64_t pid;
+			const char *q = p + 6;
+			struct process *t =
+				p[5] == ';' && get_num(&q, &pid)
+					? gdb_find_thread(m, (int)pid, -1)
+					: NULL;
 			reply(g, "OK");
+			if (t && others_live(m, gdb_tgid(t))) {
+				send_sig_to(m, t, SIGKILL, SI_KERNEL);
+				continue;
+			}
 			kill_guest(m, g);
 			return RESUME_GONE;
 		}
@@ -734,9 +880,10 @@ static int serve(struct memu *m, struct gdbstub *g)
 			reply(g, "vCont;c;C;s;S");
 			continue;
 		}
+		struct process *who;
 		if ((p[0] == 'c' || p[0] == 's' || p[0] == 'C' || p[0] == 'S' ||
 		     !strncmp(p, "vCont;", 6)) &&
-		    parse_resume(p, &step, &gsig)) {
+		    parse_resume(m, p, &step, &gsig, &who)) {
 			/* c ADDR / s ADDR: resume elsewhere (rarely used). */
 			if ((p[0] == 'c' || p[0] == 's') && p[1]) {
 				uint64_t a;
@@ -748,6 +895,18 @@ static int serve(struct memu *m, struct gdbstub *g)
 			}
 			g->stepping = step;
 			g->waiting = true;
+			if (step && who != m->proc) {
+				/* Its trap flag, in its saved registers:
+				 * the stop comes after its next
+				 * instruction, whenever it runs. */
+				uint64_t fl = 0;
+				uc_context_reg_read(who->ctx, UC_X86_REG_EFLAGS,
+						    &fl);
+				fl |= EFLAGS_TF;
+				uc_context_reg_write(who->ctx,
+						     UC_X86_REG_EFLAGS, &fl);
+				g->step_tid = who->task.pid;
+			}
 			return gdb_signal_to_linux(gsig);
 		}
 		reply(g, "");
@@ -771,6 +930,21 @@ static void set_trap_flag(struct memu *m, bool on)
 		uc_reg_write(m->uc, UC_X86_REG_EFLAGS, &want);
 }
 
+/* A step of a task off the CPU (its saved trap flag) ends at any stop:
+ * the flag goes, unless that task is the one that stopped (the CPU's
+ * flag is set_trap_flag's). */
+static void clear_step_elsewhere(struct memu *m, struct gdbstub *g)
+{
+	struct process *t = g->step_tid ? find_task(m, g->step_tid) : NULL;
+	g->step_tid = 0;
+	if (!t || t == m->proc || !t->ctx)
+		return;
+	uint64_t fl = 0;
+	uc_context_reg_read(t->ctx, UC_X86_REG_EFLAGS, &fl);
+	fl &= ~EFLAGS_TF;
+	uc_context_reg_write(t->ctx, UC_X86_REG_EFLAGS, &fl);
+}
+
 /* The one place the guest stops for gdb and resumes: sig (Linux
  * numbering) and the stop's reason for the T reply.  Returns the
  * signal gdb resumes with, or RESUME_GONE. */
@@ -779,9 +953,12 @@ static int gdb_stop(struct memu *m, int sig, const char *why)
 	struct gdbstub *g = m->gdb;
 	uint64_t rip = rip_now(m);
 	g->pos = memu_instructions(m);
-	snprintf(g->stop_reply, sizeof(g->stop_reply), "T%02x%sthread:%s;",
-		 gdb_signal_from_linux(sig), why, GDB_THREAD);
-	if (g->waiting && reply(g, g->stop_reply)) {
+	snprintf(g->stop_reply, sizeof(g->stop_reply), "T%02x%s",
+		 gdb_signal_from_linux(sig), why);
+	g->stop_tid = m->proc->task.pid;
+	g->sel_tid = 0;
+	clear_step_elsewhere(m, g);
+	if (g->waiting && send_stop(m, g)) {
 		rev_end(g->rev);
 		g->rev = NULL;
 		g->detached = true;
@@ -791,13 +968,14 @@ static int gdb_stop(struct memu *m, int sig, const char *why)
 	g->waiting = false;
 	g->stepping = false;
 	int r = serve(m, g);
-	set_trap_flag(m, g->stepping);
+	g->sel_tid = 0; /* running: the task on the CPU */
+	set_trap_flag(m, g->stepping && !g->step_tid);
 	uint64_t now = rip_now(m);
 	/* A step from an instruction hook: the trap flag counts from the
 	 * next translation block, so the instruction's block starts again
 	 * (a write of RIP restarts it). */
 	bool restart = g->in_insn_hook && now == rip &&
-		       (g->stepping || g->flush_pending);
+		       ((g->stepping && !g->step_tid) || g->flush_pending);
 	g->restarted = restart && !g->flush_pending;
 	if (g->restarted)
 		uc_reg_write(m->uc, UC_X86_REG_RIP, &now);
@@ -816,10 +994,13 @@ static int gdb_stop(struct memu *m, int sig, const char *why)
 
 /* ---- the hooks */
 
-static bool on_breakpoint(struct gdbstub *g, uint64_t address, bool *hw)
+/* A breakpoint at address in the process on the CPU. */
+static bool on_breakpoint(struct memu *m, struct gdbstub *g, uint64_t address,
+			  bool *hw)
 {
+	int tgid = gdb_tgid(m->proc);
 	for (unsigned i = 0; i < g->nbps; i++)
-		if (g->bps[i].addr == address) {
+		if (g->bps[i].addr == address && g->bps[i].tgid == tgid) {
 			*hw = g->bps[i].hw;
 			return true;
 		}
@@ -858,12 +1039,12 @@ static void insn_hook(uc_engine *uc, uint64_t address, uint32_t size,
 	struct gdbstub *g = m->gdb;
 	bool hw;
 	enum rev_mode mode = rev_mode(g->rev);
-	if (mode == REV_SCAN && on_breakpoint(g, address, &hw))
+	if (mode == REV_SCAN && on_breakpoint(m, g, address, &hw))
 		rev_hit(g->rev, memu_instructions(m),
 			hw ? "hwbreak:;" : "swbreak:;");
 	if (mode != REV_LIVE)
 		return;
-	if (!skipped(m, g, address) && on_breakpoint(g, address, &hw))
+	if (!skipped(m, g, address) && on_breakpoint(m, g, address, &hw))
 		stop_in_hook(m, SIGTRAP, hw ? "hwbreak:;" : "swbreak:;");
 }
 
@@ -966,12 +1147,14 @@ void gdb_state_save(struct memu *m, struct gdb_state *s)
 	struct gdbstub *g = m->gdb;
 	memset(s, 0, sizeof(*s));
 	s->noack = g->conn.noack;
+	s->multi = g->multi;
 	s->pass = g->pass;
 	s->orig_rax = g->orig_rax;
 	s->nbps = g->nbps;
 	for (unsigned i = 0; i < g->nbps; i++) {
 		s->bps[i].addr = g->bps[i].addr;
 		s->bps[i].hw = g->bps[i].hw;
+		s->bps[i].tgid = g->bps[i].tgid;
 	}
 	s->nwatch = g->nwatch;
 	for (unsigned i = 0; i < g->nwatch; i++) {
@@ -991,6 +1174,9 @@ void gdb_state_load(struct memu *m, const struct gdb_state *s)
 		g->connected = true;
 	}
 	g->conn.noack = s->noack;
+	g->multi = s->multi;
+	g->sel_tid = 0;
+	g->step_tid = 0;
 	g->pass = s->pass;
 	g->orig_rax = s->orig_rax;
 	g->waiting = true;
@@ -998,20 +1184,14 @@ void gdb_state_load(struct memu *m, const struct gdb_state *s)
 	g->watch_hit = false;
 	g->skip_valid = false;
 	/* The breakpoints gdb has now, as hooks here. */
-	for (unsigned i = 0; i < g->nbps; i++) {
-		uc_hook_del(m->uc, g->bps[i].h);
-		retranslate(m, g->bps[i].addr);
+	while (g->nbps) {
+		uint64_t addr = g->bps[g->nbps - 1].addr;
+		bp_remove(m, g, g->nbps - 1);
+		retranslate(m, addr);
 	}
-	g->nbps = 0;
-	for (unsigned i = 0; i < s->nbps; i++) {
-		if (uc_hook_add(m->uc, &g->bps[g->nbps].h, UC_HOOK_CODE,
-				(void *)insn_hook, m, s->bps[i].addr,
-				s->bps[i].addr))
-			continue;
-		g->bps[g->nbps].addr = s->bps[i].addr;
-		g->bps[g->nbps++].hw = s->bps[i].hw;
-		retranslate(m, s->bps[i].addr);
-	}
+	for (unsigned i = 0; i < s->nbps; i++)
+		if (!bp_add(m, g, s->bps[i].addr, s->bps[i].hw, s->bps[i].tgid))
+			retranslate(m, s->bps[i].addr);
 	g->nwatch = s->nwatch;
 	for (unsigned i = 0; i < s->nwatch; i++) {
 		g->watch[i].addr = s->watch[i].addr;
@@ -1162,6 +1342,7 @@ int gdb_attach(struct memu *m, const char *spec, bool reverse, char *err,
 		return -1;
 	}
 	g->orig_rax = ORIG_RAX_NOCALL;
+	g->first_pid = m->proc->task.pid;
 	if (gdb_listen(&g->conn, spec, err, errlen)) {
 		free(g);
 		return -1;
@@ -1205,14 +1386,19 @@ void gdb_end(struct memu *m)
 	rev_end(g->rev); /* nothing to go back to */
 	g->rev = NULL;
 	const struct memu_result *r = &m->result;
-	char s[16];
+	char s[48];
+	int n;
 	if (r->stop == MEMU_STOP_EXIT)
-		snprintf(s, sizeof(s), "W%02x", r->exit_status & 0xff);
+		n = snprintf(s, sizeof(s), "W%02x", r->exit_status & 0xff);
 	else if (r->stop == MEMU_STOP_SIGNAL)
-		snprintf(s, sizeof(s), "X%02x",
-			 gdb_signal_from_linux(r->signal));
+		n = snprintf(s, sizeof(s), "X%02x",
+			     gdb_signal_from_linux(r->signal));
 	else
-		snprintf(s, sizeof(s), "X%02x", 143);
+		n = snprintf(s, sizeof(s), "X%02x", 143);
+	/* The machine's end is its first process's (docs/gdb.md). */
+	if (g->multi)
+		snprintf(s + n, sizeof(s) - (size_t)n, ";process:%x",
+			 (unsigned)g->first_pid);
 	reply(g, s);
 	gdb_close(&g->conn);
 }

@@ -15,6 +15,7 @@
 
 struct memu;
 struct guest_siginfo;
+struct process;
 
 /* Check a --gdb value: [HOST:]PORT or unix:PATH.  0, or -1 with why. */
 int gdb_parse_spec(const char *spec, char *why, size_t whylen);
@@ -42,6 +43,10 @@ void gdb_after_run(struct memu *m);
  * of a replay (docs/gdb.md, "Reverse execution"): the stop there.  True
  * if the instruction's block starts again (RIP written): not counted. */
 bool gdb_arrive(struct memu *m, uint64_t address);
+/* fork.c: a new process, child, copied from parent's: gdb's
+ * breakpoints in parent are in child too (docs/gdb.md). */
+void gdb_fork(struct memu *m, const struct process *parent,
+	      const struct process *child);
 /* The guest's host streams (files.c) under reverse execution: read(2)
  * and write(2) on the host, done once; a replay gets what the first
  * run got (docs/gdb.md, "Reverse execution"). */
@@ -50,8 +55,27 @@ long gdb_host_write(struct memu *m, int fd, const void *buf, size_t len);
 
 /* ---- inside the stub */
 
-/* The process gdb debugs (the one place that names it). */
+/* The task gdb looks at (the one place that names it): the one Hg
+ * selected while stopped, else the one on the CPU. */
 struct process *gdb_process(struct memu *m);
+
+/* gdb_threads.c: tasks as gdb threads (docs/gdb.md, "Threads and
+ * processes"). */
+int gdb_tgid(const struct process *p);
+bool gdb_task_live(const struct process *p);
+/* pTGID.TID (multi: the multiprocess extension) or TID, in hex. */
+int gdb_thread_id(char *buf, size_t n, const struct process *p, bool multi);
+/* A thread id at *s, which moves past it: pid 0 any, -1 all (or none
+ * given); tid likewise.  false if there is none. */
+bool gdb_parse_thread(const char **s, int *pid, int *tid);
+/* The live task of the id: NULL if none; pid and tid 0 or -1: the
+ * one on the CPU (or the first of the process pid). */
+struct process *gdb_find_thread(struct memu *m, int pid, int tid);
+/* qfThreadInfo's answer: m and every live task's id. */
+int gdb_thread_list(struct memu *m, bool multi, char *out, size_t n);
+/* qThreadExtraInfo's text: the task's comm and state. */
+int gdb_thread_extra(struct memu *m, const struct process *p, char *out,
+		     size_t n);
 
 #define GDB_BUF 16384 /* largest packet either way */
 
@@ -79,7 +103,9 @@ void gdb_close(struct gdb_conn *c);
  * numbers them (target.xml). */
 extern const char gdb_target_xml[];
 #define GDB_NREGS 60
-/* Register n's bytes (target byte order) into buf: its size, or -1. */
+/* Register n's bytes (target byte order) into buf: its size, or -1.
+ * Those of gdb_process: Unicorn's on the CPU, a saved context's for a
+ * task off it (orig_rax is the CPU's task's only: -1 for others). */
 int gdb_reg_read(struct memu *m, int n, uint8_t *buf, uint64_t orig_rax);
 /* Write it: its size, or -1.  RIP written to its own value is left be
  * (a write would restart the translation block). */
@@ -93,12 +119,13 @@ int gdb_reg_write(struct memu *m, int n, const uint8_t *buf,
 #define GDB_MAX_WATCH 4
 #define GDB_WHY	      48 /* a stop reply's reason */
 struct gdb_state {
-	bool noack;
+	bool noack, multi;
 	uint64_t pass, orig_rax;
 	unsigned nbps, nwatch;
 	struct {
 		uint64_t addr;
 		bool hw;
+		int tgid;
 	} bps[GDB_MAX_BPS];
 	struct {
 		uint64_t addr, len;

@@ -545,6 +545,146 @@ Test(gdb, tcp_hbreak_rwatch_awatch)
 	session_free(&s);
 }
 
+/* ---- threads and processes (docs/gdb.md, "Threads and processes") */
+
+#define THREADS "gdb_threads"
+
+/* A breakpoint in a function only the second thread runs: gdb switches
+ * to that thread (memu's tids are deterministic: 1, then 2); each
+ * thread's registers and stack are its own; a step of the thread off the
+ * CPU (blocked in pthread_join's futex) is one instruction of it. */
+Test(gdb, threads_listed_selected_stepped)
+{
+	uint64_t fn = guest_symbol(THREADS, "only_in_thread");
+	struct session s;
+	session_run(&s, &(struct run){.guest = THREADS},
+		    (const char *const[]){"break only_in_thread", "continue",
+					  "info threads", "info registers rip",
+					  "frame 1", "print mine", "thread 1",
+					  "x/i $pc", "stepi",
+					  "printf \"pc=%#lx\\n\", $pc",
+					  "info threads", NULL});
+	cr_assert(strstr(s.gdb_out, "[New Thread 1.2]\n"
+				    "[Switching to Thread 1.2]\n\n"
+				    "Thread 2 hit Breakpoint 1, only_in_thread "
+				    "(v=42)"),
+		  "%s", s.gdb_out);
+	/* qThreadExtraInfo: comm and state. */
+	cr_assert(strstr(s.gdb_out, "  1    Thread 1.1 (gdb_threads, blocked "
+				    "in futex) 0x"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "* 2    Thread 1.2 (gdb_threads, running)"
+				    "          only_in_thread (v=42)"),
+		  "%s", s.gdb_out);
+	char want[64];
+	snprintf(want, sizeof(want), "rip            0x%" PRIx64 " ", fn);
+	cr_assert(strstr(s.gdb_out, want), "want %s in:\n%s", want, s.gdb_out);
+	/* The caller's frame, on the second thread's own stack. */
+	cr_assert(strstr(s.gdb_out, "$1 = 42\n"), "%s", s.gdb_out);
+	/* Thread 1's saved registers: its call was rewound to the syscall
+	 * instruction (it runs again when woken). */
+	const char *sw = strstr(s.gdb_out, "[Switching to thread 1 (Thread "
+					   "1.1)]\n#0  0x");
+	cr_assert_not_null(sw, "%s", s.gdb_out);
+	uint64_t at = strtoull(sw + strlen("[Switching to thread 1 (Thread "
+					   "1.1)]\n#0  "),
+			       NULL, 16);
+	char insn[64];
+	snprintf(insn, sizeof(insn), "=> 0x%" PRIx64 " <", at);
+	const char *x = strstr(s.gdb_out, insn);
+	cr_assert_not_null(x, "want %s in:\n%s", insn, s.gdb_out);
+	cr_assert(!strncmp(strchr(x, '\t'), "\tsyscall", 8), "%s", x);
+	/* Its step: the syscall (2 bytes) once it ran, after thread 2
+	 * ended (the last list has thread 1 only). */
+	cr_assert_eq(number_after(s.gdb_out, "pc="), at + 2, "%s", s.gdb_out);
+	const char *last = strstr(strstr(s.gdb_out, "pc="), "  Id ");
+	cr_assert_not_null(last, "%s", s.gdb_out);
+	cr_assert(strstr(last, "* 1    Thread 1.1 (gdb_threads, running)"),
+		  "%s", last);
+	cr_assert_null(strstr(last, "Thread 1.2"), "%s", last);
+	session_free(&s);
+}
+
+/* Going back from the second thread's breakpoint: the instruction
+ * before (the call in worker) ran in that thread, and the stop names it;
+ * forward again, the breakpoint stops it as before. */
+Test(gdb, threads_reverse_stepi)
+{
+	struct session s;
+	session_run(&s, &(struct run){.guest = THREADS},
+		    (const char *const[]){"break only_in_thread", "continue",
+					  "reverse-stepi", "info threads",
+					  "stepi", NULL});
+	const char *back = strstr(s.gdb_out, "Thread 2 hit Breakpoint 1");
+	cr_assert_not_null(back, "%s", s.gdb_out);
+	const char *cur = strstr(back, "* 2    Thread 1.2 (gdb_threads, "
+				       "running)          0x");
+	cr_assert_not_null(cur, "%s", s.gdb_out);
+	const char *eol = strchr(cur, '\n'), *in = strstr(cur, " in worker (");
+	cr_assert(eol && in && in < eol, "%s", s.gdb_out);
+	cr_assert(strstr(back, "  1    Thread 1.1 (gdb_threads, blocked in "
+			       "futex) 0x"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(eol, "Thread 2 hit Breakpoint 1, only_in_thread "
+			      "(v=42)"),
+		  "%s", s.gdb_out);
+	session_free(&s);
+}
+
+/* Each inferior reads its own process's memory (Hg selects the task,
+ * and with it the page tables): after the child's only_in_child
+ * returned, its `seen` is 5, the parent's still the 42 its thread wrote.
+ * finish's breakpoint is set with the child selected: the child's. */
+Test(gdb, inferiors_have_their_own_memory)
+{
+	struct session s;
+	session_run(&s, &(struct run){.guest = THREADS},
+		    (const char *const[]){"break only_in_child", "continue",
+					  "finish", "print seen", "inferior 1",
+					  "print seen", NULL});
+	cr_assert(strstr(s.gdb_out, "Value returned is $1 = 5\n$2 = 5\n"
+				    "[Switching to inferior 1 [process 1]"),
+		  "%s", s.gdb_out);
+	const char *in1 = strstr(s.gdb_out, "[Switching to thread 1.1 (Thread "
+					    "1.1)]\n#0  0x");
+	cr_assert_not_null(in1, "%s", s.gdb_out);
+	cr_assert(strstr(in1, " in __syscall_cp_c ()\n$3 = 42\n"), "%s",
+		  s.gdb_out);
+	session_free(&s);
+}
+
+/* A forked child is a new process: gdb makes it an inferior.  The
+ * breakpoint gdb set in the parent is in the child's copy of memory, as
+ * on Linux; it stops in the child's one thread. */
+Test(gdb, forked_child_is_an_inferior)
+{
+	struct session s;
+	session_run(&s, &(struct run){.guest = THREADS},
+		    (const char *const[]){"break only_in_child", "continue",
+					  "info inferiors", "info threads",
+					  "bt", NULL});
+	cr_assert(strstr(s.gdb_out, "[New inferior 2]\n"), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "[Switching to Thread 3.3]\n\n"
+				    "Thread 2.1 hit Breakpoint 1.2, "
+				    "only_in_child (v=v@entry=5)"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "  1    process 1 "), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "* 2    process 3 "), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "  1.1  Thread 1.1 (gdb_threads, blocked "
+				    "in wait4) 0x"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "* 2.1  Thread 3.3 (gdb_threads, running)"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "#1  0x"), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, " in main () at "), "%s", s.gdb_out);
+	/* The parent's line before the fork, and no more: gdb's end kills
+	 * both processes (vKill;3 queues the child's SIGKILL, vKill;1 the
+	 * parent's), and the machine ends with the parent's SIGKILL. */
+	cr_assert_str_eq(s.out, "thread returned 43\n");
+	cr_assert_eq(s.status, 137, "%s", s.err);
+	session_free(&s);
+}
+
 /* ---- reverse execution (docs/gdb.md, "Reverse execution") */
 
 /* The straight run's output and exit status, without gdb. */
