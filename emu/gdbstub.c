@@ -23,6 +23,7 @@
  * and nothing here runs.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1373,6 +1374,40 @@ int gdb_attach(struct memu *m, const char *spec, bool reverse, char *err,
 	return 0;
 }
 
+/* How long gdb may take to let go of the other inferiors, in ms. */
+#define WIND_UP_MS 10000
+
+/* The machine has ended, every process with it, but gdb knows only that
+ * the first did (W;process:PID): it still holds the others, and talks
+ * to them before it lets go (vKill, D, the thread list).  Answer as for
+ * processes that are gone, until gdb hangs up or stays silent. */
+static void wind_up(struct gdbstub *g, const char *end)
+{
+	char *pkt = malloc(GDB_BUF);
+	for (int n = 0; pkt && n < 256; n++) {
+		struct pollfd p = {g->conn.fd, POLLIN, 0};
+		size_t len;
+		if ((g->conn.in_pos == g->conn.in_len &&
+		     poll(&p, 1, WIND_UP_MS) != 1) ||
+		    gdb_get_packet(&g->conn, pkt, GDB_BUF, &len) < 0 ||
+		    pkt[0] == 'k')
+			break;
+		const char *a = "";
+		if (!strncmp(pkt, "vKill", 5) || pkt[0] == 'D')
+			a = "OK";
+		else if (!strcmp(pkt, "qfThreadInfo") ||
+			 !strcmp(pkt, "qsThreadInfo"))
+			a = "l";
+		else if (pkt[0] == '?')
+			a = end;
+		else if (pkt[0] && strchr("gGpPmMXHTZz", pkt[0]))
+			a = "E01";
+		if (reply(g, a))
+			break;
+	}
+	free(pkt);
+}
+
 void gdb_end(struct memu *m)
 {
 	struct gdbstub *g = m->gdb;
@@ -1400,6 +1435,8 @@ void gdb_end(struct memu *m)
 		snprintf(s + n, sizeof(s) - (size_t)n, ";process:%x",
 			 (unsigned)g->first_pid);
 	reply(g, s);
+	if (g->multi)
+		wind_up(g, s);
 	gdb_close(&g->conn);
 }
 

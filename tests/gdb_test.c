@@ -685,6 +685,27 @@ Test(gdb, forked_child_is_an_inferior)
 	session_free(&s);
 }
 
+/* To the end with two inferiors: the child's breakpoint, then on; the
+ * parent exits 0, gdb hears of process 1's end, then lets go of the
+ * child (vKill) and memu answers as for a process that is gone: no
+ * "Remote communication error". */
+Test(gdb, two_inferiors_run_to_the_end)
+{
+	struct session s;
+	session_run(&s, &(struct run){.guest = THREADS},
+		    (const char *const[]){"break only_in_child", "continue",
+					  "continue", NULL});
+	cr_assert(strstr(s.gdb_out, "only_in_child (v=v@entry=5)"), "%s",
+		  s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "[Inferior 1 (process 1) exited normally]"),
+		  "%s", s.gdb_out);
+	cr_assert(!strstr(s.gdb_out, "Remote communication error"), "%s",
+		  s.gdb_out);
+	cr_assert_str_eq(s.out, "thread returned 43\nchild exited 5\n");
+	cr_assert_eq(s.status, 0, "%s", s.err);
+	session_free(&s);
+}
+
 /* ---- reverse execution (docs/gdb.md, "Reverse execution") */
 
 /* The straight run's output and exit status, without gdb. */
