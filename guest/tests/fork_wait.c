@@ -154,7 +154,7 @@ int main(void)
 	printf("the group's child: exited %d status %d\n", WIFEXITED(status),
 	       WEXITSTATUS(status));
 
-	r = kill(99999, 0);
+	r = kill(0x7fffffff, 0); /* above any pid_max */
 	printf("kill(no such pid): %d %s\n", r, strerror(errno));
 	r = (int)waitpid(-1, &status, WNOHANG);
 	printf("waitpid(WNOHANG, none): %d %s\n", r, strerror(errno));
