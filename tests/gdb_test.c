@@ -1050,6 +1050,19 @@ Test(gdb, no_reverse_without_snapshots)
 	session_free(&s);
 }
 
+/* The session's guest printed what the plain run cmd prints and exited
+ * 0; then the input file in goes, and the session ends. */
+static void ends_as_plain(struct session *s, const char *cmd, const char *in)
+{
+	int status;
+	char *plain = shell_output(cmd, &status);
+	cr_assert_str_eq(s->out, plain);
+	cr_assert_eq(s->status, 0, "%s", s->err);
+	free(plain);
+	unlink(in);
+	session_free(s);
+}
+
 Test(gdb, stdin_read_once_replayed)
 {
 	/* checksum reads its stdin, prints, exits: back to the start and
@@ -1074,16 +1087,10 @@ Test(gdb, stdin_read_once_replayed)
 		  s.gdb_out);
 	cr_assert(strstr(s.gdb_out, " <input>:\t\"hello stdin world\\n\"\n"),
 		  "%s", s.gdb_out);
-	int status;
 	char cmd[PATH_MAX + 128];
 	snprintf(cmd, sizeof(cmd), "%s run %s - 3 < %s", MEMU_BIN,
 		 guest_path("checksum"), in);
-	char *plain = shell_output(cmd, &status);
-	cr_assert_str_eq(s.out, plain);
-	cr_assert_eq(s.status, 0, "%s", s.err);
-	free(plain);
-	unlink(in);
-	session_free(&s);
+	ends_as_plain(&s, cmd, in);
 }
 
 Test(gdb, long_run_thinned_history)
@@ -1133,16 +1140,10 @@ Test(gdb, long_run_thinned_history)
 		     s.gdb_out);
 	cr_assert(strstr(s.gdb_out, "No more reverse-execution history."), "%s",
 		  s.gdb_out);
-	int status;
 	char cmd[PATH_MAX + 160];
 	snprintf(cmd, sizeof(cmd), "%s run %s %s /in 28", MEMU_BIN, file,
 		 guest_path("checksum"));
-	char *plain = shell_output(cmd, &status);
-	cr_assert_str_eq(s.out, plain);
-	cr_assert_eq(s.status, 0, "%s", s.err);
-	free(plain);
-	unlink(in);
-	session_free(&s);
+	ends_as_plain(&s, cmd, in);
 }
 
 Test(gdb, ctrl_c_stops_a_reverse_continue)
