@@ -23,7 +23,8 @@ const char *guest_path(const char *name)
 static void open_guest(struct guest *g, const struct memu_config *cfg,
 		       FILE *trace, unsigned mask,
 		       enum memu_trace_format format, const char *name,
-		       const char *const *args, const char *const *specs)
+		       const char *argv0, const char *const *args,
+		       const char *const *specs)
 {
 	memset(g, 0, sizeof(*g));
 	struct memu_config c = *cfg;
@@ -45,7 +46,7 @@ static void open_guest(struct guest *g, const struct memu_config *cfg,
 			  "memu_inject %s: %s", specs[i], err);
 	const char *argv[64];
 	int argc = 0;
-	argv[argc++] = guest_path(name);
+	argv[argc++] = argv0 ? argv0 : guest_path(name);
 	for (; args && args[argc - 1] && argc < 63; argc++)
 		argv[argc] = args[argc - 1];
 	argv[argc] = NULL;
@@ -57,7 +58,15 @@ static void open_guest(struct guest *g, const struct memu_config *cfg,
 void guest_open_cfg(struct guest *g, const struct memu_config *cfg,
 		    const char *name, const char *const *args)
 {
-	open_guest(g, cfg, NULL, 0, MEMU_TRACE_JSONL, name, args, NULL);
+	open_guest(g, cfg, NULL, 0, MEMU_TRACE_JSONL, name, NULL, args, NULL);
+}
+
+void guest_open_argv0(struct guest *g, const char *name, const char *argv0,
+		      const char *const *args)
+{
+	struct memu_config cfg;
+	memu_config_init(&cfg);
+	open_guest(g, &cfg, NULL, 0, MEMU_TRACE_JSONL, name, argv0, args, NULL);
 }
 
 void guest_open_injected(struct guest *g, FILE *trace, const char *const *specs,
@@ -66,7 +75,7 @@ void guest_open_injected(struct guest *g, FILE *trace, const char *const *specs,
 	struct memu_config cfg;
 	memu_config_init(&cfg);
 	open_guest(g, &cfg, trace, trace ? MEMU_TRACE_ALL : 0, MEMU_TRACE_JSONL,
-		   name, args, specs);
+		   name, NULL, args, specs);
 }
 
 uint64_t guest_symbol(const char *guest, const char *name)
@@ -104,7 +113,7 @@ void guest_open_traced(struct guest *g, FILE *trace, unsigned mask,
 {
 	struct memu_config cfg;
 	memu_config_init(&cfg);
-	open_guest(g, &cfg, trace, mask, format, name, args, NULL);
+	open_guest(g, &cfg, trace, mask, format, name, NULL, args, NULL);
 }
 
 void guest_open(struct guest *g, const char *name, ...)

@@ -25,6 +25,13 @@ struct guest {
 void guest_open(struct guest *g, const char *name, ...);
 void guest_open_cfg(struct guest *g, const struct memu_config *cfg,
 		    const char *name, const char *const *args);
+/* guest_open with argv[0] given instead of the host path.  For exact
+ * counts: the strings at the top of the initial stack move with the
+ * path's length, and a stack page more or less is one fault more or
+ * less, so a count taken with the path would depend on where the tree
+ * was built. */
+void guest_open_argv0(struct guest *g, const char *name, const char *argv0,
+		      const char *const *args);
 /* guest_open with the event trace on (memu_trace): the kinds in mask, in
  * the format given, to trace. */
 void guest_open_traced(struct guest *g, FILE *trace, unsigned mask,
