@@ -356,6 +356,12 @@ static void threads(void)
 	close(thread_pipe[1]);
 	pthread_join(th, NULL);
 	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+	/* Linux wakes the joiner (CLONE_CHILD_CLEARTID) before it releases
+	 * the task: for a moment its directory is still there, state X.
+	 * Wait that moment out, so the native run is not a race; memu
+	 * releases the task before the wake. */
+	for (int i = 0; i < 2000 && access(path, F_OK) == 0; i++)
+		usleep(1000);
 	show_status("joined tid", path);
 	show_status("self after join", "/proc/self/status");
 	tid = 0;
