@@ -194,8 +194,11 @@ static void show_status(struct proc_text *t, struct file *f)
 	show_bitmap(t, (1ULL << nodes) - 1, MAX_NUMNODES);
 	text_puts(t, "\nMems_allowed_list:\t");
 	show_bitmap_list(t, nodes);
-	text_puts(t, "\nvoluntary_ctxt_switches:\t0\n"
-		     "nonvoluntary_ctxt_switches:\t0\n");
+	text_printf(t,
+		    "\nvoluntary_ctxt_switches:\t%llu\n"
+		    "nonvoluntary_ctxt_switches:\t%llu\n",
+		    (unsigned long long)task->nvcsw,
+		    (unsigned long long)task->nivcsw);
 }
 
 /* do_task_stat: 52 fields on one line. */

@@ -53,6 +53,7 @@ struct proc_task {
 	uint64_t min_flt, maj_flt;
 	uint64_t utime_ns, stime_ns;
 	uint64_t cmin_flt, cmaj_flt, cutime_ns, cstime_ns;
+	uint64_t nvcsw, nivcsw; /* the task's own context switches */
 	uint64_t start_ns; /* since boot */
 
 	/* exec's layout (Linux mm->start_code ... env_end) */

@@ -15,6 +15,10 @@
 
 struct vclock {
 	uint64_t ns; /* since boot */
+	/* of it, the time the kernel spent for the guest (syscalls and
+	 * faults): system time in getrusage (docs/processes.md, "Resource
+	 * usage") */
+	uint64_t sys_ns;
 };
 
 static inline void vclock_advance(struct vclock *c, uint64_t ns)
@@ -22,6 +26,13 @@ static inline void vclock_advance(struct vclock *c, uint64_t ns)
 	/* Saturating: a guest that sleeps for ages stops the clock at the
 	 * end of time, it never wraps it back to boot. */
 	c->ns = ns > UINT64_MAX - c->ns ? UINT64_MAX : c->ns + ns;
+}
+
+/* vclock_advance for the kernel's work: a syscall, a fault. */
+static inline void vclock_advance_sys(struct vclock *c, uint64_t ns)
+{
+	vclock_advance(c, ns);
+	c->sys_ns += ns;
 }
 
 /* xoshiro256** (Blackman and Vigna), seeded through splitmix64. */

@@ -141,6 +141,7 @@ enum task_state {
  * the peak RSS in pages. */
 struct task_usage {
 	uint64_t min_flt, maj_flt, utime_ns, stime_ns, maxrss;
+	uint64_t nvcsw, nivcsw; /* context switches: blocked, preempted */
 };
 
 /* What the threads of a process share (Linux files_struct,
@@ -337,7 +338,7 @@ struct memu {
 	uint64_t forks;	      /* fork, vfork and clone calls that made a task */
 	uint64_t cow_base[2]; /* FAULT_COW, FAULT_WP_REUSE at the last switch */
 	/* minflt, majflt and the clock at the last switch (rusage.c) */
-	uint64_t usage_base[3];
+	uint64_t usage_base[4];
 	/* Each task's COW counts once it is reaped (--stats). */
 	struct task_record {
 		int pid;
@@ -441,6 +442,11 @@ void usage_account(struct memu *m);
 void usage_account_to(struct memu *m, struct process *t);
 /* The clock jumped with nobody running: nobody's time. */
 void usage_idle(struct memu *m);
+/* The only task sleeps (the clock jumps, nobody runs): its time so far
+ * is counted, and one voluntary switch. */
+void usage_sleep(struct memu *m);
+/* prev leaves the CPU: a voluntary or involuntary context switch. */
+void usage_switch(struct memu *m, struct process *prev);
 /* A task leaves the table: its counts go to its process's. */
 void usage_task_gone(struct memu *m, struct process *t);
 /* Child c is reaped by p's process: its counts go to p's children's. */

@@ -27,10 +27,17 @@ void usage_account(struct memu *m)
 		m->usage_base[0] = m->usage_base[1] = 0;
 	u->min_flt += ev->minflt - m->usage_base[0];
 	u->maj_flt += ev->majflt - m->usage_base[1];
-	u->utime_ns += m->clock.ns - m->usage_base[2];
+	/* The clock's time since the last switch: the kernel's share
+	 * (syscalls, faults) is system time, the rest user time. */
+	uint64_t all = m->clock.ns - m->usage_base[2];
+	uint64_t sys = m->clock.sys_ns - m->usage_base[3];
+	sys = sys < all ? sys : all; /* the clock saturated at the end */
+	u->stime_ns += sys;
+	u->utime_ns += all - sys;
 	m->usage_base[0] = ev->minflt;
 	m->usage_base[1] = ev->majflt;
 	m->usage_base[2] = m->clock.ns;
+	m->usage_base[3] = m->clock.sys_ns;
 }
 
 void usage_account_to(struct memu *m, struct process *t)
@@ -44,6 +51,29 @@ void usage_account_to(struct memu *m, struct process *t)
 void usage_idle(struct memu *m)
 {
 	m->usage_base[2] = m->clock.ns;
+	m->usage_base[3] = m->clock.sys_ns;
+}
+
+void usage_sleep(struct memu *m)
+{
+	usage_account(m);
+	m->proc->usage.nvcsw++;
+}
+
+void usage_switch(struct memu *m, struct process *prev)
+{
+	(void)m;
+	/* Linux __schedule: a task that leaves the CPU running (its slice
+	 * ended, sched_yield) was preempted; one that blocks, stops or
+	 * exits gave it up.  A task released as it exits (a thread, a
+	 * child nobody waits for) was counted out before its last
+	 * switch. */
+	if (prev->state == TASK_ZOMBIE && prev->exit_signal == -1)
+		return;
+	if (prev->state == TASK_RUNNING && !task_stopped(prev))
+		prev->usage.nivcsw++;
+	else
+		prev->usage.nvcsw++;
 }
 
 static void add(struct task_usage *to, const struct task_usage *u)
@@ -52,6 +82,8 @@ static void add(struct task_usage *to, const struct task_usage *u)
 	to->maj_flt += u->maj_flt;
 	to->utime_ns += u->utime_ns;
 	to->stime_ns += u->stime_ns;
+	to->nvcsw += u->nvcsw;
+	to->nivcsw += u->nivcsw;
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -112,6 +144,8 @@ static void to_rusage(const struct task_usage *u, struct rusage *ru)
 	ru->ru_maxrss = (long)(u->maxrss * (PAGE_SIZE / 1024));
 	ru->ru_minflt = (long)u->min_flt;
 	ru->ru_majflt = (long)u->maj_flt;
+	ru->ru_nvcsw = (long)u->nvcsw;
+	ru->ru_nivcsw = (long)u->nivcsw;
 }
 
 int64_t sys_getrusage(struct memu *m, const uint64_t *a)
@@ -169,4 +203,6 @@ void usage_refresh(struct memu *m, struct process *p, struct proc_task *t)
 	t->cmaj_flt = c.maj_flt;
 	t->cutime_ns = c.utime_ns;
 	t->cstime_ns = c.stime_ns;
+	t->nvcsw = p->usage.nvcsw; /* the task's own, as status shows */
+	t->nivcsw = p->usage.nivcsw;
 }

@@ -344,10 +344,15 @@ static void deadlock(struct memu *m)
 
 bool schedule(struct memu *m)
 {
+	bool idled = false;
 	for (unsigned rounds = 0;; rounds++) {
 		wake_due(m);
 		struct process *next = pick_next(m), *prev = m->proc;
 		if (next) {
+			/* It left the CPU: to another task, or to the idle
+			 * loop before it was woken again (usage_switch). */
+			if (next != prev && !idled)
+				usage_switch(m, prev);
 			switch_to(m, next);
 			/* A zombie nobody waits for goes once off the CPU. */
 			if (prev != next && prev->state == TASK_ZOMBIE &&
@@ -369,6 +374,9 @@ bool schedule(struct memu *m)
 		}
 		if (m->clock.ns < t) {
 			/* nobody runs: waiting is instant, nobody's time */
+			if (!idled)
+				usage_switch(m, prev);
+			idled = true;
 			sched_account(m);
 			m->clock.ns = t;
 			usage_idle(m);

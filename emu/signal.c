@@ -267,6 +267,18 @@ static void timer_skip_to(struct memu *m, uint64_t until)
 		n > (UINT64_MAX - e) / iv ? UINT64_MAX : e + n * iv;
 }
 
+/* The only task sleeps: the clock jumps to t, and the time is nobody's
+ * (the idle loop's); going to sleep is a voluntary switch, once a wait
+ * (docs/processes.md, "Resource usage"). */
+static void sleep_until(struct memu *m, uint64_t t, bool *slept)
+{
+	if (!*slept)
+		usage_sleep(m);
+	*slept = true;
+	m->clock.ns = t;
+	usage_idle(m);
+}
+
 bool wait_interruptible(struct memu *m, bool timeout, uint64_t until)
 {
 	if (sched_multi(m)) {
@@ -282,6 +294,7 @@ bool wait_interruptible(struct memu *m, bool timeout, uint64_t until)
 		return true;
 	}
 	uint64_t end = timeout ? until : UINT64_MAX;
+	bool slept = false;
 	for (;;) {
 		if (signal_pending(m))
 			return true;
@@ -289,7 +302,7 @@ bool wait_interruptible(struct memu *m, bool timeout, uint64_t until)
 		if (!t || (timeout && t >= end))
 			break;
 		if (m->clock.ns < t)
-			m->clock.ns = t; /* waiting is instant */
+			sleep_until(m, t, &slept); /* waiting is instant */
 		run_timers(m);
 		if (signal_pending(m))
 			return true;
@@ -307,7 +320,7 @@ bool wait_interruptible(struct memu *m, bool timeout, uint64_t until)
 		return true;
 	}
 	if (m->clock.ns < end)
-		m->clock.ns = end;
+		sleep_until(m, end, &slept);
 	run_timers(m); /* one due at the very end: sent, the wait is over */
 	return false;
 }

@@ -180,7 +180,7 @@ static void redirect(uc_engine *uc)
  * syscall instruction's RAX/RCX/R11 writes; a bad frame is SIGSEGV. */
 static void rt_sigreturn(struct memu *m)
 {
-	vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
+	vclock_advance_sys(&m->clock, VCLOCK_SYSCALL_NS);
 	struct event e = {EV_SYSCALL, 15, 0, 0, 0};
 	event_emit(&m->mmu.events, &e);
 	if (restore_rt_frame(m)) {
@@ -239,7 +239,7 @@ void handle_syscall(uc_engine *uc, void *user)
 	if (p->state == TASK_ZOMBIE) {
 		/* It exited (exit, a fatal signal): nothing of it runs on
 		 * (exit.c); the run loop switches to another task. */
-		vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
+		vclock_advance_sys(&m->clock, VCLOCK_SYSCALL_NS);
 		struct event e = {EV_SYSCALL, nr, (uint64_t)ret, 0, 0};
 		event_emit(&m->mmu.events, &e);
 		return;
@@ -254,7 +254,7 @@ void handle_syscall(uc_engine *uc, void *user)
 		return;
 	}
 	inject_run_pending(m);
-	vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
+	vclock_advance_sys(&m->clock, VCLOCK_SYSCALL_NS);
 	struct event e = {EV_SYSCALL, nr, (uint64_t)ret, 0, 0};
 	event_emit(&m->mmu.events, &e);
 

@@ -70,7 +70,7 @@ bool tlb_miss(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
 	}
 	struct tlb_fill f;
 	bool ok = tlb_fill(m->proc->mm, va, access, m->cpl3, &f);
-	vclock_advance(&m->clock, f.faults * VCLOCK_FAULT_NS);
+	vclock_advance_sys(&m->clock, f.faults * VCLOCK_FAULT_NS);
 	/* A fault that took rights away elsewhere flushes now; the entry
 	 * returned below is installed after the flush. */
 	mm_flush_tlb_filling(m->proc->mm, va);

@@ -59,6 +59,6 @@ bool emulate_vsyscall(struct memu *m, uint64_t addr)
 	uc_reg_write(m->uc, UC_X86_REG_RAX, &ret);
 	uc_reg_write(m->uc, UC_X86_REG_RIP, &caller);
 	uc_reg_write(m->uc, UC_X86_REG_RSP, &sp);
-	vclock_advance(&m->clock, VCLOCK_SYSCALL_NS);
+	vclock_advance_sys(&m->clock, VCLOCK_SYSCALL_NS);
 	return true;
 }

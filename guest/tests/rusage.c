@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGE 4096
@@ -119,12 +120,16 @@ static void children(void)
 	printf("RUSAGE_CHILDREN utime grew at least by the child's: %d\n",
 	       usec(after.ru_utime) - usec(before.ru_utime) >=
 		       usec(self[0].ru_utime));
+	printf("the child's time is not nothing: %d\n",
+	       usec(self[0].ru_utime) + usec(self[0].ru_stime) > 0);
 	if (exact)
-		printf("exact: child minflt %ld utime %ld us maxrss %ld; "
-		       "children minflt %ld utime %ld us maxrss %ld\n",
+		printf("exact: child minflt %ld utime %ld us stime %ld us "
+		       "maxrss %ld; children minflt %ld utime %ld us stime "
+		       "%ld us maxrss %ld\n",
 		       self[0].ru_minflt, usec(self[0].ru_utime),
-		       self[0].ru_maxrss, after.ru_minflt, usec(after.ru_utime),
-		       after.ru_maxrss);
+		       usec(self[0].ru_stime), self[0].ru_maxrss,
+		       after.ru_minflt, usec(after.ru_utime),
+		       usec(after.ru_stime), after.ru_maxrss);
 
 	/* A grandchild reaped by the child counts for the child's
 	 * children, and both for ours once we reap the child. */
@@ -155,10 +160,12 @@ static void children(void)
 	       f[1] == after.ru_minflt, f[3]);
 	printf("/proc/self/stat cutime is RUSAGE_CHILDREN's in ticks: %d\n",
 	       f[6] == usec(after.ru_utime) / 10000);
+	printf("/proc/self/stat cstime is RUSAGE_CHILDREN's in ticks: %d\n",
+	       f[7] == usec(after.ru_stime) / 10000);
 	if (exact)
-		printf("exact: stat minflt %ld cminflt %ld utime %ld cutime "
-		       "%ld\n",
-		       f[0], f[1], f[4], f[6]);
+		printf("exact: stat minflt %ld cminflt %ld utime %ld stime %ld "
+		       "cutime %ld cstime %ld\n",
+		       f[0], f[1], f[4], f[5], f[6], f[7]);
 
 	/* waitid with WNOWAIT leaves it unreaped: not counted yet. */
 	before = after;
@@ -189,6 +196,103 @@ static void children(void)
 	       after.ru_minflt == before.ru_minflt);
 	close(fds[0]);
 	close(fds[1]);
+}
+
+/* /proc/self/status's voluntary_ctxt_switches and
+ * nonvoluntary_ctxt_switches: the main thread's own. */
+static void status_switches(long *vol, long *invol)
+{
+	char buf[4096] = "";
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	*vol = *invol = -1;
+	char *v = n > 0 ? strstr(buf, "\nvoluntary_ctxt_switches:") : NULL;
+	char *i = n > 0 ? strstr(buf, "\nnonvoluntary_ctxt_switches:") : NULL;
+	if (v)
+		*vol = atol(strchr(v, ':') + 1);
+	if (i)
+		*invol = atol(strchr(i, ':') + 1);
+}
+
+/* Context switches: waiting for a child that sleeps gives the CPU up
+ * (voluntary); status shows the main thread's counts, RUSAGE_THREAD's. */
+static void switches(void)
+{
+	struct rusage before = ru(RUSAGE_SELF);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		_exit(0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	struct rusage after = ru(RUSAGE_SELF), children = ru(RUSAGE_CHILDREN);
+	printf("waiting for a sleeping child: voluntary switch %d\n",
+	       after.ru_nvcsw > before.ru_nvcsw);
+	printf("the sleeping child's voluntary switches counted: %d\n",
+	       children.ru_nvcsw >= 1);
+	struct rusage thread = ru(RUSAGE_THREAD);
+	long vol, invol;
+	status_switches(&vol, &invol);
+	printf("status voluntary_ctxt_switches is RUSAGE_THREAD's: %d\n",
+	       vol == thread.ru_nvcsw);
+	if (exact)
+		printf("exact: nvcsw %ld -> %ld nivcsw %ld -> %ld; children "
+		       "nvcsw %ld nivcsw %ld; status %ld %ld\n",
+		       before.ru_nvcsw, after.ru_nvcsw, before.ru_nivcsw,
+		       after.ru_nivcsw, children.ru_nvcsw, children.ru_nivcsw,
+		       vol, invol);
+}
+
+/* Sleeping alone: the time slept is nobody's, going to sleep is a
+ * voluntary switch. */
+static void sleeping(void)
+{
+	struct rusage before = ru(RUSAGE_SELF);
+	struct timespec ts = {0, 50 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	struct rusage after = ru(RUSAGE_SELF);
+	long t = usec(after.ru_utime) + usec(after.ru_stime) -
+		 usec(before.ru_utime) - usec(before.ru_stime);
+	printf("sleeping 50 ms: a voluntary switch %d, not 50 ms of time "
+	       "%d\n",
+	       after.ru_nvcsw > before.ru_nvcsw, t < 25000);
+	if (exact)
+		printf("exact: sleeping nvcsw %ld time %ld us\n",
+		       after.ru_nvcsw - before.ru_nvcsw, t);
+}
+
+static volatile unsigned long spun;
+
+static void *spinner(void *arg)
+{
+	for (unsigned long i = 0; i < (unsigned long)arg; i++)
+		spun++;
+	return NULL;
+}
+
+/* Two threads that never block share the CPU by time slices: each end
+ * of a slice preempts one (involuntary) and is user time. */
+static void preempted(void)
+{
+	struct rusage before = ru(RUSAGE_SELF);
+	pthread_t t;
+	if (pthread_create(&t, NULL, spinner, (void *)2000000UL))
+		exit(1);
+	spinner((void *)2000000UL);
+	pthread_join(t, NULL);
+	struct rusage after = ru(RUSAGE_SELF);
+	/* Linux splits its time by ticks: the sum grows, not always
+	 * its user part. */
+	printf("spinning: time grew %d\n",
+	       usec(after.ru_utime) + usec(after.ru_stime) >
+		       usec(before.ru_utime) + usec(before.ru_stime));
+	if (exact)
+		printf("exact: spinning nivcsw %ld utime %ld us\n",
+		       after.ru_nivcsw - before.ru_nivcsw,
+		       usec(after.ru_utime) - usec(before.ru_utime));
 }
 
 static struct rusage thread_ru;
@@ -233,5 +337,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	children();
 	threads();
+	switches();
+	sleeping();
+	preempted();
 	return 0;
 }
