@@ -6,7 +6,8 @@
  * prints what /proc shows of them: the fd/ listing, each link and its
  * lstat, each fdinfo, what open(2) through a link does, cwd and root
  * after chdir, a child's fd/ and cwd (live, a zombie, reaped) and, last,
- * limits after setrlimit.  With no argument the inode numbers, mount ids
+ * limits after setrlimit ("limits": only limits, as the program
+ * starts).  With no argument the inode numbers, mount ids
  * and the directory's name (it has the pid in it) are masked, to compare
  * with the host; with "raw" nothing is.
  */
@@ -40,13 +41,13 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 	size_t o = 0, dl = strlen(dir), pl = strlen(proc), kl = strlen(kid);
 	for (const char *p = in; *p && o < sizeof(out) - 16;) {
-		if (!raw && !strncmp(p, dir, dl)) {
+		if (!raw && dl && !strncmp(p, dir, dl)) {
 			o += (size_t)sprintf(out + o, "$DIR");
 			p += dl;
 		} else if (!raw && kl && !strncmp(p, kid, kl)) {
 			o += (size_t)sprintf(out + o, "/proc/CHILD/");
 			p += kl;
-		} else if (!raw && !strncmp(p, proc, pl)) {
+		} else if (!raw && pl && !strncmp(p, proc, pl)) {
 			o += (size_t)sprintf(out + o, "/proc/PID/");
 			p += pl;
 		} else if (!raw && *p == '[' && p[1] >= '0' && p[1] <= '9') {
@@ -362,6 +363,10 @@ static void limits(void)
 int main(int argc, char **argv)
 {
 	raw = argc > 1 && !strcmp(argv[1], "raw");
+	if (argc > 1 && !strcmp(argv[1], "limits")) {
+		show_file("/proc/self/limits"); /* as the machine starts */
+		return 0;
+	}
 	for (int fd = 3; fd < 1024; fd++)
 		close(fd); /* what the runner left open */
 	snprintf(dir, sizeof(dir), "/tmp/procfd.%d", (int)getpid());
