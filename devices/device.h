@@ -76,6 +76,10 @@ struct file_operations {
 	 * (a pipe's other end, a host stream): a new open file with flags;
 	 * NULL: ENXIO, as a socket's (docs/processes.md, "/proc"). */
 	int (*reopen)(struct file *f, int flags, struct file **out);
+	/* The lines /proc/PID/fdinfo/N adds for this kind of file
+	 * (eventfd-count, scm_fds), NUL-ended, into buf: their length
+	 * (may be NULL: none). */
+	int (*show_fdinfo)(struct file *f, char *buf, size_t size);
 };
 
 struct chardev {

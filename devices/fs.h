@@ -46,6 +46,7 @@
 #define FS_SHM_DEV	1
 #define FS_PIPEFS_DEV	13 /* pipes (pipe.c) */
 #define FS_SOCKFS_DEV	8  /* sockets (unix_pair.c) */
+#define FS_ANON_DEV	14 /* the anonymous inode (eventfd.c) */
 #define FS_DEVS		32 /* st_dev numbers are below this */
 
 struct fs;

@@ -7,7 +7,8 @@
  *             memfd's "/memfd:NAME (deleted)", "pipe:[INO]",
  *             "socket:[INO]"; a walk through it reaches the open file
  *             itself (stat shows it, open opens it again)
- *   fdinfo/N  pos, flags (O_CLOEXEC from the descriptor), mnt_id, ino
+ *   fdinfo/N  pos, flags (O_CLOEXEC from the descriptor), mnt_id, ino,
+ *             and the lines of the file's kind (show_fdinfo)
  *   cwd, root the task's working directory and root, followed as links
  *
  * fd/ and fdinfo/ are made again from the task's table each time they
@@ -85,7 +86,7 @@ static const struct chardev fd_link_dev = {
 /* ---- fdinfo/N */
 
 /* The mount ids of proc_mountinfo.c's mounts, by st_dev; the kernel's
- * own mounts (memfds, pipes, sockets) after them. */
+ * own mounts (memfds, pipes, sockets, anonymous inodes) after them. */
 static int mnt_id(uint64_t dev)
 {
 	switch (dev) {
@@ -103,6 +104,8 @@ static int mnt_id(uint64_t dev)
 		return 7;
 	case FS_SOCKFS_DEV:
 		return 8;
+	case FS_ANON_DEV:
+		return 9;
 	default:
 		return 0;
 	}
@@ -134,10 +137,10 @@ static void show_fdinfo(struct proc_text *t, struct file *f)
 	text_printf(t, "pos:\t%lld\nflags:\t0%o\nmnt_id:\t%d\nino:\t%llu\n",
 		    (long long)of->pos, (unsigned)flags, mnt_id(st.st_dev),
 		    (unsigned long long)st.st_ino);
-	/* unix_show_fdinfo: the descriptors queued with SCM_RIGHTS, which
-	 * memu's sockets never carry */
-	if (S_ISSOCK(st.st_mode))
-		text_puts(t, "scm_fds: 0\n");
+	char more[256];
+	if (of->dev->fops->show_fdinfo &&
+	    of->dev->fops->show_fdinfo(of, more, sizeof(more)) > 0)
+		text_puts(t, more);
 }
 
 static int open_fdinfo(struct file *f)

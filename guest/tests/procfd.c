@@ -1,14 +1,15 @@
 /* /proc/PID/fd, fdinfo, cwd, root and limits (docs/processes.md,
  * "/proc"), natively and under memu (tests/procfd_test.c).
  *
- * The program opens a file, a pipe, a memfd, /dev/null, a socket pair
- * and a file it then unlinks, dup2s one to 50 with FD_CLOEXEC, and
- * prints what /proc shows of them: the fd/ listing, each link and its
- * lstat, each fdinfo, what open(2) through a link does, cwd and root
- * after chdir, a child's fd/ and cwd (live, a zombie, reaped) and, last,
+ * The program opens a file, a pipe, a memfd, /dev/null, a socket pair,
+ * a file it then unlinks, a directory, /proc/self/status and an
+ * eventfd, dup2s one to 50 with FD_CLOEXEC, and prints what /proc shows
+ * of them: the fd/ listing, each link and its lstat, each fdinfo, what
+ * open(2) through a link does, the eventfd's count, cwd and root after
+ * chdir, a child's fd/ and cwd (live, a zombie, reaped) and, last,
  * limits after setrlimit ("limits": only limits, as the program
- * starts).  With no argument the inode numbers, mount ids
- * and the directory's name (it has the pid in it) are masked, to compare
+ * starts).  With no argument the inode numbers, mount ids, eventfd ids
+ * and the pids (in the directory's name too) are masked, to compare
  * with the host; with "raw" nothing is.
  */
 #define _GNU_SOURCE
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -31,7 +33,8 @@ static char dir[64], proc[32], kid[32];
 
 /* Print a line, masked unless raw: the directory's name, the pid in
  * "/proc/PID/" and its child's in "/proc/CHILD/", "[INO]" for a
- * pipe's or socket's inode, the numbers of fdinfo's ino and mnt_id. */
+ * pipe's or socket's inode, the numbers of fdinfo's ino, mnt_id and
+ * eventfd-id. */
 static void say(const char *fmt, ...)
 {
 	char in[4096], out[8192];
@@ -55,8 +58,9 @@ static void say(const char *fmt, ...)
 			for (p++; *p >= '0' && *p <= '9'; p++)
 				;
 		} else if (!raw && (!strncmp(p, "ino:\t", 5) ||
-				    !strncmp(p, "mnt_id:\t", 8))) {
-			size_t n = (size_t)(strchr(p, '\t') - p) + 1;
+				    !strncmp(p, "mnt_id:\t", 8) ||
+				    !strncmp(p, "eventfd-id: ", 12))) {
+			size_t n = (size_t)(strpbrk(p, "\t ") - p) + 1;
 			memcpy(out + o, p, n);
 			o += n;
 			o += (size_t)sprintf(out + o, "N");
@@ -177,7 +181,7 @@ static void reopen(void)
 	say("reopen file: fd %d read %ld '%s', old pos %ld new pos %ld\n", a,
 	    (long)n, buf, (long)lseek(3, 0, SEEK_CUR),
 	    (long)lseek(a, 0, SEEK_CUR));
-	show_file("/proc/self/fdinfo/13");
+	show_file("/proc/self/fdinfo/14");
 	close(a);
 	/* the pipe's write end opened for reading is its read end */
 	a = open("/proc/self/fd/5", O_RDONLY);
@@ -189,7 +193,7 @@ static void reopen(void)
 	result("reopen pipe read end O_WRONLY", a);
 	result("write to the new write end", write(a, "yz", 2));
 	read_back("read from the old read end", 4);
-	show_file("/proc/self/fdinfo/13");
+	show_file("/proc/self/fdinfo/14");
 	close(a);
 	a = open("/proc/self/fd/4", O_RDWR | O_NONBLOCK);
 	result("reopen pipe O_RDWR", a);
@@ -200,7 +204,7 @@ static void reopen(void)
 	a = open("/proc/self/fd/6", O_RDWR);
 	result("reopen memfd", a);
 	read_back("read memfd", a);
-	show_file("/proc/self/fdinfo/13");
+	show_file("/proc/self/fdinfo/14");
 	close(a);
 	/* the unlinked file is still there to open */
 	a = open("/proc/self/fd/10", O_RDONLY);
@@ -209,7 +213,7 @@ static void reopen(void)
 	close(a);
 	a = open("/proc/self/fd/7", O_WRONLY);
 	result("reopen /dev/null O_WRONLY", a);
-	show_file("/proc/self/fdinfo/13");
+	show_file("/proc/self/fdinfo/14");
 	close(a);
 	try_open("reopen socket", "/proc/self/fd/8", O_RDWR);
 	try_open("reopen closed fd", "/proc/self/fd/40", O_RDONLY);
@@ -226,6 +230,46 @@ static void reopen(void)
 	result("readlink 4 bytes", readlink("/proc/self/fd/3", small, 4));
 	result("readlink closed", readlink("/proc/self/fd/40", small, 4));
 	result("readlink fdinfo", readlink("/proc/self/fdinfo/3", small, 4));
+}
+
+static void event_fd(void)
+{
+	uint64_t v = 5;
+	result("eventfd write 5", write(13, &v, 8));
+	show_file("/proc/self/fdinfo/13");
+	result("eventfd read", read(13, &v, 8));
+	say("value %llu\n", (unsigned long long)v);
+	result("eventfd read at 0", read(13, &v, 8));
+	result("eventfd read of 4 bytes", read(13, &v, 4));
+	v = ~0ULL;
+	result("eventfd write ULLONG_MAX", write(13, &v, 8));
+	v = ~0ULL - 1;
+	result("eventfd write ULLONG_MAX - 1", write(13, &v, 8));
+	v = 1;
+	result("eventfd write 1 more", write(13, &v, 8));
+	show_file("/proc/self/fdinfo/13");
+	int sem = eventfd(2, EFD_SEMAPHORE | EFD_CLOEXEC);
+	result("semaphore read", read(sem, &v, 8));
+	say("value %llu\n", (unsigned long long)v);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", sem);
+	show_file(path);
+	close(sem);
+	/* a read at 0 waits until another process writes */
+	int b = eventfd(0, 0);
+	pid_t k = fork();
+	if (k == 0) {
+		v = 7;
+		_exit(write(b, &v, 8) == 8 ? 0 : 1);
+	}
+	v = 0;
+	result("blocking eventfd read", read(b, &v, 8));
+	int status = -1;
+	waitpid(k, &status, 0);
+	say("value %llu, writer's status %d\n", (unsigned long long)v, status);
+	close(b);
+	result("eventfd2 bad flags", eventfd(0, 4));
+	try_open("reopen eventfd", "/proc/self/fd/13", O_RDWR);
 }
 
 static void fs_links(void)
@@ -387,7 +431,8 @@ int main(int argc, char **argv)
 	    open(gone, O_WRONLY | O_CREAT | O_APPEND, 0600) != 10 ||
 	    write(10, "gone", 4) != 4 || unlink(gone) ||
 	    open(dir, O_RDONLY | O_DIRECTORY) != 11 ||
-	    open("/proc/self/status", O_RDONLY) != 12 || dup2(3, 50) != 50 ||
+	    open("/proc/self/status", O_RDONLY) != 12 ||
+	    eventfd(3, EFD_NONBLOCK) != 13 || dup2(3, 50) != 50 ||
 	    fcntl(50, F_SETFD, FD_CLOEXEC) || write(6, "memfd", 5) != 5 ||
 	    write(5, "in pipe", 7) != 7) {
 		say("setting up failed: errno %d\n", errno);
@@ -401,10 +446,11 @@ int main(int argc, char **argv)
 	say("fd/ mode %o\n", (unsigned)st.st_mode);
 	lstat("/proc/self/fdinfo", &st);
 	say("fdinfo/ mode %o\n", (unsigned)st.st_mode);
-	static const int fds[] = {3, 4, 5, 6, 7, 8, 10, 11, 12, 50};
+	static const int fds[] = {3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 50};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		one_fd(fds[i]);
 	reopen();
+	event_fd();
 	fs_links();
 	child();
 	limits();
