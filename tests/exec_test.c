@@ -2,9 +2,8 @@
  * guest, exec_lab, runs natively and under memu over a directory with
  * the same files at the same path (made on the host, copied in with
  * --dir): every errno case, fork+exec+wait, execveat (of a memfd too,
- * and execve of it by /proc/self/fd/N),
- * a "#!" script and posix_spawn must print the same bytes, for musl and
- * glibc guests. */
+ * and execve of it by /proc/self/fd/N), a "#!" script and posix_spawn
+ * must print the same bytes, for musl and glibc guests. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdbool.h>
