@@ -400,12 +400,24 @@ static int64_t access_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 	if (flags &
 	    ~(uint64_t)(AT_EACCESS_ | AT_SYMLINK_NOFOLLOW_ | AT_EMPTY_PATH))
 		return -EINVAL;
-	struct dentry *d;
-	int err = lookup_at(m, dirfd, upath,
-			    flags & AT_SYMLINK_NOFOLLOW_ ? 0 : WALK_FOLLOW, &d);
+	struct walk w;
+	int err = walk_at(m, dirfd, upath,
+			  flags & AT_SYMLINK_NOFOLLOW_ ? 0 : WALK_FOLLOW, &w);
 	if (err)
 		return err;
-	unsigned imode = d->inode->mode;
+	if (!w.d && !w.file)
+		return -ENOENT;
+	/* /proc/PID/fd/N of a pipe, a socket, a memfd: the open file's */
+	struct stat st;
+	if (w.d)
+		stat_inode(w.d->inode, &st);
+	else if (file_inode(w.file))
+		stat_inode(file_inode(w.file), &st);
+	else
+		chardev_stat(w.file->dev, &st);
+	if (!w.d && w.file->dev->fops->stat && !file_inode(w.file))
+		w.file->dev->fops->stat(w.file, &st);
+	unsigned imode = st.st_mode;
 	if ((mode & X_OK) && !S_ISDIR(imode) && !(imode & 0111))
 		return -EACCES;
 	return 0;

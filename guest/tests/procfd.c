@@ -230,6 +230,11 @@ static void reopen(void)
 	result("readlink 4 bytes", readlink("/proc/self/fd/3", small, 4));
 	result("readlink closed", readlink("/proc/self/fd/40", small, 4));
 	result("readlink fdinfo", readlink("/proc/self/fdinfo/3", small, 4));
+	result("access pipe link R_OK", access("/proc/self/fd/4", R_OK));
+	result("access pipe link X_OK", access("/proc/self/fd/4", X_OK));
+	result("access memfd link X_OK", access("/proc/self/fd/6", X_OK));
+	result("access file link X_OK", access("/proc/self/fd/3", X_OK));
+	result("access closed", access("/proc/self/fd/40", F_OK));
 }
 
 static void event_fd(void)
