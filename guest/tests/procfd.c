@@ -6,9 +6,9 @@
  * eventfd, dup2s one to 50 with FD_CLOEXEC, and prints what /proc shows
  * of them: the fd/ listing, each link and its lstat, each fdinfo, what
  * open(2) through a link does, the eventfd's count, cwd and root after
- * chdir, a child's fd/ and cwd (live, a zombie, reaped) and, last,
- * limits after setrlimit ("limits": only limits, as the program
- * starts).  With no argument the inode numbers, mount ids, eventfd ids
+ * chdir (and through task/PID/), a child's fd/ and cwd (live, a
+ * zombie, reaped) and, last, limits after setrlimit ("limits": only
+ * limits, as the program starts).  With no argument the inode numbers, mount ids, eventfd ids
  * and the pids (in the directory's name too) are masked, to compare
  * with the host; with "raw" nothing is.
  */
@@ -293,6 +293,23 @@ static void fs_links(void)
 	read_back("cwd/file", fd);
 	close(fd);
 	list("/proc/self/root/proc/self/fd");
+	/* the same through the thread's directory */
+	char path[96], buf[256];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fd/3", (int)getpid());
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	say("task/PID/fd/3: %s\n", buf);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/cwd", (int)getpid());
+	n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	say("task/PID/cwd: %s\n", buf);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/limits",
+		 (int)getpid());
+	int lim = open(path, O_RDONLY);
+	n = read(lim, buf, 26);
+	buf[n > 0 ? n : 0] = '\0';
+	say("task/PID/limits: '%s'\n", buf);
+	close(lim);
 }
 
 static void child(void)
