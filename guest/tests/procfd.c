@@ -8,9 +8,9 @@
  * open(2) through a link does, the eventfd's count, cwd and root after
  * chdir (and through task/PID/), a child's fd/ and cwd (live, a
  * zombie, reaped) and, last, limits after setrlimit ("limits": only
- * limits, as the program starts).  With no argument the inode numbers, mount ids, eventfd ids
- * and the pids (in the directory's name too) are masked, to compare
- * with the host; with "raw" nothing is.
+ * limits, as the program starts).  With no argument the inode numbers,
+ * mount ids, eventfd ids and the pids (in the directory's name too) are
+ * masked, to compare with the host; with "raw" nothing is.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
