@@ -322,16 +322,22 @@ static int64_t put_stat(struct memu *m, const struct stat *st, uint64_t ust)
 	return copy_to_user(m->proc->mm, ust, st, sizeof(*st)) ? -EFAULT : 0;
 }
 
+/* What fstat shows of an open file. */
+static void file_stat(struct file *f, struct stat *st)
+{
+	if (file_inode(f)) {
+		stat_inode(file_inode(f), st);
+	} else {
+		chardev_stat(f->dev, st);
+		if (f->dev->fops->stat)
+			f->dev->fops->stat(f, st);
+	}
+}
+
 static int64_t fstat_file(struct memu *m, struct file *f, uint64_t ust)
 {
 	struct stat st;
-	if (file_inode(f)) {
-		stat_inode(file_inode(f), &st);
-	} else {
-		chardev_stat(f->dev, &st);
-		if (f->dev->fops->stat)
-			f->dev->fops->stat(f, &st);
-	}
+	file_stat(f, &st);
 	return put_stat(m, &st, ust);
 }
 
@@ -407,16 +413,12 @@ static int64_t access_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 		return err;
 	if (!w.d && !w.file)
 		return -ENOENT;
-	/* /proc/PID/fd/N of a pipe, a socket, a memfd: the open file's */
+	/* /proc/PID/fd/N: the open file's mode */
 	struct stat st;
-	if (w.d)
-		stat_inode(w.d->inode, &st);
-	else if (file_inode(w.file))
-		stat_inode(file_inode(w.file), &st);
+	if (w.file)
+		file_stat(w.file, &st);
 	else
-		chardev_stat(w.file->dev, &st);
-	if (!w.d && w.file->dev->fops->stat && !file_inode(w.file))
-		w.file->dev->fops->stat(w.file, &st);
+		stat_inode(w.d->inode, &st);
 	unsigned imode = st.st_mode;
 	if ((mode & X_OK) && !S_ISDIR(imode) && !(imode & 0111))
 		return -EACCES;
