@@ -152,8 +152,9 @@ static int64_t reopen(struct memu *m, struct file *old, int flags)
 	struct file *f;
 	struct inode *i = file_inode(old);
 	int oflags =
-		(flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) |
-		FS_O_LARGEFILE;
+		flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+	if (!(flags & O_PATH))
+		oflags |= FS_O_LARGEFILE;
 	int err;
 	if (i) {
 		if ((flags & O_TRUNC) && S_ISREG(i->mode) &&
@@ -263,8 +264,12 @@ static int64_t do_open(struct memu *m, uint64_t dirfd, uint64_t upath,
 			f->flags = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY |
 					      O_TRUNC | O_CLOEXEC)) |
 				   FS_O_LARGEFILE;
-			if (flags & O_PATH)
+			/* O_PATH keeps only O_PATH_FLAGS: O_LARGEFILE goes
+			 * too (build_open_how) */
+			if (flags & O_PATH) {
 				f->fmode = 0;
+				f->flags &= ~FS_O_LARGEFILE;
+			}
 		}
 	} else {
 		return -ENXIO;

@@ -235,6 +235,15 @@ static void reopen(void)
 	result("access memfd link X_OK", access("/proc/self/fd/6", X_OK));
 	result("access file link X_OK", access("/proc/self/fd/3", X_OK));
 	result("access closed", access("/proc/self/fd/40", F_OK));
+	/* an O_PATH descriptor: a link with no permissions */
+	int o = open("/proc/self/fd/3", O_PATH);
+	struct stat st;
+	lstat("/proc/self/fd/14", &st);
+	say("O_PATH fd %d: link mode %o, F_GETFL %o\n", o, (unsigned)st.st_mode,
+	    (unsigned)fcntl(o, F_GETFL));
+	show_file("/proc/self/fdinfo/14");
+	link_of("/proc/self/fd/14");
+	close(o);
 }
 
 static void event_fd(void)
