@@ -364,6 +364,8 @@ static void child(void)
 	link_of(path);
 	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
 	link_of(path);
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/3", (int)pid);
+	int info = open(path, O_RDONLY);
 	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
 	int lim = open(path, O_RDONLY);
 	if (write(done[1], "x", 1) != 1)
@@ -378,6 +380,9 @@ static void child(void)
 	if (d)
 		closedir(d);
 	say("zombie: fd/ has %d names\n", n);
+	char got[16];
+	result("zombie fdinfo/3, read of the file opened live",
+	       pread(info, got, 10, 0));
 	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
 	link_of(path);
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
@@ -394,6 +399,8 @@ static void child(void)
 	waitpid(pid, &status, 0);
 	say("reaped, status %d\n", status);
 	result("reaped limits, read of the open file", read(lim, buf, 10));
+	result("reaped fdinfo/3, read of the open file", read(info, buf, 10));
+	close(info);
 	close(lim);
 	result("reaped limits, open", open(path, O_RDONLY));
 	close(go[0]);
