@@ -113,8 +113,8 @@ static int mnt_id(uint64_t dev)
 
 static void show_fdinfo(struct proc_text *t, struct file *f)
 {
-	const struct inode *node = f->dentry->inode;
-	struct proc_task *task = proc_pid_task(node->pid);
+	const struct inode *node = f->dentry ? f->dentry->inode : NULL;
+	struct proc_task *task = node ? proc_pid_task(node->pid) : NULL;
 	struct file *of;
 	if (!task || fd_file_of(node, &of)) {
 		t->err = -ENOENT;

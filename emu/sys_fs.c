@@ -327,11 +327,14 @@ static int64_t put_stat(struct memu *m, const struct stat *st, uint64_t ust)
 	return copy_to_user(m->proc->mm, ust, st, sizeof(*st)) ? -EFAULT : 0;
 }
 
-/* What fstat shows of an open file. */
+/* What fstat shows of an open file: a /proc/PID file's, its node's, as
+ * stat shows it. */
 static void file_stat(struct file *f, struct stat *st)
 {
 	if (file_inode(f)) {
 		stat_inode(file_inode(f), st);
+	} else if (f->dentry && f->dentry->inode->pid) {
+		stat_inode(f->dentry->inode, st);
 	} else {
 		chardev_stat(f->dev, st);
 		if (f->dev->fops->stat)

@@ -484,6 +484,12 @@ int main(int argc, char **argv)
 	say("fd/ mode %o\n", (unsigned)st.st_mode);
 	lstat("/proc/self/fdinfo", &st);
 	say("fdinfo/ mode %o\n", (unsigned)st.st_mode);
+	struct stat a, b;
+	stat("/proc/self/status", &a);
+	fstat(12, &b);
+	say("/proc/self/status: stat is fstat %d\n",
+	    a.st_ino == b.st_ino && a.st_dev == b.st_dev &&
+		    a.st_mode == b.st_mode);
 	static const int fds[] = {3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 50};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		one_fd(fds[i]);
