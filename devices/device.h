@@ -33,6 +33,8 @@ enum devmem_policy {
 struct proc_task;
 struct memu_device;
 struct proc_pid;
+struct inode;
+struct dentry;
 
 /* What drivers may use of the machine. */
 struct device_context {
@@ -70,6 +72,14 @@ struct file_operations {
 	/* Fill in what fstat shows of this file beyond the device's
 	 * defaults (may be NULL). */
 	void (*stat)(struct file *f, struct stat *st);
+	/* open(2) of /proc/PID/fd/N for a file with no name to open again
+	 * (a pipe's other end, a host stream): a new open file with flags;
+	 * NULL: ENXIO, as a socket's (docs/processes.md, "/proc"). */
+	int (*reopen)(struct file *f, int flags, struct file **out);
+	/* The lines /proc/PID/fdinfo/N adds for this kind of file
+	 * (eventfd-count, scm_fds), NUL-ended, into buf: their length
+	 * (may be NULL: none). */
+	int (*show_fdinfo)(struct file *f, char *buf, size_t size);
 };
 
 struct chardev {
@@ -81,10 +91,16 @@ struct chardev {
 	const struct file_operations *fops;
 	/* Claim device ranges at machine start (may be NULL). */
 	int (*probe)(struct device_context *ctx);
-	/* A symbolic link (/proc/PID/exe) of the process pid: write its
-	 * target, NUL-ended, to buf; its length, or -errno.  NULL for every
-	 * other file. */
-	int (*readlink)(struct proc_pid *pid, char *buf, size_t size);
+	/* A symbolic link of /proc/PID (exe, cwd, root, fd/N), the node
+	 * i: write its target, NUL-ended, to buf; its length, or -errno.
+	 * NULL for every other file. */
+	int (*readlink)(const struct inode *i, char *buf, size_t size);
+	/* Such a link that a walk follows (cwd, root, fd/N; Linux's
+	 * proc_get_link): the entry it leads to in *d, or NULL, and for
+	 * fd/N the open file in *f; 0 or -errno.  NULL: not followed
+	 * (exe). */
+	int (*follow)(const struct inode *i, struct dentry **d,
+		      struct file **f);
 };
 
 /* File mode bits, as the kernel keeps them. */
@@ -98,10 +114,12 @@ struct file {
 	int flags;	/* open(2) flags: O_SYNC, O_NONBLOCK, ... */
 	uint64_t pos;
 	void *private_data;
-	struct inode *inode;   /* a file of the file system (fs.h), or NULL */
-	struct dentry *dentry; /* the name it was opened by, or NULL */
-	int refs;	       /* fds and VMAs holding it */
-	struct proc_pid *pid;  /* a /proc/PID file: the process it shows */
+	struct inode *inode; /* a file of the file system (fs.h), or NULL */
+	/* the name it was opened by, or NULL; a device's or /proc file's
+	 * (no inode) is let go by file_put */
+	struct dentry *dentry;
+	int refs;	      /* fds and VMAs holding it */
+	struct proc_pid *pid; /* a /proc/PID file: the process it shows */
 };
 
 /* The table of devices (devices/registry.c). */

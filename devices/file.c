@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "device.h"
+#include "fs.h"
 #include "proc_task.h"
 
 int file_open(const struct chardev *dev, struct device_context *ctx, int flags,
@@ -64,6 +65,8 @@ void file_put(struct file *f)
 		return;
 	if (f->dev->fops->release)
 		f->dev->fops->release(f);
+	if (f->dentry && !f->inode)
+		dput(f->dentry);
 	proc_pid_put(f->pid);
 	free(f);
 }

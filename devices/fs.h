@@ -44,6 +44,9 @@
 #define FS_DEVSHM_DEV	23
 #define FS_PROC_DEV	22
 #define FS_SHM_DEV	1
+#define FS_PIPEFS_DEV	13 /* pipes (pipe.c) */
+#define FS_SOCKFS_DEV	8  /* sockets (unix_pair.c) */
+#define FS_ANON_DEV	14 /* the anonymous inode (eventfd.c) */
 #define FS_DEVS		32 /* st_dev numbers are below this */
 
 struct fs;
@@ -72,6 +75,7 @@ struct inode {
 	 * holds a reference), and what kind of /proc entry it is */
 	struct proc_pid *pid;
 	unsigned char proc_kind; /* enum proc_kind (proc_pid.c) */
+	int proc_fd;		 /* /proc/PID/fd/N, fdinfo/N: N */
 	bool proc_hidden; /* /proc/TID of a thread: found, never listed */
 	uint64_t atime, mtime, ctime; /* ns since the epoch */
 };
@@ -169,6 +173,8 @@ enum proc_kind {
 	PROC_PID_FILLED,       /* ... made */
 	PROC_LINK_SELF,	       /* /proc/self: "TGID" */
 	PROC_LINK_THREAD_SELF, /* /proc/thread-self: "TGID/task/TID" */
+	PROC_FD_DIR,	       /* /proc/PID/fd: a link per descriptor */
+	PROC_FDINFO_DIR,       /* /proc/PID/fdinfo: a file per descriptor */
 };
 
 #define PROC_LINK_MAX 32 /* "32767/task/32767" and its NUL fit */
@@ -177,8 +183,18 @@ enum proc_kind {
  * files are made when it is first looked into. */
 struct dentry *proc_pid_mkdir(struct fs *fs, struct dentry *dir, int nr,
 			      struct proc_pid *pid);
-/* Make the files of such a directory, once (lookup and getdents). */
+/* Make the files of such a directory, once, and bring fd/ and fdinfo/
+ * up to date with the descriptors (lookup, open and getdents). */
 void proc_pid_fill(struct dentry *dir);
+
+/* ---- proc_fd.c: /proc/PID/fd, fdinfo, cwd, root */
+
+/* Make fd/'s or fdinfo/'s entries those of the task's descriptors now,
+ * in ascending order (Linux's proc_readfd_common lists the table). */
+void proc_fd_fill(struct dentry *dir);
+/* What readlink of /proc/PID/fd/N shows of f (Linux's d_path of the
+ * file): its length, or -errno. */
+int file_link_target(const struct file *f, char *buf, int size);
 /* /proc/self and /proc/thread-self. */
 int proc_self_links(struct fs *fs);
 /* The target of symbolic link i: its text, or for /proc/self and
@@ -201,6 +217,9 @@ struct walk {
 	char last[FS_NAME_MAX + 1]; /* the last component, "" for "/" */
 	int dots;   /* the last component is "." (1), ".." (2) */
 	bool slash; /* the path ended in '/' */
+	/* the last component was /proc/PID/fd/N, followed: the open file
+	 * (d is its entry, or NULL for a pipe, a socket, a memfd) */
+	struct file *file;
 };
 
 /* Walk path (a NUL-terminated string shorter than FS_PATH_MAX) from base

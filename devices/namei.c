@@ -6,6 +6,7 @@
  * (ENOTDIR).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -21,6 +22,13 @@ static int follow(struct fs *fs, struct dentry *dir, struct dentry *d,
 {
 	if (++*links > FS_MAXLINKS)
 		return -ELOOP;
+	const struct chardev *dev = d->inode->cdev;
+	if (dev && dev->follow) { /* /proc/PID/cwd, root, fd/N */
+		struct file *f = NULL;
+		*out = NULL;
+		int err = dev->follow(d->inode, out, &f);
+		return err ? err : *out ? 0 : -ENOTDIR;
+	}
 	char buf[PROC_LINK_MAX];
 	const char *target = fs_link_target(fs, d->inode, buf, sizeof(buf));
 	if (!target)
@@ -32,6 +40,28 @@ static int follow(struct fs *fs, struct dentry *dir, struct dentry *d,
 	if (!sub.d)
 		return -ENOENT;
 	*out = sub.d;
+	return 0;
+}
+
+/* The last component is a /proc link that leads to an entry or an open
+ * file itself (Linux's nd_jump_link): the walk ends there. */
+static int jump(struct dentry *link, bool slash, unsigned flags, struct walk *w)
+{
+	struct dentry *d = NULL;
+	struct file *f = NULL;
+	int err = link->inode->cdev->follow(link->inode, &d, &f);
+	if (err)
+		return err;
+	w->d = d;
+	w->file = f;
+	w->dots = 0;
+	if (d) {
+		w->parent = d->parent;
+		snprintf(w->last, sizeof(w->last), "%s", d->name);
+	}
+	bool dir = d && S_ISDIR(d->inode->mode);
+	if ((slash || (flags & WALK_DIRECTORY)) && !dir)
+		return -ENOTDIR;
 	return 0;
 }
 
@@ -85,6 +115,9 @@ static int walk(struct fs *fs, struct dentry *base, const char *path,
 				 * (open(O_CREAT) through a dangling link). */
 				if (++*links > FS_MAXLINKS)
 					return -ELOOP;
+				const struct chardev *dev = d->inode->cdev;
+				if (dev && dev->follow)
+					return jump(d, slash, flags, w);
 				char buf[PROC_LINK_MAX];
 				const char *target = fs_link_target(
 					fs, d->inode, buf, sizeof(buf));

@@ -15,9 +15,8 @@
 #include "../mmu/uaccess.h"
 #include "fs.h"
 
-#define PIPE_SIZE  65536 /* 16 pages: Linux's default */
-#define PIPE_BUF_  4096
-#define PIPEFS_DEV 13 /* 00:0d */
+#define PIPE_SIZE 65536 /* 16 pages: Linux's default */
+#define PIPE_BUF_ 4096
 
 struct pipe {
 	uint8_t *buf;
@@ -27,10 +26,11 @@ struct pipe {
 	uint64_t time; /* creation, ns since the epoch */
 };
 
-/* One pipe, two files: each holds a reference. */
+/* One pipe, two files (more when opened again through /proc/PID/fd):
+ * each holds a reference, as a reader, a writer or both. */
 struct pipe_end {
 	struct pipe *p;
-	bool write;
+	bool read, write;
 };
 
 static int64_t pipe_read(struct file *f, uint64_t ubuf, uint64_t count,
@@ -86,7 +86,7 @@ static void pipe_release(struct file *f)
 	struct pipe *p = e->p;
 	if (e->write)
 		p->writers--;
-	else
+	if (e->read)
 		p->readers--;
 	free(e);
 	if (!p->readers && !p->writers) {
@@ -98,14 +98,17 @@ static void pipe_release(struct file *f)
 static void pipe_stat(struct file *f, struct stat *st)
 {
 	struct pipe *p = ((struct pipe_end *)f->private_data)->p;
-	pseudo_file_stat(st, PIPEFS_DEV, p->ino, S_IFIFO | 0600, p->time);
+	pseudo_file_stat(st, FS_PIPEFS_DEV, p->ino, S_IFIFO | 0600, p->time);
 }
+
+static int pipe_reopen(struct file *f, int flags, struct file **out);
 
 static const struct file_operations pipe_fops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.release = pipe_release,
 	.stat = pipe_stat,
+	.reopen = pipe_reopen,
 };
 
 const struct chardev pipe_dev = {
@@ -120,28 +123,38 @@ bool pipe_would_block(struct file *f, bool write)
 		     : p->writers && !p->len;
 }
 
-static int open_end(struct device_context *ctx, struct pipe *p, bool write,
-		    int flags, struct file **out)
+/* An end of p opened with flags: O_RDONLY, O_WRONLY or (through
+ * /proc/PID/fd) O_RDWR, both at once (Linux's fifo_open). */
+static int open_end(struct device_context *ctx, struct pipe *p, int flags,
+		    struct file **out)
 {
 	struct pipe_end *e = malloc(sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	int err = file_open(&pipe_dev, ctx,
-			    (write ? O_WRONLY : O_RDONLY) |
-				    (flags & (O_NONBLOCK | O_DIRECT)),
-			    out);
+	int err = file_open(&pipe_dev, ctx, flags, out);
 	if (err) {
 		free(e);
 		return err;
 	}
 	e->p = p;
-	e->write = write;
+	e->read = (*out)->fmode & FMODE_READ;
+	e->write = (*out)->fmode & FMODE_WRITE;
 	(*out)->private_data = e;
-	if (write)
+	if (e->write)
 		p->writers++;
-	else
+	if (e->read)
 		p->readers++;
 	return 0;
+}
+
+/* open(2) of /proc/PID/fd/N: an end of the same pipe by flags; neither
+ * read nor write (O_ACCMODE) is EINVAL, as fifo_open's. */
+static int pipe_reopen(struct file *f, int flags, struct file **out)
+{
+	if ((flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	struct pipe *p = ((struct pipe_end *)f->private_data)->p;
+	return open_end(f->ctx, p, flags, out);
 }
 
 int pipe_new(struct device_context *ctx, int flags, struct file **rd,
@@ -152,15 +165,16 @@ int pipe_new(struct device_context *ctx, int flags, struct file **rd,
 		free(p);
 		return -ENOMEM;
 	}
-	p->ino = ctx->fs->next_ino[PIPEFS_DEV]++;
+	p->ino = ctx->fs->next_ino[FS_PIPEFS_DEV]++;
 	p->time = fs_now(ctx->fs);
-	int err = open_end(ctx, p, false, flags, rd);
+	int keep = flags & (O_NONBLOCK | O_DIRECT);
+	int err = open_end(ctx, p, O_RDONLY | keep, rd);
 	if (err) {
 		free(p->buf);
 		free(p);
 		return err;
 	}
-	err = open_end(ctx, p, true, flags, wr);
+	err = open_end(ctx, p, O_WRONLY | keep, wr);
 	if (err) {
 		file_put(*rd); /* frees the pipe */
 		return err;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "../mmu/uaccess.h"
+#include "fs.h"
 #include "proc_task.h"
 #include "proc_text.h"
 
@@ -231,10 +232,10 @@ static const struct file_operations exe_fops = {
  * guest's first working directory, /: an absolute path, as Linux's
  * d_path gives (glibc's static start-up asserts it), and nothing of the
  * host's beyond what the command line said. */
-static int readlink_exe(struct proc_pid *pid, char *buf, size_t size)
+static int readlink_exe(const struct inode *i, char *buf, size_t size)
 {
 	/* get_task_exe_file: none without an address space */
-	const struct proc_task *task = proc_pid_task(pid);
+	const struct proc_task *task = proc_pid_task(i->pid);
 	if (!task || !task->mm)
 		return -ENOENT;
 	const char *exe = task->exe ? task->exe : "";

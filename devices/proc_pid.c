@@ -30,16 +30,38 @@ extern const struct chardev PROC_PID_ENTRY(smaps_rollup);
 extern const struct chardev PROC_PID_ENTRY(pagemap);
 extern const struct chardev PROC_PID_ENTRY(oom_score);
 extern const struct chardev PROC_PID_ENTRY(oom_score_adj);
+extern const struct chardev PROC_PID_ENTRY(limits), PROC_PID_ENTRY(cwd);
+extern const struct chardev PROC_PID_ENTRY(root);
 
-static const struct chardev *const entries[] = {
-	&PROC_PID_ENTRY(environ),      &PROC_PID_ENTRY(auxv),
-	&PROC_PID_ENTRY(status),       &PROC_PID_ENTRY(comm),
-	&PROC_PID_ENTRY(cmdline),      &PROC_PID_ENTRY(stat),
-	&PROC_PID_ENTRY(statm),	       &PROC_PID_ENTRY(maps),
-	&PROC_PID_ENTRY(exe),	       &PROC_PID_ENTRY(mountinfo),
-	&PROC_PID_ENTRY(clear_refs),   &PROC_PID_ENTRY(smaps),
-	&PROC_PID_ENTRY(smaps_rollup), &PROC_PID_ENTRY(pagemap),
-	&PROC_PID_ENTRY(oom_score),    &PROC_PID_ENTRY(oom_score_adj),
+/* A file (dev), or a directory (name, mode) whose entries proc_fd_fill
+ * makes. */
+static const struct {
+	const struct chardev *dev;
+	const char *name;
+	unsigned mode;
+	enum proc_kind kind;
+} entries[] = {
+	{NULL, "fd", 0500, PROC_FD_DIR},
+	{NULL, "fdinfo", 0555, PROC_FDINFO_DIR},
+	{.dev = &PROC_PID_ENTRY(environ)},
+	{.dev = &PROC_PID_ENTRY(auxv)},
+	{.dev = &PROC_PID_ENTRY(status)},
+	{.dev = &PROC_PID_ENTRY(limits)},
+	{.dev = &PROC_PID_ENTRY(comm)},
+	{.dev = &PROC_PID_ENTRY(cmdline)},
+	{.dev = &PROC_PID_ENTRY(stat)},
+	{.dev = &PROC_PID_ENTRY(statm)},
+	{.dev = &PROC_PID_ENTRY(maps)},
+	{.dev = &PROC_PID_ENTRY(cwd)},
+	{.dev = &PROC_PID_ENTRY(root)},
+	{.dev = &PROC_PID_ENTRY(exe)},
+	{.dev = &PROC_PID_ENTRY(mountinfo)},
+	{.dev = &PROC_PID_ENTRY(clear_refs)},
+	{.dev = &PROC_PID_ENTRY(smaps)},
+	{.dev = &PROC_PID_ENTRY(smaps_rollup)},
+	{.dev = &PROC_PID_ENTRY(pagemap)},
+	{.dev = &PROC_PID_ENTRY(oom_score)},
+	{.dev = &PROC_PID_ENTRY(oom_score_adj)},
 };
 #define NR_ENTRIES (sizeof(entries) / sizeof(entries[0]))
 
@@ -94,6 +116,8 @@ struct dentry *proc_pid_mkdir(struct fs *fs, struct dentry *dir, int nr,
 void proc_pid_fill(struct dentry *dir)
 {
 	struct inode *di = dir->inode;
+	if (di->proc_kind == PROC_FD_DIR || di->proc_kind == PROC_FDINFO_DIR)
+		proc_fd_fill(dir);
 	/* a reaped task's directory (a cwd, an open descriptor) stays
 	 * empty: its names are ENOENT */
 	if (di->proc_kind != PROC_PID_UNFILLED || dir->unlinked ||
@@ -102,12 +126,19 @@ void proc_pid_fill(struct dentry *dir)
 	di->proc_kind = PROC_PID_FILLED;
 	/* newest first in a listing: the last made is listed first */
 	for (size_t k = NR_ENTRIES; k-- > 0;) {
-		const struct chardev *dev = entries[k];
+		const struct chardev *dev = entries[k].dev;
 		struct dentry *d =
-			fs_proc_entry(di->fs, dir, dev->path, dev->mode, dev);
+			dev ? fs_proc_entry(di->fs, dir, dev->path, dev->mode,
+					    dev)
+			    : fs_proc_entry(di->fs, dir, entries[k].name,
+					    entries[k].mode, NULL);
 		if (!d)
 			return; /* out of host memory: the rest is missing */
 		d->inode->pid = proc_pid_get(di->pid);
+		if (!dev) {
+			d->inode->proc_kind = (unsigned char)entries[k].kind;
+			d->inode->mode = S_IFDIR | entries[k].mode;
+		}
 	}
 }
 

@@ -11,11 +11,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct dentry;
 struct file;
 struct mm;
 
 #define PROC_AUXV_WORDS 64
 #define PROC_COMM_LEN	16 /* TASK_COMM_LEN, the NUL included */
+#define PROC_RLIMITS	16 /* RLIM_NLIMITS */
 
 struct proc_task {
 	void (*refresh)(struct proc_task *t);
@@ -35,6 +37,15 @@ struct proc_task {
 	char state;	  /* 'R' running, 'S' sleeping, 'D', 'Z' zombie */
 	int exit_code;	  /* a zombie's wait status, else 0 */
 	struct mm *mm;	  /* its address space, NULL for a zombie */
+
+	/* descriptors and fs (refreshed): none for a zombie (Linux's
+	 * exit_files, exit_fs) */
+	struct file *const *fds; /* by number, NULL: closed */
+	const bool *cloexec;
+	unsigned nfds;		   /* entries of fds, 0 for a zombie */
+	struct dentry *cwd, *root; /* NULL for a zombie */
+	/* resource limits (refreshed), soft and hard, by RLIMIT_* */
+	uint64_t rlim[PROC_RLIMITS][2];
 
 	/* signals, bit n - 1 for signal n (refreshed) */
 	uint64_t sig_private; /* pending for the thread (tkill) */

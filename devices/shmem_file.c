@@ -495,6 +495,8 @@ int64_t dir_getdents64(struct file *f, uint64_t ubuf, uint64_t count)
 	struct dentry *dir = cur->parent;
 	if (dir->unlinked)
 		return -ENOENT;
+	if (dir->inode->pid)
+		proc_pid_fill(dir); /* fd/: the descriptors now */
 	if (!access_ok(ubuf, count))
 		return -EFAULT;
 	struct dirent_buf b = {.cap = count < GETDENTS_CHUNK ? count
@@ -596,7 +598,7 @@ int fs_open_inode(struct device_context *ctx, struct inode *inode,
 	struct dentry *cur = NULL;
 	if (dir) {
 		/* /proc/PID's files, before the cursor that lists them */
-		if (inode->proc_kind == PROC_PID_UNFILLED)
+		if (inode->pid)
 			proc_pid_fill(inode->dir);
 		cur = calloc(1, sizeof(*cur));
 		if (!cur)

@@ -115,8 +115,8 @@ static bool is_cursor(const struct dentry *d)
 struct dentry *d_lookup(struct dentry *dir, const char *name)
 {
 	struct dentry *d;
-	if (dir->inode->proc_kind == PROC_PID_UNFILLED)
-		proc_pid_fill(dir);
+	if (dir->inode->pid)
+		proc_pid_fill(dir); /* its files, its descriptors now */
 	TAILQ_FOREACH(d, &dir->children, sibling)
 	if (!is_cursor(d) && !strcmp(d->name, name))
 		return d;

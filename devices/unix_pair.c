@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,11 +21,11 @@
 #include "../mmu/uaccess.h"
 #include "fs.h"
 
-#define SNDBUF	     212992 /* net.core.wmem_default */
-#define SOCKFS_DEV   8	    /* 00:08 */
-#define SEQPACKET_HR 32	    /* unix_dgram_sendmsg: len > sk_sndbuf - 32 */
-#define SHINFO	     320    /* skb_shared_info, cache-aligned */
-#define SKB_SIZE     256    /* struct sk_buff, cache-aligned */
+#define SNDBUF 212992 /* net.core.wmem_default */
+
+#define SEQPACKET_HR 32	 /* unix_dgram_sendmsg: len > sk_sndbuf - 32 */
+#define SHINFO	     320 /* skb_shared_info, cache-aligned */
+#define SKB_SIZE     256 /* struct sk_buff, cache-aligned */
 /* unix_stream_sendmsg: a stream write goes out in records of this */
 #define STREAM_CHUNK ((SNDBUF >> 1) - 64)
 
@@ -171,7 +172,16 @@ static void unix_stat(struct file *f, struct stat *st)
 {
 	int i;
 	struct unix_pair *p = pair_of(f, &i);
-	pseudo_file_stat(st, SOCKFS_DEV, p->ino[i], S_IFSOCK | 0777, p->time);
+	pseudo_file_stat(st, FS_SOCKFS_DEV, p->ino[i], S_IFSOCK | 0777,
+			 p->time);
+}
+
+/* unix_show_fdinfo: the descriptors queued with SCM_RIGHTS, which
+ * memu's sockets never carry. */
+static int unix_show_fdinfo(struct file *f, char *buf, size_t size)
+{
+	(void)f;
+	return snprintf(buf, size, "scm_fds: 0\n");
 }
 
 static const struct file_operations unix_fops = {
@@ -179,6 +189,7 @@ static const struct file_operations unix_fops = {
 	.write = unix_write,
 	.release = unix_release,
 	.stat = unix_stat,
+	.show_fdinfo = unix_show_fdinfo,
 };
 
 const struct chardev unix_pair_dev = {
@@ -196,7 +207,7 @@ int unix_pair_new(struct device_context *ctx, int type, int flags,
 	p->time = fs_now(ctx->fs);
 	for (int i = 0; i < 2; i++) {
 		p->q[i].tail = &p->q[i].head;
-		p->ino[i] = ctx->fs->next_ino[SOCKFS_DEV]++;
+		p->ino[i] = ctx->fs->next_ino[FS_SOCKFS_DEV]++;
 	}
 	for (int i = 0; i < 2; i++) {
 		struct unix_end *e = malloc(sizeof(*e));

@@ -171,10 +171,12 @@ static int open_exec(struct memu *m, uint64_t dirfd, const char *path,
 			flags & AT_SYMLINK_NOFOLLOW_ ? 0 : WALK_FOLLOW, &w);
 		if (err)
 			return err;
-		if (!w.d)
+		/* /proc/PID/fd/N of a memfd: its inode, which has no name */
+		i = w.d ? w.d->inode : w.file ? file_inode(w.file) : NULL;
+		if (!i)
 			return -ENOENT;
 		d = w.d;
-		i = d->inode;
+		b->noname = d ? NULL : i->name;
 	}
 	if (S_ISLNK(i->mode))
 		return -ELOOP;

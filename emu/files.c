@@ -73,38 +73,57 @@ static void stream_release(struct file *f)
 	free(f->private_data); /* the host fd is not ours to close */
 }
 
+static int stream_reopen(struct file *f, int flags, struct file **out);
+
 static const struct file_operations stream_fops = {
 	.read = stream_read,
 	.write = stream_write,
 	.release = stream_release,
+	.reopen = stream_reopen,
 };
 
 /* A terminal-like character device, 136:0 (pts/0), on every host alike;
- * its ioctls give ENOTTY, so stdio buffers the same way everywhere. */
+ * its ioctls give ENOTTY, so stdio buffers the same way everywhere.  It
+ * has no node in the guest's /dev: /proc/PID/fd shows its path, and
+ * opening that opens the same host stream again. */
 static const struct chardev host_stream_dev = {
+	.path = "/dev/pts/0",
 	.major = 136,
 	.minor = 0,
 	.mode = 0620,
 	.fops = &stream_fops,
 };
 
-static int open_stream(struct memu *m, int host_fd, int flags)
+/* A file on the host stream host_fd, with open(2) flags. */
+static int stream_file(struct device_context *ctx, int host_fd, int flags,
+		       struct file **out)
 {
 	struct host_stream *s = malloc(sizeof(*s));
-	struct file *f = calloc(1, sizeof(*f));
-	if (!s || !f) {
+	int err = s ? file_open(&host_stream_dev, ctx, flags, out) : -ENOMEM;
+	if (err) {
 		free(s);
-		free(f);
-		return -ENOMEM;
+		return err;
 	}
 	s->fd = host_fd;
-	f->dev = &host_stream_dev;
-	f->ctx = &m->devices;
-	f->flags = flags;
-	f->fmode = (flags & O_ACCMODE) == O_RDONLY ? FMODE_READ : FMODE_WRITE;
-	f->private_data = s;
-	f->refs = 1;
-	return fd_install(m, f);
+	(*out)->private_data = s;
+	return 0;
+}
+
+/* Only as it was opened: the host's stream is not the guest's to write
+ * if it was given for reading, nor the reverse (EACCES). */
+static int stream_reopen(struct file *f, int flags, struct file **out)
+{
+	if ((flags & O_ACCMODE) != (f->flags & O_ACCMODE))
+		return -EACCES;
+	return stream_file(f->ctx, ((struct host_stream *)f->private_data)->fd,
+			   flags, out);
+}
+
+static int open_stream(struct memu *m, int host_fd, int flags)
+{
+	struct file *f;
+	int err = stream_file(&m->devices, host_fd, flags, &f);
+	return err ? err : fd_install(m, f);
 }
 
 int files_init(struct memu *m)

@@ -106,6 +106,8 @@ static void copy_identity(struct memu *m, struct process *c,
 		c->signal->oom_score_adj = p->signal->oom_score_adj;
 		c->signal->rlim_memlock[0] = p->signal->rlim_memlock[0];
 		c->signal->rlim_memlock[1] = p->signal->rlim_memlock[1];
+		memcpy(c->signal->rlim, p->signal->rlim,
+		       sizeof(c->signal->rlim));
 		memcpy(c->sighand->action, p->sighand->action,
 		       sizeof(c->sighand->action));
 		/* A thread starts with no alternate stack (Linux

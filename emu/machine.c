@@ -149,6 +149,7 @@ struct memu *memu_new(const struct memu_config *cfg, char *err, size_t errlen)
 	oom_init(m);
 	m->proc->signal->rlim_memlock[0] = m->proc->signal->rlim_memlock[1] =
 		MLOCK_LIMIT;
+	rlimits_init(m, m->proc->signal);
 	cap_set_root(m->proc);
 	return m;
 }

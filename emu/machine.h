@@ -166,6 +166,11 @@ struct signal_struct {
 	uint64_t sigqueued;
 	uint64_t rlim_sigpending[2]; /* soft, hard */
 	uint64_t rlim_memlock[2];    /* soft, hard (capability.c) */
+	/* The other resource limits, soft and hard, by RLIMIT_*: kept and
+	 * shown (getrlimit, /proc/PID/limits), not enforced but
+	 * RLIMIT_STACK's soft one (mm->stack_rlimit too); RLIMIT_NOFILE is
+	 * PROC_FDS always (sys_proc.c). */
+	uint64_t rlim[PROC_RLIMITS][2];
 	/* ITIMER_REAL (alarm, setitimer) on the virtual clock: expires at
 	 * clock ns `expires` (0: not armed), then every `interval` ns. */
 	struct {
@@ -590,6 +595,11 @@ void run_timers(struct memu *m);
  * says (Linux out of memory for them: the same outcome as the limit). */
 #define SIGQUEUE_MAX 65536
 uint64_t rlimit_sigpending_default(uint64_t ram_bytes);
+/* Linux 6.1's INIT_RLIMITS in a new machine's first process (sys_proc.c). */
+void rlimits_init(struct memu *m, struct signal_struct *s);
+/* Resource limit res of p (soft, hard), as getrlimit gives it. */
+void task_rlimit(const struct memu *m, const struct process *p, unsigned res,
+		 uint64_t out[2]);
 /* Queue sig with info (its first 48 bytes) to the thread's set or the
  * process's (Linux __send_signal_locked): 0, or -EAGAIN. */
 int send_signal(struct memu *m, int sig, const struct guest_siginfo *info,

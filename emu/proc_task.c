@@ -58,6 +58,15 @@ static void refresh(struct proc_task *t)
 					      : 'S';
 	t->exit_code = p->state == TASK_ZOMBIE ? p->exit_code : 0;
 	t->mm = p->state == TASK_ZOMBIE ? NULL : p->mm;
+	/* its descriptors, cwd and root: a zombie has none */
+	bool live = p->state != TASK_ZOMBIE && p->files;
+	t->fds = live ? p->files->fds : NULL;
+	t->cloexec = live ? p->files->cloexec : NULL;
+	t->nfds = live ? PROC_FDS : 0;
+	t->cwd = live ? p->cwd : NULL;
+	t->root = live ? m->fs.root : NULL;
+	for (unsigned r = 0; r < PROC_RLIMITS; r++)
+		task_rlimit(m, p, r, t->rlim[r]);
 	/* its own counts, and its reaped children's (rusage.c) */
 	usage_refresh(m, (struct process *)p, t);
 	t->oom_score_adj = p->signal->oom_score_adj;

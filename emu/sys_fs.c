@@ -144,6 +144,39 @@ static int open_tmpfile(struct memu *m, struct dentry *dir, int flags,
 	return err;
 }
 
+/* open(2) through /proc/PID/fd/N of a file with no name (Linux opens
+ * the inode the link leads to): a memfd's inode again, another end of a
+ * pipe, the host stream again; a socket is ENXIO. */
+static int64_t reopen(struct memu *m, struct file *old, int flags)
+{
+	struct file *f;
+	struct inode *i = file_inode(old);
+	int oflags =
+		flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+	if (!(flags & O_PATH))
+		oflags |= FS_O_LARGEFILE;
+	int err;
+	if (i) {
+		if ((flags & O_TRUNC) && S_ISREG(i->mode) &&
+		    !(flags & O_PATH) && i->size) {
+			err = shmem_setsize(i, 0);
+			if (err)
+				return err;
+		}
+		err = fs_open_inode(&m->devices, i, NULL, flags, &f);
+		if (!err && (flags & O_PATH))
+			f->fmode = 0;
+	} else if (old->dev->fops->reopen && !(flags & O_PATH)) {
+		err = old->dev->fops->reopen(old, oflags, &f);
+	} else {
+		return -ENXIO; /* sock_no_open; an O_PATH of one: not yet */
+	}
+	if (err)
+		return err;
+	f->flags = oflags;
+	return fd_install_flags(m, f, flags);
+}
+
 static int64_t do_open(struct memu *m, uint64_t dirfd, uint64_t upath,
 		       int flags, unsigned mode)
 {
@@ -181,6 +214,8 @@ static int64_t do_open(struct memu *m, uint64_t dirfd, uint64_t upath,
 			   FS_O_LARGEFILE;
 		return fd_install_flags(m, f, flags);
 	}
+	if (w.file && !w.d) /* /proc/PID/fd/N of a pipe, a socket, a memfd */
+		return reopen(m, w.file, flags);
 	bool created = false;
 	if (flags & O_CREAT) {
 		if (w.d && (flags & O_EXCL))
@@ -212,6 +247,11 @@ static int64_t do_open(struct memu *m, uint64_t dirfd, uint64_t upath,
 				    flags & ~(O_CREAT | O_EXCL | O_NOCTTY |
 					      O_TRUNC | O_CLOEXEC),
 				    i->pid, &f);
+		if (!err) { /* the name /proc/PID/fd/N shows */
+			f->dentry = w.d;
+			dget(w.d);
+			f->flags |= FS_O_LARGEFILE; /* as every open's */
+		}
 	} else if (S_ISREG(i->mode) || S_ISDIR(i->mode) || (flags & O_PATH)) {
 		if ((flags & O_TRUNC) && S_ISREG(i->mode) && !created &&
 		    !(flags & O_PATH) && i->size) {
@@ -224,8 +264,12 @@ static int64_t do_open(struct memu *m, uint64_t dirfd, uint64_t upath,
 			f->flags = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY |
 					      O_TRUNC | O_CLOEXEC)) |
 				   FS_O_LARGEFILE;
-			if (flags & O_PATH)
+			/* O_PATH keeps only O_PATH_FLAGS: O_LARGEFILE goes
+			 * too (build_open_how) */
+			if (flags & O_PATH) {
 				f->fmode = 0;
+				f->flags &= ~FS_O_LARGEFILE;
+			}
 		}
 	} else {
 		return -ENXIO;
@@ -283,16 +327,25 @@ static int64_t put_stat(struct memu *m, const struct stat *st, uint64_t ust)
 	return copy_to_user(m->proc->mm, ust, st, sizeof(*st)) ? -EFAULT : 0;
 }
 
+/* What fstat shows of an open file: a /proc/PID file's, its node's, as
+ * stat shows it. */
+static void file_stat(struct file *f, struct stat *st)
+{
+	if (file_inode(f)) {
+		stat_inode(file_inode(f), st);
+	} else if (f->dentry && f->dentry->inode->pid) {
+		stat_inode(f->dentry->inode, st);
+	} else {
+		chardev_stat(f->dev, st);
+		if (f->dev->fops->stat)
+			f->dev->fops->stat(f, st);
+	}
+}
+
 static int64_t fstat_file(struct memu *m, struct file *f, uint64_t ust)
 {
 	struct stat st;
-	if (file_inode(f)) {
-		stat_inode(file_inode(f), &st);
-	} else {
-		chardev_stat(f->dev, &st);
-		if (f->dev->fops->stat)
-			f->dev->fops->stat(f, &st);
-	}
+	file_stat(f, &st);
 	return put_stat(m, &st, ust);
 }
 
@@ -323,12 +376,16 @@ static int64_t stat_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 		struct file *f = fd_file(m, dirfd);
 		return f ? fstat_file(m, f, ust) : -EBADF;
 	}
-	struct dentry *d;
-	err = lookup_at(m, dirfd, upath,
-			flags & AT_SYMLINK_NOFOLLOW_ ? 0 : WALK_FOLLOW, &d);
+	struct walk w;
+	err = walk_path_at(m, dirfd, p.s,
+			   flags & AT_SYMLINK_NOFOLLOW_ ? 0 : WALK_FOLLOW, &w);
 	if (err)
 		return err;
-	stat_inode(d->inode, &st);
+	if (w.file) /* /proc/PID/fd/N: the open file */
+		return fstat_file(m, w.file, ust);
+	if (!w.d)
+		return -ENOENT;
+	stat_inode(w.d->inode, &st);
 	return put_stat(m, &st, ust);
 }
 
@@ -357,12 +414,20 @@ static int64_t access_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 	if (flags &
 	    ~(uint64_t)(AT_EACCESS_ | AT_SYMLINK_NOFOLLOW_ | AT_EMPTY_PATH))
 		return -EINVAL;
-	struct dentry *d;
-	int err = lookup_at(m, dirfd, upath,
-			    flags & AT_SYMLINK_NOFOLLOW_ ? 0 : WALK_FOLLOW, &d);
+	struct walk w;
+	int err = walk_at(m, dirfd, upath,
+			  flags & AT_SYMLINK_NOFOLLOW_ ? 0 : WALK_FOLLOW, &w);
 	if (err)
 		return err;
-	unsigned imode = d->inode->mode;
+	if (!w.d && !w.file)
+		return -ENOENT;
+	/* /proc/PID/fd/N: the open file's mode */
+	struct stat st;
+	if (w.file)
+		file_stat(w.file, &st);
+	else
+		stat_inode(w.d->inode, &st);
+	unsigned imode = st.st_mode;
 	if ((mode & X_OK) && !S_ISDIR(imode) && !(imode & 0111))
 		return -EACCES;
 	return 0;
@@ -400,8 +465,8 @@ static int64_t readlink_at(struct memu *m, uint64_t dirfd, uint64_t upath,
 	char dyn[FS_PATH_MAX];
 	/* a link's text, or /proc/self's and thread-self's */
 	const char *t = fs_link_target(&m->fs, d->inode, dyn, sizeof(dyn));
-	if (dev && dev->readlink) { /* /proc/PID/exe */
-		int k = dev->readlink(d->inode->pid, dyn, sizeof(dyn));
+	if (dev && dev->readlink) { /* /proc/PID/exe, cwd, root, fd/N */
+		int k = dev->readlink(d->inode, dyn, sizeof(dyn));
 		if (k < 0)
 			return k;
 		dyn[k < (int)sizeof(dyn) ? k : (int)sizeof(dyn) - 1] = '\0';

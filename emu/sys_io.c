@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "../devices/eventfd.h"
 #include "../devices/fs.h"
 #include "../devices/memfd.h"
 #include "../mmu/uaccess.h"
@@ -59,11 +60,13 @@ static int64_t do_rw(struct memu *m, struct file *f, uint64_t buf,
 		count = MAX_RW_COUNT;
 	int64_t r = write ? ops->write(f, buf, count, pos)
 			  : ops->read(f, buf, count, pos);
-	if (f->dev != &pipe_dev && f->dev != &unix_pair_dev)
+	if (f->dev != &pipe_dev && f->dev != &unix_pair_dev &&
+	    f->dev != &eventfd_dev)
 		return r;
-	/* A pipe (or a socket) that would wait: EAGAIN when non-blocking; else
-	 * the process sleeps until a signal comes, or with other processes
-	 * until one of them reads, writes or closes (docs/processes.md). */
+	/* A pipe (a socket, an eventfd) that would wait: EAGAIN when
+	 * non-blocking; else the process sleeps until a signal comes, or with
+	 * other processes until one of them reads, writes or closes
+	 * (docs/processes.md). */
 	if (r == -EAGAIN && !(f->flags & O_NONBLOCK)) {
 		wait_interruptible(m, false, 0);
 		/* With other processes it blocks until a pipe moves. */
@@ -271,6 +274,24 @@ int64_t sys_dup2(struct memu *m, const uint64_t *a)
 		return fd_file(m, a[0]) ? (int64_t)(uint32_t)a[0] : -EBADF;
 	uint64_t args[3] = {a[0], a[1], 0};
 	return sys_dup3(m, args);
+}
+
+/* ---- eventfd (devices/eventfd.c) */
+
+int64_t sys_eventfd2(struct memu *m, const uint64_t *a)
+{
+	int flags = (int)a[1];
+	if (flags & ~(EFD_SEMAPHORE_ | O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	struct file *f;
+	int err = eventfd_new(&m->devices, (unsigned)a[0], flags, &f);
+	return err ? err : fd_install_flags(m, f, flags & O_CLOEXEC);
+}
+
+int64_t sys_eventfd(struct memu *m, const uint64_t *a)
+{
+	const uint64_t args[2] = {a[0], 0};
+	return sys_eventfd2(m, args);
 }
 
 /* ---- memfd_create (devices/memfd.c) */

@@ -137,36 +137,42 @@ int64_t sys_uname(struct memu *m, const uint64_t *a)
 	return copy_to_user(m->proc->mm, a[0], &u, sizeof(u)) ? -EFAULT : 0;
 }
 
+void rlimits_init(struct memu *m, struct signal_struct *s)
+{
+	for (unsigned r = 0; r < PROC_RLIMITS; r++)
+		s->rlim[r][0] = s->rlim[r][1] = RLIM_INFINITY;
+	s->rlim[RLIMIT_STACK][0] = STACK_RLIMIT;
+	s->rlim[RLIMIT_CORE][0] = 0;
+	s->rlim[RLIMIT_NPROC][0] = s->rlim[RLIMIT_NPROC][1] =
+		rlimit_sigpending_default(m->cfg.ram_bytes);
+	s->rlim[RLIMIT_MSGQUEUE][0] = s->rlim[RLIMIT_MSGQUEUE][1] =
+		819200; /* MQ_BYTES_MAX */
+	s->rlim[RLIMIT_NICE][0] = s->rlim[RLIMIT_NICE][1] = 0;
+	s->rlim[RLIMIT_RTPRIO][0] = s->rlim[RLIMIT_RTPRIO][1] = 0;
+}
+
+void task_rlimit(const struct memu *m, const struct process *p, unsigned res,
+		 uint64_t out[2])
+{
+	(void)m;
+	static const uint64_t nofile[2] = {PROC_FDS, PROC_FDS};
+	const struct signal_struct *s = p->signal;
+	const uint64_t *r = s->rlim[res];
+	if (res == RLIMIT_NOFILE)
+		r = nofile;
+	else if (res == RLIMIT_MEMLOCK)
+		r = s->rlim_memlock;
+	else if (res == RLIMIT_SIGPENDING)
+		r = s->rlim_sigpending;
+	out[0] = r[0];
+	out[1] = r[1];
+}
+
 static struct rlimit limit_of(struct memu *m, unsigned res)
 {
-	struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
-	switch (res) {
-	case RLIMIT_STACK:
-		r.rlim_cur = m->proc->mm->stack_rlimit;
-		break;
-	case RLIMIT_NOFILE:
-		r.rlim_cur = PROC_FDS;
-		r.rlim_max = PROC_FDS;
-		break;
-	case RLIMIT_MEMLOCK:
-		r.rlim_cur = m->proc->signal->rlim_memlock[0];
-		r.rlim_max = m->proc->signal->rlim_memlock[1];
-		break;
-	case RLIMIT_CORE:
-		r.rlim_cur = 0;
-		break;
-	case RLIMIT_NPROC:
-		r.rlim_cur = r.rlim_max =
-			rlimit_sigpending_default(m->cfg.ram_bytes);
-		break;
-	case RLIMIT_SIGPENDING:
-		r.rlim_cur = m->proc->signal->rlim_sigpending[0];
-		r.rlim_max = m->proc->signal->rlim_sigpending[1];
-		break;
-	default:
-		break;
-	}
-	return r;
+	uint64_t r[2];
+	task_rlimit(m, m->proc, res, r);
+	return (struct rlimit){r[0], r[1]};
 }
 
 int64_t sys_prlimit64(struct memu *m, const uint64_t *a)
@@ -190,13 +196,19 @@ int64_t sys_prlimit64(struct memu *m, const uint64_t *a)
 	}
 	if (a[3] && copy_to_user(m->proc->mm, a[3], &old, sizeof(old)))
 		return -EFAULT;
-	if (a[2] && res == RLIMIT_STACK)
+	if (!a[2])
+		return 0;
+	if (res == RLIMIT_STACK)
 		m->proc->mm->stack_rlimit = new.rlim_cur;
-	if (a[2] && res == RLIMIT_MEMLOCK) {
+	if (res != RLIMIT_NOFILE) {
+		m->proc->signal->rlim[res][0] = new.rlim_cur;
+		m->proc->signal->rlim[res][1] = new.rlim_max;
+	}
+	if (res == RLIMIT_MEMLOCK) {
 		m->proc->signal->rlim_memlock[0] = new.rlim_cur;
 		m->proc->signal->rlim_memlock[1] = new.rlim_max;
 	}
-	if (a[2] && res == RLIMIT_SIGPENDING) {
+	if (res == RLIMIT_SIGPENDING) {
 		m->proc->signal->rlim_sigpending[0] = new.rlim_cur;
 		m->proc->signal->rlim_sigpending[1] = new.rlim_max;
 	}

@@ -113,6 +113,8 @@ int64_t sys_rt_sigprocmask(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigpending(struct memu *m, const uint64_t *a);
 int64_t sys_pause(struct memu *m, const uint64_t *a);
 int64_t sys_memfd_create(struct memu *m, const uint64_t *a);
+int64_t sys_eventfd(struct memu *m, const uint64_t *a);
+int64_t sys_eventfd2(struct memu *m, const uint64_t *a);
 int64_t sys_ftruncate(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigsuspend(struct memu *m, const uint64_t *a);
 int64_t sys_rt_sigtimedwait(struct memu *m, const uint64_t *a);

@@ -1,9 +1,9 @@
 /* execve and execveat (docs/processes.md, "execve"): the same static
  * guest, exec_lab, runs natively and under memu over a directory with
  * the same files at the same path (made on the host, copied in with
- * --dir): every errno case, fork+exec+wait, execveat (of a memfd too),
- * a "#!" script and posix_spawn must print the same bytes, for musl and
- * glibc guests. */
+ * --dir): every errno case, fork+exec+wait, execveat (of a memfd too,
+ * and execve of it by /proc/self/fd/N), a "#!" script and posix_spawn
+ * must print the same bytes, for musl and glibc guests. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -116,6 +116,7 @@ static void run_lab(const char *lab, const char *child, bool interp)
 		"posix_spawn: exited 1 status 7\n",
 		"comm script\n",
 		"exe /memfd:prog (deleted)\n",
+		"memfd by /proc/self/fd: exited 1 status 7\n",
 	};
 	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
 		cr_assert(strstr(linux_out, must[i]),

@@ -163,6 +163,22 @@ int main(int argc, char **argv)
 	}
 	waitpid(pid, &st, 0);
 	status("memfd", st);
+	/* the same through /proc/self/fd/N: comm is "N" */
+	pid = fork();
+	if (pid == 0) {
+		int in = open(at("exec_child"), O_RDONLY);
+		int fd = memfd_create("prog", MFD_CLOEXEC);
+		static char buf[65536];
+		ssize_t n;
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			write(fd, buf, (size_t)n);
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		execve(path, args, env);
+		_exit(100 + errno);
+	}
+	waitpid(pid, &st, 0);
+	status("memfd by /proc/self/fd", st);
 
 	/* a script: #!DIR/exec_child arg1 */
 	pid = fork();
