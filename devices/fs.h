@@ -77,6 +77,9 @@ struct inode {
 	unsigned char proc_kind; /* enum proc_kind (proc_pid.c) */
 	int proc_fd;		 /* /proc/PID/fd/N, fdinfo/N: N */
 	bool proc_hidden; /* /proc/TID of a thread: found, never listed */
+	/* /proc/PID/task/TID and its files: the task's own counts, not its
+	 * process's (Linux's do_task_stat with whole 0) */
+	bool proc_thread;
 	uint64_t atime, mtime, ctime; /* ns since the epoch */
 };
 

@@ -135,6 +135,7 @@ void proc_pid_fill(struct dentry *dir)
 		if (!d)
 			return; /* out of host memory: the rest is missing */
 		d->inode->pid = proc_pid_get(di->pid);
+		d->inode->proc_thread = di->proc_thread;
 		if (!dev) {
 			d->inode->proc_kind = (unsigned char)entries[k].kind;
 			d->inode->mode = S_IFDIR | entries[k].mode;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../mmu/pagetable.h"
+#include "fs.h"
 #include "proc_mm.h"
 #include "proc_text.h"
 
@@ -233,15 +234,22 @@ static void show_stat(struct proc_text *t, struct file *f)
 	bool wchan = sleeping && (task->pid != task->tgid || task->threads < 2);
 	const uint64_t tick = 1000000000ULL / USER_HZ;
 	const uint64_t low31 = 0x7fffffffULL;
+	/* task/TID/stat: the thread's own faults and times; the children's
+	 * are the process's either way */
+	bool own = f->dentry && f->dentry->inode->proc_thread;
+	uint64_t min_flt = own ? task->own_min_flt : task->min_flt;
+	uint64_t maj_flt = own ? task->own_maj_flt : task->maj_flt;
+	uint64_t utime = own ? task->own_utime_ns : task->utime_ns;
+	uint64_t stime = own ? task->own_stime_ns : task->stime_ns;
 	text_printf(t, "%d (%.64s) %c %d %d %d 0 -1 0", task->pid, task->comm,
 		    task->state, task->ppid, task->pgid, task->sid);
 	const unsigned long long fields[] = {
-		task->min_flt,		   /* minflt */
+		min_flt,		   /* minflt */
 		task->cmin_flt,		   /* cminflt */
-		task->maj_flt,		   /* majflt */
+		maj_flt,		   /* majflt */
 		task->cmaj_flt,		   /* cmajflt */
-		task->utime_ns / tick,	   /* utime */
-		task->stime_ns / tick,	   /* stime */
+		utime / tick,		   /* utime */
+		stime / tick,		   /* stime */
 		task->cutime_ns / tick,	   /* cutime */
 		task->cstime_ns / tick,	   /* cstime */
 		PRIO_NORMAL,		   /* priority */

@@ -65,6 +65,8 @@ struct proc_task {
 	uint64_t utime_ns, stime_ns;
 	uint64_t cmin_flt, cmaj_flt, cutime_ns, cstime_ns;
 	uint64_t nvcsw, nivcsw; /* the task's own context switches */
+	/* the task's own faults and times (task/TID/stat) */
+	uint64_t own_min_flt, own_maj_flt, own_utime_ns, own_stime_ns;
 	uint64_t start_ns; /* since boot */
 
 	/* exec's layout (Linux mm->start_code ... env_end) */

@@ -40,6 +40,7 @@ int proc_pid_register(struct memu *m, struct process *p)
 	if (!p->proc_tid_dir)
 		return -ENOMEM;
 	dget(p->proc_tid_dir);
+	p->proc_tid_dir->inode->proc_thread = true;
 	return 0;
 }
 

@@ -203,6 +203,10 @@ void usage_refresh(struct memu *m, struct process *p, struct proc_task *t)
 	t->cmaj_flt = c.maj_flt;
 	t->cutime_ns = c.utime_ns;
 	t->cstime_ns = c.stime_ns;
+	t->own_min_flt = p->usage.min_flt;
+	t->own_maj_flt = p->usage.maj_flt;
+	t->own_utime_ns = p->usage.utime_ns;
+	t->own_stime_ns = p->usage.stime_ns;
 	t->nvcsw = p->usage.nvcsw; /* the task's own, as status shows */
 	t->nivcsw = p->usage.nivcsw;
 }

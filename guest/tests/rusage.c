@@ -48,10 +48,10 @@ static struct rusage ru(int who)
 
 /* /proc/self/stat's fields 10 to 17: minflt cminflt majflt cmajflt
  * utime stime cutime cstime. */
-static void stat_fields(long f[8])
+static void stat_fields_of(const char *path, long f[8])
 {
 	char buf[1024] = "";
-	int fd = open("/proc/self/stat", O_RDONLY);
+	int fd = open(path, O_RDONLY);
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	char *s = n > 0 ? strrchr(buf, ')') : NULL;
@@ -67,6 +67,11 @@ static void stat_fields(long f[8])
 		f[i] = strtol(s, &s, 10);
 		s++;
 	}
+}
+
+static void stat_fields(long f[8])
+{
+	stat_fields_of("/proc/self/stat", f);
 }
 
 /* A child that writes pages pages (and, with grand, has a child of its
@@ -296,12 +301,17 @@ static void preempted(void)
 }
 
 static struct rusage thread_ru;
+static long thread_stat[8];
 
 static void *thread_main(void *arg)
 {
 	(void)arg;
 	touch(64);
+	/* task/TID/stat (thread-self) is the thread's own minflt, as
+	 * RUSAGE_THREAD; read once first so that its stack is there */
+	stat_fields_of("/proc/thread-self/stat", thread_stat);
 	thread_ru = ru(RUSAGE_THREAD);
+	stat_fields_of("/proc/thread-self/stat", thread_stat);
 	return NULL;
 }
 
@@ -321,11 +331,28 @@ static void threads(void)
 	       self1.ru_minflt - self0.ru_minflt >= thread_ru.ru_minflt);
 	printf("the main thread's does not: %d\n",
 	       main1.ru_minflt - main0.ru_minflt < 64);
+	printf("task/TID/stat minflt is the thread's RUSAGE_THREAD: %d\n",
+	       thread_stat[0] == thread_ru.ru_minflt);
+	/* the main thread's task/TID/stat: its own, not the process's */
+	char path[64];
+	long f[8], g[8];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", getpid());
+	stat_fields_of(path, f);
+	stat_fields(g);
+	main1 = ru(RUSAGE_THREAD);
+	self1 = ru(RUSAGE_SELF);
+	stat_fields_of(path, f);
+	stat_fields(g);
+	printf("the main thread's task/TID/stat is its RUSAGE_THREAD: %d, "
+	       "/proc/self/stat RUSAGE_SELF's: %d\n",
+	       f[0] == main1.ru_minflt, g[0] == self1.ru_minflt);
 	if (exact)
 		printf("exact: thread minflt %ld; self grew %ld, main "
-		       "thread's %ld\n",
+		       "thread's %ld; task/TID/stat %ld, main's %ld, "
+		       "stat %ld\n",
 		       thread_ru.ru_minflt, self1.ru_minflt - self0.ru_minflt,
-		       main1.ru_minflt - main0.ru_minflt);
+		       main1.ru_minflt - main0.ru_minflt, thread_stat[0], f[0],
+		       g[0]);
 	printf("RUSAGE_BOTH (-2): %s\n",
 	       getrusage(-2, &self1) ? strerror(errno) : "ok");
 	printf("who 5: %s\n", getrusage(5, &self1) ? strerror(errno) : "ok");
