@@ -80,6 +80,9 @@ struct file_operations {
 	 * (eventfd-count, scm_fds), NUL-ended, into buf: their length
 	 * (may be NULL: none). */
 	int (*show_fdinfo)(struct file *f, char *buf, size_t size);
+	/* What the file is ready for now, Linux's POLL* bits (poll, select;
+	 * NULL: read and write, DEFAULT_POLLMASK). */
+	unsigned (*poll)(struct file *f);
 };
 
 struct chardev {

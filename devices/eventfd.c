@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -116,12 +117,28 @@ static int eventfd_show_fdinfo(struct file *f, char *buf, size_t size)
 			(unsigned long long)e->count, e->id);
 }
 
+/* eventfd_poll: readable with a count, writable while 1 more fits, an
+ * error at the count no write can reach (ULLONG_MAX). */
+static unsigned eventfd_poll(struct file *f)
+{
+	const struct eventfd_ctx *e = f->private_data;
+	unsigned mask = 0;
+	if (e->count > 0)
+		mask |= POLLIN;
+	if (e->count == UINT64_MAX)
+		mask |= POLLERR;
+	if (UINT64_MAX - 1 > e->count)
+		mask |= POLLOUT;
+	return mask;
+}
+
 static const struct file_operations eventfd_fops = {
 	.read = eventfd_read,
 	.write = eventfd_write,
 	.release = eventfd_release,
 	.stat = eventfd_stat,
 	.show_fdinfo = eventfd_show_fdinfo,
+	.poll = eventfd_poll,
 };
 
 const struct chardev eventfd_dev = {

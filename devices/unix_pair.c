@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,12 +185,32 @@ static int unix_show_fdinfo(struct file *f, char *buf, size_t size)
 	return snprintf(buf, size, "scm_fds: 0\n");
 }
 
+/* unix_poll (SOCK_STREAM) and unix_dgram_poll (SOCK_SEQPACKET): readable
+ * with a record queued; with the peer gone, shut down both ways (read
+ * hangup, hangup, readable: a read returns 0); writable while a quarter
+ * of the send buffer or less is charged (unix_writable: the charge
+ * counts from 1). */
+static unsigned unix_poll(struct file *f)
+{
+	int i;
+	struct unix_pair *p = pair_of(f, &i);
+	unsigned mask = 0;
+	if (!p->open[!i])
+		mask |= POLLHUP | POLLRDHUP | POLLIN | POLLRDNORM;
+	if (p->q[i].head)
+		mask |= POLLIN | POLLRDNORM;
+	if ((p->q[!i].charged + 1) << 2 <= SNDBUF)
+		mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
+	return mask;
+}
+
 static const struct file_operations unix_fops = {
 	.read = unix_read,
 	.write = unix_write,
 	.release = unix_release,
 	.stat = unix_stat,
 	.show_fdinfo = unix_show_fdinfo,
+	.poll = unix_poll,
 };
 
 const struct chardev unix_pair_dev = {

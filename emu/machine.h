@@ -104,6 +104,7 @@ enum restart_fn {
 	RESTART_NONE, /* do_no_restart_syscall: EINTR */
 	RESTART_NANOSLEEP,
 	RESTART_FUTEX_WAIT,
+	RESTART_POLL, /* uaddr the pollfds, val their count */
 };
 
 struct restart_block {

@@ -625,6 +625,8 @@ int64_t sys_restart_syscall(struct memu *m, const uint64_t *a)
 	switch (r->fn) {
 	case RESTART_NANOSLEEP:
 		return nanosleep_restart(m);
+	case RESTART_POLL:
+		return poll_restart(m);
 	case RESTART_FUTEX_WAIT:
 		r->fn = RESTART_NONE; /* futex_wait_restart */
 		return futex_wait(m, r->uaddr, r->shared, r->val, r->timeout,

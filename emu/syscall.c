@@ -144,6 +144,10 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[125] = sys_capget,
 	[53] = sys_socketpair,
 	[126] = sys_capset,
+	[7] = sys_poll,
+	[271] = sys_ppoll,
+	[23] = sys_select,
+	[270] = sys_pselect6,
 };
 
 const char *memu_syscall_name(unsigned nr)

@@ -162,5 +162,12 @@ int64_t sys_nanosleep(struct memu *m, const uint64_t *a);
 int64_t sys_clock_nanosleep(struct memu *m, const uint64_t *a);
 int64_t sys_getrandom(struct memu *m, const uint64_t *a);
 int64_t sys_sched_yield(struct memu *m, const uint64_t *a);
+/* sys_poll.c */
+int64_t sys_poll(struct memu *m, const uint64_t *a);
+int64_t sys_ppoll(struct memu *m, const uint64_t *a);
+int64_t sys_select(struct memu *m, const uint64_t *a);
+int64_t sys_pselect6(struct memu *m, const uint64_t *a);
+/* restart_syscall of an interrupted poll (do_restart_poll) */
+int64_t poll_restart(struct memu *m);
 
 #endif

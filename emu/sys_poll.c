@@ -1,0 +1,408 @@
+/* poll, ppoll, select and pselect6 (Linux fs/select.c; docs/files.md,
+ * "poll and select").  Each file says what it is ready for through its
+ * operations' poll (a pipe, a socket, an eventfd), or is always ready to
+ * read and write, as Linux's DEFAULT_POLLMASK makes a file with no poll.
+ * Nothing is ready: the call waits as a blocked read does - with other
+ * tasks, it blocks until a file moves (wake_file_waiters), its time is
+ * up or a signal comes, and runs again from the start, keeping its first
+ * deadline; alone, only a signal or a timer can end the wait.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "../mmu/uaccess.h"
+#include "machine.h"
+#include "syscall.h"
+
+#define NSEC_PER_SEC  1000000000ULL
+#define NSEC_PER_USEC 1000ULL
+#define NSEC_PER_MSEC 1000000ULL
+
+/* Linux's DEFAULT_POLLMASK and select's sets. */
+#define DEFAULT_MASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+#define IN_SET	     (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
+#define OUT_SET	     (POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR)
+#define EX_SET	     (POLLPRI)
+
+/* No deadline: the wait has no timeout. */
+#define NO_DEADLINE UINT64_MAX
+
+struct guest_pollfd {
+	int32_t fd;
+	int16_t events;
+	int16_t revents;
+};
+_Static_assert(sizeof(struct guest_pollfd) == 8, "x86-64 struct pollfd");
+
+/* vfs_poll: what f is ready for. */
+static unsigned file_poll(struct file *f)
+{
+	const struct file_operations *ops = f->dev->fops;
+	return ops->poll ? ops->poll(f) : DEFAULT_MASK;
+}
+
+/* The time left to deadline, 0 once past. */
+static uint64_t time_left(const struct memu *m, uint64_t deadline)
+{
+	return deadline > m->clock.ns ? deadline - m->clock.ns : 0;
+}
+
+/* The deadline of a call that blocked and runs again is its first
+ * call's (retry_until); a fresh call's is now + ns. */
+static uint64_t deadline_of(struct memu *m, bool timeout, uint64_t ns)
+{
+	struct process *p = m->proc;
+	uint64_t d = p->woken && p->retry_until ? p->retry_until
+						: vclock_after(&m->clock, ns);
+	p->retry_until = 0;
+	return timeout ? d : NO_DEADLINE;
+}
+
+enum wait_result {
+	WAIT_TIMED_OUT, /* scan once more and return what is ready */
+	WAIT_SIGNAL,	/* -ERESTARTNOHAND */
+	WAIT_BLOCKED,	/* the task blocked: -ERESTARTSYS, rewound */
+};
+
+/* Nothing was ready: wait until deadline (NO_DEADLINE: none). */
+static enum wait_result poll_wait(struct memu *m, uint64_t deadline)
+{
+	bool timeout = deadline != NO_DEADLINE;
+	if (timeout && m->clock.ns >= deadline)
+		return WAIT_TIMED_OUT;
+	if (signal_pending(m))
+		return WAIT_SIGNAL;
+	if (!sched_multi(m))
+		return wait_interruptible(m, timeout, deadline)
+			       ? WAIT_SIGNAL
+			       : WAIT_TIMED_OUT;
+	block_current(m, memu_syscall_name(m->proc->syscall_nr),
+		      timeout ? deadline : 0);
+	m->proc->wait_file = true;
+	m->proc->retry_until = timeout ? deadline : 0;
+	return WAIT_BLOCKED;
+}
+
+/* ---- poll */
+
+/* do_pollfd: one entry's revents. */
+static int16_t pollfd_revents(struct memu *m, const struct guest_pollfd *p)
+{
+	if (p->fd < 0)
+		return 0;
+	struct file *f = fd_file(m, (uint64_t)(uint32_t)p->fd);
+	if (!f)
+		return POLLNVAL;
+	unsigned filter = (uint16_t)p->events | POLLERR | POLLHUP;
+	return (int16_t)(file_poll(f) & filter);
+}
+
+/* do_sys_poll: the count ready, or -errno (-ERESTARTNOHAND: a signal;
+ * -ERESTARTSYS: blocked). */
+static int64_t do_sys_poll(struct memu *m, uint64_t ufds, uint64_t nfds,
+			   uint64_t deadline)
+{
+	if (nfds > PROC_FDS) /* rlimit(RLIMIT_NOFILE) */
+		return -EINVAL;
+	struct guest_pollfd fds[PROC_FDS];
+	if (nfds &&
+	    copy_from_user(m->proc->mm, fds, ufds, nfds * sizeof(fds[0])))
+		return -EFAULT;
+	for (bool timed_out = false;;) {
+		int64_t count = 0;
+		for (uint64_t i = 0; i < nfds; i++) {
+			fds[i].revents = pollfd_revents(m, &fds[i]);
+			count += fds[i].revents != 0;
+		}
+		if (!count && !timed_out) {
+			enum wait_result w = poll_wait(m, deadline);
+			if (w == WAIT_SIGNAL)
+				return -ERESTARTNOHAND;
+			if (w == WAIT_BLOCKED)
+				return -ERESTARTSYS;
+			timed_out = true;
+			continue;
+		}
+		/* every revents goes back, 0 or not */
+		for (uint64_t i = 0; i < nfds; i++)
+			if (copy_to_user(m->proc->mm,
+					 ufds + i * sizeof(fds[0]) +
+						 offsetof(struct guest_pollfd,
+							  revents),
+					 &fds[i].revents, sizeof(int16_t)))
+				return -EFAULT;
+		return count;
+	}
+}
+
+/* poll's timeout in ms: negative waits for ever. */
+static uint64_t ms_deadline(struct memu *m, int32_t ms)
+{
+	return deadline_of(m, ms >= 0,
+			   (uint64_t)(ms < 0 ? 0 : ms) * NSEC_PER_MSEC);
+}
+
+int64_t sys_poll(struct memu *m, const uint64_t *a)
+{
+	uint64_t deadline = ms_deadline(m, (int32_t)a[2]);
+	int64_t ret = do_sys_poll(m, a[0], (uint32_t)a[1], deadline);
+	if (ret != -ERESTARTNOHAND)
+		return ret;
+	/* A signal: restart_syscall carries on with the time left
+	 * (do_restart_poll); a handler makes it EINTR. */
+	struct restart_block *r = &m->proc->restart;
+	r->fn = RESTART_POLL;
+	r->uaddr = a[0];
+	r->val = (uint32_t)a[1];
+	r->timeout = deadline != NO_DEADLINE;
+	r->expires = deadline;
+	return -ERESTART_RESTARTBLOCK;
+}
+
+int64_t poll_restart(struct memu *m)
+{
+	struct restart_block *r = &m->proc->restart;
+	struct process *p = m->proc;
+	uint64_t deadline = r->timeout ? r->expires : NO_DEADLINE;
+	if (p->woken && p->retry_until)
+		deadline = p->retry_until;
+	p->retry_until = 0;
+	int64_t ret = do_sys_poll(m, r->uaddr, r->val, deadline);
+	if (ret == -ERESTARTNOHAND) {
+		r->expires = deadline;
+		return -ERESTART_RESTARTBLOCK;
+	}
+	if (ret != -ERESTARTSYS)
+		r->fn = RESTART_NONE;
+	return ret;
+}
+
+/* ---- the calls with a timespec and a signal mask */
+
+/* poll_select_set_timeout: the deadline of a timespec or timeval at
+ * uaddr (0: none), or -errno. */
+static int get_deadline(struct memu *m, uint64_t uaddr, bool timeval,
+			uint64_t *deadline)
+{
+	if (!uaddr) {
+		*deadline = deadline_of(m, false, 0);
+		return 0;
+	}
+	int64_t t[2];
+	if (copy_from_user(m->proc->mm, t, uaddr, sizeof(t)))
+		return -EFAULT;
+	int64_t sec = t[0], nsec = t[1];
+	if (timeval) { /* usec may be 1000000 or more: it carries */
+		sec = t[0] + t[1] / 1000000;
+		nsec = (t[1] % 1000000) * (int64_t)NSEC_PER_USEC;
+	}
+	if (sec < 0 || nsec < 0 || nsec >= (int64_t)NSEC_PER_SEC)
+		return -EINVAL;
+	uint64_t ns =
+		(uint64_t)sec > (UINT64_MAX - (uint64_t)nsec) / NSEC_PER_SEC
+			? UINT64_MAX
+			: (uint64_t)sec * NSEC_PER_SEC + (uint64_t)nsec;
+	*deadline = deadline_of(m, true, ns);
+	return 0;
+}
+
+/* poll_select_finish: the time left goes back to a timeout that was not
+ * zero (not after a blocked call: it runs again). */
+static int64_t select_finish(struct memu *m, uint64_t uaddr, bool timeval,
+			     uint64_t deadline, bool zero, int64_t ret)
+{
+	if (!uaddr || zero || ret == -ERESTARTSYS)
+		return ret;
+	uint64_t left = time_left(m, deadline);
+	int64_t t[2] = {(int64_t)(left / NSEC_PER_SEC),
+			(int64_t)(left % NSEC_PER_SEC)};
+	if (timeval)
+		t[1] /= (int64_t)NSEC_PER_USEC;
+	if (copy_to_user(m->proc->mm, uaddr, t, sizeof(t)) &&
+	    ret == -ERESTARTNOHAND)
+		return -EINTR; /* it cannot restart with the time left */
+	return ret;
+}
+
+/* Whether the timeout at uaddr is zero (poll once, report nothing). */
+static bool zero_timeout(struct memu *m, uint64_t uaddr)
+{
+	int64_t t[2];
+	return uaddr && !copy_from_user(m->proc->mm, t, uaddr, sizeof(t)) &&
+	       !t[0] && !t[1];
+}
+
+/* set_user_sigmask: the mask for the wait, the caller's kept in *old. */
+static int set_user_sigmask(struct memu *m, uint64_t umask, uint64_t size,
+			    uint64_t *old)
+{
+	*old = m->proc->sigmask;
+	if (!umask)
+		return 0;
+	if (size != sizeof(uint64_t))
+		return -EINVAL;
+	uint64_t set;
+	if (copy_from_user(m->proc->mm, &set, umask, sizeof(set)))
+		return -EFAULT;
+	m->proc->sigmask = set & ~GUEST_UNBLOCKABLE;
+	return 0;
+}
+
+/* restore_saved_sigmask_unless: a signal that interrupts the call runs
+ * its handler with the wait's mask, and the frame restores the old. */
+static void restore_sigmask(struct memu *m, uint64_t old, int64_t ret)
+{
+	if (ret == -ERESTARTNOHAND && old != m->proc->sigmask) {
+		m->proc->saved_mask = old;
+		m->proc->restore_mask = true;
+	} else {
+		m->proc->sigmask = old;
+	}
+}
+
+int64_t sys_ppoll(struct memu *m, const uint64_t *a)
+{
+	uint64_t deadline, old;
+	int err = get_deadline(m, a[2], false, &deadline);
+	if (err)
+		return err;
+	bool zero = zero_timeout(m, a[2]);
+	err = set_user_sigmask(m, a[3], a[4], &old);
+	if (err)
+		return err;
+	int64_t ret = do_sys_poll(m, a[0], (uint32_t)a[1], deadline);
+	ret = select_finish(m, a[2], false, deadline, zero, ret);
+	restore_sigmask(m, old, ret);
+	return ret;
+}
+
+/* ---- select */
+
+#define FDS_WORDS ((PROC_FDS + 63) / 64)
+
+struct fd_sets {
+	uint64_t in[FDS_WORDS], out[FDS_WORDS], ex[FDS_WORDS];
+};
+
+static bool bit(const uint64_t *set, unsigned fd)
+{
+	return set[fd / 64] >> (fd % 64) & 1;
+}
+
+/* get_fd_set: n bits from uaddr (0: none) */
+static int get_fd_set(struct memu *m, uint64_t uaddr, unsigned n, uint64_t *set)
+{
+	memset(set, 0, FDS_WORDS * sizeof(uint64_t));
+	size_t bytes = (n + 63) / 64 * sizeof(uint64_t);
+	return uaddr && bytes && copy_from_user(m->proc->mm, set, uaddr, bytes)
+		       ? -EFAULT
+		       : 0;
+}
+
+static int set_fd_set(struct memu *m, uint64_t uaddr, unsigned n,
+		      const uint64_t *set)
+{
+	size_t bytes = (n + 63) / 64 * sizeof(uint64_t);
+	return uaddr && bytes && copy_to_user(m->proc->mm, uaddr, set, bytes)
+		       ? -EFAULT
+		       : 0;
+}
+
+/* do_select's scan: the bits ready into res, their count; -EBADF for a
+ * set bit of a closed descriptor (max_select_fd). */
+static int64_t select_scan(struct memu *m, unsigned n, const struct fd_sets *s,
+			   struct fd_sets *res)
+{
+	memset(res, 0, sizeof(*res));
+	for (unsigned fd = 0; fd < n; fd++)
+		if ((bit(s->in, fd) || bit(s->out, fd) || bit(s->ex, fd)) &&
+		    !fd_file(m, fd))
+			return -EBADF;
+	int64_t count = 0;
+	for (unsigned fd = 0; fd < n; fd++) {
+		bool in = bit(s->in, fd), out = bit(s->out, fd),
+		     ex = bit(s->ex, fd);
+		if (!in && !out && !ex)
+			continue;
+		unsigned mask = file_poll(fd_file(m, fd));
+		uint64_t b = 1ULL << (fd % 64);
+		if (in && (mask & IN_SET))
+			res->in[fd / 64] |= b, count++;
+		if (out && (mask & OUT_SET))
+			res->out[fd / 64] |= b, count++;
+		if (ex && (mask & EX_SET))
+			res->ex[fd / 64] |= b, count++;
+	}
+	return count;
+}
+
+/* core_sys_select */
+static int64_t core_sys_select(struct memu *m, int64_t n, uint64_t inp,
+			       uint64_t outp, uint64_t exp, uint64_t deadline)
+{
+	if (n < 0)
+		return -EINVAL;
+	unsigned nfds = n > PROC_FDS ? PROC_FDS : (unsigned)n; /* max_fds */
+	struct fd_sets s, res;
+	int err = get_fd_set(m, inp, nfds, s.in);
+	if (!err)
+		err = get_fd_set(m, outp, nfds, s.out);
+	if (!err)
+		err = get_fd_set(m, exp, nfds, s.ex);
+	if (err)
+		return err;
+	for (bool timed_out = false;;) {
+		int64_t count = select_scan(m, nfds, &s, &res);
+		if (count < 0)
+			return count;
+		if (!count && !timed_out) {
+			enum wait_result w = poll_wait(m, deadline);
+			if (w == WAIT_SIGNAL)
+				return -ERESTARTNOHAND;
+			if (w == WAIT_BLOCKED)
+				return -ERESTARTSYS;
+			timed_out = true;
+			continue;
+		}
+		if (set_fd_set(m, inp, nfds, res.in) ||
+		    set_fd_set(m, outp, nfds, res.out) ||
+		    set_fd_set(m, exp, nfds, res.ex))
+			return -EFAULT;
+		return count;
+	}
+}
+
+int64_t sys_select(struct memu *m, const uint64_t *a)
+{
+	uint64_t deadline;
+	int err = get_deadline(m, a[4], true, &deadline);
+	if (err)
+		return err;
+	bool zero = zero_timeout(m, a[4]);
+	int64_t ret =
+		core_sys_select(m, (int32_t)a[0], a[1], a[2], a[3], deadline);
+	return select_finish(m, a[4], true, deadline, zero, ret);
+}
+
+/* pselect6's sixth argument: { const sigset_t *ss; size_t ss_len; } */
+int64_t sys_pselect6(struct memu *m, const uint64_t *a)
+{
+	uint64_t pack[2] = {0, 0};
+	if (a[5] && copy_from_user(m->proc->mm, pack, a[5], sizeof(pack)))
+		return -EFAULT;
+	uint64_t deadline, old;
+	int err = get_deadline(m, a[4], false, &deadline);
+	if (err)
+		return err;
+	bool zero = zero_timeout(m, a[4]);
+	err = set_user_sigmask(m, pack[0], pack[1], &old);
+	if (err)
+		return err;
+	int64_t ret =
+		core_sys_select(m, (int32_t)a[0], a[1], a[2], a[3], deadline);
+	ret = select_finish(m, a[4], false, deadline, zero, ret);
+	restore_sigmask(m, old, ret);
+	return ret;
+}

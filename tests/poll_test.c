@@ -1,0 +1,60 @@
+/* poll, ppoll, select and pselect6 (docs/files.md, "poll and select"),
+ * and the pipe's page buffers they see: guest/tests/polling.c with musl
+ * and glibc, the same as on Linux, and the virtual clock's exact waits
+ * under memu. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* Pipes, socket pairs, eventfds, files and devices each ready as on
+ * Linux (the revents masks), the errors (POLLNVAL, EFAULT, EINVAL over
+ * RLIMIT_NOFILE, EBADF), timeouts written back or not (musl's select
+ * and both libcs' ppoll keep the caller's copy), ppoll's and pselect6's
+ * signal masks, a timer ending an endless wait with EINTR, and a child
+ * ending the parent's wait by writing and by exiting.  The pipe fills
+ * as Linux's ring of 16 page buffers does: 61450 bytes after a 10-byte
+ * write and 15 of 4096, 64000 in writes of 100. */
+Test(poll, the_same_as_linux_musl)
+{
+	same_output_as_linux("polling", "filled with 61450 bytes\n");
+}
+
+Test(poll, the_same_as_linux_glibc)
+{
+	same_output_as_linux("polling_glibc",
+			     "select, 20 ms, nothing ready: 0, set 0, left "
+			     "0.000000, waited 20 ms: 1\n");
+}
+
+/* The waits on the virtual clock: 20 ms and 40 ms, and the 1 us of the
+ * two clock_gettime calls around each. */
+static void exact(const char *guest)
+{
+	struct guest g;
+	guest_open(&g, guest, "exact", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
+	cr_assert_eq(g.r.exit_status, 0);
+	char got[256] = "";
+	for (const char *l = guest_stdout(&g); l && *l;) {
+		const char *end = strchr(l, '\n');
+		size_t n = end ? (size_t)(end - l + 1) : strlen(l);
+		if (!strncmp(l, "exact: ", 7) && strlen(got) + n < sizeof(got))
+			strncat(got, l, n);
+		l += n;
+	}
+	cr_assert_str_eq(got, "exact: select waited 20001 us\n"
+			      "exact: poll waited 40001 us\n");
+	guest_close(&g);
+}
+
+Test(poll, virtual_clock_waits_musl)
+{
+	exact("polling");
+}
+
+Test(poll, virtual_clock_waits_glibc)
+{
+	exact("polling_glibc");
+}
