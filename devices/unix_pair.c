@@ -46,6 +46,9 @@ struct queue {
 struct unix_pair {
 	struct queue q[2]; /* q[i]: what end i reads */
 	bool open[2];
+	/* Linux's sk_err: ECONNRESET for end i, whose peer closed with
+	 * bytes it had not read; taken by the next call that looks */
+	bool reset[2];
 	bool seqpacket;
 	uint64_t ino[2];
 	uint64_t time;
@@ -90,6 +93,12 @@ static int64_t unix_read(struct file *f, uint64_t ubuf, uint64_t count,
 	int i;
 	struct unix_pair *p = pair_of(f, &i);
 	struct queue *q = &p->q[i];
+	/* a seqpacket read takes the error first (skb_recv_datagram), a
+	 * stream read once the queue is empty */
+	if (p->reset[i] && (p->seqpacket || !q->head)) {
+		p->reset[i] = false;
+		return -ECONNRESET;
+	}
 	if (!q->head)
 		return p->open[!i] ? -EAGAIN : 0;
 	if (p->seqpacket) {
@@ -123,6 +132,10 @@ static int64_t unix_write(struct file *f, uint64_t ubuf, uint64_t count,
 	int i;
 	struct unix_pair *p = pair_of(f, &i);
 	struct queue *q = &p->q[!i];
+	if (p->seqpacket && p->reset[i]) { /* unix_seqpacket_sendmsg */
+		p->reset[i] = false;
+		return -ECONNRESET;
+	}
 	if (p->seqpacket && count > SNDBUF - SEQPACKET_HR)
 		return -EMSGSIZE;
 	if (!p->open[!i])
@@ -163,6 +176,8 @@ static void unix_release(struct file *f)
 	struct unix_pair *p = pair_of(f, &i);
 	free(f->private_data);
 	p->open[i] = false;
+	if (p->q[i].head)
+		p->reset[!i] = true; /* unix_release_sock */
 	while (p->q[i].head)
 		drop_record(&p->q[i]);
 	if (!p->open[!i])
@@ -187,14 +202,14 @@ static int unix_show_fdinfo(struct file *f, char *buf, size_t size)
 
 /* unix_poll (SOCK_STREAM) and unix_dgram_poll (SOCK_SEQPACKET): readable
  * with a record queued; with the peer gone, shut down both ways (read
- * hangup, hangup, readable: a read returns 0); writable while a quarter
- * of the send buffer or less is charged (unix_writable: the charge
- * counts from 1). */
+ * hangup, hangup, readable: a read returns 0), and an error while its
+ * ECONNRESET waits; writable while a quarter of the send buffer or less
+ * is charged (unix_writable: the charge counts from 1). */
 static unsigned unix_poll(struct file *f)
 {
 	int i;
 	struct unix_pair *p = pair_of(f, &i);
-	unsigned mask = 0;
+	unsigned mask = p->reset[i] ? POLLERR : 0;
 	if (!p->open[!i])
 		mask |= POLLHUP | POLLRDHUP | POLLIN | POLLRDNORM;
 	if (p->q[i].head)

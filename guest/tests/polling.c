@@ -148,6 +148,33 @@ static void others(void)
 		show("  peer closed", sv[0]);
 		printf("  read: %zd\n", read(sv[0], b, sizeof(b)));
 		close(sv[0]);
+		/* the peer closes with bytes it has not read: ECONNRESET */
+		if (socketpair(AF_UNIX, types[t], 0, sv))
+			exit(1);
+		if (write(sv[1], "ab", 2) != 2 || write(sv[0], "cd", 2) != 2)
+			exit(1);
+		close(sv[1]);
+		show("  peer closed unread", sv[0]);
+		for (int k = 0; k < 3; k++) {
+			ssize_t r = read(sv[0], b, sizeof(b));
+			printf("  read: %zd %s\n", r,
+			       r < 0 ? strerror(errno) : "");
+		}
+		show("  then", sv[0]);
+		close(sv[0]);
+		if (socketpair(AF_UNIX, types[t], 0, sv))
+			exit(1);
+		if (write(sv[0], "cd", 2) != 2)
+			exit(1);
+		close(sv[1]);
+		signal(SIGPIPE, SIG_IGN);
+		for (int k = 0; k < 2; k++) {
+			ssize_t r = write(sv[0], "x", 1);
+			printf("  write: %zd %s\n", r,
+			       r < 0 ? strerror(errno) : "");
+		}
+		signal(SIGPIPE, SIG_DFL);
+		close(sv[0]);
 	}
 }
 
