@@ -148,6 +148,7 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[271] = sys_ppoll,
 	[23] = sys_select,
 	[270] = sys_pselect6,
+	[435] = sys_clone3,
 };
 
 const char *memu_syscall_name(unsigned nr)
