@@ -294,10 +294,11 @@ int64_t sys_futex(struct memu *m, const uint64_t *a)
 	bool timeout = false;
 	uint64_t until = 0;
 	if (a[3] && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET ||
-		     cmd == FUTEX_LOCK_PI)) {
+		     cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2)) {
 		/* futex_init_timeout: FUTEX_WAIT's is relative, the
 		 * others' absolute on CLOCK_MONOTONIC or CLOCK_REALTIME
-		 * (FUTEX_LOCK_PI's always CLOCK_REALTIME). */
+		 * (FUTEX_LOCK_PI's always CLOCK_REALTIME, FUTEX_LOCK_PI2's
+		 * as the flag says). */
 		int err = get_timespec(m, a[3], &until);
 		if (err)
 			return err;
@@ -309,7 +310,8 @@ int64_t sys_futex(struct memu *m, const uint64_t *a)
 					: 0;
 		timeout = true;
 	}
-	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET &&
+	    cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS;
 	uint32_t val3 = (uint32_t)a[5];
 	switch (cmd) {
@@ -337,6 +339,7 @@ int64_t sys_futex(struct memu *m, const uint64_t *a)
 		return futex_wake_op(m, a[0], a[4], shared, (int)a[2],
 				     (int)a[3], val3);
 	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
 		return futex_lock_pi(m, a[0], shared, timeout, until, false);
 	case FUTEX_TRYLOCK_PI:
 		return futex_lock_pi(m, a[0], shared, false, 0, true);

@@ -15,6 +15,7 @@
 #define FUTEX_TRYLOCK_PI     8
 #define FUTEX_WAIT_BITSET    9
 #define FUTEX_WAKE_BITSET    10
+#define FUTEX_LOCK_PI2	     13
 #define FUTEX_PRIVATE_FLAG   128
 #define FUTEX_CLOCK_REALTIME 256
 

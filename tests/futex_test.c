@@ -136,6 +136,8 @@ static const char pi_out[] =
 	"CLOCK_REALTIME flag: -38\n"
 	"trylock another thread's: -11, word gained FUTEX_WAITERS: 1\n"
 	"lock with a deadline: -110\n"
+	"LOCK_PI2 with a monotonic deadline: -110, waited it out: 1\n"
+	"LOCK_PI2 with a realtime deadline: -110, waited it out: 1\n"
 	"unlock another thread's: -1\n"
 	"the owner's lock and unlock: 0, word 0\n"
 	"PRIO_INHERIT mutex, 4 threads: counter 8000 of 8000, trylock EBUSY, "

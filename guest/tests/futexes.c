@@ -44,6 +44,7 @@
 #define FUTEX_LOCK_PI		 6
 #define FUTEX_UNLOCK_PI		 7
 #define FUTEX_TRYLOCK_PI	 8
+#define FUTEX_LOCK_PI2		 13
 #define FUTEX_PRIVATE_FLAG	 128
 #define FUTEX_CLOCK_REALTIME	 256
 #define FUTEX_WAIT_PRIVATE	 (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
@@ -627,6 +628,34 @@ static int pi(void)
 		ts.tv_sec++, ts.tv_nsec -= 1000000000;
 	r = futex(&piw, FUTEX_LOCK_PI_PRIVATE, 0, &ts, NULL, 0);
 	printf("lock with a deadline: %ld\n", r);
+	/* FUTEX_LOCK_PI2: the deadline on CLOCK_MONOTONIC, or on
+	 * CLOCK_REALTIME with the flag (glibc's pthread_mutex_clocklock) */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += 10000000;
+	if (ts.tv_nsec >= 1000000000)
+		ts.tv_sec++, ts.tv_nsec -= 1000000000;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = futex(&piw, FUTEX_LOCK_PI2 | FUTEX_PRIVATE_FLAG, 0, &ts, NULL, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("LOCK_PI2 with a monotonic deadline: %ld, waited it out: %d\n",
+	       r,
+	       (t1.tv_sec - t0.tv_sec) * 1000000000L + t1.tv_nsec -
+			       t0.tv_nsec >=
+		       9000000);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 10000000;
+	if (ts.tv_nsec >= 1000000000)
+		ts.tv_sec++, ts.tv_nsec -= 1000000000;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = futex(&piw,
+		  FUTEX_LOCK_PI2 | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME, 0,
+		  &ts, NULL, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("LOCK_PI2 with a realtime deadline: %ld, waited it out: %d\n", r,
+	       (t1.tv_sec - t0.tv_sec) * 1000000000L + t1.tv_nsec -
+			       t0.tv_nsec >=
+		       9000000);
 	printf("unlock another thread's: %ld\n",
 	       futex(&piw, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0));
 	sem_post(&pi_release);
