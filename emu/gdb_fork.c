@@ -85,9 +85,11 @@ void gdb_scheduled(struct memu *m)
 	struct process *p = m->proc;
 	if (!p->gdb_vforked || p->state != TASK_RUNNING || p->vfork_wait)
 		return;
-	p->gdb_vforked = false;
 	struct gdb_ev *ev = gdb_ev_live(m);
-	if (!ev || !gdb_task_traced(p))
+	if (!ev) /* a replay: not past the stop it made */
+		return;
+	p->gdb_vforked = false;
+	if (!gdb_task_traced(p))
 		return;
 	snprintf(ev->cut, sizeof(ev->cut), "the vfork's end in process %d",
 		 gdb_tgid(p));

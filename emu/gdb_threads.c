@@ -153,11 +153,26 @@ static void action_for(const char *a, int *tgid, bool *all)
 	*tgid = pid;
 }
 
-void gdb_hold(struct memu *m, const char *vcont)
+/* The held set: one bit of change is enough to tell. */
+static bool hold_set(struct memu *m, const int *named, int n, bool all)
 {
-	gdb_release_all(m);
+	bool changed = false;
+	for (unsigned i = 0; i < m->ntasks; i++) {
+		struct process *p = m->tasks[i];
+		bool resumed = all;
+		for (int k = 0; k < n && !resumed; k++)
+			resumed = named[k] == gdb_tgid(p);
+		bool held = !resumed && gdb_task_traced(p);
+		changed |= held != p->gdb_held;
+		p->gdb_held = held;
+	}
+	return changed;
+}
+
+bool gdb_hold(struct memu *m, const char *vcont)
+{
 	if (!vcont || strncmp(vcont, "vCont;", 6))
-		return;
+		return hold_set(m, NULL, 0, true);
 	int named[64], n = 0;
 	bool all = false;
 	for (const char *a = vcont + 5; a && *a == ';' && !all;
@@ -188,15 +203,7 @@ void gdb_hold(struct memu *m, const char *vcont)
 		else if (!all)
 			all = true;
 	}
-	if (all)
-		return;
-	for (unsigned i = 0; i < m->ntasks; i++) {
-		struct process *p = m->tasks[i];
-		bool resumed = false;
-		for (int k = 0; k < n && !resumed; k++)
-			resumed = named[k] == gdb_tgid(p);
-		p->gdb_held = !resumed && gdb_task_traced(p);
-	}
+	return hold_set(m, named, n, all);
 }
 
 void gdb_release_all(struct memu *m)

@@ -993,6 +993,7 @@ static int serve(struct memu *m, struct gdbstub *g)
 				 * reported. */
 				gdb_detach_process(m, gdb_tgid(t));
 				send_sig_to(m, t, SIGKILL, SI_KERNEL);
+				changed(g);
 				continue;
 			}
 			kill_guest(m, g);
@@ -1017,8 +1018,10 @@ static int serve(struct memu *m, struct gdbstub *g)
 			}
 			g->stepping = step;
 			g->waiting = true;
-			/* Processes it does not name stay stopped. */
-			gdb_hold(m, p);
+			/* Processes it does not name stay stopped: another
+			 * schedule than a replay would run. */
+			if (gdb_hold(m, p))
+				changed(g);
 			if (step && who != m->proc) {
 				/* Its trap flag, in its saved registers:
 				 * the stop comes after its next

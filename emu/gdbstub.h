@@ -94,8 +94,9 @@ struct process *gdb_find_thread(struct memu *m, int pid, int tid);
 /* qfThreadInfo's answer: m and every live task's id. */
 int gdb_thread_list(struct memu *m, bool multi, char *out, size_t n);
 /* A resume: tasks of processes vcont's actions do not name are held
- * stopped (NULL, or an action for all: none is). */
-void gdb_hold(struct memu *m, const char *vcont);
+ * stopped (NULL, or an action for all: none is).  true if that changed
+ * which are. */
+bool gdb_hold(struct memu *m, const char *vcont);
 /* gdb is gone: none is held. */
 void gdb_release_all(struct memu *m);
 /* qThreadExtraInfo's text: the task's comm and state. */
