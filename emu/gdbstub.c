@@ -691,7 +691,7 @@ static bool parse_resume(struct memu *m, const char *p, bool *step, int *gsig,
 {
 	uint64_t s = 0;
 	*gsig = 0;
-	*who = m->proc;
+	*who = gdb_cpu_task(m);
 	bool vcont = !strncmp(p, "vCont;", 6);
 	if (vcont)
 		p += 6;

@@ -923,6 +923,88 @@ Test(gdb, no_reverse_across_a_fork)
 	session_free(&s);
 }
 
+/* The protocol by hand: the stub's own events and detach.  A child gdb
+ * lets go of (D;PID) without taking its breakpoints out first has none:
+ * the forked child runs only_in_child past the breakpoint it inherited,
+ * and the next stop is the vfork's. */
+Test(gdb, detached_child_never_traps)
+{
+	char sock[64], spec[80], path[PATH_MAX], r[4200], want[4200];
+	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.raw",
+		 (int)getpid());
+	unlink(sock);
+	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	snprintf(path, sizeof(path), "%s", guest_path(FORKS));
+	int me[2], mo[2];
+	cr_assert(pipe2(me, O_CLOEXEC) == 0 && pipe2(mo, O_CLOEXEC) == 0);
+	const char *argv[] = {MEMU_BIN, "run", "--gdb", spec, "--file",
+			      path,	path,  path,	NULL};
+	pid_t pid = spawn(argv, mo[1], me[1]);
+	close(mo[1]);
+	close(me[1]);
+	char line[256];
+	size_t n = 0;
+	while (n + 1 < sizeof(line) && read(me[0], line + n, 1) == 1 &&
+	       line[n] != '\n')
+		n++;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	raw_put(fd, "QStartNoAckMode");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_eq(write(fd, "+", 1), 1);
+	raw_put(fd, "qSupported:multiprocess+;fork-events+;vfork-events+;"
+		    "exec-events+");
+	raw_get(fd, r, sizeof(r));
+	cr_assert(strstr(r, ";multiprocess+;fork-events+;vfork-events+;"
+			    "exec-events+;"),
+		  "%s", r);
+	snprintf(want, sizeof(want), "Z0,%" PRIx64 ",1",
+		 guest_symbol(FORKS, "only_in_child"));
+	const char *talk[][2] = {
+		{want, "OK"},
+		{"vCont;c", "T05fork:p2.2;thread:p1.1;"},
+		{"p39", "3900000000000000"}, /* orig_rax: fork */
+		{"p0", "daffffffffffffff"},  /* rax: -ENOSYS */
+		{"D;2", "OK"},
+		{"qfThreadInfo", "mp1.1"},
+		{"D;2", "E01"}, /* gone from gdb's view */
+		{"vCont;c:p1.-1", "T05vfork:p3.3;thread:p1.1;"},
+		{"p39", "3a00000000000000"},
+		{"D;3", "OK"},
+		{"vCont;c:p1.-1", "T05vforkdone:;thread:p1.1;"},
+		{"vCont;c:p1.-1", NULL},
+		{"vCont;c", "W00;process:1"},
+	};
+	for (size_t i = 0; i < sizeof(talk) / sizeof(talk[0]); i++) {
+		raw_put(fd, talk[i][0]);
+		raw_get(fd, r, sizeof(r));
+		if (talk[i][1]) {
+			cr_assert_str_eq(r, talk[i][1], "after %s", talk[i][0]);
+			continue;
+		}
+		/* The exec: the path in hex. */
+		n = (size_t)snprintf(want, sizeof(want), "T05exec:");
+		for (const char *c = path; *c && n + 8 < sizeof(want); c++)
+			n += (size_t)snprintf(want + n, sizeof(want) - n,
+					      "%02x", (unsigned char)*c);
+		snprintf(want + n, sizeof(want) - n, ";thread:p1.1;");
+		cr_assert_str_eq(r, want);
+	}
+	close(fd);
+	char *out = slurp(mo[0]), *err = slurp(me[0]);
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "%s", err);
+	cr_assert_str_eq(out, FORKS_OUT);
+	free(out);
+	free(err);
+	close(mo[0]);
+	close(me[0]);
+	unlink(sock);
+}
+
 /* ---- reverse execution (docs/gdb.md, "Reverse execution") */
 
 /* The straight run's output and exit status, without gdb. */
