@@ -1434,6 +1434,9 @@ bool gdb_held_wait(struct memu *m)
 		if (c == 0x03)
 			break;
 	}
+	/* A replay would find no gdb to wait for: the history begins
+	 * after the wait. */
+	rev_forget(g->rev, memu_instructions(m));
 	gdb_stop(m, SIGINT, "");
 	return true;
 }
