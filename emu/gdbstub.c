@@ -158,9 +158,10 @@ int gdb_signal_to_linux(int gsig)
 static bool peek(struct memu *m, uint64_t va, struct pt_peek_out *o)
 {
 	struct pt_level lv[4];
-	if (va >= USER_VA_END)
+	struct mm *mm = gdb_process(m)->mm;
+	if (va >= USER_VA_END || !mm) /* !mm: an exit's stop */
 		return false;
-	pt_peek(gdb_process(m)->mm, va, lv, o);
+	pt_peek(mm, va, lv, o);
 	return o->pa != PT_PEEK_NONE && o->user;
 }
 
