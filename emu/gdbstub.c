@@ -1130,15 +1130,17 @@ static int stop_here(struct memu *m)
 	g->stepping = false;
 	int r = serve(m, g);
 	g->sel_tid = 0; /* running: the task on the CPU */
-	set_trap_flag(m, g->stepping && !g->step_tid);
-	uint64_t now = rip_now(m);
 	/* gdb holds the task on the CPU stopped: another one runs, as
-	 * the scheduler chooses, before its instruction. */
+	 * the scheduler chooses, before its instruction (and a step of
+	 * it, named by no action, is none). */
 	bool away = m->proc->gdb_held;
 	if (away) {
 		m->resched = true;
 		uc_emu_stop(m->uc);
+		g->stepping = g->stepping && g->step_tid;
 	}
+	set_trap_flag(m, g->stepping && !g->step_tid);
+	uint64_t now = rip_now(m);
 	/* A step from an instruction hook: the trap flag counts from the
 	 * next translation block, so the instruction's block starts again
 	 * (a write of RIP restarts it). */
