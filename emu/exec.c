@@ -23,6 +23,7 @@
 #include "../devices/fs.h"
 #include "../mmu/tlb.h"
 #include "../mmu/uaccess.h"
+#include "gdbstub.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -506,6 +507,8 @@ static int64_t do_execveat(struct memu *m, uint64_t dirfd, uint64_t upath,
 	}
 	binprm_free(&b);
 	start_thread(m);
+	if (m->gdb) /* docs/gdb.md, "Fork, vfork, exec and exit" */
+		gdb_exec(m);
 	uc_emu_stop(m->uc); /* the next block is the new program's */
 	return 0;
 }

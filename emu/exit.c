@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../mmu/uaccess.h"
+#include "gdbstub.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -135,6 +136,8 @@ void do_exit(struct memu *m, int code)
 	m->stop_task = true;
 	m->resched = true;
 	uc_emu_stop(m->uc);
+	if (m->gdb) /* docs/gdb.md, "Fork, vfork, exec and exit" */
+		gdb_exit(m, p, code);
 	if (reap && p != cur) {
 		task_free(m, p); /* off the CPU already */
 	} else if (reap) {

@@ -128,6 +128,7 @@ static void copy_identity(struct memu *m, struct process *c,
 	c->cap = p->cap;
 	c->mce_process = p->mce_process;
 	c->mce_early = p->mce_early;
+	c->gdb_detached = p->gdb_detached; /* docs/gdb.md */
 	/* A process's parent is the caller's process (its leader); a
 	 * thread's is its process's. */
 	c->parent = thread ? p->parent : p->group_leader;
@@ -197,7 +198,7 @@ int64_t do_fork(struct memu *m, uint64_t flags, uint64_t child_stack,
 	c->exit_signal = thread ? 0 : (int)(flags & CSIGNAL);
 	child_regs(m, c, flags, child_stack, tls);
 	if (!thread && m->gdb) /* docs/gdb.md */
-		gdb_fork(m, p, c);
+		gdb_fork(m, p, c, flags & CLONE_VFORK);
 	int pid = c->task.pid;
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = ctid;

@@ -257,6 +257,11 @@ int gdb_poll_byte(struct gdb_conn *c)
 	return get_byte(c);
 }
 
+int gdb_wait_byte(struct gdb_conn *c)
+{
+	return get_byte(c);
+}
+
 void gdb_close(struct gdb_conn *c)
 {
 	if (c->fd >= 0)

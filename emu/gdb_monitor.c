@@ -172,8 +172,13 @@ char *gdb_monitor(struct memu *m, const char *cmd)
 	char *a1 = word ? strtok_r(NULL, " \t", &save) : NULL;
 	char *a2 = a1 ? strtok_r(NULL, " \t", &save) : NULL;
 	uint64_t x, y;
+	bool space = gdb_process(m)->mm && m->proc->mm;
 	if (!word || !strcmp(word, "help"))
 		fputs(help, f);
+	else if (!space && (!strcmp(word, "pt") || !strcmp(word, "vmprint") ||
+			    !strcmp(word, "vmas")))
+		/* An exit's stop, with no process of gdb's left. */
+		fputs("no address space: the process has exited\n", f);
 	else if (!strcmp(word, "pt") && number(a1, &x))
 		pt(m, f, x);
 	else if (!strcmp(word, "vmprint"))

@@ -19,6 +19,21 @@ bool gdb_task_live(const struct process *p)
 	return p->state != TASK_ZOMBIE && p->mm;
 }
 
+bool gdb_task_traced(const struct process *p)
+{
+	return gdb_task_live(p) && !p->gdb_detached;
+}
+
+struct process *gdb_cpu_task(struct memu *m)
+{
+	if (gdb_task_traced(m->proc))
+		return m->proc;
+	for (unsigned i = 0; i < m->ntasks; i++)
+		if (gdb_task_traced(m->tasks[i]))
+			return m->tasks[i];
+	return m->proc;
+}
+
 int gdb_thread_id(char *buf, size_t n, const struct process *p, bool multi)
 {
 	if (multi)
@@ -81,16 +96,18 @@ struct process *gdb_find_thread(struct memu *m, int pid, int tid)
 {
 	if (tid > 0) {
 		struct process *t = find_task(m, tid);
-		if (!t || !gdb_task_live(t) || (pid > 0 && gdb_tgid(t) != pid))
+		if (!t || !gdb_task_traced(t) ||
+		    (pid > 0 && gdb_tgid(t) != pid))
 			return NULL;
 		return t;
 	}
 	if (pid <= 0)
-		return m->proc; /* any thread: the one on the CPU */
-	if (gdb_tgid(m->proc) == pid)
+		return gdb_cpu_task(m); /* any thread: the one on the CPU */
+	if (gdb_task_traced(m->proc) && gdb_tgid(m->proc) == pid)
 		return m->proc;
 	for (unsigned i = 0; i < m->ntasks; i++)
-		if (gdb_task_live(m->tasks[i]) && gdb_tgid(m->tasks[i]) == pid)
+		if (gdb_task_traced(m->tasks[i]) &&
+		    gdb_tgid(m->tasks[i]) == pid)
 			return m->tasks[i];
 	return NULL;
 }
@@ -100,8 +117,8 @@ int gdb_thread_list(struct memu *m, bool multi, char *out, size_t n)
 	size_t k = 0;
 	out[k++] = 'm';
 	for (unsigned i = 0; i < m->ntasks && k + 32 < n; i++) {
-		if (!gdb_task_live(m->tasks[i]))
-			continue;
+		if (!gdb_task_traced(m->tasks[i]))
+			continue; /* gdb let go of it */
 		if (k > 1)
 			out[k++] = ',';
 		k += (size_t)gdb_thread_id(out + k, n - k, m->tasks[i], multi);
@@ -120,4 +137,77 @@ int gdb_thread_extra(struct memu *m, const struct process *p, char *out,
 		return snprintf(out, n, "%s, %s in %s", p->comm, state,
 				p->wait_what);
 	return snprintf(out, n, "%s, %s", p->comm, state);
+}
+
+/* Whether vCont's action at a (past its letter and signal) is for
+ * process tgid; *all if it is for every thread. */
+static void action_for(const char *a, int *tgid, bool *all)
+{
+	int pid, tid;
+	*tgid = 0;
+	if (*a != ':' || (a++, !gdb_parse_thread(&a, &pid, &tid)) ||
+	    pid == -1 || (pid <= 0 && tid <= 0)) {
+		*all = true;
+		return;
+	}
+	*tgid = pid;
+}
+
+/* The held set: one bit of change is enough to tell. */
+static bool hold_set(struct memu *m, const int *named, int n, bool all)
+{
+	bool changed = false;
+	for (unsigned i = 0; i < m->ntasks; i++) {
+		struct process *p = m->tasks[i];
+		bool resumed = all;
+		for (int k = 0; k < n && !resumed; k++)
+			resumed = named[k] == gdb_tgid(p);
+		bool held = !resumed && gdb_task_traced(p);
+		changed |= held != p->gdb_held;
+		p->gdb_held = held;
+	}
+	return changed;
+}
+
+bool gdb_hold(struct memu *m, const char *vcont)
+{
+	if (!vcont || strncmp(vcont, "vCont;", 6))
+		return hold_set(m, NULL, 0, true);
+	int named[64], n = 0;
+	bool all = false;
+	for (const char *a = vcont + 5; a && *a == ';' && !all;
+	     a = strchr(a + 1, ';')) {
+		const char *q = a + 1;
+		if (*q == 'C' || *q == 'S')
+			for (q++; (*q >= '0' && *q <= '9') ||
+				  (*q >= 'a' && *q <= 'f');
+			     q++)
+				;
+		else
+			q++;
+		int pid, tid;
+		const char *t = q + 1;
+		if (*q == ':' && gdb_parse_thread(&t, &pid, &tid) && pid <= 0 &&
+		    tid > 0) {
+			/* TID without the multiprocess extension */
+			struct process *p = gdb_find_thread(m, 0, tid);
+			pid = p ? gdb_tgid(p) : -1;
+			if (n < 64)
+				named[n++] = pid;
+			continue;
+		}
+		int tgid;
+		action_for(q, &tgid, &all);
+		if (!all && n < 64)
+			named[n++] = tgid;
+		else if (!all)
+			all = true;
+	}
+	return hold_set(m, named, n, all);
+}
+
+void gdb_release_all(struct memu *m)
+{
+	for (unsigned i = 0; i < m->ntasks; i++)
+		m->tasks[i]->gdb_held = false;
 }

@@ -90,7 +90,11 @@ struct gdbstub {
 	uint64_t orig_rax;
 	struct guest_siginfo siginfo; /* the last signal stop's */
 	uint64_t pass;		      /* QPassSignals, Linux numbering */
-	char stop_reply[96]; /* T, signal and reason: thread:ID follows */
+	struct gdb_ev ev;	      /* fork, vfork, exec (gdb_fork.c) */
+	bool stop_thread;	      /* thread:ID follows stop_reply */
+	/* T, signal and reason (an exec's path: up to FS_PATH_MAX in
+	 * hex), or W, X and process. */
+	char stop_reply[GDB_BUF / 2 + 96];
 	char pkt[GDB_BUF];
 	char out[2 * GDB_BUF + 16];
 };
@@ -100,7 +104,16 @@ struct process *gdb_process(struct memu *m)
 {
 	struct gdbstub *g = m->gdb;
 	struct process *t = g && g->sel_tid ? find_task(m, g->sel_tid) : NULL;
-	return t && gdb_task_live(t) ? t : m->proc;
+	return t && gdb_task_traced(t) ? t : gdb_cpu_task(m);
+}
+
+struct gdb_ev *gdb_ev_live(struct memu *m)
+{
+	struct gdbstub *g = m->gdb;
+	if (!g || !g->connected || g->detached || g->ended || !g->multi ||
+	    rev_mode(g->rev) != REV_LIVE)
+		return NULL;
+	return &g->ev;
 }
 
 struct gdb_rev *gdb_rev_of(struct memu *m)
@@ -145,9 +158,10 @@ int gdb_signal_to_linux(int gsig)
 static bool peek(struct memu *m, uint64_t va, struct pt_peek_out *o)
 {
 	struct pt_level lv[4];
-	if (va >= USER_VA_END)
+	struct mm *mm = gdb_process(m)->mm;
+	if (va >= USER_VA_END || !mm) /* !mm: an exit's stop */
 		return false;
-	pt_peek(gdb_process(m)->mm, va, lv, o);
+	pt_peek(mm, va, lv, o);
 	return o->pa != PT_PEEK_NONE && o->user;
 }
 
@@ -259,7 +273,21 @@ static int send_stop(struct memu *m, struct gdbstub *g)
 {
 	struct process *t = find_task(m, g->stop_tid);
 	char id[32];
-	gdb_thread_id(id, sizeof(id), t ? t : m->proc, g->multi);
+	if (g->ev.cut[0] && strstr(g->stop_reply, "replaylog:begin")) {
+		/* Console output first: why the history ends here. */
+		char text[160];
+		snprintf(text, sizeof(text),
+			 "memu: the history begins at %s: no going back "
+			 "across it (docs/gdb.md)\n",
+			 g->ev.cut);
+		g->out[0] = 'O';
+		put_hex(g->out + 1, (const uint8_t *)text, strlen(text));
+		if (reply(g, g->out))
+			return -1;
+	}
+	if (!g->stop_thread)
+		return reply(g, g->stop_reply);
+	gdb_thread_id(id, sizeof(id), t ? t : gdb_cpu_task(m), g->multi);
 	snprintf(g->out, sizeof(g->out), "%sthread:%s;", g->stop_reply, id);
 	return reply(g, g->out);
 }
@@ -384,6 +412,10 @@ static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t pa, int size,
  * there takes effect (code_invalidate: no TLB fill, no fault). */
 static void retranslate(struct memu *m, uint64_t va)
 {
+	/* Nothing is translated for a task that has exited (an exit's
+	 * stop): its code goes with its address space. */
+	if (!m->proc->mm)
+		return;
 	/* In every address space: a breakpoint's hook is on a virtual
 	 * address, whatever process it is for. */
 	for (unsigned i = 0; va < USER_VA_END && i < m->ntasks; i++) {
@@ -429,12 +461,30 @@ static void bp_remove(struct memu *m, struct gdbstub *g, unsigned i)
 	uc_hook_del(m->uc, h);
 }
 
-void gdb_fork(struct memu *m, const struct process *parent,
-	      const struct process *child)
+void gdb_drop_breakpoints(struct memu *m, int tgid)
 {
 	struct gdbstub *g = m->gdb;
-	if (!g || g->detached || g->ended)
+	for (unsigned i = g->nbps; i-- > 0;)
+		if (g->bps[i].tgid == tgid) {
+			uint64_t addr = g->bps[i].addr;
+			bp_remove(m, g, i);
+			retranslate(m, addr);
+		}
+}
+
+void gdb_fork(struct memu *m, const struct process *parent,
+	      const struct process *child, bool vfork)
+{
+	struct gdbstub *g = m->gdb;
+	if (!g || g->detached || g->ended || parent->gdb_detached)
 		return;
+	struct gdb_ev *ev = gdb_ev_live(m);
+	if (ev && (vfork ? ev->vfork : ev->fork)) {
+		/* Reported at the call's end (gdb_fork.c). */
+		ev->pending = vfork ? GDB_EV_VFORK : GDB_EV_FORK;
+		ev->pending_tid = parent->task.pid;
+		ev->child = child->task.pid;
+	}
 	/* The child's memory is a copy: breakpoints in it as well, as the
 	 * breakpoint instructions gdb writes on Linux are copied. */
 	int from = gdb_tgid(parent);
@@ -508,17 +558,34 @@ static int breakpoint(struct memu *m, struct gdbstub *g, const char *s,
 	return reply(g, "OK");
 }
 
+/* Whether qSupported's list p has the feature name. */
+static bool feature(const char *p, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *f = strchr(p, ':'); f; f = strchr(f + 1, ';'))
+		if (!strncmp(f + 1, name, n) && (!f[1 + n] || f[1 + n] == ';'))
+			return true;
+	return false;
+}
+
 static int query(struct memu *m, struct gdbstub *g, const char *p)
 {
 	if (!strncmp(p, "qSupported", 10)) {
 		g->multi = strstr(p, "multiprocess+") != NULL;
+		/* Process events name processes: multiprocess only. */
+		g->ev.fork = g->multi && feature(p, "fork-events+");
+		g->ev.vfork = g->multi && feature(p, "vfork-events+");
+		g->ev.exec = g->multi && feature(p, "exec-events+");
 		snprintf(g->out, sizeof(g->out),
 			 "PacketSize=3ff0;qXfer:features:read+;"
 			 "qXfer:auxv:read+;qXfer:exec-file:read+;"
 			 "qXfer:siginfo:read+;QStartNoAckMode+;"
 			 "QPassSignals+;swbreak+;hwbreak+;"
-			 "vContSupported+%s%s",
+			 "vContSupported+%s%s%s%s%s",
 			 g->multi ? ";multiprocess+" : "",
+			 g->ev.fork ? ";fork-events+" : "",
+			 g->ev.vfork ? ";vfork-events+" : "",
+			 g->ev.exec ? ";exec-events+" : "",
 			 g->rev ? ";ReverseStep+;ReverseContinue+" : "");
 		return reply(g, g->out);
 	}
@@ -551,8 +618,8 @@ static int query(struct memu *m, struct gdbstub *g, const char *p)
 		struct process *t = find_task(m, g->stop_tid);
 		g->out[0] = 'Q';
 		g->out[1] = 'C';
-		gdb_thread_id(g->out + 2, sizeof(g->out) - 2, t ? t : m->proc,
-			      g->multi);
+		gdb_thread_id(g->out + 2, sizeof(g->out) - 2,
+			      t ? t : gdb_cpu_task(m), g->multi);
 		return reply(g, g->out);
 	}
 	if (!strcmp(p, "qfThreadInfo")) {
@@ -625,7 +692,7 @@ static bool parse_resume(struct memu *m, const char *p, bool *step, int *gsig,
 {
 	uint64_t s = 0;
 	*gsig = 0;
-	*who = m->proc;
+	*who = gdb_cpu_task(m);
 	bool vcont = !strncmp(p, "vCont;", 6);
 	if (vcont)
 		p += 6;
@@ -663,10 +730,35 @@ static bool others_live(struct memu *m, int tgid)
 	return false;
 }
 
+bool gdb_others_traced(struct memu *m, int tgid)
+{
+	for (unsigned i = 0; i < m->ntasks; i++)
+		if (gdb_task_traced(m->tasks[i]) &&
+		    gdb_tgid(m->tasks[i]) != tgid)
+			return true;
+	return false;
+}
+
+void gdb_detach_process(struct memu *m, int tgid)
+{
+	for (unsigned i = 0; i < m->ntasks; i++)
+		if (gdb_tgid(m->tasks[i]) == tgid) {
+			m->tasks[i]->gdb_detached = true;
+			m->tasks[i]->gdb_vforked = false;
+			m->tasks[i]->gdb_held = false;
+		}
+	gdb_drop_breakpoints(m, tgid);
+}
+
 static void kill_guest(struct memu *m, struct gdbstub *g)
 {
 	g->ended = true;
-	force_sig(m, SIGKILL, SI_USER, 0, 0, "killed by gdb");
+	gdb_release_all(m);
+	struct process *first = find_task(m, g->first_pid);
+	if (gdb_task_live(m->proc))
+		force_sig(m, SIGKILL, SI_USER, 0, 0, "killed by gdb");
+	else if (first) /* an exit's stop: the machine's end is pid 1's */
+		send_sig_to(m, first, SIGKILL, SI_USER);
 	gdb_close(&g->conn);
 }
 
@@ -714,6 +806,7 @@ static int serve(struct memu *m, struct gdbstub *g)
 	for (;;) {
 		size_t len;
 		if (gdb_get_packet(&g->conn, g->pkt, sizeof(g->pkt), &len)) {
+			gdb_release_all(m);
 			rev_end(g->rev);
 			g->rev = NULL;
 			g->detached = true; /* gdb went away: run on */
@@ -807,7 +900,8 @@ static int serve(struct memu *m, struct gdbstub *g)
 				 back == REV_BACK_INTERRUPTED
 					 ? "T02"
 					 : "T05replaylog:begin;");
-			g->stop_tid = m->proc->task.pid;
+			g->stop_thread = true;
+			g->stop_tid = gdb_cpu_task(m)->task.pid;
 			send_stop(m, g);
 			continue;
 		}
@@ -847,13 +941,38 @@ static int serve(struct memu *m, struct gdbstub *g)
 			} else
 				reply(g, "");
 			continue;
-		case 'D':
+		case 'D': {
+			/* D;PID while gdb has other processes: that one
+			 * runs on by itself (docs/gdb.md). */
+			uint64_t pid;
+			const char *q = p + 2;
+			if (p[1]) {
+				struct process *t =
+					p[1] == ';' && get_num(&q, &pid) &&
+							!*q && pid &&
+							pid <= PID_MAX
+						? gdb_find_thread(m, (int)pid,
+								  -1)
+						: NULL;
+				if (!t) {
+					reply(g, "E01");
+					continue;
+				}
+				if (gdb_others_traced(m, (int)pid)) {
+					gdb_detach_process(m, (int)pid);
+					changed(g); /* a replay would stop */
+					reply(g, "OK");
+					continue;
+				}
+			}
 			reply(g, "OK");
+			gdb_release_all(m);
 			rev_end(g->rev); /* no one to go back for */
 			g->rev = NULL;
 			g->detached = true;
 			gdb_close(&g->conn);
 			return RESUME_GONE;
+		}
 		case 'k':
 			kill_guest(m, g);
 			return RESUME_GONE;
@@ -871,7 +990,11 @@ static int serve(struct memu *m, struct gdbstub *g)
 					: NULL;
 			reply(g, "OK");
 			if (t && others_live(m, gdb_tgid(t))) {
+				/* gdb has forgotten it: its end is not
+				 * reported. */
+				gdb_detach_process(m, gdb_tgid(t));
 				send_sig_to(m, t, SIGKILL, SI_KERNEL);
+				changed(g);
 				continue;
 			}
 			kill_guest(m, g);
@@ -896,6 +1019,10 @@ static int serve(struct memu *m, struct gdbstub *g)
 			}
 			g->stepping = step;
 			g->waiting = true;
+			/* Processes it does not name stay stopped: another
+			 * schedule than a replay would run. */
+			if (gdb_hold(m, p))
+				changed(g);
 			if (step && who != m->proc) {
 				/* Its trap flag, in its saved registers:
 				 * the stop comes after its next
@@ -949,17 +1076,50 @@ static void clear_step_elsewhere(struct memu *m, struct gdbstub *g)
 /* The one place the guest stops for gdb and resumes: sig (Linux
  * numbering) and the stop's reason for the T reply.  Returns the
  * signal gdb resumes with, or RESUME_GONE. */
+static int stop_here(struct memu *m);
+
 static int gdb_stop(struct memu *m, int sig, const char *why)
+{
+	struct gdbstub *g = m->gdb;
+	snprintf(g->stop_reply, sizeof(g->stop_reply), "T%02x%s",
+		 gdb_signal_from_linux(sig), why);
+	g->stop_thread = true;
+	return stop_here(m);
+}
+
+void gdb_event_stop(struct memu *m, const char *reply, bool thread, int64_t nr,
+		    bool enosys)
+{
+	struct gdbstub *g = m->gdb;
+	uint64_t rax = 0, no = (uint64_t)-ENOSYS, orig = g->orig_rax;
+	if (enosys) {
+		uc_reg_read(m->uc, UC_X86_REG_RAX, &rax);
+		uc_reg_write(m->uc, UC_X86_REG_RAX, &no);
+	}
+	if (nr >= 0)
+		g->orig_rax = (uint64_t)nr;
+	/* gdb's processes changed: a replay from before would not tell
+	 * gdb again (docs/gdb.md, "Fork, vfork, exec and exit"). */
+	rev_forget(g->rev, memu_instructions(m));
+	snprintf(g->stop_reply, sizeof(g->stop_reply), "%s", reply);
+	g->stop_thread = thread;
+	stop_here(m);
+	if (enosys) /* the call's result, as Linux sets it after */
+		uc_reg_write(m->uc, UC_X86_REG_RAX, &rax);
+	g->orig_rax = orig;
+}
+
+/* The stop itself: stop_reply is set. */
+static int stop_here(struct memu *m)
 {
 	struct gdbstub *g = m->gdb;
 	uint64_t rip = rip_now(m);
 	g->pos = memu_instructions(m);
-	snprintf(g->stop_reply, sizeof(g->stop_reply), "T%02x%s",
-		 gdb_signal_from_linux(sig), why);
-	g->stop_tid = m->proc->task.pid;
+	g->stop_tid = gdb_cpu_task(m)->task.pid;
 	g->sel_tid = 0;
 	clear_step_elsewhere(m, g);
 	if (g->waiting && send_stop(m, g)) {
+		gdb_release_all(m);
 		rev_end(g->rev);
 		g->rev = NULL;
 		g->detached = true;
@@ -970,14 +1130,24 @@ static int gdb_stop(struct memu *m, int sig, const char *why)
 	g->stepping = false;
 	int r = serve(m, g);
 	g->sel_tid = 0; /* running: the task on the CPU */
+	/* gdb holds the task on the CPU stopped: another one runs, as
+	 * the scheduler chooses, before its instruction (and a step of
+	 * it, named by no action, is none). */
+	bool away = m->proc->gdb_held;
+	if (away) {
+		m->resched = true;
+		uc_emu_stop(m->uc);
+		g->stepping = g->stepping && g->step_tid;
+	}
 	set_trap_flag(m, g->stepping && !g->step_tid);
 	uint64_t now = rip_now(m);
 	/* A step from an instruction hook: the trap flag counts from the
 	 * next translation block, so the instruction's block starts again
 	 * (a write of RIP restarts it). */
-	bool restart = g->in_insn_hook && now == rip &&
-		       ((g->stepping && !g->step_tid) || g->flush_pending);
-	g->restarted = restart && !g->flush_pending;
+	bool restart =
+		g->in_insn_hook && now == rip &&
+		((g->stepping && !g->step_tid) || g->flush_pending || away);
+	g->restarted = restart && !g->flush_pending && !away;
 	if (g->restarted)
 		uc_reg_write(m->uc, UC_X86_REG_RIP, &now);
 	/* The instruction starts again: counted then (icount.c). */
@@ -1080,6 +1250,10 @@ static void watch_hook(uc_engine *uc, uint64_t address, uint32_t size,
 	}
 	if (skipped(m, g, address) || !g->watch_hit)
 		return;
+	if (m->proc->gdb_detached) { /* gdb let go of it */
+		g->watch_hit = false;
+		return;
+	}
 	static const char *const kind[] = {"", "", "watch", "rwatch", "awatch"};
 	char why[48];
 	g->watch_hit = false;
@@ -1149,6 +1323,9 @@ void gdb_state_save(struct memu *m, struct gdb_state *s)
 	memset(s, 0, sizeof(*s));
 	s->noack = g->conn.noack;
 	s->multi = g->multi;
+	s->fork_events = g->ev.fork;
+	s->vfork_events = g->ev.vfork;
+	s->exec_events = g->ev.exec;
 	s->pass = g->pass;
 	s->orig_rax = g->orig_rax;
 	s->nbps = g->nbps;
@@ -1176,6 +1353,9 @@ void gdb_state_load(struct memu *m, const struct gdb_state *s)
 	}
 	g->conn.noack = s->noack;
 	g->multi = s->multi;
+	g->ev.fork = s->fork_events;
+	g->ev.vfork = s->vfork_events;
+	g->ev.exec = s->exec_events;
 	g->sel_tid = 0;
 	g->step_tid = 0;
 	g->pass = s->pass;
@@ -1235,6 +1415,35 @@ long gdb_host_write(struct memu *m, int fd, const void *buf, size_t len)
 	return rev_host_io(m->gdb->rev, true, fd, (void *)buf, len);
 }
 
+bool gdb_held_wait(struct memu *m)
+{
+	struct gdbstub *g = m->gdb;
+	bool held = false;
+	for (unsigned i = 0; i < m->ntasks; i++)
+		held |= m->tasks[i]->gdb_held;
+	if (!held || !g->connected || g->detached || g->ended ||
+	    rev_mode(g->rev) != REV_LIVE)
+		return false;
+	for (;;) {
+		int c = gdb_wait_byte(&g->conn);
+		if (c < 0) { /* gdb has gone: all run on */
+			gdb_release_all(m);
+			rev_end(g->rev);
+			g->rev = NULL;
+			g->detached = true;
+			gdb_close(&g->conn);
+			return true;
+		}
+		if (c == 0x03)
+			break;
+	}
+	/* A replay would find no gdb to wait for: the history begins
+	 * after the wait. */
+	rev_forget(g->rev, memu_instructions(m));
+	gdb_stop(m, SIGINT, "");
+	return true;
+}
+
 bool gdb_debug_trap(struct memu *m)
 {
 	struct gdbstub *g = m->gdb;
@@ -1278,7 +1487,8 @@ static void mem_hook(uc_engine *uc, uc_mem_type type, uint64_t pa, int size,
 	(void)value;
 	struct memu *m = user;
 	struct gdbstub *g = m->gdb;
-	if (!g->nwatch || g->detached || m->probe.active || size <= 0)
+	if (!g->nwatch || g->detached || m->probe.active || size <= 0 ||
+	    m->proc->gdb_detached)
 		return;
 	static const char *const kind[] = {"", "", "watch", "rwatch", "awatch"};
 	bool scan = rev_mode(g->rev) == REV_SCAN;
@@ -1309,7 +1519,7 @@ int gdb_signal(struct memu *m, int sig, struct guest_siginfo *info)
 	struct gdbstub *g = m->gdb;
 	if (!g || !g->connected || g->detached || g->ended ||
 	    (g->pass & SIGBIT(sig)) || sig == SIGKILL ||
-	    rev_mode(g->rev) != REV_LIVE)
+	    rev_mode(g->rev) != REV_LIVE || m->proc->gdb_detached)
 		return sig;
 	g->watch_hit = false; /* the access did not happen */
 	memset(&g->siginfo, 0, sizeof(g->siginfo));
@@ -1430,10 +1640,23 @@ void gdb_end(struct memu *m)
 			     gdb_signal_from_linux(r->signal));
 	else
 		n = snprintf(s, sizeof(s), "X%02x", 143);
-	/* The machine's end is its first process's (docs/gdb.md). */
+	/* The machine's end is its first process's (docs/gdb.md); if gdb
+	 * let go of that one, the others it has die with it. */
+	struct process *first = find_task(m, g->first_pid);
+	int pid = g->first_pid;
+	if (g->multi && first && first->gdb_detached) {
+		struct process *t = gdb_cpu_task(m);
+		if (t->gdb_detached || !t->mm) {
+			gdb_close(&g->conn); /* gdb has none left */
+			return;
+		}
+		pid = gdb_tgid(t);
+		n = snprintf(s, sizeof(s), "X%02x",
+			     gdb_signal_from_linux(SIGKILL));
+	}
 	if (g->multi)
 		snprintf(s + n, sizeof(s) - (size_t)n, ";process:%x",
-			 (unsigned)g->first_pid);
+			 (unsigned)pid);
 	reply(g, s);
 	if (g->multi)
 		wind_up(g, s);

@@ -46,7 +46,22 @@ bool gdb_arrive(struct memu *m, uint64_t address);
 /* fork.c: a new process, child, copied from parent's: gdb's
  * breakpoints in parent are in child too (docs/gdb.md). */
 void gdb_fork(struct memu *m, const struct process *parent,
-	      const struct process *child);
+	      const struct process *child, bool vfork);
+/* gdb_fork.c: the stop events of processes (docs/gdb.md, "Fork, vfork,
+ * exec and exit"), as Linux's ptrace event stops.  exec.c: the current
+ * task's process runs a new program. */
+void gdb_exec(struct memu *m);
+/* exit.c: process p (its leader) has ended with wait status code. */
+void gdb_exit(struct memu *m, struct process *p, int code);
+/* syscall.c, at a call's end, RIP past its instruction: a fork, vfork
+ * or exec gdb is to hear of stops now, in the call. */
+bool gdb_event_pending(struct memu *m);
+void gdb_syscall_event(struct memu *m);
+/* sched.c: a task has the CPU again: a vfork parent's vforkdone. */
+void gdb_scheduled(struct memu *m);
+/* sched.c: nothing can run but tasks gdb holds stopped: wait for gdb's
+ * Ctrl-C (a stop), or for gdb to go.  false if gdb holds none. */
+bool gdb_held_wait(struct memu *m);
 /* The guest's host streams (files.c) under reverse execution: read(2)
  * and write(2) on the host, done once; a replay gets what the first
  * run got (docs/gdb.md, "Reverse execution"). */
@@ -63,6 +78,11 @@ struct process *gdb_process(struct memu *m);
  * processes"). */
 int gdb_tgid(const struct process *p);
 bool gdb_task_live(const struct process *p);
+/* Live, and gdb has its process (not detached: docs/gdb.md). */
+bool gdb_task_traced(const struct process *p);
+/* The task on the CPU if gdb has it, else the first one gdb has (the
+ * one on the CPU if none). */
+struct process *gdb_cpu_task(struct memu *m);
 /* pTGID.TID (multi: the multiprocess extension) or TID, in hex. */
 int gdb_thread_id(char *buf, size_t n, const struct process *p, bool multi);
 /* A thread id at *s, which moves past it: pid 0 any, -1 all (or none
@@ -73,11 +93,44 @@ bool gdb_parse_thread(const char **s, int *pid, int *tid);
 struct process *gdb_find_thread(struct memu *m, int pid, int tid);
 /* qfThreadInfo's answer: m and every live task's id. */
 int gdb_thread_list(struct memu *m, bool multi, char *out, size_t n);
+/* A resume: tasks of processes vcont's actions do not name are held
+ * stopped (NULL, or an action for all: none is).  true if that changed
+ * which are. */
+bool gdb_hold(struct memu *m, const char *vcont);
+/* gdb is gone: none is held. */
+void gdb_release_all(struct memu *m);
 /* qThreadExtraInfo's text: the task's comm and state. */
 int gdb_thread_extra(struct memu *m, const struct process *p, char *out,
 		     size_t n);
 
 #define GDB_BUF 16384 /* largest packet either way */
+
+/* gdb_fork.c's part of the stub: the events gdb takes and the one due
+ * at the end of the current call. */
+enum gdb_ev_kind { GDB_EV_NONE, GDB_EV_FORK, GDB_EV_VFORK, GDB_EV_EXEC };
+struct gdb_ev {
+	bool fork, vfork, exec;	  /* qSupported: gdb takes them */
+	enum gdb_ev_kind pending; /* due at the end of the call */
+	int pending_tid;	  /* in the call of this task */
+	int child;		  /* a fork's, a vfork's */
+	char cut[64];		  /* the event the history begins at */
+};
+/* The stub's events, NULL when gdb is not there to hear of one (no
+ * stub, not connected, detached, ended, no multiprocess, a replay). */
+struct gdb_ev *gdb_ev_live(struct memu *m);
+/* Stop with reply, and thread:ID; of gdb_cpu_task if thread; nr >= 0:
+ * in that call, which orig_rax reads meanwhile; enosys: RAX reads
+ * -ENOSYS meanwhile (Linux's event stop inside a call).  The history
+ * of reverse execution begins again here. */
+void gdb_event_stop(struct memu *m, const char *reply, bool thread, int64_t nr,
+		    bool enosys);
+/* Process tgid's breakpoints go (an exec, a detach). */
+void gdb_drop_breakpoints(struct memu *m, int tgid);
+/* gdb lets go of process tgid (D;PID, vKill;PID): its tasks are
+ * detached, its breakpoints gone. */
+void gdb_detach_process(struct memu *m, int tgid);
+/* A task gdb has in another process than tgid. */
+bool gdb_others_traced(struct memu *m, int tgid);
 
 struct gdb_conn {
 	int listen_fd, fd;
@@ -97,6 +150,8 @@ int gdb_put_packet(struct gdb_conn *c, const char *data, size_t len);
 int gdb_put_str(struct gdb_conn *c, const char *s);
 /* A byte gdb sent while the guest runs: 0x03 is Ctrl-C.  -1: none. */
 int gdb_poll_byte(struct gdb_conn *c);
+/* The next byte gdb sends, waiting for it.  -1: gdb has gone. */
+int gdb_wait_byte(struct gdb_conn *c);
 void gdb_close(struct gdb_conn *c);
 
 /* gdb_regs.c: the registers as gdb's amd64 GNU/Linux description
@@ -120,6 +175,7 @@ int gdb_reg_write(struct memu *m, int n, const uint8_t *buf,
 #define GDB_WHY	      48 /* a stop reply's reason */
 struct gdb_state {
 	bool noack, multi;
+	bool fork_events, vfork_events, exec_events;
 	uint64_t pass, orig_rax;
 	unsigned nbps, nwatch;
 	struct {

@@ -287,6 +287,12 @@ struct process {
 	uint64_t syscall_nr;	 /* the call it is in (or was last) */
 	uint64_t retry_until; /* rt_sigtimedwait's end, kept across a retry */
 	uint64_t rw_done; /* a pipe write's bytes written before it blocked */
+	/* gdb (docs/gdb.md, "Fork, vfork, exec and exit"): gdb let go of
+	 * this task's process, or never had it (a detached process's
+	 * child); a vfork gdb heard of, whose end (vforkdone) it hears of
+	 * when the parent runs again; held: gdb resumed other processes
+	 * only, this one stays stopped (not runnable, sched.c). */
+	bool gdb_detached, gdb_vforked, gdb_held;
 };
 
 /* A page fault that ends in a signal, from the TLB-fill hook to the run

@@ -18,6 +18,7 @@
 
 #include "../mmu/tlb.h"
 #include "../mmu/uaccess.h"
+#include "gdbstub.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -282,7 +283,7 @@ static void wake_due(struct memu *m)
 /* Runnable: not blocked, and not in a stopped process. */
 static bool runnable(const struct process *p)
 {
-	return p->state == TASK_RUNNING && !task_stopped(p);
+	return p->state == TASK_RUNNING && !task_stopped(p) && !p->gdb_held;
 }
 
 /* With --sched-seed, the next task is one of the runnable ones drawn
@@ -368,6 +369,10 @@ bool schedule(struct memu *m)
 			if (w && (!t || w < t))
 				t = w;
 		}
+		/* Only processes gdb holds could run: the machine waits for
+		 * gdb, as Linux's tracees would (docs/gdb.md). */
+		if (!t && m->gdb && gdb_held_wait(m))
+			continue;
 		if (!t || rounds > 1000000) {
 			deadlock(m);
 			return false;
@@ -384,6 +389,8 @@ bool schedule(struct memu *m)
 	}
 	struct process *p = m->proc;
 	m->stop = false;
+	if (m->gdb) /* a vfork's end (docs/gdb.md) */
+		gdb_scheduled(m);
 	/* Chosen by the OOM killer while off the CPU: it dies now. */
 	if (oom_victim_dies(m))
 		return true;

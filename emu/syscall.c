@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 
+#include "gdbstub.h"
 #include "machine.h"
 #include "syscall.h"
 
@@ -278,6 +279,13 @@ void handle_syscall(uc_engine *uc, void *user)
 	uc_reg_write(uc, UC_X86_REG_RAX, &rax);
 	uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
 	uc_reg_write(uc, UC_X86_REG_R11, &r11);
+	/* A fork, vfork or exec that gdb hears of stops in the call, at
+	 * its end (docs/gdb.md, "Fork, vfork, exec and exit"). */
+	if (m->gdb && gdb_event_pending(m)) {
+		uc_reg_write(uc, UC_X86_REG_RIP, &resume);
+		gdb_syscall_event(m);
+		redirect(uc);
+	}
 	/* A signal the call sent, unblocked or was interrupted by runs on
 	 * the way out, with the frame holding the return to the next
 	 * instruction, or to the syscall again if it restarts. */

@@ -631,6 +631,11 @@ Test(gdb, threads_reverse_stepi)
 	session_free(&s);
 }
 
+/* gdb keeps a forked child (detach-on-fork off) and runs every
+ * inferior when it continues (schedule-multiple on): the child runs on
+ * to the breakpoint gdb set in the parent. */
+#define KEEP_CHILD "set detach-on-fork off", "set schedule-multiple on"
+
 /* Each inferior reads its own process's memory (Hg selects the task,
  * and with it the page tables): after the child's only_in_child
  * returned, its `seen` is 5, the parent's still the 42 its thread wrote.
@@ -639,9 +644,9 @@ Test(gdb, inferiors_have_their_own_memory)
 {
 	struct session s;
 	session_run(&s, &(struct run){.guest = THREADS},
-		    (const char *const[]){"break only_in_child", "continue",
-					  "finish", "print seen", "inferior 1",
-					  "print seen", NULL});
+		    (const char *const[]){KEEP_CHILD, "break only_in_child",
+					  "continue", "finish", "print seen",
+					  "inferior 1", "print seen", NULL});
 	cr_assert(strstr(s.gdb_out, "Value returned is $1 = 5\n$2 = 5\n"
 				    "[Switching to inferior 1 [process 1]"),
 		  "%s", s.gdb_out);
@@ -653,17 +658,19 @@ Test(gdb, inferiors_have_their_own_memory)
 	session_free(&s);
 }
 
-/* A forked child is a new process: gdb makes it an inferior.  The
- * breakpoint gdb set in the parent is in the child's copy of memory, as
- * on Linux; it stops in the child's one thread. */
+/* A forked child is a new process: gdb hears of the fork and keeps it
+ * as an inferior.  The breakpoint gdb set in the parent is in the
+ * child's copy of memory, as on Linux; it stops in the child's one
+ * thread. */
 Test(gdb, forked_child_is_an_inferior)
 {
 	struct session s;
 	session_run(&s, &(struct run){.guest = THREADS},
-		    (const char *const[]){"break only_in_child", "continue",
-					  "info inferiors", "info threads",
-					  "bt", NULL});
-	cr_assert(strstr(s.gdb_out, "[New inferior 2]\n"), "%s", s.gdb_out);
+		    (const char *const[]){KEEP_CHILD, "break only_in_child",
+					  "continue", "info inferiors",
+					  "info threads", "bt", NULL});
+	cr_assert(strstr(s.gdb_out, "[New inferior 2 (process 3)]\n"), "%s",
+		  s.gdb_out);
 	cr_assert(strstr(s.gdb_out, "[Switching to Thread 3.3]\n\n"
 				    "Thread 2.1 hit Breakpoint 1.2, "
 				    "only_in_child (v=v@entry=5)"),
@@ -686,17 +693,21 @@ Test(gdb, forked_child_is_an_inferior)
 }
 
 /* To the end with two inferiors: the child's breakpoint, then on; the
- * parent exits 0, gdb hears of process 1's end, then lets go of the
- * child (vKill) and memu answers as for a process that is gone: no
- * "Remote communication error". */
+ * child exits 5 and gdb hears of it (W05;process:3); then the parent
+ * exits 0, and gdb of process 1's end: no "Remote communication
+ * error". */
 Test(gdb, two_inferiors_run_to_the_end)
 {
 	struct session s;
 	session_run(&s, &(struct run){.guest = THREADS},
-		    (const char *const[]){"break only_in_child", "continue",
+		    (const char *const[]){KEEP_CHILD, "break only_in_child",
+					  "continue", "continue", "inferior 1",
 					  "continue", NULL});
 	cr_assert(strstr(s.gdb_out, "only_in_child (v=v@entry=5)"), "%s",
 		  s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "\n[Inferior 2 (process 3) exited with "
+				    "code 05]\n[Switching to inferior 1 "),
+		  "%s", s.gdb_out);
 	cr_assert(strstr(s.gdb_out, "[Inferior 1 (process 1) exited normally]"),
 		  "%s", s.gdb_out);
 	cr_assert(!strstr(s.gdb_out, "Remote communication error"), "%s",
@@ -704,6 +715,294 @@ Test(gdb, two_inferiors_run_to_the_end)
 	cr_assert_str_eq(s.out, "thread returned 43\nchild exited 5\n");
 	cr_assert_eq(s.status, 0, "%s", s.err);
 	session_free(&s);
+}
+
+/* ---- fork, vfork, exec and exit (docs/gdb.md, "Fork, vfork, exec and
+ * exit") */
+
+/* gdb_forks PATH: a fork (child 2 runs only_in_child, exits 5), a vfork
+ * whose child 3 execs PATH (exits 7), then pid 1 execs PATH (exits 0). */
+#define FORKS "gdb_forks"
+#define FORKS_OUT                                                              \
+	"child 2 exited 5\nvforked: exec'd\nchild 3 exited 7\n"                \
+	"pid1: exec'd\n"
+
+/* The guest with its own path in the guest's files (--file), to exec. */
+static char forks_path[4096];
+
+static void forks_session(struct session *s, const char *guest,
+			  const char *const *cmds)
+{
+	static char file[4200];
+	snprintf(forks_path, sizeof(forks_path), "%s", guest_path(guest));
+	snprintf(file, sizeof(file), "--file=%s", forks_path);
+	session_run(
+		s,
+		&(struct run){.guest = guest, .flag = file, .arg = forks_path},
+		cmds);
+}
+
+#define FORKS_SESSION(s, guest, ...)                                           \
+	forks_session((s), (guest), (const char *const[]){__VA_ARGS__, NULL})
+
+/* gdb printed want, with %s the guest's path. */
+static void has_path_line(const struct session *s, const char *fmt)
+{
+	char want[4300];
+	snprintf(want, sizeof(want), fmt, forks_path);
+	cr_assert(strstr(s->gdb_out, want), "want \"%s\" in:\n%s", want,
+		  s->gdb_out);
+}
+
+/* catch fork: the stop in the parent's fork, with the child's pid; in
+ * the call, as Linux's event stop: RAX -ENOSYS, orig_rax the call, RIP
+ * past the syscall instruction; stepi ends the call there with the
+ * child's pid.  gdb then detaches the child (detach-on-fork on): its
+ * copy of the breakpoint never stops it, nor does the vfork child's. */
+static void catch_fork(const char *guest, const char *fn, int nr)
+{
+	struct session s;
+	FORKS_SESSION(&s, guest, "catch fork", "break only_in_child",
+		      "continue", "print $rax", "print $orig_rax",
+		      "printf \"pc=%#lx\\n\", $pc", "stepi",
+		      "printf \"pc=%#lx rax=%ld\\n\", $pc, $rax", "continue");
+	char want[160];
+	snprintf(want, sizeof(want),
+		 "\nCatchpoint 1 (forked process 2), 0x%%016lx in %s ()\n"
+		 "$1 = -38\n$2 = %d\npc=%%#lx\n",
+		 fn, nr);
+	const char *at = strstr(s.gdb_out, "\nCatchpoint 1 (forked process 2)");
+	cr_assert_not_null(at, "%s", s.gdb_out);
+	unsigned long pc = strtoul(at + 34, NULL, 16);
+	char line[200];
+	snprintf(line, sizeof(line), want, pc, pc);
+	cr_assert(strstr(s.gdb_out, line), "want %s in:\n%s", line, s.gdb_out);
+	/* After stepi: the same RIP, the call's result. */
+	snprintf(line, sizeof(line),
+		 "[Detaching after fork from child process "
+		 "2]\n0x%016lx in %s ()\npc=%#lx rax=2\n",
+		 pc, fn, pc);
+	cr_assert(strstr(s.gdb_out, line), "want %s in:\n%s", line, s.gdb_out);
+	cr_assert(strstr(s.gdb_out,
+			 "[Detaching after fork from child process 2]\n"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out,
+			 "[Detaching after vfork from child process 3]\n"),
+		  "%s", s.gdb_out);
+	has_path_line(&s, "\nprocess 1 is executing new program: %s\n");
+	cr_assert(!strstr(s.gdb_out, "hit Breakpoint"), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "[Inferior 1 (process 1) exited normally]"),
+		  "%s", s.gdb_out);
+	cr_assert_str_eq(s.out, FORKS_OUT);
+	cr_assert_eq(s.status, 0, "%s", s.err);
+	session_free(&s);
+}
+
+Test(gdb, catch_fork_in_the_parent)
+{
+	catch_fork(FORKS, "_Fork", 57); /* musl: fork */
+}
+
+Test(gdb, catch_fork_in_the_parent_glibc)
+{
+	catch_fork(FORKS "_glibc", "_Fork", 56); /* glibc: clone */
+}
+
+/* follow-fork-mode child: gdb attaches to the child, detaches the
+ * parent, and stops at the child's breakpoint; the child's end is
+ * reported, and the parent runs on to the end by itself. */
+Test(gdb, follow_fork_mode_child)
+{
+	struct session s;
+	FORKS_SESSION(&s, FORKS, "set follow-fork-mode child",
+		      "break only_in_child", "continue", "info inferiors",
+		      "continue");
+	cr_assert(strstr(s.gdb_out,
+			 "[Attaching after Thread 1.1 fork to child Thread "
+			 "2.2]\n[New inferior 2 (process 2)]\n[Detaching "
+			 "after fork from parent process 1]\n[Inferior 1 "
+			 "(process 1) detached]\n[Switching to Thread 2.2]\n\n"
+			 "Thread 2.1 hit Breakpoint 1, only_in_child "
+			 "(v=v@entry=5) at "),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "\n  1    <null>  "), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "\n* 2    process 2  "), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out,
+			 "\n[Inferior 2 (process 2) exited with code 05]\n"),
+		  "%s", s.gdb_out);
+	cr_assert_str_eq(s.out, FORKS_OUT);
+	cr_assert_eq(s.status, 0, "%s", s.err);
+	session_free(&s);
+}
+
+/* detach-on-fork off: gdb keeps the child as inferior 2, stopped where
+ * it was forked while the parent runs (gdb resumes inferior 1 only:
+ * vCont;c:p1.-1); continued in its turn, it reaches its breakpoint while
+ * the parent stays at its own, and its end is reported. */
+Test(gdb, detach_on_fork_off_keeps_the_child)
+{
+	struct session s;
+	FORKS_SESSION(&s, FORKS, "set detach-on-fork off", "break reap",
+		      "break only_in_child", "continue", "info inferiors",
+		      "info threads", "inferior 2", "continue", "continue",
+		      "inferior 1", "info threads");
+	cr_assert(strstr(s.gdb_out, "[New inferior 2 (process 2)]\n\nThread "
+				    "1.1 hit Breakpoint 1.1, reap (pid=2) at "),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "\n* 1    process 1  "), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "\n  2    process 2  "), "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "\n  2.1  Thread 2.2 (gdb_forks, runnable) "
+				    "0x"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, " in _Fork ()\n[Switching to inferior 2 "),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "\nThread 2.1 hit Breakpoint 2.2, "
+				    "only_in_child (v=v@entry=5) at "),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out,
+			 "\n[Inferior 2 (process 2) exited with code 05]\n"),
+		  "%s", s.gdb_out);
+	/* The parent has not run meanwhile: still at its breakpoint. */
+	cr_assert(strstr(s.gdb_out, "\n* 1.1  Thread 1.1 (gdb_forks, running) "
+				    " reap (pid=2) at "),
+		  "%s", s.gdb_out);
+	cr_assert_str_eq(s.out, "");
+	session_free(&s);
+}
+
+/* catch vfork and catch exec: the vfork stop names the child; the
+ * vfork child, detached, execs and runs the breakpoint's function
+ * without a stop; pid 1's exec stops at the new program's entry, and
+ * its breakpoint, set again in the new program, stops it there. */
+Test(gdb, catch_vfork_and_exec)
+{
+	struct session s;
+	FORKS_SESSION(&s, FORKS, "catch vfork", "catch exec",
+		      "break in_new_program", "continue", "continue",
+		      "continue", "continue");
+	cr_assert(strstr(s.gdb_out, "\nCatchpoint 1 (vforked process 3), 0x"),
+		  "%s", s.gdb_out);
+	cr_assert(strstr(s.gdb_out, " in vfork ()\n[Detaching after vfork "
+				    "from child process 3]\n"),
+		  "%s", s.gdb_out);
+	has_path_line(&s, "\nprocess 1 is executing new program: %s\n");
+	char want[4300];
+	snprintf(want, sizeof(want),
+		 "\nCatchpoint 2 (exec'd %s), 0x%016" PRIx64
+		 " in _start ()\n\nBreakpoint 3, in_new_program (v=v@entry=0) "
+		 "at ",
+		 forks_path, guest_symbol(FORKS, "_start"));
+	cr_assert(strstr(s.gdb_out, want), "want %s in:\n%s", want, s.gdb_out);
+	cr_assert(strstr(s.gdb_out, "[Inferior 1 (process 1) exited normally]"),
+		  "%s", s.gdb_out);
+	cr_assert_str_eq(s.out, FORKS_OUT);
+	cr_assert_eq(s.status, 0, "%s", s.err);
+	session_free(&s);
+}
+
+/* Going back stops at the event: the history begins after it. */
+Test(gdb, no_reverse_across_a_fork)
+{
+	struct session s;
+	FORKS_SESSION(&s, FORKS, "catch fork", "continue", "reverse-stepi",
+		      "delete", "break in_new_program", "continue",
+		      "reverse-continue");
+	cr_assert(strstr(s.gdb_out,
+			 "\nmemu: the history begins at the fork of process 2: "
+			 "no going back across it (docs/gdb.md)\n\nNo more "
+			 "reverse-execution history.\n0x"),
+		  "%s", s.gdb_out);
+	char want[200];
+	snprintf(want, sizeof(want),
+		 "\nmemu: the history begins at the exec of process 1: no "
+		 "going back across it (docs/gdb.md)\n\nNo more "
+		 "reverse-execution history.\n0x%016" PRIx64 " in _start ()\n",
+		 guest_symbol(FORKS, "_start"));
+	cr_assert(strstr(s.gdb_out, want), "want %s in:\n%s", want, s.gdb_out);
+	cr_assert_str_eq(s.out, FORKS_OUT);
+	session_free(&s);
+}
+
+/* The protocol by hand: the stub's own events and detach.  A child gdb
+ * lets go of (D;PID) without taking its breakpoints out first has none:
+ * the forked child runs only_in_child past the breakpoint it inherited,
+ * and the next stop is the vfork's. */
+Test(gdb, detached_child_never_traps)
+{
+	char sock[64], spec[80], path[PATH_MAX], r[4200], want[4200];
+	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.raw",
+		 (int)getpid());
+	unlink(sock);
+	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	snprintf(path, sizeof(path), "%s", guest_path(FORKS));
+	int me[2], mo[2];
+	cr_assert(pipe2(me, O_CLOEXEC) == 0 && pipe2(mo, O_CLOEXEC) == 0);
+	const char *argv[] = {MEMU_BIN, "run", "--gdb", spec, "--file",
+			      path,	path,  path,	NULL};
+	pid_t pid = spawn(argv, mo[1], me[1]);
+	close(mo[1]);
+	close(me[1]);
+	char line[256];
+	size_t n = 0;
+	while (n + 1 < sizeof(line) && read(me[0], line + n, 1) == 1 &&
+	       line[n] != '\n')
+		n++;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	raw_put(fd, "QStartNoAckMode");
+	raw_get(fd, r, sizeof(r));
+	cr_assert_eq(write(fd, "+", 1), 1);
+	raw_put(fd, "qSupported:multiprocess+;fork-events+;vfork-events+;"
+		    "exec-events+");
+	raw_get(fd, r, sizeof(r));
+	cr_assert(strstr(r, ";multiprocess+;fork-events+;vfork-events+;"
+			    "exec-events+;"),
+		  "%s", r);
+	snprintf(want, sizeof(want), "Z0,%" PRIx64 ",1",
+		 guest_symbol(FORKS, "only_in_child"));
+	const char *talk[][2] = {
+		{want, "OK"},
+		{"vCont;c", "T05fork:p2.2;thread:p1.1;"},
+		{"p39", "3900000000000000"}, /* orig_rax: fork */
+		{"p0", "daffffffffffffff"},  /* rax: -ENOSYS */
+		{"D;2", "OK"},
+		{"qfThreadInfo", "mp1.1"},
+		{"D;2", "E01"}, /* gone from gdb's view */
+		{"vCont;c:p1.-1", "T05vfork:p3.3;thread:p1.1;"},
+		{"p39", "3a00000000000000"},
+		{"D;3", "OK"},
+		{"vCont;c:p1.-1", "T05vforkdone:;thread:p1.1;"},
+		{"vCont;c:p1.-1", NULL},
+		{"vCont;c", "W00;process:1"},
+	};
+	for (size_t i = 0; i < sizeof(talk) / sizeof(talk[0]); i++) {
+		raw_put(fd, talk[i][0]);
+		raw_get(fd, r, sizeof(r));
+		if (talk[i][1]) {
+			cr_assert_str_eq(r, talk[i][1], "after %s", talk[i][0]);
+			continue;
+		}
+		/* The exec: the path in hex. */
+		n = (size_t)snprintf(want, sizeof(want), "T05exec:");
+		for (const char *c = path; *c && n + 8 < sizeof(want); c++)
+			n += (size_t)snprintf(want + n, sizeof(want) - n,
+					      "%02x", (unsigned char)*c);
+		snprintf(want + n, sizeof(want) - n, ";thread:p1.1;");
+		cr_assert_str_eq(r, want);
+	}
+	close(fd);
+	char *out = slurp(mo[0]), *err = slurp(me[0]);
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "%s", err);
+	cr_assert_str_eq(out, FORKS_OUT);
+	free(out);
+	free(err);
+	close(mo[0]);
+	close(me[0]);
+	unlink(sock);
 }
 
 /* ---- reverse execution (docs/gdb.md, "Reverse execution") */
