@@ -488,8 +488,16 @@ static int shared(void)
 	       "%ld, the child timed out: %d\n",
 	       p1, p2, child_status(pid) == 0);
 
-	/* Private memory: a private key and a shared one are two keys. */
-	static uint32_t pw[2];
+	/* Private memory: a private key and a shared one are two keys.  An
+	 * anonymous page, written first: a word in the program's data,
+	 * on a page not yet copied from the file, has Linux key a shared
+	 * wait by the file and a later wake by the copy, and the wake
+	 * would miss (a race natively, with whatever writes the page). */
+	uint32_t *pw = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pw == MAP_FAILED)
+		return 1;
+	pw[0] = pw[1] = 0;
 	pthread_create(&t, NULL, wait_on, &pw[0]);
 	await_waiter(&pw[0], &pw[1], 1);
 	p1 = futex(&pw[1], FUTEX_WAKE, 1, NULL, NULL, 0);
