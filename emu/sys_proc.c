@@ -56,8 +56,15 @@ int64_t sys_arch_prctl(struct memu *m, const uint64_t *a)
 	}
 }
 
-/* prctl: the machine-check kill policy (emu/memory_failure.c); memu
- * implements no other option yet (ENOSYS, counted). */
+/* Linux 6.1's last prctl option (PR_SME_GET_VL), and PR_SET_VMA: an
+ * option past it is one 6.1 does not know. */
+#define PR_LAST_6_1 64
+#define PR_SET_VMA  0x53564d41
+
+/* prctl: PR_SET/GET_PDEATHSIG, PR_SET/GET_NAME and the machine-check
+ * kill policy (emu/memory_failure.c).  An option 6.1 does not know is
+ * EINVAL, as its default case; one it knows that memu does not do yet
+ * is ENOSYS, counted. */
 int64_t sys_prctl(struct memu *m, const uint64_t *a)
 {
 	switch ((int)a[0]) {
@@ -92,6 +99,9 @@ int64_t sys_prctl(struct memu *m, const uint64_t *a)
 	case 34: /* PR_MCE_KILL_GET */
 		return prctl_mce_kill_get(m, a);
 	default:
+		if ((int)a[0] <= 0 ||
+		    ((int)a[0] > PR_LAST_6_1 && a[0] != PR_SET_VMA))
+			return -EINVAL;
 		return -ENOSYS;
 	}
 }

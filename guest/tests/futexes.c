@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -874,6 +875,13 @@ static int exec2(char **argv)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
+	/* Linux 6.1 has one global futex hash.  Kernels from 6.16 give a
+	 * process with threads a private one, resized as threads come;
+	 * natively on such a host a requeued waiter was once lost (a
+	 * hang in a busy run, glibc, wakeop and shared).  Ask for the
+	 * global hash (PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, 0): 6.1
+	 * and memu answer EINVAL, an option they do not know. */
+	prctl(78, 1, 0, 0, 0);
 	const char *mode = argc > 1 ? argv[1] : "";
 	if (!strcmp(mode, "robust"))
 		return robust();
