@@ -60,29 +60,25 @@ static uint64_t deadline_of(struct memu *m, bool timeout, uint64_t ns)
 	return timeout ? d : NO_DEADLINE;
 }
 
-enum wait_result {
-	WAIT_TIMED_OUT, /* scan once more and return what is ready */
-	WAIT_SIGNAL,	/* -ERESTARTNOHAND */
-	WAIT_BLOCKED,	/* the task blocked: -ERESTARTSYS, rewound */
-};
-
-/* Nothing was ready: wait until deadline (NO_DEADLINE: none). */
-static enum wait_result poll_wait(struct memu *m, uint64_t deadline)
+/* Nothing was ready: wait until deadline (NO_DEADLINE: none).  0: the
+ * time is up, scan once more and return what is ready; -ERESTARTNOHAND:
+ * a signal; -ERESTARTSYS: the task blocked, and the call is rewound. */
+static int64_t poll_wait(struct memu *m, uint64_t deadline)
 {
 	bool timeout = deadline != NO_DEADLINE;
 	if (timeout && m->clock.ns >= deadline)
-		return WAIT_TIMED_OUT;
+		return 0;
 	if (signal_pending(m))
-		return WAIT_SIGNAL;
+		return -ERESTARTNOHAND;
 	if (!sched_multi(m))
 		return wait_interruptible(m, timeout, deadline)
-			       ? WAIT_SIGNAL
-			       : WAIT_TIMED_OUT;
+			       ? -ERESTARTNOHAND
+			       : 0;
 	block_current(m, memu_syscall_name(m->proc->syscall_nr),
 		      timeout ? deadline : 0);
 	m->proc->wait_file = true;
 	m->proc->retry_until = timeout ? deadline : 0;
-	return WAIT_BLOCKED;
+	return -ERESTARTSYS;
 }
 
 /* ---- poll */
@@ -116,12 +112,10 @@ static int64_t do_sys_poll(struct memu *m, uint64_t ufds, uint64_t nfds,
 			fds[i].revents = pollfd_revents(m, &fds[i]);
 			count += fds[i].revents != 0;
 		}
-		if (!count && !timed_out) {
-			enum wait_result w = poll_wait(m, deadline);
-			if (w == WAIT_SIGNAL)
-				return -ERESTARTNOHAND;
-			if (w == WAIT_BLOCKED)
-				return -ERESTARTSYS;
+		int64_t w = !count && !timed_out ? poll_wait(m, deadline) : 1;
+		if (w < 0)
+			return w;
+		if (!w) {
 			timed_out = true;
 			continue;
 		}
@@ -262,20 +256,37 @@ static void restore_sigmask(struct memu *m, uint64_t old, int64_t ret)
 	}
 }
 
-int64_t sys_ppoll(struct memu *m, const uint64_t *a)
+/* The calls' own work with a deadline: do_sys_poll or core_sys_select. */
+typedef int64_t (*wait_call)(struct memu *m, const uint64_t *a,
+			     uint64_t deadline);
+
+/* ppoll's and pselect6's frame: the timeout at tsp, the signal mask for
+ * the wait, the time left written back, the caller's mask put back. */
+static int64_t with_mask(struct memu *m, const uint64_t *a, uint64_t tsp,
+			 uint64_t umask, uint64_t size, wait_call call)
 {
 	uint64_t deadline, old;
-	int err = get_deadline(m, a[2], false, &deadline);
+	int err = get_deadline(m, tsp, false, &deadline);
 	if (err)
 		return err;
-	bool zero = zero_timeout(m, a[2]);
-	err = set_user_sigmask(m, a[3], a[4], &old);
+	bool zero = zero_timeout(m, tsp);
+	err = set_user_sigmask(m, umask, size, &old);
 	if (err)
 		return err;
-	int64_t ret = do_sys_poll(m, a[0], (uint32_t)a[1], deadline);
-	ret = select_finish(m, a[2], false, deadline, zero, ret);
+	int64_t ret = call(m, a, deadline);
+	ret = select_finish(m, tsp, false, deadline, zero, ret);
 	restore_sigmask(m, old, ret);
 	return ret;
+}
+
+static int64_t ppoll_call(struct memu *m, const uint64_t *a, uint64_t deadline)
+{
+	return do_sys_poll(m, a[0], (uint32_t)a[1], deadline);
+}
+
+int64_t sys_ppoll(struct memu *m, const uint64_t *a)
+{
+	return with_mask(m, a, a[2], a[3], a[4], ppoll_call);
 }
 
 /* ---- select */
@@ -357,12 +368,10 @@ static int64_t core_sys_select(struct memu *m, int64_t n, uint64_t inp,
 		int64_t count = select_scan(m, nfds, &s, &res);
 		if (count < 0)
 			return count;
-		if (!count && !timed_out) {
-			enum wait_result w = poll_wait(m, deadline);
-			if (w == WAIT_SIGNAL)
-				return -ERESTARTNOHAND;
-			if (w == WAIT_BLOCKED)
-				return -ERESTARTSYS;
+		int64_t w = !count && !timed_out ? poll_wait(m, deadline) : 1;
+		if (w < 0)
+			return w;
+		if (!w) {
 			timed_out = true;
 			continue;
 		}
@@ -386,23 +395,16 @@ int64_t sys_select(struct memu *m, const uint64_t *a)
 	return select_finish(m, a[4], true, deadline, zero, ret);
 }
 
+static int64_t select_call(struct memu *m, const uint64_t *a, uint64_t deadline)
+{
+	return core_sys_select(m, (int32_t)a[0], a[1], a[2], a[3], deadline);
+}
+
 /* pselect6's sixth argument: { const sigset_t *ss; size_t ss_len; } */
 int64_t sys_pselect6(struct memu *m, const uint64_t *a)
 {
 	uint64_t pack[2] = {0, 0};
 	if (a[5] && copy_from_user(m->proc->mm, pack, a[5], sizeof(pack)))
 		return -EFAULT;
-	uint64_t deadline, old;
-	int err = get_deadline(m, a[4], false, &deadline);
-	if (err)
-		return err;
-	bool zero = zero_timeout(m, a[4]);
-	err = set_user_sigmask(m, pack[0], pack[1], &old);
-	if (err)
-		return err;
-	int64_t ret =
-		core_sys_select(m, (int32_t)a[0], a[1], a[2], a[3], deadline);
-	ret = select_finish(m, a[4], false, deadline, zero, ret);
-	restore_sigmask(m, old, ret);
-	return ret;
+	return with_mask(m, a, a[4], pack[0], pack[1], select_call);
 }
