@@ -727,6 +727,16 @@ Test(gdb, two_inferiors_run_to_the_end)
 	"child 2 exited 5\nvforked: exec'd\nchild 3 exited 7\n"                \
 	"pid1: exec'd\n"
 
+/* The end of a session on the forks guest: gdb printed exit_line, and
+ * the guest printed what it prints without gdb and exited 0. */
+static void ends_as_forks(struct session *s, const char *exit_line)
+{
+	cr_assert(strstr(s->gdb_out, exit_line), "%s", s->gdb_out);
+	cr_assert_str_eq(s->out, FORKS_OUT);
+	cr_assert_eq(s->status, 0, "%s", s->err);
+	session_free(s);
+}
+
 /* The guest with its own path in the guest's files (--file), to exec. */
 static char forks_path[4096];
 
@@ -791,11 +801,7 @@ static void catch_fork(const char *guest, const char *fn, int nr)
 		  "%s", s.gdb_out);
 	has_path_line(&s, "\nprocess 1 is executing new program: %s\n");
 	cr_assert(!strstr(s.gdb_out, "hit Breakpoint"), "%s", s.gdb_out);
-	cr_assert(strstr(s.gdb_out, "[Inferior 1 (process 1) exited normally]"),
-		  "%s", s.gdb_out);
-	cr_assert_str_eq(s.out, FORKS_OUT);
-	cr_assert_eq(s.status, 0, "%s", s.err);
-	session_free(&s);
+	ends_as_forks(&s, "[Inferior 1 (process 1) exited normally]");
 }
 
 Test(gdb, catch_fork_in_the_parent)
@@ -827,12 +833,7 @@ Test(gdb, follow_fork_mode_child)
 		  "%s", s.gdb_out);
 	cr_assert(strstr(s.gdb_out, "\n  1    <null>  "), "%s", s.gdb_out);
 	cr_assert(strstr(s.gdb_out, "\n* 2    process 2  "), "%s", s.gdb_out);
-	cr_assert(strstr(s.gdb_out,
-			 "\n[Inferior 2 (process 2) exited with code 05]\n"),
-		  "%s", s.gdb_out);
-	cr_assert_str_eq(s.out, FORKS_OUT);
-	cr_assert_eq(s.status, 0, "%s", s.err);
-	session_free(&s);
+	ends_as_forks(&s, "\n[Inferior 2 (process 2) exited with code 05]\n");
 }
 
 /* detach-on-fork off: gdb keeps the child as inferior 2, stopped where
@@ -893,11 +894,7 @@ Test(gdb, catch_vfork_and_exec)
 		 "at ",
 		 forks_path, guest_symbol(FORKS, "_start"));
 	cr_assert(strstr(s.gdb_out, want), "want %s in:\n%s", want, s.gdb_out);
-	cr_assert(strstr(s.gdb_out, "[Inferior 1 (process 1) exited normally]"),
-		  "%s", s.gdb_out);
-	cr_assert_str_eq(s.out, FORKS_OUT);
-	cr_assert_eq(s.status, 0, "%s", s.err);
-	session_free(&s);
+	ends_as_forks(&s, "[Inferior 1 (process 1) exited normally]");
 }
 
 /* Going back stops at the event: the history begins after it. */
