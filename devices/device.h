@@ -83,6 +83,10 @@ struct file_operations {
 	/* What the file is ready for now, Linux's POLL* bits (poll, select;
 	 * NULL: read and write, DEFAULT_POLLMASK). */
 	unsigned (*poll)(struct file *f);
+	/* When the file becomes ready by itself, on the machine's clock
+	 * (ns since boot; a timer's expiry), for a wait to wake then; 0:
+	 * never (may be NULL). */
+	uint64_t (*next_event)(struct file *f);
 };
 
 struct chardev {

@@ -10,11 +10,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../devices/eventfd.h"
 #include "../devices/fs.h"
 #include "../devices/memfd.h"
+#include "../devices/timerfd.h"
 #include "../mmu/uaccess.h"
 #include "machine.h"
 #include "syscall.h"
@@ -61,14 +63,15 @@ static int64_t do_rw(struct memu *m, struct file *f, uint64_t buf,
 	int64_t r = write ? ops->write(f, buf, count, pos)
 			  : ops->read(f, buf, count, pos);
 	if (f->dev != &pipe_dev && f->dev != &unix_pair_dev &&
-	    f->dev != &eventfd_dev)
+	    f->dev != &eventfd_dev && f->dev != &timerfd_dev)
 		return r;
-	/* A pipe (a socket, an eventfd) that would wait: EAGAIN when
-	 * non-blocking; else the process sleeps until a signal comes, or with
-	 * other processes until one of them reads, writes or closes
-	 * (docs/processes.md). */
+	/* A pipe (a socket, an eventfd, a timer) that would wait: EAGAIN
+	 * when non-blocking; else the process sleeps until a signal comes, a
+	 * timer's expiry, or with other processes until one of them reads,
+	 * writes or closes (docs/processes.md). */
 	if (r == -EAGAIN && !(f->flags & O_NONBLOCK)) {
-		wait_interruptible(m, false, 0);
+		uint64_t at = ops->next_event ? ops->next_event(f) : 0;
+		wait_interruptible(m, at != 0, at);
 		/* With other processes it blocks until a pipe moves. */
 		if (m->proc->state == TASK_BLOCKED)
 			m->proc->wait_file = true;
@@ -292,6 +295,88 @@ int64_t sys_eventfd(struct memu *m, const uint64_t *a)
 {
 	const uint64_t args[2] = {a[0], 0};
 	return sys_eventfd2(m, args);
+}
+
+/* ---- timerfd (devices/timerfd.c) */
+
+#define TFD_CREATE_FLAGS (O_CLOEXEC | O_NONBLOCK)
+#define NSEC_PER_SEC_	 1000000000LL
+
+int64_t sys_timerfd_create(struct memu *m, const uint64_t *a)
+{
+	int clockid = (int)a[0], flags = (int)a[1];
+	if ((flags & ~TFD_CREATE_FLAGS) ||
+	    (clockid != CLOCK_MONOTONIC && clockid != CLOCK_REALTIME &&
+	     clockid != CLOCK_REALTIME_ALARM && clockid != CLOCK_BOOTTIME &&
+	     clockid != CLOCK_BOOTTIME_ALARM))
+		return -EINVAL;
+	/* the guest is root: CAP_WAKE_ALARM for the alarm clocks */
+	struct file *f;
+	int err = timerfd_new(&m->devices, clockid, flags & O_NONBLOCK, &f);
+	return err ? err : fd_install_flags(m, f, flags & O_CLOEXEC);
+}
+
+/* struct itimerspec at uaddr: -EFAULT, -EINVAL (itimerspec64_valid). */
+static int get_itimerspec(struct memu *m, uint64_t uaddr,
+			  struct timerfd_spec *s)
+{
+	int64_t v[4];
+	if (copy_from_user(m->proc->mm, v, uaddr, sizeof(v)))
+		return -EFAULT;
+	for (int i = 0; i < 4; i += 2)
+		if (v[i] < 0 || v[i + 1] < 0 || v[i + 1] >= NSEC_PER_SEC_)
+			return -EINVAL;
+	s->interval = (uint64_t)v[0] * NSEC_PER_SEC_ + (uint64_t)v[1];
+	s->value = (uint64_t)v[2] * NSEC_PER_SEC_ + (uint64_t)v[3];
+	return 0;
+}
+
+static int put_itimerspec(struct memu *m, uint64_t uaddr,
+			  const struct timerfd_spec *s)
+{
+	int64_t v[4] = {
+		(int64_t)(s->interval / NSEC_PER_SEC_),
+		(int64_t)(s->interval % NSEC_PER_SEC_),
+		(int64_t)(s->value / NSEC_PER_SEC_),
+		(int64_t)(s->value % NSEC_PER_SEC_),
+	};
+	return copy_to_user(m->proc->mm, uaddr, v, sizeof(v)) ? -EFAULT : 0;
+}
+
+/* timerfd_fget: a descriptor of a timer, or EBADF, EINVAL. */
+static struct file *timerfd_of(struct memu *m, uint64_t fd, int *err)
+{
+	struct file *f = fd_file(m, fd);
+	*err = !f ? -EBADF : f->dev != &timerfd_dev ? -EINVAL : 0;
+	return *err ? NULL : f;
+}
+
+int64_t sys_timerfd_settime(struct memu *m, const uint64_t *a)
+{
+	int flags = (int)a[1];
+	struct timerfd_spec set, old;
+	int err = get_itimerspec(m, a[2], &set);
+	if (err == -EFAULT)
+		return err;
+	if (err || (flags & ~(TFD_TIMER_ABSTIME_ | TFD_TIMER_CANCEL_ON_SET_)))
+		return -EINVAL;
+	struct file *f = timerfd_of(m, a[0], &err);
+	if (!f)
+		return err;
+	timerfd_set(f, flags, &set, &old);
+	wake_file_waiters(m); /* a wait may now end sooner */
+	return a[3] ? put_itimerspec(m, a[3], &old) : 0;
+}
+
+int64_t sys_timerfd_gettime(struct memu *m, const uint64_t *a)
+{
+	int err;
+	struct file *f = timerfd_of(m, a[0], &err);
+	if (!f)
+		return err;
+	struct timerfd_spec cur;
+	timerfd_get(f, &cur);
+	return put_itimerspec(m, a[1], &cur);
 }
 
 /* ---- memfd_create (devices/memfd.c) */

@@ -36,10 +36,14 @@ struct guest_pollfd {
 };
 _Static_assert(sizeof(struct guest_pollfd) == 8, "x86-64 struct pollfd");
 
-/* vfs_poll: what f is ready for. */
-static unsigned file_poll(struct file *f)
+/* vfs_poll: what f is ready for; the earliest time a polled file
+ * becomes ready by itself (a timer) lowers *wake (0: none yet). */
+static unsigned file_poll(struct file *f, uint64_t *wake)
 {
 	const struct file_operations *ops = f->dev->fops;
+	uint64_t at = ops->next_event ? ops->next_event(f) : 0;
+	if (at && (!*wake || at < *wake))
+		*wake = at;
 	return ops->poll ? ops->poll(f) : DEFAULT_MASK;
 }
 
@@ -60,31 +64,37 @@ static uint64_t deadline_of(struct memu *m, bool timeout, uint64_t ns)
 	return timeout ? d : NO_DEADLINE;
 }
 
-/* Nothing was ready: wait until deadline (NO_DEADLINE: none).  0: the
- * time is up, scan once more and return what is ready; -ERESTARTNOHAND:
- * a signal; -ERESTARTSYS: the task blocked, and the call is rewound. */
-static int64_t poll_wait(struct memu *m, uint64_t deadline)
+/* Nothing was ready: wait until deadline (NO_DEADLINE: none) or wake, a
+ * polled timer's expiry (0: none).  0: that time came, scan again;
+ * -ERESTARTNOHAND: a signal; -ERESTARTSYS: the task blocked, and the
+ * call is rewound. */
+static int64_t poll_wait(struct memu *m, uint64_t deadline, uint64_t wake)
 {
-	bool timeout = deadline != NO_DEADLINE;
-	if (timeout && m->clock.ns >= deadline)
-		return 0;
+	uint64_t until = wake && wake < deadline ? wake : deadline;
+	bool timeout = until != NO_DEADLINE;
 	if (signal_pending(m))
 		return -ERESTARTNOHAND;
 	if (!sched_multi(m))
-		return wait_interruptible(m, timeout, deadline)
-			       ? -ERESTARTNOHAND
-			       : 0;
+		return wait_interruptible(m, timeout, until) ? -ERESTARTNOHAND
+							     : 0;
 	block_current(m, memu_syscall_name(m->proc->syscall_nr),
-		      timeout ? deadline : 0);
+		      timeout ? until : 0);
 	m->proc->wait_file = true;
-	m->proc->retry_until = timeout ? deadline : 0;
+	m->proc->retry_until = deadline != NO_DEADLINE ? deadline : 0;
 	return -ERESTARTSYS;
+}
+
+/* The scan found nothing, and the call's time is not up: wait. */
+static bool must_wait(const struct memu *m, int64_t count, uint64_t deadline)
+{
+	return !count && m->clock.ns < deadline;
 }
 
 /* ---- poll */
 
 /* do_pollfd: one entry's revents. */
-static int16_t pollfd_revents(struct memu *m, const struct guest_pollfd *p)
+static int16_t pollfd_revents(struct memu *m, const struct guest_pollfd *p,
+			      uint64_t *wake)
 {
 	if (p->fd < 0)
 		return 0;
@@ -92,7 +102,7 @@ static int16_t pollfd_revents(struct memu *m, const struct guest_pollfd *p)
 	if (!f)
 		return POLLNVAL;
 	unsigned filter = (uint16_t)p->events | POLLERR | POLLHUP;
-	return (int16_t)(file_poll(f) & filter);
+	return (int16_t)(file_poll(f, wake) & filter);
 }
 
 /* do_sys_poll: the count ready, or -errno (-ERESTARTNOHAND: a signal;
@@ -106,19 +116,20 @@ static int64_t do_sys_poll(struct memu *m, uint64_t ufds, uint64_t nfds,
 	if (nfds &&
 	    copy_from_user(m->proc->mm, fds, ufds, nfds * sizeof(fds[0])))
 		return -EFAULT;
-	for (bool timed_out = false;;) {
+	for (;;) {
 		int64_t count = 0;
+		uint64_t wake = 0;
 		for (uint64_t i = 0; i < nfds; i++) {
-			fds[i].revents = pollfd_revents(m, &fds[i]);
+			fds[i].revents = pollfd_revents(m, &fds[i], &wake);
 			count += fds[i].revents != 0;
 		}
-		int64_t w = !count && !timed_out ? poll_wait(m, deadline) : 1;
+		int64_t w = must_wait(m, count, deadline)
+				    ? poll_wait(m, deadline, wake)
+				    : 1;
 		if (w < 0)
 			return w;
-		if (!w) {
-			timed_out = true;
+		if (!w)
 			continue;
-		}
 		/* every revents goes back, 0 or not */
 		for (uint64_t i = 0; i < nfds; i++)
 			if (copy_to_user(m->proc->mm,
@@ -324,7 +335,7 @@ static int set_fd_set(struct memu *m, uint64_t uaddr, unsigned n,
 /* do_select's scan: the bits ready into res, their count; -EBADF for a
  * set bit of a closed descriptor (max_select_fd). */
 static int64_t select_scan(struct memu *m, unsigned n, const struct fd_sets *s,
-			   struct fd_sets *res)
+			   struct fd_sets *res, uint64_t *wake)
 {
 	memset(res, 0, sizeof(*res));
 	for (unsigned fd = 0; fd < n; fd++)
@@ -337,7 +348,7 @@ static int64_t select_scan(struct memu *m, unsigned n, const struct fd_sets *s,
 		     ex = bit(s->ex, fd);
 		if (!in && !out && !ex)
 			continue;
-		unsigned mask = file_poll(fd_file(m, fd));
+		unsigned mask = file_poll(fd_file(m, fd), wake);
 		uint64_t b = 1ULL << (fd % 64);
 		if (in && (mask & IN_SET))
 			res->in[fd / 64] |= b, count++;
@@ -364,17 +375,18 @@ static int64_t core_sys_select(struct memu *m, int64_t n, uint64_t inp,
 		err = get_fd_set(m, exp, nfds, s.ex);
 	if (err)
 		return err;
-	for (bool timed_out = false;;) {
-		int64_t count = select_scan(m, nfds, &s, &res);
+	for (;;) {
+		uint64_t wake = 0;
+		int64_t count = select_scan(m, nfds, &s, &res, &wake);
 		if (count < 0)
 			return count;
-		int64_t w = !count && !timed_out ? poll_wait(m, deadline) : 1;
+		int64_t w = must_wait(m, count, deadline)
+				    ? poll_wait(m, deadline, wake)
+				    : 1;
 		if (w < 0)
 			return w;
-		if (!w) {
-			timed_out = true;
+		if (!w)
 			continue;
-		}
 		if (set_fd_set(m, inp, nfds, res.in) ||
 		    set_fd_set(m, outp, nfds, res.out) ||
 		    set_fd_set(m, exp, nfds, res.ex))

@@ -150,6 +150,9 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[23] = sys_select,
 	[270] = sys_pselect6,
 	[435] = sys_clone3,
+	[283] = sys_timerfd_create,
+	[286] = sys_timerfd_settime,
+	[287] = sys_timerfd_gettime,
 };
 
 const char *memu_syscall_name(unsigned nr)

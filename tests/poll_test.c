@@ -58,3 +58,62 @@ Test(poll, virtual_clock_waits_glibc)
 {
 	exact("polling_glibc");
 }
+
+/* timerfd: the errnos, one-shot and periodic timers (a start 2.5 s
+ * ago, every second, reads 3), settime's old value and its reset of the
+ * ticks, poll, select and a child's read woken by the expiry, the
+ * realtime clock, lseek, the /proc/self/fd link and fdinfo: the same as
+ * on Linux. */
+Test(poll, timerfd_as_on_linux_musl)
+{
+	same_output_as_linux("timerfd",
+			     "started 2.5 s ago, every second: read 3\n");
+}
+
+Test(poll, timerfd_as_on_linux_glibc)
+{
+	same_output_as_linux("timerfd_glibc", "link: anon_inode:[timerfd]\n");
+}
+
+/* And memu's own times: a 20 ms wait is 20 ms and the 1.5 us of the
+ * three calls in it; the periodic timer's next expiry 0.5 s less the
+ * 3 us of six calls; fdinfo's every line, on the anonymous inode
+ * (mount 9, inode 1). */
+static void timerfd_exact(const char *guest)
+{
+	struct guest g;
+	guest_open(&g, guest, "exact", NULL);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
+	char got[1024] = "";
+	for (const char *l = guest_stdout(&g); l && *l;) {
+		const char *end = strchr(l, '\n');
+		size_t n = end ? (size_t)(end - l + 1) : strlen(l);
+		if ((!strncmp(l, "exact: ", 7) || !strncmp(l, "fdinfo: ", 8)) &&
+		    strlen(got) + n < sizeof(got))
+			strncat(got, l, n);
+		l += n;
+	}
+	cr_assert_str_eq(got, "exact: waited 20001500 ns\n"
+			      "exact: value 499997000\n"
+			      "fdinfo: pos:\t0\n"
+			      "fdinfo: flags:\t02\n"
+			      "fdinfo: mnt_id:\t9\n"
+			      "fdinfo: ino:\t1\n"
+			      "fdinfo: clockid: 7\n"
+			      "fdinfo: ticks: 0\n"
+			      "fdinfo: settime flags: 02\n"
+			      "fdinfo: it_value: (0, 999998000)\n"
+			      "fdinfo: it_interval: (0, 250000000)\n");
+	guest_close(&g);
+}
+
+Test(poll, timerfd_times_on_the_virtual_clock_musl)
+{
+	timerfd_exact("timerfd");
+}
+
+Test(poll, timerfd_times_on_the_virtual_clock_glibc)
+{
+	timerfd_exact("timerfd_glibc");
+}
