@@ -435,15 +435,52 @@ static void raw_get(int fd, char *out, size_t size)
 	cr_assert_eq(read(fd, cs, 2), 2);
 }
 
+/* A memu under --gdb on a unix socket (spec), its stderr piped (err),
+ * its stdout piped too (out) or to /dev/null (out -1), run to its first
+ * line and connected in no-ack mode: the protocol by hand. */
+struct raw {
+	char sock[64], spec[80];
+	int fd, out, err;
+	pid_t pid;
+};
+
+static void raw_socket(struct raw *r, const char *tag)
+{
+	snprintf(r->sock, sizeof(r->sock), "/tmp/memu-gdb-test-%d.%s",
+		 (int)getpid(), tag);
+	unlink(r->sock);
+	snprintf(r->spec, sizeof(r->spec), "unix:%s", r->sock);
+}
+
+static void raw_start(struct raw *r, const char *const *argv, bool out)
+{
+	int me[2], mo[2] = {-1, -1};
+	cr_assert(pipe2(me, O_CLOEXEC) == 0);
+	cr_assert(!out || pipe2(mo, O_CLOEXEC) == 0);
+	int to = out ? mo[1] : open("/dev/null", O_WRONLY | O_CLOEXEC);
+	r->pid = spawn(argv, to, me[1]);
+	close(to);
+	close(me[1]);
+	r->out = mo[0];
+	r->err = me[0];
+	char c;
+	while (read(r->err, &c, 1) == 1 && c != '\n')
+		;
+	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	strcpy(a.sun_path, r->sock);
+	cr_assert_eq(connect(r->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	char ok[16];
+	raw_put(r->fd, "QStartNoAckMode");
+	raw_get(r->fd, ok, sizeof(ok));
+	cr_assert_str_eq(ok, "OK");
+	cr_assert_eq(write(r->fd, "+", 1), 1);
+}
+
 Test(gdb, ctrl_c_stops_a_running_guest)
 {
-	char sock[64], spec[80];
-	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.raw",
-		 (int)getpid());
-	unlink(sock);
-	snprintf(spec, sizeof(spec), "unix:%s", sock);
-	int me[2], mo[2];
-	cr_assert(pipe2(me, O_CLOEXEC) == 0 && pipe2(mo, O_CLOEXEC) == 0);
+	struct raw w;
+	raw_socket(&w, "raw");
 	/* checksum of its own ELF file, a million rounds: it runs until
 	 * stopped. */
 	char file[PATH_MAX + 8];
@@ -451,30 +488,16 @@ Test(gdb, ctrl_c_stops_a_running_guest)
 	const char *argv[] = {MEMU_BIN,
 			      "run",
 			      "--gdb",
-			      spec,
+			      w.spec,
 			      "--file",
 			      file,
 			      guest_path("checksum"),
 			      "/in",
 			      "1000000",
 			      NULL};
-	pid_t pid = spawn(argv, mo[1], me[1]);
-	close(mo[1]);
-	close(me[1]);
-	char line[256];
-	size_t n = 0;
-	while (n + 1 < sizeof(line) && read(me[0], line + n, 1) == 1 &&
-	       line[n] != '\n')
-		n++;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	strcpy(a.sun_path, sock);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	raw_start(&w, argv, true);
+	int fd = w.fd;
 	char r[512];
-	raw_put(fd, "QStartNoAckMode");
-	raw_get(fd, r, sizeof(r));
-	cr_assert_str_eq(r, "OK");
-	cr_assert_eq(write(fd, "+", 1), 1);
 	raw_put(fd, "?");
 	raw_get(fd, r, sizeof(r));
 	cr_assert_str_eq(r, "T05thread:1;");
@@ -490,17 +513,17 @@ Test(gdb, ctrl_c_stops_a_running_guest)
 	raw_get(fd, r, sizeof(r));
 	cr_assert_str_eq(r, "OK");
 	close(fd);
-	char *out = slurp(mo[0]), *err = slurp(me[0]);
+	char *out = slurp(w.out), *err = slurp(w.err);
 	int ws;
-	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert_eq(waitpid(w.pid, &ws, 0), w.pid);
 	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 128 + SIGKILL, "%s", err);
 	cr_assert(strstr(err, "killed by SIGKILL"), "%s", err);
 	cr_assert_str_eq(out, ""); /* it never got to print */
 	free(out);
 	free(err);
-	close(mo[0]);
-	close(me[0]);
-	unlink(sock);
+	close(w.out);
+	close(w.err);
+	unlink(w.sock);
 }
 
 /* A free TCP port on 127.0.0.1, as the kernel picks one. */
@@ -926,31 +949,14 @@ Test(gdb, no_reverse_across_a_fork)
  * and the next stop is the vfork's. */
 Test(gdb, detached_child_never_traps)
 {
-	char sock[64], spec[80], path[PATH_MAX], r[4200], want[4200];
-	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.raw",
-		 (int)getpid());
-	unlink(sock);
-	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	char path[PATH_MAX], r[4200], want[4200];
+	struct raw w;
+	raw_socket(&w, "raw");
 	snprintf(path, sizeof(path), "%s", guest_path(FORKS));
-	int me[2], mo[2];
-	cr_assert(pipe2(me, O_CLOEXEC) == 0 && pipe2(mo, O_CLOEXEC) == 0);
-	const char *argv[] = {MEMU_BIN, "run", "--gdb", spec, "--file",
+	const char *argv[] = {MEMU_BIN, "run", "--gdb", w.spec, "--file",
 			      path,	path,  path,	NULL};
-	pid_t pid = spawn(argv, mo[1], me[1]);
-	close(mo[1]);
-	close(me[1]);
-	char line[256];
-	size_t n = 0;
-	while (n + 1 < sizeof(line) && read(me[0], line + n, 1) == 1 &&
-	       line[n] != '\n')
-		n++;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	strcpy(a.sun_path, sock);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	raw_put(fd, "QStartNoAckMode");
-	raw_get(fd, r, sizeof(r));
-	cr_assert_eq(write(fd, "+", 1), 1);
+	raw_start(&w, argv, true);
+	int fd = w.fd;
 	raw_put(fd, "qSupported:multiprocess+;fork-events+;vfork-events+;"
 		    "exec-events+");
 	raw_get(fd, r, sizeof(r));
@@ -982,7 +988,7 @@ Test(gdb, detached_child_never_traps)
 			continue;
 		}
 		/* The exec: the path in hex. */
-		n = (size_t)snprintf(want, sizeof(want), "T05exec:");
+		size_t n = (size_t)snprintf(want, sizeof(want), "T05exec:");
 		for (const char *c = path; *c && n + 8 < sizeof(want); c++)
 			n += (size_t)snprintf(want + n, sizeof(want) - n,
 					      "%02x", (unsigned char)*c);
@@ -990,16 +996,16 @@ Test(gdb, detached_child_never_traps)
 		cr_assert_str_eq(r, want);
 	}
 	close(fd);
-	char *out = slurp(mo[0]), *err = slurp(me[0]);
+	char *out = slurp(w.out), *err = slurp(w.err);
 	int ws;
-	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert_eq(waitpid(w.pid, &ws, 0), w.pid);
 	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "%s", err);
 	cr_assert_str_eq(out, FORKS_OUT);
 	free(out);
 	free(err);
-	close(mo[0]);
-	close(me[0]);
-	unlink(sock);
+	close(w.out);
+	close(w.err);
+	unlink(w.sock);
 }
 
 /* ---- reverse execution (docs/gdb.md, "Reverse execution") */
@@ -1209,31 +1215,14 @@ Test(gdb, memu_killed_takes_its_snapshots)
 	/* memu dies without a word (SIGKILL): its snapshots die with it
 	 * (PR_SET_PDEATHSIG) and come here, the subreaper, killed. */
 	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-	char sock[64], spec[80];
-	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.kill",
-		 (int)getpid());
-	unlink(sock);
-	snprintf(spec, sizeof(spec), "unix:%s", sock);
-	int me[2];
-	cr_assert(pipe2(me, O_CLOEXEC) == 0);
-	const char *argv[] = {MEMU_BIN,		 "run", "--gdb", spec,
+	struct raw w;
+	raw_socket(&w, "kill");
+	const char *argv[] = {MEMU_BIN,		 "run", "--gdb", w.spec,
 			      guest_path(GUEST), NULL};
-	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	pid_t pid = spawn(argv, devnull, me[1]);
-	close(me[1]);
-	close(devnull);
-	char c;
-	while (read(me[0], &c, 1) == 1 && c != '\n')
-		;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	strcpy(a.sun_path, sock);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	raw_start(&w, argv, false);
+	int fd = w.fd;
+	pid_t pid = w.pid;
 	char r[2048], cmd[64] = "qRcmd,";
-	raw_put(fd, "QStartNoAckMode");
-	raw_get(fd, r, sizeof(r));
-	cr_assert_str_eq(r, "OK");
-	cr_assert_eq(write(fd, "+", 1), 1);
 	/* One step forward and one back: the snapshot stays, the present
 	 * is a process forked from it. */
 	raw_put(fd, "vCont;s");
@@ -1276,8 +1265,8 @@ Test(gdb, memu_killed_takes_its_snapshots)
 	cr_assert(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
 	cr_assert_eq(waitpid(-1, &ws, WNOHANG), -1);
 	close(fd);
-	close(me[0]);
-	unlink(sock);
+	close(w.err);
+	unlink(w.sock);
 }
 
 Test(gdb, monitor_events_are_the_trace)
@@ -1447,29 +1436,13 @@ Test(gdb, ctrl_c_stops_a_reverse_continue)
 	/* Ctrl-C sent right behind bc: looked for before the first scan
 	 * has answered, so the stop is T02 where gdb stood, and the
 	 * history is still there. */
-	char sock[64], spec[80];
-	snprintf(sock, sizeof(sock), "/tmp/memu-gdb-test-%d.cc", (int)getpid());
-	unlink(sock);
-	snprintf(spec, sizeof(spec), "unix:%s", sock);
-	int me[2], mo[2];
-	cr_assert(pipe2(me, O_CLOEXEC) == 0 && pipe2(mo, O_CLOEXEC) == 0);
-	const char *argv[] = {MEMU_BIN,		 "run", "--gdb", spec,
+	struct raw w;
+	raw_socket(&w, "cc");
+	const char *argv[] = {MEMU_BIN,		 "run", "--gdb", w.spec,
 			      guest_path(GUEST), NULL};
-	pid_t pid = spawn(argv, mo[1], me[1]);
-	close(mo[1]);
-	close(me[1]);
-	char c;
-	while (read(me[0], &c, 1) == 1 && c != '\n')
-		;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	strcpy(a.sun_path, sock);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	raw_start(&w, argv, true);
+	int fd = w.fd;
 	char r[512];
-	raw_put(fd, "QStartNoAckMode");
-	raw_get(fd, r, sizeof(r));
-	cr_assert_str_eq(r, "OK");
-	cr_assert_eq(write(fd, "+", 1), 1);
 	for (int i = 0; i < 3; i++) {
 		raw_put(fd, "vCont;s");
 		raw_get(fd, r, sizeof(r));
@@ -1489,13 +1462,13 @@ Test(gdb, ctrl_c_stops_a_reverse_continue)
 	raw_get(fd, r, sizeof(r));
 	cr_assert_str_eq(r, "W00");
 	close(fd);
-	char *out = slurp(mo[0]);
+	char *out = slurp(w.out);
 	int ws;
-	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_assert_eq(waitpid(w.pid, &ws, 0), w.pid);
 	cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
 	cr_assert_str_eq(out, "counter 13 total 31\n");
 	free(out);
-	close(mo[0]);
-	close(me[0]);
-	unlink(sock);
+	close(w.out);
+	close(w.err);
+	unlink(w.sock);
 }
