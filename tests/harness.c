@@ -190,6 +190,27 @@ uint64_t guest_faults(struct guest *g, enum memu_fault_kind k)
 	return s.faults[k];
 }
 
+char *lines_starting(const char *text, const char *const *prefixes, bool keep)
+{
+	char *out = malloc(strlen(text) + 1);
+	cr_assert_not_null(out);
+	size_t len = 0;
+	for (const char *l = text; *l;) {
+		const char *end = strchr(l, '\n');
+		size_t n = end ? (size_t)(end - l) + 1 : strlen(l);
+		bool match = false;
+		for (int i = 0; prefixes[i]; i++)
+			match |= !strncmp(l, prefixes[i], strlen(prefixes[i]));
+		if (match == keep) {
+			memcpy(out + len, l, n);
+			len += n;
+		}
+		l += n;
+	}
+	out[len] = '\0';
+	return out;
+}
+
 const char *native_stdout(const char *name, const char *arg, int *status)
 {
 	static char out[65536];

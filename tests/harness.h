@@ -9,6 +9,7 @@
 #define MEMU_TESTS_HARNESS_H
 
 #include <memu.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -56,6 +57,10 @@ void guest_open_injected(struct guest *g, FILE *trace, const char *const *specs,
 			 const char *name, const char *const *args);
 /* The address of symbol name in guest's ELF file (libelf). */
 uint64_t guest_symbol(const char *guest, const char *name);
+
+/* The lines of text that start with one of prefixes (NULL-ended), or
+ * with keep false those that start with none of them: a new string. */
+char *lines_starting(const char *text, const char *const *prefixes, bool keep);
 
 /* Path of a built guest program. */
 const char *guest_path(const char *name);

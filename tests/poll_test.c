@@ -3,6 +3,7 @@
  * and glibc, the same as on Linux, and the virtual clock's exact waits
  * under memu. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -36,16 +37,11 @@ static void exact(const char *guest)
 	guest_finish(&g);
 	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
 	cr_assert_eq(g.r.exit_status, 0);
-	char got[256] = "";
-	for (const char *l = guest_stdout(&g); l && *l;) {
-		const char *end = strchr(l, '\n');
-		size_t n = end ? (size_t)(end - l + 1) : strlen(l);
-		if (!strncmp(l, "exact: ", 7) && strlen(got) + n < sizeof(got))
-			strncat(got, l, n);
-		l += n;
-	}
+	static const char *const exact_lines[] = {"exact: ", NULL};
+	char *got = lines_starting(guest_stdout(&g), exact_lines, true);
 	cr_assert_str_eq(got, "exact: select waited 20001 us\n"
 			      "exact: poll waited 40001 us\n");
+	free(got);
 	guest_close(&g);
 }
 
@@ -85,15 +81,8 @@ static void timerfd_exact(const char *guest)
 	guest_open(&g, guest, "exact", NULL);
 	guest_finish(&g);
 	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
-	char got[1024] = "";
-	for (const char *l = guest_stdout(&g); l && *l;) {
-		const char *end = strchr(l, '\n');
-		size_t n = end ? (size_t)(end - l + 1) : strlen(l);
-		if ((!strncmp(l, "exact: ", 7) || !strncmp(l, "fdinfo: ", 8)) &&
-		    strlen(got) + n < sizeof(got))
-			strncat(got, l, n);
-		l += n;
-	}
+	static const char *const exact_lines[] = {"exact: ", "fdinfo: ", NULL};
+	char *got = lines_starting(guest_stdout(&g), exact_lines, true);
 	cr_assert_str_eq(got, "exact: waited 20001500 ns\n"
 			      "exact: value 499997000\n"
 			      "fdinfo: pos:\t0\n"
@@ -105,6 +94,7 @@ static void timerfd_exact(const char *guest)
 			      "fdinfo: settime flags: 02\n"
 			      "fdinfo: it_value: (0, 999998000)\n"
 			      "fdinfo: it_interval: (0, 250000000)\n");
+	free(got);
 	guest_close(&g);
 }
 

@@ -47,20 +47,8 @@ static void run(const char *name, const char *arg)
 /* text without the lines Linux 6.1 does not print (malloc'd). */
 static char *as_6_1(const char *text)
 {
-	static const char newer[] = "eventfd-semaphore: ";
-	char *out = malloc(strlen(text) + 1);
-	size_t len = 0;
-	for (const char *l = text; *l;) {
-		const char *end = strchr(l, '\n');
-		size_t n = end ? (size_t)(end - l) + 1 : strlen(l);
-		if (strncmp(l, newer, sizeof(newer) - 1)) {
-			memcpy(out + len, l, n);
-			len += n;
-		}
-		l += n;
-	}
-	out[len] = '\0';
-	return out;
+	static const char *const newer[] = {"eventfd-semaphore: ", NULL};
+	return lines_starting(text, newer, false);
 }
 
 static void as_on_linux(const char *name)

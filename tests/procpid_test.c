@@ -127,23 +127,7 @@ static const char *const newer_kernel_differs[] = {
 /* text without the lines newer_kernel_differs names (malloc'd). */
 static char *without_differences(const char *text)
 {
-	char *out = malloc(strlen(text) + 1);
-	size_t len = 0;
-	for (const char *l = text; *l;) {
-		const char *end = strchr(l, '\n');
-		size_t n = end ? (size_t)(end - l) + 1 : strlen(l);
-		bool skip = false;
-		for (int i = 0; newer_kernel_differs[i]; i++)
-			skip |= !strncmp(l, newer_kernel_differs[i],
-					 strlen(newer_kernel_differs[i]));
-		if (!skip) {
-			memcpy(out + len, l, n);
-			len += n;
-		}
-		l += n;
-	}
-	out[len] = '\0';
-	return out;
+	return lines_starting(text, newer_kernel_differs, false);
 }
 
 static void as_on_linux(const char *name)

@@ -3,6 +3,7 @@
  * guest/tests/rusage.c with musl and glibc, the same as on Linux, and
  * its exact counts under memu. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -33,15 +34,10 @@ static void exact(const char *guest, const char *want)
 		guest_finish(&g);
 		cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
 		cr_assert_eq(g.r.exit_status, 0);
-		char got[1024] = "";
-		for (const char *l = guest_stdout(&g); l && *l;) {
-			const char *end = strchr(l, '\n');
-			size_t n = end ? (size_t)(end - l + 1) : strlen(l);
-			if (!strncmp(l, "exact: ", 7))
-				strncat(got, l, n);
-			l += n;
-		}
+		static const char *const exact_lines[] = {"exact: ", NULL};
+		char *got = lines_starting(guest_stdout(&g), exact_lines, true);
 		cr_assert_str_eq(got, want);
+		free(got);
 		guest_close(&g);
 	}
 }
