@@ -51,18 +51,26 @@ static bool key_eq(const struct futex_key *a, const struct futex_key *b)
 	return a->obj == b->obj && a->off == b->off;
 }
 
-struct process *futex_first_waiter(struct memu *m, const struct futex_key *key,
-				   uint32_t bitset)
+/* The waiter on key, of bitset, that came first after the one numbered
+ * after (0: the first of all). */
+static struct process *waiter_after(struct memu *m, const struct futex_key *key,
+				    uint32_t bitset, uint64_t after)
 {
 	struct process *w = NULL;
 	for (unsigned i = 0; i < m->ntasks; i++) {
 		struct process *t = m->tasks[i];
 		if (t->state == TASK_BLOCKED && t->futex_waiting &&
 		    key_eq(&t->futex_key, key) && (t->futex_bitset & bitset) &&
-		    (!w || t->futex_seq < w->futex_seq))
+		    t->futex_seq > after && (!w || t->futex_seq < w->futex_seq))
 			w = t;
 	}
 	return w;
+}
+
+struct process *futex_first_waiter(struct memu *m, const struct futex_key *key,
+				   uint32_t bitset)
+{
+	return waiter_after(m, key, bitset, 0);
 }
 
 void futex_queue(struct memu *m, const struct futex_key *key, uint64_t uaddr,
@@ -192,12 +200,19 @@ static int64_t futex_requeue(struct memu *m, uint64_t uaddr, uint64_t uaddr2,
 			return -EINVAL;
 		futex_wake_waiter(w);
 	}
+	/* Onto the same key (uaddr2 may be uaddr) Linux's requeue_futex
+	 * leaves each waiter where it is, in its place, and counts it. */
+	bool same = key_eq(&key, &key2);
+	uint64_t seq = 0;
 	for (int k = 0;
-	     k < nr_requeue && !key_eq(&key, &key2) &&
-	     (w = futex_first_waiter(m, &key, FUTEX_BITSET_MATCH_ANY));
+	     k < nr_requeue &&
+	     (w = waiter_after(m, &key, FUTEX_BITSET_MATCH_ANY, seq));
 	     k++, n++) {
 		if (w->futex_pi)
 			return -EINVAL;
+		seq = w->futex_seq;
+		if (same)
+			continue;
 		w->futex_key = key2;
 		w->futex_uaddr = uaddr2;
 		w->futex_seq = ++m->futex_seq; /* at the end of uaddr2's */

@@ -97,7 +97,8 @@ static const char wakeop_out[] =
 	"uaddr2 read-only: -14\n"
 	"uaddr2 PROT_NONE: -14\n"
 	"both words' waiters: 2, word 1, waits 0 0\n"
-	"comparison false: 1, word 6, then wake: 1, waits 0 0\n";
+	"comparison false: 1, word 6, then wake: 1, waits 0 0\n"
+	"requeue onto its own word: 1, then wake 1 requeue 5: 1, wait 0\n";
 
 Test(futex, futex_wake_op_ops_errnos_and_waiters_are_linux_s)
 {

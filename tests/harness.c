@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *guest_path(const char *name)
@@ -211,25 +214,59 @@ char *lines_starting(const char *text, const char *const *prefixes, bool keep)
 	return out;
 }
 
+extern char **environ;
+
+/* A native run that does not end within this many seconds is killed: its
+ * test fails and says so, rather than the executable's CTest timeout
+ * taking every test with it. */
+#define NATIVE_LIMIT_S 120
+
 const char *native_stdout(const char *name, const char *arg, int *status)
 {
 	static char out[65536];
 	char cmd[8192];
 	snprintf(cmd, sizeof(cmd), "exec %s %s 2>/dev/null", guest_path(name),
 		 arg ? arg : "");
-	FILE *p = popen(cmd, "r");
-	cr_assert_not_null(p, "%s", cmd);
-	/* all of it: a signal to this process may cut a read short */
+	int fds[2];
+	cr_assert_eq(pipe2(fds, O_CLOEXEC), 0);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	char *argv[] = {"sh", "-c", cmd, NULL};
+	pid_t pid;
+	int e = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	cr_assert_eq(e, 0, "%s: %s", cmd, strerror(e));
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	size_t n = 0;
-	while (n < sizeof(out) - 1) {
-		size_t got = fread(out + n, 1, sizeof(out) - 1 - n, p);
-		n += got;
-		if (!got && (feof(p) || errno != EINTR))
+	bool hung = false;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= NATIVE_LIMIT_S) {
+			hung = true;
+			kill(pid, SIGKILL);
 			break;
-		clearerr(p);
+		}
+		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue; /* a second more, or a signal: look again */
+		ssize_t got = read(fds[0], out + n, sizeof(out) - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+		if (n == sizeof(out) - 1)
+			break;
 	}
+	close(fds[0]);
 	out[n] = '\0';
-	*status = pclose(p);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	cr_assert(!hung, "%s natively: no end after %d s; its output:\n%s", cmd,
+		  NATIVE_LIMIT_S, out);
 	return out;
 }
 
@@ -252,8 +289,6 @@ void same_output_as_linux(const char *guest, const char *must)
 }
 
 /* ---- commands run in a directory */
-
-extern char **environ;
 
 char *slurp_path(const char *path)
 {

@@ -67,7 +67,8 @@ const char *guest_path(const char *name);
 
 /* Run guest program name natively on the host (Linux, the reference),
  * with one argument or none: its stdout (a static buffer, replaced by
- * the next call) and its wait status in *status. */
+ * the next call) and its wait status in *status.  A run still going
+ * after two minutes is killed, and the test fails saying so. */
 const char *native_stdout(const char *name, const char *arg, int *status);
 
 /* Run guest natively and under memu (no arguments): both must exit 0 and

@@ -16,8 +16,8 @@
  *           for it: the leader, or the thread whose tid kill() named
  *   exec    a thread other than the leader execs: it takes the pid; the
  *           robust mutex the leader held is EOWNERDEAD, its own is not
- * A waiter is known to be queued when FUTEX_CMP_REQUEUE can move it to
- * another word: no mode depends on timing. */
+ * A waiter is known to be queued when FUTEX_CMP_REQUEUE onto its own word
+ * counts it: no mode depends on timing. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,6 +39,7 @@
 /* linux/futex.h, which musl-gcc does not see */
 #define FUTEX_WAIT		 0
 #define FUTEX_WAKE		 1
+#define FUTEX_REQUEUE		 3
 #define FUTEX_CMP_REQUEUE	 4
 #define FUTEX_WAKE_OP		 5
 #define FUTEX_LOCK_PI		 6
@@ -84,13 +84,55 @@ static pid_t gettid_(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
-/* Block until a waiter sits on *from (op: private or shared), then move
- * it to *to. */
-static void await_waiter(uint32_t *from, uint32_t *to, int private_)
+/* Linux may wake a waiter that no wake named (futex_wait: "we might be
+ * the victim of a spurious wakeup"; natively, seen soon after a thread
+ * starts).  futex_wait then queues it again on the word it was called
+ * with - off the word a requeue had moved it to.  So the waits here are
+ * found where they are, and a wake that finds nobody looks again. */
+
+#define TRIES 1000000 /* a bound, so that a lost waiter fails, not hangs */
+
+/* Block until a waiter sits on *word (private_: FUTEX_PRIVATE_FLAG):
+ * FUTEX_CMP_REQUEUE onto the word itself counts the waiter and leaves it
+ * there.  0 if none came. */
+static int await_waiter(uint32_t *word, int private_)
 {
 	int op = FUTEX_CMP_REQUEUE | (private_ ? FUTEX_PRIVATE_FLAG : 0);
-	while (futex(from, op, 0, (void *)1, to, *from) != 1)
+	for (long i = 0; i < TRIES; i++) {
+		if (futex(word, op, 0, (void *)1, word, *word) == 1)
+			return 1;
 		sched_yield();
+	}
+	return 0;
+}
+
+/* Wake the one waiter on *word: how many woke. */
+static long wake_waiter(uint32_t *word, int private_)
+{
+	int op = FUTEX_WAKE | (private_ ? FUTEX_PRIVATE_FLAG : 0);
+	long r;
+	for (int i = 0; i < 100; i++)
+		if ((r = futex(word, op, 1, NULL, NULL, 0)) != 0 ||
+		    !await_waiter(word, private_))
+			return r;
+	return r;
+}
+
+/* Move the one waiter on *from to *to, then wake it through *wake_at (the
+ * same word as *to): how many woke. */
+static long move_and_wake(uint32_t *from, uint32_t *to, uint32_t *wake_at,
+			  int private_)
+{
+	int op = FUTEX_CMP_REQUEUE | (private_ ? FUTEX_PRIVATE_FLAG : 0);
+	int wake = FUTEX_WAKE | (private_ ? FUTEX_PRIVATE_FLAG : 0);
+	long r = 0;
+	for (int i = 0; i < 100 && await_waiter(from, private_); i++) {
+		if (futex(from, op, 0, (void *)1, to, *from) != 1)
+			continue;
+		if ((r = futex(wake_at, wake, 1, NULL, NULL, 0)) != 0)
+			return r;
+	}
+	return r;
 }
 
 static void *shared_page(void)
@@ -299,7 +341,7 @@ static int robust(void)
 
 /* ---- wakeop */
 
-static uint32_t wa0, wa1, wb0, wb1;
+static uint32_t wa, wb;
 
 static void *wait_on(void *arg)
 {
@@ -366,29 +408,42 @@ static int wakeop(void)
 	/* Waiters: one on each word, the comparison true. */
 	pthread_t a, b;
 	void *ra, *rb;
-	pthread_create(&a, NULL, wait_on, &wa0);
-	pthread_create(&b, NULL, wait_on, &wb0);
-	await_waiter(&wa0, &wa1, 1);
-	await_waiter(&wb0, &wb1, 1);
-	wb1 = 0;
-	long r = wake_op(&wa1, 1, 1, &wb1, op);
+	pthread_create(&a, NULL, wait_on, &wa);
+	pthread_create(&b, NULL, wait_on, &wb);
+	await_waiter(&wa, 1);
+	await_waiter(&wb, 1);
+	long r = wake_op(&wa, 1, 1, &wb, op);
 	pthread_join(a, &ra);
 	pthread_join(b, &rb);
-	printf("both words' waiters: %ld, word %u, waits %ld %ld\n", r, wb1,
+	printf("both words' waiters: %ld, word %u, waits %ld %ld\n", r, wb,
 	       (long)ra, (long)rb);
 	/* The comparison false: the second word's waiter stays. */
-	pthread_create(&a, NULL, wait_on, &wa0);
-	pthread_create(&b, NULL, wait_on, &wb0);
-	await_waiter(&wa0, &wa1, 1);
-	await_waiter(&wb0, &wb1, 1);
-	wb1 = 5;
-	r = wake_op(&wa1, 1, 1, &wb1, op);
+	wb = 0;
+	pthread_create(&a, NULL, wait_on, &wa);
+	pthread_create(&b, NULL, wait_on, &wb);
+	await_waiter(&wa, 1);
+	await_waiter(&wb, 1);
+	wb = 5;
+	r = wake_op(&wa, 1, 1, &wb, op);
 	pthread_join(a, &ra);
-	long r2 = futex(&wb1, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	long r2 = wake_waiter(&wb, 1);
 	pthread_join(b, &rb);
 	printf("comparison false: %ld, word %u, then wake: %ld, waits %ld "
 	       "%ld\n",
-	       r, wb1, r2, (long)ra, (long)rb);
+	       r, wb, r2, (long)ra, (long)rb);
+	/* FUTEX_CMP_REQUEUE onto the word itself: counted, not moved. */
+	pthread_create(&a, NULL, wait_on, &wa);
+	await_waiter(&wa, 1);
+	long q = futex(&wa, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 0,
+		       (void *)5, &wa, 0);
+	long q2 = futex(&wa, FUTEX_REQUEUE | FUTEX_PRIVATE_FLAG, 1, (void *)5,
+			&wa, 0);
+	if (q2 == 0)
+		wake_waiter(&wa, 1); /* not to hang: the line shows it */
+	pthread_join(a, &ra);
+	printf("requeue onto its own word: %ld, then wake 1 requeue 5: %ld, "
+	       "wait %ld\n",
+	       q, q2, (long)ra);
 	return 0;
 }
 
@@ -418,8 +473,7 @@ static void across_fork(const char *what, uint32_t *word, uint32_t *word2,
 		long r = futex(child_word, FUTEX_WAIT, 0, NULL, NULL, 0);
 		_exit(r == 0 ? 0 : (int)-r);
 	}
-	await_waiter(word, word2, 0);
-	long w = futex(word2, FUTEX_WAKE, 1, NULL, NULL, 0);
+	long w = move_and_wake(word, word2, word2, 0);
 	printf("%s: requeued 1, woken %ld, the child's wait %d\n", what, w,
 	       child_status(pid));
 }
@@ -451,8 +505,7 @@ static int shared(void)
 		_exit(r == 0 && b != a + 1024 ? 0 : 99);
 	}
 	uint32_t *mid = a + 1024 + 4; /* page 1, word 4 */
-	await_waiter(mid, a + 2048 - 1, 0);
-	long w = futex(a + 2048 - 1, FUTEX_WAKE, 1, NULL, NULL, 0);
+	long w = move_and_wake(mid, a + 2048 - 1, a + 2048 - 1, 0);
 	printf("a memfd, another mapping in the child: woken %ld, the "
 	       "child's wait %d\n",
 	       w, child_status(pid));
@@ -465,9 +518,7 @@ static int shared(void)
 	pthread_t t;
 	void *rt;
 	pthread_create(&t, NULL, wait_on_shared_thread, c + 8);
-	while (futex(a + 8, FUTEX_CMP_REQUEUE, 0, (void *)1, a + 9, 0) != 1)
-		sched_yield();
-	w = futex(c + 9, FUTEX_WAKE, 1, NULL, NULL, 0);
+	w = move_and_wake(a + 8, a + 9, c + 9, 0);
 	pthread_join(t, &rt);
 	printf("two mappings in one process: woken %ld through the other, "
 	       "wait %ld\n",
@@ -498,19 +549,19 @@ static int shared(void)
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (pw == MAP_FAILED)
 		return 1;
-	pw[0] = pw[1] = 0;
+	pw[0] = 0;
 	pthread_create(&t, NULL, wait_on, &pw[0]);
-	await_waiter(&pw[0], &pw[1], 1);
-	p1 = futex(&pw[1], FUTEX_WAKE, 1, NULL, NULL, 0);
-	p2 = futex(&pw[1], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	await_waiter(&pw[0], 1);
+	p1 = futex(&pw[0], FUTEX_WAKE, 1, NULL, NULL, 0);
+	p2 = wake_waiter(&pw[0], 1);
 	pthread_join(t, &rt);
 	printf("a private wait on private memory: shared wake %ld, private "
 	       "wake %ld\n",
 	       p1, p2);
 	pthread_create(&t, NULL, wait_on_shared_thread, &pw[0]);
-	await_waiter(&pw[0], &pw[1], 0);
-	p1 = futex(&pw[1], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	p2 = futex(&pw[1], FUTEX_WAKE, 1, NULL, NULL, 0);
+	await_waiter(&pw[0], 0);
+	p1 = futex(&pw[0], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	p2 = wake_waiter(&pw[0], 0);
 	pthread_join(t, &rt);
 	printf("a shared wait on private memory: private wake %ld, shared "
 	       "wake %ld\n",
@@ -765,6 +816,9 @@ static void *sig_sender(void *arg)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	usleep(20000);
+	/* kill(0) would be the process group: the reader's tid first */
+	while (arg && !reader_tid)
+		sched_yield();
 	kill(arg ? reader_tid : getpid(), SIGUSR1);
 	usleep(20000);
 	if (write(sig_pipe[1], "xx", 2) != 2)
@@ -875,13 +929,6 @@ static int exec2(char **argv)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	/* Linux 6.1 has one global futex hash.  Kernels from 6.16 give a
-	 * process with threads a private one, resized as threads come;
-	 * natively on such a host a requeued waiter was once lost (a
-	 * hang in a busy run, glibc, wakeop and shared).  Ask for the
-	 * global hash (PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, 0): 6.1
-	 * and memu answer EINVAL, an option they do not know. */
-	prctl(78, 1, 0, 0, 0);
 	const char *mode = argc > 1 ? argv[1] : "";
 	if (!strcmp(mode, "robust"))
 		return robust();
