@@ -359,33 +359,39 @@ static void masks(void)
 }
 
 /* Waits another process ends: a child writes to one of two pipes after
- * a sleep, then exits and so closes its write end of the other. */
+ * a sleep, then - once the parent has seen that (pipe go: not a second
+ * sleep, which a busy host may outlast) - exits and so closes its write
+ * end of the other. */
 static void children(void)
 {
-	int a[2], b[2];
-	if (pipe(a) || pipe(b))
+	int a[2], b[2], go[2];
+	if (pipe(a) || pipe(b) || pipe(go))
 		exit(1);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(a[0]);
 		close(b[0]);
+		close(go[1]);
 		struct timespec ts = {0, 20000000};
 		nanosleep(&ts, NULL);
-		if (write(b[1], "x", 1) != 1)
+		char g;
+		if (write(b[1], "x", 1) != 1 || read(go[0], &g, 1) != 1)
 			_exit(1);
 		nanosleep(&ts, NULL);
 		_exit(0);
 	}
 	close(a[1]);
 	close(b[1]);
+	close(go[0]);
 	struct pollfd p[2] = {{a[0], POLLIN, 0}, {b[0], POLLIN, 0}};
 	int r = poll(p, 2, -1);
 	printf("poll until the child writes: %d, a %#x, b %#x\n", r,
 	       (unsigned)p[0].revents, (unsigned)p[1].revents);
 	char c;
-	if (read(b[0], &c, 1) != 1)
+	if (read(b[0], &c, 1) != 1 || write(go[1], "g", 1) != 1)
 		exit(1);
+	close(go[1]);
 	fd_set in;
 	FD_ZERO(&in);
 	FD_SET(a[0], &in);
