@@ -8,7 +8,9 @@
  * a child woken from epoll_wait, and /proc/self/fd and fdinfo.  Every
  * line is the same on Linux on every run: waiters are told by a pipe
  * byte, and what they print does not depend on whether they were
- * asleep yet.  "exact" adds memu's own times.
+ * asleep yet.  "exact" adds memu's own times; "race" (memu's, under a
+ * --sched-seed) has two threads make pipes ready in an order only the
+ * scheduler decides, and tells whether epoll_wait gave that order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -593,13 +595,19 @@ static void proc(void)
 			items[nitems++] = l;
 	qsort(items, (size_t)nitems, sizeof(items[0]), by_text);
 	for (int k = 0; k < nitems; k++) {
-		char *l = items[k];
-		char *ino = strstr(l, "ino:");
-		if (ino) {
+		char *l = items[k], *line = l;
+		char *ino = strstr(l, "ino:"), *events = strstr(l, "events:");
+		if (ino && events) {
+			/* which descriptor: a native run may start with
+			 * more open */
+			int tfd = atoi(l + strlen("tfd:"));
+			printf("fdinfo: tfd: %s ", tfd == p[0]	 ? "p[0]"
+						   : tfd == p[1] ? "p[1]"
+								 : "other");
+			l = events;
 			unsigned long long i = 0, dev = 0;
 			sscanf(ino, "ino:%llx sdev:%llx", &i, &dev);
-			printf("fdinfo: %.*s [ino %s, sdev %s]\n",
-			       (int)(ino - l), l,
+			printf("%.*s [ino %s, sdev %s]\n", (int)(ino - l), l,
 			       i == (unsigned long long)st.st_ino ? "fstat's"
 								  : "other",
 			       dev == ((unsigned long long)major(st.st_dev)
@@ -609,16 +617,65 @@ static void proc(void)
 				       : "other");
 		}
 		if (exact)
-			printf("exact: %s\n", l);
+			printf("exact: %s\n", line);
 	}
 	close(ep);
 	close(p[0]);
 	close(p[1]);
 }
 
+static pthread_mutex_t race_lock = PTHREAD_MUTEX_INITIALIZER;
+static int race_next, race_seq[3];
+
+struct racer {
+	int id, fd;
+};
+
+static void *race_write(void *arg)
+{
+	struct racer *r = arg;
+	for (volatile int i = 0; i < 20000 * r->id; i++)
+		;
+	pthread_mutex_lock(&race_lock);
+	put(r->fd, "r");
+	race_seq[race_next++] = r->id;
+	pthread_mutex_unlock(&race_lock);
+	return NULL;
+}
+
+/* Three threads write, each to its pipe; the ready list holds them in
+ * the order they wrote. */
+static void race(void)
+{
+	int ep = epoll_create1(0), p[3][2];
+	struct racer r[3];
+	pthread_t t[3];
+	for (int i = 0; i < 3; i++) {
+		if (pipe(p[i]))
+			return;
+		add(ep, p[i][0], EPOLLIN, (uint64_t)i + 1);
+		r[i] = (struct racer){i + 1, p[i][1]};
+	}
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, race_write, &r[i]);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	struct epoll_event ev[3];
+	int n = epoll_wait(ep, ev, 3, 0);
+	int same = n == 3;
+	for (int i = 0; i < n; i++)
+		same &= ev[i].data.u64 == (uint64_t)race_seq[i];
+	printf("race: written %d %d %d, reported in that order: %d\n",
+	       race_seq[0], race_seq[1], race_seq[2], same);
+}
+
 int main(int argc, char **argv)
 {
 	exact = argc > 1 && !strcmp(argv[1], "exact");
+	if (argc > 1 && !strcmp(argv[1], "race")) {
+		race();
+		return 0;
+	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 	errors();
 	order();
