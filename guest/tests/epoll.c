@@ -539,6 +539,25 @@ static void wakers(void)
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	/* the child's wait took the edge: the set is the parent's too */
 	waited("parent, after the child", ep, 8, 0);
+	/* a child woken by the close of its socket's peer */
+	int s[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, s))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(s[1]);
+		int ep2 = epoll_create1(0);
+		add(ep2, s[0], EPOLLIN | EPOLLRDHUP, 44);
+		put(hs[1], "c");
+		waited("child, peer closed", ep2, 8, -1);
+		_exit(0);
+	}
+	take(hs[0], 1);
+	close(s[1]);
+	waitpid(pid, &status, 0);
+	printf("child exited: %d\n",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	close(s[0]);
 	close(ep);
 	close(efd);
 	for (int i = 0; i < 2; i++) {
