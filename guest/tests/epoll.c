@@ -273,6 +273,31 @@ static void edge(void)
 	put(p[1], "w");
 	waited("ET and LT, written", ep, 8, 0);
 	close(d);
+	/* a full pipe: a write that finds no room wakes the readers too; a
+	 * read wakes the writers when it frees a buffer of a full pipe */
+	int q[2];
+	if (pipe2(q, O_NONBLOCK))
+		return;
+	add(ep, q[0], EPOLLIN | EPOLLET, 5);
+	add(ep, q[1], EPOLLOUT | EPOLLET, 6);
+	epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL);
+	epoll_ctl(ep, EPOLL_CTL_DEL, efd, NULL);
+	waited("full pipe, added", ep, 8, 0);
+	static char page[4096];
+	int pages = 0;
+	while (write(q[1], page, sizeof(page)) == sizeof(page))
+		pages++;
+	printf("full pipe, pages: %d, %s\n", pages, strerror(errno));
+	waited("full pipe, filled", ep, 8, 0);
+	waited("full pipe, again", ep, 8, 0);
+	say("full pipe, one more byte", write(q[1], "x", 1));
+	waited("full pipe, after EAGAIN", ep, 8, 0);
+	say("full pipe, read a page", read(q[0], page, sizeof(page)));
+	waited("full pipe, a page free", ep, 8, 0);
+	say("full pipe, read a page", read(q[0], page, sizeof(page)));
+	waited("full pipe, another free", ep, 8, 0);
+	close(q[0]);
+	close(q[1]);
 	close(ep);
 	close(efd);
 	close(p[0]);
@@ -410,10 +435,10 @@ static void timers(void)
 	add(ep, t2, EPOLLIN, 2);
 	struct itimerspec late = {{0, 0}, {0, 20 * MS}};
 	struct itimerspec soon = {{0, 0}, {0, 10 * MS}};
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0); /* before: both expire after */
 	timerfd_settime(t1, 0, &late, NULL);
 	timerfd_settime(t2, 0, &soon, NULL);
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	waited("timers, first", ep, 1, -1);
 	uint64_t ticks = 0;
 	if (read(t2, &ticks, sizeof(ticks)) < 0)
