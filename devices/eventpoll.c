@@ -54,7 +54,9 @@ struct eventpoll {
 	struct epitem_list rdllist;
 	struct epitem_list items;
 	struct wait_queue_head poll_wait; /* epolls watching this one */
-	bool visited;			  /* by ep_loop_check */
+	struct file *file;		  /* its own */
+	bool visited;			  /* by ep_loop_check, */
+	int depth;			  /* ... which found this deep */
 };
 
 bool is_file_epoll(const struct file *f)
@@ -300,17 +302,17 @@ void eventpoll_release(struct file *f)
 		ep_remove(f->f_ep->ep, f->f_ep);
 }
 
-/* ep_loop_check_proc: whether `to` holds inserting, or nests deeper
- * than EP_MAX_NESTS; each epoll looked into once (seen). */
+/* ep_loop_check's walk: each epoll looked at once, its depth kept. */
 struct ep_seen {
 	struct eventpoll **ep;
 	int n, cap;
 	bool nomem;
 };
 
-static bool ep_loop_proc(struct eventpoll *to, struct eventpoll *inserting,
-			 int depth, struct ep_seen *seen)
+static bool ep_seen(struct eventpoll *ep, struct ep_seen *seen)
 {
+	if (ep->visited)
+		return true;
 	if (seen->n == seen->cap) {
 		int cap = seen->cap ? seen->cap * 2 : 8;
 		struct eventpoll **more =
@@ -322,32 +324,77 @@ static bool ep_loop_proc(struct eventpoll *to, struct eventpoll *inserting,
 		seen->ep = more;
 		seen->cap = cap;
 	}
-	seen->ep[seen->n++] = to;
-	to->visited = true;
+	seen->ep[seen->n++] = ep;
+	ep->visited = true;
+	ep->depth = 0;
+	return false;
+}
+
+/* ep_loop_check_proc: how deep epolls nest below ep, EP_MAX_NESTS + 1
+ * when one of them is inserting (a loop) or they go too deep. */
+static int ep_loop_check_proc(struct eventpoll *ep, struct eventpoll *inserting,
+			      int depth, struct ep_seen *seen)
+{
+	if (ep_seen(ep, seen))
+		return seen->nomem ? EP_MAX_NESTS + 1 : ep->depth;
+	int result = 0;
 	struct epitem *epi;
-	TAILQ_FOREACH(epi, &to->items, rbn)
+	TAILQ_FOREACH(epi, &ep->items, rbn)
 	{
 		if (!is_file_epoll(epi->file))
 			continue;
 		struct eventpoll *next = epi->file->private_data;
-		if (next->visited)
-			continue;
-		if (next == inserting || depth > EP_MAX_NESTS ||
-		    ep_loop_proc(next, inserting, depth + 1, seen))
-			return true;
+		int d = next == inserting || depth > EP_MAX_NESTS
+				? EP_MAX_NESTS + 1
+				: ep_loop_check_proc(next, inserting, depth + 1,
+						     seen) +
+					  1;
+		result = d > result ? d : result;
+		if (result > EP_MAX_NESTS)
+			break;
 	}
-	return false;
+	ep->depth = result;
+	return result;
 }
 
-/* 0, -ELOOP, or -ENOMEM. */
-static int ep_loop_check(struct eventpoll *ep, struct eventpoll *to)
+/* ep_get_upwards_depth_proc: how deep ep is in the epolls holding it. */
+static int ep_upwards_depth(struct file *epf, struct ep_seen *seen)
+{
+	struct eventpoll *ep = epf->private_data;
+	if (ep_seen(ep, seen))
+		return seen->nomem ? EP_MAX_NESTS + 1 : ep->depth;
+	int result = 0;
+	for (struct epitem *epi = epf->f_ep; epi; epi = epi->fllink) {
+		int d = ep_upwards_depth(epi->ep->file, seen) + 1;
+		result = d > result ? d : result;
+	}
+	ep->depth = result;
+	return result;
+}
+
+static void ep_seen_done(struct ep_seen *seen)
+{
+	for (int i = 0; i < seen->n; i++)
+		seen->ep[i]->visited = false;
+	free(seen->ep);
+	*seen = (struct ep_seen){NULL, 0, 0, false};
+}
+
+/* ep_loop_check: adding the epoll to into epf's makes a loop, or nests
+ * epolls deeper than EP_MAX_NESTS, counting those below to and those
+ * above epf: -ELOOP; -ENOMEM; 0. */
+static int ep_loop_check(struct file *epf, struct eventpoll *to)
 {
 	struct ep_seen seen = {NULL, 0, 0, false};
-	bool loop = ep_loop_proc(to, ep, 0, &seen);
-	for (int i = 0; i < seen.n; i++)
-		seen.ep[i]->visited = false;
-	free(seen.ep);
-	return seen.nomem ? -ENOMEM : loop ? -ELOOP : 0;
+	int depth = ep_loop_check_proc(to, epf->private_data, 0, &seen);
+	bool nomem = seen.nomem;
+	ep_seen_done(&seen);
+	int up = depth > EP_MAX_NESTS ? 0 : ep_upwards_depth(epf, &seen);
+	nomem |= seen.nomem;
+	ep_seen_done(&seen);
+	if (nomem)
+		return -ENOMEM;
+	return depth + 1 + up > EP_MAX_NESTS ? -ELOOP : 0;
 }
 
 int ep_ctl(struct file *epf, int op, struct file *tf, int fd,
@@ -355,7 +402,7 @@ int ep_ctl(struct file *epf, int op, struct file *tf, int fd,
 {
 	struct eventpoll *ep = epf->private_data;
 	if (op == EPOLL_CTL_ADD && is_file_epoll(tf)) {
-		int err = ep_loop_check(ep, tf->private_data);
+		int err = ep_loop_check(epf, tf->private_data);
 		if (err)
 			return err;
 	}
@@ -486,5 +533,6 @@ int eventpoll_new(struct device_context *ctx, struct file **out)
 		return err;
 	}
 	(*out)->private_data = ep;
+	ep->file = *out;
 	return 0;
 }

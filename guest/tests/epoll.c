@@ -425,6 +425,40 @@ static void nested(void)
 	close(outer);
 }
 
+/* How deep epolls nest: a chain built from the top, then from the
+ * bottom, and a loop through three. */
+static void depths(void)
+{
+	int e[8];
+	for (int i = 0; i < 8; i++)
+		e[i] = epoll_create1(0);
+	for (int i = 0; i + 1 < 8; i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "chain down, e%d in e%d", i + 1,
+			 i);
+		say(what, add(e[i], e[i + 1], EPOLLIN, (uint64_t)i));
+	}
+	for (int i = 0; i < 8; i++) {
+		close(e[i]);
+		e[i] = epoll_create1(0);
+	}
+	for (int i = 6; i >= 0; i--) {
+		char what[64];
+		snprintf(what, sizeof(what), "chain up, e%d in e%d", i + 1, i);
+		say(what, add(e[i], e[i + 1], EPOLLIN, (uint64_t)i));
+	}
+	for (int i = 0; i < 8; i++)
+		close(e[i]);
+	int a = epoll_create1(0), b = epoll_create1(0), c = epoll_create1(0);
+	say("loop, b in a", add(a, b, EPOLLIN, 1));
+	say("loop, c in b", add(b, c, EPOLLIN, 2));
+	say("loop, a in c", add(c, a, EPOLLIN, 3));
+	say("loop, c in a too", add(a, c, EPOLLIN, 4));
+	close(a);
+	close(b);
+	close(c);
+}
+
 /* Timers join the ready list as they fire; a wait ends at the first. */
 static void timers(void)
 {
@@ -728,6 +762,7 @@ int main(int argc, char **argv)
 	hangups();
 	closing();
 	nested();
+	depths();
 	timers();
 	signals();
 	wakers();
