@@ -16,7 +16,8 @@
  * at the tail, the newer of two items of one file first), EPOLLRDHUP,
  * EPOLLERR and EPOLLHUP unasked, a last close leaving every set, an
  * epoll in an epoll, timers in the order they fire, EINTR with
- * SA_RESTART, epoll_pwait's mask, a thread and a child woken, and the
+ * SA_RESTART, epoll_pwait's mask, a thread and children woken (by a
+ * write, a socket peer's close, a timer, a signal), and the
  * /proc/self/fd link and fdinfo lines: the same as on Linux.  One place
  * where the host (6.18) is not 6.1 as released: how deep epolls may
  * nest counts those above the set too ("eventpoll: Fix semi-unbounded

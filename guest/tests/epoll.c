@@ -617,6 +617,44 @@ static void wakers(void)
 	printf("child exited: %d\n",
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	close(s[0]);
+	/* a child woken by a timer while its parent waits for it */
+	pid = fork();
+	if (pid == 0) {
+		int ep2 = epoll_create1(0);
+		int t = timerfd_create(CLOCK_MONOTONIC, 0);
+		struct itimerspec soon = {{0, 0}, {0, 10 * MS}};
+		timerfd_settime(t, 0, &soon, NULL);
+		add(ep2, t, EPOLLIN, 45);
+		waited("child, timer", ep2, 8, -1);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	/* a child's wait ended by its parent's signal: blocked until the
+	 * wait's own mask lets it in, so it cannot come before */
+	sigset_t usr1, none;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigemptyset(&none);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa = {.sa_handler = on_signal};
+		sigaction(SIGUSR1, &sa, NULL);
+		handled = 0;
+		int ep2 = epoll_create1(0);
+		put(hs[1], "c");
+		struct epoll_event ev[1];
+		say("child, pwait and a signal",
+		    syscall(SYS_epoll_pwait, ep2, ev, 1, -1, &none, 8));
+		printf("child, handled: %d\n", handled);
+		_exit(0);
+	}
+	sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+	take(hs[0], 1);
+	kill(pid, SIGUSR1);
+	waitpid(pid, &status, 0);
+	printf("child exited: %d\n",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	close(ep);
 	close(efd);
 	for (int i = 0; i < 2; i++) {
