@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -612,6 +613,7 @@ static void wakers(void)
 		_exit(0);
 	}
 	take(hs[0], 1);
+	sched_yield(); /* the child back asleep, if the read woke it */
 	close(s[1]);
 	waitpid(pid, &status, 0);
 	printf("child exited: %d\n",
