@@ -55,6 +55,8 @@ struct device_context {
 
 struct file;
 struct stat;
+struct wait_queue_head;
+struct epitem;
 
 struct file_operations {
 	int (*open)(struct file *f);
@@ -87,6 +89,10 @@ struct file_operations {
 	 * (ns since boot; a timer's expiry), for a wait to wake then; 0:
 	 * never (may be NULL). */
 	uint64_t (*next_event)(struct file *f);
+	/* The wait queues poll waits on (Linux's poll_wait calls), where
+	 * epoll hangs its items (waitqueue.h): how many, at most 2 (may
+	 * be NULL: none). */
+	int (*poll_queues)(struct file *f, struct wait_queue_head *q[2]);
 };
 
 struct chardev {
@@ -127,6 +133,7 @@ struct file {
 	struct dentry *dentry;
 	int refs;	      /* fds and VMAs holding it */
 	struct proc_pid *pid; /* a /proc/PID file: the process it shows */
+	struct epitem *f_ep;  /* the epoll items watching it (eventpoll.c) */
 };
 
 /* The table of devices (devices/registry.c). */

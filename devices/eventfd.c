@@ -18,6 +18,7 @@
 #include "../mmu/uaccess.h"
 #include "eventfd.h"
 #include "fs.h"
+#include "waitqueue.h"
 
 #define EVENTFD_IDS 65536 /* live eventfds in one machine */
 
@@ -25,6 +26,7 @@ struct eventfd_ctx {
 	uint64_t count;
 	int flags; /* EFD_SEMAPHORE_ */
 	int id;
+	struct wait_queue_head wqh; /* epoll's items */
 };
 
 /* The ids in use in this machine (device_data), a bit each. */
@@ -75,6 +77,7 @@ static int64_t eventfd_read(struct file *f, uint64_t ubuf, uint64_t count,
 	if (copy_to_user(f->ctx->mm, ubuf, &v, sizeof(v)))
 		return -EFAULT;
 	e->count -= v;
+	wake_up_poll(&e->wqh, POLLOUT);
 	return sizeof(v);
 }
 
@@ -93,6 +96,7 @@ static int64_t eventfd_write(struct file *f, uint64_t ubuf, uint64_t count,
 	if (UINT64_MAX - e->count <= v)
 		return -EAGAIN;
 	e->count += v;
+	wake_up_poll(&e->wqh, POLLIN);
 	return sizeof(v);
 }
 
@@ -132,6 +136,13 @@ static unsigned eventfd_poll(struct file *f)
 	return mask;
 }
 
+static int eventfd_poll_queues(struct file *f, struct wait_queue_head *q[2])
+{
+	struct eventfd_ctx *e = f->private_data;
+	q[0] = &e->wqh;
+	return 1;
+}
+
 static const struct file_operations eventfd_fops = {
 	.read = eventfd_read,
 	.write = eventfd_write,
@@ -139,6 +150,7 @@ static const struct file_operations eventfd_fops = {
 	.stat = eventfd_stat,
 	.show_fdinfo = eventfd_show_fdinfo,
 	.poll = eventfd_poll,
+	.poll_queues = eventfd_poll_queues,
 };
 
 const struct chardev eventfd_dev = {

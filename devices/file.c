@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "device.h"
+#include "eventpoll.h"
 #include "fs.h"
 #include "proc_task.h"
 
@@ -63,6 +64,8 @@ void file_put(struct file *f)
 {
 	if (--f->refs)
 		return;
+	if (f->f_ep)
+		eventpoll_release(f);
 	if (f->dev->fops->release)
 		f->dev->fops->release(f);
 	if (f->dentry && !f->inode)

@@ -20,6 +20,7 @@
 
 #include "../mmu/uaccess.h"
 #include "fs.h"
+#include "waitqueue.h"
 
 #define PIPE_SLOTS 16 /* Linux's default: 16 pages, 64 KiB */
 #define PIPE_PAGE  4096
@@ -34,6 +35,8 @@ struct pipe {
 	struct pipe_buffer bufs[PIPE_SLOTS];
 	unsigned head, tail; /* free-running: slots in use head - tail */
 	int readers, writers;
+	/* what epoll's items wait on: the read ends', the write ends' */
+	struct wait_queue_head rd_wait, wr_wait;
 	uint64_t ino;
 	uint64_t time; /* creation, ns since the epoch */
 };
@@ -69,6 +72,9 @@ static int64_t pipe_read(struct file *f, uint64_t ubuf, uint64_t count,
 		return 0; /* a null read succeeds */
 	if (pipe_empty(p))
 		return p->writers ? -EAGAIN : 0;
+	/* pipe_read wakes the writers when the pipe was full */
+	if (pipe_full(p))
+		wake_up_poll(&p->wr_wait, POLLOUT | POLLWRNORM);
 	uint64_t done = 0;
 	while (done < count && !pipe_empty(p)) {
 		struct pipe_buffer *b = &p->bufs[p->tail % PIPE_SLOTS];
@@ -89,6 +95,9 @@ static int64_t pipe_read(struct file *f, uint64_t ubuf, uint64_t count,
 	return done ? (int64_t)done : p->writers ? -EAGAIN : 0;
 }
 
+static int64_t pipe_fill(struct file *f, struct pipe *p, uint64_t ubuf,
+			 uint64_t count);
+
 static int64_t pipe_write(struct file *f, uint64_t ubuf, uint64_t count,
 			  uint64_t *pos)
 {
@@ -98,6 +107,18 @@ static int64_t pipe_write(struct file *f, uint64_t ubuf, uint64_t count,
 		return 0; /* a null write succeeds, reader or not */
 	if (!p->readers)
 		return -EPIPE;
+	int64_t r = pipe_fill(f, p, ubuf, count);
+	/* "Epoll nonsensically wants a wakeup whether the pipe was already
+	 * empty or not" (pipe_write): every write wakes the readers, one
+	 * that wrote nothing too. */
+	wake_up_poll(&p->rd_wait, POLLIN | POLLRDNORM);
+	return r;
+}
+
+/* What pipe_write puts in the ring. */
+static int64_t pipe_fill(struct file *f, struct pipe *p, uint64_t ubuf,
+			 uint64_t count)
+{
 	uint64_t done = 0;
 	/* The part short of a page merges into the last buffer. */
 	uint64_t chars = count & (PIPE_PAGE - 1);
@@ -139,6 +160,10 @@ static void pipe_release(struct file *f)
 	if (e->read)
 		p->readers--;
 	free(e);
+	if (!p->readers != !p->writers) {
+		wake_up_poll(&p->rd_wait, 0);
+		wake_up_poll(&p->wr_wait, 0);
+	}
 	if (!p->readers && !p->writers) {
 		free(p->pages);
 		free(p);
@@ -173,6 +198,17 @@ static unsigned pipe_poll(struct file *f)
 	return mask;
 }
 
+static int pipe_poll_queues(struct file *f, struct wait_queue_head *q[2])
+{
+	struct pipe *p = ((struct pipe_end *)f->private_data)->p;
+	int n = 0;
+	if (f->fmode & FMODE_READ)
+		q[n++] = &p->rd_wait;
+	if (f->fmode & FMODE_WRITE)
+		q[n++] = &p->wr_wait;
+	return n;
+}
+
 static int pipe_reopen(struct file *f, int flags, struct file **out);
 
 static const struct file_operations pipe_fops = {
@@ -182,6 +218,7 @@ static const struct file_operations pipe_fops = {
 	.stat = pipe_stat,
 	.reopen = pipe_reopen,
 	.poll = pipe_poll,
+	.poll_queues = pipe_poll_queues,
 };
 
 const struct chardev pipe_dev = {

@@ -137,7 +137,7 @@ static void show_fdinfo(struct proc_text *t, struct file *f)
 	text_printf(t, "pos:\t%lld\nflags:\t0%o\nmnt_id:\t%d\nino:\t%llu\n",
 		    (long long)of->pos, (unsigned)flags, mnt_id(st.st_dev),
 		    (unsigned long long)st.st_ino);
-	char more[256];
+	char more[16384]; /* an epoll's lines, one per item */
 	if (of->dev->fops->show_fdinfo &&
 	    of->dev->fops->show_fdinfo(of, more, sizeof(more)) > 0)
 		text_puts(t, more);

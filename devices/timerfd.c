@@ -19,6 +19,7 @@
 #include "../mmu/uaccess.h"
 #include "fs.h"
 #include "timerfd.h"
+#include "waitqueue.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 
@@ -30,6 +31,7 @@ struct timerfd_ctx {
 	uint64_t interval; /* 0: once */
 	uint64_t ticks;
 	int settime_flags;
+	struct wait_queue_head wqh; /* epoll's items */
 };
 
 /* The realtime clocks count from the epoch, the others from boot: the
@@ -57,6 +59,7 @@ static struct timerfd_ctx *fired(struct file *f)
 		t->armed = false;
 		t->expired = true;
 		t->ticks++;
+		wake_up_poll(&t->wqh, POLLIN);
 	}
 	return t;
 }
@@ -100,10 +103,20 @@ static unsigned timerfd_poll(struct file *f)
 	return fired(f)->ticks ? POLLIN : 0;
 }
 
+/* The expiry of an armed timer, due or not: a timer that is due fires
+ * when polled, and epoll fires those of a set in this order
+ * (eventpoll.c). */
 static uint64_t timerfd_next_event(struct file *f)
 {
-	const struct timerfd_ctx *t = fired(f);
-	return t->armed ? t->expires - clock_base(f) : 0; /* after now */
+	const struct timerfd_ctx *t = f->private_data;
+	return t->armed ? t->expires - clock_base(f) : 0;
+}
+
+static int timerfd_poll_queues(struct file *f, struct wait_queue_head *q[2])
+{
+	struct timerfd_ctx *t = f->private_data;
+	q[0] = &t->wqh;
+	return 1;
 }
 
 /* noop_llseek: the position stays, and is the answer. */
@@ -149,6 +162,7 @@ static const struct file_operations timerfd_fops = {
 	.show_fdinfo = timerfd_show_fdinfo,
 	.poll = timerfd_poll,
 	.next_event = timerfd_next_event,
+	.poll_queues = timerfd_poll_queues,
 };
 
 const struct chardev timerfd_dev = {

@@ -21,6 +21,7 @@
 
 #include "../mmu/uaccess.h"
 #include "fs.h"
+#include "waitqueue.h"
 
 #define SNDBUF 212992 /* net.core.wmem_default */
 
@@ -50,6 +51,7 @@ struct unix_pair {
 	 * bytes it had not read; taken by the next call that looks */
 	bool reset[2];
 	bool seqpacket;
+	struct wait_queue_head wq[2]; /* end i's waiters (epoll's items) */
 	uint64_t ino[2];
 	uint64_t time;
 };
@@ -76,14 +78,20 @@ static uint64_t truesize(uint64_t len)
 	return size + SKB_SIZE;
 }
 
-static void drop_record(struct queue *q)
+/* Free the first record end i has queued (sent by the other end), and
+ * wake the writer if it can write again (sock_wfree, unix_write_space:
+ * its charge then counts 2, the base and the one sock_wfree keeps). */
+static void drop_record(struct unix_pair *p, int i)
 {
+	struct queue *q = &p->q[i];
 	struct record *r = q->head;
 	q->head = r->next;
 	if (!q->head)
 		q->tail = &q->head;
 	q->charged -= truesize(r->len);
 	free(r);
+	if ((q->charged + 2) << 2 <= SNDBUF)
+		wake_up_poll(&p->wq[!i], POLLOUT | POLLWRNORM | POLLWRBAND);
 }
 
 static int64_t unix_read(struct file *f, uint64_t ubuf, uint64_t count,
@@ -106,7 +114,7 @@ static int64_t unix_read(struct file *f, uint64_t ubuf, uint64_t count,
 		uint64_t n = r->len < count ? r->len : count;
 		if (copy_to_user(f->ctx->mm, ubuf, r->data, n))
 			return -EFAULT;
-		drop_record(q);
+		drop_record(p, i);
 		return (int64_t)n;
 	}
 	uint64_t done = 0;
@@ -120,7 +128,7 @@ static int64_t unix_read(struct file *f, uint64_t ubuf, uint64_t count,
 		r->off += n;
 		done += n;
 		if (r->off == r->len)
-			drop_record(q);
+			drop_record(p, i);
 	}
 	return (int64_t)done;
 }
@@ -166,6 +174,9 @@ static int64_t unix_write(struct file *f, uint64_t ubuf, uint64_t count,
 		q->tail = &r->next;
 		q->charged += truesize(n);
 		done += n;
+		/* sock_def_readable */
+		wake_up_poll(&p->wq[!i],
+			     POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND);
 	} while (done < count);
 	return (int64_t)done;
 }
@@ -178,8 +189,10 @@ static void unix_release(struct file *f)
 	p->open[i] = false;
 	if (p->q[i].head)
 		p->reset[!i] = true; /* unix_release_sock */
+	if (p->open[!i])
+		wake_up_poll(&p->wq[!i], 0); /* sk_state_change */
 	while (p->q[i].head)
-		drop_record(&p->q[i]);
+		drop_record(p, i);
 	if (!p->open[!i])
 		free(p);
 }
@@ -219,6 +232,14 @@ static unsigned unix_poll(struct file *f)
 	return mask;
 }
 
+static int unix_poll_queues(struct file *f, struct wait_queue_head *q[2])
+{
+	int i;
+	struct unix_pair *p = pair_of(f, &i);
+	q[0] = &p->wq[i];
+	return 1;
+}
+
 static const struct file_operations unix_fops = {
 	.read = unix_read,
 	.write = unix_write,
@@ -226,6 +247,7 @@ static const struct file_operations unix_fops = {
 	.stat = unix_stat,
 	.show_fdinfo = unix_show_fdinfo,
 	.poll = unix_poll,
+	.poll_queues = unix_poll_queues,
 };
 
 const struct chardev unix_pair_dev = {

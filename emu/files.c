@@ -162,10 +162,10 @@ int fd_close(struct memu *m, uint64_t fd)
 		return -EBADF;
 	m->proc->files->fds[(uint32_t)fd] = NULL;
 	m->proc->files->cloexec[(uint32_t)fd] = false;
-	bool pipe = f->dev == &pipe_dev;
+	bool pipe = f->dev == &pipe_dev || f->dev == &unix_pair_dev;
 	file_put(f);
 	if (pipe)
-		wake_file_waiters(m); /* a pipe end may have closed */
+		wake_file_waiters(m); /* a pipe end or socket may have closed */
 	return 0;
 }
 

@@ -27,7 +27,7 @@
 #define EX_SET	     (POLLPRI)
 
 /* No deadline: the wait has no timeout. */
-#define NO_DEADLINE UINT64_MAX
+#define NO_DEADLINE POLL_NO_DEADLINE
 
 struct guest_pollfd {
 	int32_t fd;
@@ -55,7 +55,7 @@ static uint64_t time_left(const struct memu *m, uint64_t deadline)
 
 /* The deadline of a call that blocked and runs again is its first
  * call's (retry_until); a fresh call's is now + ns. */
-static uint64_t deadline_of(struct memu *m, bool timeout, uint64_t ns)
+uint64_t poll_deadline(struct memu *m, bool timeout, uint64_t ns)
 {
 	struct process *p = m->proc;
 	uint64_t d = p->woken && p->retry_until ? p->retry_until
@@ -68,7 +68,7 @@ static uint64_t deadline_of(struct memu *m, bool timeout, uint64_t ns)
  * polled timer's expiry (0: none).  0: that time came, scan again;
  * -ERESTARTNOHAND: a signal; -ERESTARTSYS: the task blocked, and the
  * call is rewound. */
-static int64_t poll_wait(struct memu *m, uint64_t deadline, uint64_t wake)
+int64_t poll_schedule_timeout(struct memu *m, uint64_t deadline, uint64_t wake)
 {
 	uint64_t until = wake && wake < deadline ? wake : deadline;
 	bool timeout = until != NO_DEADLINE;
@@ -124,7 +124,7 @@ static int64_t do_sys_poll(struct memu *m, uint64_t ufds, uint64_t nfds,
 			count += fds[i].revents != 0;
 		}
 		int64_t w = must_wait(m, count, deadline)
-				    ? poll_wait(m, deadline, wake)
+				    ? poll_schedule_timeout(m, deadline, wake)
 				    : 1;
 		if (w < 0)
 			return w;
@@ -145,8 +145,8 @@ static int64_t do_sys_poll(struct memu *m, uint64_t ufds, uint64_t nfds,
 /* poll's timeout in ms: negative waits for ever. */
 static uint64_t ms_deadline(struct memu *m, int32_t ms)
 {
-	return deadline_of(m, ms >= 0,
-			   (uint64_t)(ms < 0 ? 0 : ms) * NSEC_PER_MSEC);
+	return poll_deadline(m, ms >= 0,
+			     (uint64_t)(ms < 0 ? 0 : ms) * NSEC_PER_MSEC);
 }
 
 int64_t sys_poll(struct memu *m, const uint64_t *a)
@@ -188,11 +188,11 @@ int64_t poll_restart(struct memu *m)
 
 /* poll_select_set_timeout: the deadline of a timespec or timeval at
  * uaddr (0: none), or -errno. */
-static int get_deadline(struct memu *m, uint64_t uaddr, bool timeval,
-			uint64_t *deadline)
+int timeout_deadline(struct memu *m, uint64_t uaddr, bool timeval,
+		     uint64_t *deadline)
 {
 	if (!uaddr) {
-		*deadline = deadline_of(m, false, 0);
+		*deadline = poll_deadline(m, false, 0);
 		return 0;
 	}
 	int64_t t[2];
@@ -209,7 +209,7 @@ static int get_deadline(struct memu *m, uint64_t uaddr, bool timeval,
 		(uint64_t)sec > (UINT64_MAX - (uint64_t)nsec) / NSEC_PER_SEC
 			? UINT64_MAX
 			: (uint64_t)sec * NSEC_PER_SEC + (uint64_t)nsec;
-	*deadline = deadline_of(m, true, ns);
+	*deadline = poll_deadline(m, true, ns);
 	return 0;
 }
 
@@ -240,8 +240,8 @@ static bool zero_timeout(struct memu *m, uint64_t uaddr)
 }
 
 /* set_user_sigmask: the mask for the wait, the caller's kept in *old. */
-static int set_user_sigmask(struct memu *m, uint64_t umask, uint64_t size,
-			    uint64_t *old)
+int set_user_sigmask(struct memu *m, uint64_t umask, uint64_t size,
+		     uint64_t *old)
 {
 	*old = m->proc->sigmask;
 	if (!umask)
@@ -257,9 +257,10 @@ static int set_user_sigmask(struct memu *m, uint64_t umask, uint64_t size,
 
 /* restore_saved_sigmask_unless: a signal that interrupts the call runs
  * its handler with the wait's mask, and the frame restores the old. */
-static void restore_sigmask(struct memu *m, uint64_t old, int64_t ret)
+void restore_saved_sigmask_unless(struct memu *m, uint64_t old,
+				  bool interrupted)
 {
-	if (ret == -ERESTARTNOHAND && old != m->proc->sigmask) {
+	if (interrupted && old != m->proc->sigmask) {
 		m->proc->saved_mask = old;
 		m->proc->restore_mask = true;
 	} else {
@@ -277,7 +278,7 @@ static int64_t with_mask(struct memu *m, const uint64_t *a, uint64_t tsp,
 			 uint64_t umask, uint64_t size, wait_call call)
 {
 	uint64_t deadline, old;
-	int err = get_deadline(m, tsp, false, &deadline);
+	int err = timeout_deadline(m, tsp, false, &deadline);
 	if (err)
 		return err;
 	bool zero = zero_timeout(m, tsp);
@@ -286,7 +287,7 @@ static int64_t with_mask(struct memu *m, const uint64_t *a, uint64_t tsp,
 		return err;
 	int64_t ret = call(m, a, deadline);
 	ret = select_finish(m, tsp, false, deadline, zero, ret);
-	restore_sigmask(m, old, ret);
+	restore_saved_sigmask_unless(m, old, ret == -ERESTARTNOHAND);
 	return ret;
 }
 
@@ -381,7 +382,7 @@ static int64_t core_sys_select(struct memu *m, int64_t n, uint64_t inp,
 		if (count < 0)
 			return count;
 		int64_t w = must_wait(m, count, deadline)
-				    ? poll_wait(m, deadline, wake)
+				    ? poll_schedule_timeout(m, deadline, wake)
 				    : 1;
 		if (w < 0)
 			return w;
@@ -398,7 +399,7 @@ static int64_t core_sys_select(struct memu *m, int64_t n, uint64_t inp,
 int64_t sys_select(struct memu *m, const uint64_t *a)
 {
 	uint64_t deadline;
-	int err = get_deadline(m, a[4], true, &deadline);
+	int err = timeout_deadline(m, a[4], true, &deadline);
 	if (err)
 		return err;
 	bool zero = zero_timeout(m, a[4]);

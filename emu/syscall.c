@@ -153,6 +153,12 @@ static const syscall_fn table[SYSCALL_NAMES] = {
 	[283] = sys_timerfd_create,
 	[286] = sys_timerfd_settime,
 	[287] = sys_timerfd_gettime,
+	[213] = sys_epoll_create,
+	[291] = sys_epoll_create1,
+	[233] = sys_epoll_ctl,
+	[232] = sys_epoll_wait,
+	[281] = sys_epoll_pwait,
+	[441] = sys_epoll_pwait2,
 };
 
 const char *memu_syscall_name(unsigned nr)

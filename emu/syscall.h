@@ -3,6 +3,7 @@
 #ifndef MEMU_EMU_SYSCALL_H
 #define MEMU_EMU_SYSCALL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define SYSCALL_NAMES 451
@@ -175,5 +176,32 @@ int64_t sys_select(struct memu *m, const uint64_t *a);
 int64_t sys_pselect6(struct memu *m, const uint64_t *a);
 /* restart_syscall of an interrupted poll (do_restart_poll) */
 int64_t poll_restart(struct memu *m);
+/* ... and what sys_epoll.c waits with.  No deadline: */
+#define POLL_NO_DEADLINE UINT64_MAX
+/* The deadline of a wait of ns (timeout false: POLL_NO_DEADLINE); a
+ * call that blocked and runs again keeps its first. */
+uint64_t poll_deadline(struct memu *m, bool timeout, uint64_t ns);
+/* The deadline of the timespec (timeval) at uaddr, 0: none; -EFAULT,
+ * -EINVAL. */
+int timeout_deadline(struct memu *m, uint64_t uaddr, bool timeval,
+		     uint64_t *deadline);
+/* Nothing was ready: wait until deadline or wake (a file's next event,
+ * 0: none).  0: that time came, look again; -ERESTARTNOHAND: a signal;
+ * -ERESTARTSYS: the task blocked, and the call is rewound. */
+int64_t poll_schedule_timeout(struct memu *m, uint64_t deadline, uint64_t wake);
+/* The signal mask for a wait (size must be 8), the caller's in *old. */
+int set_user_sigmask(struct memu *m, uint64_t umask, uint64_t size,
+		     uint64_t *old);
+/* Put the caller's mask back, or, when a signal interrupted the wait,
+ * let its handler's frame do it. */
+void restore_saved_sigmask_unless(struct memu *m, uint64_t old,
+				  bool interrupted);
+/* sys_epoll.c */
+int64_t sys_epoll_create(struct memu *m, const uint64_t *a);
+int64_t sys_epoll_create1(struct memu *m, const uint64_t *a);
+int64_t sys_epoll_ctl(struct memu *m, const uint64_t *a);
+int64_t sys_epoll_wait(struct memu *m, const uint64_t *a);
+int64_t sys_epoll_pwait(struct memu *m, const uint64_t *a);
+int64_t sys_epoll_pwait2(struct memu *m, const uint64_t *a);
 
 #endif
