@@ -87,6 +87,10 @@ struct file_operations {
 	 * (ns since boot; a timer's expiry), for a wait to wake then; 0:
 	 * never (may be NULL). */
 	uint64_t (*next_event)(struct file *f);
+	/* The signals whose coming makes the file ready (a signalfd's
+	 * mask), bit n - 1 for signal n: a wait on the file ends when one
+	 * is pending for the waiting task, blocked or not (may be NULL). */
+	uint64_t (*wake_signals)(struct file *f);
 };
 
 struct chardev {

@@ -162,6 +162,9 @@ int64_t sys_nanosleep(struct memu *m, const uint64_t *a);
 int64_t sys_clock_nanosleep(struct memu *m, const uint64_t *a);
 int64_t sys_getrandom(struct memu *m, const uint64_t *a);
 int64_t sys_sched_yield(struct memu *m, const uint64_t *a);
+/* sys_io.c: signalfd */
+int64_t sys_signalfd(struct memu *m, const uint64_t *a);
+int64_t sys_signalfd4(struct memu *m, const uint64_t *a);
 /* sys_io.c: timerfd */
 int64_t sys_timerfd_create(struct memu *m, const uint64_t *a);
 int64_t sys_timerfd_settime(struct memu *m, const uint64_t *a);
