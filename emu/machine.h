@@ -595,8 +595,8 @@ void signal_exit(struct memu *m, int64_t nr);
  * forever: the machine stops with that reason (and true). */
 bool wait_interruptible(struct memu *m, bool timeout, uint64_t until);
 /* The same, with the signals of set (a signalfd's mask) ending the wait
- * too, blocked or not, as rt_sigtimedwait's set does; they stay blocked
- * and pending after. */
+ * too when they come, blocked or not, as rt_sigtimedwait's set does
+ * (one already pending does not); they stay blocked and pending after. */
 bool wait_interruptible_set(struct memu *m, bool timeout, uint64_t until,
 			    uint64_t set);
 /* Send SIGALRM if ITIMER_REAL has expired on the virtual clock. */

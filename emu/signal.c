@@ -334,7 +334,9 @@ bool wait_interruptible_set(struct memu *m, bool timeout, uint64_t until,
 	struct process *p = m->proc;
 	uint64_t real_blocked = p->real_blocked;
 	p->real_blocked = p->sigmask;
-	p->sigmask &= ~set;
+	/* One already pending did not make the file ready for what the
+	 * call asks (a poll for POLLOUT): only a new one may. */
+	p->sigmask &= ~(set & ~sigpending_set(m));
 	bool woken = wait_interruptible(m, timeout, until);
 	p->sigmask = p->real_blocked;
 	p->real_blocked = real_blocked;

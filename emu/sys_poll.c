@@ -95,7 +95,8 @@ static int64_t poll_wait(struct memu *m, uint64_t deadline,
 	}
 	block_current(m, memu_syscall_name(m->proc->syscall_nr),
 		      timeout ? until : 0);
-	m->proc->wake_mask |= wake->signals; /* wait_interruptible_set's */
+	/* as wait_interruptible_set lets them in: new ones only */
+	m->proc->wake_mask |= wake->signals & ~sigpending_set(m);
 	m->proc->wait_file = true;
 	m->proc->retry_until = deadline != NO_DEADLINE ? deadline : 0;
 	return -ERESTARTSYS;

@@ -409,6 +409,19 @@ static void reads(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 	say("blocking read, a 20 ms timer", read_one(fd, &one));
 	show("timer", &one, RAW | TIMES);
+	setitimer(ITIMER_REAL, &it, NULL);
+	FD_ZERO(&in);
+	FD_SET(fd, &in);
+	n = select(fd + 1, &in, NULL, NULL, NULL);
+	printf("select, endless, a 20 ms timer: %d, set %d\n", n,
+	       FD_ISSET(fd, &in));
+	/* pending, but not what a poll asks for: its time runs out */
+	pf.events = POLLOUT;
+	n = poll(&pf, 1, 20);
+	printf("poll for POLLOUT, SIGALRM pending, 20 ms: %d %#x\n", n,
+	       (unsigned)pf.revents);
+	say("then read", read_one(fd, &one));
+	printf("  %s code %d\n", sig_name((int)one.signo), one.code);
 	close(fd2);
 	close(fd);
 	sigprocmask(SIG_UNBLOCK, &m, NULL);
