@@ -11,9 +11,11 @@
  * without SIGKILL and SIGSTOP and its update through a dup, every
  * layout of struct signalfd_siginfo in dequeue order, whole records, a
  * record that cannot be written lost, SIGALRM, SIGCHLD of a child's exit
- * and death, a child's kill, poll and select, EINTR and SA_RESTART, the
- * file shared by fork and by threads, each reading its own signals,
- * the /proc/self/fd link and fdinfo: the same as on Linux. */
+ * and death, a child's kill, poll and select (woken, and a pending
+ * signal that does not end a wait for POLLOUT), EINTR and SA_RESTART
+ * from a timer's handler and a child's, the file shared by fork and by
+ * threads, each reading its own signals, the /proc/self/fd link and
+ * fdinfo: the same as on Linux. */
 Test(signalfd, the_same_as_linux_musl)
 {
 	same_output_as_linux(

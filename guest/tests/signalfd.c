@@ -7,11 +7,12 @@
  * order), every field of struct signalfd_siginfo for each siginfo layout
  * (rt_sigqueueinfo to self sends them all), a record that cannot be
  * written lost, the blocking read woken by a timer, a child's exit, a
- * child's kill and interrupted by a handler (EINTR, SA_RESTART), poll and
- * select, a signalfd shared by fork and by threads reading their own
- * signals, the /proc/self/fd link and fdinfo.  Everything printed is the
- * same on Linux on every run: pids and uids are printed as whose they
- * are; "exact" adds what only memu's deterministic machine can promise.
+ * child's kill and interrupted by a handler (EINTR, SA_RESTART; the
+ * timer's, a child's), poll and select, a signalfd shared by fork and by
+ * threads reading their own signals, the /proc/self/fd link and fdinfo.
+ * Everything printed is the same on Linux on every run: pids and uids are
+ * printed as whose they are; "exact" adds what only memu's deterministic
+ * machine can promise.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -427,6 +428,11 @@ static void reads(void)
 	sigprocmask(SIG_UNBLOCK, &m, NULL);
 }
 
+static void on_usr2(int sig)
+{
+	(void)sig;
+}
+
 /* SIGCHLD from a child's end, and a child's kill. */
 static void children(void)
 {
@@ -470,6 +476,33 @@ static void children(void)
 	       (unsigned)pf.revents);
 	waitpid(child, NULL, 0);
 	drain();
+	/* a child's signals, handled, interrupt a blocked read: EINTR, or
+	 * with SA_RESTART it reads on until the child's SIGUSR1 (the child
+	 * sends until it is killed: one comes while the read waits) */
+	for (int restart = 0; restart < 2; restart++) {
+		struct sigaction sa = {0};
+		sa.sa_handler = on_usr2;
+		sa.sa_flags = restart ? SA_RESTART : 0;
+		sigaction(SIGUSR2, &sa, NULL);
+		child = fork();
+		if (child == 0)
+			for (int i = 0;; i++) {
+				kill(getppid(), SIGUSR2);
+				if (restart && i == 3)
+					kill(getppid(), SIGUSR1);
+				usleep(1000);
+			}
+		long r = read_one(fd, &s);
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		printf("blocking read, a child's SIGUSR2 handled%s: %ld %s\n",
+		       restart ? " with SA_RESTART" : "", r, name_of(r));
+		if (r > 0)
+			printf("  %s code %d pid %s\n", sig_name((int)s.signo),
+			       s.code, who(s.pid));
+		signal(SIGUSR2, SIG_DFL);
+		drain();
+	}
 	/* the file passed to a child: it reads its own signals only */
 	raise(SIGUSR1);
 	fflush(stdout);
