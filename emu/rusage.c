@@ -134,6 +134,15 @@ static void usage_of(struct memu *m, struct process *p, int who,
 		u->maxrss = max_u64(u->maxrss, hiwater_rss(m, p));
 }
 
+void usage_cputime(struct memu *m, struct process *p, uint64_t *utime_ns,
+		   uint64_t *stime_ns)
+{
+	struct task_usage u;
+	usage_of(m, p, RUSAGE_SELF, &u);
+	*utime_ns = u.utime_ns;
+	*stime_ns = u.stime_ns;
+}
+
 static void to_rusage(const struct task_usage *u, struct rusage *ru)
 {
 	memset(ru, 0, sizeof(*ru));
