@@ -29,7 +29,6 @@
 #define P_PID_	       1
 #define P_PGID_	       2
 #define P_PIDFD_       3
-#define NSEC_PER_TICK  10000000ULL /* 1 s / USER_HZ */
 
 /* The wait status's siginfo (Linux wait_task_zombie, do_notify_parent). */
 static void child_info(const struct process *c, struct guest_siginfo *info)
@@ -64,13 +63,7 @@ static bool notify_parent(struct memu *m, struct process *c)
 	if (c->exit_signal && t) {
 		struct guest_siginfo info;
 		child_info(c, &info);
-		/* si_utime, si_stime: the child's CPU time in clock ticks
-		 * (USER_HZ 100; Linux nsec_to_clock_t) */
-		uint64_t ticks[2];
-		usage_cputime(m, c, &ticks[0], &ticks[1]);
-		ticks[0] /= NSEC_PER_TICK;
-		ticks[1] /= NSEC_PER_TICK;
-		memcpy(&info.u.fields[16], ticks, sizeof(ticks));
+		usage_sigchld(m, c, &info); /* its CPU time */
 		struct process *cur = m->proc;
 		m->proc = t; /* send_signal queues to m->proc: data only */
 		send_signal(m, c->exit_signal, &info, false);

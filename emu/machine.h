@@ -467,10 +467,10 @@ void usage_reap(struct memu *m, struct process *p, struct process *c);
  * (RUSAGE_BOTH). */
 #define GUEST_RUSAGE_SIZE 144
 void usage_child(struct memu *m, struct process *c, void *ru);
-/* The CPU time of p's process, its threads' and those gone, ns (as
- * counted so far: usage_account first for the current one). */
-void usage_cputime(struct memu *m, struct process *p, uint64_t *utime_ns,
-		   uint64_t *stime_ns);
+/* A SIGCHLD's si_utime and si_stime for p's process: its threads' and
+ * those gone, up to now, in clock ticks (USER_HZ 100). */
+void usage_sigchld(struct memu *m, struct process *p,
+		   struct guest_siginfo *info);
 /* The current task's process ends: its peak RSS is kept. */
 void usage_exit(struct memu *m);
 /* /proc's counters of p's process (proc_task.c). */
