@@ -99,6 +99,9 @@ struct chardev {
 	unsigned mode;	      /* permission bits, as in ls -l */
 	bool unsigned_offset; /* positions >= 2^63 are valid (/dev/mem) */
 	bool regular;	      /* a regular file (/proc), not a device */
+	/* opened without FMODE_PREAD, as Linux's alloc_file opens a file
+	 * on the anonymous inode: pread and pwrite ESPIPE, llseek or not */
+	bool no_pread;
 	const struct file_operations *fops;
 	/* Claim device ranges at machine start (may be NULL). */
 	int (*probe)(struct device_context *ctx);

@@ -256,6 +256,7 @@ static const struct file_operations signalfd_fops = {
 const struct chardev signalfd_dev = {
 	.path = "anon_inode:[signalfd]", /* what /proc/PID/fd shows */
 	.mode = 0600,
+	.no_pread = true,
 	.fops = &signalfd_fops,
 };
 

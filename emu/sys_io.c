@@ -146,10 +146,10 @@ static struct file *positional(struct memu *m, uint64_t fd, uint64_t pos,
 			       int64_t *err)
 {
 	struct file *f = fd_file(m, fd);
-	*err = !f		       ? -EBADF
-	       : (int64_t)pos < 0      ? -EINVAL
-	       : !f->dev->fops->llseek ? -ESPIPE
-				       : 0;
+	*err = !f					   ? -EBADF
+	       : (int64_t)pos < 0			   ? -EINVAL
+	       : !f->dev->fops->llseek || f->dev->no_pread ? -ESPIPE
+							   : 0;
 	return *err ? NULL : f;
 }
 
