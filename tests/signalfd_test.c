@@ -14,7 +14,8 @@
  * and death, a child's kill, poll and select (woken, and a pending
  * signal that does not end a wait for POLLOUT), EINTR and SA_RESTART
  * from a timer's handler and a child's, the file shared by fork and by
- * threads, each reading its own signals, the /proc/self/fd link and
+ * threads, each reading its own signals (a thread's poll and read woken
+ * by the main thread's sigqueue), the /proc/self/fd link and
  * fdinfo: the same as on Linux. */
 Test(signalfd, the_same_as_linux_musl)
 {

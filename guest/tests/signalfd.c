@@ -601,7 +601,7 @@ static void interrupted(void)
 	sigprocmask(SIG_UNBLOCK, &m, NULL);
 }
 
-static int tfd;
+static int tfd, tfd_block;
 static pid_t main_tid;
 
 static void *thread_main(void *arg)
@@ -618,6 +618,18 @@ static void *thread_main(void *arg)
 	kill(getpid(), SIGUSR2);
 	say("thread: the process's SIGUSR2, read", read_one(tfd, &s));
 	show("thread", &s, 0);
+	/* a wait for the main thread's sigqueue to the process */
+	struct pollfd pf = {tfd_block, POLLIN, 0};
+	int n = poll(&pf, 1, -1);
+	printf("thread: poll, endless: %d %#x\n", n, (unsigned)pf.revents);
+	say("thread: blocking read", read_one(tfd_block, &s));
+	show("thread", &s, 0);
+	pf.revents = 0;
+	n = poll(&pf, 1, -1);
+	printf("thread: poll, endless, again: %d %#x\n", n,
+	       (unsigned)pf.revents);
+	say("thread: blocking read", read_one(tfd_block, &s));
+	show("thread", &s, 0);
 	return NULL;
 }
 
@@ -627,10 +639,20 @@ static void threads(void)
 	sigset_t m = set_of(2, SIGUSR1, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &m, NULL);
 	tfd = signalfd(-1, &m, SFD_NONBLOCK);
+	sigset_t rt = set_of(1, SIGRTMIN + 4);
+	sigprocmask(SIG_BLOCK, &rt, NULL);
+	tfd_block = signalfd(-1, &rt, 0);
 	main_tid = (pid_t)syscall(SYS_gettid);
 	pthread_t t;
 	pthread_create(&t, NULL, thread_main, NULL);
+	/* the thread waits for these, or finds them queued */
+	sigqueue(getpid(), SIGRTMIN + 4,
+		 (union sigval){.sival_ptr = (void *)9L});
+	sigqueue(getpid(), SIGRTMIN + 4,
+		 (union sigval){.sival_ptr = (void *)10L});
 	pthread_join(t, NULL);
+	close(tfd_block);
+	sigprocmask(SIG_UNBLOCK, &rt, NULL);
 	struct ssi s;
 	say("main: read", read_one(tfd, &s));
 	show("main", &s, 0);
