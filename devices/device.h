@@ -93,6 +93,10 @@ struct file_operations {
 	 * epoll hangs its items (waitqueue.h): how many, at most 2 (may
 	 * be NULL: none). */
 	int (*poll_queues)(struct file *f, struct wait_queue_head *q[2]);
+	/* The signals whose coming makes the file ready (a signalfd's
+	 * mask), bit n - 1 for signal n: a wait on the file ends when one
+	 * is pending for the waiting task, blocked or not (may be NULL). */
+	uint64_t (*wake_signals)(struct file *f);
 };
 
 struct chardev {
@@ -101,6 +105,9 @@ struct chardev {
 	unsigned mode;	      /* permission bits, as in ls -l */
 	bool unsigned_offset; /* positions >= 2^63 are valid (/dev/mem) */
 	bool regular;	      /* a regular file (/proc), not a device */
+	/* opened without FMODE_PREAD, as Linux's alloc_file opens a file
+	 * on the anonymous inode: pread and pwrite ESPIPE, llseek or not */
+	bool no_pread;
 	const struct file_operations *fops;
 	/* Claim device ranges at machine start (may be NULL). */
 	int (*probe)(struct device_context *ctx);

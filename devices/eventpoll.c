@@ -135,12 +135,44 @@ static void ep_fire_timers(struct eventpoll *ep, uint64_t now)
 	}
 }
 
+/* A file made ready by a signal's coming (a signalfd: wake_signals) has
+ * no wait queue, as memu's signals wake no file: each look at the set
+ * polls such items, and one that is ready joins the ready list then, as
+ * Linux's signalfd_notify would have put it there when the signal came
+ * (files.md, "epoll"). */
+static void ep_poll_signals(struct eventpoll *ep)
+{
+	struct epitem *epi;
+	TAILQ_FOREACH(epi, &ep->items, rbn)
+	{
+		if (!epi->linked && epi->file->dev->fops->wake_signals &&
+		    (epi->event.events & ~EP_PRIVATE_BITS) && ep_item_poll(epi))
+			ep_link(ep, epi);
+	}
+}
+
+/* The signals whose coming makes an item of the set ready. */
+static uint64_t ep_wake_signals(struct file *f)
+{
+	struct eventpoll *ep = f->private_data;
+	uint64_t set = 0;
+	struct epitem *epi;
+	TAILQ_FOREACH(epi, &ep->items, rbn)
+	{
+		const struct file_operations *ops = epi->file->dev->fops;
+		if (ops->wake_signals)
+			set |= ops->wake_signals(epi->file);
+	}
+	return set;
+}
+
 /* ep_eventpoll_poll: readable while an item on the ready list is ready;
  * those before it that are not leave the list. */
 static unsigned ep_eventpoll_poll(struct file *f)
 {
 	struct eventpoll *ep = f->private_data;
 	ep_fire_timers(ep, now_of(f));
+	ep_poll_signals(ep);
 	struct epitem *epi, *tmp;
 	TAILQ_FOREACH_SAFE(epi, &ep->rdllist, rdllink, tmp)
 	{
@@ -177,6 +209,7 @@ int ep_send_events(struct file *epf, uint64_t uevents, int maxevents)
 {
 	struct eventpoll *ep = epf->private_data;
 	ep_fire_timers(ep, now_of(epf));
+	ep_poll_signals(ep);
 	struct epitem_list txlist = TAILQ_HEAD_INITIALIZER(txlist);
 	TAILQ_CONCAT(&txlist, &ep->rdllist, rdllink); /* ep_start_scan */
 	int res = 0;
@@ -512,6 +545,7 @@ static const struct file_operations eventpoll_fops = {
 	.poll = ep_eventpoll_poll,
 	.next_event = ep_next_event,
 	.poll_queues = ep_poll_queues,
+	.wake_signals = ep_wake_signals,
 };
 
 const struct chardev eventpoll_dev = {

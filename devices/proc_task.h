@@ -87,6 +87,14 @@ struct proc_task {
 	int oom_score_adj;
 	uint64_t oom_score;
 	int (*set_oom_score_adj)(struct proc_task *t, int adj);
+
+	/* signalfd (signalfd.c) reads the task's own pending signals
+	 * (emu/sigqueue.c), bit n - 1 for signal n: those pending for it,
+	 * its own and its process's, now; and the next of mask, taken as
+	 * rt_sigtimedwait takes it, its 128-byte siginfo into info: its
+	 * number, or 0 with none pending. */
+	uint64_t (*pending_signals)(struct proc_task *t);
+	int (*dequeue_signal)(struct proc_task *t, uint64_t mask, void *info);
 };
 
 /* Linux's struct pid: what a /proc/PID entry and a file open on it hold

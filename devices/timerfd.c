@@ -168,6 +168,7 @@ static const struct file_operations timerfd_fops = {
 const struct chardev timerfd_dev = {
 	.path = "anon_inode:[timerfd]", /* what /proc/PID/fd shows */
 	.mode = 0600,
+	.no_pread = true,
 	.fops = &timerfd_fops,
 };
 

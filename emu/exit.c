@@ -63,6 +63,7 @@ static bool notify_parent(struct memu *m, struct process *c)
 	if (c->exit_signal && t) {
 		struct guest_siginfo info;
 		child_info(c, &info);
+		usage_sigchld(m, c, &info); /* its CPU time */
 		struct process *cur = m->proc;
 		m->proc = t; /* send_signal queues to m->proc: data only */
 		send_signal(m, c->exit_signal, &info, false);

@@ -50,6 +50,7 @@ static void notify_parent_cldstop(struct memu *m, struct process *p, int why)
 				     ? SIGCONT
 				     : p->signal->stop_code & 0x7f;
 		memcpy(&info.u.fields[8], &status, sizeof(status));
+		usage_sigchld(m, p, &info); /* its CPU time */
 		struct process *cur = m->proc;
 		m->proc = t; /* send_signal queues to m->proc: data only */
 		send_signal(m, SIGCHLD, &info, false);

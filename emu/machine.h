@@ -467,6 +467,10 @@ void usage_reap(struct memu *m, struct process *p, struct process *c);
  * (RUSAGE_BOTH). */
 #define GUEST_RUSAGE_SIZE 144
 void usage_child(struct memu *m, struct process *c, void *ru);
+/* A SIGCHLD's si_utime and si_stime for p's process: its threads' and
+ * those gone, up to now, in clock ticks (USER_HZ 100). */
+void usage_sigchld(struct memu *m, struct process *p,
+		   struct guest_siginfo *info);
 /* The current task's process ends: its peak RSS is kept. */
 void usage_exit(struct memu *m);
 /* /proc's counters of p's process (proc_task.c). */
@@ -594,6 +598,11 @@ void signal_exit(struct memu *m, int64_t nr);
  * pending and no timer that could bring a signal, the guest would wait
  * forever: the machine stops with that reason (and true). */
 bool wait_interruptible(struct memu *m, bool timeout, uint64_t until);
+/* The same, with the signals of set (a signalfd's mask) ending the wait
+ * too when they come, blocked or not, as rt_sigtimedwait's set does
+ * (one already pending does not); they stay blocked and pending after. */
+bool wait_interruptible_set(struct memu *m, bool timeout, uint64_t until,
+			    uint64_t set);
 /* Send SIGALRM if ITIMER_REAL has expired on the virtual clock. */
 void run_timers(struct memu *m);
 
@@ -621,6 +630,8 @@ bool signal_pending(const struct memu *m);     /* pending and unblocked */
 void sigqueue_release(struct memu *m);
 /* The current thread's own set only (a thread exits, its process not). */
 void sigqueue_release_thread(struct memu *m);
+/* The task's pending sets as a signalfd reads them (devices/proc_task.h). */
+void sigqueue_task_init(struct proc_task *t);
 /* sigframe.c: build the handler's frame and registers, or undo it. */
 int setup_rt_frame(struct memu *m, int sig, const struct guest_siginfo *info,
 		   const struct sigframe_regs *fr);

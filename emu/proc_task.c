@@ -85,6 +85,7 @@ void proc_task_init(struct memu *m)
 	t->rlim_rss = RLIM_INFINITY_;
 	t->start_ns = 0; /* the guest starts as the machine boots */
 	oom_task_init(t);
+	sigqueue_task_init(t);
 	m->devices.task = t;
 	m->fs.current = &m->devices.task;
 	proc_pid_register(m, m->proc); /* out of memory: no /proc/1 */

@@ -134,6 +134,21 @@ static void usage_of(struct memu *m, struct process *p, int who,
 		u->maxrss = max_u64(u->maxrss, hiwater_rss(m, p));
 }
 
+#define NSEC_PER_TICK 10000000ULL /* 1 s / USER_HZ */
+
+void usage_sigchld(struct memu *m, struct process *p,
+		   struct guest_siginfo *info)
+{
+	if (same_thread_group(m->proc, p))
+		usage_account(m);
+	struct task_usage u;
+	usage_of(m, p, RUSAGE_SELF, &u);
+	/* si_utime, si_stime: clock_t at 32 and 40 (Linux nsec_to_clock_t) */
+	uint64_t ticks[2] = {u.utime_ns / NSEC_PER_TICK,
+			     u.stime_ns / NSEC_PER_TICK};
+	memcpy(&info->u.fields[16], ticks, sizeof(ticks));
+}
+
 static void to_rusage(const struct task_usage *u, struct rusage *ru)
 {
 	memset(ru, 0, sizeof(*ru));

@@ -325,6 +325,24 @@ bool wait_interruptible(struct memu *m, bool timeout, uint64_t until)
 	return false;
 }
 
+bool wait_interruptible_set(struct memu *m, bool timeout, uint64_t until,
+			    uint64_t set)
+{
+	/* Unblocked for the wait, as rt_sigtimedwait unblocks its set
+	 * (real_blocked keeps an ignored one pending: prepare_signal), so
+	 * that one coming ends it; block_current takes the wait's mask. */
+	struct process *p = m->proc;
+	uint64_t real_blocked = p->real_blocked;
+	p->real_blocked = p->sigmask;
+	/* One already pending did not make the file ready for what the
+	 * call asks (a poll for POLLOUT): only a new one may. */
+	p->sigmask &= ~(set & ~sigpending_set(m));
+	bool woken = wait_interruptible(m, timeout, until);
+	p->sigmask = p->real_blocked;
+	p->real_blocked = real_blocked;
+	return woken;
+}
+
 /* Linux get_signal: the next pending signal the guest takes; ignored
  * ones are discarded on the way, a fatal default ends the guest. */
 static int get_signal(struct memu *m, struct guest_siginfo *info)

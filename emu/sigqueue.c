@@ -6,6 +6,7 @@
  * RLIMIT_SIGPENDING (docs/signals.md, "Queued signals"). */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,4 +172,41 @@ void sigqueue_release_thread(struct memu *m)
 {
 	for (int sig = 1; sig <= 64; sig++)
 		flush_one(m, &m->proc->pending, sig);
+}
+
+/* ---- what a signalfd reads (devices/signalfd.c): the pending sets of
+ * the task that reads it, through its struct proc_task */
+
+static struct process *task_process(struct proc_task *t)
+{
+	/* The process that holds t (Linux container_of). */
+	return (struct process *)((char *)t - offsetof(struct process, task));
+}
+
+static uint64_t task_pending_signals(struct proc_task *t)
+{
+	const struct process *p = task_process(t);
+	return p->pending.signal | p->signal->shared_pending.signal;
+}
+
+_Static_assert(sizeof(struct guest_siginfo) == 128, "siginfo_t");
+
+/* signalfd_dequeue's dequeue_signal: blocked is every signal but mask. */
+static int task_dequeue_signal(struct proc_task *t, uint64_t mask, void *info)
+{
+	struct memu *m = t->owner;
+	struct process *cur = m->proc;
+	m->proc = task_process(t); /* the pending sets are m->proc's */
+	struct guest_siginfo si;
+	int sig = dequeue_signal(m, ~mask, &si);
+	m->proc = cur;
+	if (sig)
+		memcpy(info, &si, sizeof(si));
+	return sig;
+}
+
+void sigqueue_task_init(struct proc_task *t)
+{
+	t->pending_signals = task_pending_signals;
+	t->dequeue_signal = task_dequeue_signal;
 }

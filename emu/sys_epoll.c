@@ -86,8 +86,10 @@ static int64_t ep_poll(struct memu *m, struct file *f, uint64_t events,
 			return 0;
 		if (signal_pending(m))
 			return -EINTR;
-		uint64_t wake = f->dev->fops->next_event(f);
-		int64_t w = poll_schedule_timeout(m, deadline, wake);
+		const struct file_operations *ops = f->dev->fops;
+		struct poll_wake wake = {ops->next_event(f),
+					 ops->wake_signals(f)};
+		int64_t w = poll_schedule_timeout(m, deadline, &wake);
 		if (w == -ERESTARTNOHAND)
 			return -EINTR;
 		if (w < 0)

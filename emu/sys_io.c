@@ -16,6 +16,7 @@
 #include "../devices/eventfd.h"
 #include "../devices/fs.h"
 #include "../devices/memfd.h"
+#include "../devices/signalfd.h"
 #include "../devices/timerfd.h"
 #include "../mmu/uaccess.h"
 #include "machine.h"
@@ -63,15 +64,18 @@ static int64_t do_rw(struct memu *m, struct file *f, uint64_t buf,
 	int64_t r = write ? ops->write(f, buf, count, pos)
 			  : ops->read(f, buf, count, pos);
 	if (f->dev != &pipe_dev && f->dev != &unix_pair_dev &&
-	    f->dev != &eventfd_dev && f->dev != &timerfd_dev)
+	    f->dev != &eventfd_dev && f->dev != &timerfd_dev &&
+	    f->dev != &signalfd_dev)
 		return r;
-	/* A pipe (a socket, an eventfd, a timer) that would wait: EAGAIN
-	 * when non-blocking; else the process sleeps until a signal comes, a
-	 * timer's expiry, or with other processes until one of them reads,
-	 * writes or closes (docs/processes.md). */
+	/* A pipe (a socket, an eventfd, a timer, a signalfd) that would
+	 * wait: EAGAIN when non-blocking; else the process sleeps until a
+	 * signal comes (one the file reads too), a timer's expiry, or with
+	 * other processes until one of them reads, writes or closes
+	 * (docs/processes.md). */
 	if (r == -EAGAIN && !(f->flags & O_NONBLOCK)) {
 		uint64_t at = ops->next_event ? ops->next_event(f) : 0;
-		wait_interruptible(m, at != 0, at);
+		uint64_t set = ops->wake_signals ? ops->wake_signals(f) : 0;
+		wait_interruptible_set(m, at != 0, at, set);
 		/* With other processes it blocks until a pipe moves. */
 		if (m->proc->state == TASK_BLOCKED)
 			m->proc->wait_file = true;
@@ -142,10 +146,10 @@ static struct file *positional(struct memu *m, uint64_t fd, uint64_t pos,
 			       int64_t *err)
 {
 	struct file *f = fd_file(m, fd);
-	*err = !f		       ? -EBADF
-	       : (int64_t)pos < 0      ? -EINVAL
-	       : !f->dev->fops->llseek ? -ESPIPE
-				       : 0;
+	*err = !f					   ? -EBADF
+	       : (int64_t)pos < 0			   ? -EINVAL
+	       : !f->dev->fops->llseek || f->dev->no_pread ? -ESPIPE
+							   : 0;
 	return *err ? NULL : f;
 }
 
@@ -295,6 +299,47 @@ int64_t sys_eventfd(struct memu *m, const uint64_t *a)
 {
 	const uint64_t args[2] = {a[0], 0};
 	return sys_eventfd2(m, args);
+}
+
+/* ---- signalfd (devices/signalfd.c) */
+
+#define SFD_FLAGS (O_CLOEXEC | O_NONBLOCK)
+
+/* signalfd4: the size of the kernel's sigset_t (EINVAL), the mask
+ * (EFAULT), the flags (EINVAL); fd -1 makes a new signalfd, another
+ * descriptor must be one whose mask this replaces (EBADF, EINVAL).
+ * SIGKILL and SIGSTOP are never read. */
+int64_t sys_signalfd4(struct memu *m, const uint64_t *a)
+{
+	int ufd = (int)a[0], flags = (int)a[3];
+	uint64_t mask;
+	if (a[2] != sizeof(mask))
+		return -EINVAL;
+	if (copy_from_user(m->proc->mm, &mask, a[1], sizeof(mask)))
+		return -EFAULT;
+	if (flags & ~SFD_FLAGS)
+		return -EINVAL;
+	mask &= ~GUEST_UNBLOCKABLE;
+	if (ufd == -1) {
+		struct file *f;
+		int err =
+			signalfd_new(&m->devices, mask, flags & O_NONBLOCK, &f);
+		return err ? err : fd_install_flags(m, f, flags & O_CLOEXEC);
+	}
+	struct file *f = fd_file(m, a[0]);
+	if (!f)
+		return -EBADF;
+	if (f->dev != &signalfd_dev)
+		return -EINVAL;
+	signalfd_set_mask(f, mask);
+	wake_file_waiters(m); /* a wait on it takes the new mask */
+	return ufd;
+}
+
+int64_t sys_signalfd(struct memu *m, const uint64_t *a)
+{
+	const uint64_t args[4] = {a[0], a[1], a[2], 0};
+	return sys_signalfd4(m, args);
 }
 
 /* ---- timerfd (devices/timerfd.c) */

@@ -36,14 +36,16 @@ struct guest_pollfd {
 };
 _Static_assert(sizeof(struct guest_pollfd) == 8, "x86-64 struct pollfd");
 
-/* vfs_poll: what f is ready for; the earliest time a polled file
- * becomes ready by itself (a timer) lowers *wake (0: none yet). */
-static unsigned file_poll(struct file *f, uint64_t *wake)
+/* vfs_poll: what f is ready for; what makes it ready later goes into
+ * *wake. */
+static unsigned file_poll(struct file *f, struct poll_wake *wake)
 {
 	const struct file_operations *ops = f->dev->fops;
 	uint64_t at = ops->next_event ? ops->next_event(f) : 0;
-	if (at && (!*wake || at < *wake))
-		*wake = at;
+	if (at && (!wake->at || at < wake->at))
+		wake->at = at;
+	if (ops->wake_signals)
+		wake->signals |= ops->wake_signals(f);
 	return ops->poll ? ops->poll(f) : DEFAULT_MASK;
 }
 
@@ -64,21 +66,28 @@ uint64_t poll_deadline(struct memu *m, bool timeout, uint64_t ns)
 	return timeout ? d : NO_DEADLINE;
 }
 
-/* Nothing was ready: wait until deadline (NO_DEADLINE: none) or wake, a
- * polled timer's expiry (0: none).  0: that time came, scan again;
- * -ERESTARTNOHAND: a signal; -ERESTARTSYS: the task blocked, and the
- * call is rewound. */
-int64_t poll_schedule_timeout(struct memu *m, uint64_t deadline, uint64_t wake)
+/* Nothing was ready: wait until deadline (NO_DEADLINE: none), a polled
+ * timer's expiry or a polled signalfd's signal (wake).  0: that time or
+ * signal came, scan again; -ERESTARTNOHAND: a signal to take;
+ * -ERESTARTSYS: the task blocked, and the call is rewound. */
+int64_t poll_schedule_timeout(struct memu *m, uint64_t deadline,
+			      const struct poll_wake *wake)
 {
-	uint64_t until = wake && wake < deadline ? wake : deadline;
+	uint64_t until = wake->at && wake->at < deadline ? wake->at : deadline;
 	bool timeout = until != NO_DEADLINE;
 	if (signal_pending(m))
 		return -ERESTARTNOHAND;
-	if (!sched_multi(m))
-		return wait_interruptible(m, timeout, until) ? -ERESTARTNOHAND
-							     : 0;
+	if (!sched_multi(m)) {
+		/* woken by a signal only the wait let in: scan again */
+		bool woken = wait_interruptible_set(m, timeout, until,
+						    wake->signals);
+		return woken && (m->stop || signal_pending(m)) ? -ERESTARTNOHAND
+							       : 0;
+	}
 	block_current(m, memu_syscall_name(m->proc->syscall_nr),
 		      timeout ? until : 0);
+	/* as wait_interruptible_set lets them in: new ones only */
+	m->proc->wake_mask |= wake->signals & ~sigpending_set(m);
 	m->proc->wait_file = true;
 	m->proc->retry_until = deadline != NO_DEADLINE ? deadline : 0;
 	return -ERESTARTSYS;
@@ -94,7 +103,7 @@ static bool must_wait(const struct memu *m, int64_t count, uint64_t deadline)
 
 /* do_pollfd: one entry's revents. */
 static int16_t pollfd_revents(struct memu *m, const struct guest_pollfd *p,
-			      uint64_t *wake)
+			      struct poll_wake *wake)
 {
 	if (p->fd < 0)
 		return 0;
@@ -118,13 +127,13 @@ static int64_t do_sys_poll(struct memu *m, uint64_t ufds, uint64_t nfds,
 		return -EFAULT;
 	for (;;) {
 		int64_t count = 0;
-		uint64_t wake = 0;
+		struct poll_wake wake = {0, 0};
 		for (uint64_t i = 0; i < nfds; i++) {
 			fds[i].revents = pollfd_revents(m, &fds[i], &wake);
 			count += fds[i].revents != 0;
 		}
 		int64_t w = must_wait(m, count, deadline)
-				    ? poll_schedule_timeout(m, deadline, wake)
+				    ? poll_schedule_timeout(m, deadline, &wake)
 				    : 1;
 		if (w < 0)
 			return w;
@@ -336,7 +345,7 @@ static int set_fd_set(struct memu *m, uint64_t uaddr, unsigned n,
 /* do_select's scan: the bits ready into res, their count; -EBADF for a
  * set bit of a closed descriptor (max_select_fd). */
 static int64_t select_scan(struct memu *m, unsigned n, const struct fd_sets *s,
-			   struct fd_sets *res, uint64_t *wake)
+			   struct fd_sets *res, struct poll_wake *wake)
 {
 	memset(res, 0, sizeof(*res));
 	for (unsigned fd = 0; fd < n; fd++)
@@ -377,12 +386,12 @@ static int64_t core_sys_select(struct memu *m, int64_t n, uint64_t inp,
 	if (err)
 		return err;
 	for (;;) {
-		uint64_t wake = 0;
+		struct poll_wake wake = {0, 0};
 		int64_t count = select_scan(m, nfds, &s, &res, &wake);
 		if (count < 0)
 			return count;
 		int64_t w = must_wait(m, count, deadline)
-				    ? poll_schedule_timeout(m, deadline, wake)
+				    ? poll_schedule_timeout(m, deadline, &wake)
 				    : 1;
 		if (w < 0)
 			return w;

@@ -163,6 +163,9 @@ int64_t sys_nanosleep(struct memu *m, const uint64_t *a);
 int64_t sys_clock_nanosleep(struct memu *m, const uint64_t *a);
 int64_t sys_getrandom(struct memu *m, const uint64_t *a);
 int64_t sys_sched_yield(struct memu *m, const uint64_t *a);
+/* sys_io.c: signalfd */
+int64_t sys_signalfd(struct memu *m, const uint64_t *a);
+int64_t sys_signalfd4(struct memu *m, const uint64_t *a);
 /* sys_io.c: timerfd */
 int64_t sys_timerfd_create(struct memu *m, const uint64_t *a);
 int64_t sys_timerfd_settime(struct memu *m, const uint64_t *a);
@@ -188,7 +191,16 @@ int timeout_deadline(struct memu *m, uint64_t uaddr, bool timeval,
 /* Nothing was ready: wait until deadline or wake (a file's next event,
  * 0: none).  0: that time came, look again; -ERESTARTNOHAND: a signal;
  * -ERESTARTSYS: the task blocked, and the call is rewound. */
-int64_t poll_schedule_timeout(struct memu *m, uint64_t deadline, uint64_t wake);
+/* What ends a wait besides the deadline, a file moving and a signal
+ * taken: the earliest time a polled file becomes ready by itself (a
+ * timer; 0: none), and the signals whose coming makes one ready (a
+ * signalfd's). */
+struct poll_wake {
+	uint64_t at;
+	uint64_t signals;
+};
+int64_t poll_schedule_timeout(struct memu *m, uint64_t deadline,
+			      const struct poll_wake *wake);
 /* The signal mask for a wait (size must be 8), the caller's in *old. */
 int set_user_sigmask(struct memu *m, uint64_t umask, uint64_t size,
 		     uint64_t *old);

@@ -82,6 +82,7 @@ static void errors(void)
 	say_errno("read of 4 bytes", read(fd, small, 4));
 	say_errno("write", write(fd, small, 8));
 	say_errno("lseek", lseek(fd, 100, SEEK_SET));
+	say_errno("pread", pread(fd, small, 8, 0));
 	close(fd);
 }
 
