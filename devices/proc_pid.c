@@ -27,7 +27,7 @@ extern const struct chardev PROC_PID_ENTRY(statm), PROC_PID_ENTRY(maps);
 extern const struct chardev PROC_PID_ENTRY(exe), PROC_PID_ENTRY(mountinfo);
 extern const struct chardev PROC_PID_ENTRY(clear_refs), PROC_PID_ENTRY(smaps);
 extern const struct chardev PROC_PID_ENTRY(smaps_rollup);
-extern const struct chardev PROC_PID_ENTRY(pagemap);
+extern const struct chardev PROC_PID_ENTRY(pagemap), PROC_PID_ENTRY(mem);
 extern const struct chardev PROC_PID_ENTRY(oom_score);
 extern const struct chardev PROC_PID_ENTRY(oom_score_adj);
 extern const struct chardev PROC_PID_ENTRY(limits), PROC_PID_ENTRY(cwd);
@@ -52,6 +52,7 @@ static const struct {
 	{.dev = &PROC_PID_ENTRY(stat)},
 	{.dev = &PROC_PID_ENTRY(statm)},
 	{.dev = &PROC_PID_ENTRY(maps)},
+	{.dev = &PROC_PID_ENTRY(mem)},
 	{.dev = &PROC_PID_ENTRY(cwd)},
 	{.dev = &PROC_PID_ENTRY(root)},
 	{.dev = &PROC_PID_ENTRY(exe)},

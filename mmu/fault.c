@@ -322,8 +322,9 @@ static void do_wp_page(struct mm *mm, struct vma *v, uint64_t addr,
 	    (f && (f->kind == FRAME_ANON || f->kind == FRAME_FILE) &&
 	     f->mapcount == 1 && old != m->zero_pfn)) {
 		/* Shared memory, or an exclusive anonymous frame: make the
-		 * entry writable, no copy (wp_page_reuse, wp_pfn_shared). */
-		pt_set_writable(mm, page, true);
+		 * entry writable, no copy (wp_page_reuse, wp_pfn_shared);
+		 * a forced write leaves it read-only (maybe_mkwrite). */
+		pt_set_writable(mm, page, (v->flags & VM_WRITE) != 0);
 		event_fault(&m->events, addr, FAULT_WP_REUSE, flags);
 		return;
 	}
@@ -437,7 +438,7 @@ void handle_mm_fault(struct mm *mm, uint64_t addr, unsigned flags,
 		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
 		return;
 	}
-	if (access_error(v, flags)) {
+	if (!(flags & FAULT_FLAG_FORCE) && access_error(v, flags)) {
 		fail(out, SIGSEGV, SEGV_ACCERR, access_reason(v, flags));
 		event_fault(&mm->mmu->events, addr, FAULT_SEGV, flags);
 		return;

@@ -22,6 +22,9 @@ enum fault_flags {
 	FAULT_FLAG_USER = 1 << 1, /* from guest code, not a kernel copy */
 	FAULT_FLAG_INSTR = 1 << 2,
 	FAULT_FLAG_PROT = 1 << 3, /* the entry was present, rights refused */
+	/* gup's FOLL_FORCE write (mmu/access_remote.c): the caller checked
+	 * the VMA (check_vma_flags); a copy made for it stays read-only */
+	FAULT_FLAG_FORCE = 1 << 4,
 };
 
 /* What the guest gets when a fault cannot be resolved. */

@@ -14,6 +14,7 @@ struct mm *mm_create(struct mmu *mmu)
 	if (!mm)
 		return NULL;
 	mm->mmu = mmu;
+	mm->id = ++mmu->next_mm_id;
 	vma_tree_init(&mm->vmas);
 	mm->mmap_base = MMAP_BASE;
 	mm->stack_rlimit = STACK_RLIMIT;

@@ -33,6 +33,9 @@ struct mempolicy {
 
 struct mm {
 	struct mmu *mmu;
+	/* Never reused in the machine: a file holding the address space
+	 * (/proc/PID/mem) knows when the task has another. */
+	uint64_t id;
 	struct mempolicy policy;
 	struct vma_tree vmas;
 	uint64_t pml4_pfn;

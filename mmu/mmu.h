@@ -39,6 +39,7 @@ struct mmu {
 	/* Ids of anon_vmas and shared objects: per machine, so that every
 	 * machine in a process numbers them the same way. */
 	uint64_t next_object_id;
+	uint64_t next_mm_id; /* struct mm's id */
 	/* Fault injection (docs/inject.md, "Primitives"). */
 	struct fail_alloc fail_alloc; /* fail_page_alloc for user frames */
 	struct lost_flush lost_flush; /* TLB flushes that never arrive */
