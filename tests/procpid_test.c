@@ -214,7 +214,7 @@ Test(procpid, proc_lists_the_live_pids)
 			 "alone: 1\n"
 			 "child: 1 2\n"
 			 "/proc/child: . .. auxv clear_refs "
-			 "cmdline comm cwd environ exe fd fdinfo limits maps "
+			 "cmdline comm cwd environ exe fd fdinfo limits maps mem "
 			 "mountinfo oom_score oom_score_adj pagemap root smaps "
 			 "smaps_rollup stat statm status "
 			 "task\n"
