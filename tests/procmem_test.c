@@ -95,3 +95,28 @@ Test(procmem, zombie_opens_and_reads_nothing_as_on_6_1)
 	cr_assert_str_eq(guest_stdout(&g),
 			 "open zombie: yes\nread zombie: 0\n");
 }
+
+/* A child's file opened before it execs reads 0 bytes after the exec
+ * (its old address space has no user left), as on Linux; the guest runs
+ * itself again, so it is put into memu's file system. */
+Test(procmem, exec_drops_the_address_space_as_on_linux)
+{
+	int status;
+	const char *linux_out = native_stdout("procmem", "exec", &status);
+	cr_assert_eq(status, 0, "%s", linux_out);
+	cr_assert(strstr(linux_out, "value before exec: 42\n"
+				    "exec'd child says: b\n"
+				    "read after exec: 0\n"),
+		  "%s", linux_out);
+	guest_open(&g, "procmem", "exec", NULL);
+	char spec[600], err[256] = "";
+	snprintf(spec, sizeof(spec), "%s:%s", guest_path("procmem"),
+		 guest_path("procmem"));
+	cr_assert_eq(memu_import(g.m, spec, false, err, sizeof(err)), 0, "%s",
+		     err);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT, "guest died: %s",
+		     g.r.reason ? g.r.reason : "?");
+	cr_assert_eq(g.r.exit_status, 0);
+	cr_assert_str_eq(guest_stdout(&g), linux_out);
+}

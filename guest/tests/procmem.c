@@ -5,9 +5,9 @@
  * written (copy-on-write; never run), a read-only private mapping of a
  * memfd written (the mapping changes, the file does not), a child's
  * memory after fork (its own copy), a file kept after the child is
- * reaped (0 bytes), the errnos of bad buffers and lseek's positions.
- * tests/procmem_test.c compares the output with the host's.  Between
- * two probes (nothing on Linux) it only calls pread and pwrite: an
+ * reaped (0 bytes; "exec": after it has exec'd), the errnos of bad buffers and
+ * lseek's positions. tests/procmem_test.c compares the output with the host's.
+ * Between two probes (nothing on Linux) it only calls pread and pwrite: an
  * untouched page read and written twice, and a read-only private memfd
  * page written twice; the test counts memu's faults there. */
 #define _GNU_SOURCE
@@ -238,6 +238,51 @@ static void child(void)
 	result("open reaped child", open(path, O_RDONLY));
 }
 
+/* A child's file opened before it execs: the address space it took has
+ * no user left after the exec (mmget_not_zero fails): 0 bytes.  The
+ * child runs this program again ("execwait"), which answers on fds 61
+ * (up) and 60 (down).  Run with the argument "exec" only (under memu,
+ * the program must be in the guest's file system to be run again). */
+static void exec_child(const char *self)
+{
+	int up[2], down[2];
+	if (pipe(up) || pipe(down))
+		exit(1);
+	pid_t pid = fork();
+	if (pid == 0) {
+		value = 42;
+		char c = 'a';
+		if (dup2(up[1], 61) != 61 || dup2(down[0], 60) != 60 ||
+		    write(61, &c, 1) != 1 || read(60, &c, 1) != 1)
+			_exit(1);
+		execl(self, self, "execwait", (char *)NULL);
+		_exit(1);
+	}
+	close(up[1]); /* a child that dies early: EOF, not a hang */
+	close(down[0]);
+	char c;
+	if (read(up[0], &c, 1) != 1)
+		exit(1);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	int cfd = open(path, O_RDONLY);
+	int v = 0;
+	result("read before exec",
+	       pread(cfd, &v, sizeof(v), (off_t)(uintptr_t)&value));
+	printf("value before exec: %d\n", v);
+	if (write(down[1], &c, 1) != 1 || read(up[0], &c, 1) != 1)
+		exit(1);
+	printf("exec'd child says: %c\n", c);
+	result("read after exec",
+	       pread(cfd, &v, sizeof(v), (off_t)(uintptr_t)&value));
+	close(cfd);
+	if (write(down[1], &c, 1) != 1)
+		exit(1);
+	int status;
+	waitpid(pid, &status, 0);
+	printf("exec'd child status: %d\n", status);
+}
+
 /* A zombie has no address space: in 6.1 open works and reads give 0
  * (later kernels: ESRCH); run with the argument "zombie" only. */
 static void zombie(void)
@@ -275,6 +320,16 @@ static void seeks(void)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "execwait")) {
+		char c = 'b';
+		return write(61, &c, 1) == 1 && read(60, &c, 1) == 1 ? 0 : 1;
+	}
+	if (argc > 1 && !strcmp(argv[1], "exec")) {
+		setvbuf(stdout, NULL, _IONBF, 0);
+		fd = -1;
+		exec_child(argv[0]);
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "zombie")) {
 		zombie();
 		return 0;
