@@ -84,7 +84,7 @@ static int64_t write_mem(struct file *f, uint64_t ubuf, uint64_t count,
 	return mem_rw(f, ubuf, count, pos, true);
 }
 
-static int64_t lseek_mem(struct file *f, int64_t offset, int whence)
+int64_t mem_lseek(struct file *f, int64_t offset, int whence)
 {
 	if (whence == 0)
 		f->pos = (uint64_t)offset;
@@ -99,7 +99,7 @@ static const struct file_operations mem_fops = {
 	.open = open_mem,
 	.read = read_mem,
 	.write = write_mem,
-	.llseek = lseek_mem,
+	.llseek = mem_lseek,
 };
 
 const struct chardev proc_pid_mem_dev = {

@@ -98,21 +98,9 @@ static int64_t read_pagemap(struct file *f, uint64_t ubuf, uint64_t count,
 	return (int64_t)done;
 }
 
-/* mem_lseek: SEEK_SET and SEEK_CUR, any offset. */
-static int64_t lseek_pagemap(struct file *f, int64_t offset, int whence)
-{
-	if (whence == 0)
-		f->pos = (uint64_t)offset;
-	else if (whence == 1)
-		f->pos += (uint64_t)offset;
-	else
-		return -EINVAL;
-	return (int64_t)f->pos;
-}
-
 static const struct file_operations pagemap_fops = {
 	.read = read_pagemap,
-	.llseek = lseek_pagemap,
+	.llseek = mem_lseek,
 };
 
 PROC_PID_FILE(pagemap, 0400, &pagemap_fops);

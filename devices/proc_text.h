@@ -90,6 +90,10 @@ int64_t proc_read_buffer(struct mm *mm, uint64_t ubuf, uint64_t count,
 		.llseek = proc_seq_lseek,                                      \
 	}
 
+/* Linux's mem_lseek, of /proc/PID/mem and pagemap: SEEK_SET and
+ * SEEK_CUR to any position (an unsigned offset), SEEK_END EINVAL. */
+int64_t mem_lseek(struct file *f, int64_t offset, int whence);
+
 /* The file NAME of every /proc/PID (and /proc/PID/task/TID), a regular
  * file with these operations: proc_pid_NAME_dev (devices/proc_pid.c). */
 #define PROC_PID_FILE(name, mode_, fops_)                                      \

@@ -44,13 +44,7 @@ Test(epoll, the_same_as_linux_glibc)
  * 00:0d, inode 14: the guest's fourteenth pipe). */
 static void exact(const char *guest)
 {
-	struct guest g;
-	guest_open(&g, guest, "exact", NULL);
-	guest_finish(&g);
-	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT);
-	cr_assert_eq(g.r.exit_status, 0);
-	static const char *const exact_lines[] = {"exact: ", NULL};
-	char *got = lines_starting(guest_stdout(&g), exact_lines, true);
+	char *got = exact_lines(guest);
 	cr_assert_str_eq(got,
 			 "exact: both fired after 20002500 ns\n"
 			 "exact: epoll_wait waited 30002000 ns\n"
@@ -62,7 +56,6 @@ static void exact(const char *guest)
 			 "exact: tfd:        5 events: 40000000 data:          "
 			 "      7  pos:0 ino:e sdev:d\n");
 	free(got);
-	guest_close(&g);
 }
 
 Test(epoll, virtual_clock_and_fdinfo_musl)

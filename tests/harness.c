@@ -214,6 +214,21 @@ char *lines_starting(const char *text, const char *const *prefixes, bool keep)
 	return out;
 }
 
+char *exact_lines(const char *guest)
+{
+	struct guest g;
+	const char *args[] = {"exact", NULL};
+	guest_open_argv0(&g, guest, guest, args);
+	guest_finish(&g);
+	cr_assert_eq(g.r.stop, MEMU_STOP_EXIT, "%s: %s", guest,
+		     g.r.reason ? g.r.reason : "");
+	cr_assert_eq(g.r.exit_status, 0, "%s", guest);
+	static const char *const exact[] = {"exact: ", NULL};
+	char *got = lines_starting(guest_stdout(&g), exact, true);
+	guest_close(&g);
+	return got;
+}
+
 extern char **environ;
 
 /* A native run that does not end within this many seconds is killed: its

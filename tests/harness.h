@@ -62,6 +62,12 @@ uint64_t guest_symbol(const char *guest, const char *name);
  * with keep false those that start with none of them: a new string. */
 char *lines_starting(const char *text, const char *const *prefixes, bool keep);
 
+/* Run guest under memu with the one argument "exact", argv[0] its name
+ * (guest_open_argv0: no count may depend on where the tree was built):
+ * it must exit 0.  Its lines that start "exact: " - memu's own numbers,
+ * which the native run does not print - as a new string. */
+char *exact_lines(const char *guest);
+
 /* Path of a built guest program. */
 const char *guest_path(const char *name);
 
