@@ -57,6 +57,14 @@ static const char *errname(int e)
 	}
 }
 
+/* open(/proc/PID/mem, flags) */
+static int open_mem(pid_t pid, int flags)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	return open(path, flags);
+}
+
 static void result(const char *what, long n)
 {
 	if (n < 0)
@@ -216,9 +224,7 @@ static void child(void)
 	char c;
 	if (read(up[0], &c, 1) != 1)
 		exit(1);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	int cfd = open(path, O_RDWR);
+	int cfd = open_mem(pid, O_RDWR);
 	int v = 0;
 	result("read child",
 	       pread(cfd, &v, sizeof(v), (off_t)(uintptr_t)&value));
@@ -234,8 +240,7 @@ static void child(void)
 	result("read reaped child",
 	       pread(cfd, &v, sizeof(v), (off_t)(uintptr_t)&value));
 	close(cfd);
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	result("open reaped child", open(path, O_RDONLY));
+	result("open reaped child", open_mem(pid, O_RDONLY));
 }
 
 /* A child's file opened before it execs: the address space it took has
@@ -263,9 +268,7 @@ static void exec_child(const char *self)
 	char c;
 	if (read(up[0], &c, 1) != 1)
 		exit(1);
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	int cfd = open(path, O_RDONLY);
+	int cfd = open_mem(pid, O_RDONLY);
 	int v = 0;
 	result("read before exec",
 	       pread(cfd, &v, sizeof(v), (off_t)(uintptr_t)&value));
@@ -287,15 +290,13 @@ static void exec_child(const char *self)
  * (later kernels: ESRCH); run with the argument "zombie" only. */
 static void zombie(void)
 {
-	char path[64];
 	int v;
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(0);
 	siginfo_t si;
 	waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT);
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
-	int cfd = open(path, O_RDONLY);
+	int cfd = open_mem(pid, O_RDONLY);
 	printf("open zombie: %s\n", cfd >= 0 ? "yes" : errname(errno));
 	result("read zombie",
 	       pread(cfd, &v, sizeof(v), (off_t)(uintptr_t)&value));
